@@ -1,0 +1,1 @@
+"""Everything that speaks SQL: tables, sessions, queries, migrations. Imports no Slack module."""

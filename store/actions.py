@@ -1,0 +1,77 @@
+"""Next actions: what is due, and what the owner does about it."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from store.errors import DomainError
+from store.models import PENDING_ACTION, ActionStatus, Customer, NextAction
+
+
+def get_action(*, session: Session, action_id: int) -> NextAction | None:
+    return session.get(NextAction, action_id)
+
+
+def to_announce(*, session: Session, now: datetime, limit: int = 500) -> list[NextAction]:
+    """Pending actions whose announcement is due (index on announce_at)."""
+    stmt = (
+        select(NextAction)
+        .where(NextAction.announce_at <= now, NextAction.status.in_(PENDING_ACTION))
+        .order_by(NextAction.announce_at, NextAction.id)
+        .limit(limit)
+    )
+    return list(session.exec(stmt))
+
+
+def open_actions_for_customer(*, session: Session, customer_id: int) -> list[NextAction]:
+    stmt = (
+        select(NextAction)
+        .where(NextAction.customer_id == customer_id, NextAction.status.in_(PENDING_ACTION))
+        .order_by(NextAction.due_at)
+    )
+    return list(session.exec(stmt))
+
+
+def _pending(session: Session, action_id: int, user_id: str) -> NextAction:
+    action = session.get(NextAction, action_id, with_for_update=True)
+    if action is None:
+        raise DomainError("err_action_missing")
+    if action.status not in PENDING_ACTION:
+        raise DomainError("err_action_closed", status=action.status)
+    if user_id not in (action.owner_id, action.created_by):
+        raise DomainError("err_not_your_action")
+    return action
+
+
+def complete(*, session: Session, action_id: int, user_id: str, now: datetime) -> NextAction:
+    action = _pending(session, action_id, user_id)
+    action.status = ActionStatus.done.value
+    action.done_at = now
+    action.done_by = user_id
+    action.announce_at = None
+    action.updated_at = now
+    session.add(action)
+    session.flush()
+    return action
+
+
+def reschedule(*, session: Session, action_id: int, user_id: str, due_at: datetime, now: datetime, snooze: bool) -> NextAction:
+    """Move the due time; the scheduler announces it again then."""
+    if due_at <= now:
+        raise DomainError("err_due_past", field="due")
+    action = _pending(session, action_id, user_id)
+    action.due_at = due_at
+    action.announce_at = due_at
+    action.status = (ActionStatus.snoozed if snooze else ActionStatus.open).value
+    action.updated_at = now
+    session.add(action)
+    session.flush()
+    return action
+
+
+def action_with_customer(*, session: Session, action_id: int) -> tuple[NextAction, Customer] | None:
+    row = session.exec(
+        select(NextAction, Customer).join(Customer, Customer.id == NextAction.customer_id).where(NextAction.id == action_id)
+    ).first()
+    return (row[0], row[1]) if row else None

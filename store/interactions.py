@@ -1,0 +1,103 @@
+"""Interactions, written together with the next action they leave."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlmodel import Session
+
+from store.customers import create_customer, get_customer
+from store.errors import Checker, DomainError
+from store.models import Customer, Interaction, NextAction, Way
+from store.text import ACTION_MAX, FEEDBACK_MAX, NAME_MAX, PARTICIPANTS_MAX, SUMMARY_MAX, clean, clean_line, require
+from store.types import utcnow
+
+
+@dataclass(frozen=True)
+class Logged:
+    customer: Customer
+    interaction: Interaction
+    action: NextAction
+    customer_created: bool
+
+
+def log_interaction(
+    *,
+    session: Session,
+    author_id: str,
+    customer_id: int | None,
+    new_customer_name: str | None,
+    way: str,
+    occurred_on: date,
+    summary: str,
+    feedback: str,
+    participants: str,
+    action_title: str,
+    due_at: datetime,
+    action_owner_id: str,
+    now: datetime | None = None,
+) -> Logged:
+    """Validate everything first, then write customer (if new), interaction and next action.
+
+    The caller's transaction makes it one unit: any DomainError leaves nothing written.
+    """
+    now = now or utcnow()
+    if due_at.tzinfo is None:
+        raise ValueError("due_at must be aware")
+    c = Checker()
+    if way not in {w.value for w in Way}:
+        c.fail("err_way", field="way")
+    summary = c.check(require, clean(summary), field="summary", limit=SUMMARY_MAX)
+    feedback = c.check(require, clean(feedback), field="feedback", limit=FEEDBACK_MAX, required=False)
+    participants = c.check(require, clean_line(participants), field="participants", limit=PARTICIPANTS_MAX, required=False)
+    action_title = c.check(require, clean_line(action_title), field="action", limit=ACTION_MAX)
+    if due_at <= now:
+        c.fail("err_due_past", field="due")
+    if occurred_on > now.date() + timedelta(days=1):
+        # a day ahead of UTC covers every zone's "today"; later than that is a typo.
+        c.fail("err_date_future", field="date")
+    if not action_owner_id:
+        c.fail("err_required", field="owner")
+    if customer_id is None and not new_customer_name:
+        c.fail("err_required", field="customer")
+    elif customer_id is None:
+        c.check(require, clean_line(new_customer_name), field="customer", limit=NAME_MAX)
+    c.done()
+
+    created = False
+    if customer_id is not None:
+        customer = get_customer(session=session, customer_id=customer_id)
+        if customer is None:
+            raise DomainError("err_unknown_customer", field="customer")
+    else:
+        customer = create_customer(session=session, name=new_customer_name, owner_id=author_id, created_by=author_id, now=now)
+        created = True
+
+    interaction = Interaction(
+        customer_id=customer.id,
+        occurred_on=occurred_on,
+        way=way,
+        participants=participants,
+        summary=summary,
+        feedback=feedback,
+        author_id=author_id,
+        created_at=now,
+    )
+    session.add(interaction)
+    session.flush()
+    action = NextAction(
+        customer_id=customer.id,
+        interaction_id=interaction.id,
+        title=action_title,
+        due_at=due_at,
+        announce_at=due_at,
+        owner_id=action_owner_id,
+        created_by=author_id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(action)
+    customer.updated_at = now
+    session.add(customer)
+    session.flush()
+    return Logged(customer=customer, interaction=interaction, action=action, customer_created=created)

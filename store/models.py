@@ -1,0 +1,157 @@
+"""The tables. Every datetime is aware UTC (UTCDateTime); users' zones live in SlackUser."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from store.types import UTCDateTime, utcnow
+
+
+def _ts(**kw: Any) -> Any:
+    nullable = kw.pop("nullable", False)
+    return Field(sa_column=Column(UTCDateTime(), nullable=nullable, **kw), **({"default": None} if nullable else {}))
+
+
+class Way(str, enum.Enum):
+    visit = "visit"
+    phone = "phone"
+    email = "email"
+    meeting = "meeting"
+    online_meeting = "online_meeting"
+    other = "other"
+
+
+class ActionStatus(str, enum.Enum):
+    open = "open"
+    snoozed = "snoozed"
+    done = "done"
+    cancelled = "cancelled"
+
+
+# Next actions the scheduler still has to chase.
+PENDING_ACTION = (ActionStatus.open.value, ActionStatus.snoozed.value)
+
+
+class Stage(str, enum.Enum):
+    lead = "lead"
+    nurturing = "nurturing"
+    converted = "converted"
+    mature = "mature"
+    churned = "churned"
+
+
+class SlackUser(SQLModel, table=True):
+    """What we know of a Slack user: zone and locale from users.info, cached."""
+
+    __tablename__ = "slack_user"
+    id: str = Field(primary_key=True, max_length=32)
+    name: str = Field(default="", max_length=200)
+    email: str = Field(default="", max_length=320)
+    tz: Optional[str] = Field(default=None, max_length=64)
+    locale: Optional[str] = Field(default=None, max_length=16)
+    fetched_at: Optional[datetime] = _ts(nullable=True)
+
+
+class CodeCounter(SQLModel, table=True):
+    """Per-month sequence behind customer codes (C + YYYYMM + nnn)."""
+
+    __tablename__ = "code_counter"
+    period: str = Field(primary_key=True, max_length=8)
+    value: int = 0
+
+
+class Customer(SQLModel, table=True):
+    __tablename__ = "customer"
+    __table_args__ = (Index("ix_customer_owner_stage", "owner_id", "stage"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    code: str = Field(sa_column=Column(String(16), nullable=False, unique=True))
+    name: str = Field(max_length=200)
+    # casefolded, whitespace-collapsed name: what exact lookups and search use.
+    name_norm: str = Field(max_length=200, index=True)
+    company: str = Field(default="", max_length=200)
+    industry: str = Field(default="", max_length=100)
+    region: str = Field(default="", max_length=100)
+    source: str = Field(default="", max_length=32)
+    stage: str = Field(default=Stage.lead.value, max_length=16)
+    grade: Optional[str] = Field(default=None, max_length=1)
+    owner_id: str = Field(max_length=32)
+    created_by: str = Field(max_length=32)
+    created_at: datetime = _ts(default=utcnow)
+    updated_at: datetime = _ts(default=utcnow, onupdate=utcnow)
+
+
+class Contact(SQLModel, table=True):
+    __tablename__ = "contact"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    name: str = Field(max_length=200)
+    title: str = Field(default="", max_length=200)
+    created_at: datetime = _ts(default=utcnow)
+
+
+class Interaction(SQLModel, table=True):
+    __tablename__ = "interaction"
+    __table_args__ = (Index("ix_interaction_customer_occurred", "customer_id", "occurred_on"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    # The day it happened, in the author's zone: a date, not an instant.
+    occurred_on: date
+    way: str = Field(max_length=16)
+    participants: str = Field(default="", max_length=500)
+    summary: str = Field(sa_column=Column(Text, nullable=False))
+    feedback: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    author_id: str = Field(max_length=32, index=True)
+    created_at: datetime = _ts(default=utcnow)
+
+
+class NextAction(SQLModel, table=True):
+    __tablename__ = "next_action"
+    __table_args__ = (
+        Index("ix_next_action_customer_status", "customer_id", "status"),
+        Index("ix_next_action_owner_status", "owner_id", "status"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    interaction_id: Optional[int] = Field(default=None, foreign_key="interaction.id")
+    title: str = Field(max_length=500)
+    due_at: datetime = _ts()
+    owner_id: str = Field(max_length=32)
+    created_by: str = Field(max_length=32)
+    status: str = Field(default=ActionStatus.open.value, max_length=16)
+    # When the scheduler should next announce it; NULL once queued (or done/cancelled).
+    # Kept apart from due_at so overdue actions are not rescanned every minute.
+    announce_at: Optional[datetime] = _ts(nullable=True, index=True)
+    done_at: Optional[datetime] = _ts(nullable=True)
+    done_by: Optional[str] = Field(default=None, max_length=32)
+    created_at: datetime = _ts(default=utcnow)
+    updated_at: datetime = _ts(default=utcnow, onupdate=utcnow)
+
+
+class Outbox(SQLModel, table=True):
+    """Every alert the bot sends. (kind, subject, due_key) is unique: a second replica, a second
+    sweep or a restart cannot queue it twice; a claim moves it pending -> sending -> sent."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("kind", "subject", "due_key", name="uq_outbox_key"),
+        Index("ix_outbox_status_next", "status", "next_attempt_at"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    subject: str = Field(max_length=64)
+    due_key: str = Field(max_length=40)
+    recipient: str = Field(max_length=32)
+    data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime = _ts()
+    lease_until: Optional[datetime] = _ts(nullable=True)
+    last_error: Optional[str] = Field(default=None, max_length=500)
+    channel: Optional[str] = Field(default=None, max_length=32)
+    ts: Optional[str] = Field(default=None, max_length=32)
+    sent_at: Optional[datetime] = _ts(nullable=True)
+    created_at: datetime = _ts(default=utcnow)

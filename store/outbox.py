@@ -1,0 +1,86 @@
+"""The outbox: every alert is a row with a unique key, claimed before it is sent.
+
+pending --claim--> sending --ok--> sent
+                           --retryable error--> pending (next_attempt_at later)
+                           --permanent error--> failed
+                           --nothing left to say--> skipped
+A claim is a compare-and-set on the row, so two replicas never hold the same alert; a claim
+whose process died is taken over once its lease has run out.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, select
+
+from store.models import Outbox
+
+LEASE = timedelta(minutes=2)
+
+
+def enqueue(*, session: Session, kind: str, subject: str, due_key: str, recipient: str, now: datetime, data: dict | None = None) -> bool:
+    """Queue an alert once per (kind, subject, due_key). True when this call queued it."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = (
+        insert(Outbox)
+        .values(kind=kind, subject=subject, due_key=due_key, recipient=recipient, data=data or {},
+                status="pending", attempts=0, next_attempt_at=now, created_at=now)
+        .on_conflict_do_nothing(index_elements=["kind", "subject", "due_key"])
+        .returning(Outbox.id)
+    )
+    return session.execute(stmt).first() is not None
+
+
+def _claimable(now: datetime):
+    return or_(
+        and_(Outbox.status == "pending", Outbox.next_attempt_at <= now),
+        and_(Outbox.status == "sending", Outbox.lease_until < now),
+    )
+
+
+def claim(*, session: Session, now: datetime, limit: int = 50) -> list[Outbox]:
+    """Take up to `limit` due alerts for this process. Commit right after, before sending."""
+    stmt = select(Outbox.id).where(_claimable(now)).order_by(Outbox.next_attempt_at, Outbox.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    claimed = []
+    for outbox_id in session.exec(stmt).all():
+        won = session.execute(
+            update(Outbox)
+            .where(Outbox.id == outbox_id, _claimable(now))
+            .values(status="sending", lease_until=now + LEASE, attempts=Outbox.attempts + 1)
+        ).rowcount
+        if won:
+            claimed.append(outbox_id)
+    session.flush()
+    if not claimed:
+        return []
+    session.expire_all()
+    return list(session.exec(select(Outbox).where(Outbox.id.in_(claimed)).order_by(Outbox.id)))
+
+
+def _finish(session: Session, outbox_id: int, **values) -> None:
+    session.execute(update(Outbox).where(Outbox.id == outbox_id, Outbox.status == "sending").values(lease_until=None, **values))
+
+
+def mark_sent(*, session: Session, outbox_id: int, channel: str, ts: str, now: datetime) -> None:
+    _finish(session, outbox_id, status="sent", channel=channel, ts=ts, sent_at=now, last_error=None)
+
+
+def mark_retry(*, session: Session, outbox_id: int, at: datetime, error: str) -> None:
+    _finish(session, outbox_id, status="pending", next_attempt_at=at, last_error=error[:500])
+
+
+def mark_failed(*, session: Session, outbox_id: int, error: str) -> None:
+    _finish(session, outbox_id, status="failed", last_error=error[:500])
+
+
+def mark_skipped(*, session: Session, outbox_id: int, reason: str) -> None:
+    _finish(session, outbox_id, status="skipped", last_error=reason[:500])
+
+
+def get(*, session: Session, outbox_id: int) -> Outbox | None:
+    return session.get(Outbox, outbox_id)
