@@ -1,0 +1,1 @@
+"""The composition root: settings, engine, create_app(), scheduler, `python -m bot`."""

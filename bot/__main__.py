@@ -1,0 +1,108 @@
+"""`python -m bot [run|migrate|jobs --once [--now ISO8601]]`."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from datetime import datetime, timezone
+
+from slack_sdk.errors import SlackApiError
+
+log = logging.getLogger("crm")
+
+
+def _parse_now(value: str | None) -> datetime:
+    if not value:
+        return datetime.now(timezone.utc)
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise SystemExit(f"--now: not an ISO 8601 time: {value!r} (e.g. 2026-11-23T09:00:00+08:00)")
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)  # a bare time is UTC
+
+
+def _require(settings, *, serving: bool) -> None:
+    from bot.settings import MISSING_HELP
+
+    missing = settings.missing(serving=serving)
+    if missing:
+        print(MISSING_HELP.format(names=", ".join(missing)), file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _database(settings):
+    from store.db import make_engine, session_factory
+    from store.migrate import upgrade
+
+    upgrade(settings.database_url)
+    return session_factory(make_engine(settings.database_url))
+
+
+def cmd_migrate(settings, _args) -> None:
+    from store.migrate import current_head
+
+    _database(settings)
+    print(f"database at revision {current_head()}")
+
+
+def cmd_jobs(settings, args) -> None:
+    from bot.app import defaults_of, make_client
+    from handlers.jobs import tick
+
+    if not args.once:
+        raise SystemExit("jobs: only --once is supported here; the running bot schedules them itself")
+    _require(settings, serving=False)
+    report = tick(client=make_client(settings), db=_database(settings), defaults=defaults_of(settings), now=_parse_now(args.now))
+    print(json.dumps(report.as_dict()))
+
+
+def cmd_run(settings, _args) -> None:
+    from bot.app import create_app, defaults_of, make_client
+    from bot.scheduler import start_scheduler
+    from handlers.dates import warm
+
+    _require(settings, serving=True)
+    db = _database(settings)
+    client = make_client(settings)
+    try:
+        app = create_app(settings, db, client=client)
+    except SlackApiError as e:
+        raise SystemExit(f"Slack refused SLACK_BOT_TOKEN ({e.response.get('error')}); check the token and SLACK_API_URL.")
+    warm()
+    scheduler = start_scheduler(client=client, db=db, defaults=defaults_of(settings))
+    try:
+        if settings.socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            log.info("Socket Mode")
+            SocketModeHandler(app, settings.slack_app_token).start()
+        else:
+            import waitress
+
+            from bot.web import EVENTS_PATH, make_wsgi
+
+            log.info("HTTP on port %s, Slack requests at POST %s", settings.port, EVENTS_PATH)
+            waitress.serve(make_wsgi(app), host="0.0.0.0", port=settings.port, threads=8)
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+def main(argv: list[str] | None = None) -> None:
+    from bot.settings import Settings
+
+    parser = argparse.ArgumentParser(prog="python -m bot", description="CRM assistant for Slack")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="start the bot and its scheduler (the default)")
+    sub.add_parser("migrate", help="bring the database to the latest revision")
+    jobs = sub.add_parser("jobs", help="run the scheduled jobs")
+    jobs.add_argument("--once", action="store_true", help="run every job once and exit")
+    jobs.add_argument("--now", help="as of this instant (ISO 8601; without an offset it is UTC)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings()
+    {"migrate": cmd_migrate, "jobs": cmd_jobs}.get(args.command, cmd_run)(settings, args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""create_app(): the Bolt app with every listener, built from settings and a session factory."""
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+import handlers
+from bot.settings import Settings
+from handlers.context import Defaults, make_context_middleware
+from handlers.i18n import t
+from store.db import SessionFactory
+
+log = logging.getLogger("crm")
+
+
+def make_client(settings: Settings) -> WebClient:
+    return WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
+
+
+def defaults_of(settings: Settings) -> Defaults:
+    return Defaults(tz=settings.crm_default_tz, locale=settings.crm_default_locale)
+
+
+def create_app(settings: Settings, session_factory: SessionFactory, client: WebClient | None = None,
+               executor: ThreadPoolExecutor | None = None) -> App:
+    """`executor` runs listeners after their ack(); pass one to be able to drain it on shutdown."""
+    app = App(
+        client=client or make_client(settings),
+        signing_secret=settings.slack_signing_secret or "",
+        # auth.test once, here at start-up: Bolt keeps the result, so no request ever waits on it
+        # (a command's first Slack call must be views.open).
+        token_verification_enabled=True,
+        listener_executor=executor or ThreadPoolExecutor(max_workers=16, thread_name_prefix="crm-listener"),
+        name="crm",
+    )
+    app.use(make_context_middleware(session_factory, defaults_of(settings)))
+    app.registered_commands = handlers.register(app)
+
+    @app.error
+    def on_error(error: Exception, body: dict, context: dict, respond) -> BoltResponse:
+        log.error("unhandled error in %s", body.get("type") or body.get("command"), exc_info=error)
+        who = context.get("who")
+        locale = who.locale if who else settings.crm_default_locale
+        if body.get("response_url"):
+            try:
+                respond(response_type="ephemeral", replace_original=False, text=t(locale, "err_internal"))
+            except (SlackApiError, OSError):
+                log.warning("could not tell the user about the error")
+        return BoltResponse(status=500, body="")
+
+    return app

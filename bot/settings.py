@@ -1,0 +1,46 @@
+"""The one place that knows every environment variable (a `.env` file is read too)."""
+from __future__ import annotations
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SLACK_API_DEFAULT = "https://slack.com/api/"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    slack_bot_token: str | None = None       # xoxb-…, OAuth & Permissions
+    slack_signing_secret: str | None = None  # Basic Information -> App Credentials (HTTP mode)
+    slack_app_token: str | None = None       # xapp-… with connections:write: Socket Mode when set
+    slack_api_url: str = SLACK_API_DEFAULT   # Web API base URL (GovSlack: https://slack-gov.com/api/)
+    database_url: str = "sqlite:///crm.db"
+    port: int = 3000
+    crm_default_tz: str = "Asia/Shanghai"
+    crm_default_locale: str = "zh-CN"
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.slack_app_token)
+
+    def missing(self, *, serving: bool) -> list[str]:
+        """Variables that must be set before the bot can talk to Slack."""
+        needed = ["SLACK_BOT_TOKEN"]
+        if serving:
+            needed.append("SLACK_APP_TOKEN" if self.socket_mode else "SLACK_SIGNING_SECRET")
+        return [name for name in needed if not getattr(self, name.lower())]
+
+
+MISSING_HELP = """\
+Missing: {names}.
+Create the Slack app from manifest.yml (https://api.slack.com/apps -> Create New App -> From a manifest,
+paste manifest.yml), install it to your workspace, then set:
+  SLACK_BOT_TOKEN       OAuth & Permissions -> Bot User OAuth Token (xoxb-...)
+  SLACK_APP_TOKEN       Basic Information -> App-Level Tokens, scope connections:write (xapp-...): Socket Mode
+  SLACK_SIGNING_SECRET  Basic Information -> Signing Secret: needed instead of SLACK_APP_TOKEN for HTTP mode
+in the environment or in a .env file in the current folder (see README.md)."""

@@ -1,0 +1,23 @@
+"""The HTTP front: Slack's requests at POST /slack/events, a health check, nothing else."""
+from __future__ import annotations
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+EVENTS_PATH = "/slack/events"
+
+
+def make_wsgi(app: App):
+    slack = SlackRequestHandler(app)
+
+    def wsgi(environ, start_response):
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
+        if path == EVENTS_PATH and method == "POST":
+            return slack(environ, start_response)
+        if path == "/healthz" and method == "GET":
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"ok"]
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"not found"]
+
+    return wsgi

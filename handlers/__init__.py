@@ -1,0 +1,13 @@
+"""Everything that speaks Slack. `register(app)` wires every listener module into a Bolt app."""
+from __future__ import annotations
+
+from slack_bolt import App
+
+
+def register(app: App) -> list[str]:
+    """Register every listener; returns the slash commands registered (checked against manifest.yml)."""
+    from handlers import commands, log_flow, reminders
+
+    log_flow.register(app)
+    reminders.register(app)
+    return commands.register(app)

@@ -1,0 +1,59 @@
+"""Block Kit building blocks that keep every payload inside Slack's limits."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from handlers.context import Profile
+from handlers.i18n import ZH, lang
+
+SECTION_MAX = 3000
+PLAIN_MAX = 75       # button and option text
+TITLE_MAX = 24       # modal title, submit, close
+CONTEXT_MAX = 2000
+
+
+def clip(text: str, limit: int) -> str:
+    text = text or ""
+    return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"
+
+
+def escape(text: str) -> str:
+    """User text inside mrkdwn: no <!channel>, no links or mentions smuggled in."""
+    return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def plain(text: str, limit: int = PLAIN_MAX) -> dict:
+    return {"type": "plain_text", "text": clip(text, limit) or " ", "emoji": True}
+
+
+def section(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, SECTION_MAX)}}
+
+
+def context(text: str) -> dict:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, CONTEXT_MAX)}]}
+
+
+def option(text: str, value: str) -> dict:
+    return {"text": plain(text), "value": value[:150]}
+
+
+def mention(user_id: str) -> str:
+    return f"<@{user_id}>" if user_id else ""
+
+
+_WEEKDAYS_ZH = "一二三四五六日"
+
+
+def fmt_datetime(when: datetime, profile: Profile) -> str:
+    """A moment in the reader's zone and language, e.g. 11月23日 周一 15:00 / Mon 23 Nov 2026, 15:00."""
+    local = when.astimezone(profile.zone)
+    if lang(profile.locale) == ZH:
+        return f"{local.year}年{local.month}月{local.day}日 周{_WEEKDAYS_ZH[local.weekday()]} {local:%H:%M}"
+    return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M}"
+
+
+def fmt_date(day: date, profile: Profile) -> str:
+    if lang(profile.locale) == ZH:
+        return f"{day.year}年{day.month}月{day.day}日"
+    return f"{day.day} {day:%b %Y}"

@@ -1,0 +1,104 @@
+"""Who is asking: the user's zone and locale, and the database, put into Bolt's context.
+
+Bolt runs a listener in a worker thread *after* ack() has answered Slack, that is after the
+middleware chain has returned; a session opened by a middleware would be closed under it. So the
+middleware hands over a session factory (`context["db"]`) and each listener opens one
+transaction where it needs one.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from store.db import SessionFactory, transaction
+from store.types import utcnow
+from store.users import get_user, save_user
+
+log = logging.getLogger(__name__)
+PROFILE_TTL = timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class Defaults:
+    tz: str
+    locale: str
+
+
+@dataclass(frozen=True)
+class Profile:
+    user_id: str
+    tz: str
+    locale: str
+    name: str = ""
+    fresh: bool = False  # known from users.info within PROFILE_TTL
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return zone(self.tz)
+
+
+def zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def cached_profile(*, session: Session, user_id: str, defaults: Defaults, now: datetime | None = None) -> Profile:
+    """From the database only (a primary-key lookup): safe before views.open."""
+    now = now or utcnow()
+    user = get_user(session=session, user_id=user_id) if user_id else None
+    if user is None:
+        return Profile(user_id=user_id, tz=defaults.tz, locale=defaults.locale)
+    fresh = user.fetched_at is not None and now - user.fetched_at < PROFILE_TTL
+    return Profile(user_id=user_id, tz=user.tz or defaults.tz, locale=user.locale or defaults.locale, name=user.name, fresh=fresh)
+
+
+def fetch_profile(*, client: WebClient, db: SessionFactory, user_id: str, defaults: Defaults, now: datetime | None = None) -> Profile:
+    """The cached profile, refreshed from users.info when missing or stale."""
+    now = now or utcnow()
+    with transaction(db) as session:
+        profile = cached_profile(session=session, user_id=user_id, defaults=defaults, now=now)
+    if profile.fresh or not user_id:
+        return profile
+    try:
+        info = client.users_info(user=user_id, include_locale=True)["user"]
+    except SlackApiError as e:
+        log.warning("users.info %s failed: %s; using %s/%s", user_id, e.response.get("error"), profile.tz, profile.locale)
+        return profile
+    body = info.get("profile") or {}
+    with transaction(db) as session:
+        user = save_user(
+            session=session,
+            user_id=user_id,
+            name=body.get("display_name") or body.get("real_name") or info.get("real_name") or info.get("name") or "",
+            email=body.get("email") or "",
+            tz=info.get("tz") or None,
+            locale=info.get("locale") or None,
+            now=now,
+        )
+    return Profile(user_id=user_id, tz=user.tz or defaults.tz, locale=user.locale or defaults.locale, name=user.name, fresh=True)
+
+
+def user_id_of(body: dict) -> str:
+    user = body.get("user")
+    if isinstance(user, dict):
+        return user.get("id", "")
+    return body.get("user_id") or user or ""
+
+
+def make_context_middleware(db: SessionFactory, defaults: Defaults):
+    def crm_context(context, body, next):
+        context["db"] = db
+        context["defaults"] = defaults
+        with transaction(db) as session:
+            context["who"] = cached_profile(session=session, user_id=user_id_of(body), defaults=defaults)
+        next()
+
+    return crm_context

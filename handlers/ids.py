@@ -1,0 +1,44 @@
+"""Every callback_id, action_id and block_id the bot uses, in one place."""
+
+COMMAND = "/crm"
+COMMANDS = (COMMAND,)
+
+# /crm log modal
+LOG_VIEW = "crm_log"
+LOG_CUSTOMER_BLOCK, LOG_CUSTOMER = "log_customer", "log_customer_pick"
+LOG_WAY_BLOCK, LOG_WAY = "log_way", "log_way_pick"
+LOG_DATE_BLOCK, LOG_DATE = "log_date", "log_date_pick"
+LOG_PARTICIPANTS_BLOCK, LOG_PARTICIPANTS = "log_participants", "log_participants_text"
+LOG_SUMMARY_BLOCK, LOG_SUMMARY = "log_summary", "log_summary_text"
+LOG_FEEDBACK_BLOCK, LOG_FEEDBACK = "log_feedback", "log_feedback_text"
+LOG_ACTION_BLOCK, LOG_ACTION = "log_action", "log_action_text"
+LOG_DUE_BLOCK, LOG_DUE = "log_due", "log_due_pick"
+LOG_OWNER_BLOCK, LOG_OWNER = "log_owner", "log_owner_pick"
+
+# Which block shows the error for a store field.
+LOG_FIELD_BLOCKS = {
+    "customer": LOG_CUSTOMER_BLOCK,
+    "way": LOG_WAY_BLOCK,
+    "date": LOG_DATE_BLOCK,
+    "participants": LOG_PARTICIPANTS_BLOCK,
+    "summary": LOG_SUMMARY_BLOCK,
+    "feedback": LOG_FEEDBACK_BLOCK,
+    "action": LOG_ACTION_BLOCK,
+    "due": LOG_DUE_BLOCK,
+    "owner": LOG_OWNER_BLOCK,
+}
+
+# Option values of the customer picker.
+CUSTOMER_EXISTING = "c:"
+CUSTOMER_NEW = "n:"
+
+# Due next-action message
+DUE_ACTIONS_BLOCK = "due_actions"
+DUE_DONE = "due_done"
+DUE_SNOOZE = "due_snooze_1h"
+DUE_TOMORROW = "due_tomorrow_9"
+DUE_RESCHEDULE = "due_reschedule"
+
+# Reschedule modal
+RESCHEDULE_VIEW = "crm_reschedule"
+RESCHEDULE_BLOCK, RESCHEDULE_WHEN = "reschedule_when", "reschedule_when_text"

@@ -1,0 +1,48 @@
+"""The bodies of the scheduled jobs. `now` is a parameter: tests and `jobs --once --now` move it."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from slack_sdk import WebClient
+from sqlalchemy import update
+
+from handlers.context import Defaults
+from handlers.delivery import deliver
+from store import outbox
+from store.actions import to_announce
+from store.db import SessionFactory, transaction
+from store.models import NextAction
+
+
+@dataclass
+class TickReport:
+    queued: int
+    sent: int
+    retried: int
+    failed: int
+    skipped: int
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def queue_due_actions(*, db: SessionFactory, now: datetime) -> int:
+    """Queue one alert per due action and due time. Safe to run twice, or on two replicas:
+    the outbox key absorbs the second, and announce_at is cleared only if nobody moved it."""
+    queued = 0
+    with transaction(db) as session:
+        for action in to_announce(session=session, now=now):
+            queued += outbox.enqueue(session=session, kind="action_due", subject=f"next_action:{action.id}",
+                                     due_key=action.due_at.isoformat(), recipient=action.owner_id, now=now)
+            session.execute(update(NextAction)
+                            .where(NextAction.id == action.id, NextAction.announce_at == action.announce_at)
+                            .values(announce_at=None))
+    return queued
+
+
+def tick(*, client: WebClient, db: SessionFactory, defaults: Defaults, now: datetime) -> TickReport:
+    """Every job once, as of `now`."""
+    queued = queue_due_actions(db=db, now=now)
+    sent = deliver(client=client, db=db, defaults=defaults, now=now)
+    return TickReport(queued=queued, sent=sent.sent, retried=sent.retried, failed=sent.failed, skipped=sent.skipped)

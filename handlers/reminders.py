@@ -1,0 +1,238 @@
+"""A due next action in the owner's DM: Done, Snooze 1 hour, Tomorrow 9:00, Reschedule."""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from handlers import ids
+from handlers.blocks import clip, context as context_block, escape, fmt_date, fmt_datetime, mention, plain, section
+from handlers.context import Profile, fetch_profile
+from handlers.dates import parse_when
+from handlers.i18n import t
+from store.actions import action_with_customer, complete, get_action, reschedule
+from store.db import transaction
+from store.errors import DomainError
+from store.models import PENDING_ACTION, Customer, Interaction, NextAction, Outbox
+from store.types import utcnow
+
+log = logging.getLogger(__name__)
+SNOOZE = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    text: str
+    blocks: list[dict]
+
+
+def register(app: App) -> None:
+    app.action(ids.DUE_DONE)(on_done)
+    app.action(ids.DUE_SNOOZE)(on_snooze)
+    app.action(ids.DUE_TOMORROW)(on_tomorrow)
+    app.action(ids.DUE_RESCHEDULE)(on_reschedule)
+    app.view(ids.RESCHEDULE_VIEW)(submit_reschedule)
+
+
+# -- the message -----------------------------------------------------------------------------
+
+def _body(session: Session, action: NextAction, customer: Customer, profile: Profile) -> list[dict]:
+    loc = profile.locale
+    blocks = [section(t(loc, "due_body", action=escape(action.title), customer=escape(customer.name), code=customer.code,
+                        due=fmt_datetime(action.due_at, profile)))]
+    origin = session.get(Interaction, action.interaction_id) if action.interaction_id else None
+    if origin is not None:
+        blocks.append(context_block(t(loc, "due_from", date=fmt_date(origin.occurred_on, profile), way=t(loc, f"way_{origin.way}"),
+                                      summary=escape(clip(origin.summary, 300)))))
+    return blocks
+
+
+def _buttons(action: NextAction, profile: Profile) -> dict:
+    loc, value = profile.locale, str(action.id)
+    return {"type": "actions", "block_id": ids.DUE_ACTIONS_BLOCK, "elements": [
+        {"type": "button", "action_id": ids.DUE_DONE, "text": plain(t(loc, "btn_done")), "style": "primary", "value": value},
+        {"type": "button", "action_id": ids.DUE_SNOOZE, "text": plain(t(loc, "btn_snooze")), "value": value},
+        {"type": "button", "action_id": ids.DUE_TOMORROW, "text": plain(t(loc, "btn_tomorrow")), "value": value},
+        {"type": "button", "action_id": ids.DUE_RESCHEDULE, "text": plain(t(loc, "btn_reschedule")), "value": value},
+    ]}
+
+
+def render_due(session: Session, row: Outbox, profile: Profile) -> Rendered | None:
+    """The alert for a due action, or None when it no longer applies (done, or moved since)."""
+    found = action_with_customer(session=session, action_id=int(row.subject.split(":")[1]))
+    if found is None:
+        return None
+    action, customer = found
+    if action.status not in PENDING_ACTION or action.due_at.isoformat() != row.due_key:
+        return None
+    loc = profile.locale
+    blocks = [section(f"*{t(loc, 'due_header')}*"), *_body(session, action, customer, profile), _buttons(action, profile)]
+    return Rendered(text=escape(t(loc, "due_fallback", action=action.title, customer=customer.name)), blocks=blocks)
+
+
+def render_assigned(session: Session, row: Outbox, profile: Profile) -> Rendered | None:
+    found = action_with_customer(session=session, action_id=int(row.subject.split(":")[1]))
+    if found is None or found[0].status not in PENDING_ACTION:
+        return None
+    action, customer = found
+    head = t(profile.locale, "assigned", author=mention(action.created_by))
+    blocks = [section(head), *_body(session, action, customer, profile), _buttons(action, profile)]
+    return Rendered(text=escape(head), blocks=blocks)
+
+
+def closed_blocks(session: Session, action: NextAction, customer: Customer, profile: Profile, note: str) -> list[dict]:
+    return [*_body(session, action, customer, profile), context_block(note)]
+
+
+# -- the buttons -----------------------------------------------------------------------------
+
+def _where(body: dict) -> tuple[str, str]:
+    container = body.get("container") or {}
+    return (container.get("channel_id") or (body.get("channel") or {}).get("id", ""),
+            container.get("message_ts") or (body.get("message") or {}).get("ts", ""))
+
+
+def _action_id(value: str) -> int | None:
+    return int(value) if value.isdigit() else None
+
+
+def tomorrow_nine(now: datetime, profile: Profile) -> datetime:
+    day = now.astimezone(profile.zone).date() + timedelta(days=1)
+    return datetime.combine(day, time(9), tzinfo=profile.zone)
+
+
+def _apply(*, body: dict, client: WebClient, context: dict, change) -> None:
+    """Run `change(session, action_id, profile, now) -> note` and show the result on the message."""
+    now = utcnow()
+    profile = fetch_profile(client=client, db=context["db"], user_id=context["who"].user_id, defaults=context["defaults"], now=now)
+    action_id = _action_id(str(body["actions"][0].get("value", "")))
+    channel, ts = _where(body)
+    if action_id is None:
+        return
+    try:
+        with transaction(context["db"]) as session:
+            note = change(session, action_id, profile, now)
+    except DomainError as e:
+        _refuse(client=client, context=context, profile=profile, channel=channel, ts=ts, action_id=action_id, error=e)
+        return
+    with transaction(context["db"]) as session:  # Slack is called after the commit, not under the row lock
+        update_message(session=session, client=client, action_id=action_id, profile=profile, channel=channel, ts=ts, note=note)
+
+
+def update_message(*, session: Session, client: WebClient, action_id: int, profile: Profile, channel: str, ts: str, note: str) -> None:
+    found = action_with_customer(session=session, action_id=action_id)
+    if found is None or not (channel and ts):
+        return
+    action, customer = found
+    try:
+        client.chat_update(channel=channel, ts=ts, text=escape(f"{action.title} · {note}"),
+                           blocks=closed_blocks(session, action, customer, profile, note))
+    except SlackApiError as e:  # the change is saved; only the old message stays as it was
+        log.warning("could not update message %s/%s: %s", channel, ts, e.response.get("error"))
+
+
+def _refuse(*, client: WebClient, context: dict, profile: Profile, channel: str, ts: str, action_id: int, error: DomainError) -> None:
+    loc = profile.locale
+    params = dict(error.params)
+    if "status" in params:
+        params["status"] = t(loc, f"status_{params['status']}")
+    if error.key == "err_action_closed":  # show the current state instead of stale buttons
+        with transaction(context["db"]) as session:
+            update_message(session=session, client=client, action_id=action_id, profile=profile, channel=channel, ts=ts,
+                           note=t(loc, "already_closed", **params))
+        return
+    try:
+        client.chat_postEphemeral(channel=channel, user=profile.user_id, text=t(loc, error.key, **params))
+    except SlackApiError as e:
+        log.warning("refusal not shown to %s: %s", profile.user_id, e.response.get("error"))
+
+
+def on_done(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
+    ack()
+
+    def change(session, action_id, profile, now):
+        complete(session=session, action_id=action_id, user_id=profile.user_id, now=now)
+        return t(profile.locale, "done_by", user=mention(profile.user_id), time=fmt_datetime(now, profile))
+
+    _apply(body=body, client=client, context=context, change=change)
+
+
+def _snoozer(due_of):
+    def change(session, action_id, profile, now):
+        due = due_of(now, profile)
+        reschedule(session=session, action_id=action_id, user_id=profile.user_id, due_at=due, now=now, snooze=True)
+        return t(profile.locale, "snoozed_until", time=fmt_datetime(due, profile))
+
+    return change
+
+
+def on_snooze(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
+    ack()
+    _apply(body=body, client=client, context=context, change=_snoozer(lambda now, _p: now + SNOOZE))
+
+
+def on_tomorrow(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
+    ack()
+    _apply(body=body, client=client, context=context, change=_snoozer(tomorrow_nine))
+
+
+# -- reschedule modal --------------------------------------------------------------------------
+
+def reschedule_view(profile: Profile, action: NextAction, metadata: dict) -> dict:
+    loc = profile.locale
+    return {
+        "type": "modal",
+        "callback_id": ids.RESCHEDULE_VIEW,
+        "title": plain(t(loc, "reschedule_title"), 24),
+        "submit": plain(t(loc, "save"), 24),
+        "close": plain(t(loc, "cancel"), 24),
+        "private_metadata": json.dumps(metadata),
+        "blocks": [
+            section(f"*{escape(clip(action.title, 500))}*"),
+            {"type": "input", "block_id": ids.RESCHEDULE_BLOCK, "label": plain(t(loc, "reschedule_label"), 2000),
+             "hint": plain(t(loc, "reschedule_hint", due=fmt_datetime(action.due_at, profile)), 2000),
+             "element": {"type": "plain_text_input", "action_id": ids.RESCHEDULE_WHEN, "max_length": 100,
+                         "placeholder": plain(t(loc, "reschedule_placeholder"), 150)}},
+        ],
+    }
+
+
+def on_reschedule(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
+    ack()
+    who: Profile = context["who"]
+    action_id = _action_id(str(body["actions"][0].get("value", "")))
+    with transaction(context["db"]) as session:  # primary-key lookup only: the trigger_id is short-lived
+        action = get_action(session=session, action_id=action_id) if action_id else None
+    if action is None:
+        return
+    channel, ts = _where(body)
+    metadata = {"action": action.id, "channel": channel, "ts": ts}
+    client.views_open(trigger_id=body["trigger_id"], view=reschedule_view(who, action, metadata))
+
+
+def submit_reschedule(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
+    who: Profile = context["who"]
+    now = utcnow()
+    meta = json.loads(view.get("private_metadata") or "{}")
+    text = (view["state"]["values"].get(ids.RESCHEDULE_BLOCK, {}).get(ids.RESCHEDULE_WHEN, {}) or {}).get("value") or ""
+    due = parse_when(text, now=now, tz=who.tz)
+    if due is None:
+        ack(response_action="errors", errors={ids.RESCHEDULE_BLOCK: t(who.locale, "err_when_unparsed")})
+        return
+    try:
+        with transaction(context["db"]) as session:
+            reschedule(session=session, action_id=int(meta.get("action", 0)), user_id=who.user_id, due_at=due, now=now, snooze=False)
+    except DomainError as e:
+        params = {k: (t(who.locale, f"status_{v}") if k == "status" else v) for k, v in e.params.items()}
+        ack(response_action="errors", errors={ids.RESCHEDULE_BLOCK: t(who.locale, e.key, **params)})
+        return
+    ack()
+    with transaction(context["db"]) as session:
+        update_message(session=session, client=client, action_id=int(meta["action"]), profile=who,
+                       channel=meta.get("channel", ""), ts=meta.get("ts", ""), note=t(who.locale, "rescheduled_to", time=fmt_datetime(due, who)))

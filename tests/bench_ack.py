@@ -1,0 +1,151 @@
+"""Benchmark (not a test): how fast the bot acks, and how the scheduler's and the prefill's
+queries hold up with hundreds of thousands of rows.
+
+    .venv/bin/python -m tests.bench_ack [--customers 100000] [--actions 300000] [--requests 200]
+        [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
+
+Seeds a fresh database (a temporary SQLite file, or a schema of its own on PostgreSQL), serves
+the real Bolt app over HTTP against the fake Slack server, sends signed requests and prints
+percentiles of the time until Slack's HTTP request is answered (the ack).
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from urllib.parse import quote
+
+from sqlalchemy import insert, text
+from sqlmodel import SQLModel
+
+from handlers import ids
+from handlers.jobs import queue_due_actions
+from store import outbox
+from store.actions import to_announce
+from store.customers import find_exact, search_customers
+from store.db import make_engine, normalise_url, session_factory, transaction
+from store.models import Customer, Interaction, NextAction
+from tests.bolt_server import BoltServer
+from tests.fake_slack import FakeSlack
+from tests.flows import log_state, suggestion, view_submission
+
+NOW = datetime.now(timezone.utc)
+
+
+def seed(engine, customers: int, actions: int) -> None:
+    rng = random.Random(7)
+    with engine.begin() as conn:
+        rows = [dict(code=f"C2026{i // 100000 + 10:02d}{i % 100000:05d}", name=f"客户{i} Co", name_norm=f"客户{i} co",
+                     company="", industry="", region="", source="", stage="lead", owner_id=f"U{i % 50:04d}",
+                     created_by="U0000", created_at=NOW, updated_at=NOW) for i in range(customers)]
+        for start in range(0, customers, 20000):
+            conn.execute(insert(Customer), rows[start:start + 20000])
+        conn.execute(insert(Interaction), [dict(customer_id=1 + i % customers, occurred_on=date(2026, 1, 1), way="visit",
+                                                participants="", summary="s", feedback="", author_id="U0000", created_at=NOW)
+                                           for i in range(1000)])
+        batch = []
+        for i in range(actions):
+            due = NOW + timedelta(minutes=rng.randint(-60 * 24 * 90, 60 * 24 * 30))
+            announced = due < NOW - timedelta(minutes=5)  # overdue and already announced: announce_at is NULL
+            batch.append(dict(customer_id=1 + i % customers, interaction_id=None, title="t", due_at=due,
+                              announce_at=None if announced else due, owner_id=f"U{i % 50:04d}", created_by="U0000",
+                              status="open", created_at=NOW, updated_at=NOW))
+            if len(batch) == 20000:
+                conn.execute(insert(NextAction), batch)
+                batch = []
+        if batch:
+            conn.execute(insert(NextAction), batch)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("ANALYZE"))
+
+
+def timed(fn, n: int) -> list[float]:
+    out = []
+    for _ in range(n):
+        started = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def report(label: str, ms: list[float]) -> None:
+    ms = sorted(ms)
+    p = lambda q: ms[min(len(ms) - 1, int(q * len(ms)))]  # noqa: E731
+    print(f"{label:<44} n={len(ms):<4} median {statistics.median(ms):7.2f} ms   p95 {p(0.95):7.2f} ms   max {ms[-1]:7.2f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--actions", type=int, default=300_000)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--database-url")
+    args = parser.parse_args()
+
+    schema = None
+    if args.database_url:
+        schema = f"bench_{uuid.uuid4().hex[:8]}"
+        admin = make_engine(args.database_url)
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = normalise_url(args.database_url) + ("&" if "?" in args.database_url else "?") + f"options={quote(f'-csearch_path={schema}')}"
+    else:
+        url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
+    engine = make_engine(url)
+    SQLModel.metadata.create_all(engine)
+    started = time.perf_counter()
+    seed(engine, args.customers, args.actions)
+    print(f"{engine.dialect.name}: seeded {args.customers} customers and {args.actions} next actions in {time.perf_counter() - started:.1f} s")
+    db = session_factory(engine)
+
+    def q(fn):
+        def run():
+            with transaction(db) as s:
+                fn(s)
+        return run
+
+    from handlers.dates import extract_when, parse_when, warm
+
+    warm()
+    for words in ("明天下午3点", "下周二", "friday 2pm", "in 3 days"):
+        report(f"parse_when {words!r}", timed(lambda: parse_when(words, now=NOW, tz="Asia/Shanghai"), 200))
+    report("extract_when 'send quote on friday'", timed(lambda: extract_when("send quote on friday", now=NOW, tz="Asia/Shanghai"), 200))
+    report("find_exact by name (prefill, before views.open)", timed(q(lambda s: find_exact(session=s, text="客户77777 Co")), 200))
+    report("find_exact by code", timed(q(lambda s: find_exact(session=s, text="C20261077777")), 200))
+    report("search_customers '客户7777' (type-ahead)", timed(q(lambda s: search_customers(session=s, query="客户7777")), 50))
+    report("to_announce (scheduler, each minute)", timed(q(lambda s: to_announce(session=s, now=NOW)), 50))
+    report("outbox.claim on an empty queue", timed(q(lambda s: outbox.claim(session=s, now=NOW)), 50))
+    queued_at = time.perf_counter()
+    queued = queue_due_actions(db=db, now=NOW)
+    print(f"queue_due_actions: {queued} queued in {(time.perf_counter() - queued_at) * 1000:.0f} ms (first sweep after seeding)")
+    report("queue_due_actions, steady state", timed(lambda: queue_due_actions(db=db, now=NOW), 20))
+
+    fake = FakeSlack().start()
+    fake.add_user("U0000", tz="Asia/Shanghai", locale="zh-CN")
+    server = BoltServer(db=db, fake=fake)
+    try:
+        n = args.requests
+        report("ack: /crm log (HTTP round trip)", [server.command("log", user="U0000")[2] * 1000 for _ in range(n)])
+        report("ack: /crm log <free text> prefilled", [server.command("log 客户77777 Co 拜访 下一步: 明天下午3点 发送报价", user="U0000")[2] * 1000 for _ in range(n)])
+        report("options: customer type-ahead '客户12'", [server.interact(suggestion(user="U0000", value="客户12"))[2] * 1000 for _ in range(n)])
+        state = log_state(customer="c:12345", day=date.today(), summary="拜访", action="发送报价",
+                          due=NOW + timedelta(days=1), owner="U0000")
+        report("view_submission: save + ack", [server.interact(view_submission(user="U0000", callback_id=ids.LOG_VIEW, values=state))[2] * 1000
+                                               for _ in range(n)])
+    finally:
+        server.stop()
+        fake.stop()
+        engine.dispose()
+        if schema:
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+if __name__ == "__main__":
+    main()

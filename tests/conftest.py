@@ -1,0 +1,105 @@
+"""Fixtures: a database per test (SQLite, and PostgreSQL when TEST_DATABASE_URL is set), the fake
+Slack Web API, and the real Bolt app served over HTTP receiving signed requests."""
+from __future__ import annotations
+
+import os
+import uuid
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import SQLModel
+
+from store.db import make_engine, normalise_url, session_factory
+from tests.fake_slack import FakeSlack
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+REP = "U0REP00001"       # a zh-CN rep in Shanghai
+REP_EN = "U0REPEN002"    # an en-US rep in New York
+BOSS = "U0BOSS0003"      # zh-CN, Shanghai
+
+
+class Database:
+    """A fresh, empty database: a SQLite file, or a PostgreSQL schema of its own."""
+
+    def __init__(self, backend: str, tmp_path) -> None:
+        self.backend = backend
+        self.schema = None
+        if backend == "sqlite":
+            self.url = f"sqlite:///{tmp_path / 'crm.db'}"
+        else:
+            self.schema = f"t_{uuid.uuid4().hex[:12]}"
+            admin = make_engine(PG_URL)
+            with admin.begin() as conn:
+                conn.execute(text(f'CREATE SCHEMA "{self.schema}"'))
+            admin.dispose()
+            sep = "&" if "?" in PG_URL else "?"
+            self.url = normalise_url(PG_URL) + f"{sep}options={quote(f'-csearch_path={self.schema}')}"
+        self.engine = make_engine(self.url)
+        self.factory = session_factory(self.engine)
+
+    def create_all(self) -> None:
+        SQLModel.metadata.create_all(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+        if self.schema:
+            admin = make_engine(PG_URL)
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{self.schema}" CASCADE'))
+            admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_database(request, tmp_path):
+    database = Database(request.param, tmp_path)
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def database(empty_database):
+    empty_database.create_all()
+    return empty_database
+
+
+@pytest.fixture
+def db(database):
+    """The session factory handlers and jobs take."""
+    return database.factory
+
+
+@pytest.fixture
+def fake():
+    slack = FakeSlack().start()
+    slack.add_user(REP, tz="Asia/Shanghai", locale="zh-CN", name="wang", real_name="王小明")
+    slack.add_user(REP_EN, tz="America/New_York", locale="en-US", name="alice", real_name="Alice Smith")
+    slack.add_user(BOSS, tz="Asia/Shanghai", locale="zh-CN", name="zhao", real_name="赵总")
+    yield slack
+    slack.stop()
+    assert not slack.violations, f"Block Kit limits broken: {slack.violations}"
+
+
+@pytest.fixture
+def bolt(db, fake):
+    from tests.bolt_server import BoltServer
+
+    server = BoltServer(db=db, fake=fake)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def remember(db):
+    """Store a user's zone and locale as users.info would have (so views.open needs no lookup)."""
+    from store.db import transaction
+    from store.types import utcnow
+    from store.users import save_user
+
+    def save(user_id: str, tz: str, locale: str) -> None:
+        with transaction(db) as s:
+            save_user(session=s, user_id=user_id, name=user_id, email="", tz=tz, locale=locale, now=utcnow())
+
+    return save

@@ -1,0 +1,65 @@
+"""`python -m bot ...` as a process: migrate, jobs --once (twice: one DM), and a clear message
+when tokens are missing."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+from sqlmodel import select
+
+from store.db import transaction
+from store.interactions import log_interaction
+from store.models import NextAction
+from tests.conftest import REP
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(args: list[str], *, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "CRM_"))}
+    clean["PYTHONPATH"] = str(ROOT)
+    return subprocess.run([sys.executable, "-m", "bot", *args], env={**clean, **env}, cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_missing_tokens_name_what_is_missing_and_how_to_get_it(tmp_path):
+    done = run([], env={}, cwd=tmp_path)
+    assert done.returncode == 2
+    assert "Missing: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET" in done.stderr
+    assert "manifest.yml" in done.stderr and "Traceback" not in done.stderr
+    done = run([], env={"SLACK_BOT_TOKEN": "xoxb-1"}, cwd=tmp_path)
+    assert "Missing: SLACK_SIGNING_SECRET" in done.stderr
+    (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=xoxb-1\nSLACK_APP_TOKEN=xapp-1\n")
+    done = run(["jobs"], env={}, cwd=tmp_path)
+    assert "only --once" in done.stderr
+
+
+def test_migrate_then_jobs_once_twice_sends_one_dm(empty_database, fake, tmp_path):
+    env = {"DATABASE_URL": empty_database.url, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": fake.url}
+    migrated = run(["migrate"], env=env, cwd=tmp_path)
+    assert migrated.returncode == 0, migrated.stderr
+    assert "database at revision" in migrated.stdout
+    due = datetime(2030, 1, 2, 1, 0, tzinfo=timezone.utc)
+    with transaction(empty_database.factory) as s:
+        log_interaction(session=s, author_id=REP, customer_id=None, new_customer_name="星河科技", way="visit",
+                        occurred_on=date(2029, 12, 31), summary="拜访", feedback="", participants="",
+                        action_title="发送报价", due_at=due, action_owner_id=REP, now=due - timedelta(days=2))
+    early = run(["jobs", "--once", "--now", "2030-01-02T08:59:00+08:00"], env=env, cwd=tmp_path)
+    assert json.loads(early.stdout.strip().splitlines()[-1])["queued"] == 0, early.stderr
+    reports = [json.loads(run(["jobs", "--once", "--now", "2030-01-02T09:00:00+08:00"], env=env, cwd=tmp_path).stdout.splitlines()[-1])
+               for _ in range(2)]
+    assert reports[0]["queued"] == 1 and reports[0]["sent"] == 1
+    assert reports[1]["queued"] == 0 and reports[1]["sent"] == 0
+    dms = fake.calls_to("chat.postMessage")
+    assert len(dms) == 1 and dms[0].params["channel"] == REP
+    with transaction(empty_database.factory) as s:
+        assert s.exec(select(NextAction)).one().announce_at is None
+
+
+def test_a_bad_now_is_refused_clearly(tmp_path):
+    done = run(["jobs", "--once", "--now", "next tuesday"], env={"SLACK_BOT_TOKEN": "xoxb-1"}, cwd=tmp_path)
+    assert done.returncode != 0 and "not an ISO 8601 time" in done.stderr and "Traceback" not in done.stderr
