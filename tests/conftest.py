@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
+import store.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from store.db import make_engine, normalise_url, session_factory
 from tests.fake_slack import FakeSlack
 
