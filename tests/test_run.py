@@ -1,0 +1,70 @@
+"""`python -m bot` as a real process in HTTP mode: it migrates, serves signed Slack requests at
+POST /slack/events, and its scheduler delivers what is due on its first tick."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import date, datetime, timedelta, timezone
+from urllib.parse import urlencode
+
+from store.db import transaction
+from store.interactions import log_interaction
+from tests.bolt_server import SECRET, payload, sign
+from tests.conftest import REP
+from tests.test_cli import ROOT, run
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(port: int, proc: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"the bot exited: {proc.stderr.read()}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
+                if r.read() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("the bot did not answer /healthz within 60 s")
+
+
+def test_the_bot_process_serves_slack_and_runs_its_scheduler(empty_database, fake, tmp_path):
+    port = _free_port()
+    env = {"DATABASE_URL": empty_database.url, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET,
+           "SLACK_API_URL": fake.url, "PORT": str(port)}
+    assert run(["migrate"], env=env, cwd=tmp_path).returncode == 0
+    now = datetime.now(timezone.utc)
+    with transaction(empty_database.factory) as s:
+        log_interaction(session=s, author_id=REP, customer_id=None, new_customer_name="星河科技", way="visit",
+                        occurred_on=date.today(), summary="拜访", feedback="", participants="", action_title="发送报价",
+                        due_at=now + timedelta(seconds=1), action_owner_id=REP, now=now)
+    time.sleep(1.1)
+    proc_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "CRM_"))}
+    proc = subprocess.Popen([sys.executable, "-m", "bot"], cwd=tmp_path, env={**proc_env, **env, "PYTHONPATH": str(ROOT)},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_healthy(port, proc)
+        dm = fake.wait_for("chat.postMessage", timeout=20)[0].params
+        assert dm["channel"] == REP and "发送报价" in dm["text"]
+        fields = payload("slash_command")
+        fields.update(text="help", response_url=fake.response_url("run"))
+        body = urlencode(fields).encode()
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/slack/events", data=body, method="POST",
+                                         headers={"Content-Type": "application/x-www-form-urlencoded", **sign(body)})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
+        assert "/crm log" in fake.wait_for("response_url:run")[0].params["text"]
+        assert fake.methods()[0] == "auth.test"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
