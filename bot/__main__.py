@@ -7,7 +7,8 @@ import logging
 import sys
 from datetime import datetime, timezone
 
-from slack_sdk.errors import SlackApiError
+from slack_bolt.error import BoltError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 log = logging.getLogger("crm")
 
@@ -69,6 +70,10 @@ def cmd_run(settings, _args) -> None:
         app = create_app(settings, db, client=client)
     except SlackApiError as e:
         raise SystemExit(f"Slack refused SLACK_BOT_TOKEN ({e.response.get('error')}); check the token and SLACK_API_URL.")
+    except BoltError as e:  # Bolt's own wording of a refused auth.test
+        raise SystemExit(f"Slack refused SLACK_BOT_TOKEN ({e}); check the token and SLACK_API_URL.")
+    except (SlackClientError, OSError) as e:
+        raise SystemExit(f"Could not reach Slack at {settings.slack_api_url} ({e}); check the network and SLACK_API_URL.")
     warm()
     scheduler = start_scheduler(client=client, db=db, defaults=defaults_of(settings))
     try:

@@ -30,10 +30,10 @@ class Settings(BaseSettings):
 
     def missing(self, *, serving: bool) -> list[str]:
         """Variables that must be set before the bot can talk to Slack."""
-        needed = ["SLACK_BOT_TOKEN"]
-        if serving:
-            needed.append("SLACK_APP_TOKEN" if self.socket_mode else "SLACK_SIGNING_SECRET")
-        return [name for name in needed if not getattr(self, name.lower())]
+        missing = [] if self.slack_bot_token else ["SLACK_BOT_TOKEN"]
+        if serving and not (self.slack_app_token or self.slack_signing_secret):
+            missing.append("SLACK_APP_TOKEN (Socket Mode, as manifest.yml sets up) or SLACK_SIGNING_SECRET (HTTP mode)")
+        return missing
 
 
 MISSING_HELP = """\
@@ -42,5 +42,5 @@ Create the Slack app from manifest.yml (https://api.slack.com/apps -> Create New
 paste manifest.yml), install it to your workspace, then set:
   SLACK_BOT_TOKEN       OAuth & Permissions -> Bot User OAuth Token (xoxb-...)
   SLACK_APP_TOKEN       Basic Information -> App-Level Tokens, scope connections:write (xapp-...): Socket Mode
-  SLACK_SIGNING_SECRET  Basic Information -> Signing Secret: needed instead of SLACK_APP_TOKEN for HTTP mode
+  SLACK_SIGNING_SECRET  Basic Information -> Signing Secret: instead of SLACK_APP_TOKEN, for HTTP mode
 in the environment or in a .env file in the current folder (see README.md)."""

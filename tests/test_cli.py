@@ -29,10 +29,10 @@ def run(args: list[str], *, env: dict[str, str], cwd: Path) -> subprocess.Comple
 def test_missing_tokens_name_what_is_missing_and_how_to_get_it(tmp_path):
     done = run([], env={}, cwd=tmp_path)
     assert done.returncode == 2
-    assert "Missing: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET" in done.stderr
-    assert "manifest.yml" in done.stderr and "Traceback" not in done.stderr
+    assert "Missing: SLACK_BOT_TOKEN, SLACK_APP_TOKEN (Socket Mode, as manifest.yml sets up) or SLACK_SIGNING_SECRET" in done.stderr
+    assert "Create the Slack app from manifest.yml" in done.stderr and "Traceback" not in done.stderr
     done = run([], env={"SLACK_BOT_TOKEN": "xoxb-1"}, cwd=tmp_path)
-    assert "Missing: SLACK_SIGNING_SECRET" in done.stderr
+    assert "Missing: SLACK_APP_TOKEN" in done.stderr and "SLACK_BOT_TOKEN," not in done.stderr
     (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=xoxb-1\nSLACK_APP_TOKEN=xapp-1\n")
     done = run(["jobs"], env={}, cwd=tmp_path)
     assert "only --once" in done.stderr
@@ -58,6 +58,17 @@ def test_migrate_then_jobs_once_twice_sends_one_dm(empty_database, fake, tmp_pat
     assert len(dms) == 1 and dms[0].params["channel"] == REP
     with transaction(empty_database.factory) as s:
         assert s.exec(select(NextAction)).one().announce_at is None
+
+
+def test_unreachable_or_refusing_slack_is_one_clear_sentence(fake, tmp_path):
+    env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    done = run([], env={**env, "SLACK_API_URL": "http://127.0.0.1:9/api/"}, cwd=tmp_path)
+    assert done.returncode == 1 and "Could not reach Slack at http://127.0.0.1:9/api/" in done.stderr
+    assert "Traceback" not in done.stderr
+    fake.fail_next("auth.test", error="invalid_auth")
+    done = run([], env={**env, "SLACK_API_URL": fake.url}, cwd=tmp_path)
+    assert "Slack refused SLACK_BOT_TOKEN" in done.stderr and "invalid_auth" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_a_bad_now_is_refused_clearly(tmp_path):
