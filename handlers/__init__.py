@@ -10,4 +10,4 @@ def register(app: App) -> list[str]:
 
     log_flow.register(app)
     reminders.register(app)
-    return commands.register(app)
+    return commands.register(app, [*log_flow.SUBCOMMANDS])

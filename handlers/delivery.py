@@ -7,26 +7,19 @@ recorded as failed and not tried again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
-from sqlmodel import Session
 
-from handlers.context import Defaults, Profile, fetch_profile
-from handlers.reminders import Rendered, render_assigned, render_due
+from handlers.context import Defaults, fetch_profile
 from store import outbox
 from store.db import SessionFactory, transaction
 from store.models import Outbox
 
 log = logging.getLogger(__name__)
 
-RENDERERS: dict[str, Callable[[Session, Outbox, Profile], Rendered | None]] = {
-    "action_due": render_due,
-    "action_assigned": render_assigned,
-}
 RETRYABLE = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 BASE_DELAY = timedelta(seconds=30)
 MAX_DELAY = timedelta(hours=1)
@@ -75,7 +68,9 @@ def deliver(*, client: WebClient, db: SessionFactory, defaults: Defaults, now: d
 def _deliver_one(*, client: WebClient, db: SessionFactory, defaults: Defaults, now: datetime, row: Outbox, report: Report) -> None:
     profile = fetch_profile(client=client, db=db, user_id=row.recipient, defaults=defaults, now=now)
     with transaction(db) as session:
-        rendered = RENDERERS[row.kind](session, row, profile)
+        from handlers.alert_kinds import KINDS  # feature modules import deliver(); import theirs late
+
+        rendered = KINDS[row.kind].render(session, row, profile)
         if rendered is None:
             outbox.mark_skipped(session=session, outbox_id=row.id, reason="no longer applies")
             report.skipped += 1

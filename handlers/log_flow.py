@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from handlers import ids
+from handlers.commands import Subcommand
 from handlers.blocks import clip, escape, fmt_datetime, mention, option, plain, section
 from handlers.context import Profile, fetch_profile
 from handlers.delivery import deliver
@@ -31,6 +32,13 @@ OPTIONS_SHOWN = 20
 def register(app: App) -> None:
     app.options(ids.LOG_CUSTOMER)(load_customer_options)
     app.view(ids.LOG_VIEW)(submit_log)
+
+
+def _log_command(*, body: dict, client: WebClient, context: dict, respond, text: str) -> None:
+    open_log_modal(body=body, client=client, context=context, text=text)
+
+
+SUBCOMMANDS = (Subcommand("log", ("记录", "l"), _log_command, "help_log"),)
 
 
 # -- opening ---------------------------------------------------------------------------------

@@ -1,0 +1,6 @@
+"""Per-feature text catalogs, merged by handlers.i18n."""
+
+ZH, EN = "zh-CN", "en"
+
+# Modules under handlers/texts/ whose TEXTS make up the catalog.
+FEATURES = ("core",)
