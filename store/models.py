@@ -54,6 +54,10 @@ class SlackUser(SQLModel, table=True):
     tz: Optional[str] = Field(default=None, max_length=64)
     locale: Optional[str] = Field(default=None, max_length=16)
     fetched_at: Optional[datetime] = _ts(nullable=True)
+    role: str = Field(default="rep", max_length=16)  # rep | manager | admin
+    manager_id: Optional[str] = Field(default=None, max_length=32, index=True)
+    # "HH:MM-HH:MM" in the user's zone, "off", or None for the default
+    quiet_hours: Optional[str] = Field(default=None, max_length=16)
 
 
 class CodeCounter(SQLModel, table=True):
@@ -151,7 +155,121 @@ class Outbox(SQLModel, table=True):
     next_attempt_at: datetime = _ts()
     lease_until: Optional[datetime] = _ts(nullable=True)
     last_error: Optional[str] = Field(default=None, max_length=500)
+    # Set just before chat.postMessage, cleared by the outcome: a claim that finds it set knows a
+    # post may have reached Slack before its process died, and checks before posting again.
+    posting_at: Optional[datetime] = _ts(nullable=True)
     channel: Optional[str] = Field(default=None, max_length=32)
     ts: Optional[str] = Field(default=None, max_length=32)
     sent_at: Optional[datetime] = _ts(nullable=True)
+    created_at: datetime = _ts(default=utcnow)
+
+
+class Role(str, enum.Enum):
+    rep = "rep"
+    manager = "manager"
+    admin = "admin"
+
+
+class TicketStatus(str, enum.Enum):
+    new = "new"
+    open = "open"
+    pending = "pending"   # waiting on the customer: SLA clocks paused
+    solved = "solved"
+    closed = "closed"
+
+
+OPEN_TICKET = (TicketStatus.new.value, TicketStatus.open.value, TicketStatus.pending.value)
+
+
+class TicketType(str, enum.Enum):
+    enquiry = "enquiry"
+    complaint = "complaint"
+    after_sales = "after_sales"
+    request = "request"
+    other = "other"
+
+
+class SlaPolicy(SQLModel, table=True):
+    """Targets per priority (P1-P4); defaults from the service templates: reply in 2 h, solve in 24 h."""
+
+    __tablename__ = "sla_policy"
+    priority: str = Field(primary_key=True, max_length=2)
+    response_minutes: int
+    resolution_minutes: int
+    business: bool = True           # business hours (team calendar) or calendar hours
+    warn_pct: int = 75              # warn the assignee when this share of a target is used
+    escalate_after_minutes: int = 60  # after a breach, escalate again if nobody acted by then
+
+
+class Ticket(SQLModel, table=True):
+    __tablename__ = "ticket"
+    __table_args__ = (
+        Index("ix_ticket_assignee_status", "assignee_id", "status"),
+        Index("ix_ticket_customer_status", "customer_id", "status"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    code: str = Field(sa_column=Column(String(16), nullable=False, unique=True))
+    customer_id: int = Field(foreign_key="customer.id")
+    priority: str = Field(max_length=2)
+    type: str = Field(max_length=16)
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default=TicketStatus.new.value, max_length=16)
+    assignee_id: Optional[str] = Field(default=None, max_length=32)
+    created_by: str = Field(max_length=32)
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts(default=utcnow, onupdate=utcnow)
+    taken_at: Optional[datetime] = _ts(nullable=True)
+    first_response_at: Optional[datetime] = _ts(nullable=True)
+    pending_since: Optional[datetime] = _ts(nullable=True)
+    solved_at: Optional[datetime] = _ts(nullable=True)
+    closed_at: Optional[datetime] = _ts(nullable=True)
+    # where it came from (message shortcut) and where its card is
+    source_channel: Optional[str] = Field(default=None, max_length=32)
+    source_ts: Optional[str] = Field(default=None, max_length=32)
+    source_link: Optional[str] = Field(default=None, max_length=500)
+    card_channel: Optional[str] = Field(default=None, max_length=32)
+    card_ts: Optional[str] = Field(default=None, max_length=32)
+    # SLA clocks (see store/sla.py): targets fixed at creation from the policy
+    sla_business: bool = True
+    response_minutes: int
+    resolution_minutes: int
+    warn_pct: int = 75
+    escalate_after_minutes: int = 60
+    response_paused_minutes: int = 0
+    resolution_paused_minutes: int = 0
+    response_due_at: Optional[datetime] = _ts(nullable=True)
+    resolution_due_at: Optional[datetime] = _ts(nullable=True)
+    # the next instant the SLA sweep has something to do for this ticket (NULL: nothing)
+    sla_next_at: Optional[datetime] = _ts(nullable=True, index=True)
+
+
+class TicketEvent(SQLModel, table=True):
+    """Every change to a ticket: who, when, what (taken, replied, pending, resumed, solved, ...)."""
+
+    __tablename__ = "ticket_event"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    at: datetime = _ts()
+    by: str = Field(max_length=32)
+    kind: str = Field(max_length=32)
+    from_status: Optional[str] = Field(default=None, max_length=16)
+    to_status: Optional[str] = Field(default=None, max_length=16)
+    detail: str = Field(default="", max_length=500)
+
+
+class NpsResponse(SQLModel, table=True):
+    __tablename__ = "nps_response"
+    __table_args__ = (
+        Index("ix_nps_customer_responded", "customer_id", "responded_at"),
+        Index("ix_nps_responded", "responded_at"),
+        UniqueConstraint("source", "external_id", name="uq_nps_source_external"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    score: int
+    comment: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    source: str = Field(max_length=16)          # slack | csv | webhook
+    external_id: Optional[str] = Field(default=None, max_length=100)  # dedupe key from the source
+    responded_at: datetime = _ts()
+    recorded_by: Optional[str] = Field(default=None, max_length=32)
     created_at: datetime = _ts(default=utcnow)
