@@ -1,0 +1,322 @@
+"""SLA clocks: first-response and resolution targets in calendar or business time.
+
+Pure functions on plain data; nothing here reads the clock (`now` is always a parameter) and
+nothing imports Slack. Every datetime handed in must be timezone-aware; every datetime handed
+back is aware UTC. The team's zone is used only to lay out its working hours.
+
+Business time is the team's working hours (`Calendar.start`-`Calendar.end`, local wall clock)
+on working days: a weekday in `Calendar.workdays` that is not a public holiday, or an official
+make-up working day (China's 调休, from the `holidays` package's `weekend_workdays`).
+Durations are real elapsed time, so a window that spans a DST change is as long as it really is.
+
+Rules decided here:
+- `add_business` returns the *earliest* instant at which the minutes have been used, so a
+  target used up exactly at closing time falls due at closing time (Fri 17:00 + 60 -> Fri 18:00).
+- A clock is breached once its used time goes *past* the target. Outside working hours business
+  time does not move, so a reply sent after a Friday 18:00 due time but before Monday's opening
+  is still met; `remaining_minutes` stays 0 until then and turns negative exactly with breach.
+- Minutes are whole minutes rounded down (`used_minutes`, `business_minutes`, a pause's length).
+- Breach is sticky: a breached clock that is then paused reports "breached", not "paused".
+- Pausing a paused or stopped clock, or resuming a running or stopped one, changes nothing.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+
+UTC = timezone.utc
+ONE_DAY = timedelta(days=1)
+ONE_MINUTE = timedelta(minutes=1)
+# Business arithmetic walks day by day; no SLA needs more than ten years of it.
+MAX_SPAN_DAYS = 3653
+MIDNIGHT = time(0, 0)
+
+
+@lru_cache(maxsize=256)
+def _country_days(country: str, year: int) -> tuple[frozenset[date], frozenset[date]]:
+    """(public holidays, make-up working days) of one country in one year.
+
+    The next year is loaded too: a make-up day can be announced with the next year's holidays
+    (China's 2002 New Year moved 2001-12-29 and -30 to working days).
+    """
+    h = holidays.country_holidays(country, years=(year, year + 1))
+    off = frozenset(d for d in h if d.year == year)
+    on = frozenset(d for d in getattr(h, "weekend_workdays", ()) if d.year == year)
+    return off, on
+
+
+def _zone(key: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(key)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {key!r}") from None
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """A team's working hours in its own zone. `end == 00:00` means midnight (end of the day)."""
+
+    tz: str = "Asia/Shanghai"
+    start: time = time(9, 0)
+    end: time = time(18, 0)
+    workdays: frozenset[int] = frozenset({0, 1, 2, 3, 4})  # Monday=0
+    country: str | None = "CN"  # holidays country code, None = no holidays
+    extra_holidays: frozenset[date] = field(default_factory=frozenset)
+    extra_workdays: frozenset[date] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        for name in ("workdays", "extra_holidays", "extra_workdays"):
+            object.__setattr__(self, name, frozenset(getattr(self, name)))
+        _zone(self.tz)
+        if not self.workdays:
+            raise ValueError("a calendar needs at least one working day")
+        if not self.workdays <= set(range(7)):
+            raise ValueError(f"workdays are 0 (Monday) to 6 (Sunday), got {sorted(self.workdays)}")
+        if self.end != MIDNIGHT and self.end <= self.start:
+            raise ValueError(
+                f"working hours must end after they start, got {self.start:%H:%M}-{self.end:%H:%M}"
+                " (overnight hours are not supported)"
+            )
+        if both := self.extra_holidays & self.extra_workdays:
+            raise ValueError(f"dates both extra holidays and extra workdays: {sorted(both)}")
+        if self.country is not None:
+            try:
+                holidays.country_holidays(self.country)
+            except NotImplementedError:
+                raise ValueError(f"no public holidays known for country {self.country!r}") from None
+
+    @classmethod
+    def parse(
+        cls, *, tz: str, hours: str = "09:00-18:00", days: str = "1-5", country: str | None = "CN"
+    ) -> Calendar:
+        """hours "HH:MM-HH:MM" (end "24:00" = midnight); days "1-5" or "1,2,3,4,5,6", ISO 1=Monday."""
+        start, end = _parse_hours(hours)
+        country = (country or "").strip().upper() or None
+        return cls(tz=tz, start=start, end=end, workdays=_parse_days(days), country=country)
+
+
+_HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def _parse_hours(text: str) -> tuple[time, time]:
+    m = _HOURS.match(text or "")
+    if not m:
+        raise ValueError(f"working hours must look like 09:00-18:00, got {text!r}")
+    h1, m1, h2, m2 = (int(g) for g in m.groups())
+    if h1 > 23 or m1 > 59 or m2 > 59 or h2 > 24 or (h2 == 24 and m2):
+        raise ValueError(f"not a time of day in working hours {text!r}")
+    start, end = time(h1, m1), time(h2 % 24, m2)
+    if end != MIDNIGHT and end <= start:
+        raise ValueError(f"working hours must end after they start, got {text!r}")
+    return start, end
+
+
+def _parse_days(text: str) -> frozenset[int]:
+    out: set[int] = set()
+    for part in (text or "").split(","):
+        m = re.fullmatch(r"\s*([1-7])\s*(?:-\s*([1-7])\s*)?", part)
+        if not m:
+            raise ValueError(f"working days must look like 1-5 or 1,2,3,4,5,6 (1=Monday), got {text!r}")
+        lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
+        if hi < lo:
+            raise ValueError(f"day range {part.strip()!r} runs backwards in {text!r}")
+        out.update(range(lo - 1, hi))
+    return frozenset(out)
+
+
+def is_working_day(cal: Calendar, day: date) -> bool:
+    if day in cal.extra_workdays:
+        return True
+    if day in cal.extra_holidays:
+        return False
+    if cal.country is not None:
+        off, on = _country_days(cal.country, day.year)
+        if day in on:
+            return True
+        if day in off:
+            return False
+    return day.weekday() in cal.workdays
+
+
+def _window(cal: Calendar, day: date) -> tuple[datetime, datetime] | None:
+    """The working hours of one local day as UTC instants, or None on a day off."""
+    if not is_working_day(cal, day):
+        return None
+    zone = ZoneInfo(cal.tz)
+    opens = datetime.combine(day, cal.start, tzinfo=zone).astimezone(UTC)
+    end_day = day + ONE_DAY if cal.end == MIDNIGHT else day
+    closes = datetime.combine(end_day, cal.end, tzinfo=zone).astimezone(UTC)
+    return (opens, closes) if opens < closes else None
+
+
+def _utc(dt: datetime) -> datetime:
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        raise ValueError(f"naive datetime {dt!r}: SLA times must be timezone-aware")
+    return dt.astimezone(UTC)
+
+
+def _add_business(cal: Calendar, start: datetime, span: timedelta) -> datetime:
+    start = _utc(start)
+    if span < timedelta(0):
+        raise ValueError("cannot add a negative span")
+    if not span:
+        return start
+    day = start.astimezone(ZoneInfo(cal.tz)).date()
+    for _ in range(MAX_SPAN_DAYS + 1):
+        window = _window(cal, day)
+        if window is not None:
+            at, closes = max(start, window[0]), window[1]
+            if at < closes:
+                if span <= closes - at:
+                    return at + span
+                span -= closes - at
+        day += ONE_DAY
+    raise ValueError(f"business span reaches past {MAX_SPAN_DAYS} days")
+
+
+def _business_span(cal: Calendar, start: datetime, end: datetime) -> timedelta:
+    start, end = _utc(start), _utc(end)
+    if end <= start:
+        return timedelta(0)
+    if end - start > timedelta(days=MAX_SPAN_DAYS):
+        raise ValueError(f"business span longer than {MAX_SPAN_DAYS} days")
+    zone = ZoneInfo(cal.tz)
+    day, last = start.astimezone(zone).date(), end.astimezone(zone).date()
+    total = timedelta(0)
+    while day <= last:
+        window = _window(cal, day)
+        if window is not None:
+            lo, hi = max(start, window[0]), min(end, window[1])
+            if hi > lo:
+                total += hi - lo
+        day += ONE_DAY
+    return total
+
+
+def add_business(cal: Calendar, start: datetime, minutes: int) -> datetime:
+    """The earliest instant at which `minutes` of business time have passed after `start`."""
+    return _add_business(cal, start, timedelta(minutes=minutes))
+
+
+def business_minutes(cal: Calendar, start: datetime, end: datetime) -> int:
+    """Whole business minutes between two instants (0 if end <= start)."""
+    return _business_span(cal, start, end) // ONE_MINUTE
+
+
+def add_calendar(start: datetime, minutes: int) -> datetime:
+    if minutes < 0:
+        raise ValueError("cannot add negative minutes")
+    return _utc(start) + timedelta(minutes=minutes)
+
+
+def _deadline(cal: Calendar, start: datetime, span: timedelta, business: bool) -> datetime:
+    if business:
+        return _add_business(cal, start, span)
+    if span < timedelta(0):
+        raise ValueError("cannot add a negative span")
+    return _utc(start) + span
+
+
+def _elapsed(cal: Calendar, start: datetime, end: datetime, business: bool) -> timedelta:
+    if business:
+        return _business_span(cal, start, end)
+    return max(_utc(end) - _utc(start), timedelta(0))
+
+
+def deadline(cal: Calendar, start: datetime, minutes: int, *, business: bool) -> datetime:
+    return _deadline(cal, start, timedelta(minutes=minutes), business)
+
+
+def elapsed(cal: Calendar, start: datetime, end: datetime, *, business: bool) -> int:
+    return _elapsed(cal, start, end, business) // ONE_MINUTE
+
+
+@dataclass(frozen=True)
+class Clock:
+    """One SLA target on one ticket: when it started, how many minutes it promises, pauses so far."""
+
+    started_at: datetime
+    target_minutes: int
+    business: bool
+    paused_minutes: int = 0  # counted minutes already spent paused (excluded)
+    paused_since: datetime | None = None
+    stopped_at: datetime | None = None  # met (first reply sent / solved)
+
+    def __post_init__(self) -> None:
+        for name in ("started_at", "paused_since", "stopped_at"):
+            value = getattr(self, name)
+            if value is not None:
+                _utc(value)
+        if self.target_minutes < 0 or self.paused_minutes < 0:
+            raise ValueError("target and paused minutes cannot be negative")
+
+
+def _used(cal: Calendar, clock: Clock, now: datetime) -> timedelta:
+    end = clock.stopped_at if clock.stopped_at is not None else now
+    if clock.paused_since is not None:
+        end = min(_utc(end), _utc(clock.paused_since))
+    spent = _elapsed(cal, clock.started_at, end, clock.business)
+    return max(spent - timedelta(minutes=clock.paused_minutes), timedelta(0))
+
+
+def used_minutes(cal: Calendar, clock: Clock, now: datetime) -> int:
+    """Counted minutes consumed up to now (or stopped_at), pauses excluded."""
+    return _used(cal, clock, now) // ONE_MINUTE
+
+
+def _at_share(cal: Calendar, clock: Clock, span: timedelta) -> datetime | None:
+    if clock.paused_since is not None or clock.stopped_at is not None:
+        return None
+    span += timedelta(minutes=clock.paused_minutes)
+    return _deadline(cal, clock.started_at, span, clock.business)
+
+
+def due_at(cal: Calendar, clock: Clock) -> datetime | None:
+    """When the target is used up given the pauses so far; None while paused or stopped."""
+    return _at_share(cal, clock, timedelta(minutes=clock.target_minutes))
+
+
+def warn_at(cal: Calendar, clock: Clock, pct: int) -> datetime | None:
+    """When pct% of the target is used; None while paused or stopped."""
+    if pct < 0:
+        raise ValueError(f"warning percentage cannot be negative, got {pct}")
+    # target minutes * pct / 100, exact in microseconds.
+    return _at_share(cal, clock, timedelta(microseconds=clock.target_minutes * pct * 600_000))
+
+
+def pause(cal: Calendar, clock: Clock, now: datetime) -> Clock:
+    if clock.paused_since is not None or clock.stopped_at is not None:
+        return clock
+    if _utc(now) < _utc(clock.started_at):
+        raise ValueError("cannot pause a clock before it started")
+    return replace(clock, paused_since=_utc(now))
+
+
+def resume(cal: Calendar, clock: Clock, now: datetime) -> Clock:
+    """Adds the paused span, in the clock's own kind of minutes, to paused_minutes."""
+    if clock.paused_since is None or clock.stopped_at is not None:
+        return clock
+    if _utc(now) < _utc(clock.paused_since):
+        raise ValueError("cannot resume a clock before it was paused")
+    span = elapsed(cal, clock.paused_since, now, business=clock.business)
+    return replace(clock, paused_minutes=clock.paused_minutes + span, paused_since=None)
+
+
+def state(cal: Calendar, clock: Clock, now: datetime) -> str:
+    """"running" | "paused" | "met" | "breached" (met late counts as "breached")."""
+    over = _used(cal, clock, now) > timedelta(minutes=clock.target_minutes)
+    if clock.stopped_at is not None:
+        return "breached" if over else "met"
+    if over:
+        return "breached"
+    return "paused" if clock.paused_since is not None else "running"
+
+
+def remaining_minutes(cal: Calendar, clock: Clock, now: datetime) -> int:
+    """Whole minutes left, rounded down: negative exactly once the clock is breached."""
+    return (timedelta(minutes=clock.target_minutes) - _used(cal, clock, now)) // ONE_MINUTE
