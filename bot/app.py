@@ -13,6 +13,7 @@ from bot.settings import Settings
 from handlers.context import Defaults, make_context_middleware
 from handlers.i18n import t
 from store.db import SessionFactory
+from store.sla import Calendar
 
 log = logging.getLogger("crm")
 
@@ -22,7 +23,11 @@ def make_client(settings: Settings) -> WebClient:
 
 
 def defaults_of(settings: Settings) -> Defaults:
-    return Defaults(tz=settings.crm_default_tz, locale=settings.crm_default_locale)
+    country = None if settings.crm_holidays.strip().lower() in ("", "none", "off") else settings.crm_holidays.strip().upper()
+    calendar = Calendar.parse(tz=settings.crm_team_tz or settings.crm_default_tz, hours=settings.crm_business_hours,
+                              days=settings.crm_business_days, country=country)
+    return Defaults(tz=settings.crm_default_tz, locale=settings.crm_default_locale, quiet_hours=settings.crm_quiet_hours,
+                    admins=settings.admin_ids, calendar=calendar)
 
 
 def create_app(settings: Settings, session_factory: SessionFactory, client: WebClient | None = None,

@@ -18,6 +18,17 @@ class Settings(BaseSettings):
     port: int = 3000
     crm_default_tz: str = "Asia/Shanghai"
     crm_default_locale: str = "zh-CN"
+    crm_admins: str = ""                     # Slack user IDs, comma-separated: admins from the start
+    crm_team_tz: str | None = None           # the team calendar's zone (default CRM_DEFAULT_TZ)
+    crm_business_hours: str = "09:00-18:00"
+    crm_business_days: str = "1-5"           # ISO weekdays, 1 = Monday
+    crm_holidays: str = "CN"                 # public holidays of this country (holidays package), or "none"
+    crm_quiet_hours: str = "21:00-08:00"     # in each user's zone; "off" for none
+    crm_nps_webhook_secret: str | None = None  # shared secret for POST /webhooks/nps
+
+    @property
+    def admin_ids(self) -> frozenset[str]:
+        return frozenset(x.strip() for x in self.crm_admins.split(",") if x.strip())
 
     @field_validator("slack_api_url")
     @classmethod

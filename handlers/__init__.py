@@ -6,8 +6,9 @@ from slack_bolt import App
 
 def register(app: App) -> list[str]:
     """Register every listener; returns the slash commands registered (checked against manifest.yml)."""
-    from handlers import commands, log_flow, reminders
+    from handlers import commands, log_flow, people, reminders
 
     log_flow.register(app)
     reminders.register(app)
-    return commands.register(app, [*log_flow.SUBCOMMANDS])
+    people.register(app)
+    return commands.register(app, [*log_flow.SUBCOMMANDS, *people.SUBCOMMANDS])

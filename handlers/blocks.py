@@ -1,6 +1,7 @@
 """Block Kit building blocks that keep every payload inside Slack's limits."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from handlers.context import Profile
@@ -57,3 +58,29 @@ def fmt_date(day: date, profile: Profile) -> str:
     if lang(profile.locale) == ZH:
         return f"{day.year}年{day.month}月{day.day}日"
     return f"{day.day} {day:%b %Y}"
+
+
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+_LINKISH = re.compile(r"<([@#!][^|>]*|[^|>]+)(?:\|([^>]*))?>")
+
+
+def mentioned_users(text: str) -> list[str]:
+    """User ids mentioned in an escaped slash command's text (`<@U123|name>`)."""
+    return _MENTION.findall(text or "")
+
+
+def unescape(text: str) -> str:
+    """An escaped slash command's text as the user typed it: `<@U1|wang>` -> @wang, links -> their
+    label or address, entities back to characters."""
+    def plain_of(m: re.Match) -> str:
+        target, label = m.group(1), m.group(2)
+        if target.startswith("@"):
+            return "@" + (label or target[1:])
+        if target.startswith("#"):
+            return "#" + (label or target[1:])
+        if target.startswith("!"):
+            return label or target[1:]
+        return label or target
+
+    text = _LINKISH.sub(plain_of, text or "")
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from store.db import SessionFactory, transaction
+from store.sla import Calendar
 from store.types import utcnow
 from store.users import get_user, save_user
 
@@ -26,8 +27,13 @@ PROFILE_TTL = timedelta(hours=12)
 
 @dataclass(frozen=True)
 class Defaults:
+    """What holds for everyone unless a user or the team says otherwise."""
+
     tz: str
     locale: str
+    quiet_hours: str = "21:00-08:00"
+    admins: frozenset[str] = frozenset()
+    calendar: Calendar = Calendar()
 
 
 @dataclass(frozen=True)

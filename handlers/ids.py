@@ -42,3 +42,29 @@ DUE_RESCHEDULE = "due_reschedule"
 # Reschedule modal
 RESCHEDULE_VIEW = "crm_reschedule"
 RESCHEDULE_BLOCK, RESCHEDULE_WHEN = "reschedule_when", "reschedule_when_text"
+
+# /crm admin, /crm quiet
+ADMIN_FAILURES = "admin_failures"
+
+# Tickets (/crm ticket, the "Create CRM ticket" message shortcut, the ticket card)
+TICKET_VIEW = "crm_ticket"
+TICKET_SHORTCUT = "crm_ticket_from_message"
+TICKET_CUSTOMER_BLOCK, TICKET_CUSTOMER = "ticket_customer", "ticket_customer_pick"
+TICKET_PRIORITY_BLOCK, TICKET_PRIORITY = "ticket_priority", "ticket_priority_pick"
+TICKET_TYPE_BLOCK, TICKET_TYPE = "ticket_type", "ticket_type_pick"
+TICKET_DESCRIPTION_BLOCK, TICKET_DESCRIPTION = "ticket_description", "ticket_description_text"
+TICKET_ASSIGNEE_BLOCK, TICKET_ASSIGNEE = "ticket_assignee", "ticket_assignee_pick"
+TICKET_ACTIONS_BLOCK = "ticket_actions"
+TICKET_TAKE = "ticket_take"
+TICKET_REPLIED = "ticket_replied"
+TICKET_PENDING = "ticket_pending"
+TICKET_RESUME = "ticket_resume"
+TICKET_SOLVED = "ticket_solved"
+TICKET_CLOSE = "ticket_close"
+
+# NPS (/crm nps modal, the low-score alert)
+NPS_VIEW = "crm_nps"
+NPS_CUSTOMER_BLOCK, NPS_CUSTOMER = "nps_customer", "nps_customer_pick"
+NPS_SCORE_BLOCK, NPS_SCORE = "nps_score", "nps_score_pick"
+NPS_COMMENT_BLOCK, NPS_COMMENT = "nps_comment", "nps_comment_text"
+NPS_LOOP_DONE = "nps_loop_done"

@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from handlers import ids
 from handlers.commands import Subcommand
-from handlers.blocks import clip, escape, fmt_datetime, mention, option, plain, section
+from handlers.blocks import clip, escape, fmt_datetime, mention, option, plain, section, unescape
 from handlers.context import Profile, fetch_profile
 from handlers.delivery import deliver
 from handlers.i18n import t
@@ -35,7 +35,7 @@ def register(app: App) -> None:
 
 
 def _log_command(*, body: dict, client: WebClient, context: dict, respond, text: str) -> None:
-    open_log_modal(body=body, client=client, context=context, text=text)
+    open_log_modal(body=body, client=client, context=context, text=unescape(text))
 
 
 SUBCOMMANDS = (Subcommand("log", ("记录", "l"), _log_command, "help_log"),)

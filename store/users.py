@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from store.models import SlackUser
+from store.errors import DomainError
+from store.models import Role, SlackUser
 
 
 def get_user(*, session: Session, user_id: str) -> SlackUser | None:
@@ -16,5 +17,56 @@ def save_user(*, session: Session, user_id: str, name: str, email: str, tz: str 
     user = session.get(SlackUser, user_id) or SlackUser(id=user_id)
     user.name, user.email, user.tz, user.locale, user.fetched_at = name[:200], email[:320], tz, locale, now
     session.add(user)
+    session.flush()
+    return user
+
+
+def _user(session: Session, user_id: str) -> SlackUser:
+    user = session.get(SlackUser, user_id)
+    if user is None:
+        user = SlackUser(id=user_id)
+        session.add(user)
+    return user
+
+
+def role_of(*, session: Session, user_id: str, admins: frozenset[str] = frozenset()) -> str:
+    """`admins` are the ids the settings make admins from the start (CRM_ADMINS)."""
+    if user_id in admins:
+        return Role.admin.value
+    user = session.get(SlackUser, user_id)
+    return user.role if user else Role.rep.value
+
+
+def set_role(*, session: Session, user_id: str, role: str) -> SlackUser:
+    if role not in {r.value for r in Role}:
+        raise DomainError("err_role", role=role)
+    user = _user(session, user_id)
+    user.role = role
+    session.flush()
+    return user
+
+
+def set_manager(*, session: Session, user_id: str, manager_id: str | None) -> SlackUser:
+    if manager_id == user_id:
+        raise DomainError("err_own_manager")
+    user = _user(session, user_id)
+    user.manager_id = manager_id
+    session.flush()
+    return user
+
+
+def manager_of(*, session: Session, user_id: str) -> str | None:
+    user = session.get(SlackUser, user_id)
+    return user.manager_id if user else None
+
+
+def admin_ids(*, session: Session, bootstrap: frozenset[str] = frozenset()) -> list[str]:
+    stored = session.exec(select(SlackUser.id).where(SlackUser.role == Role.admin.value)).all()
+    return sorted(set(stored) | set(bootstrap))
+
+
+def set_quiet_hours(*, session: Session, user_id: str, quiet_hours: str | None) -> SlackUser:
+    user = _user(session, user_id)
+    user.quiet_hours = quiet_hours
     session.flush()
     return user
