@@ -1,0 +1,113 @@
+"""Natural-language due times, Chinese and English, for reminders and "next:" actions.
+
+Public API
+----------
+``parse_when(text, *, now, tz)``   the whole text is a time expression -> aware datetime in ``tz`` or None.
+``extract_when(text, *, now, tz)`` a time expression at the start (preferred) or end of the text
+                                   -> (datetime or None, the remaining words).
+``warm()``                         one dateparser call per language, so the first real call is fast.
+
+``now`` is an aware datetime in any zone (a naive one is read as UTC); ``tz`` is an IANA zone name
+(an unknown name means UTC).  Results are aware, with ``tzinfo=ZoneInfo(tz)``, at minute precision.
+Nothing here raises for any ``str`` input; what cannot be read is None.
+
+How it works: the everyday Chinese and English forms are read by a small grammar
+(``[lead] date [sep] time [trail]`` or ``[lead] time [sep] date``), which turns them straight
+into a datetime.  dateparser (always with explicit languages) is only the fallback for the
+rarer forms, and only for text that carries a date/time signal, because it reads bare numbers
+("5", "32", "at 5", "the 5th") as months or years.
+
+Modules: ``scan`` finds the expression in a text (all of it, its start or its end); ``grammar``
+reads whole expressions from the date rules in ``zh`` and ``en`` and the times of day in
+``times``; ``fallback`` guards dateparser; ``common`` holds what they share.
+
+Rules (those the brief left open are marked "chosen")
+------------------------------------------------------
+* A date without a time of day is 09:00 local.  A date with only a part of day uses that part's
+  default (chosen): morning/早上/上午 09:00, noon/中午 12:00, afternoon/下午 14:00,
+  evening/傍晚 18:00, night/晚上/今晚/tonight 20:00; 凌晨/半夜 alone is too vague -> None.
+* A time of day without a date that is not after ``now`` (same minute counts as past) is tomorrow.
+  An explicit date is kept even when it is already past ("今天上午9点" at 15:00 stays today).
+* Clock hours with no am/pm and no part of day (chosen, a working-hours reading): 1-6 mean the
+  afternoon (13:00-18:00), 7-12 are taken as written, 0 and 13-23 are 24-hour times, and a
+  zero-padded hour ("03:30", "03点") is always a 24-hour time.  So "3点" / "明天3点" / "3:30" / "at 3"
+  mean 15:00 / 15:30.  "凌晨3点", "早上3点", "3am" mean 03:00.
+* Parts of day with an hour: 下午/傍晚/晚上 add 12 to 1-11; 中午1点 is 13:00; 晚上12点 and
+  "midnight" are 00:00 at the end of that day (the next date); 晚上1-4点 are the small hours of the
+  next date; 凌晨12点 / 0点 are 00:00 of the date itself.
+* Weekdays: bare 周二 / 星期二 / 礼拜二 / Tuesday / "this Tuesday" / "coming Tuesday" = the next
+  Tuesday strictly after today (7 days ahead when today is Tuesday) -- "this X" was chosen to be
+  the same as bare X.  下周二 / "next Tuesday" = Tuesday of next calendar week (weeks start on
+  Monday), 下下周二 the week after, 本周五 / 这周五 = Friday of this calendar week even if it is
+  already past, 上周五 Friday of last week.  下周 / "next week" = Monday of next week.
+* Relative: N天后 / N周后 / N个月后 / "in N days|weeks|months" / "N days from now|later" are
+  date-level: that date at 09:00 unless a time follows ("三天后下午2点", "in 3 days at 2pm").
+  Hours and minutes (两小时后, 半小时后, 一刻钟后, "in 2 hours", "in half an hour") are exact:
+  ``now`` + the span in absolute time (so across a DST change the wall clock moves by more or
+  less), truncated to the minute; a time of day after them makes the text unreadable.  半天后 is
+  12 hours.  "in N months" keeps the day of month, clamped to the month's last day.
+* Months: 下个月 / "next month" = the 1st of next month; 下个月5号 = the 5th of next month;
+  月底 / "end of month" = the last day of this month, or of next month when today is that day;
+  本月底 is always this month's last day; 下个月底 / "end of next month"; 12月底 / 12月初.
+  A month-day without a year that is already past is next year's (or the next year in which it
+  exists, e.g. 2月29日); N号 / N日 alone is the next such day of a month, this month included.
+  An explicit year is kept as given.  "12/5" is month/day (December 5).
+* Nonexistent local times (spring-forward gap) move forward by the gap (02:30 -> 03:30 EDT);
+  ambiguous ones (fall-back) take the first occurrence.
+* Leading connectives (on / at / by / before / 在 / 于) and trailing 前 / 之前 / 以前 / 左右 /
+  前后 ("周五前") are accepted and ignored.
+* Longer than 200 characters -> None for parse_when.  extract_when looks at text of up to
+  2000 characters and only at the first/last 80 characters for the expression.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from .common import make_ctx
+from .fallback import warm_dateparser
+from .scan import clean, extract, parse
+
+__all__ = ["parse_when", "extract_when", "warm"]
+
+MAX_LEN = 200            # parse_when: longer text is not a time expression
+MAX_EXTRACT_LEN = 2000   # extract_when: longer text is returned untouched
+
+
+def parse_when(text: str, *, now: datetime, tz: str) -> datetime | None:
+    """The whole of `text` is a time expression (Chinese or English) -> aware datetime in `tz`, or None."""
+    try:
+        if not isinstance(text, str) or len(text) > MAX_LEN:
+            return None
+        return parse(text, make_ctx(now, tz))
+    except Exception:
+        return None
+
+
+def extract_when(text: str, *, now: datetime, tz: str) -> tuple[datetime | None, str]:
+    """A time expression at the start (preferred, longest) or at the end of `text`, and the rest.
+
+    ``"明天下午3点 发送报价"`` -> (tomorrow 15:00, "发送报价"); ``"send quote on friday"`` ->
+    (Friday 09:00, "send quote"); ``"send quote"`` -> (None, "send quote").
+    """
+    if not isinstance(text, str):
+        return None, ""
+    try:
+        if len(text) > MAX_EXTRACT_LEN:
+            return None, clean(text)
+        return extract(text, make_ctx(now, tz))
+    except Exception:
+        try:
+            return None, clean(text)
+        except Exception:
+            return None, ""
+
+
+def warm() -> None:
+    """Load dateparser and its English and Chinese data (the first call per language is slow)."""
+    try:
+        warm_dateparser()
+        ctx = make_ctx(datetime.now(timezone.utc), "UTC")
+        parse("明天下午3点", ctx)
+        extract("friday 2pm send quote", ctx)
+    except Exception:
+        pass
