@@ -43,6 +43,7 @@ class Profile:
     locale: str
     name: str = ""
     fresh: bool = False  # known from users.info within PROFILE_TTL
+    quiet_hours: str | None = None  # the user's own setting; None means the default
 
     @property
     def zone(self) -> ZoneInfo:
@@ -63,7 +64,8 @@ def cached_profile(*, session: Session, user_id: str, defaults: Defaults, now: d
     if user is None:
         return Profile(user_id=user_id, tz=defaults.tz, locale=defaults.locale)
     fresh = user.fetched_at is not None and now - user.fetched_at < PROFILE_TTL
-    return Profile(user_id=user_id, tz=user.tz or defaults.tz, locale=user.locale or defaults.locale, name=user.name, fresh=fresh)
+    return Profile(user_id=user_id, tz=user.tz or defaults.tz, locale=user.locale or defaults.locale, name=user.name, fresh=fresh,
+                   quiet_hours=user.quiet_hours)
 
 
 def fetch_profile(*, client: WebClient, db: SessionFactory, user_id: str, defaults: Defaults, now: datetime | None = None) -> Profile:
@@ -89,7 +91,8 @@ def fetch_profile(*, client: WebClient, db: SessionFactory, user_id: str, defaul
             locale=info.get("locale") or None,
             now=now,
         )
-    return Profile(user_id=user_id, tz=user.tz or defaults.tz, locale=user.locale or defaults.locale, name=user.name, fresh=True)
+    return Profile(user_id=user_id, tz=user.tz or defaults.tz, locale=user.locale or defaults.locale, name=user.name, fresh=True,
+                   quiet_hours=user.quiet_hours)
 
 
 def user_id_of(body: dict) -> str:

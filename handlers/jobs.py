@@ -22,6 +22,8 @@ class TickReport:
     retried: int
     failed: int
     skipped: int
+    deferred: int = 0
+    messages: int = 0
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -45,4 +47,5 @@ def tick(*, client: WebClient, db: SessionFactory, defaults: Defaults, now: date
     """Every job once, as of `now`."""
     queued = queue_due_actions(db=db, now=now)
     sent = deliver(client=client, db=db, defaults=defaults, now=now)
-    return TickReport(queued=queued, sent=sent.sent, retried=sent.retried, failed=sent.failed, skipped=sent.skipped)
+    return TickReport(queued=queued, sent=sent.sent, retried=sent.retried, failed=sent.failed, skipped=sent.skipped,
+                      deferred=sent.deferred, messages=sent.messages)

@@ -16,6 +16,7 @@ from handlers.blocks import clip, context as context_block, escape, fmt_date, fm
 from handlers.context import Profile, fetch_profile
 from handlers.dates import parse_when
 from handlers.i18n import t
+from handlers.messages import item_of, update_item
 from store.actions import action_with_customer, complete, get_action, reschedule
 from store.db import transaction
 from store.errors import DomainError
@@ -107,48 +108,55 @@ def tomorrow_nine(now: datetime, profile: Profile) -> datetime:
     return datetime.combine(day, time(9), tzinfo=profile.zone)
 
 
+def _clicked(body: dict) -> tuple[int | None, str, str, str | None, list[dict] | None]:
+    """(action id, channel, ts, item in a grouped message, the message's blocks) of a click."""
+    clicked = body["actions"][0]
+    channel, ts = _where(body)
+    return (_action_id(str(clicked.get("value", ""))), channel, ts, item_of(clicked.get("block_id")),
+            (body.get("message") or {}).get("blocks"))
+
+
 def _apply(*, body: dict, client: WebClient, context: dict, change) -> None:
     """Run `change(session, action_id, profile, now) -> note` and show the result on the message."""
     now = utcnow()
     profile = fetch_profile(client=client, db=context["db"], user_id=context["who"].user_id, defaults=context["defaults"], now=now)
-    action_id = _action_id(str(body["actions"][0].get("value", "")))
-    channel, ts = _where(body)
+    action_id, channel, ts, item, blocks = _clicked(body)
     if action_id is None:
         return
+    where = dict(channel=channel, ts=ts, item=item, message_blocks=blocks)
     try:
         with transaction(context["db"]) as session:
             note = change(session, action_id, profile, now)
     except DomainError as e:
-        _refuse(client=client, context=context, profile=profile, channel=channel, ts=ts, action_id=action_id, error=e)
+        _refuse(client=client, context=context, profile=profile, action_id=action_id, error=e, where=where)
         return
     with transaction(context["db"]) as session:  # Slack is called after the commit, not under the row lock
-        update_message(session=session, client=client, action_id=action_id, profile=profile, channel=channel, ts=ts, note=note)
+        update_message(session=session, client=client, action_id=action_id, profile=profile, note=note, **where)
 
 
-def update_message(*, session: Session, client: WebClient, action_id: int, profile: Profile, channel: str, ts: str, note: str) -> None:
+def update_message(*, session: Session, client: WebClient, action_id: int, profile: Profile, channel: str, ts: str, note: str,
+                   item: str | None = None, message_blocks: list[dict] | None = None) -> None:
+    """Redraw the action's part of the message (the whole message when it stands alone)."""
     found = action_with_customer(session=session, action_id=action_id)
-    if found is None or not (channel and ts):
+    if found is None:
         return
     action, customer = found
-    try:
-        client.chat_update(channel=channel, ts=ts, text=escape(f"{action.title} · {note}"),
-                           blocks=closed_blocks(session, action, customer, profile, note))
-    except SlackApiError as e:  # the change is saved; only the old message stays as it was
-        log.warning("could not update message %s/%s: %s", channel, ts, e.response.get("error"))
+    update_item(client=client, channel=channel, ts=ts, item=item, message_blocks=message_blocks,
+                new_blocks=closed_blocks(session, action, customer, profile, note), text=escape(f"{action.title} · {note}"))
 
 
-def _refuse(*, client: WebClient, context: dict, profile: Profile, channel: str, ts: str, action_id: int, error: DomainError) -> None:
+def _refuse(*, client: WebClient, context: dict, profile: Profile, action_id: int, error: DomainError, where: dict) -> None:
     loc = profile.locale
     params = dict(error.params)
     if "status" in params:
         params["status"] = t(loc, f"status_{params['status']}")
     if error.key == "err_action_closed":  # show the current state instead of stale buttons
         with transaction(context["db"]) as session:
-            update_message(session=session, client=client, action_id=action_id, profile=profile, channel=channel, ts=ts,
-                           note=t(loc, "already_closed", **params))
+            update_message(session=session, client=client, action_id=action_id, profile=profile,
+                           note=t(loc, "already_closed", **params), **where)
         return
     try:
-        client.chat_postEphemeral(channel=channel, user=profile.user_id, text=t(loc, error.key, **params))
+        client.chat_postEphemeral(channel=where["channel"], user=profile.user_id, text=t(loc, error.key, **params))
     except SlackApiError as e:
         log.warning("refusal not shown to %s: %s", profile.user_id, e.response.get("error"))
 
@@ -206,13 +214,12 @@ def reschedule_view(profile: Profile, action: NextAction, metadata: dict) -> dic
 def on_reschedule(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     ack()
     who: Profile = context["who"]
-    action_id = _action_id(str(body["actions"][0].get("value", "")))
+    action_id, channel, ts, item, _ = _clicked(body)
     with transaction(context["db"]) as session:  # primary-key lookup only: the trigger_id is short-lived
         action = get_action(session=session, action_id=action_id) if action_id else None
     if action is None:
         return
-    channel, ts = _where(body)
-    metadata = {"action": action.id, "channel": channel, "ts": ts}
+    metadata = {"action": action.id, "channel": channel, "ts": ts, "item": item}
     client.views_open(trigger_id=body["trigger_id"], view=reschedule_view(who, action, metadata))
 
 
@@ -234,5 +241,5 @@ def submit_reschedule(ack: Ack, body: dict, view: dict, client: WebClient, conte
         return
     ack()
     with transaction(context["db"]) as session:
-        update_message(session=session, client=client, action_id=int(meta["action"]), profile=who,
+        update_message(session=session, client=client, action_id=int(meta["action"]), profile=who, item=meta.get("item"),
                        channel=meta.get("channel", ""), ts=meta.get("ts", ""), note=t(who.locale, "rescheduled_to", time=fmt_datetime(due, who)))

@@ -66,16 +66,27 @@ def _finish(session: Session, outbox_id: int, **values) -> None:
     session.execute(update(Outbox).where(Outbox.id == outbox_id, Outbox.status == "sending").values(lease_until=None, **values))
 
 
+def mark_posting(*, session: Session, outbox_ids: list[int], now: datetime) -> None:
+    """Just before chat.postMessage: if the process dies now, whoever claims these next must
+    first look in Slack for the message before posting again."""
+    session.execute(update(Outbox).where(Outbox.id.in_(outbox_ids), Outbox.status == "sending").values(posting_at=now))
+
+
 def mark_sent(*, session: Session, outbox_id: int, channel: str, ts: str, now: datetime) -> None:
-    _finish(session, outbox_id, status="sent", channel=channel, ts=ts, sent_at=now, last_error=None)
+    _finish(session, outbox_id, status="sent", channel=channel, ts=ts, sent_at=now, last_error=None, posting_at=None)
+
+
+def defer(*, session: Session, outbox_id: int, until: datetime) -> None:
+    """Not now (quiet hours): back to pending without counting an attempt."""
+    _finish(session, outbox_id, status="pending", next_attempt_at=until, attempts=Outbox.attempts - 1)
 
 
 def mark_retry(*, session: Session, outbox_id: int, at: datetime, error: str) -> None:
-    _finish(session, outbox_id, status="pending", next_attempt_at=at, last_error=error[:500])
+    _finish(session, outbox_id, status="pending", next_attempt_at=at, last_error=error[:500], posting_at=None)
 
 
 def mark_failed(*, session: Session, outbox_id: int, error: str) -> None:
-    _finish(session, outbox_id, status="failed", last_error=error[:500])
+    _finish(session, outbox_id, status="failed", last_error=error[:500], posting_at=None)
 
 
 def mark_skipped(*, session: Session, outbox_id: int, reason: str) -> None:

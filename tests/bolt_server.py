@@ -40,7 +40,7 @@ class BoltServer:
         self.db, self.fake = db, fake
         self.settings = Settings(_env_file=None, slack_bot_token="xoxb-test", slack_signing_secret=SECRET,
                                  slack_api_url=fake.url, database_url="sqlite://", crm_default_tz="Asia/Shanghai",
-                                 crm_default_locale="zh-CN")
+                                 crm_default_locale="zh-CN", crm_quiet_hours="off")  # tests that want quiet hours set them
         self.defaults = defaults_of(self.settings)
         self.client = WebClient(token="xoxb-test", base_url=fake.url, timeout=5)
         self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="test-listener")

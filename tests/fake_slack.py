@@ -76,6 +76,7 @@ class FakeSlack(SlackMethods):
         self.users: dict[str, dict] = {}
         self.uploads: dict[str, bytes] = {}  # file_id -> uploaded bytes
         self.views: dict[str, dict] = {}  # view_id -> last view object returned
+        self.history: dict[str, list[dict]] = {}  # channel id -> messages posted there, oldest first
         self._lock = threading.RLock()
         self._failures: dict[str, deque[_Failure]] = {}
         self._pending_files: dict[str, dict] = {}

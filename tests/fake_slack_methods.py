@@ -187,7 +187,10 @@ class SlackMethods:
         if refusal:
             return refusal
         ts = self._next_ts()
-        return {"ok": True, "channel": self._channel(p), "ts": ts, "message": self._message(p, ts)}
+        message = self._message(p, ts)
+        with self._lock:
+            self.history.setdefault(self._channel(p), []).append(message)
+        return {"ok": True, "channel": self._channel(p), "ts": ts, "message": message}
 
     def _m_chat_postEphemeral(self, p: dict) -> dict:
         refusal = self._chat_refusal("chat.postEphemeral", p, needs="user")
@@ -199,13 +202,13 @@ class SlackMethods:
         refusal = self._chat_refusal("chat.update", p, needs="ts")
         if refusal:
             return refusal
-        return {
-            "ok": True,
-            "channel": self._channel(p),
-            "ts": p["ts"],
-            "text": p.get("text") or "",
-            "message": self._message(p, p["ts"]),
-        }
+        message = self._message(p, p["ts"])
+        with self._lock:
+            posted = self.history.get(self._channel(p), [])
+            for i, old in enumerate(posted):
+                if old["ts"] == p["ts"]:
+                    posted[i] = {**old, **message}
+        return {"ok": True, "channel": self._channel(p), "ts": p["ts"], "text": p.get("text") or "", "message": message}
 
     def _m_chat_delete(self, p: dict) -> dict:
         refusal = self._chat_refusal("chat.delete", p, needs="ts", content=False)
@@ -214,6 +217,23 @@ class SlackMethods:
         return {"ok": True, "channel": self._channel(p), "ts": p["ts"]}
 
     # ---- conversations ----------------------------------------------------------
+
+    def _m_conversations_history(self, p: dict) -> dict:
+        """Messages the bot posted in a channel, newest first, between oldest and latest; metadata
+        only with include_all_metadata, as Slack does."""
+        channel = p.get("channel")
+        if not channel:
+            return self._fail("channel_not_found")
+        oldest, latest = float(p.get("oldest") or 0), float(p.get("latest") or 9e12)
+        inclusive = str(p.get("inclusive", "")).lower() in ("1", "true")
+        limit = int(p.get("limit") or 100)
+        with self._lock:
+            posted = list(self.history.get(channel, []))
+        chosen = [m for m in reversed(posted)
+                  if (oldest <= float(m["ts"]) <= latest if inclusive else oldest < float(m["ts"]) < latest)]
+        with_meta = str(p.get("include_all_metadata", "")).lower() in ("1", "true")
+        messages = [m if with_meta else {k: v for k, v in m.items() if k != "metadata"} for m in chosen[:limit]]
+        return {"ok": True, "messages": messages, "has_more": len(chosen) > limit}
 
     def _m_conversations_open(self, p: dict) -> dict:
         users = p.get("users")

@@ -35,10 +35,17 @@ def view_submission(*, user: str, callback_id: str, values: dict, private_metada
     return body
 
 
-def button(*, user: str, action_id: str, value: str, channel: str, ts: str) -> dict:
+def button(*, user: str, action_id: str, value: str, channel: str, ts: str, message: dict | None = None) -> dict:
+    """A click on a button; `message` (the posted chat.postMessage params) supplies the blocks and
+    the clicked button's block_id, as Slack's payload does."""
     body = payload("block_actions")
     body["user"]["id"] = user
-    body["actions"][0].update(action_id=action_id, value=value)
+    block_id = "due_actions"
+    if message is not None:
+        body["message"]["blocks"] = message["blocks"]
+        block_id = next(b["block_id"] for b in message["blocks"] if b["type"] == "actions"
+                        and any(e.get("action_id") == action_id and e.get("value") == value for e in b["elements"]))
+    body["actions"][0].update(action_id=action_id, value=value, block_id=block_id)
     body["container"].update(channel_id=channel, message_ts=ts)
     body["channel"]["id"] = channel
     body["message"]["ts"] = ts

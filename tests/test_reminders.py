@@ -51,7 +51,7 @@ def test_due_action_is_announced_once_with_buttons_in_the_owners_language(bolt, 
     assert [b["text"]["text"] for b in _buttons(dm).values()] == ["完成", "推迟 1 小时", "明天 9:00", "改期…"]
     assert all(b["value"] == str(action.id) for b in _buttons(dm).values())
     for later in (action.due_at, action.due_at + timedelta(minutes=1), action.due_at + timedelta(days=2)):
-        assert _tick(bolt, later).as_dict() == {"queued": 0, "sent": 0, "retried": 0, "failed": 0, "skipped": 0}
+        assert _tick(bolt, later).as_dict() == {"queued": 0, "sent": 0, "retried": 0, "failed": 0, "skipped": 0, "deferred": 0, "messages": 0}
     assert len(fake.calls_to("chat.postMessage")) == 1
 
 
@@ -70,7 +70,7 @@ def test_done_closes_the_action_and_updates_the_message(bolt, fake, db):
     _tick(bolt, action.due_at)
     sent = _dm(fake)
     channel, ts = sent.response["channel"], sent.response["ts"]
-    status, _, _ = bolt.interact(button(user=REP, action_id=ids.DUE_DONE, value=str(action.id), channel=channel, ts=ts))
+    status, _, _ = bolt.interact(button(user=REP, action_id=ids.DUE_DONE, value=str(action.id), channel=channel, ts=ts, message=sent.params))
     assert status == 200
     update = fake.wait_for("chat.update")[0].params
     assert (update["channel"], update["ts"]) == (channel, ts)
@@ -79,7 +79,7 @@ def test_done_closes_the_action_and_updates_the_message(bolt, fake, db):
     with transaction(db) as s:
         saved = s.get(NextAction, action.id)
     assert (saved.status, saved.done_by) == ("done", REP)
-    bolt.interact(button(user=REP, action_id=ids.DUE_DONE, value=str(action.id), channel=channel, ts=ts))
+    bolt.interact(button(user=REP, action_id=ids.DUE_DONE, value=str(action.id), channel=channel, ts=ts, message=sent.params))
     second = fake.wait_for("chat.update", count=2)[1].params
     assert "已经是“已完成”状态" in json.dumps(second["blocks"], ensure_ascii=False)
 
@@ -120,11 +120,14 @@ def test_someone_else_cannot_close_your_action(bolt, fake, db):
 
 def test_reschedule_takes_words_and_refuses_nonsense(bolt, fake, db):
     action = _action(db)
-    bolt.interact(button(user=REP, action_id=ids.DUE_RESCHEDULE, value=str(action.id), channel="D0REP00001", ts="1.1"))
+    _tick(bolt, action.due_at)
+    sent = _dm(fake)
+    channel, ts = sent.response["channel"], sent.response["ts"]
+    bolt.interact(button(user=REP, action_id=ids.DUE_RESCHEDULE, value=str(action.id), channel=channel, ts=ts, message=sent.params))
     opened = fake.wait_for("views.open")[0].params["view"]
     assert opened["callback_id"] == ids.RESCHEDULE_VIEW and opened["title"]["text"] == "改期"
     meta = json.loads(opened["private_metadata"])
-    assert meta == {"action": action.id, "channel": "D0REP00001", "ts": "1.1"}
+    assert meta == {"action": action.id, "channel": channel, "ts": ts, "item": str(_outbox_ids(db)[0])}
 
     def submit(text):
         values = {ids.RESCHEDULE_BLOCK: {ids.RESCHEDULE_WHEN: {"type": "plain_text_input", "value": text}}}
@@ -138,7 +141,15 @@ def test_reschedule_takes_words_and_refuses_nonsense(bolt, fake, db):
         saved = s.get(NextAction, action.id)
     expected = datetime.combine(datetime.now(SHANGHAI).date() + timedelta(days=2), time(16), SHANGHAI)
     assert (saved.due_at, saved.status, saved.announce_at) == (expected, "open", expected)
-    assert "已改期到" in json.dumps(fake.wait_for("chat.update")[0].params["blocks"], ensure_ascii=False)
+    update = fake.wait_for("chat.update")[0].params
+    assert (update["channel"], update["ts"]) == (channel, ts)
+    assert "已改期到" in json.dumps(update["blocks"], ensure_ascii=False)
+    assert not any(b["type"] == "actions" for b in update["blocks"])
+
+
+def _outbox_ids(db) -> list[int]:
+    with transaction(db) as s:
+        return [row.id for row in s.exec(select(Outbox).order_by(Outbox.id))]
 
 
 def test_slack_errors_leave_the_alert_pending_until_slack_takes_it(bolt, fake, db):
