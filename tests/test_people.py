@@ -1,0 +1,74 @@
+"""/crm admin and /crm quiet through the Bolt app; escaped command text."""
+from __future__ import annotations
+
+from handlers.blocks import mentioned_users, unescape
+from store.db import transaction
+from store.models import SlackUser
+from store import outbox
+from store.types import utcnow
+from store.users import set_role
+from tests.conftest import BOSS, REP, REP_EN
+
+
+def _reply(bolt, fake, text, user):
+    fake.reset()
+    bolt.command(text, user=user)
+    return fake.wait_for("response_url:cmd")[0].params["text"]
+
+
+def _admin(bolt):
+    with transaction(bolt.db) as s:
+        set_role(session=s, user_id=BOSS, role="admin")
+
+
+def test_only_admins_may_use_admin(bolt, fake, remember):
+    remember(REP, "Asia/Shanghai", "zh-CN")
+    assert _reply(bolt, fake, f"admin role <@{REP_EN}|alice> admin", REP) == "只有管理员可以这样做。"
+    with transaction(bolt.db) as s:
+        assert s.get(SlackUser, REP_EN) is None
+
+
+def test_admin_sets_roles_and_managers(bolt, fake, remember):
+    _admin(bolt)
+    remember(BOSS, "Asia/Shanghai", "zh-CN")
+    assert _reply(bolt, fake, f"admin manager <@{REP}|wang> <@{REP_EN}|alice>", BOSS) == f"<@{REP}> 的经理现在是 <@{REP_EN}>。"
+    with transaction(bolt.db) as s:
+        rep, manager = s.get(SlackUser, REP), s.get(SlackUser, REP_EN)
+    assert (rep.manager_id, manager.role) == (REP_EN, "manager")
+    assert _reply(bolt, fake, f"admin role <@{REP}|wang> boss", BOSS) == "没有“boss”这个角色：可选 rep、manager、admin。"
+    assert _reply(bolt, fake, f"admin manager <@{REP}|wang> <@{REP}|wang>", BOSS) == "一个人不能做自己的经理。"
+    team = _reply(bolt, fake, "admin team", BOSS)
+    assert f"<@{REP}>：销售，经理 <@{REP_EN}>" in team and f"<@{BOSS}>：管理员" in team
+    assert "/crm admin role" in _reply(bolt, fake, "admin", BOSS)
+
+
+def test_admins_see_alerts_slack_refused_for_good(bolt, fake, remember):
+    _admin(bolt)
+    remember(BOSS, "Asia/Shanghai", "en-US")
+    assert _reply(bolt, fake, "admin failures", BOSS) == "No alert has been refused by Slack."
+    now = utcnow()
+    with transaction(bolt.db) as s:
+        outbox.enqueue(session=s, kind="action_due", subject="next_action:1", due_key="k", recipient=REP, now=now)
+    with transaction(bolt.db) as s:
+        [row] = outbox.claim(session=s, now=now)
+        outbox.mark_failed(session=s, outbox_id=row.id, error="user_not_found")
+    text = _reply(bolt, fake, "admin failures", BOSS)
+    assert "The last 1 alerts Slack refused for good:" in text and f"`action_due` to <@{REP}>: user_not_found (1 attempts)" in text
+
+
+def test_quiet_hours_are_set_shown_and_refused_when_malformed(bolt, fake, remember):
+    remember(REP_EN, "America/New_York", "en-US")
+    assert _reply(bolt, fake, "quiet", REP_EN) == ("Your quiet hours: off (America/New_York). "
+                                                   "Urgent alerts (SLA breaches, escalations) still come through.")
+    assert _reply(bolt, fake, "quiet 22:00-7:30", REP_EN) == "Done: non-urgent alerts wait out 22:00-07:30 (America/New_York)."
+    with transaction(bolt.db) as s:
+        assert s.get(SlackUser, REP_EN).quiet_hours == "22:00-07:30"
+    assert _reply(bolt, fake, "quiet 25:00-07:00", REP_EN) == "Quiet hours look like 21:00-08:00, or off."
+    assert _reply(bolt, fake, "quiet off", REP_EN) == "Quiet hours off: alerts arrive at any time."
+    assert _reply(bolt, fake, "quiet default", REP_EN) == "Back to the default quiet hours, off."
+
+
+def test_escaped_command_text():
+    text = "<@U0REP00001|wang> 拜访 &lt;b&gt; &amp; <#C123|sales> <https://x.cn|报价单> <mailto:a@b.cn> <!here>"
+    assert mentioned_users(text) == ["U0REP00001"]
+    assert unescape(text) == "@wang 拜访 <b> & #sales 报价单 mailto:a@b.cn here"
