@@ -29,6 +29,9 @@ class Checker:
     def check(self, fn, *args, **kwargs):
         try:
             return fn(*args, **kwargs)
+        except FieldErrors as e:  # a check of several fields: keep each one
+            self.errors.extend(e.errors)
+            return None
         except DomainError as e:
             self.errors.append(e)
             return None

@@ -6,8 +6,12 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
+from store.audit import stamp
+from store.auto_actions import close_pending
 from store.customers import create_customer, get_customer
 from store.errors import Checker, DomainError
+from store.grading import CADENCE
+from store.lifecycle import FIRST_CONTACT
 from store.models import Customer, Interaction, NextAction, Way
 from store.text import ACTION_MAX, FEEDBACK_MAX, NAME_MAX, PARTICIPANTS_MAX, SUMMARY_MAX, clean, clean_line, require
 from store.types import utcnow
@@ -97,7 +101,18 @@ def log_interaction(
         updated_at=now,
     )
     session.add(action)
-    customer.updated_at = now
+    stamp(customer, now)
+    touched(session, customer, at=now, by=author_id)
     session.add(customer)
     session.flush()
     return Logged(customer=customer, interaction=interaction, action=action, customer_created=created)
+
+
+def touched(session: Session, customer: Customer, *, at: datetime, by: str) -> None:
+    """An interaction was logged at `at`: keep first/last interaction times (what the cadence
+    sweep and the digests read) and close the first-contact and cadence actions it answers."""
+    if customer.last_interaction_at is None or at > customer.last_interaction_at:
+        customer.last_interaction_at = at
+    if customer.first_contact_at is None or at < customer.first_contact_at:
+        customer.first_contact_at = at
+    close_pending(session, customer_id=customer.id, origins=(FIRST_CONTACT, CADENCE), by=by, now=at)

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from store.types import UTCDateTime, utcnow
@@ -34,6 +35,7 @@ class ActionStatus(str, enum.Enum):
 
 # Next actions the scheduler still has to chase.
 PENDING_ACTION = (ActionStatus.open.value, ActionStatus.snoozed.value)
+_OPEN_ORIGIN = "origin IS NOT NULL AND status IN ('open', 'snoozed')"
 
 
 class Stage(str, enum.Enum):
@@ -68,9 +70,25 @@ class CodeCounter(SQLModel, table=True):
     value: int = 0
 
 
+def _trigram_ready(ddl, target, bind, **kw) -> bool:
+    """create_all makes the trigram index on SQLite (a plain index there) and on PostgreSQL only
+    where pg_trgm's operator class is visible; migration 0003 makes it with or without pg_trgm."""
+    if bind.dialect.name != "postgresql":
+        return True
+    found = bind.exec_driver_sql("SELECT 1 FROM pg_opclass WHERE opcname = 'gin_trgm_ops' AND pg_opclass_is_visible(oid)")
+    return found.first() is not None
+
+
 class Customer(SQLModel, table=True):
     __tablename__ = "customer"
-    __table_args__ = (Index("ix_customer_owner_stage", "owner_id", "stage"),)
+    __table_args__ = (
+        Index("ix_customer_owner_stage", "owner_id", "stage"),
+        # the cadence sweep: per grade, customers untouched since a threshold
+        Index("ix_customer_grade_last_interaction", "grade", "last_interaction_at"),
+        # /crm find: a GIN trigram index on PostgreSQL when pg_trgm can be had (see 0003)
+        Index("ix_customer_search_norm", "search_norm", postgresql_using="gin",
+              postgresql_ops={"search_norm": "gin_trgm_ops"}).ddl_if(callable_=_trigram_ready),
+    )
     id: Optional[int] = Field(default=None, primary_key=True)
     code: str = Field(sa_column=Column(String(16), nullable=False, unique=True))
     name: str = Field(max_length=200)
@@ -86,6 +104,33 @@ class Customer(SQLModel, table=True):
     created_by: str = Field(max_length=32)
     created_at: datetime = _ts(default=utcnow)
     updated_at: datetime = _ts(default=utcnow, onupdate=utcnow)
+    # Lifecycle (store/lifecycle.py): a status of the stage, and since when the stage holds.
+    status: str = Field(default="to_nurture", max_length=24)
+    stage_changed_at: Optional[datetime] = _ts(nullable=True)
+    # Profile (store/profile.py); codes from store/vocab.py.
+    contact_title: str = Field(default="", max_length=200)  # the key contact's title
+    staff_count: Optional[int] = None
+    annual_revenue: Optional[Decimal] = Field(default=None, sa_column=Column(Numeric(18, 2), nullable=True))
+    cultural_notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    value_tier: Optional[str] = Field(default=None, max_length=8)
+    need_type: Optional[str] = Field(default=None, max_length=24)
+    # Phone and email: Fernet tokens, and keyed blind indexes to match them (store/privacy.py).
+    phone_enc: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))
+    phone_index: Optional[str] = Field(default=None, max_length=64, index=True)
+    email_enc: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))
+    email_index: Optional[str] = Field(default=None, max_length=64, index=True)
+    # Grade by hand ("manual") or from BANT ("bant"); BANT levels strong | weak | none.
+    grade_source: Optional[str] = Field(default=None, max_length=8)
+    bant_budget: Optional[str] = Field(default=None, max_length=8)
+    bant_authority: Optional[str] = Field(default=None, max_length=8)
+    bant_need: Optional[str] = Field(default=None, max_length=8)
+    bant_timeline: Optional[str] = Field(default=None, max_length=8)
+    cs_owner_id: Optional[str] = Field(default=None, max_length=32, index=True)
+    # Kept by log_interaction: the first and the latest interaction logged.
+    first_contact_at: Optional[datetime] = _ts(nullable=True)
+    last_interaction_at: Optional[datetime] = _ts(nullable=True, index=True)
+    # What /crm find matches: name, company, code, industry and tags, normalised.
+    search_norm: str = Field(default="", max_length=600)
 
 
 class Contact(SQLModel, table=True):
@@ -95,6 +140,11 @@ class Contact(SQLModel, table=True):
     name: str = Field(max_length=200)
     title: str = Field(default="", max_length=200)
     created_at: datetime = _ts(default=utcnow)
+    role: str = Field(default="contact", max_length=16)  # contact | decision_maker | influencer
+    phone_enc: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))
+    phone_index: Optional[str] = Field(default=None, max_length=64, index=True)
+    email_enc: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))
+    email_index: Optional[str] = Field(default=None, max_length=64, index=True)
 
 
 class Interaction(SQLModel, table=True):
@@ -117,6 +167,9 @@ class NextAction(SQLModel, table=True):
     __table_args__ = (
         Index("ix_next_action_customer_status", "customer_id", "status"),
         Index("ix_next_action_owner_status", "owner_id", "status"),
+        # an automatic action (origin set) is open at most once per customer and origin
+        Index("uq_next_action_open_origin", "customer_id", "origin", unique=True,
+              sqlite_where=text(_OPEN_ORIGIN), postgresql_where=text(_OPEN_ORIGIN)),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     customer_id: int = Field(foreign_key="customer.id")
@@ -133,6 +186,8 @@ class NextAction(SQLModel, table=True):
     done_by: Optional[str] = Field(default=None, max_length=32)
     created_at: datetime = _ts(default=utcnow)
     updated_at: datetime = _ts(default=utcnow, onupdate=utcnow)
+    # Who made it when nobody typed it: "lifecycle:first_contact", "cadence", ... (store/auto_actions.py)
+    origin: Optional[str] = Field(default=None, max_length=48)
 
 
 class Outbox(SQLModel, table=True):
@@ -273,3 +328,7 @@ class NpsResponse(SQLModel, table=True):
     responded_at: datetime = _ts()
     recorded_by: Optional[str] = Field(default=None, max_length=32)
     created_at: datetime = _ts(default=utcnow)
+
+
+# The customer lifecycle's own tables live in store/crm_models.py; importable from here too.
+from store.crm_models import AuditEntry, ContactChange, CustomerTag, Deal, Need, StageChange  # noqa: E402,F401

@@ -1,0 +1,65 @@
+"""Next actions nobody typed: the lifecycle's time limits and the cadence sweep.
+
+Each carries an `origin` ("lifecycle:first_contact", "lifecycle:signing:42", "cadence", ...).
+A customer never has two pending actions of one origin: checked here, and guaranteed by the
+partial unique index uq_next_action_open_origin, so two replicas sweeping at once create one.
+Their titles are the zh-CN and English labels (store/vocab.py "auto_action"); a handler that
+knows the reader's locale can show `label("auto_action", kind, locale)` instead.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, select
+
+from store.models import PENDING_ACTION, ActionStatus, NextAction
+from store.vocab import VOCAB
+
+SYSTEM = "crm"  # created_by of actions the rules made
+
+
+def title_for(kind: str) -> str:
+    zh, en = VOCAB["auto_action"][kind]
+    return f"{zh} / {en}"
+
+
+def pending_with_origin(session: Session, customer_id: int, origin: str) -> NextAction | None:
+    stmt = select(NextAction).where(NextAction.customer_id == customer_id, NextAction.origin == origin,
+                                    NextAction.status.in_(PENDING_ACTION))
+    return session.exec(stmt).first()
+
+
+def open_once(
+    session: Session, *, customer_id: int, owner_id: str, origin: str, kind: str, due_at: datetime,
+    now: datetime, created_by: str = SYSTEM,
+) -> NextAction | None:
+    """Create the action unless one of this origin is pending for the customer; None then."""
+    if pending_with_origin(session, customer_id, origin) is not None:
+        return None
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = (
+        insert(NextAction)
+        .values(customer_id=customer_id, interaction_id=None, title=title_for(kind), due_at=due_at,
+                announce_at=due_at, owner_id=owner_id, created_by=created_by, status=ActionStatus.open.value,
+                origin=origin, created_at=now, updated_at=now)
+        .on_conflict_do_nothing()
+        .returning(NextAction.id)
+    )
+    row = session.execute(stmt).first()
+    return session.get(NextAction, row[0]) if row else None
+
+
+def close_pending(session: Session, *, customer_id: int, origins: tuple[str, ...], by: str, now: datetime,
+                  status: str = ActionStatus.done.value) -> int:
+    """Mark the customer's pending actions of these origins done (or cancelled); how many."""
+    done = status == ActionStatus.done.value
+    result = session.execute(
+        update(NextAction)
+        .where(NextAction.customer_id == customer_id, NextAction.origin.in_(origins), NextAction.status.in_(PENDING_ACTION))
+        .values(status=status, announce_at=None, updated_at=now, done_at=now if done else None, done_by=by if done else None)
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount

@@ -1,0 +1,199 @@
+"""The customer lifecycle: stages, their statuses, which moves are allowed, and the time limits
+that create next actions.
+
+Stages and statuses (labels in store/vocab.py):
+    lead       to_nurture 待培育 | low_intent 低意向 | high_intent 高意向
+    nurturing  clear_intent 意向明确 | needs_follow_up 需跟进 | to_abandon 待放弃
+    converted  signed 已签约 | implementing 实施中 | delivered 已交付
+    mature     high_loyalty 高忠诚度 | stable 稳定 | needs_attention 需关注
+    churned    won_back 已挽回 | win_back_failed 挽回失败 | lost_for_good 不可挽回
+
+Moves between stages (any status change within a stage is allowed):
+    lead -> nurturing, converted            nurturing -> lead, converted, churned
+    converted -> mature, churned            mature -> churned
+    churned -> nurturing, converted, mature (a customer won back)
+Entering a stage without a status gives its default (to_nurture, needs_follow_up, signed,
+stable); churned has none: say whether the customer was won back, failed or is lost for good.
+
+Time limits (TimeLimits, passed in), each an action for the customer's owner:
+    new lead                 first contact within 1 working day (store.sla.Calendar)
+    entering nurturing       needs research within 2 weeks of the first contact (or of now)
+    a deal enters negotiation  signing within 1 week            (store/deals.py)
+    status delivered         satisfaction check within 1 week
+    entering mature          review every quarter (review_sweep makes the next one)
+    entering churned         win-back within 1 month
+Leaving lead, nurturing, mature or churned cancels that stage's pending time-limit action.
+"""
+from __future__ import annotations
+
+import calendar as _calendar
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from store import audit
+from store.auto_actions import close_pending, open_once
+from store.crm_models import StageChange
+from store.errors import DomainError
+from store.models import PENDING_ACTION, ActionStatus, Customer, NextAction
+from store.permissions import Viewer, can_edit, require
+from store.sla import Calendar, add_business
+from store.text import clean_line
+
+STAGE_STATUSES: dict[str, tuple[str, ...]] = {
+    "lead": ("to_nurture", "low_intent", "high_intent"),
+    "nurturing": ("clear_intent", "needs_follow_up", "to_abandon"),
+    "converted": ("signed", "implementing", "delivered"),
+    "mature": ("high_loyalty", "stable", "needs_attention"),
+    "churned": ("won_back", "win_back_failed", "lost_for_good"),
+}
+DEFAULT_STATUS: dict[str, str] = {"lead": "to_nurture", "nurturing": "needs_follow_up", "converted": "signed", "mature": "stable"}
+NEXT_STAGES: dict[str, frozenset[str]] = {
+    "lead": frozenset({"nurturing", "converted"}),
+    "nurturing": frozenset({"lead", "converted", "churned"}),
+    "converted": frozenset({"mature", "churned"}),
+    "mature": frozenset({"churned"}),
+    "churned": frozenset({"nurturing", "converted", "mature"}),
+}
+REASON_MAX = 500
+FIRST_CONTACT = "lifecycle:first_contact"
+NEEDS_RESEARCH = "lifecycle:needs_research"
+SATISFACTION_CHECK = "lifecycle:satisfaction_check"
+QUARTERLY_REVIEW = "lifecycle:quarterly_review"
+WIN_BACK = "lifecycle:win_back"
+# Pending time-limit actions that lose their point when the customer leaves the stage: cancelled.
+LEFT_BEHIND: dict[str, tuple[str, ...]] = {
+    "lead": (FIRST_CONTACT,), "nurturing": (NEEDS_RESEARCH,), "mature": (QUARTERLY_REVIEW,), "churned": (WIN_BACK,),
+}
+
+
+@dataclass(frozen=True)
+class TimeLimits:
+    first_contact_working_days: int = 1
+    needs_research: timedelta = timedelta(weeks=2)
+    signing: timedelta = timedelta(weeks=1)
+    satisfaction_check: timedelta = timedelta(weeks=1)
+    review_months: int = 3
+    win_back_months: int = 1
+
+
+def add_months(at: datetime, months: int) -> datetime:
+    """The same day and time `months` later, on the month's last day when it is shorter."""
+    index = at.month - 1 + months
+    year, month = at.year + index // 12, index % 12 + 1
+    return at.replace(year=year, month=month, day=min(at.day, _calendar.monthrange(year, month)[1]))
+
+
+def working_day_minutes(cal: Calendar) -> int:
+    end = cal.end.hour * 60 + cal.end.minute or 24 * 60
+    return end - (cal.start.hour * 60 + cal.start.minute)
+
+
+def first_contact_due(cal: Calendar, created_at: datetime, limits: TimeLimits) -> datetime:
+    """A working day is the calendar's working hours: Fri 15:00 + 1 -> Mon 15:00."""
+    return add_business(cal, created_at, limits.first_contact_working_days * working_day_minutes(cal))
+
+
+def check_move(stage_from: str, stage_to: str, status: str | None) -> str:
+    """The status the customer will have, or DomainError(err_stage | err_transition | err_status...)."""
+    if stage_to not in STAGE_STATUSES:
+        raise DomainError("err_stage", field="stage", stage=stage_to)
+    if stage_to != stage_from and stage_to not in NEXT_STAGES.get(stage_from, frozenset()):
+        raise DomainError("err_transition", field="stage", stage_from=stage_from, stage_to=stage_to)
+    if status is None:
+        if stage_to == stage_from:
+            raise DomainError("err_status_required", field="status", stage=stage_to)
+        status = DEFAULT_STATUS.get(stage_to)
+        if status is None:
+            raise DomainError("err_status_required", field="status", stage=stage_to)
+    if status not in STAGE_STATUSES[stage_to]:
+        raise DomainError("err_status", field="status", stage=stage_to, status=status)
+    return status
+
+
+def open_first_contact(session: Session, customer: Customer, *, cal: Calendar, limits: TimeLimits, now: datetime,
+                       by: str) -> NextAction | None:
+    return open_once(session, customer_id=customer.id, owner_id=customer.owner_id, origin=FIRST_CONTACT,
+                     kind="first_contact", due_at=first_contact_due(cal, now, limits), now=now, created_by=by)
+
+
+def move(session: Session, customer: Customer, *, stage: str, status: str | None, by: str, now: datetime,
+         limits: TimeLimits, reason: str = "") -> StageChange | None:
+    """Move without a permission check (the caller did it, or a rule moves it: a deal won)."""
+    status = check_move(customer.stage, stage, status)
+    if (stage, status) == (customer.stage, customer.status):
+        return None
+    before_stage, before_status = customer.stage, customer.status
+    change = StageChange(customer_id=customer.id, at=now, by=by, from_stage=before_stage, from_status=before_status,
+                         to_stage=stage, to_status=status, reason=clean_line(reason)[:REASON_MAX])
+    session.add(change)
+    audit.record(session, at=now, by=by, customer_id=customer.id, field="stage", old=before_stage, new=stage)
+    audit.record(session, at=now, by=by, customer_id=customer.id, field="status", old=before_status, new=status)
+    customer.stage, customer.status = stage, status
+    audit.stamp(customer, now)
+    if stage != before_stage:
+        customer.stage_changed_at = now
+    session.add(customer)
+    session.flush()
+    if stage != before_stage and before_stage in LEFT_BEHIND:
+        close_pending(session, customer_id=customer.id, origins=LEFT_BEHIND[before_stage], by=by, now=now,
+                      status=ActionStatus.cancelled.value)
+    _time_limits(session, customer, entered_stage=stage != before_stage, entered_status=status != before_status,
+                 limits=limits, now=now, by=by)
+    return change
+
+
+def _time_limits(session: Session, customer: Customer, *, entered_stage: bool, entered_status: bool,
+                 limits: TimeLimits, now: datetime, by: str) -> None:
+    def make(origin: str, kind: str, due: datetime) -> None:
+        open_once(session, customer_id=customer.id, owner_id=customer.owner_id, origin=origin, kind=kind,
+                  due_at=due, now=now, created_by=by)
+
+    if entered_stage and customer.stage == "nurturing":
+        make(NEEDS_RESEARCH, "needs_research", (customer.first_contact_at or now) + limits.needs_research)
+    if entered_stage and customer.stage == "mature":
+        make(QUARTERLY_REVIEW, "quarterly_review", add_months(now, limits.review_months))
+    if entered_stage and customer.stage == "churned":
+        make(WIN_BACK, "win_back", add_months(now, limits.win_back_months))
+    if entered_status and customer.status == "delivered":
+        make(SATISFACTION_CHECK, "satisfaction_check", now + limits.satisfaction_check)
+
+
+def change_stage(*, session: Session, viewer: Viewer, customer_id: int, stage: str, status: str | None = None,
+                 reason: str = "", now: datetime, limits: TimeLimits = TimeLimits()) -> StageChange | None:
+    """Change a customer's stage and/or status; None when it already was so."""
+    customer = session.get(Customer, customer_id, with_for_update=True)
+    if customer is None:
+        raise DomainError("err_unknown_customer", field="customer")
+    require(can_edit(viewer, customer), action="edit")
+    return move(session, customer, stage=stage, status=status, by=viewer.id, now=now, limits=limits, reason=reason)
+
+
+def stage_history(*, session: Session, customer_id: int) -> list[StageChange]:
+    """Newest first."""
+    stmt = select(StageChange).where(StageChange.customer_id == customer_id).order_by(StageChange.at.desc(), StageChange.id.desc())
+    return list(session.exec(stmt))
+
+
+def review_sweep(*, session: Session, now: datetime, limits: TimeLimits = TimeLimits(), limit: int = 1000) -> list[NextAction]:
+    """The next quarterly review of each mature customer that has none pending: due a quarter
+    after the latest review's due time (or after the customer became mature)."""
+    mine = (NextAction.customer_id == Customer.id, NextAction.origin == QUARTERLY_REVIEW)
+    pending = select(NextAction.id).where(*mine, NextAction.status.in_(PENDING_ACTION))
+    last_due = select(func.max(NextAction.due_at)).where(*mine).scalar_subquery()
+    stmt = (
+        select(Customer, last_due)
+        .where(Customer.stage == "mature", ~pending.exists())
+        .order_by(Customer.id)
+        .limit(limit)
+    )
+    made = []
+    for customer, last in session.exec(stmt).all():
+        base = last or customer.stage_changed_at or now
+        action = open_once(session, customer_id=customer.id, owner_id=customer.owner_id, origin=QUARTERLY_REVIEW,
+                           kind="quarterly_review", due_at=add_months(base, limits.review_months), now=now)
+        if action is not None:
+            made.append(action)
+    return made
