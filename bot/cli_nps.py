@@ -1,0 +1,60 @@
+"""`python -m bot import-nps FILE.csv`: NPS scores from a CSV file, all or nothing.
+
+Every refused row is reported with its line; if any is refused nothing is imported and the exit
+code is 1. Low scores raise the same alerts and close-the-loop actions as in Slack; they are sent
+right away when SLACK_BOT_TOKEN is set, else by the running bot's scheduler.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def add_import_nps(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("import-nps", help="import NPS scores from a CSV file (all rows or none)")
+    parser.add_argument("file", type=Path, help="UTF-8 CSV; columns 客户/customer, 评分/score, 评论/comment, 时间/responded_at, 编号/id")
+
+
+def cmd_import_nps(settings, args) -> None:
+    from bot.app import defaults_of, make_client
+    from handlers.delivery import deliver
+    from handlers.i18n import t
+    from handlers.nps import record_and_alert
+    from store.db import make_engine, session_factory, transaction
+    from store.migrate import upgrade
+    from store.nps_import import import_nps
+    from store.types import utcnow
+
+    try:
+        data = args.file.read_bytes()
+    except OSError as e:
+        raise SystemExit(f"import-nps: cannot read {args.file}: {e.strerror or e}")
+    upgrade(settings.database_url)
+    db = session_factory(make_engine(settings.database_url))
+    defaults, loc, now = defaults_of(settings), settings.crm_default_locale, utcnow()
+    alerts = 0
+
+    def record(**fields):
+        nonlocal alerts
+        recorded = record_and_alert(defaults=defaults, **fields)
+        alerts += recorded.action is not None
+        return recorded.response, recorded.created
+
+    with transaction(db) as session:
+        report = import_nps(session=session, data=data, tz=defaults.tz, now=now, record=record)
+    if report.ignored_columns:
+        print(t(loc, "nps_import_ignored", columns=", ".join(report.ignored_columns)))
+    if report.errors:
+        for e in report.errors:
+            print(t(loc, "nps_import_line", line=e.line, reason=t(loc, e.key, **e.params)), file=sys.stderr)
+        print(t(loc, "nps_import_rejected", count=len(report.errors)), file=sys.stderr)
+        raise SystemExit(1)
+    print(t(loc, "nps_import_done", rows=report.rows, created=report.created, duplicates=report.duplicates))
+    if not alerts:
+        return
+    if not settings.slack_bot_token:
+        print(t(loc, "nps_import_no_token", queued=alerts))
+        return
+    sent = deliver(client=make_client(settings), db=db, defaults=defaults, now=now)
+    print(t(loc, "nps_import_alerts", sent=sent.sent, pending=sent.retried + sent.deferred))
