@@ -10,6 +10,8 @@ from datetime import datetime, timezone
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.cli_nps import add_import_nps, cmd_import_nps
+
 log = logging.getLogger("crm")
 
 
@@ -76,21 +78,37 @@ def cmd_run(settings, _args) -> None:
         raise SystemExit(f"Could not reach Slack at {settings.slack_api_url} ({e}); check the network and SLACK_API_URL.")
     warm()
     scheduler = start_scheduler(client=client, db=db, defaults=defaults_of(settings))
+    web = _web_front(settings=settings, app=app, db=db, client=client)
     try:
         if settings.socket_mode:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+            if settings.crm_nps_webhook_secret:  # Slack comes over the socket; the survey tool over HTTP
+                import threading
+
+                threading.Thread(target=web.run, name="crm-http", daemon=True).start()
+                log.info("HTTP on port %s for POST /webhooks/nps", settings.port)
             log.info("Socket Mode")
             SocketModeHandler(app, settings.slack_app_token).start()
         else:
-            import waitress
-
-            from bot.web import EVENTS_PATH, make_wsgi
+            from bot.web import EVENTS_PATH
 
             log.info("HTTP on port %s, Slack requests at POST %s", settings.port, EVENTS_PATH)
-            waitress.serve(make_wsgi(app), host="0.0.0.0", port=settings.port, threads=8)
+            web.run()
     finally:
         scheduler.shutdown(wait=False)
+
+
+def _web_front(*, settings, app, db, client):
+    """The HTTP server: Slack's requests (HTTP mode), the NPS webhook, /healthz."""
+    import waitress
+
+    from bot.app import defaults_of
+    from bot.web import make_wsgi
+    from bot.webhooks import make_nps_webhook
+
+    nps = make_nps_webhook(secret=settings.crm_nps_webhook_secret, db=db, client=client, defaults=defaults_of(settings))
+    return waitress.create_server(make_wsgi(app, nps_webhook=nps), host="0.0.0.0", port=settings.port, threads=8)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -103,10 +121,11 @@ def main(argv: list[str] | None = None) -> None:
     jobs = sub.add_parser("jobs", help="run the scheduled jobs")
     jobs.add_argument("--once", action="store_true", help="run every job once and exit")
     jobs.add_argument("--now", help="as of this instant (ISO 8601; without an offset it is UTC)")
+    add_import_nps(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings()
-    {"migrate": cmd_migrate, "jobs": cmd_jobs}.get(args.command, cmd_run)(settings, args)
+    {"migrate": cmd_migrate, "jobs": cmd_jobs, "import-nps": cmd_import_nps}.get(args.command, cmd_run)(settings, args)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Every kind of alert the outbox carries, and how each is drawn for its recipient.
 
-A renderer takes (session, outbox row, recipient's profile) and returns the Rendered message, or
+A renderer takes (session, outbox row, recipient's profile, now: the sweep's instant) and returns the Rendered message, or
 None when the alert no longer applies (the action was done, the ticket solved, ...).
 `urgent` kinds are sent even in the recipient's quiet hours (breaches and escalations).
 """
@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session
 
+from handlers import nps, tickets
 from handlers.context import Profile
 from handlers.reminders import Rendered, render_assigned, render_due
 from store.models import Outbox
@@ -18,11 +20,13 @@ from store.models import Outbox
 
 @dataclass(frozen=True)
 class Kind:
-    render: Callable[[Session, Outbox, Profile], Rendered | None]
+    render: Callable[[Session, Outbox, Profile, datetime], Rendered | None]
     urgent: bool = False
 
 
 KINDS: dict[str, Kind] = {
     "action_due": Kind(render_due),
     "action_assigned": Kind(render_assigned),
+    **nps.KINDS,
+    **tickets.KINDS,
 }

@@ -68,3 +68,12 @@ NPS_CUSTOMER_BLOCK, NPS_CUSTOMER = "nps_customer", "nps_customer_pick"
 NPS_SCORE_BLOCK, NPS_SCORE = "nps_score", "nps_score_pick"
 NPS_COMMENT_BLOCK, NPS_COMMENT = "nps_comment", "nps_comment_text"
 NPS_LOOP_DONE = "nps_loop_done"
+
+# Which block of the ticket modal shows the error for a store field.
+TICKET_FIELD_BLOCKS = {
+    "customer": TICKET_CUSTOMER_BLOCK,
+    "priority": TICKET_PRIORITY_BLOCK,
+    "type": TICKET_TYPE_BLOCK,
+    "description": TICKET_DESCRIPTION_BLOCK,
+    "assignee": TICKET_ASSIGNEE_BLOCK,
+}

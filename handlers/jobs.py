@@ -13,6 +13,7 @@ from store import outbox
 from store.actions import to_announce
 from store.db import SessionFactory, transaction
 from store.models import NextAction
+from store.ticket_sla import sweep_sla
 
 
 @dataclass
@@ -24,6 +25,7 @@ class TickReport:
     skipped: int
     deferred: int = 0
     messages: int = 0
+    sla_queued: int = 0
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -46,6 +48,7 @@ def queue_due_actions(*, db: SessionFactory, now: datetime) -> int:
 def tick(*, client: WebClient, db: SessionFactory, defaults: Defaults, now: datetime) -> TickReport:
     """Every job once, as of `now`."""
     queued = queue_due_actions(db=db, now=now)
+    sla_queued = sweep_sla(db=db, calendar=defaults.calendar, admins=defaults.admins, now=now)
     sent = deliver(client=client, db=db, defaults=defaults, now=now)
     return TickReport(queued=queued, sent=sent.sent, retried=sent.retried, failed=sent.failed, skipped=sent.skipped,
-                      deferred=sent.deferred, messages=sent.messages)
+                      deferred=sent.deferred, messages=sent.messages, sla_queued=sla_queued)

@@ -60,6 +60,11 @@ def _leading_customer(session: Session, head: str) -> tuple[Customer | None, str
     return None, head
 
 
+def leading_customer(text: str, *, session: Session) -> tuple[Customer | None, str]:
+    """A known customer named by the first words of `text` (exact, indexed lookups), and the rest."""
+    return _leading_customer(session, clean(text).strip(_TRIM))
+
+
 def parse_free_text(text: str, *, session: Session, now: datetime, tz: str) -> Prefill:
     text = clean(text)
     if not text:

@@ -64,7 +64,7 @@ def _buttons(action: NextAction, profile: Profile) -> dict:
     ]}
 
 
-def render_due(session: Session, row: Outbox, profile: Profile) -> Rendered | None:
+def render_due(session: Session, row: Outbox, profile: Profile, now: datetime) -> Rendered | None:
     """The alert for a due action, or None when it no longer applies (done, or moved since)."""
     found = action_with_customer(session=session, action_id=int(row.subject.split(":")[1]))
     if found is None:
@@ -77,7 +77,7 @@ def render_due(session: Session, row: Outbox, profile: Profile) -> Rendered | No
     return Rendered(text=escape(t(loc, "due_fallback", action=action.title, customer=customer.name)), blocks=blocks)
 
 
-def render_assigned(session: Session, row: Outbox, profile: Profile) -> Rendered | None:
+def render_assigned(session: Session, row: Outbox, profile: Profile, now: datetime) -> Rendered | None:
     found = action_with_customer(session=session, action_id=int(row.subject.split(":")[1]))
     if found is None or found[0].status not in PENDING_ACTION:
         return None

@@ -20,6 +20,7 @@ from slack_sdk import WebClient
 from bot.app import create_app, defaults_of
 from bot.settings import Settings
 from bot.web import make_wsgi
+from bot.webhooks import make_nps_webhook
 
 SECRET = "test-signing-secret"
 PAYLOADS = Path(__file__).with_name("payloads")
@@ -36,17 +37,22 @@ def sign(body: bytes, *, secret: str = SECRET, timestamp: int | None = None) -> 
 
 
 class BoltServer:
-    def __init__(self, *, db, fake) -> None:
+    def __init__(self, *, db, fake, nps_secret: str | None = None) -> None:
         self.db, self.fake = db, fake
         self.settings = Settings(_env_file=None, slack_bot_token="xoxb-test", slack_signing_secret=SECRET,
                                  slack_api_url=fake.url, database_url="sqlite://", crm_default_tz="Asia/Shanghai",
-                                 crm_default_locale="zh-CN", crm_quiet_hours="off")  # tests that want quiet hours set them
+                                 crm_default_locale="zh-CN", crm_quiet_hours="off",  # tests that want quiet hours set them
+                                 crm_nps_webhook_secret=nps_secret)
         self.defaults = defaults_of(self.settings)
         self.client = WebClient(token="xoxb-test", base_url=fake.url, timeout=5)
         self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="test-listener")
         self.app = create_app(self.settings, db, client=self.client, executor=self.executor)
-        self.server = waitress.create_server(make_wsgi(self.app), host="127.0.0.1", port=0, threads=4)
+        nps = make_nps_webhook(secret=nps_secret, db=db, client=self.client, defaults=self.defaults)
+        # poll(), not select(): stop() closes the socket under the loop thread, which select() answers with EBADF
+        self.server = waitress.create_server(make_wsgi(self.app, nps_webhook=nps), host="127.0.0.1", port=0, threads=4,
+                                             asyncore_use_poll=True)
         self.url = f"http://127.0.0.1:{self.server.effective_port}/slack/events"
+        self.nps_url = f"http://127.0.0.1:{self.server.effective_port}/webhooks/nps"
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
 

@@ -216,6 +216,14 @@ class SlackMethods:
             return refusal
         return {"ok": True, "channel": self._channel(p), "ts": p["ts"]}
 
+    def _m_chat_getPermalink(self, p: dict) -> dict:
+        channel, ts = self._channel(p), str(p.get("message_ts") or "")
+        if channel is None:
+            return self._fail("channel_not_found")
+        if not ts:
+            return self._fail("message_not_found")
+        return {"ok": True, "channel": channel, "permalink": f"https://test-team.slack.com/archives/{channel}/p{ts.replace('.', '')}"}
+
     # ---- conversations ----------------------------------------------------------
 
     def _m_conversations_history(self, p: dict) -> dict:
