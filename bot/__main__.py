@@ -42,6 +42,12 @@ def _database(settings):
     return session_factory(make_engine(settings.database_url))
 
 
+def cmd_new_key(_settings, _args) -> None:
+    from store.privacy import Cipher
+
+    print(Cipher.generate_key())
+
+
 def cmd_migrate(settings, _args) -> None:
     from store.migrate import current_head
 
@@ -62,14 +68,16 @@ def cmd_jobs(settings, args) -> None:
 
 def cmd_run(settings, _args) -> None:
     from bot.app import create_app, defaults_of, make_client
+    from bot.keys import load_cipher
     from bot.scheduler import start_scheduler
     from handlers.dates import warm
 
     _require(settings, serving=True)
+    defaults = defaults_of(settings, load_cipher(settings))
     db = _database(settings)
     client = make_client(settings)
     try:
-        app = create_app(settings, db, client=client)
+        app = create_app(settings, db, client=client, defaults=defaults)
     except SlackApiError as e:
         raise SystemExit(f"Slack refused SLACK_BOT_TOKEN ({e.response.get('error')}); check the token and SLACK_API_URL.")
     except BoltError as e:  # Bolt's own wording of a refused auth.test
@@ -77,8 +85,8 @@ def cmd_run(settings, _args) -> None:
     except (SlackClientError, OSError) as e:
         raise SystemExit(f"Could not reach Slack at {settings.slack_api_url} ({e}); check the network and SLACK_API_URL.")
     warm()
-    scheduler = start_scheduler(client=client, db=db, defaults=defaults_of(settings))
-    web = _web_front(settings=settings, app=app, db=db, client=client)
+    scheduler = start_scheduler(client=client, db=db, defaults=defaults)
+    web = _web_front(settings=settings, app=app, db=db, client=client, defaults=defaults)
     try:
         if settings.socket_mode:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -99,15 +107,14 @@ def cmd_run(settings, _args) -> None:
         scheduler.shutdown(wait=False)
 
 
-def _web_front(*, settings, app, db, client):
+def _web_front(*, settings, app, db, client, defaults):
     """The HTTP server: Slack's requests (HTTP mode), the NPS webhook, /healthz."""
     import waitress
 
-    from bot.app import defaults_of
     from bot.web import make_wsgi
     from bot.webhooks import make_nps_webhook
 
-    nps = make_nps_webhook(secret=settings.crm_nps_webhook_secret, db=db, client=client, defaults=defaults_of(settings))
+    nps = make_nps_webhook(secret=settings.crm_nps_webhook_secret, db=db, client=client, defaults=defaults)
     return waitress.create_server(make_wsgi(app, nps_webhook=nps), host="0.0.0.0", port=settings.port, threads=8)
 
 
@@ -118,6 +125,7 @@ def main(argv: list[str] | None = None) -> None:
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="start the bot and its scheduler (the default)")
     sub.add_parser("migrate", help="bring the database to the latest revision")
+    sub.add_parser("new-key", help="print a new CRM_ENCRYPTION_KEY")
     jobs = sub.add_parser("jobs", help="run the scheduled jobs")
     jobs.add_argument("--once", action="store_true", help="run every job once and exit")
     jobs.add_argument("--now", help="as of this instant (ISO 8601; without an offset it is UTC)")
@@ -125,7 +133,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings()
-    {"migrate": cmd_migrate, "jobs": cmd_jobs, "import-nps": cmd_import_nps}.get(args.command, cmd_run)(settings, args)
+    {"migrate": cmd_migrate, "jobs": cmd_jobs, "import-nps": cmd_import_nps, "new-key": cmd_new_key}.get(args.command, cmd_run)(settings, args)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
@@ -13,6 +14,8 @@ from bot.settings import Settings
 from handlers.context import Defaults, make_context_middleware
 from handlers.i18n import t
 from store.db import SessionFactory
+from store.grading import Cadence
+from store.privacy import Cipher
 from store.sla import Calendar
 
 log = logging.getLogger("crm")
@@ -22,17 +25,33 @@ def make_client(settings: Settings) -> WebClient:
     return WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
 
 
-def defaults_of(settings: Settings) -> Defaults:
+def cadence_of(text: str) -> Cadence:
+    """"A=7,B=14,C=30" -> Cadence; a grade left out keeps its default, 0 turns it off."""
+    days = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        grade, _, number = part.partition("=")
+        if grade.strip().upper() not in ("A", "B", "C") or not number.strip().isdigit():
+            raise ValueError(f"CRM_CADENCE_DAYS: {part!r} should look like A=7")
+        n = int(number)
+        days[grade.strip().upper()] = timedelta(days=n) if n else None
+    return Cadence(**days)
+
+
+def defaults_of(settings: Settings, cipher: Cipher | None = None) -> Defaults:
     country = None if settings.crm_holidays.strip().lower() in ("", "none", "off") else settings.crm_holidays.strip().upper()
     calendar = Calendar.parse(tz=settings.crm_team_tz or settings.crm_default_tz, hours=settings.crm_business_hours,
                               days=settings.crm_business_days, country=country)
+    if settings.crm_visibility not in ("own", "team", "all"):
+        raise ValueError(f"CRM_VISIBILITY must be own, team or all, not {settings.crm_visibility!r}")
     return Defaults(tz=settings.crm_default_tz, locale=settings.crm_default_locale, quiet_hours=settings.crm_quiet_hours,
-                    admins=settings.admin_ids, calendar=calendar)
+                    admins=settings.admin_ids, calendar=calendar, visibility=settings.crm_visibility, cipher=cipher,
+                    cadence=cadence_of(settings.crm_cadence_days))
 
 
 def create_app(settings: Settings, session_factory: SessionFactory, client: WebClient | None = None,
-               executor: ThreadPoolExecutor | None = None) -> App:
-    """`executor` runs listeners after their ack(); pass one to be able to drain it on shutdown."""
+               executor: ThreadPoolExecutor | None = None, defaults: Defaults | None = None) -> App:
+    """`executor` runs listeners after their ack(); pass one to be able to drain it on shutdown.
+    `defaults` as the runner built them (with the cipher); without, from settings and no cipher."""
     app = App(
         client=client or make_client(settings),
         signing_secret=settings.slack_signing_secret or "",
@@ -42,7 +61,7 @@ def create_app(settings: Settings, session_factory: SessionFactory, client: WebC
         listener_executor=executor or ThreadPoolExecutor(max_workers=16, thread_name_prefix="crm-listener"),
         name="crm",
     )
-    app.use(make_context_middleware(session_factory, defaults_of(settings)))
+    app.use(make_context_middleware(session_factory, defaults or defaults_of(settings)))
     app.registered_commands = handlers.register(app)
 
     @app.error

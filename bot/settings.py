@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     crm_holidays: str = "CN"                 # public holidays of this country (holidays package), or "none"
     crm_quiet_hours: str = "21:00-08:00"     # in each user's zone; "off" for none
     crm_nps_webhook_secret: str | None = None  # shared secret for POST /webhooks/nps
+    crm_encryption_key: str | None = None    # phones and emails at rest; `python -m bot new-key` makes one
+    crm_visibility: str = "team"             # what reps may read of others' customers: own | team | all
+    crm_cadence_days: str = "A=7,B=14,C=30"  # follow-up cadence by grade, in days
 
     @property
     def admin_ids(self) -> frozenset[str]:
@@ -46,6 +49,13 @@ class Settings(BaseSettings):
             missing.append("SLACK_APP_TOKEN (Socket Mode, as manifest.yml sets up) or SLACK_SIGNING_SECRET (HTTP mode)")
         return missing
 
+
+KEY_HELP = """\
+CRM_ENCRYPTION_KEY is not set, and this database ({db}) is shared by replicas: every replica
+must use the same key, so none is made up here. Create one once and give it to each replica:
+    python -m bot new-key
+then set CRM_ENCRYPTION_KEY to what it printed (keep a copy: without it, stored phone numbers and
+emails cannot be read)."""
 
 MISSING_HELP = """\
 Missing: {names}.

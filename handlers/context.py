@@ -17,6 +17,9 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from store.db import SessionFactory, transaction
+from store.grading import Cadence
+from store.lifecycle import TimeLimits
+from store.privacy import Cipher
 from store.sla import Calendar
 from store.types import utcnow
 from store.users import get_user, save_user
@@ -34,6 +37,10 @@ class Defaults:
     quiet_hours: str = "21:00-08:00"
     admins: frozenset[str] = frozenset()
     calendar: Calendar = Calendar()
+    visibility: str = "team"            # own | team | all: what reps read of others' customers
+    cipher: Cipher | None = None        # phones and emails at rest (None: cannot store them)
+    limits: TimeLimits = TimeLimits()   # lifecycle time limits
+    cadence: Cadence = Cadence()        # follow-up cadence by grade
 
 
 @dataclass(frozen=True)

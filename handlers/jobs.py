@@ -13,6 +13,8 @@ from store import outbox
 from store.actions import to_announce
 from store.db import SessionFactory, transaction
 from store.models import NextAction
+from store.grading import cadence_sweep
+from store.lifecycle import review_sweep
 from store.ticket_sla import sweep_sla
 
 
@@ -26,6 +28,7 @@ class TickReport:
     deferred: int = 0
     messages: int = 0
     sla_queued: int = 0
+    actions_created: int = 0
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -45,10 +48,21 @@ def queue_due_actions(*, db: SessionFactory, now: datetime) -> int:
     return queued
 
 
+def lifecycle_sweeps(*, db: SessionFactory, defaults: Defaults, now: datetime) -> int:
+    """Follow-ups for customers beyond their grade's cadence, quarterly reviews of mature ones.
+    Each creates next actions (at most one open per customer and origin, by a unique index); the
+    announcement below treats them like any other."""
+    with transaction(db) as session:
+        made = cadence_sweep(session=session, now=now, cadence=defaults.cadence)
+        made += review_sweep(session=session, now=now, limits=defaults.limits)
+    return len(made)
+
+
 def tick(*, client: WebClient, db: SessionFactory, defaults: Defaults, now: datetime) -> TickReport:
     """Every job once, as of `now`."""
+    created = lifecycle_sweeps(db=db, defaults=defaults, now=now)
     queued = queue_due_actions(db=db, now=now)
     sla_queued = sweep_sla(db=db, calendar=defaults.calendar, admins=defaults.admins, now=now)
     sent = deliver(client=client, db=db, defaults=defaults, now=now)
     return TickReport(queued=queued, sent=sent.sent, retried=sent.retried, failed=sent.failed, skipped=sent.skipped,
-                      deferred=sent.deferred, messages=sent.messages, sla_queued=sla_queued)
+                      deferred=sent.deferred, messages=sent.messages, sla_queued=sla_queued, actions_created=created)

@@ -18,11 +18,13 @@ from concurrent.futures import ThreadPoolExecutor
 from slack_sdk import WebClient
 
 from bot.app import create_app, defaults_of
+from store.privacy import Cipher
 from bot.settings import Settings
 from bot.web import make_wsgi
 from bot.webhooks import make_nps_webhook
 
 SECRET = "test-signing-secret"
+TEST_KEY = "test-encryption-key-0123456789-abcdef"
 PAYLOADS = Path(__file__).with_name("payloads")
 
 
@@ -43,10 +45,10 @@ class BoltServer:
                                  slack_api_url=fake.url, database_url="sqlite://", crm_default_tz="Asia/Shanghai",
                                  crm_default_locale="zh-CN", crm_quiet_hours="off",  # tests that want quiet hours set them
                                  crm_nps_webhook_secret=nps_secret)
-        self.defaults = defaults_of(self.settings)
+        self.defaults = defaults_of(self.settings, Cipher(TEST_KEY))
         self.client = WebClient(token="xoxb-test", base_url=fake.url, timeout=5)
         self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="test-listener")
-        self.app = create_app(self.settings, db, client=self.client, executor=self.executor)
+        self.app = create_app(self.settings, db, client=self.client, executor=self.executor, defaults=self.defaults)
         nps = make_nps_webhook(secret=nps_secret, db=db, client=self.client, defaults=self.defaults)
         # poll(), not select(): stop() closes the socket under the loop thread, which select() answers with EBADF
         self.server = waitress.create_server(make_wsgi(self.app, nps_webhook=nps), host="127.0.0.1", port=0, threads=4,
