@@ -77,3 +77,27 @@ TICKET_FIELD_BLOCKS = {
     "description": TICKET_DESCRIPTION_BLOCK,
     "assignee": TICKET_ASSIGNEE_BLOCK,
 }
+
+# Customer card (/crm show): buttons carry the customer id as their value.
+# handlers/customers.py answers CARD_LOG, CARD_EDIT, CARD_HISTORY; handlers/lifecycle_ui.py the rest.
+CARD_ACTIONS_BLOCK = "card_actions"
+CARD_LOG = "card_log"
+CARD_EDIT = "card_edit"
+CARD_HISTORY = "card_history"
+CARD_STAGE = "card_stage"
+CARD_GRADE = "card_grade"
+CARD_NEED = "card_need"
+CARD_DEAL = "card_deal"
+CARD_CONTACT = "card_contact"
+
+# Customer record views (handlers/customers.py): add field block/action ids below this line.
+CUSTOMER_NEW_VIEW = "crm_customer_new"
+CUSTOMER_EDIT_VIEW = "crm_customer_edit"
+
+# Lifecycle views (handlers/lifecycle_ui.py): add field block/action ids below this line.
+STAGE_VIEW = "crm_stage"
+GRADE_VIEW = "crm_grade"
+NEED_VIEW = "crm_need"
+DEAL_VIEW = "crm_deal"
+DEAL_MOVE_VIEW = "crm_deal_move"
+CONTACT_VIEW = "crm_contact"
