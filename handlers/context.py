@@ -19,6 +19,7 @@ from sqlmodel import Session
 from store.db import SessionFactory, transaction
 from store.grading import Cadence
 from store.lifecycle import TimeLimits
+from store.permissions import Viewer, viewer_for
 from store.privacy import Cipher
 from store.sla import Calendar
 from store.types import utcnow
@@ -100,6 +101,12 @@ def fetch_profile(*, client: WebClient, db: SessionFactory, user_id: str, defaul
         )
     return Profile(user_id=user_id, tz=user.tz or defaults.tz, locale=user.locale or defaults.locale, name=user.name, fresh=True,
                    quiet_hours=user.quiet_hours)
+
+
+def viewer_of(session: Session, context: dict) -> Viewer:
+    """The caller as the store's permission rules see them (role, team, visibility setting)."""
+    defaults: Defaults = context["defaults"]
+    return viewer_for(session=session, user_id=context["who"].user_id, visibility=defaults.visibility, admins=defaults.admins)
 
 
 def user_id_of(body: dict) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
 
 from slack_bolt import Ack, App
@@ -12,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 from handlers import ids
 from handlers.commands import Subcommand
 from handlers.blocks import clip, escape, fmt_datetime, mention, option, plain, section, unescape
-from handlers.context import Profile, fetch_profile
+from handlers.context import Profile, fetch_profile, viewer_of
 from handlers.delivery import deliver
 from handlers.i18n import t
 from handlers.prefill import Prefill, parse_free_text
@@ -21,6 +22,7 @@ from store.db import transaction
 from store.errors import DomainError, FieldErrors
 from store.interactions import Logged, log_interaction
 from store.models import Way
+from store.permissions import can_read
 from store.outbox import enqueue
 from store.text import ACTION_MAX, FEEDBACK_MAX, NAME_MAX, PARTICIPANTS_MAX, SUMMARY_MAX, clean_line, normalise_name
 from store.types import utcnow
@@ -113,6 +115,8 @@ def open_log_modal(*, body: dict, client: WebClient, context: dict, text: str) -
     now = utcnow()
     with transaction(db) as session:
         prefill = parse_free_text(text, session=session, now=now, tz=who.tz) if text else Prefill()
+        if prefill.customer is not None and not can_read(viewer_of(session, context), prefill.customer):
+            prefill = replace(prefill, customer=None)  # not theirs to see: as if unknown
     metadata = {"channel": body.get("channel_id", "")}
     opened = client.views_open(trigger_id=body["trigger_id"], view=build_log_view(who, prefill, now=now, metadata=metadata))
     fresh = fetch_profile(client=client, db=db, user_id=who.user_id, defaults=context["defaults"], now=now)
@@ -133,7 +137,7 @@ def load_customer_options(ack: Ack, body: dict, context: dict) -> None:
     who: Profile = context["who"]
     query = clean_line(body.get("value", ""))[:NAME_MAX]
     with transaction(context["db"]) as session:
-        found = search_customers(session=session, query=query, limit=OPTIONS_SHOWN)
+        found = search_customers(session=session, query=query, limit=OPTIONS_SHOWN, viewer=viewer_of(session, context))
     options = [customer_option(c, who) for c in found]
     if query and not any(c.name_norm == normalise_name(query) for c in found):
         options.append(option(t(who.locale, "new_customer_option", name=clip(query, 50)), f"{ids.CUSTOMER_NEW}{query}"))
@@ -203,7 +207,7 @@ def submit_log(ack: Ack, body: dict, view: dict, client: WebClient, context: dic
         return
     try:
         with transaction(context["db"]) as session:
-            logged = log_interaction(session=session, author_id=who.user_id, now=now, **fields)
+            logged = log_interaction(session=session, author_id=who.user_id, now=now, viewer=viewer_of(session, context), **fields)
             if logged.action.owner_id != who.user_id:
                 enqueue(session=session, kind="action_assigned", subject=f"next_action:{logged.action.id}",
                         due_key="assigned", recipient=logged.action.owner_id, now=now)

@@ -5,7 +5,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import String, bindparam, func, or_, update
+from sqlalchemy import String, bindparam, func, or_, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -67,17 +67,20 @@ def find_exact(*, session: Session, text: str) -> Customer | None:
     return session.exec(select(Customer).where(Customer.name_norm == key).order_by(Customer.id)).first()
 
 
-def search_customers(*, session: Session, query: str, limit: int = 20) -> list[Customer]:
-    """Name or code containing the words, names starting with them first."""
+def search_customers(*, session: Session, query: str, limit: int = 20, viewer: Viewer | None = None) -> list[Customer]:
+    """Name or code containing the words, names starting with them first; only what `viewer`
+    may read when one is given."""
     key = normalise_name(query)
+    allowed = readable(viewer) if viewer is not None else true()
     if not key:
-        stmt = select(Customer).order_by(Customer.updated_at.desc()).limit(limit)
+        stmt = select(Customer).where(allowed).order_by(Customer.updated_at.desc()).limit(limit)
         return list(session.exec(stmt))
     escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     starts = Customer.name_norm.like(f"{escaped}%", escape="\\")
     stmt = (
         select(Customer)
         .where(or_(Customer.name_norm.like(f"%{escaped}%", escape="\\"), func.lower(Customer.code).like(f"{escaped}%", escape="\\")))
+        .where(allowed)
         .order_by(starts.desc(), func.length(Customer.name_norm), Customer.id)
         .limit(limit)
     )

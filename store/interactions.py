@@ -10,6 +10,7 @@ from store.audit import stamp
 from store.auto_actions import close_pending
 from store.customers import create_customer, get_customer
 from store.errors import Checker, DomainError
+from store.permissions import Viewer, can_log
 from store.grading import CADENCE
 from store.lifecycle import FIRST_CONTACT
 from store.models import Customer, Interaction, NextAction, Way
@@ -40,6 +41,7 @@ def log_interaction(
     due_at: datetime,
     action_owner_id: str,
     now: datetime | None = None,
+    viewer: Viewer | None = None,
 ) -> Logged:
     """Validate everything first, then write customer (if new), interaction and next action.
 
@@ -73,6 +75,8 @@ def log_interaction(
         customer = get_customer(session=session, customer_id=customer_id)
         if customer is None:
             raise DomainError("err_unknown_customer", field="customer")
+        if viewer is not None and not can_log(viewer, customer):
+            raise DomainError("err_not_your_customer", field="customer", owner=customer.owner_id)
     else:
         customer = create_customer(session=session, name=new_customer_name, owner_id=author_id, created_by=author_id, now=now)
         created = True

@@ -100,6 +100,12 @@ def can_reassign(viewer: Viewer, customer: Customer, new_owner_id: str | None = 
     return new_owner_id is None or new_owner_id == viewer.id or new_owner_id in viewer.reports
 
 
+def can_log(viewer: Viewer, customer: Customer) -> bool:
+    """Who may log an interaction (and leave a next action) on a customer: whoever may edit it,
+    and its customer-success owner."""
+    return can_edit(viewer, customer) or customer.cs_owner_id == viewer.id
+
+
 def can_see_contact_details(viewer: Viewer, customer: Customer) -> bool:
     """The owner, the owner's manager and admins see phone numbers and emails unmasked."""
     return viewer.role == Role.admin.value or relation(viewer, _owner(customer)) in ("own", "report")

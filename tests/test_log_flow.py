@@ -217,3 +217,31 @@ def test_requests_with_a_bad_or_stale_signature_are_rejected(bolt, fake):
     assert bolt.post(body, sign(body))[0] == 200
     fake.wait_for("views.open")
     assert len(fake.calls_to("views.open")) == 1
+
+
+def test_someone_elses_customer_is_not_offered_and_cannot_be_logged_on(bolt, fake, db, remember):
+    from store.users import set_manager, set_role
+
+    remember(REP_EN, "America/New_York", "en-US")
+    theirs = _customer(db, "星河科技", owner=REP)
+    _, body, _ = bolt.interact(suggestion(user=REP_EN, value="星河"))
+    assert [o["value"] for o in json.loads(body)["options"]] == ["n:星河"]
+    _, body, _ = _submit(bolt, user=REP_EN, customer=f"c:{theirs.id}")
+    assert json.loads(body)["errors"] == {
+        ids.LOG_CUSTOMER_BLOCK: f"That customer belongs to <@{REP}>; you cannot log on it. Ask the owner or their manager."}
+    with transaction(db) as s:
+        assert s.exec(select(Interaction)).all() == []
+        set_manager(session=s, user_id=REP, manager_id=BOSS)  # BOSS manages REP: may log on REP's customers
+        set_role(session=s, user_id=BOSS, role="manager")
+    remember(BOSS, "Asia/Shanghai", "zh-CN")
+    status, body, _ = _submit(bolt, user=BOSS, customer=f"c:{theirs.id}")
+    assert (status, body) == (200, b"")
+    with transaction(db) as s:
+        assert [i.author_id for i in s.exec(select(Interaction))] == [BOSS]
+
+
+def test_free_text_does_not_prefill_a_customer_the_rep_may_not_read(bolt, fake, db, remember):
+    remember(REP_EN, "America/New_York", "en-US")
+    _customer(db, "Galaxy Tech", owner=REP)
+    bolt.command("log Galaxy Tech demo done", user=REP_EN)
+    assert "initial_option" not in block(_opened_view(fake), ids.LOG_CUSTOMER_BLOCK)["element"]

@@ -35,6 +35,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "err_date_future": {ZH: "日期不能晚于今天。", EN: "The date cannot be later than today."},
     "err_date_invalid": {ZH: "请选择一个有效的日期。", EN: "Pick a valid date."},
     "err_way": {ZH: "请选择联系方式。", EN: "Pick a way of contact."},
+    "err_not_your_customer": {ZH: "这是 <@{owner}> 的客户，你不能在上面记录互动。请找负责人或经理。",
+                              EN: "That customer belongs to <@{owner}>; you cannot log on it. Ask the owner or their manager."},
     "err_unknown_customer": {ZH: "找不到这个客户，请重新搜索。", EN: "That customer no longer exists; search again."},
     "err_action_missing": {ZH: "这项行动已不存在。", EN: "That next action no longer exists."},
     "err_action_closed": {ZH: "这项行动已经是“{status}”状态，无需再处理。", EN: "That next action is already {status}."},
