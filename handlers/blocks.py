@@ -1,6 +1,7 @@
 """Block Kit building blocks that keep every payload inside Slack's limits."""
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, datetime
 
@@ -84,3 +85,19 @@ def unescape(text: str) -> str:
 
     text = _LINKISH.sub(plain_of, text or "")
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def input_block(block_id: str, label: str, element: dict, *, optional: bool = False, hint: str | None = None) -> dict:
+    block = {"type": "input", "block_id": block_id, "label": plain(label, 2000), "element": element, "optional": optional}
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    return block
+
+
+def modal(*, callback_id: str, title: str, submit: str, close: str, blocks: list[dict], metadata: dict | None = None) -> dict:
+    """A modal view; `metadata` travels as private_metadata (JSON, at most 3000 characters)."""
+    meta = json.dumps(metadata or {})
+    if len(meta) > 3000:
+        raise ValueError("private_metadata over 3000 characters")
+    return {"type": "modal", "callback_id": callback_id, "title": plain(title, TITLE_MAX), "submit": plain(submit, TITLE_MAX),
+            "close": plain(close, TITLE_MAX), "private_metadata": meta, "blocks": blocks}

@@ -1,7 +1,6 @@
 """`/crm log`: the modal, its customer type-ahead, and saving what was submitted."""
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
@@ -12,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from handlers import ids
 from handlers.commands import Subcommand
-from handlers.blocks import clip, escape, fmt_datetime, mention, option, plain, section, unescape
+from handlers.blocks import clip, escape, fmt_datetime, input_block, mention, modal, option, plain, section, unescape
 from handlers.context import Profile, fetch_profile, viewer_of
 from handlers.delivery import deliver
 from handlers.i18n import t
@@ -51,13 +50,6 @@ def default_due(now: datetime, profile: Profile) -> datetime:
     return datetime.combine(local, time(9), tzinfo=profile.zone)
 
 
-def _input(block_id: str, label: str, element: dict, *, optional: bool = False, hint: str | None = None) -> dict:
-    block = {"type": "input", "block_id": block_id, "label": plain(label, 2000), "element": element, "optional": optional}
-    if hint:
-        block["hint"] = plain(hint, 2000)
-    return block
-
-
 def _text(action_id: str, *, limit: int, initial: str = "", multiline: bool = False, placeholder: str | None = None) -> dict:
     element = {"type": "plain_text_input", "action_id": action_id, "max_length": limit, "multiline": multiline}
     if initial:
@@ -84,27 +76,20 @@ def build_log_view(profile: Profile, prefill: Prefill, *, now: datetime, metadat
         way["initial_option"] = next(o for o in ways if o["value"] == prefill.way)
     due = prefill.due or default_due(now, profile)
     blocks = [
-        _input(ids.LOG_CUSTOMER_BLOCK, t(loc, "f_customer"), picker, hint=t(loc, "f_customer_hint")),
-        _input(ids.LOG_WAY_BLOCK, t(loc, "f_way"), way),
-        _input(ids.LOG_DATE_BLOCK, t(loc, "f_date"), {"type": "datepicker", "action_id": ids.LOG_DATE, "initial_date": today.isoformat()}),
-        _input(ids.LOG_PARTICIPANTS_BLOCK, t(loc, "f_participants"),
+        input_block(ids.LOG_CUSTOMER_BLOCK, t(loc, "f_customer"), picker, hint=t(loc, "f_customer_hint")),
+        input_block(ids.LOG_WAY_BLOCK, t(loc, "f_way"), way),
+        input_block(ids.LOG_DATE_BLOCK, t(loc, "f_date"), {"type": "datepicker", "action_id": ids.LOG_DATE, "initial_date": today.isoformat()}),
+        input_block(ids.LOG_PARTICIPANTS_BLOCK, t(loc, "f_participants"),
                _text(ids.LOG_PARTICIPANTS, limit=PARTICIPANTS_MAX, placeholder=t(loc, "f_participants_placeholder")), optional=True),
-        _input(ids.LOG_SUMMARY_BLOCK, t(loc, "f_summary"), _text(ids.LOG_SUMMARY, limit=SUMMARY_MAX, initial=prefill.summary, multiline=True)),
-        _input(ids.LOG_FEEDBACK_BLOCK, t(loc, "f_feedback"), _text(ids.LOG_FEEDBACK, limit=FEEDBACK_MAX, multiline=True), optional=True),
-        _input(ids.LOG_ACTION_BLOCK, t(loc, "f_action"),
+        input_block(ids.LOG_SUMMARY_BLOCK, t(loc, "f_summary"), _text(ids.LOG_SUMMARY, limit=SUMMARY_MAX, initial=prefill.summary, multiline=True)),
+        input_block(ids.LOG_FEEDBACK_BLOCK, t(loc, "f_feedback"), _text(ids.LOG_FEEDBACK, limit=FEEDBACK_MAX, multiline=True), optional=True),
+        input_block(ids.LOG_ACTION_BLOCK, t(loc, "f_action"),
                _text(ids.LOG_ACTION, limit=ACTION_MAX, initial=prefill.action, placeholder=t(loc, "f_action_placeholder"))),
-        _input(ids.LOG_DUE_BLOCK, t(loc, "f_due"), {"type": "datetimepicker", "action_id": ids.LOG_DUE, "initial_date_time": int(due.timestamp())}),
-        _input(ids.LOG_OWNER_BLOCK, t(loc, "f_owner"), {"type": "users_select", "action_id": ids.LOG_OWNER, "initial_user": profile.user_id}),
+        input_block(ids.LOG_DUE_BLOCK, t(loc, "f_due"), {"type": "datetimepicker", "action_id": ids.LOG_DUE, "initial_date_time": int(due.timestamp())}),
+        input_block(ids.LOG_OWNER_BLOCK, t(loc, "f_owner"), {"type": "users_select", "action_id": ids.LOG_OWNER, "initial_user": profile.user_id}),
     ]
-    return {
-        "type": "modal",
-        "callback_id": ids.LOG_VIEW,
-        "title": plain(t(loc, "log_title"), 24),
-        "submit": plain(t(loc, "save"), 24),
-        "close": plain(t(loc, "cancel"), 24),
-        "private_metadata": json.dumps(metadata)[:3000],
-        "blocks": blocks,
-    }
+    return modal(callback_id=ids.LOG_VIEW, title=t(loc, "log_title"), submit=t(loc, "save"), close=t(loc, "cancel"),
+                 blocks=blocks, metadata=metadata)
 
 
 def open_log_modal(*, body: dict, client: WebClient, context: dict, text: str) -> None:

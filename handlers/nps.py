@@ -8,7 +8,6 @@ goes to the owner's manager, or to the admins when there is none. Each alert onc
 """
 from __future__ import annotations
 
-import json
 import logging
 import re
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from handlers import ids
-from handlers.blocks import clip, escape, fmt_datetime, mention, option, plain, unescape
+from handlers.blocks import clip, escape, fmt_datetime, input_block, mention, modal, option, plain, unescape
 from handlers.commands import Subcommand
 from handlers.context import Defaults, Profile, fetch_profile
 from handlers.delivery import deliver
@@ -182,23 +181,14 @@ def build_nps_view(profile: Profile, *, customer: Customer | None, metadata: dic
         picker["initial_option"] = customer_option(customer, profile)
     scores = [option(t(loc, "nps_score_0") if n == 0 else t(loc, "nps_score_10") if n == 10 else str(n), str(n)) for n in range(11)]
     comment = {"type": "plain_text_input", "action_id": ids.NPS_COMMENT, "multiline": True, "max_length": COMMENT_MAX}
-    return {
-        "type": "modal",
-        "callback_id": ids.NPS_VIEW,
-        "title": plain(t(loc, "nps_title"), 24),
-        "submit": plain(t(loc, "save"), 24),
-        "close": plain(t(loc, "cancel"), 24),
-        "private_metadata": json.dumps(metadata),
-        "blocks": [
-            {"type": "input", "block_id": ids.NPS_CUSTOMER_BLOCK, "label": plain(t(loc, "nps_f_customer"), 2000), "element": picker,
-             "hint": plain(t(loc, "nps_f_customer_hint"), 2000)},
-            {"type": "input", "block_id": ids.NPS_SCORE_BLOCK, "label": plain(t(loc, "nps_f_score"), 2000),
-             "hint": plain(t(loc, "nps_f_score_hint"), 2000),
-             "element": {"type": "static_select", "action_id": ids.NPS_SCORE, "options": scores}},
-            {"type": "input", "block_id": ids.NPS_COMMENT_BLOCK, "label": plain(t(loc, "nps_f_comment"), 2000), "element": comment,
-             "optional": True},
-        ],
-    }
+    blocks = [
+        input_block(ids.NPS_CUSTOMER_BLOCK, t(loc, "nps_f_customer"), picker, hint=t(loc, "nps_f_customer_hint")),
+        input_block(ids.NPS_SCORE_BLOCK, t(loc, "nps_f_score"), {"type": "static_select", "action_id": ids.NPS_SCORE, "options": scores},
+                    hint=t(loc, "nps_f_score_hint")),
+        input_block(ids.NPS_COMMENT_BLOCK, t(loc, "nps_f_comment"), comment, optional=True),
+    ]
+    return modal(callback_id=ids.NPS_VIEW, title=t(loc, "nps_title"), submit=t(loc, "save"), close=t(loc, "cancel"),
+                 blocks=blocks, metadata=metadata)
 
 
 def open_nps_modal(*, body: dict, client: WebClient, context: dict, customer: Customer | None) -> None:

@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from handlers import ids
-from handlers.blocks import clip, context as context_block, escape, fmt_date, fmt_datetime, mention, plain, section
+from handlers.blocks import clip, context as context_block, escape, fmt_date, fmt_datetime, input_block, mention, modal, plain, section
 from handlers.context import Profile, fetch_profile
 from handlers.dates import parse_when
 from handlers.i18n import t
@@ -194,21 +194,15 @@ def on_tomorrow(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
 
 def reschedule_view(profile: Profile, action: NextAction, metadata: dict) -> dict:
     loc = profile.locale
-    return {
-        "type": "modal",
-        "callback_id": ids.RESCHEDULE_VIEW,
-        "title": plain(t(loc, "reschedule_title"), 24),
-        "submit": plain(t(loc, "save"), 24),
-        "close": plain(t(loc, "cancel"), 24),
-        "private_metadata": json.dumps(metadata),
-        "blocks": [
-            section(f"*{escape(clip(action.title, 500))}*"),
-            {"type": "input", "block_id": ids.RESCHEDULE_BLOCK, "label": plain(t(loc, "reschedule_label"), 2000),
-             "hint": plain(t(loc, "reschedule_hint", due=fmt_datetime(action.due_at, profile)), 2000),
-             "element": {"type": "plain_text_input", "action_id": ids.RESCHEDULE_WHEN, "max_length": 100,
-                         "placeholder": plain(t(loc, "reschedule_placeholder"), 150)}},
-        ],
-    }
+    when = {"type": "plain_text_input", "action_id": ids.RESCHEDULE_WHEN, "max_length": 100,
+            "placeholder": plain(t(loc, "reschedule_placeholder"), 150)}
+    blocks = [
+        section(f"*{escape(clip(action.title, 500))}*"),
+        input_block(ids.RESCHEDULE_BLOCK, t(loc, "reschedule_label"), when,
+                    hint=t(loc, "reschedule_hint", due=fmt_datetime(action.due_at, profile))),
+    ]
+    return modal(callback_id=ids.RESCHEDULE_VIEW, title=t(loc, "reschedule_title"), submit=t(loc, "save"),
+                 close=t(loc, "cancel"), blocks=blocks, metadata=metadata)
 
 
 def on_reschedule(ack: Ack, body: dict, client: WebClient, context: dict) -> None:

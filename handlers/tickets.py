@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from handlers import ids
-from handlers.blocks import option, plain, unescape
+from handlers.blocks import input_block, modal, option, plain, unescape
 from handlers.commands import Subcommand
 from handlers.context import Profile, fetch_profile
 from handlers.i18n import t
@@ -65,13 +65,6 @@ class Prefill:
     description: str = ""
 
 
-def _input(block_id: str, label: str, element: dict, *, optional: bool = False, hint: str | None = None) -> dict:
-    block = {"type": "input", "block_id": block_id, "label": plain(label, 2000), "element": element, "optional": optional}
-    if hint:
-        block["hint"] = plain(hint, 2000)
-    return block
-
-
 def _description(profile: Profile, initial: str) -> dict:
     element = {"type": "plain_text_input", "action_id": ids.TICKET_DESCRIPTION, "multiline": True, "max_length": DESCRIPTION_MAX,
                "placeholder": plain(t(profile.locale, "ticket_f_description_placeholder"), 150)}
@@ -92,18 +85,17 @@ def build_ticket_view(profile: Profile, prefill: Prefill, *, metadata: dict) -> 
     kinds = {"type": "static_select", "action_id": ids.TICKET_TYPE,
              "options": [option(t(loc, f"ticket_type_{k.value}"), k.value) for k in TicketType]}
     blocks = [
-        _input(ids.TICKET_CUSTOMER_BLOCK, t(loc, "ticket_f_customer"), picker, hint=t(loc, "f_customer_hint")),
-        _input(ids.TICKET_PRIORITY_BLOCK, t(loc, "ticket_f_priority"), priority),
-        _input(ids.TICKET_TYPE_BLOCK, t(loc, "ticket_f_type"), kinds),
-        _input(ids.TICKET_DESCRIPTION_BLOCK, t(loc, "ticket_f_description"),
+        input_block(ids.TICKET_CUSTOMER_BLOCK, t(loc, "ticket_f_customer"), picker, hint=t(loc, "f_customer_hint")),
+        input_block(ids.TICKET_PRIORITY_BLOCK, t(loc, "ticket_f_priority"), priority),
+        input_block(ids.TICKET_TYPE_BLOCK, t(loc, "ticket_f_type"), kinds),
+        input_block(ids.TICKET_DESCRIPTION_BLOCK, t(loc, "ticket_f_description"),
                _description(profile, prefill.description)),
-        _input(ids.TICKET_ASSIGNEE_BLOCK, t(loc, "ticket_f_assignee"),
+        input_block(ids.TICKET_ASSIGNEE_BLOCK, t(loc, "ticket_f_assignee"),
                {"type": "users_select", "action_id": ids.TICKET_ASSIGNEE, "initial_user": profile.user_id},
                optional=True, hint=t(loc, "ticket_f_assignee_hint")),
     ]
-    return {"type": "modal", "callback_id": ids.TICKET_VIEW, "title": plain(t(loc, "ticket_title"), 24),
-            "submit": plain(t(loc, "ticket_create"), 24), "close": plain(t(loc, "cancel"), 24),
-            "private_metadata": json.dumps(metadata), "blocks": blocks}
+    return modal(callback_id=ids.TICKET_VIEW, title=t(loc, "ticket_title"), submit=t(loc, "ticket_create"),
+                 close=t(loc, "cancel"), blocks=blocks, metadata=metadata)
 
 
 def open_ticket_modal(*, trigger_id: str, client: WebClient, context: dict, prefill: Prefill, metadata: dict) -> None:
