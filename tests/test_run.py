@@ -42,7 +42,8 @@ def test_the_bot_process_serves_slack_and_runs_its_scheduler(empty_database, fak
     port = _free_port()
     env = {"DATABASE_URL": empty_database.url, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET,
            "SLACK_API_URL": fake.url, "PORT": str(port),
-           "CRM_QUIET_HOURS": "off"}  # the DM is due now, whatever the hour in Shanghai
+           "CRM_QUIET_HOURS": "off",  # the DM is due now, whatever the hour in Shanghai
+           "CRM_ENCRYPTION_KEY": "test-encryption-key-0123456789-abcdef"}
     assert run(["migrate"], env=env, cwd=tmp_path).returncode == 0
     now = datetime.now(timezone.utc)
     with transaction(empty_database.factory) as s:
@@ -69,3 +70,19 @@ def test_the_bot_process_serves_slack_and_runs_its_scheduler(empty_database, fak
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_the_encryption_key_rules(empty_database, fake, tmp_path):
+    """PostgreSQL (replicas) needs CRM_ENCRYPTION_KEY at start-up; a SQLite bot makes one beside its file."""
+    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_APP_TOKEN": "xapp-1", "SLACK_API_URL": "http://127.0.0.1:9/api/"}
+    if empty_database.backend == "postgresql":
+        done = run([], env={**env, "DATABASE_URL": empty_database.url}, cwd=tmp_path)
+        assert done.returncode == 1 and "CRM_ENCRYPTION_KEY is not set" in done.stderr and "python -m bot new-key" in done.stderr
+        assert "Traceback" not in done.stderr
+    else:
+        done = run([], env={**env, "DATABASE_URL": f"sqlite:///{tmp_path / 'crm.db'}"}, cwd=tmp_path)
+        key = tmp_path / "crm.key"
+        assert key.exists() and oct(key.stat().st_mode & 0o777) == "0o600" and len(key.read_text()) >= 32
+        assert "Could not reach Slack" in done.stderr  # it got past the key and stopped at Slack
+    new = run(["new-key"], env={}, cwd=tmp_path)
+    assert new.returncode == 0 and len(new.stdout.strip()) >= 32
