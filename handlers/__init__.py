@@ -6,11 +6,17 @@ from slack_bolt import App
 
 def register(app: App) -> list[str]:
     """Register every listener; returns the slash commands registered (checked against manifest.yml)."""
-    from handlers import commands, log_flow, nps, people, reminders, tickets
+    from handlers import commands, customers, log_flow, nps, people, reminders, tickets
+    from handlers import contacts_ui, deals_ui, lifecycle_ui
 
     log_flow.register(app)
     reminders.register(app)
     people.register(app)
     nps.register(app)
     tickets.register(app)
-    return commands.register(app, [*log_flow.SUBCOMMANDS, *people.SUBCOMMANDS, *nps.SUBCOMMANDS, *tickets.SUBCOMMANDS])
+    customers.register(app)
+    for module in (lifecycle_ui, deals_ui, contacts_ui):
+        module.register(app)
+    # In the order help lists them: the daily work first, settings and admin last.
+    return commands.register(app, [*log_flow.SUBCOMMANDS, *customers.SUBCOMMANDS, *lifecycle_ui.SUBCOMMANDS,
+                                   *deals_ui.SUBCOMMANDS, *tickets.SUBCOMMANDS, *nps.SUBCOMMANDS, *people.SUBCOMMANDS])

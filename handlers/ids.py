@@ -93,6 +93,32 @@ CARD_CONTACT = "card_contact"
 # Customer record views (handlers/customers.py): add field block/action ids below this line.
 CUSTOMER_NEW_VIEW = "crm_customer_new"
 CUSTOMER_EDIT_VIEW = "crm_customer_edit"
+CUST_NAME_BLOCK, CUST_NAME = "cust_name", "cust_name_text"
+CUST_COMPANY_BLOCK, CUST_COMPANY = "cust_company", "cust_company_text"
+CUST_TITLE_BLOCK, CUST_TITLE = "cust_contact_title", "cust_contact_title_text"
+CUST_INDUSTRY_BLOCK, CUST_INDUSTRY = "cust_industry", "cust_industry_text"
+CUST_STAFF_BLOCK, CUST_STAFF = "cust_staff", "cust_staff_text"
+CUST_REVENUE_BLOCK, CUST_REVENUE = "cust_revenue", "cust_revenue_text"
+CUST_REGION_BLOCK, CUST_REGION = "cust_region", "cust_region_text"
+CUST_NOTES_BLOCK, CUST_NOTES = "cust_notes", "cust_notes_text"
+CUST_SOURCE_BLOCK, CUST_SOURCE = "cust_source", "cust_source_pick"
+CUST_PHONE_BLOCK, CUST_PHONE = "cust_phone", "cust_phone_text"
+CUST_EMAIL_BLOCK, CUST_EMAIL = "cust_email", "cust_email_text"
+CUST_TAGS_BLOCK, CUST_TAGS = "cust_tags", "cust_tags_text"
+CUST_TIER_BLOCK, CUST_TIER = "cust_value_tier", "cust_value_tier_pick"
+CUST_NEED_TYPE_BLOCK, CUST_NEED_TYPE = "cust_need_type", "cust_need_type_pick"
+CUST_GRADE_BLOCK, CUST_GRADE = "cust_grade", "cust_grade_pick"
+CUST_OWNER_BLOCK, CUST_OWNER = "cust_owner", "cust_owner_pick"
+CUST_CS_OWNER_BLOCK, CUST_CS_OWNER = "cust_cs_owner", "cust_cs_owner_pick"
+# Which block of the customer modals shows the error for a store field.
+CUST_FIELD_BLOCKS = {
+    "customer": CUST_NAME_BLOCK, "company": CUST_COMPANY_BLOCK, "contact_title": CUST_TITLE_BLOCK,
+    "industry": CUST_INDUSTRY_BLOCK, "staff_count": CUST_STAFF_BLOCK, "annual_revenue": CUST_REVENUE_BLOCK,
+    "region": CUST_REGION_BLOCK, "cultural_notes": CUST_NOTES_BLOCK, "source": CUST_SOURCE_BLOCK,
+    "phone": CUST_PHONE_BLOCK, "email": CUST_EMAIL_BLOCK, "tags": CUST_TAGS_BLOCK, "value_tier": CUST_TIER_BLOCK,
+    "need_type": CUST_NEED_TYPE_BLOCK, "grade": CUST_GRADE_BLOCK, "owner": CUST_OWNER_BLOCK,
+    "cs_owner_id": CUST_CS_OWNER_BLOCK,
+}
 
 # Lifecycle views (handlers/lifecycle_ui.py): add field block/action ids below this line.
 STAGE_VIEW = "crm_stage"
@@ -101,3 +127,50 @@ NEED_VIEW = "crm_need"
 DEAL_VIEW = "crm_deal"
 DEAL_MOVE_VIEW = "crm_deal_move"
 CONTACT_VIEW = "crm_contact"
+STAGE_STAGE_BLOCK, STAGE_STAGE = "stage_stage", "stage_stage_pick"
+STAGE_STATUS_BLOCK, STAGE_STATUS = "stage_status", "stage_status_pick"
+STAGE_REASON_BLOCK, STAGE_REASON = "stage_reason", "stage_reason_text"
+GRADE_MODE_BLOCK, GRADE_MODE = "grade_mode", "grade_mode_pick"  # options GRADE_BY_HAND, GRADE_BY_BANT
+GRADE_BY_HAND, GRADE_BY_BANT = "hand", "bant"
+GRADE_GRADE_BLOCK, GRADE_GRADE = "grade_grade", "grade_grade_pick"
+GRADE_BANT = {f: (f"grade_bant_{f}", f"grade_bant_{f}_pick") for f in ("budget", "authority", "need", "timeline")}
+NEED_KIND_BLOCK, NEED_KIND = "need_kind", "need_kind_pick"
+NEED_DESCRIPTION_BLOCK, NEED_DESCRIPTION = "need_description", "need_description_text"
+NEED_PRIORITY_BLOCK, NEED_PRIORITY = "need_priority", "need_priority_pick"
+NEED_STATUS_BLOCK, NEED_STATUS = "need_status", "need_status_pick"
+DEAL_TITLE_BLOCK, DEAL_TITLE = "deal_title", "deal_title_text"
+DEAL_AMOUNT_BLOCK, DEAL_AMOUNT = "deal_amount", "deal_amount_text"
+DEAL_CURRENCY_BLOCK, DEAL_CURRENCY = "deal_currency", "deal_currency_text"
+DEAL_STAGE_BLOCK, DEAL_STAGE = "deal_stage", "deal_stage_pick"
+DEAL_CLOSE_BLOCK, DEAL_CLOSE = "deal_close", "deal_close_pick"
+DEAL_MOVE_OPEN = "deal_move_open"  # button on DEAL_VIEW, value = deal id: pushes DEAL_MOVE_VIEW
+DEAL_MOVE_STAGE_BLOCK, DEAL_MOVE_STAGE = "deal_move_stage", "deal_move_stage_pick"  # dispatches: redraws
+DEAL_CONTRACT_BLOCK, DEAL_CONTRACT = "deal_contract", "deal_contract_text"
+DEAL_SIGNED_BLOCK, DEAL_SIGNED = "deal_signed", "deal_signed_pick"
+DEAL_TERMS_BLOCK, DEAL_TERMS = "deal_terms", "deal_terms_text"
+DEAL_SERVICE_START_BLOCK, DEAL_SERVICE_START = "deal_service_start", "deal_service_start_pick"
+DEAL_SERVICE_END_BLOCK, DEAL_SERVICE_END = "deal_service_end", "deal_service_end_pick"
+DEAL_RENEWAL_BLOCK, DEAL_RENEWAL = "deal_renewal", "deal_renewal_pick"
+DEAL_LOST_BLOCK, DEAL_LOST = "deal_lost", "deal_lost_text"
+# The contact form's field blocks carry the form's mode after a dot ("contact_name.new",
+# "contact_name.42"), so choosing another contact redraws them with that contact's values.
+CONTACT_PICK_BLOCK, CONTACT_PICK = "contact_pick", "contact_pick_pick"  # dispatches: redraws
+CONTACT_NEW = "new"
+CONTACT_NAME_BLOCK, CONTACT_NAME = "contact_name", "contact_name_text"
+CONTACT_TITLE_BLOCK, CONTACT_TITLE = "contact_title", "contact_title_text"
+CONTACT_ROLE_BLOCK, CONTACT_ROLE = "contact_role", "contact_role_pick"
+CONTACT_PHONE_BLOCK, CONTACT_PHONE = "contact_phone", "contact_phone_text"
+CONTACT_EMAIL_BLOCK, CONTACT_EMAIL = "contact_email", "contact_email_text"
+CONTACT_REASON_BLOCK, CONTACT_REASON = "contact_reason", "contact_reason_text"
+# Which block of each lifecycle modal shows the error for a store field.
+STAGE_FIELD_BLOCKS = {"stage": STAGE_STAGE_BLOCK, "status": STAGE_STATUS_BLOCK, "reason": STAGE_REASON_BLOCK}
+GRADE_FIELD_BLOCKS = {"grade": GRADE_GRADE_BLOCK, **{f"bant_{f}": block for f, (block, _) in GRADE_BANT.items()}}
+NEED_FIELD_BLOCKS = {"kind": NEED_KIND_BLOCK, "description": NEED_DESCRIPTION_BLOCK, "priority": NEED_PRIORITY_BLOCK,
+                     "status": NEED_STATUS_BLOCK}
+DEAL_FIELD_BLOCKS = {"title": DEAL_TITLE_BLOCK, "amount": DEAL_AMOUNT_BLOCK, "currency": DEAL_CURRENCY_BLOCK,
+                     "stage": DEAL_STAGE_BLOCK, "expected_close_on": DEAL_CLOSE_BLOCK}
+DEAL_MOVE_FIELD_BLOCKS = {"stage": DEAL_MOVE_STAGE_BLOCK, "contract_no": DEAL_CONTRACT_BLOCK, "signed_on": DEAL_SIGNED_BLOCK,
+                          "payment_terms": DEAL_TERMS_BLOCK, "service_end": DEAL_SERVICE_END_BLOCK,
+                          "lost_reason": DEAL_LOST_BLOCK}
+CONTACT_FIELD_BLOCKS = {"name": CONTACT_NAME_BLOCK, "title": CONTACT_TITLE_BLOCK, "role": CONTACT_ROLE_BLOCK,
+                        "phone": CONTACT_PHONE_BLOCK, "email": CONTACT_EMAIL_BLOCK, "reason": CONTACT_REASON_BLOCK}
