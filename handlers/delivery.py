@@ -76,7 +76,8 @@ def classify(error: Exception) -> tuple[bool, int | None, str]:
 
 
 class Pacer:
-    """At most one message per `interval` seconds to the same channel (Slack's chat limit)."""
+    """At most one message per `interval` seconds to the same channel (Slack's chat limit): the
+    next post starts `interval` after the previous one was answered, so they also arrive apart."""
 
     def __init__(self, interval: float, sleep: Callable[[float], None] = time.sleep) -> None:
         self.interval, self.sleep, self.last = interval, sleep, {}
@@ -85,6 +86,8 @@ class Pacer:
         ready = self.last.get(channel, float("-inf")) + self.interval
         if ready > time.monotonic():
             self.sleep(ready - time.monotonic())
+
+    def done(self, channel: str) -> None:
         self.last[channel] = time.monotonic()
 
 
@@ -121,7 +124,10 @@ def _deliver_to(*, client, db, defaults: Defaults, now: datetime, recipient: str
                 items.append((row, rendered))
     for chunk in _chunks(items):
         pacer.wait(recipient)
-        _post(client=client, db=db, now=now, recipient=recipient, chunk=chunk, profile=profile, report=report)
+        try:
+            _post(client=client, db=db, now=now, recipient=recipient, chunk=chunk, profile=profile, report=report)
+        finally:
+            pacer.done(recipient)
 
 
 def _reconcile(*, client, db, now: datetime, recipient: str, rows: list[Outbox], report: Report) -> list[Outbox]:
