@@ -135,6 +135,39 @@ def run(db) -> None:
             " WHERE c.stage = 'mature'"), {"now": NOW.replace(tzinfo=None) if s.get_bind().dialect.name == "sqlite" else NOW})
         s.commit()
     report("review_sweep, steady state (nothing to do)", timed(q(lambda s: review_sweep(session=s, now=NOW)), 10))
+    show_through_the_app(db)
+
+
+def show_through_the_app(db, n: int = 30) -> None:
+    """/crm show and /crm find as Slack sends them: signed HTTP into the real app, until the
+    answer reaches the response_url (the card is built after the ack)."""
+    from store.users import set_role
+    from tests.bolt_server import BoltServer
+    from tests.fake_slack import FakeSlack
+
+    fake = FakeSlack().start()
+    fake.add_user("U0007", tz="Asia/Shanghai", locale="zh-CN")
+    with transaction(db) as s:
+        set_role(session=s, user_id="U0007", role="admin")
+        code = s.execute(text("SELECT code FROM customer WHERE owner_id = 'U0007' ORDER BY id LIMIT 1 OFFSET 500")).scalar_one()
+    server = BoltServer(db=db, fake=fake)
+    try:
+        for label, words in ((f"/crm show {code}", f"show {code}"), ("/crm find 星河北方", "find 星河北方")):
+            acks, answers = [], []
+            for _ in range(n):
+                fake.reset()
+                started = time.perf_counter()
+                _, _, ack = server.command(words, user="U0007")
+                fake.wait_for("response_url:cmd", timeout=30)
+                acks.append(ack * 1000)
+                answers.append((time.perf_counter() - started) * 1000)
+            shown = fake.calls_to("response_url:cmd")[0].params
+            print(f"  (last answer: {len(shown.get('blocks') or [])} blocks, {str(shown.get('text') or shown.get('blocks'))[:90]!r})")
+            report(f"{label}: ack", acks)
+            report(f"{label}: answer shown", answers)
+    finally:
+        server.stop()
+        fake.stop()
 
 
 if __name__ == "__main__":
