@@ -1,4 +1,4 @@
-"""`python -m bot [run|migrate|jobs --once [--now ISO8601]]`."""
+"""`python -m bot [run|migrate|jobs --once [--now ISO8601]|import-nps|import|export|new-key]`."""
 from __future__ import annotations
 
 import argparse
@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.cli_customers import add_customer_commands, cmd_export, cmd_import
 from bot.cli_nps import add_import_nps, cmd_import_nps
 
 log = logging.getLogger("crm")
@@ -130,10 +131,13 @@ def main(argv: list[str] | None = None) -> None:
     jobs.add_argument("--once", action="store_true", help="run every job once and exit")
     jobs.add_argument("--now", help="as of this instant (ISO 8601; without an offset it is UTC)")
     add_import_nps(sub)
+    add_customer_commands(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings()
-    {"migrate": cmd_migrate, "jobs": cmd_jobs, "import-nps": cmd_import_nps, "new-key": cmd_new_key}.get(args.command, cmd_run)(settings, args)
+    commands = {"migrate": cmd_migrate, "jobs": cmd_jobs, "import-nps": cmd_import_nps, "new-key": cmd_new_key}
+    commands |= {"import": cmd_import, "export": cmd_export}
+    commands.get(args.command, cmd_run)(settings, args)
 
 
 if __name__ == "__main__":

@@ -3,4 +3,4 @@
 ZH, EN = "zh-CN", "en"
 
 # Modules under handlers/texts/ whose TEXTS make up the catalog.
-FEATURES = ("core", "people", "nps", "tickets", "crm", "customers", "lifecycle")
+FEATURES = ("core", "people", "nps", "tickets", "crm", "customers", "lifecycle", "imports")

@@ -1,0 +1,120 @@
+"""`python -m bot import FILE.csv` and `python -m bot export [--out FILE.csv]`: customers as CSV.
+
+import: the lead template, the customer-information table or an export (store/customer_import.py
+says what each column does). All rows or none: every refused row is reported on stderr with its
+line and column in CRM_DEFAULT_LOCALE's language, and the exit code is 1. A progress bar goes to
+stderr when it is a terminal (or with --progress).
+export: one row per customer, UTF-8 with a BOM, headers in CRM_DEFAULT_LOCALE's language (or
+--lang), to stdout or --out.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+from pathlib import Path
+
+from handlers.texts import EN, ZH
+
+def say(locale: str | None, key: str, **params: object) -> str:
+    from handlers.i18n import t
+
+    return t(locale, key, **params)
+
+
+def add_customer_commands(sub: argparse._SubParsersAction) -> None:
+    imp = sub.add_parser("import", help="import customers from a CSV file (all rows or none)")
+    imp.add_argument("file", type=Path, help="UTF-8 CSV: the lead template's or the customer table's columns, Chinese or English")
+    imp.add_argument("--default-owner", metavar="USER", help="owner of rows that name none (Slack ID, email or name)")
+    imp.add_argument("--progress", action="store_true", help="show a progress bar on stderr even when it is not a terminal")
+    imp.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
+    exp = sub.add_parser("export", help="export every customer as CSV (UTF-8 with BOM)")
+    exp.add_argument("--out", type=Path, help="write to this file instead of stdout")
+    exp.add_argument("--lang", choices=(ZH, EN), help="headers and labels in this language (default CRM_DEFAULT_LOCALE)")
+
+
+def _bar(locale: str, stream=sys.stderr):
+    """A text progress bar: `checking [##########..........] 5000/10000`."""
+    def show(phase: str, done: int, total: int) -> None:
+        filled = 30 * done // max(total, 1)
+        stream.write(f"\r{say(locale, 'imp_phase_' + phase)} [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}")
+        if done >= total:
+            stream.write("\n")
+        stream.flush()
+
+    return show
+
+
+def _open(settings):
+    from bot.keys import load_cipher
+    from store.db import make_engine, session_factory
+    from store.migrate import upgrade
+
+    cipher = load_cipher(settings)
+    upgrade(settings.database_url)
+    return session_factory(make_engine(settings.database_url)), cipher
+
+
+def cmd_import(settings, args) -> None:
+    from store.customer_import import find_owner, import_customers
+    from store.db import transaction
+    from store.errors import DomainError
+    from store.types import utcnow
+
+    loc = settings.crm_default_locale
+    try:
+        data = args.file.read_bytes()
+    except OSError as e:
+        raise SystemExit(f"import: cannot read {args.file}: {e.strerror or e}")
+    db, cipher = _open(settings)
+    progress = _bar(loc) if args.progress or sys.stderr.isatty() else None
+    with transaction(db) as session:
+        owner = None
+        if args.default_owner:
+            try:
+                owner = find_owner(session=session, text=args.default_owner)
+            except DomainError as e:
+                raise SystemExit(f"--default-owner: {say(loc, e.key, **e.params)}")
+        report = import_customers(session=session, data=data, cipher=cipher, tz=settings.crm_default_tz, now=utcnow(),
+                                  default_owner=owner, progress=progress)
+        if args.dry_run:
+            session.rollback()
+    if report.ignored_columns:
+        print(say(loc, "imp_ignored", columns=", ".join(report.ignored_columns)))
+    if report.errors:
+        for e in report.errors:
+            reason = say(loc, e.key, **e.params)
+            line = say(loc, "imp_line_column", line=e.line, column=e.column, reason=reason) if e.column else \
+                say(loc, "imp_line", line=e.line, reason=reason)
+            print(line, file=sys.stderr)
+        print(say(loc, "imp_rejected", count=len(report.errors)), file=sys.stderr)
+        raise SystemExit(1)
+    print(say(loc, "imp_done", rows=report.rows, created=report.created, updated=report.updated,
+              unchanged=report.unchanged, contacts=report.contacts, actions=report.actions))
+    if report.overdue:
+        print(say(loc, "imp_overdue", count=report.overdue))
+    if args.dry_run:
+        print(say(loc, "imp_dry_run"))
+
+
+def cmd_export(settings, args) -> None:
+    from store.customer_export import export_customers
+    from store.db import transaction
+
+    locale = args.lang or settings.crm_default_locale
+    db, cipher = _open(settings)
+    with transaction(db) as session:
+        options = dict(session=session, cipher=cipher, locale=locale, tz=settings.crm_default_tz)
+        if args.out:
+            try:
+                with open(args.out, "w", encoding="utf-8", newline="") as out:
+                    count = export_customers(out=out, **options)
+            except OSError as e:
+                raise SystemExit(f"export: cannot write {args.out}: {e.strerror or e}")
+            print(say(settings.crm_default_locale, "exp_done", count=count, path=args.out))
+            return
+        out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="", write_through=True)
+        try:
+            export_customers(out=out, **options)
+        finally:
+            out.detach()

@@ -1,0 +1,38 @@
+"""Text for `python -m bot import` and `export`."""
+from __future__ import annotations
+
+from handlers.texts import EN, ZH
+
+TEXTS: dict[str, dict[str, str]] = {
+    "imp_owner_unknown": {ZH: "找不到负责人“{owner}”：请写 Slack 用户的邮箱、名字或 ID（如 U0123ABCD）；名字和邮箱只认得用过机器人的同事。",
+                          EN: "No Slack user “{owner}”: give the owner's email, name or Slack ID (e.g. U0123ABCD); names and emails are known only for people who have used the bot."},
+    "imp_owner_ambiguous": {ZH: "“{owner}”对应 {count} 个 Slack 用户：请改写邮箱或 Slack ID。",
+                            EN: "“{owner}” matches {count} Slack users: give the email or Slack ID instead."},
+    "imp_owner_missing": {ZH: "没有负责人：请填写负责人，或用 --default-owner 指定。", EN: "No owner: fill it in, or give --default-owner."},
+    "imp_stage": {ZH: "看不懂阶段状态“{value}”：请写状态（如 高意向、已签约）或阶段（如 线索期）。",
+                  EN: "Cannot read the stage “{value}”: write a status (e.g. High intent, Signed) or a stage (e.g. Lead)."},
+    "imp_stage_status_needed": {ZH: "“{value}”要写明状态：已挽回、挽回失败或不可挽回。",
+                                EN: "“{value}” needs a status: Won back, Win-back failed or Lost for good."},
+    "imp_choice": {ZH: "“{value}”不是可选的值。", EN: "“{value}” is not one of the choices."},
+    "imp_grade": {ZH: "等级只能是 A、B 或 C，不是“{value}”。", EN: "The grade is A, B or C, not “{value}”."},
+    "imp_number": {ZH: "“{value}”不是一个整数（如 350）。", EN: "“{value}” is not a whole number (e.g. 350)."},
+    "imp_code": {ZH: "编号“{value}”只能有字母、数字、- 和 _，最多 {limit} 个字符。",
+                 EN: "The code “{value}” may hold letters, digits, - and _ only, at most {limit}."},
+    "imp_contact_info_two": {ZH: "联系方式最多写一个电话和一个邮箱。", EN: "Contact info holds at most one phone and one email."},
+    "imp_ambiguous": {ZH: "匹配到多个客户（{codes}）：请填写编号指明是哪一个。",
+                      EN: "This matches several customers ({codes}): give the code to say which."},
+    "imp_header_missing": {ZH: "表头缺少“{column}”列。", EN: "The header has no “{column}” column."},
+    "imp_header_twice": {ZH: "表头中“{column}”列出现了两次。", EN: "The header has the “{column}” column twice."},
+    "imp_line": {ZH: "第 {line} 行：{reason}", EN: "line {line}: {reason}"},
+    "imp_line_column": {ZH: "第 {line} 行，{column}：{reason}", EN: "line {line}, {column}: {reason}"},
+    "imp_rejected": {ZH: "有 {count} 处问题，什么都没有导入。", EN: "{count} problem(s): nothing was imported."},
+    "imp_ignored": {ZH: "忽略的列：{columns}", EN: "Columns ignored: {columns}"},
+    "imp_done": {ZH: "共 {rows} 行：新建客户 {created} 个，{updated} 行补充了已有的客户，{unchanged} 行没有新内容；新增联系人 {contacts} 个，下一步行动 {actions} 个。",
+                 EN: "{rows} rows: {created} new customers, {updated} rows added to customers already known, {unchanged} rows with nothing new; {contacts} contacts and {actions} next actions added."},
+    "imp_overdue": {ZH: "其中 {count} 个下一步行动已经到期，机器人的调度器下一次运行时就会提醒负责人。",
+                    EN: "{count} of those next actions are already due: the bot's scheduler reminds their owners on its next run."},
+    "imp_dry_run": {ZH: "只做了检查（--dry-run），没有写入任何内容。", EN: "Checked only (--dry-run): nothing was written."},
+    "imp_phase_check": {ZH: "检查", EN: "checking"},
+    "imp_phase_write": {ZH: "写入", EN: "writing"},
+    "exp_done": {ZH: "已导出 {count} 个客户到 {path}。", EN: "Exported {count} customers to {path}."},
+}

@@ -1,0 +1,66 @@
+"""Benchmark (not a test): importing 10,000 customer rows, then the same file again.
+
+    .venv/bin/python -m tests.bench_import [--rows 10000] [--database-url postgresql+psycopg://...]
+"""
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+from sqlalchemy import text
+from sqlmodel import SQLModel
+
+import store.models  # noqa: F401
+from store.db import make_engine, normalise_url, session_factory
+from tests.test_customer_import import counts, load, users
+
+
+def rows(n: int) -> str:
+    lines = ["线索编号,来源渠道,客户名称,联系人,职位,联系方式,需求标签,负责人,阶段状态,下次跟进时间,备注,公司,电话,邮箱,等级"]
+    for i in range(n):
+        lines.append(f"{'XS-%05d' % i if i % 2 else ''},展会,客户{i}号,联系人{i},经理,138{i:08d},方案评估、预算确认,"
+                     f"{'wang@example.com' if i % 2 else '王小明'},高意向,{'2026-12-%02d 10:30' % (1 + i % 28) if i % 4 else ''},"
+                     f"跟进{i},公司{i},021-{i:08d},c{i}@corp.com,{'ABC'[i % 3]}")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--database-url")
+    args = parser.parse_args()
+    schema = None
+    if args.database_url:
+        schema = f"bench_{uuid.uuid4().hex[:8]}"
+        admin = make_engine(args.database_url)
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = normalise_url(args.database_url) + ("&" if "?" in args.database_url else "?") + f"options={quote(f'-csearch_path={schema}')}"
+    else:
+        url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
+    engine = make_engine(url)
+    try:
+        SQLModel.metadata.create_all(engine)
+        db = session_factory(engine)
+        users(db)
+        data = rows(args.rows)
+        for label in ("first import", "same file again"):
+            started = time.perf_counter()
+            report = load(db, data)
+            print(f"{engine.dialect.name}: {label} of {args.rows} rows: {time.perf_counter() - started:.1f} s, "
+                  f"{len(report.errors)} refused, {report.created} created")
+        print(counts(db))
+    finally:
+        engine.dispose()
+        if schema:
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
