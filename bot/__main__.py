@@ -134,10 +134,15 @@ def main(argv: list[str] | None = None) -> None:
     add_customer_commands(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot.app import SettingsError
+
     settings = Settings()
     commands = {"migrate": cmd_migrate, "jobs": cmd_jobs, "import-nps": cmd_import_nps, "new-key": cmd_new_key}
     commands |= {"import": cmd_import, "export": cmd_export}
-    commands.get(args.command, cmd_run)(settings, args)
+    try:
+        commands.get(args.command, cmd_run)(settings, args)
+    except SettingsError as e:
+        raise SystemExit(f"Settings: {e}")
 
 
 if __name__ == "__main__":

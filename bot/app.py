@@ -15,6 +15,7 @@ from handlers.context import Defaults, make_context_middleware
 from handlers.i18n import t
 from store.db import SessionFactory
 from store.grading import Cadence
+from store.lifecycle import TimeLimits
 from store.privacy import Cipher
 from store.sla import Calendar
 
@@ -37,15 +38,51 @@ def cadence_of(text: str) -> Cadence:
     return Cadence(**days)
 
 
+_LIMITS = {  # CRM_TIME_LIMITS name -> (TimeLimits field, unit)
+    "first_contact": ("first_contact_working_days", "working days"),
+    "needs_research": ("needs_research", "days"),
+    "signing": ("signing", "days"),
+    "satisfaction_check": ("satisfaction_check", "days"),
+    "review": ("review_months", "months"),
+    "win_back": ("win_back_months", "months"),
+}
+
+
+def limits_of(text: str) -> TimeLimits:
+    """"first_contact=1,needs_research=14,..." -> TimeLimits (see Settings.crm_time_limits)."""
+    values = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, number = part.partition("=")
+        if name.strip() not in _LIMITS or not number.strip().isdigit() or int(number) == 0:
+            raise ValueError(f"CRM_TIME_LIMITS: {part!r} should be one of {', '.join(_LIMITS)} = a whole number above 0")
+        field, unit = _LIMITS[name.strip()]
+        values[field] = timedelta(days=int(number)) if unit == "days" else int(number)
+    return TimeLimits(**values)
+
+
+class SettingsError(ValueError):
+    """A variable that says something the bot cannot use; `python -m bot` prints it and stops."""
+
+
 def defaults_of(settings: Settings, cipher: Cipher | None = None) -> Defaults:
+    try:
+        return _defaults_of(settings, cipher)
+    except ValueError as e:
+        raise SettingsError(str(e)) from None
+
+
+def _defaults_of(settings: Settings, cipher: Cipher | None) -> Defaults:
     country = None if settings.crm_holidays.strip().lower() in ("", "none", "off") else settings.crm_holidays.strip().upper()
-    calendar = Calendar.parse(tz=settings.crm_team_tz or settings.crm_default_tz, hours=settings.crm_business_hours,
-                              days=settings.crm_business_days, country=country)
+    try:
+        calendar = Calendar.parse(tz=settings.crm_team_tz or settings.crm_default_tz, hours=settings.crm_business_hours,
+                                  days=settings.crm_business_days, country=country)
+    except ValueError as e:
+        raise ValueError(f"CRM_BUSINESS_HOURS / CRM_BUSINESS_DAYS / CRM_HOLIDAYS / CRM_TEAM_TZ: {e}") from None
     if settings.crm_visibility not in ("own", "team", "all"):
         raise ValueError(f"CRM_VISIBILITY must be own, team or all, not {settings.crm_visibility!r}")
     return Defaults(tz=settings.crm_default_tz, locale=settings.crm_default_locale, quiet_hours=settings.crm_quiet_hours,
                     admins=settings.admin_ids, calendar=calendar, visibility=settings.crm_visibility, cipher=cipher,
-                    cadence=cadence_of(settings.crm_cadence_days))
+                    cadence=cadence_of(settings.crm_cadence_days), limits=limits_of(settings.crm_time_limits))
 
 
 def create_app(settings: Settings, session_factory: SessionFactory, client: WebClient | None = None,

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     crm_encryption_key: str | None = None    # phones and emails at rest; `python -m bot new-key` makes one
     crm_visibility: str = "team"             # what reps may read of others' customers: own | team | all
     crm_cadence_days: str = "A=7,B=14,C=30"  # follow-up cadence by grade, in days
+    # lifecycle time limits: first contact (working days), needs research, signing, satisfaction
+    # check (days), review, win-back (months); any left out keep their default
+    crm_time_limits: str = "first_contact=1,needs_research=14,signing=7,satisfaction_check=7,review=3,win_back=1"
 
     @property
     def admin_ids(self) -> frozenset[str]:

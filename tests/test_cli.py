@@ -74,3 +74,31 @@ def test_unreachable_or_refusing_slack_is_one_clear_sentence(fake, tmp_path):
 def test_a_bad_now_is_refused_clearly(tmp_path):
     done = run(["jobs", "--once", "--now", "next tuesday"], env={"SLACK_BOT_TOKEN": "xoxb-1"}, cwd=tmp_path)
     assert done.returncode != 0 and "not an ISO 8601 time" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_limits_and_cadence_come_from_settings():
+    from datetime import timedelta
+
+    import pytest
+
+    from bot.app import cadence_of, limits_of
+    from store.grading import Cadence
+    from store.lifecycle import TimeLimits
+
+    assert limits_of("") == TimeLimits()
+    assert limits_of("first_contact=2, signing=10, review=6") == TimeLimits(
+        first_contact_working_days=2, signing=timedelta(days=10), review_months=6)
+    assert cadence_of("A=3,C=0") == Cadence(A=timedelta(days=3), C=None)
+    for bad in ("signing=0", "signing=soon", "deadline=3"):
+        with pytest.raises(ValueError, match="CRM_TIME_LIMITS"):
+            limits_of(bad)
+    with pytest.raises(ValueError, match="CRM_CADENCE_DAYS"):
+        cadence_of("D=3")
+
+
+def test_a_setting_the_bot_cannot_use_is_one_clear_sentence(tmp_path):
+    env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    done = run([], env={**env, "CRM_BUSINESS_HOURS": "9-18"}, cwd=tmp_path)
+    assert done.returncode == 1 and "Settings: CRM_BUSINESS_HOURS" in done.stderr and "Traceback" not in done.stderr
+    done = run(["jobs", "--once"], env={**env, "CRM_VISIBILITY": "everyone"}, cwd=tmp_path)
+    assert "Settings: CRM_VISIBILITY must be own, team or all, not 'everyone'" in done.stderr and "Traceback" not in done.stderr
