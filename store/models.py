@@ -88,6 +88,9 @@ class Customer(SQLModel, table=True):
         # /crm find: a GIN trigram index on PostgreSQL when pg_trgm can be had (see 0003)
         Index("ix_customer_search_norm", "search_norm", postgresql_using="gin",
               postgresql_ops={"search_norm": "gin_trgm_ops"}).ddl_if(callable_=_trigram_ready),
+        # /crm risk: yellow and red customers by score, everyone's or some owners' (store/health.py)
+        Index("ix_customer_health_score", "health_score"),
+        Index("ix_customer_owner_health", "owner_id", "health_score"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     code: str = Field(sa_column=Column(String(16), nullable=False, unique=True))
@@ -131,6 +134,12 @@ class Customer(SQLModel, table=True):
     last_interaction_at: Optional[datetime] = _ts(nullable=True, index=True)
     # What /crm find matches: name, company, code, industry and tags, normalised.
     search_norm: str = Field(default="", max_length=600)
+    # Health (store/health.py), kept by recompute for converted and mature customers (NULL for the
+    # others): the latest score 0-100, its band (green | yellow | red), and when the health_score
+    # history row holding it, with its explanation, was written.
+    health_score: Optional[int] = None
+    health_band: Optional[str] = Field(default=None, max_length=8)
+    health_at: Optional[datetime] = _ts(nullable=True)
 
 
 class Contact(SQLModel, table=True):
@@ -332,3 +341,6 @@ class NpsResponse(SQLModel, table=True):
 
 # The customer lifecycle's own tables live in store/crm_models.py; importable from here too.
 from store.crm_models import AuditEntry, ContactChange, CustomerTag, Deal, Need, StageChange  # noqa: E402,F401
+
+# Health-score history, churn cases and win-back plans (store/health.py, store/winback.py).
+from store.health_models import ChurnCase, HealthScore, WinbackPlan  # noqa: E402,F401
