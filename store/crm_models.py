@@ -31,7 +31,7 @@ class StageChange(SQLModel, table=True):
     """Every change of a customer's stage or status: who, when, from, to and why."""
 
     __tablename__ = "stage_change"
-    __table_args__ = (Index("ix_stage_change_customer_at", "customer_id", "at"),)
+    __table_args__ = (Index("ix_stage_change_customer_at", "customer_id", "at"), Index("ix_stage_change_at", "at"))
     id: Optional[int] = Field(default=None, primary_key=True)
     customer_id: int = Field(foreign_key="customer.id")
     at: datetime = ts_field()

@@ -158,7 +158,12 @@ class Contact(SQLModel, table=True):
 
 class Interaction(SQLModel, table=True):
     __tablename__ = "interaction"
-    __table_args__ = (Index("ix_interaction_customer_occurred", "customer_id", "occurred_on"),)
+    __table_args__ = (
+        Index("ix_interaction_customer_occurred", "customer_id", "occurred_on"),
+        # digests: a rep's or team's interactions in a period, and everyone's by way of contact
+        Index("ix_interaction_author_created", "author_id", "created_at"),
+        Index("ix_interaction_created_way", "created_at", "way"),
+    )
     id: Optional[int] = Field(default=None, primary_key=True)
     customer_id: int = Field(foreign_key="customer.id")
     # The day it happened, in the author's zone: a date, not an instant.
@@ -175,7 +180,9 @@ class NextAction(SQLModel, table=True):
     __tablename__ = "next_action"
     __table_args__ = (
         Index("ix_next_action_customer_status", "customer_id", "status"),
-        Index("ix_next_action_owner_status", "owner_id", "status"),
+        # digests: actions due / overdue per rep or team (status in the key: see store/figures_activity.py)
+        Index("ix_next_action_owner_status_due", "owner_id", "status", "due_at"),
+        Index("ix_next_action_status_due", "status", "due_at"),
         # an automatic action (origin set) is open at most once per customer and origin
         Index("uq_next_action_open_origin", "customer_id", "origin", unique=True,
               sqlite_where=text(_OPEN_ORIGIN), postgresql_where=text(_OPEN_ORIGIN)),
@@ -269,6 +276,7 @@ class Ticket(SQLModel, table=True):
     __tablename__ = "ticket"
     __table_args__ = (
         Index("ix_ticket_assignee_status", "assignee_id", "status"),
+        Index("ix_ticket_created", "created_at"),
         Index("ix_ticket_customer_status", "customer_id", "status"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
