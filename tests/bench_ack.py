@@ -13,12 +13,8 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import tempfile
 import time
-import uuid
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
-from urllib.parse import quote
 
 from sqlalchemy import insert, text
 from sqlmodel import SQLModel
@@ -28,7 +24,8 @@ from handlers.jobs import queue_due_actions
 from store import outbox
 from store.actions import to_announce
 from store.customers import find_exact, search_customers
-from store.db import make_engine, normalise_url, session_factory, transaction
+from tests.scratch import ScratchDatabase
+from store.db import make_engine, session_factory, transaction
 from store.models import Customer, Interaction, NextAction
 from tests.bolt_server import BoltServer
 from tests.fake_slack import FakeSlack
@@ -88,15 +85,8 @@ def main() -> None:
     parser.add_argument("--database-url")
     args = parser.parse_args()
 
-    schema = None
-    if args.database_url:
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
-        admin = make_engine(args.database_url)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = normalise_url(args.database_url) + ("&" if "?" in args.database_url else "?") + f"options={quote(f'-csearch_path={schema}')}"
-    else:
-        url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
+    scratch = ScratchDatabase(args.database_url)
+    url = scratch.url
     engine = make_engine(url)
     SQLModel.metadata.create_all(engine)
     started = time.perf_counter()
@@ -142,9 +132,7 @@ def main() -> None:
         server.stop()
         fake.stop()
         engine.dispose()
-        if schema:
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        scratch.drop()
 
 
 if __name__ == "__main__":

@@ -11,17 +11,14 @@ from __future__ import annotations
 
 import argparse
 import random
-import tempfile
 import time
-import uuid
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
-from urllib.parse import quote
 
 from sqlalchemy import insert, text
 
 from store.customers import customers_by_stage, find_customers
-from store.db import make_engine, normalise_url, session_factory, transaction
+from tests.scratch import ScratchDatabase
+from store.db import make_engine, session_factory, transaction
 from store.grading import Cadence, cadence_sweep
 from store.lifecycle import review_sweep
 from store.migrate import upgrade
@@ -74,15 +71,8 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--database-url")
     args = parser.parse_args()
-    schema = None
-    if args.database_url:
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
-        admin = make_engine(args.database_url)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = normalise_url(args.database_url) + ("&" if "?" in args.database_url else "?") + f"options={quote(f'-csearch_path={schema}')}"
-    else:
-        url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
+    scratch = ScratchDatabase(args.database_url)
+    url = scratch.url
     try:
         upgrade(url)
         engine = make_engine(url)
@@ -92,10 +82,7 @@ def main() -> None:
         run(session_factory(engine))
         engine.dispose()
     finally:
-        if schema:
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
+        scratch.drop()
 
 
 def run(db) -> None:

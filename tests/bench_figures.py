@@ -15,18 +15,14 @@ from __future__ import annotations
 
 import argparse
 import random
-import shutil
 import statistics
-import tempfile
 import time
-import uuid
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
-from urllib.parse import quote
 
 from sqlalchemy import text
 
-from store.db import make_engine, normalise_url, session_factory
+from tests.scratch import ScratchDatabase
+from store.db import make_engine, session_factory
 from store.figures import Period, Scope, deals_moved, detractors, figures, per_rep, sla_breaches, stale_customers
 from store.migrate import upgrade
 from store.sla import Calendar
@@ -232,17 +228,8 @@ def main() -> None:
     parser.add_argument("--database-url")
     parser.add_argument("--no-indexes", action="store_true", help="skip the second round with RECOMMENDED")
     args = parser.parse_args()
-    schema = admin = folder = None
-    if args.database_url:
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
-        admin = make_engine(args.database_url)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        sep = "&" if "?" in args.database_url else "?"
-        url = normalise_url(args.database_url) + f"{sep}options={quote(f'-csearch_path={schema}')}"
-    else:
-        folder = Path(tempfile.mkdtemp())
-        url = f"sqlite:///{folder / 'bench.db'}"
+    scratch = ScratchDatabase(args.database_url)
+    url = scratch.url
     try:
         upgrade(url)
         engine = make_engine(url)
@@ -263,12 +250,7 @@ def main() -> None:
             profile(db, "with indexes", args.runs)
         engine.dispose()
     finally:
-        if schema:
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
-        if folder:
-            shutil.rmtree(folder)
+        scratch.drop()
 
 
 if __name__ == "__main__":

@@ -5,17 +5,13 @@
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
-import uuid
-from pathlib import Path
-from urllib.parse import quote
 
-from sqlalchemy import text
 from sqlmodel import SQLModel
 
 import store.models  # noqa: F401
-from store.db import make_engine, normalise_url, session_factory
+from tests.scratch import ScratchDatabase
+from store.db import make_engine, session_factory
 from tests.test_customer_import import counts, load, users
 
 
@@ -33,15 +29,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--database-url")
     args = parser.parse_args()
-    schema = None
-    if args.database_url:
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
-        admin = make_engine(args.database_url)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = normalise_url(args.database_url) + ("&" if "?" in args.database_url else "?") + f"options={quote(f'-csearch_path={schema}')}"
-    else:
-        url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
+    scratch = ScratchDatabase(args.database_url)
+    url = scratch.url
     engine = make_engine(url)
     try:
         SQLModel.metadata.create_all(engine)
@@ -56,10 +45,7 @@ def main() -> None:
         print(counts(db))
     finally:
         engine.dispose()
-        if schema:
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
+        scratch.drop()
 
 
 if __name__ == "__main__":

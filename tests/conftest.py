@@ -3,16 +3,14 @@ Slack Web API, and the real Bolt app served over HTTP receiving signed requests.
 from __future__ import annotations
 
 import os
-import uuid
-from urllib.parse import quote
 
 import pytest
-from sqlalchemy import text
 from sqlmodel import SQLModel
 
 import store.models  # noqa: F401  (registers every table on SQLModel.metadata)
-from store.db import make_engine, normalise_url, session_factory
+from store.db import make_engine, session_factory
 from tests.fake_slack import FakeSlack
+from tests.scratch import ScratchDatabase
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -27,17 +25,8 @@ class Database:
 
     def __init__(self, backend: str, tmp_path) -> None:
         self.backend = backend
-        self.schema = None
-        if backend == "sqlite":
-            self.url = f"sqlite:///{tmp_path / 'crm.db'}"
-        else:
-            self.schema = f"t_{uuid.uuid4().hex[:12]}"
-            admin = make_engine(PG_URL)
-            with admin.begin() as conn:
-                conn.execute(text(f'CREATE SCHEMA "{self.schema}"'))
-            admin.dispose()
-            sep = "&" if "?" in PG_URL else "?"
-            self.url = normalise_url(PG_URL) + f"{sep}options={quote(f'-csearch_path={self.schema}')}"
+        self.scratch = ScratchDatabase(PG_URL if backend == "postgresql" else None, prefix="t")
+        self.url = self.scratch.url
         self.engine = make_engine(self.url)
         self.factory = session_factory(self.engine)
 
@@ -46,11 +35,7 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
-        if self.schema:
-            admin = make_engine(PG_URL)
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{self.schema}" CASCADE'))
-            admin.dispose()
+        self.scratch.drop()
 
 
 @pytest.fixture(params=BACKENDS)
