@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import fields
 from datetime import timedelta
 
 from slack_bolt import App, BoltResponse
@@ -14,7 +15,9 @@ from bot.settings import Settings
 from handlers.context import Defaults, make_context_middleware
 from handlers.i18n import t
 from store.db import SessionFactory
+from store.figures import Targets
 from store.grading import Cadence
+from store.health import HealthWeights
 from store.lifecycle import TimeLimits
 from store.privacy import Cipher
 from store.sla import Calendar
@@ -60,6 +63,46 @@ def limits_of(text: str) -> TimeLimits:
     return TimeLimits(**values)
 
 
+_TARGETS = {  # CRM_TARGETS name -> Targets field
+    "high_value_churn": "high_value_churn_max", "churn": "churn_max", "nps": "nps_min", "completion": "completion_min",
+    "sla_response": "sla_response_min", "sla_resolution": "sla_resolution_min",
+}
+
+
+def targets_of(text: str) -> Targets:
+    """"churn=10,nps=80,sla_response=none,..." -> Targets; any left out keep their default."""
+    values: dict[str, float | None] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, number = (x.strip() for x in part.partition("="))
+        if name not in _TARGETS:
+            raise ValueError(f"CRM_TARGETS: {part!r} should be one of {', '.join(_TARGETS)} = a number or none")
+        if number.lower() in ("none", "off", ""):
+            values[_TARGETS[name]] = None
+            continue
+        try:
+            values[_TARGETS[name]] = float(number)
+        except ValueError:
+            raise ValueError(f"CRM_TARGETS: {part!r} should be one of {', '.join(_TARGETS)} = a number or none") from None
+        if not -100 <= values[_TARGETS[name]] <= 100:
+            raise ValueError(f"CRM_TARGETS: {part!r} is outside -100..100")
+    return Targets(**values)
+
+
+def health_of(text: str) -> HealthWeights:
+    """"recency=30,nps=20,green_min=75,..." -> HealthWeights (whole numbers, 0 or more)."""
+    names = {f.name for f in fields(HealthWeights)}
+    values = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, number = (x.strip() for x in part.partition("="))
+        if name not in names or not number.isdigit():
+            raise ValueError(f"CRM_HEALTH_WEIGHTS: {part!r} should be one of {', '.join(sorted(names))} = a whole number")
+        values[name] = int(number)
+    weights = HealthWeights(**values)
+    if not 0 < weights.yellow_min < weights.green_min <= 100:
+        raise ValueError("CRM_HEALTH_WEIGHTS: yellow_min must be above 0 and below green_min, green_min at most 100")
+    return weights
+
+
 class SettingsError(ValueError):
     """A variable that says something the bot cannot use; `python -m bot` prints it and stops."""
 
@@ -82,7 +125,15 @@ def _defaults_of(settings: Settings, cipher: Cipher | None) -> Defaults:
         raise ValueError(f"CRM_VISIBILITY must be own, team or all, not {settings.crm_visibility!r}")
     return Defaults(tz=settings.crm_default_tz, locale=settings.crm_default_locale, quiet_hours=settings.crm_quiet_hours,
                     admins=settings.admin_ids, calendar=calendar, visibility=settings.crm_visibility, cipher=cipher,
-                    cadence=cadence_of(settings.crm_cadence_days), limits=limits_of(settings.crm_time_limits))
+                    cadence=cadence_of(settings.crm_cadence_days), limits=limits_of(settings.crm_time_limits),
+                    targets=targets_of(settings.crm_targets), health=health_of(settings.crm_health_weights),
+                    risk_drop=_risk_drop(settings.crm_risk_drop_points))
+
+
+def _risk_drop(points: int) -> int:
+    if not 1 <= points <= 100:
+        raise ValueError(f"CRM_RISK_DROP_POINTS must be between 1 and 100, not {points}")
+    return points
 
 
 def create_app(settings: Settings, session_factory: SessionFactory, client: WebClient | None = None,

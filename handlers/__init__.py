@@ -7,7 +7,7 @@ from slack_bolt import App
 def register(app: App) -> list[str]:
     """Register every listener; returns the slash commands registered (checked against manifest.yml)."""
     from handlers import commands, customers, log_flow, nps, people, reminders, tickets
-    from handlers import contacts_ui, deals_ui, lifecycle_ui
+    from handlers import churn_ui, contacts_ui, deals_ui, digest_ui, home, lifecycle_ui, risk_ui, stats
 
     log_flow.register(app)
     reminders.register(app)
@@ -15,8 +15,10 @@ def register(app: App) -> list[str]:
     nps.register(app)
     tickets.register(app)
     customers.register(app)
-    for module in (lifecycle_ui, deals_ui, contacts_ui):
+    for module in (lifecycle_ui, deals_ui, contacts_ui, home, stats, digest_ui, risk_ui, churn_ui):
         module.register(app)
     # In the order help lists them: the daily work first, settings and admin last.
     return commands.register(app, [*log_flow.SUBCOMMANDS, *customers.SUBCOMMANDS, *lifecycle_ui.SUBCOMMANDS,
-                                   *deals_ui.SUBCOMMANDS, *tickets.SUBCOMMANDS, *nps.SUBCOMMANDS, *people.SUBCOMMANDS])
+                                   *deals_ui.SUBCOMMANDS, *tickets.SUBCOMMANDS, *nps.SUBCOMMANDS, *risk_ui.SUBCOMMANDS,
+                                   *churn_ui.SUBCOMMANDS, *stats.SUBCOMMANDS, *digest_ui.SUBCOMMANDS,
+                                   *people.SUBCOMMANDS])

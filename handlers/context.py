@@ -17,7 +17,9 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from store.db import SessionFactory, transaction
+from store.figures import Targets
 from store.grading import Cadence
+from store.health import HealthWeights
 from store.lifecycle import TimeLimits
 from store.permissions import Viewer, viewer_for
 from store.privacy import Cipher
@@ -42,6 +44,9 @@ class Defaults:
     cipher: Cipher | None = None        # phones and emails at rest (None: cannot store them)
     limits: TimeLimits = TimeLimits()   # lifecycle time limits
     cadence: Cadence = Cadence()        # follow-up cadence by grade
+    targets: Targets = Targets()        # what a digest marks as missed
+    health: HealthWeights = HealthWeights()  # health score weights and thresholds
+    risk_drop: int = 15                 # points lost within a week that ping customer success
 
 
 @dataclass(frozen=True)

@@ -76,3 +76,20 @@ class WinbackPlan(SQLModel, table=True):
     outcome: Optional[str] = Field(default=None, max_length=24)
     closed_at: Optional[datetime] = ts_field(nullable=True)
     closed_by: Optional[str] = Field(default=None, max_length=32)
+
+
+class RiskResponse(SQLModel, table=True):
+    """What customer success answered to a churn-risk ping, kept: `snooze` (no ping until `until`),
+    `not_at_risk` (with the reason; no ping until the score falls below `score`), `winback`
+    (a plan was started from the ping)."""
+
+    __tablename__ = "risk_response"
+    __table_args__ = (Index("ix_risk_response_customer_at", "customer_id", "at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    kind: str = Field(max_length=16)
+    by: str = Field(max_length=32)
+    at: datetime = ts_field()
+    until: Optional[datetime] = ts_field(nullable=True)
+    score: Optional[int] = None          # the score when answered
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))

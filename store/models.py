@@ -351,4 +351,7 @@ class NpsResponse(SQLModel, table=True):
 from store.crm_models import AuditEntry, ContactChange, CustomerTag, Deal, Need, StageChange  # noqa: E402,F401
 
 # Health-score history, churn cases and win-back plans (store/health.py, store/winback.py).
-from store.health_models import ChurnCase, HealthScore, WinbackPlan  # noqa: E402,F401
+from store.health_models import ChurnCase, HealthScore, RiskResponse, WinbackPlan  # noqa: E402,F401
+
+# Channel digest subscriptions (store/digests.py).
+from store.digest_models import DigestSubscription  # noqa: E402,F401

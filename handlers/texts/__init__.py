@@ -3,4 +3,5 @@
 ZH, EN = "zh-CN", "en"
 
 # Modules under handlers/texts/ whose TEXTS make up the catalog.
-FEATURES = ("core", "people", "nps", "tickets", "crm", "customers", "lifecycle", "imports")
+FEATURES = ("core", "people", "nps", "tickets", "crm", "customers", "lifecycle", "imports", "stats", "home", "digest", "risk",
+            "charts")

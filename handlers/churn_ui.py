@@ -1,0 +1,10 @@
+"""(being written)"""
+from __future__ import annotations
+
+from slack_bolt import App
+
+SUBCOMMANDS: list = []
+
+
+def register(app: App) -> None:
+    return None
