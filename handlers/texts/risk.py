@@ -1,7 +1,55 @@
-"""Text for risk (filled in by its feature)."""
+"""Text for customer health: bands, RFM segments, the reasons a score is low (store/health.py CODES),
+the churn-risk pings and `/crm risk`."""
 from __future__ import annotations
 
-from handlers.texts import EN, ZH  # noqa: F401
+from handlers.texts import EN, ZH
 
 TEXTS: dict[str, dict[str, str]] = {
+    "health_band_green": {ZH: "🟢 健康", EN: "🟢 green"},
+    "health_band_yellow": {ZH: "🟡 关注", EN: "🟡 yellow"},
+    "health_band_red": {ZH: "🔴 危险", EN: "🔴 red"},
+    "health_score": {ZH: "健康分 {score}（{band}）", EN: "health {score} ({band})"},
+    # one phrase per store.health CODES entry; params as the component stores them
+    "health_reason_recency_ok": {ZH: "{days} 天前联系过，在 {cadence_days} 天的跟进周期内",
+                                 EN: "contacted {days} days ago, within the {cadence_days}-day cadence"},
+    "health_reason_recency_late": {ZH: "已 {days} 天未联系（跟进周期 {cadence_days} 天，上次 {since}）",
+                                   EN: "no contact for {days} days (cadence {cadence_days} days, last on {since})"},
+    "health_reason_recency_never": {ZH: "从未记录过互动（建档 {days} 天）",
+                                    EN: "no interaction ever logged ({days} days since the customer was added)"},
+    "health_reason_nps_none": {ZH: "一年内没有 NPS 评分", EN: "no NPS answer in the last year"},
+    "health_reason_nps_first": {ZH: "最近一次 NPS {score} 分", EN: "latest NPS score {score}"},
+    "health_reason_nps_up": {ZH: "NPS 从 {previous} 分升到 {score} 分", EN: "NPS rose from {previous} to {score}"},
+    "health_reason_nps_down": {ZH: "NPS 从 {previous} 分降到 {score} 分", EN: "NPS fell from {previous} to {score}"},
+    "health_reason_nps_same": {ZH: "NPS 保持 {score} 分", EN: "NPS unchanged at {score}"},
+    "health_reason_tickets_none": {ZH: "近 {days} 天没有未结工单或超时", EN: "no open tickets or SLA breaches in {days} days"},
+    "health_reason_tickets": {ZH: "{open} 个未结工单，近 {days} 天 {breaches} 次 SLA 超时",
+                              EN: "{open} open tickets, {breaches} SLA breaches in {days} days"},
+    "health_reason_interactions_up": {ZH: "近 {days} 天互动 {count} 次，高于平时的 {usual} 次",
+                                      EN: "{count} interactions in {days} days, above the usual {usual}"},
+    "health_reason_interactions_down": {ZH: "近 {days} 天互动 {count} 次，低于平时的 {usual} 次",
+                                        EN: "{count} interactions in {days} days, down from the usual {usual}"},
+    "health_reason_interactions_steady": {ZH: "近 {days} 天互动 {count} 次，与平时持平",
+                                          EN: "{count} interactions in {days} days, as usual"},
+    "health_reason_interactions_new": {ZH: "近 {days} 天开始有互动（{count} 次）",
+                                       EN: "{count} interactions in {days} days, none before"},
+    "health_reason_interactions_none": {ZH: "近 4 个月没有任何互动", EN: "no interactions in the last four months"},
+    "health_reason_actions_none": {ZH: "没有逾期的待办", EN: "no overdue next actions"},
+    "health_reason_actions_overdue": {ZH: "{count} 个待办逾期，最早的已逾期 {oldest_days} 天",
+                                      EN: "{count} overdue next actions, the oldest {oldest_days} days late"},
+    "health_reason_renewal_none": {ZH: "{days} 天内没有到期续约", EN: "no renewal due within {days} days"},
+    "health_reason_renewal_soon": {ZH: "{days} 天后（{on}）到期续约", EN: "renewal due in {days} days ({on})"},
+    "health_reason_rfm": {ZH: "RFM {cell}：{segment}", EN: "RFM {cell}: {segment}"},
+    "health_reason_rfm_none": {ZH: "没有足够的成交数据计算 RFM", EN: "not enough won deals for RFM"},
+    # store/rfm.py SEGMENTS
+    "rfm_segment_champions": {ZH: "重要价值客户", EN: "champions"},
+    "rfm_segment_loyal": {ZH: "忠诚客户", EN: "loyal"},
+    "rfm_segment_potential_loyalist": {ZH: "潜力客户", EN: "potential loyalist"},
+    "rfm_segment_new_customer": {ZH: "新客户", EN: "new customer"},
+    "rfm_segment_promising": {ZH: "有前景客户", EN: "promising"},
+    "rfm_segment_need_attention": {ZH: "需要关注", EN: "needs attention"},
+    "rfm_segment_about_to_sleep": {ZH: "即将沉睡", EN: "about to sleep"},
+    "rfm_segment_cant_lose": {ZH: "不能失去的客户", EN: "can't lose them"},
+    "rfm_segment_at_risk": {ZH: "流失风险客户", EN: "at risk"},
+    "rfm_segment_hibernating": {ZH: "沉睡客户", EN: "hibernating"},
+    "rfm_segment_lost": {ZH: "已流失客户", EN: "lost"},
 }

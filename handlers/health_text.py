@@ -1,0 +1,41 @@
+"""Customer health in words: a band, a segment, and the reasons a score is what it is
+(store/health.py stores each reason as a code and its parameters; they are phrased here)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from handlers.i18n import t
+
+
+def band_text(locale: str, band: str | None) -> str:
+    return t(locale, f"health_band_{band}") if band else "—"
+
+
+def segment_text(locale: str, segment: str | None) -> str:
+    return t(locale, f"rfm_segment_{segment}") if segment else "—"
+
+
+def _days_since(on: str, today: date) -> int:
+    return max(0, (today - date.fromisoformat(on)).days)
+
+
+def reason_text(locale: str, code: str, params: dict, *, now: datetime | None = None) -> str:
+    """One reason in words. With `now`, a count that grows with time is brought up to `now` from the
+    date the row gave ("since", "oldest_on"), so an older row reads as of today."""
+    p = dict(params)
+    if now is not None:
+        today = now.date()
+        if code in ("recency_late", "recency_never") and "since" in p:
+            p["days"] = _days_since(p["since"], today)
+        if code == "actions_overdue" and "oldest_on" in p:
+            p["oldest_days"] = _days_since(p["oldest_on"], today)
+        if code == "renewal_soon" and "on" in p:
+            p["days"] = max(0, (date.fromisoformat(p["on"]) - today).days)
+    if code == "rfm":
+        p["segment"] = segment_text(locale, p.get("segment"))
+    return t(locale, f"health_reason_{code}", **p)
+
+
+def reasons_text(locale: str, reasons: list[tuple[str, dict]], *, now: datetime | None = None, sep: str = "; ") -> str:
+    """The reasons store.health.reasons_of / AtRisk / HealthChange give, joined."""
+    return sep.join(reason_text(locale, code, params, now=now) for code, params in reasons)
