@@ -1,7 +1,23 @@
-"""Text for charts (filled in by its feature)."""
+"""Text for the digest's charts (handlers/charts.py): the funnel and the weekly trend. Stage names
+come from the lifecycle vocabulary (vocab_stage_*)."""
 from __future__ import annotations
 
-from handlers.texts import EN, ZH  # noqa: F401
+from handlers.texts import EN, ZH
 
 TEXTS: dict[str, dict[str, str]] = {
+    "chart_day": {ZH: "{month}{day}日", EN: "{day} {month}"},
+    "chart_span": {ZH: "{start}–{end}", EN: "{start} – {end}"},
+    "chart_funnel_title": {ZH: "转化漏斗 · {span}", EN: "Conversion funnel · {span}"},
+    "chart_funnel_leads": {ZH: "{count} 个线索", EN: "{count} leads"},
+    "chart_funnel_share": {ZH: "{count} 个（占线索 {pct}）", EN: "{count} ({pct} of leads)"},
+    "chart_funnel_step": {ZH: "{before}→{after}：{pct}（{n}/{d}）", EN: "{before} → {after}: {pct} ({n}/{d})"},
+    "chart_trend_title": {ZH: "每周趋势（最近 {weeks} 周）", EN: "Weekly trend (last {weeks} weeks)"},
+    "chart_trend_axis": {ZH: "周（周一日期）", EN: "Week starting Monday"},
+    "chart_series_interactions": {ZH: "记录的互动", EN: "Interactions logged"},
+    "chart_series_done_on_time": {ZH: "按时完成的下一步", EN: "Next actions done on time"},
+    "chart_series_new_leads": {ZH: "新线索", EN: "New leads"},
+    "chart_series_deals_won": {ZH: "赢单", EN: "Deals won"},
+    # chart_month_1 .. chart_month_12: 1月 / Jan ...
+    **{f"chart_month_{n}": {ZH: f"{n}月", EN: abbr}
+       for n, abbr in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1)},
 }
