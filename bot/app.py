@@ -97,10 +97,10 @@ def health_of(text: str) -> HealthWeights:
         if name not in names or not number.isdigit():
             raise ValueError(f"CRM_HEALTH_WEIGHTS: {part!r} should be one of {', '.join(sorted(names))} = a whole number")
         values[name] = int(number)
-    weights = HealthWeights(**values)
-    if not 0 < weights.yellow_min < weights.green_min <= 100:
-        raise ValueError("CRM_HEALTH_WEIGHTS: yellow_min must be above 0 and below green_min, green_min at most 100")
-    return weights
+    try:
+        return HealthWeights(**values)
+    except ValueError as e:
+        raise ValueError(f"CRM_HEALTH_WEIGHTS: {e}") from None
 
 
 class SettingsError(ValueError):

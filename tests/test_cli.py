@@ -102,3 +102,27 @@ def test_a_setting_the_bot_cannot_use_is_one_clear_sentence(tmp_path):
     assert done.returncode == 1 and "Settings: CRM_BUSINESS_HOURS" in done.stderr and "Traceback" not in done.stderr
     done = run(["jobs", "--once"], env={**env, "CRM_VISIBILITY": "everyone"}, cwd=tmp_path)
     assert "Settings: CRM_VISIBILITY must be own, team or all, not 'everyone'" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_targets_health_weights_and_risk_drop_come_from_settings(tmp_path):
+    import pytest
+
+    from bot.app import defaults_of, health_of, targets_of
+    from bot.settings import Settings
+    from store.figures import Targets
+    from store.health import HealthWeights
+
+    assert targets_of("") == Targets()
+    assert targets_of("churn=12.5, nps=none, sla_response=95") == Targets(churn_max=12.5, nps_min=None, sla_response_min=95)
+    assert health_of("recency=30, rfm=0, green_min=75") == HealthWeights(recency=30, rfm=0, green_min=75)
+    for bad in ("churn=lots", "margin=5", "nps=150"):
+        with pytest.raises(ValueError, match="CRM_TARGETS"):
+            targets_of(bad)
+    for bad in ("recency=-1", "loyalty=5", "yellow_min=80"):
+        with pytest.raises(ValueError, match="CRM_HEALTH_WEIGHTS"):
+            health_of(bad)
+    d = defaults_of(Settings(_env_file=None, crm_targets="churn=8", crm_health_weights="nps=25", crm_risk_drop_points=20))
+    assert (d.targets.churn_max, d.targets.nps_min, d.health.nps, d.risk_drop) == (8.0, 80, 25, 20)
+    env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    done = run(["jobs", "--once"], env={**env, "CRM_RISK_DROP_POINTS": "0"}, cwd=tmp_path)
+    assert "Settings: CRM_RISK_DROP_POINTS must be between 1 and 100, not 0" in done.stderr and "Traceback" not in done.stderr
