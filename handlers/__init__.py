@@ -7,7 +7,7 @@ from slack_bolt import App
 def register(app: App) -> list[str]:
     """Register every listener; returns the slash commands registered (checked against manifest.yml)."""
     from handlers import commands, customers, log_flow, nps, people, reminders, tickets
-    from handlers import churn_ui, contacts_ui, deals_ui, digest_ui, home, lifecycle_ui, risk_ui, stats
+    from handlers import churn_ui, contacts_ui, customer_links, deals_ui, digest_ui, home, lifecycle_ui, risk_ui, stats
 
     log_flow.register(app)
     reminders.register(app)
@@ -15,7 +15,7 @@ def register(app: App) -> list[str]:
     nps.register(app)
     tickets.register(app)
     customers.register(app)
-    for module in (lifecycle_ui, deals_ui, contacts_ui, home, stats, digest_ui, risk_ui, churn_ui):
+    for module in (lifecycle_ui, deals_ui, contacts_ui, customer_links, home, stats, digest_ui, risk_ui, churn_ui):
         module.register(app)
     # In the order help lists them: the daily work first, settings and admin last.
     return commands.register(app, [*log_flow.SUBCOMMANDS, *customers.SUBCOMMANDS, *lifecycle_ui.SUBCOMMANDS,

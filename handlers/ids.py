@@ -174,3 +174,46 @@ DEAL_MOVE_FIELD_BLOCKS = {"stage": DEAL_MOVE_STAGE_BLOCK, "contract_no": DEAL_CO
                           "lost_reason": DEAL_LOST_BLOCK}
 CONTACT_FIELD_BLOCKS = {"name": CONTACT_NAME_BLOCK, "title": CONTACT_TITLE_BLOCK, "role": CONTACT_ROLE_BLOCK,
                         "phone": CONTACT_PHONE_BLOCK, "email": CONTACT_EMAIL_BLOCK, "reason": CONTACT_REASON_BLOCK}
+
+# Home tab (handlers/home.py). Each next action's buttons are the due-action DM's DUE_DONE and
+# DUE_SNOOZE (handlers/reminders.py answers them), in a block "home_action.<next action id>".
+HOME_BUTTONS_BLOCK = "home_buttons"
+HOME_LOG = "home_log"
+HOME_NEW_CUSTOMER = "home_new_customer"
+HOME_NEW_TICKET = "home_new_ticket"
+HOME_ACTION_BLOCK = "home_action"
+
+# Churn and win-back (handlers/churn_ui.py, handlers/churn_forms.py). The card's buttons carry the
+# customer id; CARD_WINBACK opens a new plan or, when one is open, closes it.
+CARD_CHURN = "card_churn"
+CARD_WINBACK = "card_winback"
+CHURN_VIEW = "crm_churn"
+WINBACK_PLAN_VIEW = "crm_winback_plan"
+WINBACK_CLOSE_VIEW = "crm_winback_close"
+RETENTION_VIEW = "crm_retention_plan"
+CHURN_REASON_BLOCK, CHURN_REASON = "churn_reason", "churn_reason_pick"
+CHURN_RECOVERABLE_BLOCK, CHURN_RECOVERABLE = "churn_recoverable", "churn_recoverable_pick"  # dispatches: redraws
+CHURN_YES, CHURN_NO = "yes", "no"
+CHURN_LESSONS_BLOCK, CHURN_LESSONS = "churn_lessons", "churn_lessons_text"
+WINBACK_OWNER_BLOCK, WINBACK_OWNER = "winback_owner", "winback_owner_pick"
+WINBACK_ACTIONS_BLOCK, WINBACK_ACTIONS = "winback_actions", "winback_actions_pick"
+WINBACK_DEADLINE_BLOCK, WINBACK_DEADLINE = "winback_deadline", "winback_deadline_pick"
+WINBACK_NOTE_BLOCK, WINBACK_NOTE = "winback_note", "winback_note_text"
+WINBACK_OUTCOME_BLOCK, WINBACK_OUTCOME = "winback_outcome", "winback_outcome_pick"
+WINBACK_LESSONS_BLOCK, WINBACK_LESSONS = "winback_lessons", "winback_lessons_text"
+# Which block of the churn, plan and close modals shows the error for a store field.
+WINBACK_FIELD_BLOCKS = {"reason": CHURN_REASON_BLOCK, "recoverable": CHURN_RECOVERABLE_BLOCK, "lessons": CHURN_LESSONS_BLOCK,
+                        "plan": WINBACK_ACTIONS_BLOCK, "actions": WINBACK_ACTIONS_BLOCK, "owner": WINBACK_OWNER_BLOCK,
+                        "deadline": WINBACK_DEADLINE_BLOCK, "note": WINBACK_NOTE_BLOCK, "outcome": WINBACK_OUTCOME_BLOCK,
+                        "closing_lessons": WINBACK_LESSONS_BLOCK}
+
+# Churn-risk pings (handlers/risk.py, handlers/risk_cards.py): buttons carry "<customer id>:<outbox id>".
+RISK_ACTIONS_BLOCK = "risk_actions"
+RISK_WINBACK = "risk_winback"
+RISK_LOG = "risk_log"
+RISK_SNOOZE = "risk_snooze_7d"
+RISK_NOT_AT_RISK = "risk_not_at_risk"
+RISK_REASON_VIEW = "crm_risk_not_at_risk"
+RISK_REASON_BLOCK, RISK_REASON = "risk_reason", "risk_reason_text"
+# Links from lists of customers to their cards (handlers/customer_links.py)
+CARD_PICKER_BLOCK, CARD_PICKER = "card_picker", "card_picker_pick"

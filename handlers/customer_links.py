@@ -1,0 +1,77 @@
+"""Links from any list of customers (digests, `/crm stats`, `/crm risk`, the Home tab) to their cards.
+
+Slack has no link that runs a command, so a list carries one select, "Open a customer's card",
+whose options are the customers it names (at most 100, one block however long the list): choosing
+one shows the card to whoever chose it, if they may read that customer. In a message the card
+comes as an ephemeral reply there (its buttons work as on `/crm show`); from the Home tab, in a
+direct message.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from handlers import ids
+from handlers.blocks import clip, option, plain
+from handlers.context import Profile
+from handlers.customer_cards import card_blocks, card_text, load_card
+from handlers.i18n import t
+from store.customers import get_customer
+from store.db import transaction
+from store.permissions import can_read, viewer_for
+from store.types import utcnow
+
+log = logging.getLogger(__name__)
+MAX_OPTIONS = 100
+
+
+def card_picker(customers: Sequence[tuple[int, str, str]], locale: str, *, block_id: str = ids.CARD_PICKER_BLOCK) -> dict | None:
+    """An actions block with one select of these (id, name, code) customers, first 100, each once;
+    None when there are none."""
+    seen, options = set(), []
+    for customer_id, name, code in customers:
+        if customer_id in seen:
+            continue
+        seen.add(customer_id)
+        label = f"{clip(name, 60 - len(code))} ({code})" if code else clip(name, 70)
+        options.append(option(label, str(customer_id)))
+        if len(options) == MAX_OPTIONS:
+            break
+    if not options:
+        return None
+    return {"type": "actions", "block_id": block_id, "elements": [
+        {"type": "static_select", "action_id": ids.CARD_PICKER, "placeholder": plain(t(locale, "card_picker_placeholder")),
+         "options": options}]}
+
+
+def register(app: App) -> None:
+    app.action(ids.CARD_PICKER)(on_pick)
+
+
+def on_pick(ack: Ack, body: dict, client: WebClient, context: dict, respond) -> None:
+    ack()
+    who: Profile = context["who"]
+    chosen = ((body.get("actions") or [{}])[0].get("selected_option") or {}).get("value", "")
+    d, now = context["defaults"], utcnow()
+    answer: dict
+    with transaction(context["db"]) as session:
+        viewer = viewer_for(session=session, user_id=who.user_id, visibility=d.visibility, admins=d.admins)
+        customer = get_customer(session=session, customer_id=int(chosen)) if chosen.isdigit() else None
+        if customer is None:
+            answer = {"text": t(who.locale, "err_unknown_customer")}
+        elif not can_read(viewer, customer):
+            answer = {"text": t(who.locale, "card_picker_not_yours", customer=customer.name)}
+        else:
+            data = load_card(session, customer, viewer=viewer, cipher=d.cipher)
+            answer = {"text": card_text(customer, who.locale), "blocks": card_blocks(data, who, now)}
+    try:
+        if body.get("response_url"):
+            respond(response_type="ephemeral", replace_original=False, **answer)
+        else:
+            client.chat_postMessage(channel=who.user_id, **answer)
+    except SlackApiError as e:
+        log.warning("card for %s not shown: %s", who.user_id, e.response.get("error"))
