@@ -1,4 +1,4 @@
-"""`python -m bot [run|migrate|jobs --once [--now ISO8601]|import-nps|import|export|new-key]`."""
+"""`python -m bot [run|migrate|jobs --once [--now ISO8601]|import-nps|import|export|report|new-key]`."""
 from __future__ import annotations
 
 import argparse
@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.cli_customers import add_customer_commands, cmd_export, cmd_import
 from bot.cli_nps import add_import_nps, cmd_import_nps
+from bot.cli_report import add_report, cmd_report
 
 log = logging.getLogger("crm")
 
@@ -132,6 +133,7 @@ def main(argv: list[str] | None = None) -> None:
     jobs.add_argument("--now", help="as of this instant (ISO 8601; without an offset it is UTC)")
     add_import_nps(sub)
     add_customer_commands(sub)
+    add_report(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from bot.app import SettingsError
@@ -139,6 +141,7 @@ def main(argv: list[str] | None = None) -> None:
     settings = Settings()
     commands = {"migrate": cmd_migrate, "jobs": cmd_jobs, "import-nps": cmd_import_nps, "new-key": cmd_new_key}
     commands |= {"import": cmd_import, "export": cmd_export}
+    commands["report"] = cmd_report
     try:
         commands.get(args.command, cmd_run)(settings, args)
     except SettingsError as e:

@@ -1,0 +1,145 @@
+"""`python -m bot report --period 2026-10 [--format csv] [--team U… | --rep U…] [--tz ZONE] [--out FILE]`:
+the figures of /crm stats as CSV, UTF-8 with a BOM (Excel opens the Chinese correctly).
+
+One row per figure (figure, period value, previous value, unit, target, missed), a blank line,
+then one row per rep (logged, overdue now, due, done on time, done late). Labels in
+CRM_DEFAULT_LOCALE's language (or --lang). Percentages have one decimal, durations are minutes,
+amounts per currency. Bad arguments: one line on stderr, exit code 2.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from handlers.texts import EN, ZH
+
+FORMATS = ("csv",)
+UNITS = {"count": "fig_unit_count", "pct": "fig_unit_pct", "days": "fig_unit_days", "duration": "fig_unit_minutes",
+         "points": "fig_unit_points"}
+
+
+def add_report(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("report", help="export the figures of a period as CSV (UTF-8 with BOM)")
+    parser.add_argument("--period", help="2026-10 (a month), 2026-W44 (an ISO week) or 2026-11-03 (a day)")
+    parser.add_argument("--format", default="csv", help="csv (the only format)")
+    parser.add_argument("--team", metavar="MANAGER", help="the team of this manager (Slack user ID)")
+    parser.add_argument("--rep", metavar="USER", help="one rep (Slack user ID)")
+    parser.add_argument("--tz", help="the zone the period is laid out in (default CRM_DEFAULT_TZ)")
+    parser.add_argument("--out", type=Path, help="write to this file instead of stdout")
+    parser.add_argument("--lang", help="zh-CN or en (default CRM_DEFAULT_LOCALE)")
+    parser.add_argument("--now", help="as of this instant, for 'overdue now' and the SLA clocks (ISO 8601; default now)")
+
+
+def _refuse(message: str) -> None:
+    print(f"report: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _checked(settings, args):
+    """((unit, first day, zone), (scope kind, user), locale, now) from the arguments, or one line on
+    stderr and exit code 2, before the store is loaded (its imports log)."""
+    from handlers.period_codes import period_code
+
+    tz = args.tz or settings.crm_default_tz
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        _refuse(f"--tz: unknown time zone {tz!r} (e.g. Asia/Shanghai)")
+    if args.format not in FORMATS:
+        _refuse(f"--format: only csv is supported, not {args.format!r}")
+    if not args.period:
+        _refuse("--period is required: 2026-10 (a month), 2026-W44 (an ISO week) or 2026-11-03 (a day)")
+    period = period_code(args.period)
+    if period is None:
+        _refuse(f"--period: {args.period!r} is not 2026-10 (a month), 2026-W44 (an ISO week) or 2026-11-03 (a day)")
+    if args.team and args.rep:
+        _refuse("give --team or --rep, not both")
+    for name, value in (("--team", args.team), ("--rep", args.rep)):
+        if value is not None and not (value[:1] in "UW" and value.isalnum() and len(value) > 1):
+            _refuse(f"{name}: {value!r} is not a Slack user ID (e.g. U0123ABCD)")
+    scope = ("team", args.team) if args.team else ("rep", args.rep) if args.rep else ("everyone", None)
+    if args.lang is not None and args.lang not in (ZH, EN):
+        _refuse(f"--lang: {args.lang!r} is not zh-CN or en")
+    locale = args.lang or settings.crm_default_locale
+    now = datetime.now(timezone.utc)
+    if args.now:
+        try:
+            now = datetime.fromisoformat(args.now)
+        except ValueError:
+            _refuse(f"--now: not an ISO 8601 time: {args.now!r} (e.g. 2026-11-23T09:00:00+08:00)")
+        now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+    return (*period, tz), scope, locale, now
+
+
+def _cell(row, value) -> str:
+    if value is None:
+        return ""
+    if row.kind == "duration":
+        return str((Decimal(value.total_seconds()) / 60).quantize(Decimal("0.1")))
+    if row.kind in ("pct", "points", "days"):
+        return f"{value:.1f}"
+    if row.kind == "amount":
+        return f"{value:.2f}"
+    return str(value)
+
+
+def figure_table(f, reps, names: dict[str, str], locale: str, targets) -> list[list[str]]:
+    """The CSV's rows: the figures' header and rows, a blank row, the reps' header and rows."""
+    from handlers.figure_text import figure_rows, target_text
+    from handlers.i18n import t
+
+    rows = [[t(locale, k) for k in ("fig_csv_figure", "fig_csv_value", "fig_csv_previous", "fig_csv_unit", "fig_csv_target",
+                                     "fig_csv_missed")]]
+    for r in figure_rows(f, locale, targets):
+        if r.lines == "slack":
+            continue
+        unit = r.unit if r.kind == "amount" else t(locale, UNITS[r.kind])
+        rows.append([r.label, _cell(r, r.value), _cell(r, r.previous), unit, target_text(r) if r.target else "",
+                     (t(locale, "fig_yes") if r.missed else t(locale, "fig_no")) if r.target else ""])
+    rows.append([])
+    rows.append([t(locale, k) for k in ("fig_csv_rep", "fig_csv_name", "fig_csv_logged", "fig_csv_overdue", "fig_csv_due",
+                                         "fig_csv_on_time", "fig_csv_late")])
+    rows += [[r.owner_id, names.get(r.owner_id, ""), str(r.logged), str(r.overdue_now), str(r.due), str(r.done_on_time),
+              str(r.done_late)] for r in reps]
+    return rows
+
+
+def cmd_report(settings, args) -> None:
+    checked = _checked(settings, args)  # before the imports below: store.migrate's alembic logs as it loads
+    from bot.app import defaults_of
+    from handlers.figure_cards import scope_reps
+    from handlers.i18n import t
+    from store.db import make_engine, session_factory, transaction
+    from store.figures import Period, Scope, figures, per_rep
+    from store.migrate import upgrade
+    from store.models import SlackUser
+
+    (unit, day, tz), (kind, user_id), locale, now = checked
+    period, scope = getattr(Period, unit)(day, tz), Scope(kind, user_id)
+    defaults = defaults_of(settings)
+    upgrade(settings.database_url)
+    db = session_factory(make_engine(settings.database_url))
+    with transaction(db) as session:
+        f = figures(session=session, period=period, scope=scope, now=now, targets=defaults.targets, calendar=defaults.calendar)
+        reps = per_rep(session=session, period=period, owner_ids=scope_reps(session, scope), now=now)
+        names = {user.id: user.name or "" for user in (session.get(SlackUser, r.owner_id) for r in reps) if user is not None}
+    table = figure_table(f, reps, names, locale, defaults.targets)
+    if args.out:
+        try:
+            with open(args.out, "w", encoding="utf-8-sig", newline="") as out:
+                csv.writer(out).writerows(table)
+        except OSError as e:
+            raise SystemExit(f"report: cannot write {args.out}: {e.strerror or e}")
+        print(t(settings.crm_default_locale, "fig_report_done", path=args.out, rows=table.index([]) - 1, reps=len(reps)))
+        return
+    out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8-sig", newline="", write_through=True)
+    try:
+        csv.writer(out).writerows(table)
+    finally:
+        out.detach()
