@@ -99,6 +99,11 @@ def _where(body: dict) -> tuple[str, str]:
             container.get("message_ts") or (body.get("message") or {}).get("ts", ""))
 
 
+def _from_home(body: dict) -> bool:
+    """A click on the App Home tab (handlers/home.py draws the same Done and Snooze buttons there)."""
+    return (body.get("view") or {}).get("type") == "home"
+
+
 def _action_id(value: str) -> int | None:
     return int(value) if value.isdigit() else None
 
@@ -124,11 +129,18 @@ def _apply(*, body: dict, client: WebClient, context: dict, change) -> None:
     if action_id is None:
         return
     where = dict(channel=channel, ts=ts, item=item, message_blocks=blocks)
+    home = _from_home(body)
     try:
         with transaction(context["db"]) as session:
             note = change(session, action_id, profile, now)
     except DomainError as e:
-        _refuse(client=client, context=context, profile=profile, action_id=action_id, error=e, where=where)
+        if not home:
+            _refuse(client=client, context=context, profile=profile, action_id=action_id, error=e, where=where)
+            return
+    if home:  # no message to redraw: the tab again, as it is now (after a refusal too: e.g. done elsewhere)
+        from handlers.home import publish  # here, not at the top: home imports what imports this module
+
+        publish(client=client, db=context["db"], defaults=context["defaults"], user_id=profile.user_id)
         return
     with transaction(context["db"]) as session:  # Slack is called after the commit, not under the row lock
         update_message(session=session, client=client, action_id=action_id, profile=profile, note=note, **where)
