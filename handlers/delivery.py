@@ -96,10 +96,16 @@ def deliver(*, client: WebClient, db: SessionFactory, defaults: Defaults, now: d
     report = Report()
     with transaction(db) as session:
         rows = outbox.claim(session=session, now=now, limit=limit)
+    from handlers.alert_kinds import KINDS  # feature modules import deliver(); import theirs late
+
     by_recipient: dict[str, list[Outbox]] = {}
-    for row in rows:
-        by_recipient.setdefault(row.recipient, []).append(row)
     pacer = Pacer(pace)
+    for row in rows:  # in id order: a kind with its own sender (channel digests) goes out by itself
+        kind = KINDS.get(row.kind)
+        if kind is not None and kind.send is not None:
+            kind.send(client=client, db=db, defaults=defaults, now=now, row=row, report=report, pacer=pacer)
+        else:
+            by_recipient.setdefault(row.recipient, []).append(row)
     for recipient, group in by_recipient.items():
         _deliver_to(client=client, db=db, defaults=defaults, now=now, recipient=recipient, rows=group, report=report, pacer=pacer)
     return report
@@ -130,8 +136,10 @@ def _deliver_to(*, client, db, defaults: Defaults, now: datetime, recipient: str
             pacer.done(recipient)
 
 
-def _reconcile(*, client, db, now: datetime, recipient: str, rows: list[Outbox], report: Report) -> list[Outbox]:
-    """Alerts whose earlier post may have reached Slack: find that post rather than repeat it."""
+def _reconcile(*, client, db, now: datetime, recipient: str, rows: list[Outbox], report: Report,
+               found_in: Callable[[list[dict]], dict[int, str]] | None = None) -> list[Outbox]:
+    """Alerts whose earlier post may have reached Slack: find that post rather than repeat it.
+    `found_in` reads {outbox id: ts} from the channel's messages (default: our posts' metadata)."""
     unsure = {row.id: row for row in rows if row.posting_at is not None}
     if not unsure:
         return rows
@@ -139,8 +147,8 @@ def _reconcile(*, client, db, now: datetime, recipient: str, rows: list[Outbox],
         channel = recipient
         if recipient[:1] in ("U", "W"):
             channel = client.conversations_open(users=recipient)["channel"]["id"]
-        found = _posted_alerts(client.conversations_history(channel=channel, limit=HISTORY_LOOKBACK,
-                                                            include_all_metadata=True)["messages"])
+        messages = client.conversations_history(channel=channel, limit=HISTORY_LOOKBACK, include_all_metadata=True)["messages"]
+        found = (found_in or _posted_alerts)(messages)
     except (SlackApiError, SlackClientError, OSError) as error:
         retry, after, what = classify(error)
         if not retry:  # no way to look (scope, channel gone): posting again is the lesser harm
@@ -211,6 +219,21 @@ def _compose(chunk: list, profile: Profile) -> tuple[str, list[dict]]:
     return clip(text, 3000), blocks
 
 
+def not_sent(*, db, now: datetime, rows: list[Outbox], error: Exception, report: Report) -> None:
+    """Slack refused: retry later with a back-off, or record the refusal for good."""
+    retry, after, what = classify(error)
+    with transaction(db) as session:
+        for row in rows:
+            if retry and row.attempts < MAX_ATTEMPTS:
+                outbox.mark_retry(session=session, outbox_id=row.id, at=now + backoff(row.attempts, after), error=what)
+                report.retried += 1
+            else:
+                outbox.mark_failed(session=session, outbox_id=row.id, error=what)
+                report.failed += 1
+    report.errors.append(what)
+    log.warning("alerts %s to %s not sent: %s", [row.id for row in rows], rows[0].recipient if rows else "?", what)
+
+
 def _post(*, client, db, now: datetime, recipient: str, chunk: list, profile: Profile, report: Report) -> None:
     ids = [row.id for row, _ in chunk]
     text, blocks = _compose(chunk, profile)
@@ -220,17 +243,7 @@ def _post(*, client, db, now: datetime, recipient: str, chunk: list, profile: Pr
         response = client.chat_postMessage(channel=recipient, text=text, blocks=blocks,
                                            metadata={"event_type": METADATA_EVENT, "event_payload": {"outbox": ",".join(map(str, ids))}})
     except (SlackApiError, SlackClientError, OSError) as error:
-        retry, after, what = classify(error)
-        with transaction(db) as session:
-            for row, _ in chunk:
-                if retry and row.attempts < MAX_ATTEMPTS:
-                    outbox.mark_retry(session=session, outbox_id=row.id, at=now + backoff(row.attempts, after), error=what)
-                    report.retried += 1
-                else:
-                    outbox.mark_failed(session=session, outbox_id=row.id, error=what)
-                    report.failed += 1
-        report.errors.append(what)
-        log.warning("alerts %s to %s not sent: %s", ids, recipient, what)
+        not_sent(db=db, now=now, rows=[row for row, _ in chunk], error=error, report=report)
         return
     with transaction(db) as session:
         for outbox_id in ids:

@@ -77,6 +77,7 @@ class FakeSlack(SlackMethods):
         self.uploads: dict[str, bytes] = {}  # file_id -> uploaded bytes
         self.views: dict[str, dict] = {}  # view_id -> last view object returned
         self.history: dict[str, list[dict]] = {}  # channel id -> messages posted there, oldest first
+        self.channels: dict[str, dict] = {}  # channel id -> {private, member, archived, name} (add_channel)
         self._lock = threading.RLock()
         self._failures: dict[str, deque[_Failure]] = {}
         self._pending_files: dict[str, dict] = {}
@@ -168,6 +169,14 @@ class FakeSlack(SlackMethods):
                 "email": email,
             }
 
+    def add_channel(self, channel_id: str, *, name: str = "", private: bool = False, member: bool = True,
+                    archived: bool = False) -> None:
+        """A channel conversations.info/join know about. Without one, any channel is public with the bot in it.
+        A bot outside a channel gets not_in_channel from chat.postMessage and cannot see a private one."""
+        with self._lock:
+            self.channels[channel_id] = {"name": name or channel_id.lower(), "private": private, "member": member,
+                                         "archived": archived}
+
     def fail_next(
         self,
         method: str,
@@ -178,7 +187,8 @@ class FakeSlack(SlackMethods):
         error: str | None = None,
         delay: float = 0.0,
     ) -> None:
-        """Scripts the next `times` calls to `method` (FIFO with earlier scripts).
+        """Scripts the next `times` calls to `method` (FIFO with earlier scripts); ``"upload:*"``
+        stands for the file upload URL whatever the file id.
 
         * ``retry_after`` given -> HTTP 429 with ``Retry-After: <retry_after>``.
         * ``error`` given -> HTTP 200 ``{"ok": false, "error": error}``.
@@ -396,6 +406,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _scripted_failure(self, fake: FakeSlack, call: Call) -> bool:
         """Plays a failure scripted with fail_next(); True if the request has been dealt with."""
         failure = fake._take_failure(call.method)
+        if failure is None and call.method.startswith("upload:"):
+            failure = fake._take_failure("upload:*")  # any file upload, whatever its file id
         if failure is None:
             return False
         if failure.delay > 0 and fake._stopping.wait(failure.delay):

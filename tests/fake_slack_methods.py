@@ -56,6 +56,8 @@ class SlackMethods:
     users: dict[str, dict]
     uploads: dict[str, bytes]
     views: dict[str, dict]
+    history: dict[str, list[dict]]
+    channels: dict[str, dict]
     _lock: threading.RLock
     _pending_files: dict[str, dict]
     _external_ids: dict[str, str]
@@ -186,6 +188,8 @@ class SlackMethods:
         refusal = self._chat_refusal("chat.postMessage", p)
         if refusal:
             return refusal
+        if not self._bot_is_member(self._channel(p)):
+            return self._fail("not_in_channel")
         ts = self._next_ts()
         message = self._message(p, ts)
         with self._lock:
@@ -258,10 +262,22 @@ class SlackMethods:
             channel_id = "G" + hashlib.sha1(",".join(sorted(ids)).encode()).hexdigest()[:10].upper()
         return {"ok": True, "no_op": False, "already_open": False, "channel": {"id": channel_id}}
 
+    def _bot_is_member(self, channel: str | None) -> bool:
+        """Channels added with add_channel know; any other channel counts the bot in."""
+        with self._lock:
+            known = self.channels.get(channel or "")
+        return known is None or known["member"]
+
     def _m_conversations_info(self, p: dict) -> dict:
         channel = p.get("channel")
         if not channel:
             return self._fail("channel_not_found")
+        with self._lock:
+            known = dict(self.channels[channel]) if channel in self.channels else None
+        if known is not None:
+            if known["private"] and not known["member"]:
+                return self._fail("channel_not_found")  # a private channel is invisible to a bot outside it
+            return {"ok": True, "channel": self._channel_info(channel, known)}
         is_im = channel.startswith("D")
         info: dict[str, Any] = {
             "id": channel,
@@ -277,6 +293,29 @@ class SlackMethods:
         if is_im:
             info["user"] = "U" + channel[1:]
         return {"ok": True, "channel": info}
+
+    def _channel_info(self, channel: str, known: dict) -> dict:
+        return {"id": channel, "name": known["name"], "is_channel": not known["private"], "is_group": known["private"],
+                "is_im": False, "is_mpim": False, "is_private": known["private"], "is_archived": known["archived"],
+                "is_member": known["member"], "context_team_id": self.TEAM_ID}
+
+    def _m_conversations_join(self, p: dict) -> dict:
+        """Joins a public channel (channels:join); a private one must invite the bot instead."""
+        channel = p.get("channel")
+        if not channel or not isinstance(channel, str) or channel[0] not in "CG":
+            return self._fail("channel_not_found")
+        with self._lock:
+            known = self.channels.get(channel)
+            if known is None:
+                return {"ok": True, "channel": {"id": channel, "is_member": True}, "already_in_channel": True}
+            if known["private"]:
+                return self._fail("channel_not_found" if not known["member"] else "method_not_supported_for_channel_type")
+            if known["archived"]:
+                return self._fail("is_archived")
+            already = known["member"]
+            known["member"] = True
+            info = self._channel_info(channel, known)
+        return {"ok": True, "channel": info, **({"already_in_channel": True} if already else {})}
 
     # ---- views ------------------------------------------------------------------
 
@@ -387,6 +426,14 @@ class SlackMethods:
             if meta is None or data is None:
                 return self._fail("file_not_found")
             out.append(self._uploaded_file(file_id, meta["filename"], data, item, p))
+        channel = p.get("channel_id")
+        if channel:  # shared in a channel: a message with the files, as conversations.history shows it
+            if not self._bot_is_member(channel):
+                return self._fail("not_in_channel")
+            message = {"type": "message", "user": self.BOT_USER_ID, "bot_id": self.BOT_ID, "text": p.get("initial_comment") or "",
+                       "ts": self._next_ts(), "files": [{k: f[k] for k in ("id", "name", "title", "size")} for f in out]}
+            with self._lock:
+                self.history.setdefault(channel, []).append(message)
         return {"ok": True, "files": out}
 
     def _uploaded_file(self, file_id: str, name: str, data: bytes, item: dict, p: dict) -> dict:
