@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from handlers import nps, tickets
+from handlers import digest_send, nps, risk, tickets
 from handlers.context import Profile
 from handlers.reminders import Rendered, render_assigned, render_due
 from store.models import Outbox
@@ -20,8 +20,11 @@ from store.models import Outbox
 
 @dataclass(frozen=True)
 class Kind:
-    render: Callable[[Session, Outbox, Profile, datetime], Rendered | None]
+    render: Callable[[Session, Outbox, Profile, datetime], Rendered | None] | None
     urgent: bool = False
+    # A kind with its own sender (channel digests) is not rendered, grouped or held for quiet hours:
+    # handlers.delivery.deliver calls send(client=, db=, defaults=, now=, row=, report=, pacer=).
+    send: Callable[..., None] | None = None
 
 
 KINDS: dict[str, Kind] = {
@@ -29,4 +32,7 @@ KINDS: dict[str, Kind] = {
     "action_assigned": Kind(render_assigned),
     **nps.KINDS,
     **tickets.KINDS,
+    **risk.KINDS,
+    "digest": Kind(None, send=digest_send.send_digest),
+    "digest_chart": Kind(None, send=digest_send.send_charts),
 }

@@ -12,8 +12,10 @@ from handlers.delivery import deliver
 from store import outbox
 from store.actions import to_announce
 from store.db import SessionFactory, transaction
+from store.digests import queue_due as queue_digests
 from store.models import NextAction
 from store.grading import cadence_sweep
+from store.health_jobs import run_due as health_pass
 from store.lifecycle import review_sweep
 from store.ticket_sla import sweep_sla
 
@@ -29,6 +31,9 @@ class TickReport:
     messages: int = 0
     sla_queued: int = 0
     actions_created: int = 0
+    digests_queued: int = 0
+    health_computed: int = 0   # customers whose health was recomputed (store/health_jobs.py)
+    risk_queued: int = 0       # churn-risk pings queued
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -63,6 +68,11 @@ def tick(*, client: WebClient, db: SessionFactory, defaults: Defaults, now: date
     created = lifecycle_sweeps(db=db, defaults=defaults, now=now)
     queued = queue_due_actions(db=db, now=now)
     sla_queued = sweep_sla(db=db, calendar=defaults.calendar, admins=defaults.admins, now=now)
+    with transaction(db) as session:
+        digests = queue_digests(session=session, now=now)
+    health = health_pass(db=db, now=now, weights=defaults.health, cadence=defaults.cadence, calendar=defaults.calendar,
+                         drop_points=defaults.risk_drop)
     sent = deliver(client=client, db=db, defaults=defaults, now=now)
     return TickReport(queued=queued, sent=sent.sent, retried=sent.retried, failed=sent.failed, skipped=sent.skipped,
-                      deferred=sent.deferred, messages=sent.messages, sla_queued=sla_queued, actions_created=created)
+                      deferred=sent.deferred, messages=sent.messages, sla_queued=sla_queued, actions_created=created,
+                      digests_queued=digests, health_computed=health.computed, risk_queued=health.queued)

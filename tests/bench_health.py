@@ -8,7 +8,8 @@ afterwards) with the real revisions, seeds active customers (converted or mature
 many leads and churned ones) with interactions, NPS responses, tickets, won deals and next actions
 in bulk, and times a full recompute (every customer written), the same again (nothing to write),
 a day later and two hours after that (what changed is written), one customer's, and the queries
-the Slack side will run.
+the Slack side will run; then the scheduler's passes (store/health_jobs.py): the daily one, a tick
+with nothing touched, and a touched pass with 100 customers touched among them all.
 """
 from __future__ import annotations
 
@@ -23,10 +24,13 @@ from sqlalchemy import insert, text
 
 from tests.scratch import ScratchDatabase
 from store.db import make_engine, session_factory, transaction
-from store.health import at_risk, changes, gather, recompute
+from store.grading import Cadence
+from store.health import HealthWeights, at_risk, changes, gather, recompute
+from store.health_jobs import run_due
 from store.migrate import upgrade
 from store.models import Customer, Deal, Interaction, NextAction, NpsResponse, Ticket
 from store.rfm import rfm_cells
+from store.sla import Calendar
 
 NOW = datetime(2026, 11, 16, 2, 0, tzinfo=timezone.utc)
 TODAY = NOW.date()
@@ -154,6 +158,35 @@ def run(db, customers: int) -> None:
          q(lambda s: f"{len(changes(session=s, since=NOW + DAY + timedelta(hours=1), drop_points=15))} changes"))
 
 
+def scheduler(db, customers: int) -> None:
+    """The passes a tick runs: daily (everyone), the next ticks (the few next actions that fell due
+    meanwhile: about one a minute here), a tick whose pass is taken (the read-only look alone), and
+    a pass with 100 customers touched."""
+    rules = dict(weights=HealthWeights(), cadence=Cadence(), calendar=Calendar(tz="Asia/Shanghai"), drop_points=15)
+    day = NOW + 3 * DAY  # 10:00 in Shanghai: the daily pass is due
+
+    def tick(minutes: int):
+        return lambda: run_due(db=db, now=day + timedelta(minutes=minutes), **rules)
+
+    def report(r):
+        return f"{r.kind}: computed {r.computed}, written {r.written}, pings queued {r.queued}"
+
+    once("scheduler: first daily pass (the baseline: no pings)",
+         lambda: report(run_due(db=db, now=day - DAY, **rules)))
+    once("scheduler: daily pass a day later (everyone, pings)", lambda: report(tick(0)()))
+    once("scheduler: the tick a minute later", lambda: report(tick(1)()))
+    once("scheduler: the tick after (two passes back)", lambda: report(tick(2)()))
+    repeated("scheduler: that tick again (its pass taken: the look)", tick(2), 5)
+    chosen = random.Random(7).sample(range(1, customers + 1), 100)
+    logged = day + timedelta(minutes=3)
+    with db() as s:
+        s.execute(insert(Interaction), [dict(customer_id=cid, occurred_on=logged.date(), way="phone", participants="", summary="s",
+                                             feedback="", author_id="U0000", created_at=logged) for cid in chosen])
+        s.execute(Customer.__table__.update().where(Customer.id.in_(chosen)).values(last_interaction_at=logged))
+        s.commit()
+    once("scheduler: touched pass, 100 interactions logged", lambda: report(tick(4)()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--customers", type=int, default=100_000)
@@ -168,6 +201,7 @@ def main() -> None:
         seed(engine, args.customers)
         print(f"{engine.dialect.name}: seeded in {time.perf_counter() - started:.1f} s")
         run(session_factory(engine), args.customers)
+        scheduler(session_factory(engine), args.customers)
         engine.dispose()
     finally:
         scratch.drop()

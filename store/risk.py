@@ -1,0 +1,172 @@
+"""Churn risk, the store side: who may answer a churn-risk ping, what they answered (kept in
+risk_response), whether a change of health still calls for a ping, and the yellow and red
+customers of some people for `/crm risk`.
+
+A ping is held back while a snooze runs (until > now), and after a "not at risk" answer until the
+score falls below the score it was given at, or the customer turns red after it. Only the latest
+answer of each kind counts.
+"""
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, func, or_
+from sqlmodel import Session, select
+
+from store.errors import DomainError
+from store.health import RED, YELLOW, AtRisk, reasons_of
+from store.models import Customer, HealthScore, RiskResponse, Role
+from store.permissions import Viewer
+from store.rfm import ACTIVE_STAGES
+from store.sla import Calendar
+from store.text import clean, clip_to
+
+SNOOZE, NOT_AT_RISK, WINBACK = "snooze", "not_at_risk", "winback"
+SNOOZE_FOR = timedelta(days=7)
+REASON_MAX = 500
+IN_CHUNK = 5000  # ids per IN (...) list
+
+
+# -- who may answer ------------------------------------------------------------------------------
+
+def may_answer(viewer: Viewer, customer: Customer) -> bool:
+    """The customer-success owner, the account owner, the manager of either, and admins."""
+    if viewer.role == Role.admin.value:
+        return True
+    people = {p for p in (customer.cs_owner_id, customer.owner_id) if p}
+    if viewer.id in people:
+        return True
+    return viewer.role == Role.manager.value and bool(people & viewer.reports)
+
+
+def _answerable(session: Session, viewer: Viewer, customer_id: int) -> Customer:
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise DomainError("err_unknown_customer")
+    if not may_answer(viewer, customer):
+        raise DomainError("risk_err_forbidden", cs_owner=customer.cs_owner_id or "", owner=customer.owner_id)
+    return customer
+
+
+# -- answers ---------------------------------------------------------------------------------------
+
+def snooze(*, session: Session, viewer: Viewer, customer_id: int, now: datetime) -> RiskResponse:
+    """No ping for this customer for SNOOZE_FOR."""
+    customer = _answerable(session, viewer, customer_id)
+    answer = RiskResponse(customer_id=customer.id, kind=SNOOZE, by=viewer.id, at=now, until=now + SNOOZE_FOR,
+                          score=customer.health_score)
+    session.add(answer)
+    session.flush()
+    return answer
+
+
+def not_at_risk(*, session: Session, viewer: Viewer, customer_id: int, reason: str | None, now: datetime) -> RiskResponse:
+    """Not at risk, with the reason (required, at most REASON_MAX characters kept) and the score now."""
+    text = clip_to(clean(reason), REASON_MAX)
+    if not text:
+        raise DomainError("err_required", field="reason")
+    customer = _answerable(session, viewer, customer_id)
+    answer = RiskResponse(customer_id=customer.id, kind=NOT_AT_RISK, by=viewer.id, at=now, score=customer.health_score,
+                          reason=text)
+    session.add(answer)
+    session.flush()
+    return answer
+
+
+@dataclass(frozen=True)
+class Answers:
+    snooze: RiskResponse | None = None
+    not_at_risk: RiskResponse | None = None
+
+
+def latest_answers(*, session: Session, customer_ids: Collection[int]) -> dict[int, Answers]:
+    """The latest snooze and the latest not-at-risk answer of each customer (index on customer_id, at)."""
+    ids = sorted(set(customer_ids))
+    found: dict[int, dict[str, RiskResponse]] = {}
+    for start in range(0, len(ids), IN_CHUNK):
+        stmt = (select(RiskResponse)
+                .where(RiskResponse.customer_id.in_(ids[start:start + IN_CHUNK]), RiskResponse.kind.in_((SNOOZE, NOT_AT_RISK)))
+                .order_by(RiskResponse.customer_id, RiskResponse.at, RiskResponse.id))
+        for answer in session.exec(stmt):
+            found.setdefault(answer.customer_id, {})[answer.kind] = answer
+    return {cid: Answers(snooze=kinds.get(SNOOZE), not_at_risk=kinds.get(NOT_AT_RISK)) for cid, kinds in found.items()}
+
+
+def held_back(answers: Answers | None, *, score: int, turned_red: bool, at: datetime, now: datetime) -> bool:
+    """Whether the answers given hold back a ping for a change to `score` written at `at`."""
+    if answers is None:
+        return False
+    if answers.snooze is not None and answers.snooze.until is not None and answers.snooze.until > now:
+        return True
+    fine = answers.not_at_risk
+    if fine is None:
+        return False
+    fell_below = fine.score is not None and score < fine.score
+    return not (fell_below or (turned_red and at > fine.at))
+
+
+# -- what a ping carries ---------------------------------------------------------------------------
+
+def calendar_data(cal: Calendar) -> dict:
+    """The team calendar as JSON (a ping's row carries it: its open tickets show business time left)."""
+    return {"tz": cal.tz, "start": cal.start.isoformat(), "end": cal.end.isoformat(), "workdays": sorted(cal.workdays),
+            "country": cal.country, "extra_holidays": sorted(d.isoformat() for d in cal.extra_holidays),
+            "extra_workdays": sorted(d.isoformat() for d in cal.extra_workdays)}
+
+
+def calendar_of(data: dict | None) -> Calendar:
+    if not data:
+        return Calendar()
+    return Calendar(tz=data["tz"], start=time.fromisoformat(data["start"]), end=time.fromisoformat(data["end"]),
+                    workdays=frozenset(data["workdays"]), country=data.get("country"),
+                    extra_holidays=frozenset(date.fromisoformat(d) for d in data.get("extra_holidays", ())),
+                    extra_workdays=frozenset(date.fromisoformat(d) for d in data.get("extra_workdays", ())))
+
+
+def still_applies(*, session: Session, customer: Customer | None, data: dict, queued_at: datetime, now: datetime) -> bool:
+    """A queued ping still worth sending: the customer active and still red (a turn to red) or no higher
+    than after the fall (a drop), and no answer since that holds it back."""
+    if customer is None or customer.stage not in ACTIVE_STAGES or customer.health_score is None:
+        return False
+    red = bool(data.get("turned_red")) and customer.health_band == RED
+    low = data.get("drop") is not None and customer.health_score <= int(data.get("score", -1))
+    if not (red or low):
+        return False
+    answers = latest_answers(session=session, customer_ids=[customer.id]).get(customer.id)
+    at = datetime.fromisoformat(data["at"]) if data.get("at") else queued_at
+    return not held_back(answers, score=customer.health_score, turned_red=red, at=at, now=now)
+
+
+# -- /crm risk ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RiskList:
+    items: list[AtRisk]
+    total: int
+
+
+def risk_list(*, session: Session, people: Collection[str] | None, limit: int = 20) -> RiskList:
+    """Yellow and red active customers owned or success-managed by `people` (None: everyone's), lowest
+    score first (then by id), each with the three reasons that cost it most; and how many there are."""
+    where = [Customer.stage.in_(ACTIVE_STAGES), Customer.health_band.in_((YELLOW, RED))]
+    if people is not None:
+        chosen = sorted(set(people))
+        where.append(or_(Customer.owner_id.in_(chosen), Customer.cs_owner_id.in_(chosen)))
+    total = session.execute(select(func.count(Customer.id)).where(*where)).scalar_one()
+    if not total:
+        return RiskList([], 0)
+    rows = session.execute(select(Customer.id, Customer.code, Customer.name, Customer.owner_id, Customer.health_score,
+                                  Customer.health_band, Customer.health_at)
+                           .where(*where).order_by(Customer.health_score, Customer.id).limit(limit)).all()
+    latest = (select(HealthScore.customer_id, HealthScore.components, HealthScore.rfm_cell, HealthScore.segment)
+              .join(Customer, and_(Customer.id == HealthScore.customer_id, Customer.health_at == HealthScore.computed_at))
+              .where(Customer.id.in_([r.id for r in rows])).order_by(HealthScore.id))
+    explained = {cid: (components, cell, segment) for cid, components, cell, segment in session.execute(latest)}
+    items = []
+    for cid, code, name, owner_id, score, band, at in rows:
+        components, cell, segment = explained.get(cid, ([], None, None))
+        items.append(AtRisk(customer_id=cid, code=code, name=name, owner_id=owner_id, score=score, band=band, at=at,
+                            rfm_cell=cell, segment=segment, reasons=reasons_of(components)))
+    return RiskList(items, total)
