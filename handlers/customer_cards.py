@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from handlers import ids
 from handlers.blocks import clip, context as context_block, escape, fmt_date, fmt_datetime, mention, plain, section
+from handlers.churn_forms import ChurnCard, churn_buttons, churn_sections, load_churn
 from handlers.context import Profile
 from handlers.i18n import CATALOG, t
 from store.actions import open_actions_for_customer
@@ -55,6 +56,7 @@ class CardData:
     deals: list[Deal]
     changes: list[AuditEntry]
     editable: bool
+    churn: ChurnCard | None = None  # the churn case and win-back plan (handlers/churn_forms.py)
 
 
 def load_card(session: Session, customer: Customer, *, viewer: Viewer, cipher: Cipher | None) -> CardData:
@@ -78,6 +80,7 @@ def load_card(session: Session, customer: Customer, *, viewer: Viewer, cipher: C
         deals=deals_of(session=session, customer_id=customer.id),
         changes=history(session=session, customer_id=customer.id, limit=CHANGES_SHOWN),
         editable=can_edit(viewer, customer),
+        churn=load_churn(session, customer, viewer=viewer),
     )
 
 
@@ -223,12 +226,12 @@ def _item_sections(d: CardData, profile: Profile, now: datetime) -> list[dict]:
 def card_buttons(d: CardData, loc: str) -> dict:
     value = str(d.customer.id)
     elements = [{"type": "button", "action_id": action_id, "text": plain(t(loc, key)), "value": value}
-                for action_id, key, edit in BUTTONS if d.editable or not edit]
+                for action_id, key, edit in BUTTONS if d.editable or not edit] + churn_buttons(d.churn, loc)
     return {"type": "actions", "block_id": ids.CARD_ACTIONS_BLOCK, "elements": elements}
 
 
 def card_blocks(d: CardData, profile: Profile, now: datetime) -> list[dict]:
-    """At most 16 blocks: head, profile, phone and email (+ masked note), 7 item sections, buttons."""
+    """At most 17 blocks: head, profile, phone and email (+ masked note), 7 item sections, churn, buttons."""
     loc = profile.locale
     blocks = [section(_head(d.customer, profile))]
     lines = _profile_lines(d.customer, d.tags, loc)
@@ -240,6 +243,7 @@ def card_blocks(d: CardData, profile: Profile, now: datetime) -> list[dict]:
         if d.masked:
             blocks.append(context_block(t(loc, "cust_card_masked")))
     blocks += _item_sections(d, profile, now)
+    blocks += churn_sections(d.churn, profile)
     blocks.append(card_buttons(d, loc))
     return blocks
 

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from handlers import ids
 from handlers.blocks import clip, escape, option, plain, section, unescape
+from handlers.churn_ui import churn_instead, open_churn
 from handlers.commands import Subcommand
 from handlers.context import Profile
 from handlers.i18n import EN, ZH, t
@@ -138,16 +139,24 @@ def changed_text(changed: Changed, profile: Profile) -> str:
 
 
 def _stage_command(*, body: dict, client: WebClient, context: dict, respond, text: str) -> None:
-    profile = profile_now(client, context)
+    churn = None
     try:
         with transaction(context["db"]) as session:
             asked = parse_stage(text, session=session)
-            changed = change(session, context, customer_id=asked.customer.id, stage=asked.stage, status=asked.status,
-                             reason=asked.reason, now=utcnow())
+            if asked.stage == "churned" and asked.customer.stage != "churned":
+                churn = asked  # a churn goes through the churn modal, which asks why
+            else:
+                changed = change(session, context, customer_id=asked.customer.id, stage=asked.stage, status=asked.status,
+                                 reason=asked.reason, now=utcnow())
     except DomainError as e:
-        respond(response_type="ephemeral", text=refusal(profile.locale, e))
+        respond(response_type="ephemeral", text=refusal(profile_now(client, context).locale, e))
         return
-    respond(response_type="ephemeral", text=changed_text(changed, profile))
+    if churn is not None:  # views.open first: the trigger_id lives 3 s
+        open_churn(client=client, context=context, trigger_id=body["trigger_id"], channel=body.get("channel_id", ""),
+                   customer_id=churn.customer.id, lessons=churn.reason,
+                   tell=lambda message: respond(response_type="ephemeral", text=message))
+        return
+    respond(response_type="ephemeral", text=changed_text(changed, profile_now(client, context)))
 
 
 SUBCOMMANDS = (Subcommand("stage", ("阶段",), _stage_command, "help_stage"),)
@@ -187,6 +196,12 @@ def on_stage_button(ack: Ack, body: dict, client: WebClient, context: dict) -> N
 def submit_stage(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
     """Saved before ack() (indexed reads and writes), so a refusal stays on the modal."""
     loc, meta, values = context["who"].locale, metadata(view), state(view)
+    if picked(values, ids.STAGE_STAGE) == "churned":  # a churn goes through the churn modal, which asks why
+        churn = churn_instead(context, customer_id=int(meta.get("customer") or 0), channel=meta.get("channel", ""),
+                              lessons=typed(values, ids.STAGE_REASON))
+        if churn is not None:
+            ack(response_action="update", view=churn)
+            return
     try:
         with transaction(context["db"]) as session:
             changed = change(session, context, customer_id=int(meta.get("customer") or 0), now=utcnow(),

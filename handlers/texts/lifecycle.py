@@ -41,8 +41,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "lc_stage_now": {ZH: "{customer}现在是 *{stage}*", EN: "{customer} is now *{stage}*"},
     "lc_f_stage": {ZH: "阶段", EN: "Stage"},
     "lc_f_status": {ZH: "状态", EN: "Status"},
-    "lc_f_status_hint": {ZH: "选所选阶段下的状态；不选则用该阶段的默认状态（流失期必须选）。",
-                         EN: "A status of the chosen stage; left empty, the stage's default (churned needs one)."},
+    "lc_f_status_hint": {ZH: "选所选阶段下的状态；不选则用该阶段的默认状态（转到流失期时会接着询问流失原因）。",
+                         EN: "A status of the chosen stage; left empty, the stage's default (churned goes on to ask why)."},
     "lc_f_reason": {ZH: "原因", EN: "Why"},
     # grade
     "lc_grade_title": {ZH: "客户分级", EN: "Grade"},
