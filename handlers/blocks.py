@@ -41,7 +41,10 @@ def option(text: str, value: str) -> dict:
 
 
 def mention(user_id: str) -> str:
-    return f"<@{user_id}>" if user_id else ""
+    """A person, or a channel when given a channel id (C…, G…: digests go to channels)."""
+    if not user_id:
+        return ""
+    return f"<#{user_id}>" if user_id[:1] in ("C", "G") else f"<@{user_id}>"
 
 
 _WEEKDAYS_ZH = "一二三四五六日"

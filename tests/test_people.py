@@ -49,11 +49,13 @@ def test_admins_see_alerts_slack_refused_for_good(bolt, fake, remember):
     now = utcnow()
     with transaction(bolt.db) as s:
         outbox.enqueue(session=s, kind="action_due", subject="next_action:1", due_key="k", recipient=REP, now=now)
+        outbox.enqueue(session=s, kind="digest", subject="digest:1", due_key="k", recipient="C0SALES001", now=now)
     with transaction(bolt.db) as s:
-        [row] = outbox.claim(session=s, now=now)
-        outbox.mark_failed(session=s, outbox_id=row.id, error="user_not_found")
+        for row, error in zip(outbox.claim(session=s, now=now), ("user_not_found", "channel_not_found")):
+            outbox.mark_failed(session=s, outbox_id=row.id, error=error)
     text = _reply(bolt, fake, "admin failures", BOSS)
-    assert "The last 1 alerts Slack refused for good:" in text and f"`action_due` to <@{REP}>: user_not_found (1 attempts)" in text
+    assert "The last 2 alerts Slack refused for good:" in text and f"`action_due` to <@{REP}>: user_not_found (1 attempts)" in text
+    assert "`digest` to <#C0SALES001>: channel_not_found (1 attempts)" in text  # a channel digest names the channel
 
 
 def test_quiet_hours_are_set_shown_and_refused_when_malformed(bolt, fake, remember):
