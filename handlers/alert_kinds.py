@@ -6,25 +6,11 @@ None when the alert no longer applies (the action was done, the ticket solved, .
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
-
-from sqlmodel import Session
-
 from handlers import digest_send, nps, risk, tickets
-from handlers.context import Profile
-from handlers.reminders import Rendered, render_assigned, render_due
-from store.models import Outbox
+from handlers.alert_kind import Kind
+from handlers.reminders import render_assigned, render_due
 
-
-@dataclass(frozen=True)
-class Kind:
-    render: Callable[[Session, Outbox, Profile, datetime], Rendered | None] | None
-    urgent: bool = False
-    # A kind with its own sender (channel digests) is not rendered, grouped or held for quiet hours:
-    # handlers.delivery.deliver calls send(client=, db=, defaults=, now=, row=, report=, pacer=).
-    send: Callable[..., None] | None = None
+__all__ = ["KINDS", "Kind"]
 
 
 KINDS: dict[str, Kind] = {

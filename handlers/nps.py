@@ -12,7 +12,6 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
@@ -20,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from handlers import ids
+from handlers.alert_kind import Kind
 from handlers.blocks import clip, escape, fmt_datetime, input_block, mention, modal, option, plain, unescape
 from handlers.commands import Subcommand
 from handlers.context import Defaults, Profile, fetch_profile
@@ -49,18 +49,7 @@ def register(app: App) -> None:
     app.action(ids.NPS_LOOP_DONE)(on_loop_done)
 
 
-def __getattr__(name: str):
-    # KINDS is built on first use: handlers.alert_kinds imports this module for it, and Kind lives there.
-    if name == "KINDS":
-        return _kinds()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-@cache
-def _kinds() -> dict:
-    from handlers.alert_kinds import Kind
-
-    return {"nps_low": Kind(render_low), "nps_escalation": Kind(render_escalation)}
+KINDS = {"nps_low": Kind(render_low), "nps_escalation": Kind(render_escalation)}
 
 
 # -- the one way in ------------------------------------------------------------------------------

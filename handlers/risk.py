@@ -14,13 +14,13 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime
-from functools import cache
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from handlers import ids
+from handlers.alert_kind import Kind
 from handlers.blocks import clip, escape, fmt_datetime, input_block, mention, modal, section
 from handlers.context import Profile, fetch_profile, viewer_of
 from handlers.i18n import t
@@ -48,18 +48,7 @@ def register(app: App) -> None:
     app.view(ids.RISK_REASON_VIEW)(submit_not_at_risk)
 
 
-def __getattr__(name: str):
-    # KINDS is built on first use: handlers.alert_kinds imports this module for it, and Kind lives there.
-    if name == "KINDS":
-        return _kinds()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-@cache
-def _kinds() -> dict:
-    from handlers.alert_kinds import Kind
-
-    return {PING: Kind(render_ping)}
+KINDS = {PING: Kind(render_ping)}
 
 
 # -- redrawing the ping ----------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from handlers import ids
+from handlers.alert_kind import Kind
 from handlers.blocks import input_block, modal, option, plain, unescape
 from handlers.commands import Subcommand
 from handlers.context import Profile, fetch_profile
@@ -46,15 +47,8 @@ def register(app: App) -> None:
         app.action(action_id)(on_button)
 
 
-def __getattr__(name: str):
-    """`KINDS` for handlers/alert_kinds.py, built on first use: that module imports this one, and
-    this one needs its `Kind`, so neither can wait for the other at import time."""
-    if name == "KINDS":
-        from handlers.alert_kinds import Kind
-
-        return {"sla_warn": Kind(render_warn), "sla_breach": Kind(render_breach, urgent=True),
-                "sla_escalate": Kind(render_escalate, urgent=True)}
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+KINDS = {"sla_warn": Kind(render_warn), "sla_breach": Kind(render_breach, urgent=True),
+         "sla_escalate": Kind(render_escalate, urgent=True)}
 
 
 # -- the modal ----------------------------------------------------------------------------------

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import time
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert
 from sqlmodel import SQLModel
 
 from handlers import ids
@@ -24,7 +23,7 @@ from handlers.jobs import queue_due_actions
 from store import outbox
 from store.actions import to_announce
 from store.customers import find_exact, search_customers
-from tests.scratch import ScratchDatabase
+from tests.scratch import ScratchDatabase, analyze, report, timed
 from store.db import make_engine, session_factory, transaction
 from store.models import Customer, Interaction, NextAction
 from tests.bolt_server import BoltServer
@@ -57,24 +56,7 @@ def seed(engine, customers: int, actions: int) -> None:
                 batch = []
         if batch:
             conn.execute(insert(NextAction), batch)
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
-            conn.execute(text("ANALYZE"))
-
-
-def timed(fn, n: int) -> list[float]:
-    out = []
-    for _ in range(n):
-        started = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - started) * 1000)
-    return out
-
-
-def report(label: str, ms: list[float]) -> None:
-    ms = sorted(ms)
-    p = lambda q: ms[min(len(ms) - 1, int(q * len(ms)))]  # noqa: E731
-    print(f"{label:<44} n={len(ms):<4} median {statistics.median(ms):7.2f} ms   p95 {p(0.95):7.2f} ms   max {ms[-1]:7.2f} ms")
+    analyze(engine)
 
 
 def main() -> None:

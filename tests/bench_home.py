@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import time
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert
 from sqlmodel import SQLModel
 
 from handlers.context import Defaults, Profile
@@ -24,7 +23,7 @@ from handlers.home import home_blocks, publish
 from store.db import make_engine, session_factory, transaction
 from store.models import Customer, NextAction, SlackUser, Ticket
 from tests.fake_slack import FakeSlack
-from tests.scratch import ScratchDatabase
+from tests.scratch import ScratchDatabase, analyze, report as _report, timed
 
 NOW = datetime(2026, 11, 17, 2, 0, tzinfo=timezone.utc)  # Tue 17 Nov 2026, 10:00 in Shanghai
 REP, BOSS = "U0REP00001", "U0BOSS0003"
@@ -73,24 +72,11 @@ def seed(engine, customers: int, mine: int, my_actions: int) -> None:
                         updated_at=NOW, sla_business=True, response_minutes=120, resolution_minutes=1440)
                    for i in range(0, customers, 20)]
         _flush(conn, Ticket, tickets)
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
-            conn.execute(text("ANALYZE"))
-
-
-def timed(fn, n: int) -> list[float]:
-    out = []
-    for _ in range(n):
-        started = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - started) * 1000)
-    return out
+    analyze(engine)
 
 
 def report(label: str, ms: list[float]) -> None:
-    ms = sorted(ms)
-    p95 = ms[min(len(ms) - 1, int(0.95 * len(ms)))]
-    print(f"{label:<52} n={len(ms):<4} median {statistics.median(ms):7.2f} ms   p95 {p95:7.2f} ms   max {ms[-1]:7.2f} ms")
+    _report(label, ms, width=52)
 
 
 def main() -> None:

@@ -3,8 +3,11 @@ server (so runs never see each other), or a SQLite file in a temporary folder; d
 from __future__ import annotations
 
 import shutil
+import statistics
 import tempfile
+import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -38,3 +41,28 @@ class ScratchDatabase:
             self._admin(f'DROP SCHEMA "{self.schema}" CASCADE')
         if self.folder:
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+# -- what the benchmarks time with ------------------------------------------------------------------
+
+def analyze(engine) -> None:
+    """Planner statistics after a bulk load (PostgreSQL; SQLite plans without them)."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("ANALYZE"))
+
+
+def timed(fn: Callable[[], object], n: int) -> list[float]:
+    """Milliseconds of each of n calls."""
+    out = []
+    for _ in range(n):
+        started = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def report(label: str, ms: list[float], width: int = 44) -> None:
+    ms = sorted(ms)
+    p95 = ms[min(len(ms) - 1, int(0.95 * len(ms)))]
+    print(f"{label:<{width}} n={len(ms):<4} median {statistics.median(ms):7.2f} ms   p95 {p95:7.2f} ms   max {ms[-1]:7.2f} ms")
