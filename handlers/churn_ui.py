@@ -11,7 +11,6 @@ A plan given to someone else reaches them as the usual "action_assigned" DM of i
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 from collections.abc import Callable
@@ -357,14 +356,10 @@ def open_retention_plan(*, client: WebClient, trigger_id: str, db, defaults, who
 
 
 def _plan_started(*, client: WebClient, db, source: dict, who: Profile, now: datetime) -> None:
-    """Let the churn-risk DM redraw itself, when that feature is there."""
-    if importlib.util.find_spec("handlers.risk") is None:
-        return
-    from handlers import risk
+    """Let the churn-risk DM the plan was started from redraw itself."""
+    from handlers import risk  # here: handlers.risk opens this module's modal
 
-    started = getattr(risk, "plan_started", None)
-    if started is not None:
-        started(client=client, db=db, source=source, who=who, now=now)
+    risk.plan_started(client=client, db=db, source=source, who=who, now=now)
 
 
 def submit_retention(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:

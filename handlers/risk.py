@@ -137,14 +137,10 @@ def on_winback(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     if checked is None:
         return
     where, customer = checked
-    from handlers import churn_ui  # the win-back flow's module; imported here, as it may import this one
+    from handlers.churn_ui import open_retention_plan  # here: it calls back plan_started below
 
-    start = getattr(churn_ui, "open_retention_plan", None)
-    if start is None:
-        _tell(client, channel=where["channel"], user=context["who"].user_id, text=t(context["who"].locale, "risk_err_plan_unavailable"))
-        return
-    start(client=client, trigger_id=body["trigger_id"], db=context["db"], defaults=context["defaults"], who=context["who"],
-          customer_id=customer.id, source={"channel": where["channel"], "ts": where["ts"], "outbox": where["outbox"]})
+    open_retention_plan(client=client, trigger_id=body["trigger_id"], db=context["db"], defaults=context["defaults"], who=context["who"],
+                        customer_id=customer.id, source={"channel": where["channel"], "ts": where["ts"], "outbox": where["outbox"]})
 
 
 def on_log(ack: Ack, body: dict, client: WebClient, context: dict) -> None:

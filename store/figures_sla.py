@@ -30,7 +30,7 @@ from sqlmodel import Session, select
 
 from store.figures_base import Page, Period, Rate, Trend, count_if, epoch_us, greatest, least, owned, us
 from store.models import Customer, Ticket
-from store.sla import Calendar, _window  # one day's working hours as UTC instants, store.sla's own rule
+from store.sla import Calendar, working_window  # one day's working hours as UTC instants, store.sla.s rule
 
 MET, MISSED = 1, 0
 MINUTE_US = literal(60_000_000, BigInteger())  # a BIGINT: minutes * 60e6 overflows PostgreSQL's integer
@@ -41,7 +41,7 @@ def working_windows(cal: Calendar, start: datetime, end: datetime) -> list[tuple
     zone = ZoneInfo(cal.tz)
     day, last, out = start.astimezone(zone).date(), end.astimezone(zone).date(), []
     while day <= last:
-        window = _window(cal, day)
+        window = working_window(cal, day)
         if window is not None:
             out.append((us(window[0]), us(window[1])))
         day += timedelta(days=1)

@@ -53,7 +53,7 @@ from store.crm_models import Deal
 from store.grading import Cadence
 from store.models import OPEN_TICKET, PENDING_ACTION, Customer, HealthScore, Interaction, NextAction, NpsResponse, Ticket
 from store.rfm import ACTIVE_STAGES, SEGMENT_POINTS, WON, rfm_scores, segment_of
-from store.sla import Calendar, _deadline, _window  # store.sla's own business-time arithmetic
+from store.sla import Calendar, deadline_after, working_window  # store.sla's own business-time arithmetic
 
 GREEN, YELLOW, RED = "green", "yellow", "red"
 BANDS = (GREEN, YELLOW, RED)
@@ -299,7 +299,7 @@ def _scoped(stmt, customer_id, ids: list[int] | None):
 
 
 class WorkingTime:
-    """The calendar's working windows over a run of days (store.sla._window's, as UTC pairs), so a
+    """The calendar's working windows over a run of days (store.sla.working_window's, as UTC pairs), so a
     business deadline is found by bisection instead of store.sla's day-by-day walk. Outside those
     days store.sla does the walking."""
 
@@ -307,20 +307,20 @@ class WorkingTime:
         self.cal = cal
         self.since = datetime.combine(first, time(0), tzinfo=ZoneInfo(cal.tz))
         days = (first + timedelta(days=i) for i in range((last - first).days + 1))
-        self.windows = [w for day in days if (w := _window(cal, day)) is not None]
+        self.windows = [w for day in days if (w := working_window(cal, day)) is not None]
         self.closes = [closes for _, closes in self.windows]
 
     def add(self, start: datetime, span: timedelta) -> datetime:
         """What store.sla's business deadline gives: the earliest instant `span` of working time after start."""
         if not span or start < self.since:
-            return _deadline(self.cal, start, span, True)
+            return deadline_after(self.cal, start, span, True)
         i = bisect_right(self.closes, start)  # the first window closing after start
         for opens, closes in self.windows[i:]:
             at = max(start, opens)
             if span <= closes - at:
                 return at + span
             span, start = span - (closes - at), closes
-        return _deadline(self.cal, start, span, True)
+        return deadline_after(self.cal, start, span, True)
 
     def breached(self, *, started_at: datetime, end: datetime, target_minutes: int, paused_minutes: int,
                  business: bool) -> bool:

@@ -27,7 +27,7 @@ from store.risk import may_answer
 from store.text import clean, require as require_text
 from store.users import manager_of
 # A retention plan keeps the win-back plan's rules; the current case is the one mark_churned checks for.
-from store.winback import LESSONS_MAX, PlanRequest, _check_plan, _open_case
+from store.winback import LESSONS_MAX, PlanRequest, check_plan, open_case
 
 ORIGIN = "retention"
 KIND = "winback"  # RiskResponse.kind of a plan started from a ping
@@ -58,7 +58,7 @@ def start_retention(*, session: Session, viewer: Viewer, customer_id: int, plan:
         raise DomainError("err_unknown_customer", field="customer")
     require(may_answer(viewer, customer), action="edit")
     c = Checker()
-    plan = _check_plan(c, plan, now)
+    plan = check_plan(c, plan, now)
     c.done()
     owner = plan.owner_id or manager_of(session=session, user_id=customer.owner_id) or customer.owner_id
     response = RiskResponse(customer_id=customer.id, kind=KIND, by=viewer.id, at=now, score=customer.health_score,
@@ -80,7 +80,7 @@ def start_retention(*, session: Session, viewer: Viewer, customer_id: int, plan:
 
 def current_case(*, session: Session, customer: Customer) -> ChurnCase | None:
     """The case recorded since the customer last became churned, while it is churned."""
-    return _open_case(session, customer)
+    return open_case(session, customer)
 
 
 def append_lessons(*, session: Session, case_id: int, lessons: str) -> ChurnCase:

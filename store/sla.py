@@ -143,7 +143,7 @@ def is_working_day(cal: Calendar, day: date) -> bool:
     return day.weekday() in cal.workdays
 
 
-def _window(cal: Calendar, day: date) -> tuple[datetime, datetime] | None:
+def working_window(cal: Calendar, day: date) -> tuple[datetime, datetime] | None:
     """The working hours of one local day as UTC instants, or None on a day off."""
     if not is_working_day(cal, day):
         return None
@@ -168,7 +168,7 @@ def _add_business(cal: Calendar, start: datetime, span: timedelta) -> datetime:
         return start
     day = start.astimezone(ZoneInfo(cal.tz)).date()
     for _ in range(MAX_SPAN_DAYS + 1):
-        window = _window(cal, day)
+        window = working_window(cal, day)
         if window is not None:
             at, closes = max(start, window[0]), window[1]
             if at < closes:
@@ -189,7 +189,7 @@ def _business_span(cal: Calendar, start: datetime, end: datetime) -> timedelta:
     day, last = start.astimezone(zone).date(), end.astimezone(zone).date()
     total = timedelta(0)
     while day <= last:
-        window = _window(cal, day)
+        window = working_window(cal, day)
         if window is not None:
             lo, hi = max(start, window[0]), min(end, window[1])
             if hi > lo:
@@ -214,7 +214,8 @@ def add_calendar(start: datetime, minutes: int) -> datetime:
     return _utc(start) + timedelta(minutes=minutes)
 
 
-def _deadline(cal: Calendar, start: datetime, span: timedelta, business: bool) -> datetime:
+def deadline_after(cal: Calendar, start: datetime, span: timedelta, business: bool) -> datetime:
+    """`span` after `start`: in working time on the calendar when `business`, else in plain time."""
     if business:
         return _add_business(cal, start, span)
     if span < timedelta(0):
@@ -229,7 +230,7 @@ def _elapsed(cal: Calendar, start: datetime, end: datetime, business: bool) -> t
 
 
 def deadline(cal: Calendar, start: datetime, minutes: int, *, business: bool) -> datetime:
-    return _deadline(cal, start, timedelta(minutes=minutes), business)
+    return deadline_after(cal, start, timedelta(minutes=minutes), business)
 
 
 def elapsed(cal: Calendar, start: datetime, end: datetime, *, business: bool) -> int:
@@ -273,7 +274,7 @@ def _at_share(cal: Calendar, clock: Clock, span: timedelta) -> datetime | None:
     if clock.paused_since is not None or clock.stopped_at is not None:
         return None
     span += timedelta(minutes=clock.paused_minutes)
-    return _deadline(cal, clock.started_at, span, clock.business)
+    return deadline_after(cal, clock.started_at, span, clock.business)
 
 
 def due_at(cal: Calendar, clock: Clock) -> datetime | None:

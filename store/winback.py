@@ -62,7 +62,7 @@ class Churned:
     plan: WinbackPlan | None
 
 
-def _check_plan(c: Checker, plan: PlanRequest, now: datetime) -> PlanRequest:
+def check_plan(c: Checker, plan: PlanRequest, now: datetime) -> PlanRequest:
     """The plan with its actions as a sorted list and its note cleaned, or the refusals in `c`."""
     chosen = {plan.actions} if isinstance(plan.actions, str) else set(plan.actions)
     if not chosen or not chosen <= set(ACTIONS):
@@ -87,7 +87,7 @@ def _locked_customer(session: Session, customer_id: int) -> Customer:
 
 def _make_plan(session: Session, case: ChurnCase, customer: Customer, plan: PlanRequest, *, by: str,
                now: datetime) -> WinbackPlan:
-    """Write a checked plan (see _check_plan) and hand it the lifecycle's win-back action."""
+    """Write a checked plan (see check_plan) and hand it the lifecycle's win-back action."""
     owner = plan.owner_id or manager_of(session=session, user_id=customer.owner_id) or customer.owner_id
     row = WinbackPlan(churn_case_id=case.id, customer_id=customer.id, owner_id=owner, actions=list(plan.actions),
                       note=plan.note, deadline=plan.deadline, created_at=now, created_by=by)
@@ -100,7 +100,7 @@ def _make_plan(session: Session, case: ChurnCase, customer: Customer, plan: Plan
     return row
 
 
-def _open_case(session: Session, customer: Customer) -> ChurnCase | None:
+def open_case(session: Session, customer: Customer) -> ChurnCase | None:
     """The case recorded since the customer last entered churned, if it is churned."""
     if customer.stage != CHURNED:
         return None
@@ -123,14 +123,14 @@ def mark_churned(*, session: Session, viewer: Viewer, customer_id: int, reason: 
     lessons = c.check(require_text, clean(lessons), field="lessons", limit=LESSONS_MAX, required=False)
     if status is not None and status not in OUTCOMES:
         c.fail("err_status", field="status", stage=CHURNED, status=status)
-    if _open_case(session, customer) is not None:
+    if open_case(session, customer) is not None:
         c.fail("winback_err_recorded", field="customer")
     if plan is not None and not recoverable:
         c.fail("winback_err_not_recoverable", field="plan")
     elif plan is None and recoverable and customer.value_tier == HIGH_VALUE:
         c.fail("winback_err_plan_required", field="plan")
     elif plan is not None:
-        plan = _check_plan(c, plan, now)
+        plan = check_plan(c, plan, now)
     c.done()
     if customer.stage != CHURNED or status is not None:
         change_stage(session=session, viewer=viewer, customer_id=customer.id, stage=CHURNED,
@@ -158,7 +158,7 @@ def plan_winback(*, session: Session, viewer: Viewer, case_id: int, plan: PlanRe
         c.fail("winback_err_not_recoverable", field="plan")
     if session.exec(select(WinbackPlan.id).where(WinbackPlan.churn_case_id == churn.id)).first() is not None:
         c.fail("winback_err_has_plan", field="plan")
-    plan = _check_plan(c, plan, now)
+    plan = check_plan(c, plan, now)
     c.done()
     return _make_plan(session, churn, customer, plan, by=viewer.id, now=now)
 

@@ -88,7 +88,6 @@ TEXTS: dict[str, dict[str, str]] = {
                                "on this churn-risk alert."},
     "risk_err_forbidden_owner": {ZH: "只有客户负责人 {owner}、其经理和管理员可以处理这条流失风险提醒。",
                                  EN: "Only the owner {owner}, their manager and admins can act on this churn-risk alert."},
-    "risk_err_plan_unavailable": {ZH: "挽回计划暂时无法启动，请稍后再试。", EN: "Win-back plans cannot be started yet; please try again later."},
     # the "not at risk" modal
     "risk_reason_title": {ZH: "没有流失风险", EN: "Not at risk"},
     "risk_reason_about": {ZH: "{customer} · 健康分 {score}", EN: "{customer} · health {score}"},
