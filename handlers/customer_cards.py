@@ -3,7 +3,7 @@
 much a customer has, a card stays within Block Kit's 50 blocks and 3000 characters a section."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func
@@ -13,6 +13,7 @@ from handlers import ids
 from handlers.blocks import clip, context as context_block, escape, fmt_date, fmt_datetime, mention, plain, section
 from handlers.churn_forms import ChurnCard, churn_buttons, churn_sections, load_churn
 from handlers.context import Profile
+from handlers.health_text import TREND_POINTS, health_section
 from handlers.i18n import CATALOG, t
 from store.actions import open_actions_for_customer
 from store.audit import history
@@ -20,7 +21,8 @@ from store.contacts import contacts_of
 from store.crm_models import AuditEntry, Deal, Need, StageChange
 from store.customers import StageGroup
 from store.deals import deals_of
-from store.models import OPEN_TICKET, Contact, Customer, Interaction, NextAction, Ticket
+from store.health import history as health_history
+from store.models import OPEN_TICKET, Contact, Customer, HealthScore, Interaction, NextAction, Ticket
 from store.needs import needs_of
 from store.nps import recent_interactions
 from store.permissions import Viewer, can_edit
@@ -57,6 +59,7 @@ class CardData:
     changes: list[AuditEntry]
     editable: bool
     churn: ChurnCard | None = None  # the churn case and win-back plan (handlers/churn_forms.py)
+    health: list[HealthScore] = field(default_factory=list)  # stored scores, newest first (converted and mature)
 
 
 def load_card(session: Session, customer: Customer, *, viewer: Viewer, cipher: Cipher | None) -> CardData:
@@ -81,6 +84,7 @@ def load_card(session: Session, customer: Customer, *, viewer: Viewer, cipher: C
         changes=history(session=session, customer_id=customer.id, limit=CHANGES_SHOWN),
         editable=can_edit(viewer, customer),
         churn=load_churn(session, customer, viewer=viewer),
+        health=health_history(session=session, customer_id=customer.id, limit=TREND_POINTS) if customer.health_score is not None else [],
     )
 
 
@@ -231,9 +235,12 @@ def card_buttons(d: CardData, loc: str) -> dict:
 
 
 def card_blocks(d: CardData, profile: Profile, now: datetime) -> list[dict]:
-    """At most 17 blocks: head, profile, phone and email (+ masked note), 7 item sections, churn, buttons."""
+    """At most 18 blocks: head, health, profile, phone and email (+ masked note), 7 item sections, churn, buttons."""
     loc = profile.locale
     blocks = [section(_head(d.customer, profile))]
+    health = health_section(d.health, profile, now=now)
+    if health is not None:
+        blocks.append(health)
     lines = _profile_lines(d.customer, d.tags, loc)
     if lines:
         blocks += lines_sections("", lines, loc=loc)

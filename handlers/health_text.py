@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from handlers.blocks import fmt_date, section
+from handlers.context import Profile
 from handlers.i18n import t
+from store.health import reasons_of
+from store.models import HealthScore
+
+TREND_POINTS = 5  # stored scores shown in a card's trend, oldest first
 
 
 def band_text(locale: str, band: str | None) -> str:
@@ -36,6 +42,26 @@ def reason_text(locale: str, code: str, params: dict, *, now: datetime | None = 
     return t(locale, f"health_reason_{code}", **p)
 
 
-def reasons_text(locale: str, reasons: list[tuple[str, dict]], *, now: datetime | None = None, sep: str = "; ") -> str:
+def reasons_text(locale: str, reasons: list[tuple[str, dict]], *, now: datetime | None = None, sep: str | None = None) -> str:
     """The reasons store.health.reasons_of / AtRisk / HealthChange give, joined."""
+    sep = sep if sep is not None else ("；" if locale.lower().startswith("zh") else "; ")
     return sep.join(reason_text(locale, code, params, now=now) for code, params in reasons)
+
+
+def health_section(history: list[HealthScore], profile: Profile, *, now: datetime) -> dict | None:
+    """A customer card's health: the score, band and RFM cell of the latest stored row, the trend
+    of the last few stored scores (each from the day it changed) and the three reasons that cost
+    most; None for a customer without a score. `history` newest first (store.health.history)."""
+    if not history:
+        return None
+    loc, latest = profile.locale, history[0]
+    rfm = t(loc, "health_card_rfm", cell=latest.rfm_cell, segment=segment_text(loc, latest.segment)) if latest.rfm_cell else ""
+    lines = [t(loc, "health_card_line", score=latest.score, band=band_text(loc, latest.band), rfm=rfm)]
+    if len(history) > 1:
+        points = [t(loc, "health_card_point", score=h.score, on=fmt_date(h.computed_at.astimezone(profile.zone).date(), profile))
+                  for h in reversed(history[:TREND_POINTS])]
+        lines.append(t(loc, "health_card_trend", points=" → ".join(points)))
+    reasons = reasons_of(latest.components)
+    if reasons:
+        lines.append(t(loc, "health_card_reasons", reasons=reasons_text(loc, reasons, now=now)))
+    return section("\n".join(lines))

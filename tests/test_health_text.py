@@ -42,3 +42,47 @@ def test_reasons_read_as_of_today_from_an_older_row():
     assert reasons_text("en", [("nps_down", {"score": 4, "previous": 8}), ("rfm", {"cell": "1-2-2", "segment": "lost"})]) == \
         "NPS fell from 8 to 4; RFM 1-2-2: lost"
     assert band_text("zh-CN", "red") == "🔴 危险" and band_text("en", None) == "—"
+
+
+def test_the_customer_card_shows_health_its_trend_and_what_pulls_it_down(db):
+    """Three stored scores: 72 green (1 Oct), 53 yellow (1 Nov), then the latest from these facts at NOW:
+    recency 0 (44 days against A's 7-day cadence, past 3 cadences: cost 25 x 100), NPS 10x4 + 5x(4-8) = 20
+    (cost 20 x 80), RFM 1-2-2 "lost" 0 (cost 15 x 100), tickets 100-2x10-20 = 60, interactions 100x1x90/(9x30)
+    = 33, actions 100-2x25 = 50, renewal 100: (400 + 900 + 330 + 500 + 500) / 100 = 26.3 -> 26, red."""
+    from handlers.context import Profile
+    from handlers.customer_cards import card_blocks, load_card
+    from store.customers import create_customer
+    from store.db import transaction
+    from store.models import HealthScore
+    from store.permissions import Viewer
+
+    facts = Facts(grade="A", last_contact_at=datetime(2026, 10, 7, tzinfo=timezone.utc), nps=(4, 8), open_tickets=2,
+                  breaches=1, recent_interactions=1, prior_interactions=9, overdue_actions=2,
+                  oldest_overdue_at=datetime(2026, 11, 1, tzinfo=timezone.utc), rfm=(1, 2, 2))
+    latest = score_of(facts, now=NOW, weights=HealthWeights(rfm_min_customers=0))
+    assert (latest.score, latest.band, latest.rfm_cell, latest.segment) == (26, "red", "1-2-2", "lost")
+    with transaction(db) as s:
+        c = create_customer(session=s, name="远山制造", owner_id="U0REP00001", created_by="U0REP00001",
+                            now=datetime(2026, 9, 1, tzinfo=timezone.utc))
+        c.stage, c.status, c.grade, c.health_score, c.health_band, c.health_at = "mature", "stable", "A", 26, "red", NOW
+        s.add(c)
+        for at, score, band, components, cell, segment in (
+                (datetime(2026, 10, 1, 2, tzinfo=timezone.utc), 72, "green", [], None, None),
+                (datetime(2026, 11, 1, 2, tzinfo=timezone.utc), 53, "yellow", [], None, None),
+                (NOW, 26, "red", list(latest.components), "1-2-2", "lost")):
+            s.add(HealthScore(customer_id=c.id, computed_at=at, score=score, band=band, components=components,
+                              rfm_cell=cell, segment=segment))
+        s.flush()
+        for locale, tz, expected in (
+                ("zh-CN", "Asia/Shanghai",
+                 "*健康分* 26 · 🔴 危险 · RFM 1-2-2（已流失客户）\n"
+                 "走势：72（2026年10月1日） → 53（2026年11月1日） → 26（2026年11月20日）\n"
+                 "主要扣分：已 44 天未联系（跟进周期 7 天，上次 2026-10-07）；NPS 从 8 分降到 4 分；RFM 1-2-2：已流失客户"),
+                ("en", "America/New_York",
+                 "*Health* 26 · 🔴 red · RFM 1-2-2 (lost)\n"
+                 "Trend: 72 (30 Sep 2026) → 53 (31 Oct 2026) → 26 (19 Nov 2026)\n"
+                 "Pulled down by: no contact for 44 days (cadence 7 days, last on 2026-10-07); NPS fell from 8 to 4; "
+                 "RFM 1-2-2: lost")):
+            profile = Profile(user_id="U0REP00001", tz=tz, locale=locale)
+            blocks = card_blocks(load_card(s, c, viewer=Viewer(id="U0REP00001"), cipher=None), profile, NOW)
+            assert blocks[1]["text"]["text"] == expected

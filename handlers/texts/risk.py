@@ -8,6 +8,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "health_band_green": {ZH: "🟢 健康", EN: "🟢 green"},
     "health_band_yellow": {ZH: "🟡 关注", EN: "🟡 yellow"},
     "health_band_red": {ZH: "🔴 危险", EN: "🔴 red"},
+    "health_card_line": {ZH: "*健康分* {score} · {band}{rfm}", EN: "*Health* {score} · {band}{rfm}"},
+    "health_card_rfm": {ZH: " · RFM {cell}（{segment}）", EN: " · RFM {cell} ({segment})"},
+    "health_card_point": {ZH: "{score}（{on}）", EN: "{score} ({on})"},
+    "health_card_trend": {ZH: "走势：{points}", EN: "Trend: {points}"},
+    "health_card_reasons": {ZH: "主要扣分：{reasons}", EN: "Pulled down by: {reasons}"},
     "health_score": {ZH: "健康分 {score}（{band}）", EN: "health {score} ({band})"},
     # one phrase per store.health CODES entry; params as the component stores them
     "health_reason_recency_ok": {ZH: "{days} 天前联系过，在 {cadence_days} 天的跟进周期内",
