@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     crm_time_limits: str = "first_contact=1,needs_research=14,signing=7,satisfaction_check=7,review=3,win_back=1"
     # targets a digest marks as missed: percentages (NPS in points); "none" leaves one out
     crm_targets: str = "high_value_churn=5,churn=10,nps=80,completion=90,sla_response=none,sla_resolution=none"
-    # health score weights and thresholds (store/health.py HealthWeights: names and reasons)
+    # health score weights and thresholds (store/health_rules.py HealthWeights: names and reasons)
     crm_health_weights: str = ""
     crm_risk_drop_points: int = 15           # a fall of this many points within a week pings customer success
 
