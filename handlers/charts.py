@@ -163,7 +163,9 @@ def funnel_figure(figures: Figures, locale: str, font: str | None) -> Figure:
     rows = [2, 1, 0]
     ax.barh(rows, counts, left=[(widest - n) / 2 for n in counts], height=0.72, color=FUNNEL_COLORS)
     for row, label in zip(rows, labels):
-        ax.text(widest / 2, row, label, ha="center", va="center", fontproperties=_props(loc, font, 13))
+        # on a light box: a narrow bar's label runs past it, and must read on the bar and beside it alike
+        ax.text(widest / 2, row, label, ha="center", va="center", fontproperties=_props(loc, font, 13),
+                bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
     ax.set_xlim(-0.02 * widest, 1.02 * widest)
     ax.set_yticks(rows, labels=[t(loc, f"vocab_stage_{s}") for s in ("lead", "nurturing", "converted")])
     for tick in ax.get_yticklabels():
