@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from datetime import datetime, timezone
 
@@ -146,6 +147,9 @@ def main(argv: list[str] | None = None) -> None:
         commands.get(args.command, cmd_run)(settings, args)
     except SettingsError as e:
         raise SystemExit(f"Settings: {e}")
+    except BrokenPipeError:  # `report | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes stdout
+        raise SystemExit(0) from None
 
 
 if __name__ == "__main__":
