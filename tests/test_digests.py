@@ -21,6 +21,7 @@ from store.models import Outbox
 from store.permissions import Viewer
 from store.users import save_user, set_manager, set_role
 from store.winback import PlanRequest, close_plan, mark_churned
+from tests.block_text import block_texts
 from tests.conftest import BOSS, REP, REP_EN
 
 UTC = timezone.utc
@@ -174,13 +175,7 @@ def _tick(bolt, now):
 
 
 def _texts(blocks: list[dict]) -> list[str]:
-    out = []
-    for b in blocks:
-        if b["type"] in ("section", "header"):
-            out.append(b["text"]["text"])
-        elif b["type"] == "context":
-            out.append(" ".join(e["text"] for e in b["elements"]))
-    return out
+    return block_texts(blocks)
 
 
 def _channel_posts(fake, channel=SALES) -> list[dict]:

@@ -16,6 +16,7 @@ from store.figures import ActionCounts, Figures, Period, Rate, Scope, Targets, T
 from store.models import Customer
 from store.nps import NpsStats
 from store.sla import Calendar
+from tests.block_text import block_texts
 from tests.blockkit import check_blocks
 from tests.figure_data import A1, M1, week_data
 
@@ -28,15 +29,7 @@ CAL = Calendar(tz=SH)
 
 
 def _texts(blocks: list[dict]) -> list[str]:
-    out = []
-    for b in blocks:
-        if b["type"] in ("section",):
-            out.append(b["text"]["text"])
-        elif b["type"] == "header":
-            out.append(b["text"]["text"])
-        elif b["type"] == "context":
-            out.append(" ".join(e["text"] for e in b["elements"]))
-    return out
+    return block_texts(blocks)
 
 
 def _picked(blocks: list[dict]) -> tuple[str, list[str]]:

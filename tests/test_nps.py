@@ -23,6 +23,7 @@ from store.models import Customer, NextAction, NpsResponse, Outbox
 from store.nps import record_response
 from store.sla import Calendar, add_business
 from store.users import set_manager, set_role
+from tests.block_text import block_texts
 from tests.conftest import BOSS, REP, REP_EN
 from tests.flows import button, suggestion, view_submission
 
@@ -48,15 +49,7 @@ def _log(db, customer: Customer, day: date, summary: str, action: str, due: date
 
 def _texts(blocks: list[dict]) -> list[str]:
     """What each block says: section and context text, or the buttons' labels."""
-    out = []
-    for b in blocks:
-        if b["type"] == "section":
-            out.append(b["text"]["text"])
-        elif b["type"] == "context":
-            out.append(" ".join(e["text"] for e in b["elements"]))
-        elif b["type"] == "actions":
-            out.append(" | ".join(e["text"]["text"] for e in b["elements"]))
-    return out
+    return block_texts(blocks, actions=True)
 
 
 def _loop_action(db) -> NextAction:

@@ -23,6 +23,7 @@ from store.db import transaction
 from store.health import HealthWeights
 from store.models import Customer, HealthScore, Interaction, NextAction, NpsResponse, Outbox, RiskResponse, Ticket
 from store.users import set_manager, set_role
+from tests.block_text import block_texts
 from tests.conftest import BOSS, REP, REP_EN
 from tests.flows import button
 from tests.record_flows import day, submit, typed
@@ -37,15 +38,7 @@ ZH = Profile(user_id=REP, tz="Asia/Shanghai", locale="zh-CN")
 
 
 def _texts(blocks: list[dict]) -> list[str]:
-    out = []
-    for b in blocks:
-        if b["type"] == "section":
-            out.append(b["text"]["text"])
-        elif b["type"] == "context":
-            out.append(" ".join(e["text"] for e in b["elements"]))
-        elif b["type"] == "actions":  # buttons' labels, a select's placeholder
-            out.append(" | ".join((e.get("text") or e.get("placeholder"))["text"] for e in b["elements"]))
-    return out
+    return block_texts(blocks, actions=True)
 
 
 def _picked(blocks: list[dict]) -> list[tuple[str, str]]:

@@ -13,6 +13,7 @@ from store.errors import DomainError
 from store.figures import Period
 from store.models import Customer, Interaction, NextAction
 from store.users import set_manager, set_role
+from tests.block_text import block_texts
 from tests.conftest import BOSS, REP, REP_EN
 
 UTC = timezone.utc
@@ -57,13 +58,7 @@ def _ask(bolt, fake, text: str, user: str) -> dict:
 
 
 def _texts(reply: dict) -> list[str]:
-    out = []
-    for b in reply.get("blocks", []):
-        if b["type"] in ("section", "header"):
-            out.append(b["text"]["text"])
-        elif b["type"] == "context":
-            out.append(" ".join(e["text"] for e in b["elements"]))
-    return out
+    return block_texts(reply.get("blocks", []))
 
 
 def test_a_rep_sees_their_own_month_in_chinese(bolt, fake, db):
