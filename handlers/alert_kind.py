@@ -10,18 +10,18 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from handlers.context import Profile
+    from handlers.context import Defaults, Profile
     from handlers.reminders import Rendered
     from store.models import Outbox
 
 
 @dataclass(frozen=True)
 class Kind:
-    """`render(session, outbox row, recipient's profile, now)` draws the alert (None: it no longer
+    """`render(session, outbox row, recipient's profile, now, the team's Defaults)` draws the alert (None: it no longer
     applies); `urgent` kinds go out in quiet hours too. A kind with its own sender (channel digests)
     is not rendered, grouped or held for quiet hours: handlers.delivery.deliver calls
     `send(client=, db=, defaults=, now=, row=, report=, pacer=)`."""
 
-    render: Callable[[Session, Outbox, Profile, datetime], Rendered | None] | None
+    render: Callable[[Session, Outbox, Profile, datetime, Defaults], Rendered | None] | None
     urgent: bool = False
     send: Callable[..., None] | None = None

@@ -1,6 +1,6 @@
 """Every kind of alert the outbox carries, and how each is drawn for its recipient.
 
-A renderer takes (session, outbox row, recipient's profile, now: the sweep's instant) and returns the Rendered message, or
+A renderer takes (session, outbox row, recipient's profile, now: the sweep's instant, the team's Defaults) and returns the Rendered message, or
 None when the alert no longer applies (the action was done, the ticket solved, ...).
 `urgent` kinds are sent even in the recipient's quiet hours (breaches and escalations).
 """

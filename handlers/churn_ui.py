@@ -35,6 +35,7 @@ from handlers.record_forms import (answer, clicked_customer, field_errors, metad
 from store.auto_actions import pending_with_origin
 from store.customers import find_exact
 from store.db import transaction
+from store.sla import Calendar
 from store.errors import DomainError
 from store.lifecycle import WIN_BACK, check_move
 from store.models import Customer, WinbackPlan
@@ -355,11 +356,11 @@ def open_retention_plan(*, client: WebClient, trigger_id: str, db, defaults, who
     open_modal(client=client, context=context, trigger_id=trigger_id, channel="", build=lambda p: retention_view(p, target, meta))
 
 
-def _plan_started(*, client: WebClient, db, source: dict, who: Profile, now: datetime) -> None:
+def _plan_started(*, client: WebClient, db, source: dict, who: Profile, now: datetime, calendar: Calendar) -> None:
     """Let the churn-risk DM the plan was started from redraw itself."""
     from handlers import risk  # here: handlers.risk opens this module's modal
 
-    risk.plan_started(client=client, db=db, source=source, who=who, now=now)
+    risk.plan_started(client=client, db=db, source=source, who=who, now=now, calendar=calendar)
 
 
 def submit_retention(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
@@ -386,7 +387,8 @@ def submit_retention(ack: Ack, body: dict, view: dict, client: WebClient, contex
     answer(client=client, channel=(meta.get("source") or {}).get("channel", ""), user=profile.user_id, text="\n".join(lines))
     if told:
         deliver(client=client, db=context["db"], defaults=context["defaults"], now=now)
-    _plan_started(client=client, db=context["db"], source=meta.get("source") or {}, who=profile, now=now)
+    _plan_started(client=client, db=context["db"], source=meta.get("source") or {}, who=profile, now=now,
+                  calendar=context["defaults"].calendar)
 
 
 SUBCOMMANDS = (

@@ -122,7 +122,7 @@ def _deliver_to(*, client, db, defaults: Defaults, now: datetime, recipient: str
     items = []
     with transaction(db) as session:
         for row in rows:
-            rendered = KINDS[row.kind].render(session, row, profile, now)
+            rendered = KINDS[row.kind].render(session, row, profile, now, defaults)
             if rendered is None:
                 outbox.mark_skipped(session=session, outbox_id=row.id, reason="no longer applies")
                 report.skipped += 1

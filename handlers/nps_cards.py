@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from handlers import ids
 from handlers.blocks import clip, context as context_block, escape, fmt_date, fmt_datetime, mention, plain, section
-from handlers.context import Profile, fetch_profile
+from handlers.context import Defaults, Profile, fetch_profile
 from handlers.i18n import t
 from handlers.messages import item_of, update_item
 from handlers.reminders import Rendered
@@ -94,7 +94,7 @@ def low_blocks(session: Session, response: NpsResponse, customer: Customer, loop
     return blocks
 
 
-def render_low(session: Session, row: Outbox, profile: Profile, now: datetime) -> Rendered | None:
+def render_low(session: Session, row: Outbox, profile: Profile, now: datetime, defaults: Defaults) -> Rendered | None:
     loaded = _loaded(session, row)
     if loaded is None:
         return None
@@ -103,7 +103,7 @@ def render_low(session: Session, row: Outbox, profile: Profile, now: datetime) -
     return Rendered(text=text, blocks=low_blocks(session, response, customer, loop, profile))
 
 
-def render_escalation(session: Session, row: Outbox, profile: Profile, now: datetime) -> Rendered | None:
+def render_escalation(session: Session, row: Outbox, profile: Profile, now: datetime, defaults: Defaults) -> Rendered | None:
     loaded = _loaded(session, row)
     if loaded is None:
         return None

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from handlers import ids
 from handlers.blocks import clip, context as context_block, escape, fmt_date, fmt_datetime, input_block, mention, modal, plain, section
-from handlers.context import Profile, fetch_profile
+from handlers.context import Defaults, Profile, fetch_profile
 from handlers.dates import parse_when
 from handlers.i18n import t
 from handlers.messages import item_of, update_item
@@ -64,7 +64,7 @@ def _buttons(action: NextAction, profile: Profile) -> dict:
     ]}
 
 
-def render_due(session: Session, row: Outbox, profile: Profile, now: datetime) -> Rendered | None:
+def render_due(session: Session, row: Outbox, profile: Profile, now: datetime, defaults: Defaults) -> Rendered | None:
     """The alert for a due action, or None when it no longer applies (done, or moved since)."""
     found = action_with_customer(session=session, action_id=int(row.subject.split(":")[1]))
     if found is None:
@@ -77,7 +77,7 @@ def render_due(session: Session, row: Outbox, profile: Profile, now: datetime) -
     return Rendered(text=escape(t(loc, "due_fallback", action=action.title, customer=customer.name)), blocks=blocks)
 
 
-def render_assigned(session: Session, row: Outbox, profile: Profile, now: datetime) -> Rendered | None:
+def render_assigned(session: Session, row: Outbox, profile: Profile, now: datetime, defaults: Defaults) -> Rendered | None:
     found = action_with_customer(session=session, action_id=int(row.subject.split(":")[1]))
     if found is None or found[0].status not in PENDING_ACTION:
         return None

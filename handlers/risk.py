@@ -30,6 +30,7 @@ from handlers.messages import item_of, update_item
 from handlers.prefill import Prefill
 from handlers.risk_cards import customer_id_of, parse_value, ping_blocks, ping_text, render_ping
 from store import outbox
+from store.sla import Calendar
 from store.db import SessionFactory, transaction
 from store.errors import DomainError
 from store.health_jobs import PING
@@ -54,7 +55,7 @@ KINDS = {PING: Kind(render_ping)}
 # -- redrawing the ping ----------------------------------------------------------------------------
 
 def redraw(*, client: WebClient, db: SessionFactory, outbox_id: int, profile: Profile, note: str, channel: str, ts: str,
-           item: str | None, now: datetime, message_blocks: list[dict] | None = None) -> None:
+           item: str | None, now: datetime, calendar: Calendar, message_blocks: list[dict] | None = None) -> None:
     """The ping's item of its message, with `note` in place of the buttons."""
     with transaction(db) as session:
         row = outbox.get(session=session, outbox_id=outbox_id)
@@ -62,19 +63,19 @@ def redraw(*, client: WebClient, db: SessionFactory, outbox_id: int, profile: Pr
         customer = session.get(Customer, cid) if cid is not None else None
         if customer is None:
             return
-        blocks = ping_blocks(session, row, customer, profile, now, note=note)
+        blocks = ping_blocks(session, row, customer, profile, now, calendar=calendar, note=note)
         text = ping_text(customer, row.data or {}, profile.locale)
     update_item(client=client, channel=channel, ts=ts, item=item, new_blocks=blocks, text=text, message_blocks=message_blocks)
 
 
-def plan_started(*, client: WebClient, db: SessionFactory, source: dict, who: Profile, now: datetime) -> None:
+def plan_started(*, client: WebClient, db: SessionFactory, source: dict, who: Profile, now: datetime, calendar: Calendar) -> None:
     """Called by handlers/churn_ui.py once a win-back plan started from a ping is saved."""
     outbox_id = source.get("outbox")
     if not isinstance(outbox_id, int):
         return
     note = t(who.locale, "risk_plan_started", user=mention(who.user_id), time=fmt_datetime(now, who))
     redraw(client=client, db=db, outbox_id=outbox_id, profile=who, note=note, channel=source.get("channel", ""),
-           ts=source.get("ts", ""), item=str(outbox_id), now=now)
+           ts=source.get("ts", ""), item=str(outbox_id), now=now, calendar=calendar)
 
 
 # -- the buttons -----------------------------------------------------------------------------------
@@ -168,7 +169,8 @@ def on_snooze(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
         return
     note = t(profile.locale, "risk_snoozed", user=mention(profile.user_id), until=fmt_datetime(answer.until, profile))
     redraw(client=client, db=context["db"], outbox_id=where["outbox"], profile=profile, note=note, channel=where["channel"],
-           ts=where["ts"], item=where["item"], now=now, message_blocks=(body.get("message") or {}).get("blocks"))
+           ts=where["ts"], item=where["item"], now=now, calendar=context["defaults"].calendar,
+           message_blocks=(body.get("message") or {}).get("blocks"))
 
 
 # -- Not at risk: the reason -------------------------------------------------------------------------
@@ -211,4 +213,5 @@ def submit_not_at_risk(ack: Ack, body: dict, view: dict, client: WebClient, cont
              reason=escape(clip(answer.reason, 300)))
     if isinstance(meta.get("outbox"), int):
         redraw(client=client, db=context["db"], outbox_id=meta["outbox"], profile=profile, note=note,
-               channel=meta.get("channel", ""), ts=meta.get("ts", ""), item=meta.get("item"), now=now)
+               channel=meta.get("channel", ""), ts=meta.get("ts", ""), item=meta.get("item"), now=now,
+               calendar=context["defaults"].calendar)

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from handlers import ids
 from handlers.blocks import clip, context as context_block, escape, fmt_date, mention, plain, section
-from handlers.context import Profile
+from handlers.context import Defaults, Profile
 from handlers.customer_links import card_picker
 from handlers.health_text import band_text, reason_text
 from handlers.i18n import t
@@ -21,7 +21,7 @@ from store.health import reasons_of
 from store.health_jobs import PING
 from store.models import OPEN_TICKET, Customer, HealthScore, NpsResponse, Outbox, Ticket
 from store.nps import category, recent_interactions
-from store.risk import calendar_of, still_applies
+from store.risk import still_applies
 from store.sla import Calendar
 from store.ticket_sla import clocks
 
@@ -114,7 +114,7 @@ def buttons(customer_id: int, outbox_id: int, loc: str) -> dict:
 
 
 def ping_blocks(session: Session, row: Outbox, customer: Customer, profile: Profile, now: datetime, *,
-                note: str | None = None) -> list[dict]:
+                calendar: Calendar, note: str | None = None) -> list[dict]:
     """The ping: eight blocks, the customer's card a pick away (handlers/customer_links.py), the last the
     buttons, or the note once answered."""
     loc, data = profile.locale, row.data or {}
@@ -125,7 +125,7 @@ def ping_blocks(session: Session, row: Outbox, customer: Customer, profile: Prof
         context_block(people),
         section(_reasons(session, customer, data, loc, now)),
         section(_recent(session, customer, profile)),
-        section(_tickets(session, customer, calendar_of(data.get("calendar")), now, profile)),
+        section(_tickets(session, customer, calendar, now, profile)),
         section(_nps(session, customer, profile)),
         card_picker([(customer.id, customer.name, customer.code)], loc),
     ]
@@ -137,7 +137,7 @@ def ping_text(customer: Customer, data: dict, loc: str) -> str:
     return escape(t(loc, "risk_ping_fallback", customer=customer.name, score=data.get("score")))
 
 
-def render_ping(session: Session, row: Outbox, profile: Profile, now: datetime) -> Rendered | None:
+def render_ping(session: Session, row: Outbox, profile: Profile, now: datetime, defaults: Defaults) -> Rendered | None:
     """The ping, or None when it no longer applies: the customer recovered, left the active stages,
     was snoozed or answered since, or a newer change of the same customer is queued."""
     cid = customer_id_of(row)
@@ -149,4 +149,5 @@ def render_ping(session: Session, row: Outbox, profile: Profile, now: datetime) 
                                                  Outbox.due_key > row.due_key).limit(1)).first()
     if newer is not None:
         return None
-    return Rendered(text=ping_text(customer, data, profile.locale), blocks=ping_blocks(session, row, customer, profile, now))
+    return Rendered(text=ping_text(customer, data, profile.locale),
+                    blocks=ping_blocks(session, row, customer, profile, now, calendar=defaults.calendar))

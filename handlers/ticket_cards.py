@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from handlers import ids
 from handlers.blocks import clip, context as context_block, escape, fmt_datetime, mention, plain, section
-from handlers.context import Profile
+from handlers.context import Defaults, Profile
 from handlers.i18n import t
 from handlers.reminders import Rendered
 from store.models import Customer, Outbox, Ticket
@@ -168,7 +168,7 @@ def _alert(head: str, ticket: Ticket, customer: Customer, profile: Profile) -> R
     return Rendered(text=head, blocks=blocks)
 
 
-def render_warn(session: Session, row: Outbox, profile: Profile, now: datetime) -> Rendered | None:
+def render_warn(session: Session, row: Outbox, profile: Profile, now: datetime, defaults: Defaults) -> Rendered | None:
     found = _loaded(session, row)
     if found is None or now >= found[3]:  # once due, the breach alert speaks instead
         return None
@@ -179,7 +179,7 @@ def render_warn(session: Session, row: Outbox, profile: Profile, now: datetime) 
     return _alert(head, ticket, customer, profile)
 
 
-def render_breach(session: Session, row: Outbox, profile: Profile, now: datetime) -> Rendered | None:
+def render_breach(session: Session, row: Outbox, profile: Profile, now: datetime, defaults: Defaults) -> Rendered | None:
     found = _loaded(session, row)
     if found is None:
         return None
@@ -190,7 +190,7 @@ def render_breach(session: Session, row: Outbox, profile: Profile, now: datetime
     return _alert(head, ticket, customer, profile)
 
 
-def render_escalate(session: Session, row: Outbox, profile: Profile, now: datetime) -> Rendered | None:
+def render_escalate(session: Session, row: Outbox, profile: Profile, now: datetime, defaults: Defaults) -> Rendered | None:
     found = _loaded(session, row)
     if found is None or acted_since(session=session, ticket_id=found[0].id, since=found[3]):
         return None

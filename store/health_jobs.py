@@ -59,7 +59,7 @@ from store.health import HealthWeights, changes, recompute
 from store.models import PENDING_ACTION, Customer, Interaction, NextAction, NpsResponse, Outbox, Ticket, TicketEvent
 from store.outbox import enqueue
 from store.rfm import ACTIVE_STAGES
-from store.risk import IN_CHUNK, calendar_data, held_back, latest_answers
+from store.risk import IN_CHUNK, held_back, latest_answers
 from store.sla import Calendar
 
 KIND, PING = "health_job", "churn_risk"
@@ -140,7 +140,7 @@ def run_pass(*, db: SessionFactory, subject: str, due_key: str, now: datetime, w
             report = recompute(session=session, now=now, weights=weights, cadence=cadence, customer_ids=ids, calendar=calendar)
             computed, written = report.computed, report.written
         if written and before is not None:  # the very first pass sets the baseline: no "turned red" from no score
-            queued = queue_pings(session=session, since=now, now=now, drop_points=drop_points, calendar=calendar)
+            queued = queue_pings(session=session, since=now, now=now, drop_points=drop_points)
         session.execute(update(Outbox).where(Outbox.id == claim_id).values(
             status="skipped", data={"marks": marks, "computed": computed, "written": written, "queued": queued}))
         session.execute(delete(Outbox).where(Outbox.kind == KIND, Outbox.subject == TOUCHED,
@@ -179,7 +179,7 @@ def touched(*, session: Session, since: datetime, marks: dict, now: datetime) ->
     return set(session.execute(union(*queries)).scalars())
 
 
-def queue_pings(*, session: Session, since: datetime, now: datetime, drop_points: int, calendar: Calendar) -> int:
+def queue_pings(*, session: Session, since: datetime, now: datetime, drop_points: int) -> int:
     """One churn-risk ping per change of health written since `since` that no answer holds back."""
     found = changes(session=session, since=since, drop_points=drop_points)
     if not found:
@@ -190,13 +190,13 @@ def queue_pings(*, session: Session, since: datetime, now: datetime, drop_points
         chunk = ids[start:start + IN_CHUNK]
         cs_owners.update(session.execute(select(Customer.id, Customer.cs_owner_id).where(Customer.id.in_(chunk))).all())
     answers = latest_answers(session=session, customer_ids=ids)
-    cal, queued = calendar_data(calendar), 0
+    queued = 0
     for change in found:
         if held_back(answers.get(change.customer_id), score=change.score, turned_red=change.turned_red, at=change.at, now=now):
             continue
         data = {"score": change.score, "band": change.band, "previous_score": change.previous_score,
                 "previous_band": change.previous_band, "turned_red": change.turned_red, "drop": change.drop,
-                "week_high": change.week_high, "at": change.at.isoformat(), "calendar": cal}
+                "week_high": change.week_high, "at": change.at.isoformat()}
         queued += enqueue(session=session, kind=PING, subject=f"customer:{change.customer_id}", due_key=change.at.isoformat(),
                           recipient=cs_owners.get(change.customer_id) or change.owner_id, now=now, data=data)
     return queued

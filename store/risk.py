@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
@@ -20,7 +20,6 @@ from store.health import RED, YELLOW, AtRisk, reasons_of
 from store.models import Customer, HealthScore, RiskResponse, Role
 from store.permissions import Viewer
 from store.rfm import ACTIVE_STAGES
-from store.sla import Calendar
 from store.text import clean, clip_to
 
 SNOOZE, NOT_AT_RISK, WINBACK = "snooze", "not_at_risk", "winback"
@@ -108,22 +107,6 @@ def held_back(answers: Answers | None, *, score: int, turned_red: bool, at: date
 
 
 # -- what a ping carries ---------------------------------------------------------------------------
-
-def calendar_data(cal: Calendar) -> dict:
-    """The team calendar as JSON (a ping's row carries it: its open tickets show business time left)."""
-    return {"tz": cal.tz, "start": cal.start.isoformat(), "end": cal.end.isoformat(), "workdays": sorted(cal.workdays),
-            "country": cal.country, "extra_holidays": sorted(d.isoformat() for d in cal.extra_holidays),
-            "extra_workdays": sorted(d.isoformat() for d in cal.extra_workdays)}
-
-
-def calendar_of(data: dict | None) -> Calendar:
-    if not data:
-        return Calendar()
-    return Calendar(tz=data["tz"], start=time.fromisoformat(data["start"]), end=time.fromisoformat(data["end"]),
-                    workdays=frozenset(data["workdays"]), country=data.get("country"),
-                    extra_holidays=frozenset(date.fromisoformat(d) for d in data.get("extra_holidays", ())),
-                    extra_workdays=frozenset(date.fromisoformat(d) for d in data.get("extra_workdays", ())))
-
 
 def still_applies(*, session: Session, customer: Customer | None, data: dict, queued_at: datetime, now: datetime) -> bool:
     """A queued ping still worth sending: the customer active and still red (a turn to red) or no higher

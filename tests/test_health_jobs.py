@@ -300,19 +300,19 @@ def test_snooze_and_not_at_risk_hold_pings_back(db):
         _row(s, q, NOW, 50, "yellow", 70, "green")   # -20: held back by the snooze
         _row(s, r, NOW, 52, "yellow", 70, "green")   # -18: not below 52
     with transaction(db) as s:
-        assert queue_pings(session=s, since=NOW, now=NOW, drop_points=15, calendar=CAL) == 0
+        assert queue_pings(session=s, since=NOW, now=NOW, drop_points=15) == 0
     later = NOW + MIN
     with transaction(db) as s:
         _row(s, q, later, 45, "yellow", 50, "yellow")
         _row(s, r, later, 51, "yellow", 52, "yellow")   # below 52: pinged, to the CS owner
     with transaction(db) as s:
-        assert queue_pings(session=s, since=later, now=later, drop_points=15, calendar=CAL) == 1
-        assert queue_pings(session=s, since=later, now=later, drop_points=15, calendar=CAL) == 0  # once per change
+        assert queue_pings(session=s, since=later, now=later, drop_points=15) == 1
+        assert queue_pings(session=s, since=later, now=later, drop_points=15) == 0  # once per change
     assert _pings(db) == [(f"customer:{r}", "CS9", later.isoformat(), 51, 19, 70, False)]
     after = NOW + 7 * DAY                           # the snooze is over: Q's next fall is pinged, to its owner
     with transaction(db) as s:
         _row(s, q, after, 39, "red", 45, "yellow")
     with transaction(db) as s:
-        assert queue_pings(session=s, since=after, now=after, drop_points=15, calendar=CAL) == 1
+        assert queue_pings(session=s, since=after, now=after, drop_points=15) == 1
     # turned red; the week before: 70 (10 days before `after`: out), 50, 45 -> high 50, 50 - 39 = 11 < 15: not a drop
     assert _pings(db)[1] == (f"customer:{q}", "U7", after.isoformat(), 39, None, 50, True)

@@ -413,10 +413,10 @@ def test_renderers_give_none_when_the_response_is_gone(db):
     profile = Profile(user_id=REP, tz="Asia/Shanghai", locale="zh-CN")
     with transaction(db) as s:
         row = s.exec(select(Outbox)).one()
-        assert render_low(s, row, profile, utcnow()).text == "NPS 低分：星河科技 打了 2 分"
-        assert render_escalation(s, row, profile, utcnow()).text == "NPS 连续低分：星河科技 打了 2 分"
+        assert render_low(s, row, profile, utcnow(), DEFAULTS).text == "NPS 低分：星河科技 打了 2 分"
+        assert render_escalation(s, row, profile, utcnow(), DEFAULTS).text == "NPS 连续低分：星河科技 打了 2 分"
         s.delete(s.get(NpsResponse, recorded.response.id))
         s.flush()
-        assert (render_low(s, row, profile, utcnow()), render_escalation(s, row, profile, utcnow())) == (None, None)
+        assert (render_low(s, row, profile, utcnow(), DEFAULTS), render_escalation(s, row, profile, utcnow(), DEFAULTS)) == (None, None)
         row.subject = "nps:not-a-number:U1"
-        assert render_low(s, row, profile, utcnow()) is None
+        assert render_low(s, row, profile, utcnow(), DEFAULTS) is None

@@ -15,7 +15,7 @@ from sqlmodel import select
 
 from handlers import ids
 from handlers.blocks import fmt_datetime
-from handlers.context import Profile
+from handlers.context import Defaults, Profile
 from handlers.jobs import tick
 from handlers.risk_cards import render_ping
 from store.crm_models import Deal
@@ -35,6 +35,7 @@ TODAY = NOW.date()
 OWNER, MATE, ADMIN = "U0OWNER006", "U0MATE0007", "U0ADMIN008"
 W = HealthWeights(rfm_min_customers=2)            # two customers with won deals are enough for RFM here
 ZH = Profile(user_id=REP, tz="Asia/Shanghai", locale="zh-CN")
+DEFAULTS = Defaults(tz="Asia/Shanghai", locale="zh-CN")
 
 
 def _texts(blocks: list[dict]) -> list[str]:
@@ -307,16 +308,16 @@ def test_start_win_back_plan_creates_the_actions_and_redraws_the_ping(bolt, fake
 def test_a_ping_no_longer_sent_once_the_customer_recovered_or_was_answered(bolt, fake, db, team):
     g, row, _ = _red_ping(bolt, fake, db, **ZH_SCENARIO)
     with transaction(db) as s:
-        assert render_ping(s, row, ZH, T1) is not None
+        assert render_ping(s, row, ZH, T1, DEFAULTS) is not None
         s.add(RiskResponse(customer_id=g.id, kind="snooze", by=REP, at=T1, until=T1 + timedelta(days=7), score=37))
         s.flush()
-        assert render_ping(s, row, ZH, T1 + timedelta(minutes=1)) is None       # snoozed since it was queued
-        assert render_ping(s, row, ZH, T1 + timedelta(days=7)) is not None     # the snooze is over
+        assert render_ping(s, row, ZH, T1 + timedelta(minutes=1), DEFAULTS) is None       # snoozed since it was queued
+        assert render_ping(s, row, ZH, T1 + timedelta(days=7), DEFAULTS) is not None     # the snooze is over
         customer = s.get(Customer, g.id)
         customer.health_score, customer.health_band = 45, "yellow"
         s.add(customer)
         s.flush()
-        assert render_ping(s, row, ZH, T1 + timedelta(days=7)) is None         # recovered: neither red nor that low
+        assert render_ping(s, row, ZH, T1 + timedelta(days=7), DEFAULTS) is None         # recovered: neither red nor that low
 
 
 # -- /crm risk -------------------------------------------------------------------------------------------

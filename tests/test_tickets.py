@@ -13,7 +13,7 @@ from sqlmodel import select
 from handlers import ids
 from handlers.alert_kinds import KINDS
 from handlers.blocks import fmt_datetime
-from handlers.context import Profile
+from handlers.context import Defaults, Profile
 from handlers.i18n import t
 from handlers.jobs import tick
 from handlers.ticket_cards import fmt_span, list_blocks
@@ -424,7 +424,7 @@ def _claimed(db, now: datetime) -> dict[tuple[str, int], Outbox]:
 def _render(db, row: Outbox, now: datetime, profile: Profile = ZH_REP):
     """As delivery draws a claimed row: at the sweep's instant."""
     with transaction(db) as s:
-        return KINDS[row.kind].render(s, row, profile, now)
+        return KINDS[row.kind].render(s, row, profile, now, Defaults(tz="Asia/Shanghai", locale="zh-CN", calendar=CN))
 
 
 def _do(db, ticket_id: int, action: str, at: datetime, user=REP) -> None:
