@@ -115,7 +115,7 @@ def _deliver_to(*, client, db, defaults: Defaults, now: datetime, recipient: str
                 pacer: Pacer) -> None:
     from handlers.alert_kinds import KINDS  # feature modules import deliver(); import theirs late
 
-    rows = _reconcile(client=client, db=db, now=now, recipient=recipient, rows=rows, report=report)
+    rows = reconcile(client=client, db=db, now=now, recipient=recipient, rows=rows, report=report)
     profile = fetch_profile(client=client, db=db, user_id=recipient, defaults=defaults, now=now)
     rows = _wait_out_quiet_hours(db=db, now=now, profile=profile, defaults=defaults, rows=rows, report=report,
                                  urgent={k for k, v in KINDS.items() if v.urgent})
@@ -131,12 +131,12 @@ def _deliver_to(*, client, db, defaults: Defaults, now: datetime, recipient: str
     for chunk in _chunks(items):
         pacer.wait(recipient)
         try:
-            _post(client=client, db=db, now=now, recipient=recipient, chunk=chunk, profile=profile, report=report)
+            post_chunk(client=client, db=db, now=now, recipient=recipient, chunk=chunk, profile=profile, report=report)
         finally:
             pacer.done(recipient)
 
 
-def _reconcile(*, client, db, now: datetime, recipient: str, rows: list[Outbox], report: Report,
+def reconcile(*, client, db, now: datetime, recipient: str, rows: list[Outbox], report: Report,
                found_in: Callable[[list[dict]], dict[int, str]] | None = None) -> list[Outbox]:
     """Alerts whose earlier post may have reached Slack: find that post rather than repeat it.
     `found_in` reads {outbox id: ts} from the channel's messages (default: our posts' metadata)."""
@@ -234,7 +234,7 @@ def not_sent(*, db, now: datetime, rows: list[Outbox], error: Exception, report:
     log.warning("alerts %s to %s not sent: %s", [row.id for row in rows], rows[0].recipient if rows else "?", what)
 
 
-def _post(*, client, db, now: datetime, recipient: str, chunk: list, profile: Profile, report: Report) -> None:
+def post_chunk(*, client, db, now: datetime, recipient: str, chunk: list, profile: Profile, report: Report) -> None:
     ids = [row.id for row, _ in chunk]
     text, blocks = _compose(chunk, profile)
     with transaction(db) as session:

@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 from handlers.blocks import clip, escape, section
 from handlers.charts import funnel_png, trend_png
 from handlers.context import Defaults, Profile
-from handlers.delivery import BASE_DELAY, Pacer, Report, _post, _reconcile, not_sent
+from handlers.delivery import BASE_DELAY, Pacer, Report, not_sent, post_chunk, reconcile
 from handlers.figure_cards import report_blocks
 from handlers.figure_text import period_label
 from handlers.i18n import CATALOG, t
@@ -150,7 +150,7 @@ def _skip(db: SessionFactory, row: Outbox, report: Report, reason: str) -> None:
 
 def send_digest(*, client: WebClient, db: SessionFactory, defaults: Defaults, now: datetime, row: Outbox, report: Report,
                 pacer: Pacer) -> None:
-    if not _reconcile(client=client, db=db, now=now, recipient=row.recipient, rows=[row], report=report):
+    if not reconcile(client=client, db=db, now=now, recipient=row.recipient, rows=[row], report=report):
         return  # found in the channel (sent), or the check must wait (retry)
     with transaction(db) as session:
         sub = subscription_of(session, row)
@@ -161,7 +161,7 @@ def send_digest(*, client: WebClient, db: SessionFactory, defaults: Defaults, no
         return
     pacer.wait(row.recipient)
     try:
-        _post(client=client, db=db, now=now, recipient=row.recipient, chunk=[(row, rendered)], profile=profile, report=report)
+        post_chunk(client=client, db=db, now=now, recipient=row.recipient, chunk=[(row, rendered)], profile=profile, report=report)
     finally:
         pacer.done(row.recipient)
 
@@ -219,7 +219,7 @@ def send_charts(*, client: WebClient, db: SessionFactory, defaults: Defaults, no
                 pacer: Pacer) -> None:
     if _chart_state(db, row, report, now) is None:
         return
-    if not _reconcile(client=client, db=db, now=now, recipient=row.recipient, rows=[row], report=report,
+    if not reconcile(client=client, db=db, now=now, recipient=row.recipient, rows=[row], report=report,
                       found_in=uploaded_charts):
         return
     with transaction(db) as session:

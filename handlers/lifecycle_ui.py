@@ -182,15 +182,20 @@ def build_stage_view(profile: Profile, customer: Customer, meta: dict) -> dict:
     return modal(ids.STAGE_VIEW, t(loc, "lc_stage_title"), blocks, metadata=meta, locale=loc)
 
 
-def on_stage_button(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
-    ack()
+def _open_for_card(*, body: dict, client: WebClient, context: dict, build) -> None:
+    """A card button's modal, `build(profile, customer, metadata)`, for those who may edit the customer."""
     found = card_customer(body=body, client=client, context=context, edit=True)
     if found is None:
         return
     customer, _, channel = found
     meta = {"customer": customer.id, "channel": channel}
     open_modal(client=client, context=context, trigger_id=body["trigger_id"], channel=channel,
-               build=lambda p: build_stage_view(p, customer, meta))
+               build=lambda p: build(p, customer, meta))
+
+
+def on_stage_button(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
+    ack()
+    _open_for_card(body=body, client=client, context=context, build=build_stage_view)
 
 
 def submit_stage(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
@@ -253,13 +258,7 @@ def build_grade_view(profile: Profile, customer: Customer, meta: dict) -> dict:
 
 def on_grade_button(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     ack()
-    found = card_customer(body=body, client=client, context=context, edit=True)
-    if found is None:
-        return
-    customer, _, channel = found
-    meta = {"customer": customer.id, "channel": channel}
-    open_modal(client=client, context=context, trigger_id=body["trigger_id"], channel=channel,
-               build=lambda p: build_grade_view(p, customer, meta))
+    _open_for_card(body=body, client=client, context=context, build=build_grade_view)
 
 
 def _grade(session: Session, context: dict, *, customer_id: int, by_bant: bool, grade: str | None,

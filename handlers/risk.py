@@ -17,7 +17,6 @@ from datetime import datetime
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from handlers import ids
 from handlers.alert_kind import Kind
@@ -28,6 +27,7 @@ from handlers.lifecycle_ui import customer_ref
 from handlers.log_flow import build_log_view
 from handlers.messages import item_of, update_item
 from handlers.prefill import Prefill
+from handlers.record_forms import answer as tell
 from handlers.risk_cards import customer_id_of, parse_value, ping_blocks, ping_text, render_ping
 from store import outbox
 from store.sla import Calendar
@@ -102,13 +102,6 @@ def refusal(error: DomainError, loc: str) -> str:
     return t(loc, error.key, **error.params)
 
 
-def _tell(client: WebClient, *, channel: str, user: str, text: str) -> None:
-    try:
-        client.chat_postEphemeral(channel=channel, user=user, text=text)
-    except SlackApiError as e:
-        log.warning("refusal not shown to %s: %s", user, e.response.get("error"))
-
-
 def _allowed(context: dict, customer_id: int) -> tuple[Customer | None, DomainError | None]:
     """The customer, or why the caller may not answer for it (indexed lookups: safe before views.open)."""
     with transaction(context["db"]) as session:
@@ -127,7 +120,7 @@ def _checked(body: dict, client: WebClient, context: dict) -> tuple[dict, Custom
     customer, error = _allowed(context, where["customer"])
     if error is not None:
         who: Profile = context["who"]
-        _tell(client, channel=where["channel"], user=who.user_id, text=refusal(error, who.locale))
+        tell(client=client, channel=where["channel"], user=who.user_id, text=refusal(error, who.locale))
         return None
     return where, customer
 
@@ -165,7 +158,7 @@ def on_snooze(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
         with transaction(context["db"]) as session:
             answer = snooze(session=session, viewer=viewer_of(session, context), customer_id=where["customer"], now=now)
     except DomainError as e:
-        _tell(client, channel=where["channel"], user=profile.user_id, text=refusal(e, profile.locale))
+        tell(client=client, channel=where["channel"], user=profile.user_id, text=refusal(e, profile.locale))
         return
     note = t(profile.locale, "risk_snoozed", user=mention(profile.user_id), until=fmt_datetime(answer.until, profile))
     redraw(client=client, db=context["db"], outbox_id=where["outbox"], profile=profile, note=note, channel=where["channel"],
