@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP as _HTTP_POLICY
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -50,6 +50,7 @@ class Call:
     at: float  # time.monotonic() when the request arrived
     status: int | None = None  # HTTP status the fake answered with (None while in flight)
     response: Any = None  # decoded body the fake answered with (dict for API methods)
+    answered: threading.Event = field(default_factory=threading.Event)  # set once the answer is written
 
 
 @dataclass
@@ -59,6 +60,7 @@ class _Failure:
     error: str | None
     delay: float
     remaining: int
+    hold: threading.Event | None = None
 
 
 class FakeSlack(SlackMethods):
@@ -186,6 +188,7 @@ class FakeSlack(SlackMethods):
         retry_after: int | None = None,
         error: str | None = None,
         delay: float = 0.0,
+        hold: threading.Event | None = None,
     ) -> None:
         """Scripts the next `times` calls to `method` (FIFO with earlier scripts); ``"upload:*"``
         stands for the file upload URL whatever the file id.
@@ -195,12 +198,15 @@ class FakeSlack(SlackMethods):
         * otherwise HTTP ``status`` with ``{"ok": false, "error": ...}``; ``status=200``
           (with no error) means "answer normally", useful with ``delay`` for a slow reply.
         * ``delay`` seconds are slept before answering (interrupted by ``stop()``).
+        * ``hold``: the answer waits until the test sets this event (or ``stop()``), so a test
+          decides when a slow Slack answers instead of racing a timer; ``Call.answered`` tells
+          when the answer has been written.
         """
         if retry_after is not None:
             status = 429
         with self._lock:
             self._failures.setdefault(method, deque()).append(
-                _Failure(status=status, retry_after=retry_after, error=error, delay=delay, remaining=times)
+                _Failure(status=status, retry_after=retry_after, error=error, delay=delay, remaining=times, hold=hold)
             )
 
     def response_url(self, name: str = "cmd") -> str:
@@ -372,7 +378,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _reply(self, call: Call, status: int, answer: Any, extra_headers: dict[str, str] | None = None) -> None:
         call.status, call.response = status, answer
-        self._send(status, answer, extra_headers)
+        try:
+            self._send(status, answer, extra_headers)
+        finally:
+            call.answered.set()
 
     # ---- main ------------------------------------------------------------------------
 
@@ -413,6 +422,9 @@ class _Handler(BaseHTTPRequestHandler):
         if failure.delay > 0 and fake._stopping.wait(failure.delay):
             self.close_connection = True
             return True  # server stopping: drop the request
+        if failure.hold is not None and not self._held(fake, failure.hold):
+            self.close_connection = True
+            return True  # server stopping: drop the request
         if failure.error is not None:
             self._reply(call, 200, {"ok": False, "error": failure.error})
             return True
@@ -424,6 +436,14 @@ class _Handler(BaseHTTPRequestHandler):
             error = "internal_error" if failure.status >= 500 else f"http_{failure.status}"
         extra = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
         self._reply(call, failure.status, {"ok": False, "error": error}, extra)
+        return True
+
+    @staticmethod
+    def _held(fake: FakeSlack, hold: threading.Event) -> bool:
+        """Waits for the test to release a held answer; False when the server stops first."""
+        while not hold.wait(0.05):
+            if fake._stopping.is_set():
+                return False
         return True
 
     def _answer(self, fake: FakeSlack, kind: str, call: Call, body: bytes, problems: list[str]) -> tuple[int, Any]:

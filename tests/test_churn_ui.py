@@ -421,8 +421,6 @@ def test_a_customer_churned_before_without_a_reason_gets_one_and_help_lists_the_
 
 
 def test_the_risk_pings_start_button_opens_the_retention_plan(bolt, fake, db, remember):
-    if not hasattr(ids, "RISK_WINBACK"):  # the churn-risk ping is another feature's
-        pytest.skip("no churn-risk ping button yet")
     remember(REP_EN, "America/New_York", "en-US")
     galaxy = _customer(db, "Galaxy Tech", owner=REP_EN)
     bolt.interact(button(user=REP_EN, action_id=ids.RISK_WINBACK, value=f"{galaxy.id}:999999", channel="D0REPEN002",

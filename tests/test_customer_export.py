@@ -3,7 +3,7 @@ an empty database, and `python -m bot export` as a process."""
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from sqlmodel import select
@@ -158,6 +158,11 @@ def test_cli_exports_to_a_file_or_stdout_and_the_file_imports_back(empty_databas
     assert english.stdout.splitlines()[0] == "\ufeff" + ",".join(en for _, en, _ in COLUMNS.values())
     assert english.stdout.splitlines()[1].startswith("C202611001,Exhibition,星河科技,张总,")
     other = tmp_path / "other.db"
-    imported = run(["import", str(path)], env={**env, "DATABASE_URL": f"sqlite:///{other}"}, cwd=tmp_path)
+    imported = run(["import", str(path)], env={**env, "DATABASE_URL": f"sqlite:///{other}"}, cwd=tmp_path, at=NOW)
     assert (imported.returncode, imported.stdout) == (
         0, "共 1 行：新建客户 1 个，0 行补充了已有的客户，0 行没有新内容；新增联系人 1 个，下一步行动 1 个。\n"), imported.stderr
+    # the same file imported after its next action fell due (2026-12-01 in Shanghai) says so
+    late = run(["import", str(path)], env={**env, "DATABASE_URL": f"sqlite:///{tmp_path / 'late.db'}"}, cwd=tmp_path,
+               at=datetime(2026, 12, 5, 2, 0, tzinfo=timezone.utc))
+    assert (late.returncode, late.stdout.splitlines()[1:]) == (
+        0, ["其中 1 个下一步行动已经到期，机器人的调度器下一次运行时就会提醒负责人。"]), late.stderr

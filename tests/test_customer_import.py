@@ -25,6 +25,7 @@ from store.privacy import Cipher
 from store.profile import customers_with_email, customers_with_phone
 from store.types import utcnow
 from store.users import save_user
+from tests.clock import process_at
 from tests.conftest import BOSS, REP, REP_EN
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -303,9 +304,10 @@ def test_every_reason_the_import_gives_has_text_in_both_languages():
 
 # -- python -m bot import ----------------------------------------------------------------------------
 
-def run(args: list[str], *, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "CRM_"))}
-    clean.update(PYTHONPATH=str(ROOT), CRM_ENCRYPTION_KEY=KEY, CRM_QUIET_HOURS="off", **env)
+def run(args: list[str], *, env: dict[str, str], cwd: Path, at: datetime | None = None) -> subprocess.CompletedProcess:
+    """`python -m bot ARGS` as a process; `at`: the instant its clock starts at (libfaketime)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "CRM_", "FAKETIME"))}
+    clean.update(PYTHONPATH=str(ROOT), CRM_ENCRYPTION_KEY=KEY, CRM_QUIET_HOURS="off", **env, **(process_at(at) if at else {}))
     return subprocess.run([sys.executable, "-m", "bot", *args], env=clean, cwd=cwd, capture_output=True, text=True, timeout=120)
 
 

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time as clock
 from collections import Counter
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -195,14 +194,16 @@ def test_a_process_killed_mid_sweep_and_started_again_sends_the_rest_nothing_twi
     assert run(["migrate"], env=env, cwd=tmp_path).returncode == 0
     _actions(empty_database.factory, 1, owner=REP)
     _actions(empty_database.factory, 1, owner=BOSS)
-    fake.fail_next("chat.postMessage", status=200, delay=3)  # the first post is slow: kill the process then
+    slack_answers = threading.Event()
+    fake.fail_next("chat.postMessage", status=200, hold=slack_answers)  # the first post is slow: kill the process then
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "CRM_"))}
     proc = subprocess.Popen([sys.executable, "-m", "bot", "jobs", "--once", "--now", DUE.isoformat()], cwd=tmp_path,
                             env={**clean, **env, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    fake.wait_for("chat.postMessage", timeout=30)
+    first = fake.wait_for("chat.postMessage", timeout=30)[0]
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
-    clock.sleep(3.5)  # Slack (the fake) finishes handling the post the dead process made
+    slack_answers.set()  # Slack (the fake) finishes handling the post the dead process made
+    assert first.answered.wait(10)
     assert sum(_delivered(fake).values()) == 1
     later = (DUE + outbox.LEASE + timedelta(seconds=1)).isoformat()
     again = run(["jobs", "--once", "--now", later], env=env, cwd=tmp_path)

@@ -1,18 +1,24 @@
 """Revision 0003 upgrades a database made by 0001/0002 without losing a row or a value."""
 from __future__ import annotations
 
+import logging
+import uuid
 from datetime import date, datetime, timedelta, timezone
+
+import pytest
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import MetaData, inspect, select
+from sqlalchemy import MetaData, create_engine, inspect, select
+from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
 from store.customers import create_customer, find_customers
-from store.db import transaction
+from store.db import make_engine, normalise_url, session_factory, transaction
 from store.migrate import upgrade
 from store.models import Contact, Customer, NextAction
 from store.permissions import Viewer
+from tests.conftest import PG_URL
 
 UTC = timezone.utc
 T0 = datetime(2026, 11, 2, 1, 30, tzinfo=UTC)
@@ -122,13 +128,55 @@ def test_upgrade_from_0002_keeps_every_row_and_value(empty_database):
         assert create_customer(session=s, name="新客户", owner_id="U1", created_by="U1", now=T0).code == "C202611003"
 
 
+def _index_method(engine) -> str:
+    with engine.connect() as conn:
+        return conn.exec_driver_sql(
+            "SELECT am.amname FROM pg_class c JOIN pg_am am ON am.oid = c.relam WHERE c.oid = to_regclass('ix_customer_search_norm')"
+        ).scalar_one()
+
+
 def test_postgresql_gets_a_trigram_index_when_it_can(empty_database):
     upgrade(empty_database.url)
     indexes = {ix["name"]: ix for ix in inspect(empty_database.engine).get_indexes("customer")}
     assert indexes["ix_customer_search_norm"]["column_names"] == ["search_norm"]
     if empty_database.backend == "postgresql":
         with empty_database.engine.connect() as conn:
-            method = conn.exec_driver_sql(
-                "SELECT am.amname FROM pg_class c JOIN pg_am am ON am.oid = c.relam WHERE c.oid = to_regclass('ix_customer_search_norm')"
-            ).scalar_one()
-        assert method == "gin"  # pg_trgm is available on the machines this project runs on
+            available = conn.exec_driver_sql("SELECT count(*) FROM pg_available_extensions WHERE name = 'pg_trgm'").scalar_one()
+        # the extension ships with PostgreSQL (contrib); where a server lacks it the next test's path is taken
+        assert _index_method(empty_database.engine) == ("gin" if available else "btree")
+
+
+@pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (TEST_DATABASE_URL): SQLite has no extensions")
+def test_without_pg_trgm_the_migration_says_so_and_find_still_works(caplog):
+    """A user that may not create extensions, in a database that has none: B-tree, and one clear warning."""
+    name = f"crm_notrgm_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(normalise_url(PG_URL), isolation_level="AUTOCOMMIT")
+    engine = None
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE ROLE "{name}" LOGIN')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')  # owned by the admin: the role may not CREATE EXTENSION
+        server = make_url(normalise_url(PG_URL))
+        owner = create_engine(server.set(database=name), isolation_level="AUTOCOMMIT")
+        with owner.connect() as conn:
+            conn.exec_driver_sql("DROP EXTENSION IF EXISTS pg_trgm")
+            conn.exec_driver_sql(f'CREATE SCHEMA app AUTHORIZATION "{name}"')
+        owner.dispose()
+        url = server.set(username=name, database=name, query={"options": "-csearch_path=app"}).render_as_string(hide_password=False)
+        with caplog.at_level(logging.WARNING, logger="crm.migrate"):
+            upgrade(url)
+        warnings = [r.getMessage() for r in caplog.records if r.name == "crm.migrate"]
+        assert len(warnings) == 1 and "pg_trgm" in warnings[0] and "CREATE EXTENSION pg_trgm;" in warnings[0]
+        engine = make_engine(url)
+        assert _index_method(engine) == "btree"
+        with transaction(session_factory(engine)) as s:
+            create_customer(session=s, name="星河科技", owner_id="U1", created_by="U1", now=T0)
+        with transaction(session_factory(engine)) as s:
+            assert [c.name for c in find_customers(session=s, words="河科", viewer=Viewer(id="U1"), limit=5)] == ["星河科技"]
+    finally:
+        if engine is not None:
+            engine.dispose()
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{name}"')
+        admin.dispose()

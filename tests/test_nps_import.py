@@ -199,10 +199,6 @@ def test_cli_without_a_token_queues_the_alerts_for_the_bot(empty_database, tmp_p
     assert str(exit_.value.code).startswith("import-nps: cannot read ")
 
 
-ROUTED = "import-nps" in (ROOT / "bot" / "__main__.py").read_text(encoding="utf-8")
-
-
-@pytest.mark.skipif(not ROUTED, reason="bot/__main__.py does not route import-nps yet (see bot/cli_nps.py)")
 def test_python_m_bot_import_nps_as_a_process(empty_database, fake, tmp_path):
     _migrated(empty_database)
     path = tmp_path / "scores.csv"

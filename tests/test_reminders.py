@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -185,10 +186,14 @@ def test_a_permanent_error_is_recorded_and_not_retried(bolt, fake, db):
 
 
 def test_a_timeout_is_retried(bolt, fake, db):
-    bolt.client.timeout = 1
+    bolt.client.timeout = 0.3
     action = _action(db)
-    fake.fail_next("chat.postMessage", status=200, delay=2.5)
-    assert _tick(bolt, action.due_at).retried == 1
+    slack_answers = threading.Event()  # Slack answers only after the client has given up
+    fake.fail_next("chat.postMessage", status=200, hold=slack_answers)
+    try:
+        assert _tick(bolt, action.due_at).retried == 1
+    finally:
+        slack_answers.set()
     with transaction(db) as s:
         assert s.exec(select(Outbox)).one().last_error.startswith(("TimeoutError", "SlackRequestError", "URLError"))
 

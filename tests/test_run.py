@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlencode
 
 from store.db import transaction
@@ -45,12 +45,12 @@ def test_the_bot_process_serves_slack_and_runs_its_scheduler(empty_database, fak
            "CRM_QUIET_HOURS": "off",  # the DM is due now, whatever the hour in Shanghai
            "CRM_ENCRYPTION_KEY": "test-encryption-key-0123456789-abcdef"}
     assert run(["migrate"], env=env, cwd=tmp_path).returncode == 0
-    now = datetime.now(timezone.utc)
+    # logged two minutes ago, due a minute ago: the scheduler's first tick finds it due
+    logged = datetime.now(timezone.utc) - timedelta(minutes=2)
     with transaction(empty_database.factory) as s:
         log_interaction(session=s, author_id=REP, customer_id=None, new_customer_name="星河科技", way="visit",
-                        occurred_on=date.today(), summary="拜访", feedback="", participants="", action_title="发送报价",
-                        due_at=now + timedelta(seconds=1), action_owner_id=REP, now=now)
-    time.sleep(1.1)
+                        occurred_on=logged.date(), summary="拜访", feedback="", participants="", action_title="发送报价",
+                        due_at=logged + timedelta(minutes=1), action_owner_id=REP, now=logged)
     proc_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "CRM_"))}
     proc = subprocess.Popen([sys.executable, "-m", "bot"], cwd=tmp_path, env={**proc_env, **env, "PYTHONPATH": str(ROOT)},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -4,6 +4,7 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-22 17:28:49.855938
 """
+import logging
 import re
 import unicodedata
 
@@ -17,6 +18,13 @@ revision = '0003'
 down_revision = '0002'
 branch_labels = None
 depends_on = None
+
+log = logging.getLogger("crm.migrate")
+NO_TRIGRAM = ("PostgreSQL: the pg_trgm extension is not installed and this database user may not create it, so /crm find"
+              " uses a plain B-tree index (it works, but searches inside names scan the table). To have the trigram index,"
+              " a superuser runs `CREATE EXTENSION pg_trgm;` in this database (package postgresql-contrib where it is"
+              " separate), then `DROP INDEX ix_customer_search_norm;` and `CREATE INDEX ix_customer_search_norm ON customer"
+              " USING gin (search_norm gin_trgm_ops);`.")
 
 
 def upgrade() -> None:
@@ -200,6 +208,7 @@ def _search_index() -> None:
             quoted = conn.dialect.identifier_preparer.quote(schema)
             conn.exec_driver_sql(f"CREATE INDEX ix_customer_search_norm ON customer USING gin (search_norm {quoted}.gin_trgm_ops)")
             return
+        log.warning(NO_TRIGRAM)
     op.create_index('ix_customer_search_norm', 'customer', ['search_norm'], unique=False)
 
 
