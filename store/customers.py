@@ -19,7 +19,6 @@ from store.privacy import Cipher, sealed
 from store.profile import check_phone_email, check_profile, check_tags, search_text, write_tags
 from store.sla import Calendar
 from store.text import NAME_MAX, clean_line, normalise_name, require
-from store.types import utcnow
 from store.vocab import codes
 
 
@@ -87,14 +86,13 @@ def search_customers(*, session: Session, query: str, limit: int = 20, viewer: V
     return list(session.exec(stmt))
 
 
-def create_customer(*, session: Session, name: str, owner_id: str, created_by: str, now: datetime | None = None,
+def create_customer(*, session: Session, name: str, owner_id: str, created_by: str, now: datetime,
                     cipher: Cipher | None = None, phone: str | None = None, email: str | None = None,
                     tags: Mapping[str, Iterable[str]] | None = None, **fields: object) -> Customer:
     """A new lead (status to_nurture). `fields` are profile fields (store.profile.PROFILE_FIELDS),
     validated together with the name, phone, email and tags: FieldErrors names every bad one.
     A phone or email needs the cipher. The creation is the first entry of its stage history and
     audit log. No next action is made here: see create_lead."""
-    now = now or utcnow()
     c = Checker()
     name = c.check(require, clean_line(name), field="customer", limit=NAME_MAX)
     values = c.check(check_profile, fields) or {}

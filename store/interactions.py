@@ -15,7 +15,6 @@ from store.grading import CADENCE
 from store.lifecycle import FIRST_CONTACT
 from store.models import Customer, Interaction, NextAction, Way
 from store.text import ACTION_MAX, FEEDBACK_MAX, NAME_MAX, PARTICIPANTS_MAX, SUMMARY_MAX, clean, clean_line, require
-from store.types import utcnow
 
 
 @dataclass(frozen=True)
@@ -40,14 +39,13 @@ def log_interaction(
     action_title: str,
     due_at: datetime,
     action_owner_id: str,
-    now: datetime | None = None,
+    now: datetime,
     viewer: Viewer | None = None,
 ) -> Logged:
     """Validate everything first, then write customer (if new), interaction and next action.
 
     The caller's transaction makes it one unit: any DomainError leaves nothing written.
     """
-    now = now or utcnow()
     if due_at.tzinfo is None:
         raise ValueError("due_at must be aware")
     c = Checker()

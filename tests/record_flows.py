@@ -20,7 +20,7 @@ SALES = "C0SALES001"
 def customer(db, name: str, *, owner: str, stage: str | None = None, status: str | None = None) -> Customer:
     """A customer of `owner`, moved by its owner to `stage`/`status` when given."""
     with transaction(db) as s:
-        made = create_customer(session=s, name=name, owner_id=owner, created_by=owner)
+        made = create_customer(session=s, name=name, owner_id=owner, created_by=owner, now=utcnow())
         if stage:
             change_stage(session=s, viewer=Viewer(id=owner), customer_id=made.id, stage=stage, status=status, now=utcnow())
         return made

@@ -39,7 +39,7 @@ PLAN_BLOCKS = [ids.WINBACK_OWNER_BLOCK, ids.WINBACK_ACTIONS_BLOCK, ids.WINBACK_D
 
 def _customer(db, name: str, *, owner: str, value_tier: str | None = None, stage: str | None = "converted") -> Customer:
     with transaction(db) as s:
-        made = create_customer(session=s, name=name, owner_id=owner, created_by=owner, value_tier=value_tier)
+        made = create_customer(session=s, name=name, owner_id=owner, created_by=owner, value_tier=value_tier, now=utcnow())
         if stage:
             change_stage(session=s, viewer=Viewer(id=owner), customer_id=made.id, stage=stage, status="signed", now=utcnow())
         return made

@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from handlers import ids
 from store.customers import create_customer
+from store.types import utcnow
 from store.db import transaction
 from store.models import Customer, Interaction, NextAction
 from tests.conftest import BOSS, REP, REP_EN
@@ -19,7 +20,7 @@ SHANGHAI, NEW_YORK = ZoneInfo("Asia/Shanghai"), ZoneInfo("America/New_York")
 
 def _customer(db, name: str, owner: str = REP) -> Customer:
     with transaction(db) as s:
-        return create_customer(session=s, name=name, owner_id=owner, created_by=owner)
+        return create_customer(session=s, name=name, owner_id=owner, created_by=owner, now=utcnow())
 
 
 def _opened_view(fake) -> dict:

@@ -37,14 +37,14 @@ FAR = datetime(2031, 3, 4, 7, 30, tzinfo=UTC)  # 2031年3月4日 周二 15:30 in
 
 def _customer(db, name: str, owner: str = REP) -> Customer:
     with transaction(db) as s:
-        return create_customer(session=s, name=name, owner_id=owner, created_by=owner)
+        return create_customer(session=s, name=name, owner_id=owner, created_by=owner, now=utcnow())
 
 
 def _log(db, customer: Customer, day: date, summary: str, action: str, due: datetime = FAR, way: str = "phone") -> None:
     with transaction(db) as s:
         log_interaction(session=s, author_id=customer.owner_id, customer_id=customer.id, new_customer_name=None, way=way,
                         occurred_on=day, summary=summary, feedback="", participants="", action_title=action, due_at=due,
-                        action_owner_id=customer.owner_id)
+                        action_owner_id=customer.owner_id, now=utcnow())
 
 
 def _texts(blocks: list[dict]) -> list[str]:

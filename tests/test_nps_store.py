@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import select
 
 from store.customers import create_customer
+from store.types import utcnow
 from store.db import transaction
 from store.errors import DomainError
 from store.models import Customer, NpsResponse
@@ -25,7 +26,7 @@ SOLO = "U0SOLO0005"
 
 def _customer(db, name: str, owner: str = REP) -> Customer:
     with transaction(db) as s:
-        return create_customer(session=s, name=name, owner_id=owner, created_by=owner)
+        return create_customer(session=s, name=name, owner_id=owner, created_by=owner, now=utcnow())
 
 
 def _sh(*args: int) -> datetime:

@@ -14,6 +14,7 @@ import pytest
 from sqlmodel import select
 
 from store.customers import create_customer
+from store.types import utcnow
 from store.db import transaction
 from store.models import Customer, NextAction, NpsResponse, Outbox
 from tests.bolt_server import BoltServer
@@ -33,7 +34,7 @@ def server(db, fake):
 @pytest.fixture
 def galaxy(db) -> Customer:
     with transaction(db) as s:
-        return create_customer(session=s, name="星河科技", owner_id=REP, created_by=REP)
+        return create_customer(session=s, name="星河科技", owner_id=REP, created_by=REP, now=utcnow())
 
 
 def signed(body: bytes, *, secret: str = NPS_SECRET, timestamp: int | None = None) -> dict[str, str]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from sqlmodel import select
@@ -23,8 +23,8 @@ def _action(db, *, owner=REP, due=None, title="发送报价", customer="星河�
     due = due or datetime.now(timezone.utc) + timedelta(minutes=5)
     with transaction(db) as s:
         return log_interaction(session=s, author_id=owner, customer_id=None, new_customer_name=customer, way="phone",
-                               occurred_on=date.today(), summary="电话沟通需求", feedback="", participants="",
-                               action_title=title, due_at=due, action_owner_id=owner).action
+                               occurred_on=(due - timedelta(minutes=5)).date(), summary="电话沟通需求", feedback="", participants="",
+                               action_title=title, due_at=due, action_owner_id=owner, now=due - timedelta(minutes=5)).action
 
 
 def _tick(bolt, now):

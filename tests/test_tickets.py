@@ -19,6 +19,7 @@ from handlers.jobs import tick
 from handlers.ticket_cards import fmt_span, list_blocks
 from store import outbox
 from store.customers import create_customer
+from store.types import utcnow
 from store.db import transaction
 from store.models import Customer, Outbox, Ticket, TicketEvent
 from store.sla import Calendar
@@ -149,7 +150,7 @@ def test_ticket_command_acks_and_opens_the_modal_before_any_other_slack_call(bol
 def test_words_after_the_command_prefill_customer_and_description(bolt, fake, db, remember):
     remember(REP, "Asia/Shanghai", "zh-CN")
     with transaction(db) as s:
-        galaxy = create_customer(session=s, name="星河科技", owner_id=REP, created_by=REP)
+        galaxy = create_customer(session=s, name="星河科技", owner_id=REP, created_by=REP, now=utcnow())
     bolt.command("工单 星河科技 打印机无法启动 <@U0BOSS0003|zhao> 说 &lt;急&gt; &amp; 今天要", user=REP)
     view = fake.wait_for("views.open")[0].params["view"]
     assert block(view, ids.TICKET_CUSTOMER_BLOCK)["element"]["initial_option"]["value"] == f"c:{galaxy.id}"
@@ -164,7 +165,7 @@ def test_words_after_the_command_prefill_customer_and_description(bolt, fake, db
 def test_customer_type_ahead_answers_for_the_ticket_picker(bolt, db, remember):
     remember(REP, "Asia/Shanghai", "zh-CN")
     with transaction(db) as s:
-        galaxy = create_customer(session=s, name="星河科技", owner_id=REP, created_by=REP)
+        galaxy = create_customer(session=s, name="星河科技", owner_id=REP, created_by=REP, now=utcnow())
     body = suggestion(user=REP, value="星河")
     body.update(action_id=ids.TICKET_CUSTOMER, block_id=ids.TICKET_CUSTOMER_BLOCK)
     status, answer, _ = bolt.interact(body)
