@@ -8,7 +8,7 @@ from slack_sdk import WebClient
 from sqlalchemy import update
 
 from handlers.context import Defaults
-from handlers.delivery import deliver
+from handlers.delivery import Pacer, deliver
 from store import outbox
 from store.actions import to_announce
 from store.db import SessionFactory, transaction
@@ -63,8 +63,8 @@ def lifecycle_sweeps(*, db: SessionFactory, defaults: Defaults, now: datetime) -
     return len(made)
 
 
-def tick(*, client: WebClient, db: SessionFactory, defaults: Defaults, now: datetime) -> TickReport:
-    """Every job once, as of `now`."""
+def tick(*, client: WebClient, db: SessionFactory, defaults: Defaults, now: datetime, pacer: Pacer | None = None) -> TickReport:
+    """Every job once, as of `now`; `pacer` spaces posts to one channel (a test passes a virtual clock's)."""
     created = lifecycle_sweeps(db=db, defaults=defaults, now=now)
     queued = queue_due_actions(db=db, now=now)
     sla_queued = sweep_sla(db=db, calendar=defaults.calendar, admins=defaults.admins, now=now)
@@ -72,7 +72,7 @@ def tick(*, client: WebClient, db: SessionFactory, defaults: Defaults, now: date
         digests = queue_digests(session=session, now=now)
     health = health_pass(db=db, now=now, weights=defaults.health, cadence=defaults.cadence, calendar=defaults.calendar,
                          drop_points=defaults.risk_drop)
-    sent = deliver(client=client, db=db, defaults=defaults, now=now)
+    sent = deliver(client=client, db=db, defaults=defaults, now=now, pacer=pacer)
     return TickReport(queued=queued, sent=sent.sent, retried=sent.retried, failed=sent.failed, skipped=sent.skipped,
                       deferred=sent.deferred, messages=sent.messages, sla_queued=sla_queued, actions_created=created,
                       digests_queued=digests, health_computed=health.computed, risk_queued=health.queued)
