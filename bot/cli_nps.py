@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime
 from pathlib import Path
 
 
@@ -16,7 +17,8 @@ def add_import_nps(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("file", type=Path, help="UTF-8 CSV; columns 客户/customer, 评分/score, 评论/comment, 时间/responded_at, 编号/id")
 
 
-def cmd_import_nps(settings, args) -> None:
+def cmd_import_nps(settings, args, *, now: datetime | None = None) -> None:
+    """`now`: the wall clock unless a test states its instant."""
     from bot.app import defaults_of, make_client
     from handlers.delivery import deliver
     from handlers.i18n import t
@@ -32,7 +34,7 @@ def cmd_import_nps(settings, args) -> None:
         raise SystemExit(f"import-nps: cannot read {args.file}: {e.strerror or e}")
     upgrade(settings.database_url)
     db = session_factory(make_engine(settings.database_url))
-    defaults, loc, now = defaults_of(settings), settings.crm_default_locale, utcnow()
+    defaults, loc, now = defaults_of(settings), settings.crm_default_locale, now or utcnow()
     alerts = 0
 
     def record(**fields):

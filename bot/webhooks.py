@@ -29,7 +29,6 @@ from store.customers import find_exact
 from store.db import SessionFactory, transaction
 from store.errors import DomainError, FieldErrors
 from store.nps import EXTERNAL_ID_MAX
-from store.types import utcnow
 
 log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
@@ -101,8 +100,9 @@ def _fields(body: bytes) -> dict:
 
 
 def make_nps_webhook(*, secret: str | None, db: SessionFactory, client: WebClient, defaults: Defaults,
-                     clock: Callable[[], datetime] = utcnow):
-    """The WSGI app behind POST /webhooks/nps. `clock` is for tests that move time."""
+                     clock: Callable[[], datetime] | None = None):
+    """The WSGI app behind POST /webhooks/nps. `clock`: the app's (defaults.clock) unless given."""
+    clock = clock or defaults.clock
 
     def answer(start_response, status: str, payload: dict) -> list[bytes]:
         body = json.dumps(payload, ensure_ascii=False).encode()

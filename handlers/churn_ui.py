@@ -44,7 +44,6 @@ from store.permissions import can_edit, can_read, require
 from store.retention import append_lessons, current_case, start_retention
 from store.risk import may_answer
 from store.text import clean, clip_to
-from store.types import utcnow
 from store.winback import CHURNED, LESSONS_MAX, Churned, close_plan, mark_churned, plan_of, plan_winback
 
 log = logging.getLogger(__name__)
@@ -197,7 +196,7 @@ def _churned_text(profile: Profile, customer: Customer, done: Churned, told: boo
 
 def submit_churn(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
     """Saved before ack(): every refusal stays on its field."""
-    who, meta, form, now = context["who"], metadata(view), form_of(state(view)), utcnow()
+    who, meta, form, now = context["who"], metadata(view), form_of(state(view)), context["defaults"].clock()
     customer_id = int(meta.get("customer") or 0)
     try:
         with transaction(context["db"]) as session:
@@ -293,7 +292,7 @@ def on_winback_button(ack: Ack, body: dict, client: WebClient, context: dict) ->
 
 
 def submit_plan(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
-    who, meta, form, now = context["who"], metadata(view), form_of(state(view)), utcnow()
+    who, meta, form, now = context["who"], metadata(view), form_of(state(view)), context["defaults"].clock()
     try:
         with transaction(context["db"]) as session:
             plan = plan_winback(session=session, viewer=viewer_of(session, context), case_id=int(meta.get("case") or 0),
@@ -315,7 +314,7 @@ def submit_plan(ack: Ack, body: dict, view: dict, client: WebClient, context: di
 
 def submit_close(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
     """The outcome (the customer's status while churned) and the lessons added to the case."""
-    who, meta, form, now = context["who"], metadata(view), form_of(state(view)), utcnow()
+    who, meta, form, now = context["who"], metadata(view), form_of(state(view)), context["defaults"].clock()
     try:
         with transaction(context["db"]) as session:
             plan = close_plan(session=session, viewer=viewer_of(session, context), plan_id=int(meta.get("plan") or 0),
@@ -364,7 +363,7 @@ def _plan_started(*, client: WebClient, db, source: dict, who: Profile, now: dat
 
 
 def submit_retention(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
-    who, meta, form, now = context["who"], metadata(view), form_of(state(view)), utcnow()
+    who, meta, form, now = context["who"], metadata(view), form_of(state(view)), context["defaults"].clock()
     try:
         with transaction(context["db"]) as session:
             kept = start_retention(session=session, viewer=viewer_of(session, context), customer_id=int(meta.get("customer") or 0),

@@ -23,7 +23,6 @@ from store.models import Contact, Customer
 from store.permissions import Viewer, can_edit
 from store.privacy import EMAIL_MAX
 from store.text import NAME_MAX, clean_line
-from store.types import utcnow
 
 SHOWN = 20
 PHONE_MAX = 40
@@ -128,7 +127,7 @@ def on_pick(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
 
 def _save(session: Session, context: dict, *, customer_id: int, mode: str, values: dict) -> tuple[Contact, tuple[str, str] | None, str]:
     """Add, or change the chosen contact; returns it, its (title, role) before a change of them, and the reason."""
-    viewer, cipher, now = viewer_of(session, context), context["defaults"].cipher, utcnow()
+    viewer, cipher, now = viewer_of(session, context), context["defaults"].cipher, context["defaults"].clock()
     fields = {"name": typed(values, ids.CONTACT_NAME), "title": typed(values, ids.CONTACT_TITLE),
               "role": picked(values, ids.CONTACT_ROLE) or "contact", "phone": typed(values, ids.CONTACT_PHONE) or None,
               "email": typed(values, ids.CONTACT_EMAIL) or None}

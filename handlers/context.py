@@ -8,6 +8,7 @@ transaction where it needs one.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -47,6 +48,7 @@ class Defaults:
     targets: Targets = Targets()        # what a digest marks as missed
     health: HealthWeights = HealthWeights()  # health score weights and thresholds
     risk_drop: int = 15                 # points lost within a week that ping customer success
+    clock: Callable[[], datetime] = utcnow  # "now" for every listener; tests pass a fixed one
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ def zone(name: str | None) -> ZoneInfo:
 
 def cached_profile(*, session: Session, user_id: str, defaults: Defaults, now: datetime | None = None) -> Profile:
     """From the database only (a primary-key lookup): safe before views.open."""
-    now = now or utcnow()
+    now = now or defaults.clock()
     user = get_user(session=session, user_id=user_id) if user_id else None
     if user is None:
         return Profile(user_id=user_id, tz=defaults.tz, locale=defaults.locale)
@@ -83,7 +85,7 @@ def cached_profile(*, session: Session, user_id: str, defaults: Defaults, now: d
 
 def fetch_profile(*, client: WebClient, db: SessionFactory, user_id: str, defaults: Defaults, now: datetime | None = None) -> Profile:
     """The cached profile, refreshed from users.info when missing or stale."""
-    now = now or utcnow()
+    now = now or defaults.clock()
     with transaction(db) as session:
         profile = cached_profile(session=session, user_id=user_id, defaults=defaults, now=now)
     if profile.fresh or not user_id:

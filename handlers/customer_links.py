@@ -23,7 +23,6 @@ from handlers.i18n import t
 from store.customers import get_customer
 from store.db import transaction
 from store.permissions import can_read, viewer_for
-from store.types import utcnow
 
 log = logging.getLogger(__name__)
 MAX_OPTIONS = 100
@@ -56,7 +55,7 @@ def on_pick(ack: Ack, body: dict, client: WebClient, context: dict, respond) -> 
     ack()
     who: Profile = context["who"]
     chosen = ((body.get("actions") or [{}])[0].get("selected_option") or {}).get("value", "")
-    d, now = context["defaults"], utcnow()
+    d, now = context["defaults"], context["defaults"].clock()
     answer: dict
     with transaction(context["db"]) as session:
         viewer = viewer_for(session=session, user_id=who.user_id, visibility=d.visibility, admins=d.admins)

@@ -34,7 +34,6 @@ from store.outbox import enqueue
 from store.permissions import Viewer, can_edit, can_read, can_reassign, viewer_for
 from store.profile import contact_details, reassign, set_contact_details, set_tags, tag_list, update_customer
 from store.text import NAME_MAX, clean_line, clip_to
-from store.types import utcnow
 
 log = logging.getLogger(__name__)
 FIND_SHOWN, CLOSE_SHOWN, MINE_PER_STAGE, HISTORY_SHOWN = 20, 5, 5, 100
@@ -83,7 +82,7 @@ def submit_new(ack: Ack, body: dict, view: dict, client: WebClient, context: dic
     """Everything in one transaction, saved before ack(): a refusal stays on the modal, nothing half-saved."""
     who: Profile = context["who"]
     d = context["defaults"]
-    now = utcnow()
+    now = context["defaults"].clock()
     form = read_form(view)
     owner = form.owner or who.user_id
     try:
@@ -148,7 +147,7 @@ def _show_command(*, body: dict, client: WebClient, context: dict, respond, text
         return
     profile = fetch_profile(client=client, db=context["db"], user_id=who.user_id, defaults=context["defaults"])
     with transaction(context["db"]) as session:
-        answer = show(session, context, query=query, profile=profile, now=utcnow())
+        answer = show(session, context, query=query, profile=profile, now=context["defaults"].clock())
     respond(response_type="ephemeral", **answer)
 
 
@@ -228,7 +227,7 @@ def on_log(ack: Ack, body: dict, client: WebClient, context: dict, respond) -> N
     if customer is None:
         _tell(client=client, body=body, respond=respond, text=t(context["who"].locale, "err_unknown_customer"))
         return
-    now = utcnow()
+    now = context["defaults"].clock()
     _open(client=client, context=context, trigger_id=body["trigger_id"],
           build=lambda p: build_log_view(p, Prefill(customer=customer), now=now, metadata={"channel": channel}))
 
@@ -285,7 +284,7 @@ def save_edit(session, context: dict, *, viewer: Viewer, customer_id: int, form:
 
 def submit_edit(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
     who: Profile = context["who"]
-    now = utcnow()
+    now = context["defaults"].clock()
     meta = json.loads(view.get("private_metadata") or "{}")
     form = read_form(view)
     try:

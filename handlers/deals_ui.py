@@ -101,7 +101,7 @@ def submit_need(ack: Ack, body: dict, view: dict, client: WebClient, context: di
     try:
         with transaction(context["db"]) as session:
             customer_id = int(meta.get("customer") or 0)
-            need = add_need(session=session, viewer=viewer_of(session, context), customer_id=customer_id, now=utcnow(),
+            need = add_need(session=session, viewer=viewer_of(session, context), customer_id=customer_id, now=context["defaults"].clock(),
                             description=typed(values, ids.NEED_DESCRIPTION), kind=picked(values, ids.NEED_KIND) or "current",
                             priority=picked(values, ids.NEED_PRIORITY) or "medium",
                             status=picked(values, ids.NEED_STATUS) or "not_started")
@@ -122,7 +122,7 @@ def _need_command(*, body: dict, client: WebClient, context: dict, respond, text
             if not description:
                 raise DomainError("lc_need_usage")
             need = add_need(session=session, viewer=viewer_of(session, context), customer_id=customer.id,
-                            description=description, now=utcnow())
+                            description=description, now=context["defaults"].clock())
     except DomainError as e:
         respond(response_type="ephemeral", text=refusal(profile.locale, e))
         return
@@ -194,7 +194,7 @@ def submit_deal(ack: Ack, body: dict, view: dict, client: WebClient, context: di
         with transaction(context["db"]) as session:
             customer_id = int(meta.get("customer") or 0)
             before = pending_auto(session, customer_id)
-            deal = create_deal(session=session, viewer=viewer_of(session, context), customer_id=customer_id, now=utcnow(),
+            deal = create_deal(session=session, viewer=viewer_of(session, context), customer_id=customer_id, now=context["defaults"].clock(),
                                title=typed(values, ids.DEAL_TITLE), amount=typed(values, ids.DEAL_AMOUNT),
                                currency=typed(values, ids.DEAL_CURRENCY) or "CNY",
                                stage=picked(values, ids.DEAL_STAGE) or "qualification",
@@ -296,7 +296,7 @@ def submit_move(ack: Ack, body: dict, view: dict, client: WebClient, context: di
                 raise DomainError("err_unknown_deal")
             customer = session.get(Customer, deal.customer_id)
             before, customer_before, auto = deal.stage, (customer.stage, customer.status), pending_auto(session, customer.id)
-            move_deal(session=session, viewer=viewer_of(session, context), deal_id=deal.id, stage=stage, now=utcnow(),
+            move_deal(session=session, viewer=viewer_of(session, context), deal_id=deal.id, stage=stage, now=context["defaults"].clock(),
                       limits=context["defaults"].limits, won=_terms(values) if stage == "won" else None,
                       lost_reason=typed(values, ids.DEAL_LOST))
             actions = new_auto(session, customer.id, auto)

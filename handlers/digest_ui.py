@@ -28,7 +28,6 @@ from store.db import transaction
 from store.digest_models import DigestSubscription
 from store.errors import DomainError
 from store.models import Role
-from store.types import utcnow
 
 VERBS = {**dict.fromkeys(("subscribe", "sub", "add", "订阅", "添加"), "subscribe"),
          **dict.fromkeys(("list", "ls", "列表", "查看"), "list"),
@@ -149,7 +148,7 @@ def subscribe(*, client: WebClient, context: dict, words: str) -> str:
                   if (s.channel_id, s.cadence) == (req.channel, req.cadence)]
         sub = digests.subscribe(session=session, channel_id=req.channel, cadence=req.cadence, team_of=team_of,
                                 at_time=req.at_time or (before[0].at_time if before else DEFAULT_TIME), tz=who.tz,
-                                locale=who.locale, by=who.user_id, now=utcnow())
+                                locale=who.locale, by=who.user_id, now=context["defaults"].clock())
     key = "digest_updated" if before else "digest_subscribed"
     return t(who.locale, key, channel=f"<#{sub.channel_id}>", cadence=t(who.locale, f"digest_cadence_{sub.cadence}"),
              team=team_text(who.locale, sub.team_of), when=schedule_text(who.locale, sub), next=fmt_datetime(sub.next_due_at, who))

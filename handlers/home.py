@@ -31,7 +31,6 @@ from store.health import at_risk
 from store.home import OVERDUE, TODAY, UPCOMING, WINDOWS, ActionList, CustomerCounts, customer_counts, pending_actions
 from store.models import Customer, NextAction, Role
 from store.tickets import open_tickets
-from store.types import utcnow
 from store.users import role_of
 from store.vocab import codes
 
@@ -62,7 +61,7 @@ def on_home_opened(event: dict, client: WebClient, context: dict) -> None:
 def publish(*, client: WebClient, db: SessionFactory, defaults: Defaults, user_id: str, now: datetime | None = None) -> None:
     """Draw the tab for `user_id` as of now, in their language and zone. Slack refusing it is
     logged: the tab keeps its previous drawing and the next opening tries again."""
-    now = now or utcnow()
+    now = now or defaults.clock()
     profile = fetch_profile(client=client, db=db, user_id=user_id, defaults=defaults, now=now)
     with transaction(db) as session:
         blocks = home_blocks(session, profile=profile, defaults=defaults, now=now)

@@ -27,7 +27,6 @@ from store.grading import BANT_FIELDS, set_bant, set_grade
 from store.lifecycle import NEXT_STAGES, REASON_MAX, STAGE_STATUSES, change_stage
 from store.models import Customer, NextAction
 from store.text import clean
-from store.types import utcnow
 from store.vocab import codes
 
 
@@ -147,7 +146,7 @@ def _stage_command(*, body: dict, client: WebClient, context: dict, respond, tex
                 churn = asked  # a churn goes through the churn modal, which asks why
             else:
                 changed = change(session, context, customer_id=asked.customer.id, stage=asked.stage, status=asked.status,
-                                 reason=asked.reason, now=utcnow())
+                                 reason=asked.reason, now=context["defaults"].clock())
     except DomainError as e:
         respond(response_type="ephemeral", text=refusal(profile_now(client, context).locale, e))
         return
@@ -209,7 +208,7 @@ def submit_stage(ack: Ack, body: dict, view: dict, client: WebClient, context: d
             return
     try:
         with transaction(context["db"]) as session:
-            changed = change(session, context, customer_id=int(meta.get("customer") or 0), now=utcnow(),
+            changed = change(session, context, customer_id=int(meta.get("customer") or 0), now=context["defaults"].clock(),
                              stage=picked(values, ids.STAGE_STAGE) or "", status=picked(values, ids.STAGE_STATUS),
                              reason=typed(values, ids.STAGE_REASON))
     except DomainError as e:
@@ -282,7 +281,7 @@ def submit_grade(ack: Ack, body: dict, view: dict, client: WebClient, context: d
     bant = {f: picked(values, action) for f, (_, action) in ids.GRADE_BANT.items()}
     try:
         with transaction(context["db"]) as session:
-            customer, before = _grade(session, context, customer_id=int(meta.get("customer") or 0), bant=bant, now=utcnow(),
+            customer, before = _grade(session, context, customer_id=int(meta.get("customer") or 0), bant=bant, now=context["defaults"].clock(),
                                       by_bant=picked(values, ids.GRADE_MODE) == ids.GRADE_BY_BANT,
                                       grade=picked(values, ids.GRADE_GRADE))
     except DomainError as e:

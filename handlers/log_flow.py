@@ -24,7 +24,6 @@ from store.models import Way
 from store.permissions import can_read
 from store.outbox import enqueue
 from store.text import ACTION_MAX, FEEDBACK_MAX, NAME_MAX, PARTICIPANTS_MAX, SUMMARY_MAX, clean_line, normalise_name
-from store.types import utcnow
 
 log = logging.getLogger(__name__)
 OPTIONS_SHOWN = 20
@@ -97,7 +96,7 @@ def open_log_modal(*, body: dict, client: WebClient, context: dict, text: str) -
     refresh the user's zone and locale from Slack and redraw the modal if they differ."""
     who: Profile = context["who"]
     db = context["db"]
-    now = utcnow()
+    now = context["defaults"].clock()
     with transaction(db) as session:
         prefill = parse_free_text(text, session=session, now=now, tz=who.tz) if text else Prefill()
         if prefill.customer is not None and not can_read(viewer_of(session, context), prefill.customer):
@@ -185,7 +184,7 @@ def submit_log(ack: Ack, body: dict, view: dict, client: WebClient, context: dic
     Saving comes before ack() (an indexed insert, milliseconds): a modal that closed before the
     save was known to succeed would lose the rep's text on failure."""
     who: Profile = context["who"]
-    now = utcnow()
+    now = context["defaults"].clock()
     fields, errors = _read(view, who)
     if errors:
         ack(response_action="errors", errors=errors)

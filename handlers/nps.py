@@ -34,7 +34,6 @@ from store.models import Customer, NextAction, NpsResponse
 from store.nps import (COMMENT_MAX, category, create_loop_action, is_detractor, loop_due, parse_score, prior_detractor,
                        record_response)
 from store.outbox import enqueue
-from store.types import utcnow
 from store.users import admin_ids, get_user, manager_of
 
 log = logging.getLogger(__name__)
@@ -148,7 +147,7 @@ def run_nps(*, body: dict, client: WebClient, context: dict, respond, text: str)
         open_nps_modal(body=body, client=client, context=context, customer=said.customer)
         return
     score = _score_of(said.score_word)
-    now = utcnow()
+    now = context["defaults"].clock()
     with transaction(context["db"]) as session:
         recorded = record_and_alert(session=session, defaults=context["defaults"], customer_id=said.customer.id, score=score,
                                     comment=said.comment, source="slack", external_id=body.get("trigger_id") or None,
@@ -202,7 +201,7 @@ def _picked(values: dict, block: str, action: str) -> str:
 def submit_nps(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
     """Saved before ack() (indexed writes, milliseconds), so any refusal stays on the modal."""
     who: Profile = context["who"]
-    now = utcnow()
+    now = context["defaults"].clock()
     values = view["state"]["values"]
     picked = _picked(values, ids.NPS_CUSTOMER_BLOCK, ids.NPS_CUSTOMER)
     if picked.startswith(ids.CUSTOMER_NEW):

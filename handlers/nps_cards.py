@@ -21,7 +21,6 @@ from store.db import transaction
 from store.errors import DomainError
 from store.models import PENDING_ACTION, Customer, NextAction, NpsResponse, Outbox
 from store.nps import category, previous_response, prior_detractor, recent_interactions
-from store.types import utcnow
 
 log = logging.getLogger(__name__)
 COMMENT_SHOWN = 1500
@@ -148,7 +147,7 @@ def _redraw(client: WebClient, db, *, response_id: int, action_id: int, profile:
 def on_loop_done(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     """Close the loop: the close-the-loop action is done, and the alert says so instead of its button."""
     ack()
-    now = utcnow()
+    now = context["defaults"].clock()
     profile = fetch_profile(client=client, db=context["db"], user_id=context["who"].user_id, defaults=context["defaults"], now=now)
     response_id, _, action_id = str(body["actions"][0].get("value", "")).partition(":")
     if not (response_id.isdigit() and action_id.isdigit()):

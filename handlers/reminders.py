@@ -21,7 +21,6 @@ from store.actions import action_with_customer, complete, get_action, reschedule
 from store.db import transaction
 from store.errors import DomainError
 from store.models import PENDING_ACTION, Customer, Interaction, NextAction, Outbox
-from store.types import utcnow
 
 log = logging.getLogger(__name__)
 SNOOZE = timedelta(hours=1)
@@ -123,7 +122,7 @@ def _clicked(body: dict) -> tuple[int | None, str, str, str | None, list[dict] |
 
 def _apply(*, body: dict, client: WebClient, context: dict, change) -> None:
     """Run `change(session, action_id, profile, now) -> note` and show the result on the message."""
-    now = utcnow()
+    now = context["defaults"].clock()
     profile = fetch_profile(client=client, db=context["db"], user_id=context["who"].user_id, defaults=context["defaults"], now=now)
     action_id, channel, ts, item, blocks = _clicked(body)
     if action_id is None:
@@ -231,7 +230,7 @@ def on_reschedule(ack: Ack, body: dict, client: WebClient, context: dict) -> Non
 
 def submit_reschedule(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
     who: Profile = context["who"]
-    now = utcnow()
+    now = context["defaults"].clock()
     meta = json.loads(view.get("private_metadata") or "{}")
     text = (view["state"]["values"].get(ids.RESCHEDULE_BLOCK, {}).get(ids.RESCHEDULE_WHEN, {}) or {}).get("value") or ""
     due = parse_when(text, now=now, tz=who.tz)

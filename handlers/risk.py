@@ -36,7 +36,6 @@ from store.errors import DomainError
 from store.health_jobs import PING
 from store.models import Customer
 from store.risk import REASON_MAX, may_answer, not_at_risk, snooze
-from store.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +142,7 @@ def on_log(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     if checked is None:
         return
     where, customer = checked
-    view = build_log_view(context["who"], Prefill(customer=customer), now=utcnow(), metadata={"channel": where["channel"]})
+    view = build_log_view(context["who"], Prefill(customer=customer), now=context["defaults"].clock(), metadata={"channel": where["channel"]})
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
@@ -152,7 +151,7 @@ def on_snooze(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     where = _clicked(body)
     if where is None:
         return
-    now = utcnow()
+    now = context["defaults"].clock()
     profile = fetch_profile(client=client, db=context["db"], user_id=context["who"].user_id, defaults=context["defaults"], now=now)
     try:
         with transaction(context["db"]) as session:
@@ -190,7 +189,7 @@ def on_not_at_risk(ack: Ack, body: dict, client: WebClient, context: dict) -> No
 def submit_not_at_risk(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
     """Saved before ack(): a refusal stays on the modal."""
     who: Profile = context["who"]
-    now = utcnow()
+    now = context["defaults"].clock()
     meta = json.loads(view.get("private_metadata") or "{}")
     reason = ((view["state"]["values"].get(ids.RISK_REASON_BLOCK) or {}).get(ids.RISK_REASON) or {}).get("value") or ""
     try:

@@ -24,7 +24,6 @@ from store.errors import DomainError
 from store.models import Role
 from store.permissions import Viewer
 from store.risk import RiskList, risk_list
-from store.types import utcnow
 
 LISTED = 20
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
@@ -98,7 +97,7 @@ def list_blocks(found: RiskList, scope: Scope, profile: Profile, now: datetime) 
 
 
 def run_risk(*, body: dict, client: WebClient, context: dict, respond, text: str) -> None:
-    now = utcnow()
+    now = context["defaults"].clock()
     profile = fetch_profile(client=client, db=context["db"], user_id=context["who"].user_id, defaults=context["defaults"], now=now)
     try:
         with transaction(context["db"]) as session:

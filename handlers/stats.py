@@ -28,7 +28,6 @@ from store.db import transaction
 from store.errors import DomainError
 from store.figures import Period, Scope
 from store.models import Role
-from store.types import utcnow
 from store.users import get_user, manager_of
 
 TEAM_WORDS = ("team", "团队", "本团队")
@@ -124,7 +123,7 @@ def _stats_command(*, body: dict, client: WebClient, context: dict, respond, tex
     defaults = context["defaults"]
     who: Profile = context["who"]
     profile = fetch_profile(client=client, db=context["db"], user_id=who.user_id, defaults=defaults)
-    loc, tz, now = profile.locale, profile.zone.key, utcnow()  # zone: UTC for a name Slack got wrong
+    loc, tz, now = profile.locale, profile.zone.key, context["defaults"].clock()  # zone: UTC for a name Slack got wrong
     try:
         request = parse_request(text, now=now, tz=tz)
         with transaction(context["db"]) as session:

@@ -29,7 +29,6 @@ from store.text import clean, clip_to
 from store.ticket_sla import DEFAULT_PRIORITY, PRIORITIES
 from store.tickets import (CLOSE, DESCRIPTION_MAX, REPLIED, RESUME, SOLVE, TAKE, WAIT, act, create_ticket, open_tickets,
                            set_card, ticket_with_customer)
-from store.types import utcnow
 
 log = logging.getLogger(__name__)
 LIST_SHOWN = 20
@@ -164,7 +163,7 @@ def submit_ticket(ack: Ack, body: dict, view: dict, client: WebClient, context: 
     """Saved before ack() (an indexed insert), so a refusal stays on the modal with the text kept;
     then the card is posted."""
     who: Profile = context["who"]
-    now = utcnow()
+    now = context["defaults"].clock()
     meta = json.loads(view.get("private_metadata") or "{}")
     source_ts = meta.get("source_ts") or None
     try:
@@ -229,7 +228,7 @@ def post_card(*, client: WebClient, context: dict, ticket_id: int, channel: str,
 
 def on_button(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     ack()
-    now = utcnow()
+    now = context["defaults"].clock()
     clicked = body["actions"][0]
     value = str(clicked.get("value", ""))
     if not value.isdigit():
@@ -279,7 +278,7 @@ def _refuse(*, client: WebClient, body: dict, profile: Profile, error: DomainErr
 # -- /crm tickets -------------------------------------------------------------------------------
 
 def _list_command(*, body: dict, client: WebClient, context: dict, respond, text: str) -> None:
-    now = utcnow()
+    now = context["defaults"].clock()
     profile = fetch_profile(client=client, db=context["db"], user_id=context["who"].user_id, defaults=context["defaults"], now=now)
     with transaction(context["db"]) as session:
         items, total = open_tickets(session=session, assignee_id=profile.user_id, limit=LIST_SHOWN)

@@ -3,6 +3,8 @@ client that sends it requests signed as Slack signs them (v0 HMAC-SHA256)."""
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
+from datetime import datetime, timezone
 import hashlib
 import hmac
 import json
@@ -45,7 +47,9 @@ class BoltServer:
                                  slack_api_url=fake.url, database_url="sqlite://", crm_default_tz="Asia/Shanghai",
                                  crm_default_locale="zh-CN", crm_quiet_hours="off",  # tests that want quiet hours set them
                                  crm_nps_webhook_secret=nps_secret)
-        self.defaults = defaults_of(self.settings, Cipher(TEST_KEY))
+        # the app's clock: the wall clock until a test sets `now` (then every listener reads that instant)
+        self.now: datetime | None = None
+        self.defaults = replace(defaults_of(self.settings, Cipher(TEST_KEY)), clock=self._clock)
         self.client = WebClient(token="xoxb-test", base_url=fake.url, timeout=5)
         self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="test-listener")
         self.app = create_app(self.settings, db, client=self.client, executor=self.executor, defaults=self.defaults)
@@ -57,6 +61,9 @@ class BoltServer:
         self.nps_url = f"http://127.0.0.1:{self.server.effective_port}/webhooks/nps"
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
+
+    def _clock(self) -> datetime:
+        return self.now or datetime.now(timezone.utc)
 
     def stop(self) -> None:
         """In order: listeners still working after their ack, request threads, the socket."""

@@ -23,7 +23,6 @@ from store.migrate import upgrade
 from store.models import AuditEntry, CodeCounter, Contact, Customer, CustomerTag, NextAction, StageChange
 from store.privacy import Cipher
 from store.profile import customers_with_email, customers_with_phone
-from store.types import utcnow
 from store.users import save_user
 from tests.clock import process_at
 from tests.conftest import BOSS, REP, REP_EN
@@ -43,7 +42,7 @@ def users(db) -> None:
     """The Slack users as the bot has cached them (users.info)."""
     with transaction(db) as s:
         for user_id, name, email, locale in USERS:
-            save_user(session=s, user_id=user_id, name=name, email=email, locale=locale, now=utcnow(),
+            save_user(session=s, user_id=user_id, name=name, email=email, locale=locale, now=NOW,
                       tz="Asia/Shanghai" if locale == "zh-CN" else "America/New_York")
 
 
@@ -306,7 +305,7 @@ def test_every_reason_the_import_gives_has_text_in_both_languages():
 
 def run(args: list[str], *, env: dict[str, str], cwd: Path, at: datetime | None = None) -> subprocess.CompletedProcess:
     """`python -m bot ARGS` as a process; `at`: the instant its clock starts at (libfaketime)."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "CRM_", "FAKETIME"))}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "CRM_"))}
     clean.update(PYTHONPATH=str(ROOT), CRM_ENCRYPTION_KEY=KEY, CRM_QUIET_HOURS="off", **env, **(process_at(at) if at else {}))
     return subprocess.run([sys.executable, "-m", "bot", *args], env=clean, cwd=cwd, capture_output=True, text=True, timeout=120)
 
@@ -334,19 +333,19 @@ def test_cli_imports_in_english_and_the_scheduler_announces_the_follow_up(empty_
     for user_id, name, email, locale in USERS[:2]:  # as Slack tells the bot when it refreshes them
         fake.add_user(user_id, tz="Asia/Shanghai" if locale == "zh-CN" else "America/New_York", locale=locale, real_name=name,
                       email=email)
-    due = (utcnow() + timedelta(days=3)).astimezone(SHANGHAI).replace(second=0, microsecond=0)
+    due = (NOW + timedelta(days=3)).astimezone(SHANGHAI).replace(second=0, microsecond=0)
     path = tmp_path / "leads.csv"
     path.write_text("code,name,owner,contact_info,stage_status,next_follow_up,notes\n"
                     f"XS-7,Galaxy Tech,alice@example.com,ceo@galaxy.com,High intent,{due:%Y-%m-%d %H:%M},Send the quote\n"
                     f"XS-8,Old Lead,,,,2020-01-01,\n", encoding="utf-8")
     env = {"DATABASE_URL": empty_database.url, "CRM_DEFAULT_LOCALE": "en", "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": fake.url}
-    checked = run(["import", str(path), "--default-owner", "王小明", "--dry-run"], env=env, cwd=tmp_path)
+    checked = run(["import", str(path), "--default-owner", "王小明", "--dry-run"], env=env, cwd=tmp_path, at=NOW)
     assert (checked.returncode, checked.stdout) == (0, "2 rows: 2 new customers, 0 rows added to customers already known, 0 rows with nothing new; "
                                                        "0 contacts and 2 next actions added.\n1 of those next actions are already due: "
                                                        "the bot's scheduler reminds their owners on its next run.\n"
                                                        "Checked only (--dry-run): nothing was written.\n"), checked.stderr
     assert counts(empty_database.factory)["Customer"] == 0
-    done = run(["import", str(path), "--default-owner", "王小明", "--progress"], env=env, cwd=tmp_path)
+    done = run(["import", str(path), "--default-owner", "王小明", "--progress"], env=env, cwd=tmp_path, at=NOW)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0] == ("2 rows: 2 new customers, 0 rows added to customers already known, 0 rows with nothing new; "
                                            "0 contacts and 2 next actions added.")
@@ -356,13 +355,13 @@ def test_cli_imports_in_english_and_the_scheduler_announces_the_follow_up(empty_
         ("XS-7", "Send the quote", due.isoformat(), REP_EN, REP_EN, "open", True, None),
         ("XS-8", "跟进 / Follow up", "2020-01-01T09:00:00+08:00", REP, REP, "open", True, None)]
     assert customers(empty_database.factory)[0] == ("XS-7", "Galaxy Tech", REP_EN, "lead", "high_intent", "", "", "", None, "ceo@galaxy.com")
-    first = run(["jobs", "--once"], env=env, cwd=tmp_path)  # the past one is due at once
+    first = run(["jobs", "--once", "--now", NOW.isoformat()], env=env, cwd=tmp_path)  # the past one is due at once
     assert json.loads(first.stdout.splitlines()[-1])["sent"] == 1, first.stderr
     at_due = run(["jobs", "--once", "--now", due.isoformat()], env=env, cwd=tmp_path)
     assert json.loads(at_due.stdout.splitlines()[-1])["sent"] == 1, at_due.stderr
     assert [(c.params["channel"], c.params["text"]) for c in fake.calls_to("chat.postMessage")] == [
         (REP, "下一步行动到期：跟进 / Follow up（Old Lead）"), (REP_EN, "Next action due: Send the quote (Galaxy Tech)")]
-    again = run(["import", str(path), "--default-owner", "王小明"], env=env, cwd=tmp_path)
+    again = run(["import", str(path), "--default-owner", "王小明"], env=env, cwd=tmp_path, at=NOW)
     assert (again.returncode, again.stdout) == (0, "2 rows: 0 new customers, 0 rows added to customers already known, 2 rows with nothing new; "
                                                    "0 contacts and 0 next actions added.\n"), again.stderr
 

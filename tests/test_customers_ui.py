@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import time
 from datetime import date, datetime, timezone
+
+UTC = timezone.utc
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -406,6 +408,7 @@ def test_log_opens_the_log_modal_with_the_customer_chosen(bolt, fake, db, rememb
 
 def test_edit_saves_the_profile_and_the_history_shows_it(bolt, fake, db, remember):
     remember(REP, "Asia/Shanghai", "zh-CN")
+    bolt.now = datetime(2026, 11, 17, 3, 0, tzinfo=UTC)  # the day after the customer was made (11:00 in Shanghai)
     c = _galaxy(db)
     _click(bolt, fake, user=REP, action_id=ids.CARD_EDIT, customer_id=c.id, card=_card(bolt, fake, REP))
     view = fake.wait_for("views.open")[0].params["view"]

@@ -2,7 +2,7 @@
 publishes on the fake Slack server, the Done and Snooze buttons clicked from the tab, and the
 buttons that open the log, new-customer and ticket modals.
 
-The tab is drawn as of `handlers.home.utcnow()`; the `clock` fixture sets it to a fixed instant
+The tab is drawn as of the app's clock (`Defaults.clock`); the `clock` fixture sets it to a fixed instant
 (Tue 4 Mar 2031, 10:00 in Shanghai) so every time shown is hand-computed. Data is written with the
 store's own functions, or inserted as rows where hundreds are needed."""
 from __future__ import annotations
@@ -37,8 +37,8 @@ CAL = Calendar()
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    monkeypatch.setattr("handlers.home.utcnow", lambda: NOW)
+def clock(bolt):
+    bolt.now = NOW  # the app's clock (Defaults.clock): every listener reads this instant
     return NOW
 
 
@@ -285,18 +285,16 @@ def test_done_on_an_action_closed_meanwhile_just_redraws_the_tab(bolt, fake, db,
     assert fake.calls_to("chat.update") == [] and fake.calls_to("chat.postEphemeral") == []
 
 
-def test_snooze_from_home_moves_the_action_an_hour_on_and_redraws(bolt, fake, db):
-    """On the real clock: the action was due two hours ago and is due an hour from the click after."""
+def test_snooze_from_home_moves_the_action_an_hour_on_and_redraws(bolt, fake, db, clock):
+    """The action was due two hours ago and is due an hour from the click after."""
     star = customer(db, "星河科技")
-    late = action(db, star, "发送报价", datetime.now(UTC) - timedelta(hours=2))
-    before = datetime.now(UTC)
+    late = action(db, star, "发送报价", NOW - timedelta(hours=2))
     home_click(bolt, user=REP, action_id=ids.DUE_SNOOZE, value=str(late.id), block_id=f"home_action.{late.id}")
     blocks = texts(published(fake)["view"]["blocks"])
-    after = datetime.now(UTC)
     with transaction(db) as s:
         moved = s.get(NextAction, late.id)
     assert moved.status == "snoozed"
-    assert before + timedelta(hours=1) <= moved.due_at <= after + timedelta(hours=1)
+    assert moved.due_at == NOW + timedelta(hours=1)
     assert buttons(late.id) in blocks and not any(b.startswith("*🔴") for b in blocks)
 
 

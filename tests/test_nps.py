@@ -6,7 +6,7 @@ from __future__ import annotations
 from store.types import utcnow
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -44,7 +44,7 @@ def _log(db, customer: Customer, day: date, summary: str, action: str, due: date
     with transaction(db) as s:
         log_interaction(session=s, author_id=customer.owner_id, customer_id=customer.id, new_customer_name=None, way=way,
                         occurred_on=day, summary=summary, feedback="", participants="", action_title=action, due_at=due,
-                        action_owner_id=customer.owner_id, now=utcnow())
+                        action_owner_id=customer.owner_id, now=datetime.combine(day, time(18), SHANGHAI))
 
 
 def _texts(blocks: list[dict]) -> list[str]:
@@ -66,6 +66,7 @@ def _outbox(db) -> list[tuple[str, str, str]]:
 
 def test_command_records_a_detractor_dms_the_owner_with_history_and_creates_the_loop_action(bolt, fake, db, remember):
     remember(REP, "Asia/Shanghai", "zh-CN")
+    bolt.now = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)  # a Wednesday, 10:00 in Shanghai
     galaxy = _customer(db, "星河科技")
     _log(db, galaxy, date(2026, 11, 2), "电话沟通需求", "整理需求", due=FAR + timedelta(days=3))
     _log(db, galaxy, date(2026, 11, 9), "拜访张总", "发送报价", way="visit")
@@ -73,7 +74,7 @@ def test_command_records_a_detractor_dms_the_owner_with_history_and_creates_the_
     _log(db, galaxy, date(2026, 11, 16), "催付款", "开发票", due=FAR + timedelta(days=2))
     with transaction(db) as s:
         record_response(session=s, customer_id=galaxy.id, score=8, comment="", source="csv", external_id="old",
-                        responded_at=datetime(2026, 10, 23, 2, 0, tzinfo=UTC), recorded_by=None, now=datetime.now(UTC))
+                        responded_at=datetime(2026, 10, 23, 2, 0, tzinfo=UTC), recorded_by=None, now=bolt.now)
     fake.reset()
 
     # Slack escapes the user's < and > in a command's text

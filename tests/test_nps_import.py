@@ -150,7 +150,7 @@ def test_cli_imports_alerts_the_owner_and_escalates_a_repeat_in_time_order(empty
     # the later low score comes first in the file; it is the one that escalates
     path.write_text("客户,评分,评论,时间\n星河科技,2,又出问题了,2026-11-20 11:00\n星河科技,5,发货慢,2026-11-18 10:00\n"
                     "星河科技,9,,2026-11-10\n", encoding="utf-8-sig")
-    cmd_import_nps(_settings(empty_database, fake), Namespace(file=path))
+    cmd_import_nps(_settings(empty_database, fake), Namespace(file=path), now=NOW)
     out = capsys.readouterr().out
     assert out == "共 3 行：新导入 3 条，之前已导入 0 条。\n低分提醒：已发送 3 条，待发送 0 条。\n"
     posts = fake.wait_for("chat.postMessage", count=2)
@@ -164,7 +164,7 @@ def test_cli_imports_alerts_the_owner_and_escalates_a_repeat_in_time_order(empty
     assert kinds == [("nps_low", REP, "sent"), ("nps_low", REP, "sent"), ("nps_escalation", BOSS, "sent")]
     assert dues == ["2026-11-20T10:00:00+08:00", "2026-11-24T11:00:00+08:00"]  # Wed 10:00 -> Fri 10:00; Fri 11:00 -> Tue 11:00
 
-    cmd_import_nps(_settings(empty_database, fake), Namespace(file=path))
+    cmd_import_nps(_settings(empty_database, fake), Namespace(file=path), now=NOW)
     assert capsys.readouterr().out == "共 3 行：新导入 0 条，之前已导入 3 条。\n"
     assert len(fake.calls_to("chat.postMessage")) == len(posts)
 

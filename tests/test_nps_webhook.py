@@ -70,10 +70,12 @@ def rows(db, model):
 
 def test_a_signed_low_score_is_recorded_and_the_owner_alerted_once(server, fake, db, galaxy, remember):
     remember(REP, "Asia/Shanghai", "zh-CN")
+    server.now = datetime(2026, 11, 20, 17, 30, tzinfo=SHANGHAI)  # half an hour after the customer answered
+    stamp = int(server.now.timestamp())
     payload = {"customer": galaxy.code, "score": 6, "comment": "交付延期两次", "responded_at": "2026-11-20T16:00:00+08:00",
                "response_id": "sv-123"}
     body = json.dumps(payload, ensure_ascii=False).encode()
-    headers = signed(body)
+    headers = signed(body, timestamp=stamp)
     assert post(server.nps_url, body, headers) == (200, {"ok": True, "id": 1, "duplicate": False})
     dm = fake.wait_for("chat.postMessage")[0].params
     assert (dm["channel"], dm["text"]) == (REP, "NPS 低分：星河科技 打了 6 分")
@@ -88,7 +90,7 @@ def test_a_signed_low_score_is_recorded_and_the_owner_alerted_once(server, fake,
 
     # the same request replayed, and the same response_id signed anew: recorded once, alerted once
     assert post(server.nps_url, body, headers) == (200, {"ok": True, "id": 1, "duplicate": True})
-    assert send(server, {**payload, "score": 2}) == (200, {"ok": True, "id": 1, "duplicate": True})
+    assert send(server, {**payload, "score": 2}, timestamp=stamp + 1) == (200, {"ok": True, "id": 1, "duplicate": True})
     assert (len(rows(db, NpsResponse)), len(rows(db, NextAction)), len(rows(db, Outbox))) == (1, 1, 1)
     assert len(fake.calls_to("chat.postMessage")) == 1
 

@@ -480,6 +480,7 @@ def _listed(db, owner: str) -> tuple[Ticket, Ticket]:
 
 def test_my_tickets_in_chinese_with_time_left(bolt, fake, db):
     a, b = _listed(db, REP)
+    bolt.now = sh(2026, 11, 16, 10, 0)  # the list is read that Monday morning
     bolt.command("tickets", user=REP)
     reply = fake.wait_for("response_url:cmd")[0].params
     assert (reply["response_type"], reply["text"]) == ("ephemeral", "你负责的未结工单：2 张")
@@ -493,6 +494,7 @@ def test_my_tickets_in_chinese_with_time_left(bolt, fake, db):
 
 def test_my_tickets_in_english_in_new_york_time(bolt, fake, db):
     a, b = _listed(db, REP_EN)
+    bolt.now = sh(2026, 11, 16, 10, 0)  # the list is read that Monday morning
     bolt.command("我的工单", user=REP_EN)
     reply = fake.wait_for("response_url:cmd")[0].params
     assert _texts(reply["blocks"], "section") == [
