@@ -118,7 +118,8 @@ def _web_front(*, settings, app, db, client, defaults):
     from bot.webhooks import make_nps_webhook
 
     nps = make_nps_webhook(secret=settings.crm_nps_webhook_secret, db=db, client=client, defaults=defaults)
-    return waitress.create_server(make_wsgi(app, nps_webhook=nps), host="0.0.0.0", port=settings.port, threads=8)
+    wsgi = make_wsgi(app, signing_secret=settings.slack_signing_secret, nps_webhook=nps)
+    return waitress.create_server(wsgi, host="0.0.0.0", port=settings.port, threads=8)
 
 
 def main(argv: list[str] | None = None) -> None:
