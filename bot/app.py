@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 import handlers
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from bot.trust import slack_hosted
 from handlers.context import Defaults, make_context_middleware
 from handlers.i18n import t
@@ -102,10 +102,6 @@ def health_of(text: str) -> HealthWeights:
         return HealthWeights(**values)
     except ValueError as e:
         raise ValueError(f"CRM_HEALTH_WEIGHTS: {e}") from None
-
-
-class SettingsError(ValueError):
-    """A variable that says something the bot cannot use; `python -m bot` prints it and stops."""
 
 
 def defaults_of(settings: Settings, cipher: Cipher | None = None) -> Defaults:

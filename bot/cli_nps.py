@@ -21,8 +21,8 @@ def cmd_import_nps(settings, args) -> None:
     from handlers.delivery import deliver
     from handlers.i18n import t
     from handlers.nps import record_and_alert
-    from store.db import make_engine, session_factory, transaction
-    from store.migrate import upgrade
+    from bot.database import open_database
+    from store.db import transaction
     from store.nps_import import import_nps
     from store.types import utcnow
 
@@ -30,8 +30,7 @@ def cmd_import_nps(settings, args) -> None:
         data = args.file.read_bytes()
     except OSError as e:
         raise SystemExit(f"import-nps: cannot read {args.file}: {e.strerror or e}")
-    upgrade(settings.database_url)
-    db = session_factory(make_engine(settings.database_url))
+    db = open_database(settings.database_url)
     defaults, loc, now = defaults_of(settings), settings.crm_default_locale, utcnow()
     alerts = 0
 

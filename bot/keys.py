@@ -1,10 +1,11 @@
 """The encryption key for phones and emails at rest.
 
-- CRM_ENCRYPTION_KEY set: that key.
+- CRM_ENCRYPTION_KEY set: that key (at least 32 characters; `python -m bot new-key` makes one).
 - Not set, SQLite (one machine): a key kept in a file beside the database (`<db>.key`, mode
   0600), made on first start; a warning says where it is and to back it up.
 - Not set, PostgreSQL (replicas): refused at start-up with how to create one, since each
   replica would otherwise make up its own.
+A key that is too short, or a key file that cannot be read or made, is a SettingsError.
 """
 from __future__ import annotations
 
@@ -14,26 +15,53 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from bot.settings import KEY_HELP, Settings
-from store.privacy import Cipher
+from bot.settings import KEY_HELP, Settings, SettingsError
+from store.privacy import MIN_KEY_LENGTH, Cipher
 
 log = logging.getLogger("crm")
+NEW_KEY = "make one with `python -m bot new-key`"
 
 
 class KeyMissing(SystemExit):
     pass
 
 
-def load_cipher(settings: Settings) -> Cipher:
-    if settings.crm_encryption_key:
+def check_key(settings: Settings) -> Cipher | None:
+    """CRM_ENCRYPTION_KEY's cipher when it is set, None when not; SettingsError when it cannot be one."""
+    if not settings.crm_encryption_key:
+        return None
+    try:
         return Cipher(settings.crm_encryption_key)
+    except ValueError:
+        raise SettingsError(f"CRM_ENCRYPTION_KEY: a key of at least {MIN_KEY_LENGTH} characters is needed, "
+                            f"not one of {len(settings.crm_encryption_key)}; {NEW_KEY}.") from None
+
+
+def key_file(settings: Settings) -> Path | None:
+    """Where the SQLite default keeps its key (`crm.db` -> `crm.key`); None for other databases."""
     url = make_url(settings.database_url)
     if not url.drivername.startswith("sqlite") or not url.database or url.database == ":memory:":
-        raise KeyMissing(KEY_HELP.format(db=url.render_as_string(hide_password=True)))
-    path = Path(url.database).with_suffix(".key")
-    if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(Cipher.generate_key())
-        log.warning("made an encryption key for phones and emails in %s: back it up with the database", path)
-    return Cipher(path.read_text().strip())
+        return None
+    return Path(url.database).with_suffix(".key")
+
+
+def load_cipher(settings: Settings) -> Cipher:
+    cipher = check_key(settings)
+    if cipher is not None:
+        return cipher
+    path = key_file(settings)
+    if path is None:
+        raise KeyMissing(KEY_HELP.format(db=make_url(settings.database_url).render_as_string(hide_password=True)))
+    try:
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(Cipher.generate_key())
+            log.warning("made an encryption key for phones and emails in %s: back it up with the database", path)
+        return Cipher(path.read_text().strip())
+    except OSError as e:
+        raise SettingsError(f"CRM_ENCRYPTION_KEY is not set and the key file {path} cannot be read or made "
+                            f"({e.strerror or e}); set CRM_ENCRYPTION_KEY ({NEW_KEY}) or fix the file.") from None
+    except ValueError:
+        raise SettingsError(f"the key file {path} does not hold a key of at least {MIN_KEY_LENGTH} characters; "
+                            f"put back the one from your backup, or set CRM_ENCRYPTION_KEY.") from None
