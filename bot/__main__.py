@@ -1,4 +1,4 @@
-"""`python -m bot [run|migrate|jobs --once [--now ISO8601]|import-nps|import|export|report|new-key]`."""
+"""`python -m bot [run|migrate|jobs --once [--now ISO8601]|import-nps|import|export|report|new-key|rotate-key]`."""
 from __future__ import annotations
 
 import argparse
@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.cli_args import BadArgument, parse_now
 from bot.cli_customers import add_customer_commands, cmd_export, cmd_import
+from bot.cli_keys import add_key_commands, cmd_new_key, cmd_rotate_key
 from bot.cli_nps import add_import_nps, cmd_import_nps
 from bot.cli_report import add_report, cmd_report
 from bot.database import check_database_url
@@ -34,12 +35,6 @@ def _database(settings):
     from bot.database import open_database
 
     return open_database(settings.database_url)
-
-
-def cmd_new_key(_settings, _args) -> None:
-    from store.privacy import Cipher
-
-    print(Cipher.generate_key())
 
 
 def cmd_migrate(settings, _args) -> None:
@@ -123,10 +118,10 @@ def main(argv: list[str] | None = None) -> None:
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="start the bot and its scheduler (the default)")
     sub.add_parser("migrate", help="bring the database to the latest revision")
-    sub.add_parser("new-key", help="print a new CRM_ENCRYPTION_KEY")
     jobs = sub.add_parser("jobs", help="run the scheduled jobs")
     jobs.add_argument("--once", action="store_true", help="run every job once and exit")
     jobs.add_argument("--now", help="as of this instant (ISO 8601; without an offset it is UTC)")
+    add_key_commands(sub)
     add_import_nps(sub)
     add_customer_commands(sub)
     add_report(sub)
@@ -135,7 +130,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # seven lines of its set-up on every start
     commands = {"migrate": cmd_migrate, "jobs": cmd_jobs, "import-nps": cmd_import_nps, "new-key": cmd_new_key}
     commands |= {"import": cmd_import, "export": cmd_export}
-    commands["report"] = cmd_report
+    commands |= {"report": cmd_report, "rotate-key": cmd_rotate_key}
     try:
         settings = load_settings()
         if args.command != "new-key":  # every other command opens the database, and may read the key

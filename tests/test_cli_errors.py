@@ -36,7 +36,8 @@ CASES = [
     (["migrate"], {"DATABASE_URL": "sqlite:///{tmp}/no/such/crm.db"},
      "Settings: DATABASE_URL: the folder {tmp}/no/such does not exist; create it, or give a file in a folder that exists, "
      "e.g. sqlite:///crm.db.", 2),
-    (["migrate"], {"DATABASE_URL": "mysql://crm:secret@127.0.0.1/crm"}, f"Settings: DATABASE_URL: mysql is not supported; {URLS}", 2),
+    (["migrate"], {"DATABASE_URL": "mysql://crm:secret@127.0.0.1/crm"},
+     f"Settings: DATABASE_URL: mysql is not supported; {URLS}", 2),
     (["migrate"], {"DATABASE_URL": "postgresql+psycopg2://postgres@127.0.0.1/test"},
      f"Settings: DATABASE_URL: the driver postgresql+psycopg2 is not installed; {URLS}", 2),
     (["migrate"], {"DATABASE_URL": "::::"}, f"Settings: DATABASE_URL: '::::' is not a database URL; {URLS}", 2),
@@ -72,11 +73,13 @@ def test_a_port_in_use_is_one_sentence(fake, tmp_path):
                "DATABASE_URL": f"sqlite:///{tmp_path / 'crm.db'}", "CRM_ENCRYPTION_KEY": "k" * 32}
         done = run([], env=env, cwd=tmp_path)
     assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert said(done) == [f"Settings: PORT: cannot listen on port {port} (Address already in use); give a free port from 1 to 65535."]
+    assert said(done) == [f"Settings: PORT: cannot listen on port {port} (Address already in use); "
+                          f"give a free port from 1 to 65535."]
 
 
 def test_the_years_at_the_edges_are_taken(tmp_path):
-    env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_API_URL": "http://127.0.0.1:9/api/", "DATABASE_URL": f"sqlite:///{tmp_path / 'crm.db'}"}
+    env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_API_URL": "http://127.0.0.1:9/api/",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'crm.db'}"}
     for now in ("2000-01-01T00:00:00+14:00", "2099-12-31T23:59:59-12:00"):
         done = run(["jobs", "--once", "--now", now], env=env, cwd=tmp_path)
         assert done.returncode == 0 and '"queued": 0' in done.stdout, done.stderr
