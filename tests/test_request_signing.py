@@ -87,8 +87,9 @@ def _probes(body: bytes) -> list[tuple[str, dict[str, str]]]:
         ("oversized signature", {"X-Slack-Request-Timestamp": str(now), "X-Slack-Signature": good + "0" * 10000}),
         ("another secret", {"X-Slack-Request-Timestamp": str(now),
                             "X-Slack-Signature": sign(body, secret="not-ours", timestamp=now)["X-Slack-Signature"]}),
-        ("stale timestamp", sign(body, timestamp=now - 301)),
-        ("future timestamp", sign(body, timestamp=now + 301)),
+        # well outside the 5 minutes, whatever the seconds a loaded machine takes to send them
+        ("stale timestamp", sign(body, timestamp=now - 360)),
+        ("future timestamp", sign(body, timestamp=now + 360)),
     ]
 
 
@@ -115,19 +116,18 @@ def test_the_same_command_signed_is_answered(bolt, fake):
     assert "/crm log" in fake.wait_for("response_url:ok")[0].params["text"]
 
 
-def test_the_error_handler_answers_only_on_slacks_hosts(empty_database, fake, attacker):
+def test_the_error_handler_answers_only_on_slacks_hosts(empty_database, fake, attacker, caplog):
     """A verified request that fails (here: the database has no tables yet) gets the error sentence
     at a Slack response_url, and nothing at any other URL it names."""
     server = BoltServer(db=empty_database.factory, fake=fake)
     try:
-        status, _, _ = server.post(body := _command_body(fake.response_url("err")), sign(body))
-        assert status == 500
+        server.post(body := _command_body(fake.response_url("err")), sign(body))
         told = fake.wait_for("response_url:err")[0].params
         assert told["response_type"] == "ephemeral" and "出了点问题" in told["text"]
-        status, _, _ = server.post(body := _command_body(attacker.url), sign(body))
-        assert status == 500
+        server.post(body := _command_body(attacker.url), sign(body))
     finally:
         server.stop()
+    assert "not telling the user: the response_url is not on Slack's hosts" in caplog.text  # it did fail, and held back
     assert attacker.hits == []
     assert [m for m in fake.methods() if m.startswith("response_url")] == ["response_url:err"]
 
