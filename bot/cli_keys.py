@@ -53,7 +53,7 @@ def cmd_rotate_key(settings, args) -> None:
     from sqlalchemy.exc import OperationalError
 
     from bot.database import open_database
-    from bot.keys import current_key, install_key
+    from bot.keys import current_key
     from store.db import transaction
     from store.key_rotation import KeyRotationError, rotate_key
     from store.privacy import MIN_KEY_LENGTH, Cipher
@@ -85,7 +85,13 @@ def cmd_rotate_key(settings, args) -> None:
               + (":" if args.new_key is None else "."))
         if args.new_key is None:
             print(new_key)
-        return
+    else:
+        _install(path, pending)
+
+
+def _install(path, pending) -> None:
+    from bot.keys import install_key
+
     try:
         backup = install_key(path, pending, stamp=datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ"))
     except OSError as e:

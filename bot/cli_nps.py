@@ -18,10 +18,10 @@ def add_import_nps(sub: argparse._SubParsersAction) -> None:
 
 def cmd_import_nps(settings, args) -> None:
     from bot.app import defaults_of, make_client
+    from bot.database import open_database
     from handlers.delivery import deliver
     from handlers.i18n import t
     from handlers.nps import record_and_alert
-    from bot.database import open_database
     from store.db import transaction
     from store.nps_import import import_nps
     from store.types import utcnow

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from bot.database import sqlite_file
 from bot.settings import KEY_HELP, Settings, SettingsError
 from store.privacy import MIN_KEY_LENGTH, Cipher
 
@@ -39,10 +40,8 @@ def check_key(settings: Settings) -> Cipher | None:
 
 def key_file(settings: Settings) -> Path | None:
     """Where the SQLite default keeps its key (`crm.db` -> `crm.key`); None for other databases."""
-    url = make_url(settings.database_url)
-    if not url.drivername.startswith("sqlite") or not url.database or url.database == ":memory:":
-        return None
-    return Path(url.database).with_suffix(".key")
+    database = sqlite_file(make_url(settings.database_url))
+    return database.with_suffix(".key") if database is not None else None
 
 
 def _write_secret(path: Path, text: str) -> None:
