@@ -1,4 +1,4 @@
-"""`python -m bot [run|migrate|jobs --once [--now ISO8601]|import-nps|import|export|report|new-key]`."""
+"""`python -m bot [run|migrate|jobs --once [--now ISO8601]|import-nps|import|export|report|new-key|rotate-key]`."""
 from __future__ import annotations
 
 import argparse
@@ -6,26 +6,20 @@ import json
 import logging
 import os
 import sys
-from datetime import datetime, timezone
 
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.cli_args import BadArgument, parse_now
 from bot.cli_customers import add_customer_commands, cmd_export, cmd_import
+from bot.cli_keys import add_key_commands, cmd_new_key, cmd_rotate_key
 from bot.cli_nps import add_import_nps, cmd_import_nps
 from bot.cli_report import add_report, cmd_report
+from bot.database import check_database_url
+from bot.keys import check_key
+from bot.settings import SettingsError, load_settings
 
 log = logging.getLogger("crm")
-
-
-def _parse_now(value: str | None) -> datetime:
-    if not value:
-        return datetime.now(timezone.utc)
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        raise SystemExit(f"--now: not an ISO 8601 time: {value!r} (e.g. 2026-11-23T09:00:00+08:00)")
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)  # a bare time is UTC
 
 
 def _require(settings, *, serving: bool) -> None:
@@ -38,17 +32,9 @@ def _require(settings, *, serving: bool) -> None:
 
 
 def _database(settings):
-    from store.db import make_engine, session_factory
-    from store.migrate import upgrade
+    from bot.database import open_database
 
-    upgrade(settings.database_url)
-    return session_factory(make_engine(settings.database_url))
-
-
-def cmd_new_key(_settings, _args) -> None:
-    from store.privacy import Cipher
-
-    print(Cipher.generate_key())
+    return open_database(settings.database_url)
 
 
 def cmd_migrate(settings, _args) -> None:
@@ -65,7 +51,8 @@ def cmd_jobs(settings, args) -> None:
     if not args.once:
         raise SystemExit("jobs: only --once is supported here; the running bot schedules them itself")
     _require(settings, serving=False)
-    report = tick(client=make_client(settings), db=_database(settings), defaults=defaults_of(settings), now=_parse_now(args.now))
+    now, defaults = parse_now(args.now), defaults_of(settings, check_key(settings))
+    report = tick(client=make_client(settings), db=_database(settings), defaults=defaults, now=now)
     print(json.dumps(report.as_dict()))
 
 
@@ -76,8 +63,8 @@ def cmd_run(settings, _args) -> None:
     from handlers.dates import warm
 
     _require(settings, serving=True)
+    db = _database(settings)  # first: a SQLite key file is made beside the database, once it is known to open
     defaults = defaults_of(settings, load_cipher(settings))
-    db = _database(settings)
     client = make_client(settings)
     try:
         app = create_app(settings, db, client=client, defaults=defaults)
@@ -88,8 +75,8 @@ def cmd_run(settings, _args) -> None:
     except (SlackClientError, OSError) as e:
         raise SystemExit(f"Could not reach Slack at {settings.slack_api_url} ({e}); check the network and SLACK_API_URL.")
     warm()
-    scheduler = start_scheduler(client=client, db=db, defaults=defaults)
     web = _web_front(settings=settings, app=app, db=db, client=client, defaults=defaults)
+    scheduler = start_scheduler(client=client, db=db, defaults=defaults)
     try:
         if settings.socket_mode:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -118,35 +105,44 @@ def _web_front(*, settings, app, db, client, defaults):
     from bot.webhooks import make_nps_webhook
 
     nps = make_nps_webhook(secret=settings.crm_nps_webhook_secret, db=db, client=client, defaults=defaults)
-    return waitress.create_server(make_wsgi(app, nps_webhook=nps), host="0.0.0.0", port=settings.port, threads=8)
+    wsgi = make_wsgi(app, signing_secret=settings.slack_signing_secret, nps_webhook=nps)
+    try:
+        return waitress.create_server(wsgi, host="0.0.0.0", port=settings.port, threads=8)
+    except OSError as e:
+        raise SettingsError(f"PORT: cannot listen on port {settings.port} ({e.strerror or e}); give a free port "
+                            f"from 1 to 65535.") from None
 
 
 def main(argv: list[str] | None = None) -> None:
-    from bot.settings import Settings
-
     parser = argparse.ArgumentParser(prog="python -m bot", description="CRM assistant for Slack")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="start the bot and its scheduler (the default)")
     sub.add_parser("migrate", help="bring the database to the latest revision")
-    sub.add_parser("new-key", help="print a new CRM_ENCRYPTION_KEY")
     jobs = sub.add_parser("jobs", help="run the scheduled jobs")
     jobs.add_argument("--once", action="store_true", help="run every job once and exit")
     jobs.add_argument("--now", help="as of this instant (ISO 8601; without an offset it is UTC)")
+    add_key_commands(sub)
     add_import_nps(sub)
     add_customer_commands(sub)
     add_report(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from bot.app import SettingsError
-
-    settings = Settings()
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # seven lines of its set-up on every start
     commands = {"migrate": cmd_migrate, "jobs": cmd_jobs, "import-nps": cmd_import_nps, "new-key": cmd_new_key}
     commands |= {"import": cmd_import, "export": cmd_export}
-    commands["report"] = cmd_report
+    commands |= {"report": cmd_report, "rotate-key": cmd_rotate_key}
     try:
+        settings = load_settings()
+        if args.command != "new-key":  # every other command opens the database, and may read the key
+            check_database_url(settings.database_url)
+            check_key(settings)
         commands.get(args.command, cmd_run)(settings, args)
-    except SettingsError as e:
-        raise SystemExit(f"Settings: {e}")
+    except SettingsError as e:  # one sentence naming the variable and what it takes
+        print(f"Settings: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except BadArgument as e:
+        print(e, file=sys.stderr)
+        raise SystemExit(2) from None
     except BrokenPipeError:  # `report | head`: the reader has what it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes stdout
         raise SystemExit(0) from None

@@ -11,7 +11,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 import handlers
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
+from bot.trust import slack_hosted
 from handlers.context import Defaults, make_context_middleware
 from handlers.i18n import t
 from store.db import SessionFactory
@@ -103,10 +104,6 @@ def health_of(text: str) -> HealthWeights:
         raise ValueError(f"CRM_HEALTH_WEIGHTS: {e}") from None
 
 
-class SettingsError(ValueError):
-    """A variable that says something the bot cannot use; `python -m bot` prints it and stops."""
-
-
 def defaults_of(settings: Settings, cipher: Cipher | None = None) -> Defaults:
     try:
         return _defaults_of(settings, cipher)
@@ -136,6 +133,15 @@ def _risk_drop(points: int) -> int:
     return points
 
 
+VERIFIED = "crm_verified"
+
+
+def _mark_verified(context, next) -> None:
+    """Reached only past Bolt's signature check (or over Socket Mode's authenticated socket)."""
+    context[VERIFIED] = True
+    next()
+
+
 def create_app(settings: Settings, session_factory: SessionFactory, client: WebClient | None = None,
                executor: ThreadPoolExecutor | None = None, defaults: Defaults | None = None) -> App:
     """`executor` runs listeners after their ack(); pass one to be able to drain it on shutdown.
@@ -149,19 +155,25 @@ def create_app(settings: Settings, session_factory: SessionFactory, client: WebC
         listener_executor=executor or ThreadPoolExecutor(max_workers=16, thread_name_prefix="crm-listener"),
         name="crm",
     )
+    app.use(_mark_verified)  # first of ours: Bolt's own middleware (its signature check) has run
     app.use(make_context_middleware(session_factory, defaults or defaults_of(settings)))
     app.registered_commands = handlers.register(app)
 
     @app.error
     def on_error(error: Exception, body: dict, context: dict, respond) -> BoltResponse:
         log.error("unhandled error in %s", body.get("type") or body.get("command"), exc_info=error)
+        if not context.get(VERIFIED):  # nothing from a request Slack did not sign is used, least of all its URL
+            return BoltResponse(status=401, body="")
         who = context.get("who")
         locale = who.locale if who else settings.crm_default_locale
-        if body.get("response_url"):
+        url = body.get("response_url")
+        if isinstance(url, str) and slack_hosted(url, api_url=settings.slack_api_url):
             try:
                 respond(response_type="ephemeral", replace_original=False, text=t(locale, "err_internal"))
             except (SlackApiError, OSError):
                 log.warning("could not tell the user about the error")
+        elif url:
+            log.warning("not telling the user: the response_url is not on Slack's hosts")
         return BoltResponse(status=500, body="")
 
     return app

@@ -46,13 +46,11 @@ def _bar(locale: str, stream=sys.stderr):
 
 
 def _open(settings):
+    from bot.database import open_database
     from bot.keys import load_cipher
-    from store.db import make_engine, session_factory
-    from store.migrate import upgrade
 
-    cipher = load_cipher(settings)
-    upgrade(settings.database_url)
-    return session_factory(make_engine(settings.database_url)), cipher
+    db = open_database(settings.database_url)  # first: a SQLite key file is made beside the database
+    return db, load_cipher(settings)
 
 
 def cmd_import(settings, args) -> None:

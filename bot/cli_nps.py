@@ -20,11 +20,11 @@ def add_import_nps(sub: argparse._SubParsersAction) -> None:
 def cmd_import_nps(settings, args, *, now: datetime | None = None) -> None:
     """`now`: the wall clock unless a test states its instant."""
     from bot.app import defaults_of, make_client
+    from bot.database import open_database
     from handlers.delivery import deliver
     from handlers.i18n import t
     from handlers.nps import record_and_alert
-    from store.db import make_engine, session_factory, transaction
-    from store.migrate import upgrade
+    from store.db import transaction
     from store.nps_import import import_nps
     from store.types import utcnow
 
@@ -32,8 +32,7 @@ def cmd_import_nps(settings, args, *, now: datetime | None = None) -> None:
         data = args.file.read_bytes()
     except OSError as e:
         raise SystemExit(f"import-nps: cannot read {args.file}: {e.strerror or e}")
-    upgrade(settings.database_url)
-    db = session_factory(make_engine(settings.database_url))
+    db = open_database(settings.database_url)
     defaults, loc, now = defaults_of(settings), settings.crm_default_locale, now or utcnow()
     alerts = 0
 

@@ -12,11 +12,11 @@ import argparse
 import csv
 import io
 import sys
-from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.cli_args import FIRST_YEAR, LAST_YEAR, BadArgument, in_years, parse_now
 from handlers.texts import EN, ZH
 
 FORMATS = ("csv",)
@@ -58,6 +58,8 @@ def _checked(settings, args):
     period = period_code(args.period)
     if period is None:
         _refuse(f"--period: {args.period!r} is not 2026-10 (a month), 2026-W44 (an ISO week) or 2026-11-03 (a day)")
+    if not in_years(period[1]):
+        _refuse(f"--period: {args.period!r} is outside the years {FIRST_YEAR} to {LAST_YEAR}")
     if args.team and args.rep:
         _refuse("give --team or --rep, not both")
     for name, value in (("--team", args.team), ("--rep", args.rep)):
@@ -67,13 +69,10 @@ def _checked(settings, args):
     if args.lang is not None and args.lang not in (ZH, EN):
         _refuse(f"--lang: {args.lang!r} is not zh-CN or en")
     locale = args.lang or settings.crm_default_locale
-    now = datetime.now(timezone.utc)
-    if args.now:
-        try:
-            now = datetime.fromisoformat(args.now)
-        except ValueError:
-            _refuse(f"--now: not an ISO 8601 time: {args.now!r} (e.g. 2026-11-23T09:00:00+08:00)")
-        now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+    try:
+        now = parse_now(args.now)
+    except BadArgument as e:
+        _refuse(str(e))
     return (*period, tz), scope, locale, now
 
 
@@ -113,18 +112,17 @@ def figure_table(f, reps, names: dict[str, str], locale: str, targets) -> list[l
 def cmd_report(settings, args) -> None:
     checked = _checked(settings, args)  # before the imports below: store.migrate's alembic logs as it loads
     from bot.app import defaults_of
+    from bot.database import open_database
     from handlers.figure_cards import scope_reps
     from handlers.i18n import t
-    from store.db import make_engine, session_factory, transaction
+    from store.db import transaction
     from store.figures import Period, Scope, figures, per_rep
-    from store.migrate import upgrade
     from store.models import SlackUser
 
     (unit, day, tz), (kind, user_id), locale, now = checked
     period, scope = getattr(Period, unit)(day, tz), Scope(kind, user_id)
     defaults = defaults_of(settings)
-    upgrade(settings.database_url)
-    db = session_factory(make_engine(settings.database_url))
+    db = open_database(settings.database_url)
     with transaction(db) as session:
         f = figures(session=session, period=period, scope=scope, now=now, targets=defaults.targets, calendar=defaults.calendar)
         reps = per_rep(session=session, period=period, owner_ids=scope_reps(session, scope), now=now)

@@ -1,7 +1,7 @@
 """The one place that knows every environment variable (a `.env` file is read too)."""
 from __future__ import annotations
 
-from pydantic import field_validator
+from pydantic import ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
@@ -41,6 +41,13 @@ class Settings(BaseSettings):
     def admin_ids(self) -> frozenset[str]:
         return frozenset(x.strip() for x in self.crm_admins.split(",") if x.strip())
 
+    @field_validator("port")
+    @classmethod
+    def _a_port(cls, value: int) -> int:
+        if not 1 <= value <= 65535:
+            raise ValueError("out of range")
+        return value
+
     @field_validator("slack_api_url")
     @classmethod
     def _trailing_slash(cls, value: str) -> str:
@@ -56,6 +63,24 @@ class Settings(BaseSettings):
         if serving and not (self.slack_app_token or self.slack_signing_secret):
             missing.append("SLACK_APP_TOKEN (Socket Mode, as manifest.yml sets up) or SLACK_SIGNING_SECRET (HTTP mode)")
         return missing
+
+
+class SettingsError(ValueError):
+    """A variable that says something the bot cannot use; `python -m bot` prints it and exits 2."""
+
+
+ACCEPTED = {"port": "a port number from 1 to 65535", "crm_risk_drop_points": "a whole number from 1 to 100"}
+
+
+def load_settings() -> Settings:
+    """Settings from the environment and .env, or SettingsError naming the variable and what it takes."""
+    try:
+        return Settings()
+    except ValidationError as e:
+        error = e.errors()[0]
+        field = str(error["loc"][0]) if error["loc"] else ""
+        accepted = f"give {ACCEPTED[field]}" if field in ACCEPTED else error["msg"]
+        raise SettingsError(f"{field.upper()}: {error.get('input')!r} is not accepted; {accepted}.") from None
 
 
 KEY_HELP = """\

@@ -21,6 +21,7 @@ from datetime import datetime
 
 from slack_sdk import WebClient
 
+from bot.trust import whole_number
 from handlers.context import Defaults
 from handlers.delivery import deliver
 from handlers.i18n import EN, t
@@ -50,7 +51,8 @@ def _verify(secret: str, environ: dict, body: bytes, now: datetime) -> str:
     given = environ.get("HTTP_X_CRM_SIGNATURE", "").strip()
     if not timestamp or not given:
         raise Refused("401 Unauthorized", "missing signature")
-    if not timestamp.isdigit() or abs(now.timestamp() - int(timestamp)) > REPLAY_WINDOW:
+    seconds = whole_number(timestamp)  # plain ASCII digits: isdigit() also takes "²", which int() refuses
+    if seconds is None or abs(now.timestamp() - seconds) > REPLAY_WINDOW:
         raise Refused("401 Unauthorized", "stale or bad timestamp")
     if not hmac.compare_digest(given.encode(), signature(secret, timestamp, body).encode()):
         raise Refused("401 Unauthorized", "bad signature")
@@ -58,10 +60,10 @@ def _verify(secret: str, environ: dict, body: bytes, now: datetime) -> str:
 
 
 def _read_body(environ: dict) -> bytes:
-    length = environ.get("CONTENT_LENGTH") or ""
-    if length.isdigit() and int(length) > MAX_BODY:
+    length = whole_number(environ.get("CONTENT_LENGTH"))
+    if length is not None and length > MAX_BODY:
         raise Refused("413 Payload Too Large", f"body over {MAX_BODY} bytes")
-    body = environ["wsgi.input"].read(MAX_BODY + 1 if not length.isdigit() else int(length))
+    body = environ["wsgi.input"].read(MAX_BODY + 1 if length is None else length)
     if len(body) > MAX_BODY:
         raise Refused("413 Payload Too Large", f"body over {MAX_BODY} bytes")
     return body

@@ -55,8 +55,8 @@ class BoltServer:
         self.app = create_app(self.settings, db, client=self.client, executor=self.executor, defaults=self.defaults)
         nps = make_nps_webhook(secret=nps_secret, db=db, client=self.client, defaults=self.defaults)
         # poll(), not select(): stop() closes the socket under the loop thread, which select() answers with EBADF
-        self.server = waitress.create_server(make_wsgi(self.app, nps_webhook=nps), host="127.0.0.1", port=0, threads=4,
-                                             asyncore_use_poll=True)
+        wsgi = make_wsgi(self.app, signing_secret=SECRET, nps_webhook=nps)
+        self.server = waitress.create_server(wsgi, host="127.0.0.1", port=0, threads=4, asyncore_use_poll=True)
         self.url = f"http://127.0.0.1:{self.server.effective_port}/slack/events"
         self.nps_url = f"http://127.0.0.1:{self.server.effective_port}/webhooks/nps"
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -99,7 +99,7 @@ def test_limits_and_cadence_come_from_settings():
 def test_a_setting_the_bot_cannot_use_is_one_clear_sentence(tmp_path):
     env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
     done = run([], env={**env, "CRM_BUSINESS_HOURS": "9-18"}, cwd=tmp_path)
-    assert done.returncode == 1 and "Settings: CRM_BUSINESS_HOURS" in done.stderr and "Traceback" not in done.stderr
+    assert done.returncode == 2 and "Settings: CRM_BUSINESS_HOURS" in done.stderr and "Traceback" not in done.stderr
     done = run(["jobs", "--once"], env={**env, "CRM_VISIBILITY": "everyone"}, cwd=tmp_path)
     assert "Settings: CRM_VISIBILITY must be own, team or all, not 'everyone'" in done.stderr and "Traceback" not in done.stderr
 

@@ -1,0 +1,68 @@
+"""The database a command works on: DATABASE_URL checked, migrated and opened, or one sentence.
+
+Accepted: SQLite (`sqlite:///crm.db`, a file in a folder that exists) and PostgreSQL
+(`postgresql://user:password@host:5432/name`, psycopg 3). A URL that does not parse, another
+database, a driver that is not installed or a folder that does not exist is a SettingsError
+(exit code 2); a SQLite file that cannot be opened too; a PostgreSQL server that does not answer
+is DatabaseUnreachable (exit code 1), like Slack not answering.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+from bot.settings import SettingsError
+from store.db import SessionFactory, make_engine, normalise_url, session_factory
+
+ACCEPTED = "sqlite:///crm.db (a file) or postgresql://user:password@host:5432/name"
+
+
+class DatabaseUnreachable(SystemExit):
+    pass
+
+
+def check_database_url(url: str) -> URL:
+    """The parsed URL, or SettingsError; nothing is opened or created."""
+    try:
+        parsed = make_url(normalise_url(url))
+    except (ArgumentError, ValueError):
+        raise SettingsError(f"DATABASE_URL: {url!r} is not a database URL; use {ACCEPTED}.") from None
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise SettingsError(f"DATABASE_URL: {backend} is not supported; use {ACCEPTED}.")
+    try:
+        parsed.get_dialect().import_dbapi()
+    except (ImportError, NoSuchModuleError):
+        raise SettingsError(f"DATABASE_URL: the driver {parsed.drivername} is not installed; use {ACCEPTED}.") from None
+    folder = sqlite_file(parsed)
+    if folder is not None and not folder.parent.is_dir():
+        raise SettingsError(f"DATABASE_URL: the folder {folder.parent} does not exist; create it, or give a file in a "
+                            f"folder that exists, e.g. sqlite:///crm.db.")
+    return parsed
+
+
+def sqlite_file(url: URL) -> Path | None:
+    """The file of a SQLite URL (None for another database or an in-memory one)."""
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database)
+
+
+def open_database(url: str) -> SessionFactory:
+    """Migrated to the latest revision and opened."""
+    from store.migrate import upgrade  # alembic logs as it loads: only once the URL is known good
+
+    parsed = check_database_url(url)
+    try:
+        upgrade(url)
+    except OperationalError as e:
+        reason = str(e.orig).strip().splitlines()[0] if e.orig is not None else str(e)
+        file = sqlite_file(parsed)
+        if file is not None:
+            raise SettingsError(f"DATABASE_URL: cannot open the SQLite file {file} ({reason}); give a file in a folder "
+                                f"you can write to, e.g. sqlite:///crm.db.") from None
+        raise DatabaseUnreachable(f"Could not open the database at {parsed.render_as_string(hide_password=True)} "
+                                  f"({reason}); check DATABASE_URL and that the server is running.") from None
+    return session_factory(make_engine(url))
