@@ -73,17 +73,24 @@ MAX_LEN = 200            # parse_when: longer text is not a time expression
 MAX_EXTRACT_LEN = 2000   # extract_when: longer text is returned untouched
 
 
-def parse_when(text: str, *, now: datetime, tz: str) -> datetime | None:
-    """The whole of `text` is a time expression (Chinese or English) -> aware datetime in `tz`, or None."""
+def parse_when(text: str, *, now: datetime, tz: str, locale: str | None = None) -> datetime | None:
+    """The whole of `text` is a time expression (Chinese or English) -> aware datetime in `tz` that
+    is after `now`, or None.  `locale` ("en-GB") decides how "15/2" style dates read."""
     try:
         if not isinstance(text, str) or len(text) > MAX_LEN:
             return None
-        return parse(text, make_ctx(now, tz))
+        ctx = make_ctx(now, tz, locale)
+        return _future(parse(text, ctx), ctx)
     except Exception:
         return None
 
 
-def extract_when(text: str, *, now: datetime, tz: str) -> tuple[datetime | None, str]:
+def _future(dt: datetime | None, ctx) -> datetime | None:
+    """A due time is never in the past: "这周一" said on a Tuesday is refused, not yesterday."""
+    return dt if dt is not None and dt > ctx.now_utc else None
+
+
+def extract_when(text: str, *, now: datetime, tz: str, locale: str | None = None) -> tuple[datetime | None, str]:
     """A time expression at the start (preferred, longest) or at the end of `text`, and the rest.
 
     ``"明天下午3点 发送报价"`` -> (tomorrow 15:00, "发送报价"); ``"send quote on friday"`` ->
@@ -94,7 +101,11 @@ def extract_when(text: str, *, now: datetime, tz: str) -> tuple[datetime | None,
     try:
         if len(text) > MAX_EXTRACT_LEN:
             return None, clean(text)
-        return extract(text, make_ctx(now, tz))
+        ctx = make_ctx(now, tz, locale)
+        dt, rest = extract(text, ctx)
+        if dt is not None and _future(dt, ctx) is None:
+            return None, clean(text)   # a past time: the words stay in the text, the form asks
+        return dt, rest
     except Exception:
         try:
             return None, clean(text)

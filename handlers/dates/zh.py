@@ -17,6 +17,9 @@ PERIODS = {
     "早晨": "morning", "一早": "morning", "上午": "morning", "中午": "noon", "午后": "afternoon",
     "下午": "afternoon", "傍晚": "evening", "晚上": "night", "晚间": "night", "夜里": "night",
     "夜晚": "night", "夜间": "night",
+    # Cantonese
+    "朝早": "morning", "上昼": "morning", "晏昼": "afternoon", "下昼": "afternoon", "晚黑": "night",
+    "夜晚黑": "night", "挨晚": "evening",
 }
 
 _DAYWORDS = {
