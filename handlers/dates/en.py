@@ -156,14 +156,19 @@ def _ordinal_day(m, ctx):
     d = ordinal(m.group(2))
     if d is None:
         return None
+    wd = WEEKDAYS[m.group(1)] if m.group(1) else None
     if m.group(4):
         day = safe_date(*add_months(ctx.today.year, ctx.today.month, 1), d)
     elif m.group(3):
         day = safe_date(ctx.today.year, ctx.today.month, d)
+    elif wd is not None:   # "Tuesday the 19th": the next 19th that is a Tuesday, within a year
+        months = (add_months(ctx.today.year, ctx.today.month, k) for k in range(13))
+        day = first_not_past(ctx.today, (x for x in (safe_date(y, mo, d) for y, mo in months)
+                                         if x is not None and x.weekday() == wd))
     else:
         day = next_day_of_month(ctx.today, d)
-    if day is None or (m.group(1) and day.weekday() != WEEKDAYS[m.group(1)]):
-        return None   # "Tuesday the 19th" when the next 19th is not a Tuesday: ask again
+    if day is None or (wd is not None and day.weekday() != wd):
+        return None
     return DateSpec(day=day)
 
 

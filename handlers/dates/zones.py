@@ -31,8 +31,8 @@ _NAMED = {
     "新加坡时间": "Asia/Singapore",
 }
 _OFFSET = r"(?:gmt|utc)\s*([+-])\s*([0-9]{1,2})(?::?([0-9]{2}))?|东八区"
-_RX_TAIL = re.compile(r"(?:^|(?<=[\s(（,，0-9a-z\u3400-\u9fff]))\s*[(（]?\s*(" + alt(_NAMED) + "|" + _OFFSET
-                      + r")\s*[)）]?$")
+_RX_ZONE = re.compile(r"\s*[(（]?\s*(?<![a-z])(" + _OFFSET + "|" + alt(_NAMED) + r")(?![a-z0-9])\s*[)）]?")
+_RX_CLOCK_BEFORE = re.compile(r"(?:[0-9]|am|pm|noon|midnight|[点时])\s*$")
 _RX_HEAD = re.compile(r"^(" + alt(k for k in _NAMED if not k.isascii()) + r")\s*")
 
 
@@ -49,14 +49,18 @@ def _zone(word: str, m: re.Match[str]) -> tzinfo | None:
 
 
 def split_zone(s: str) -> tuple[tzinfo | None, str]:
-    """(the zone named at the end or, for Chinese names, the start of `s`, the rest) or (None, s)."""
-    m = _RX_TAIL.search(s)
-    if m and m.start(1) > 0:
+    """(a zone named right after a clock time ("4pm CET monday", "下午3点 北京时间") or, for Chinese
+    names, at the start, the text without it) or (None, s)."""
+    for m in _RX_ZONE.finditer(s):
+        if m.start() == 0 or not _RX_CLOCK_BEFORE.search(s[: m.start()]):
+            continue
         word = m.group(1)
-        if re.fullmatch(r"[a-z]+", word) and not re.search(r"[0-9]|am|pm|noon|[点时]", s[: m.start()]):
-            return None, s   # "call et", "ok z": a zone needs a clock time before it
+        if word == "z" and not s[m.start(1) - 1].isdigit():
+            continue
         zone = _zone(word, m)
-        return (zone, s[: m.start()].rstrip(" ,，")) if zone is not None else (None, s)
+        if zone is None:
+            return None, s
+        return zone, (s[: m.start()] + " " + s[m.end():]).strip(" ,，")
     m = _RX_HEAD.match(s)
     if m and m.end() < len(s):
         return ZoneInfo(_NAMED[m.group(1)]), s[m.end():]
