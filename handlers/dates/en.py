@@ -161,8 +161,9 @@ def _ordinal_day(m, ctx):
         day = safe_date(*add_months(ctx.today.year, ctx.today.month, 1), d)
     elif m.group(3):
         day = safe_date(ctx.today.year, ctx.today.month, d)
-    elif wd is not None:   # "Tuesday the 19th": the next 19th that is a Tuesday, within a year
-        months = (add_months(ctx.today.year, ctx.today.month, k) for k in range(13))
+    elif wd is not None:   # "Tuesday the 19th": the next 19th that is a Tuesday, this month or
+        # the two after; further away it is more likely a slip ("friday the 5th") than a plan
+        months = (add_months(ctx.today.year, ctx.today.month, k) for k in range(3))
         day = first_not_past(ctx.today, (x for x in (safe_date(y, mo, d) for y, mo in months)
                                          if x is not None and x.weekday() == wd))
     else:

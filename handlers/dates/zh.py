@@ -37,7 +37,7 @@ _WEEKDAY = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6
             "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
 _WEEK_PREFIX = {"下下": "next2", "下": "next", "本": "this", "这": "this", "今": "this", "上": "last"}
 _UNITS = {"天": "day", "日": "day", "小时": "hour", "钟头": "hour", "分钟": "minute", "分": "minute",
-          "周": "week", "星期": "week", "礼拜": "week", "月": "month"}
+          "周": "week", "星期": "week", "礼拜": "week", "月": "month", "钟": "hour"}
 
 
 @date_rule(DATE_RULES, alt(_DAYWORDS))
@@ -56,13 +56,13 @@ def _next_week(m, ctx):
     return DateSpec(day=weekday_date(ctx.today, 0, _WEEK_PREFIX[m.group(1)]))  # its Monday
 
 
-@date_rule(DATE_RULES, rf"(下下|下|本|这)\s*个?\s*月\s*(?:({NUM})\s*[号日]|(底|末|初))?")
+@date_rule(DATE_RULES, rf"(下下|下|本|这)\s*个?\s*月\s*(?:({NUM})\s*[号日]|(底|末|尾|初))?")
 def _month_word(m, ctx):
     k = {"下下": 2, "下": 1, "本": 0, "这": 0}[m.group(1)]
     if m.group(2):
         d = number(m.group(2))
         return DateSpec(day=safe_date(*add_months(ctx.today.year, ctx.today.month, k), d)) if d else None
-    if m.group(3) in ("底", "末"):
+    if m.group(3) in ("底", "末", "尾"):
         return DateSpec(day=month_last(ctx.today, k))
     if m.group(3) == "初" or k > 0:
         return DateSpec(day=month_first(ctx.today, k))
@@ -94,10 +94,10 @@ def _mid_month(m, ctx):
     return DateSpec(day=next_day_of_month(ctx.today, 15))
 
 
-@date_rule(DATE_RULES, r"(今|明|本)?\s*年\s*(底|末|中|初)")
+@date_rule(DATE_RULES, r"(?:(今|明|本)\s*)?年\s*(?:年\s*)?(底|末|中|初|尾)")
 def _year_part(m, ctx):
     y = ctx.today.year + (m.group(1) == "明")
-    mo, d = {"底": (12, 31), "末": (12, 31), "中": (6, 30), "初": (1, 1)}[m.group(2)]
+    mo, d = {"底": (12, 31), "末": (12, 31), "尾": (12, 31), "中": (6, 30), "初": (1, 1)}[m.group(2)]
     if m.group(1) or m.group(2) == "初":
         return DateSpec(day=date(y, mo, d)) if m.group(1) or y > ctx.today.year else None
     return DateSpec(day=first_not_past(ctx.today, (date(y + k, mo, d) for k in (0, 1))))
@@ -108,7 +108,7 @@ def _after_festival(m, ctx):
     return DateSpec(day=after_holiday(ctx.today, m.group(1)))
 
 
-@date_rule(DATE_RULES, r"月[底末]")
+@date_rule(DATE_RULES, r"月[底末尾]")
 def _month_end(m, ctx):
     return DateSpec(day=month_end(ctx.today))
 
@@ -143,7 +143,7 @@ def _day_of_month(m, ctx):
     return DateSpec(day=next_day_of_month(ctx.today, d)) if d is not None else None
 
 
-@date_rule(DATE_RULES, rf"({CNT}|半)\s*(个)?\s*(半)?\s*(天|日|小时|钟头|分钟|分|周|星期|礼拜|月)\s*(?:之后|以后|后)")
+@date_rule(DATE_RULES, rf"({CNT}|半)\s*(个)?\s*(半)?\s*(天|日|小时|钟头|钟|分钟|分|周|星期|礼拜|月)\s*(?:之后|以后|后)")
 def _relative(m, ctx):
     n = 0.5 if m.group(1) == "半" else number(m.group(1))
     if n is None or (m.group(1) == "半" and m.group(3)):
@@ -151,8 +151,8 @@ def _relative(m, ctx):
     if m.group(3):
         n += 0.5
     unit = _UNITS[m.group(4)]
-    if unit == "month" and not m.group(2):
-        return None  # 3月后 is "after March", not "in 3 months"
+    if m.group(4) in ("月", "钟") and not m.group(2):
+        return None  # 3月后 is "after March", not "in 3 months"; 钟 is an hour only as 两个钟
     return relative(n, unit, ctx)
 
 
