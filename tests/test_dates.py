@@ -5,6 +5,7 @@ Every case names its `now` and expects one exact local wall-clock time in the zo
 from __future__ import annotations
 
 import ast
+import json
 import random
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -12,7 +13,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from handlers import ids
 from handlers.dates import extract_when, parse_when, warm
+from store.db import transaction
+from store.models import NextAction
+from tests.conftest import REP, REP_EN
+from tests.flows import button, view_submission
+from tests.test_reminders import _action, _dm, _tick
 
 SH = "Asia/Shanghai"
 NY = "America/New_York"
@@ -296,3 +303,41 @@ def test_the_module_imports_nothing_from_slack_or_the_project():
                 imported.add((node.module or "").split(".")[0] if node.level == 0 else "." * node.level)
     assert imported <= {"__future__", "calendar", "re", "unicodedata", "dataclasses", "datetime",
                         "functools", "typing", "zoneinfo", "dateparser", "holidays", "."}, imported
+
+
+# ---------------------------------------------------------------------------------------------
+# Through the real Bolt app: the reschedule form refuses a past time and reads the new English
+# ---------------------------------------------------------------------------------------------
+
+def _reschedule_form(bolt, fake, db, owner, title, customer):
+    """Announce a due action to `owner`, click "Reschedule…", and return a submit(text) for its form."""
+    action = _action(db, owner=owner, title=title, customer=customer)
+    _tick(bolt, action.due_at)
+    sent = _dm(fake)
+    bolt.interact(button(user=owner, action_id=ids.DUE_RESCHEDULE, value=str(action.id),
+                         channel=sent.response["channel"], ts=sent.response["ts"], message=sent.params))
+    meta = json.loads(fake.wait_for("views.open")[0].params["view"]["private_metadata"])
+
+    def submit(text):
+        values = {ids.RESCHEDULE_BLOCK: {ids.RESCHEDULE_WHEN: {"type": "plain_text_input", "value": text}}}
+        _, body, _ = bolt.interact(view_submission(user=owner, callback_id=ids.RESCHEDULE_VIEW, values=values,
+                                                   private_metadata=meta))
+        return json.loads(body)["errors"][ids.RESCHEDULE_BLOCK] if body else None
+    return action, submit
+
+
+def test_the_reschedule_form_refuses_a_past_time_in_chinese(bolt, fake, db):
+    _, submit = _reschedule_form(bolt, fake, db, REP, "发送报价", "星河科技")
+    for past in ("上周五", "昨天", "三天前"):
+        assert submit(past).startswith("没看懂这个时间"), past
+
+
+def test_the_reschedule_form_reads_new_english_and_refuses_the_past(bolt, fake, db):
+    action, submit = _reschedule_form(bolt, fake, db, REP_EN, "send quote", "Galaxy Tech")
+    for past in ("last friday", "3 weeks ago", "yesterday"):
+        assert submit(past).startswith("I could not read that time"), past
+    assert submit("9 tomorrow morning") is None
+    ny = ZoneInfo(NY)
+    expected = datetime.combine(datetime.now(ny).date() + timedelta(days=1), datetime.min.time(), ny).replace(hour=9)
+    with transaction(db) as s:
+        assert s.get(NextAction, action.id).due_at == expected
