@@ -37,7 +37,8 @@ Rules (those the brief left open are marked "chosen")
   "yesterday") is refused: a due time is never in the past.
 * A bare hour counts before a date with a part of day ("8 tonight", "9 tomorrow morning") or with
   one after it ("at 5 tomorrow afternoon", "3 in the am").  "half past 3", "quarter to 5" (= 5 read
-  by the rules below, minus 15), "3ish", "3p", "eod" / "end of day" / "cob" = 17:00 (chosen).
+  by the rules below, minus 15), "3ish", "3p", "eod" / "end of day" / "cob" = 17:00 (chosen;
+  after 17:00 without a date it is refused rather than read as tomorrow's).
 * "15 minutes from 1pm" is that time plus the span; "3 years from today" is date-level.
 * Ordinals: "the 15th" is the next 15th (like 15号); "Tuesday the 19th" the next 19th that is a
   Tuesday this month or the two after, else None; "the second Monday of January", "last friday of

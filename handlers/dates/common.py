@@ -276,6 +276,7 @@ class TimeSpec:
     ap: str | None = None     # 'am' | 'pm'
     h24: bool = False         # written zero-padded: a 24-hour time
     shift: int = 0            # minutes to add ("quarter to 5" = 5:00 - 15)
+    rolls: bool = True        # past today without a date: tomorrow ("eod" at 18:00 does not)
 
 
 DateRule = tuple[re.Pattern[str], Callable[[re.Match[str], Ctx], DateSpec | None]]

@@ -300,5 +300,5 @@ def noon(s: str, i: int, period: str | None, at: bool) -> tuple[int, TimeSpec] |
         return m.end(), TimeSpec(kind="midnight" if m.group(1) == "midnight" else "noon", period=period)
     m = _RX_EOD.match(s, i)
     if m:
-        return m.end(), TimeSpec(kind="clock", h=EOD_HOUR, h24=True)
+        return m.end(), TimeSpec(kind="clock", h=EOD_HOUR, h24=True, rolls=False)
     return None

@@ -40,7 +40,7 @@ _RX_CJK_SIGNAL = re.compile(r"[年月日号点时分秒周天]|星期|礼拜|昨
 _RX_CJK_ONLY = re.compile(r"[\u3400-\u9fff\s]+")
 # A week, month or year as a whole is not a day (dateparser would answer with today's date).
 _RX_VAGUE = re.compile(
-    r"(?:本|这个?|上个?|今|明|去|前)\s*(?:周|星期|礼拜|月|年)|(?:this|last|past)\s+(?:week|month|year)"
+    r"(?:本|这个?|上个?|今|明|去|前)\s*(?:周|星期|礼拜|月|年)|(?:this|last|past|next)\s+year|(?:this|last|past)\s+(?:week|month)"
 )
 
 

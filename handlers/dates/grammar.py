@@ -50,7 +50,8 @@ def _readings(s: str, i: int, ctx: Ctx) -> list[_Reading]:
         raw.append((d_end, d, None))
         if d.delta is None:
             sep = _RX_SEP_DT.match(s, d_end)
-            for t_end, t in times(s, sep.end(), bool(sep.group(1) and sep.group(1) != "t")):
+            # "tonight 8": a bare hour after a date that names a part of day
+            for t_end, t in times(s, sep.end(), bool(sep.group(1) and sep.group(1) != "t") or d.period is not None):
                 raw.append((t_end, d, t))
     for t_end, t in times(s, i, at):
         raw.append((t_end, None, t))
@@ -90,6 +91,8 @@ def _resolve(ctx: Ctx, d: DateSpec | None, t: TimeSpec | None) -> datetime | Non
         h, m, shift = hm
         naive = datetime.combine(d.day if d is not None else ctx.today, time(h, m)) + timedelta(days=shift)
         if d is None and naive <= ctx.local:
+            if not t.rolls:
+                return None              # "eod" said after five: which day's end is not clear
             naive += timedelta(days=1)   # a time of day alone that is not after now: tomorrow
         return aware(naive, ctx.zone)
     except (ValueError, OverflowError):

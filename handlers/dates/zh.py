@@ -56,9 +56,9 @@ def _next_week(m, ctx):
     return DateSpec(day=weekday_date(ctx.today, 0, _WEEK_PREFIX[m.group(1)]))  # its Monday
 
 
-@date_rule(DATE_RULES, rf"(下下|下|本|这)\s*个?\s*月\s*(?:({NUM})\s*[号日]|(底|末|尾|初))?")
+@date_rule(DATE_RULES, rf"(下下|下|本|这|今(?=\s*个))\s*个?\s*月\s*(?:({NUM})\s*[号日]|(底|末|尾|初))?")
 def _month_word(m, ctx):
-    k = {"下下": 2, "下": 1, "本": 0, "这": 0}[m.group(1)]
+    k = {"下下": 2, "下": 1, "本": 0, "这": 0, "今": 0}[m.group(1)]
     if m.group(2):
         d = number(m.group(2))
         return DateSpec(day=safe_date(*add_months(ctx.today.year, ctx.today.month, k), d)) if d else None
