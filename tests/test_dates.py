@@ -164,6 +164,14 @@ EXTRACT = [
     ("跟进 in 2 hours", at(2026, 11, 22, 12), "跟进"),
     ("明天", at(2026, 11, 23), ""),
     ("明天下午3点 发送报价 下周二", at(2026, 11, 23, 15), "发送报价 下周二"),  # the start wins
+    ("8 tonight call John", at(2026, 11, 22, 20), "call John"),
+    ("call John 9 tomorrow morning", at(2026, 11, 23, 9), "call John"),
+    ("half past 3 follow up", at(2026, 11, 22, 15, 30), "follow up"),
+    ("review contract quarter to 5", at(2026, 11, 22, 16, 45), "review contract"),
+    ("follow up on the 15th", at(2026, 12, 15), "follow up"),
+    ("ping sat 10am", at(2026, 11, 28, 10), "ping"),
+    ("聽日晏晝三點半 跟進報價", at(2026, 11, 23, 15, 30), "跟進報價"),
+    ("跟进 节后", at(2027, 1, 4), "跟进"),      # the next holiday: New Year's Day, Fri 1 Jan 2027
 ]
 
 

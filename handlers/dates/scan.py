@@ -20,7 +20,7 @@ _RX_WORD = re.compile(r"[^\s,，:：;；]+")
 _RX_DANGLING_EN = re.compile(r"(?:^|\s)(?:on|by|at|before)$", re.IGNORECASE)
 _NOT_DANGLING_CN = frozenset("关对由等位现正存实属处至终基鉴")   # 关于, 对于, 现在, 存在 ...
 _CN_NUM_SET = frozenset(CN_NUM)
-_CN_STARTERS = frozenset("今明后大下本这上周星礼凌半深清早一中午傍晚夜月在于") | _CN_NUM_SET
+_CN_STARTERS = frozenset("今明后大下本这上周星礼凌半深清早一中午傍晚夜月在于国节春元端听晏朝年") | _CN_NUM_SET
 
 
 def parse(text: str, ctx: Ctx) -> datetime | None:
