@@ -142,11 +142,13 @@ def extract_when(text: str, *, now: datetime, tz: str, locale: str | None = None
 
 
 def warm() -> None:
-    """Load dateparser and its English and Chinese data (the first call per language is slow)."""
+    """Load dateparser and its English and Chinese data (the first call per language is slow),
+    and the holiday calendar."""
     try:
         warm_dateparser()
         ctx = make_ctx(datetime.now(timezone.utc), "UTC")
         parse("明天下午3点", ctx)
+        parse("节后", ctx)   # loads the holiday calendar
         extract("friday 2pm send quote", ctx)
     except Exception:
         pass
