@@ -7,7 +7,7 @@ import re
 from datetime import date, timedelta
 
 from .common import (
-    EN_NUM, EN_NUMBERS, EN_ORD, NB, NBD, Ctx, DateRule, DateSpec, TimeSpec, add_months, alt, date_rule,
+    EN_NUMBERS, EN_ORD, NB, NBD, Ctx, DateRule, DateSpec, TimeSpec, add_months, alt, date_rule,
     days_ahead, first_not_past, month_end, month_first, month_last, next_day_of_month, next_month_day,
     nth_weekday, number, ordinal, relative, safe_date, weekday_date, zero_padded,
 )

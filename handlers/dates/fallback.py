@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from .common import DEFAULT_HOUR, EN_NUMBERS, RX_CJK, Ctx, aware
+from .common import DEFAULT_HOUR, EN_NUMBERS, RX_CJK, Ctx, aware, number
 from .en import MONTHS, WEEKDAYS
 
 _LANGS_EN = ["en"]
@@ -133,8 +133,6 @@ def accounts_for(s: str, got: datetime, ctx: Ctx) -> bool:
     """Does dateparser's answer use every number, weekday, month, day word and part of day in `s`?
     A fallback that silently dropped part of the text ("in the evening at eight" -> 12 August
     18:00) must not come back as a confident answer."""
-    from .common import number
-
     fields = {got.year, got.year % 100, got.day, got.hour, got.hour % 12 or 12, got.minute}
     spans = None
     for raw in _RX_NUMBER.findall(s):
