@@ -2,9 +2,10 @@
 
 Public API
 ----------
-``parse_when(text, *, now, tz)``   the whole text is a time expression -> aware datetime in ``tz`` or None.
-``extract_when(text, *, now, tz)`` a time expression at the start (preferred) or end of the text
-                                   -> (datetime or None, the remaining words).
+``parse_when(text, *, now, tz, locale=None)``   the whole text is a time expression -> aware
+                                   datetime in ``tz`` after ``now``, or None.
+``extract_when(text, *, now, tz, locale=None)`` a time expression at the start (preferred) or end
+                                   of the text -> (datetime or None, the remaining words).
 ``warm()``                         one dateparser call per language, so the first real call is fast.
 
 ``now`` is an aware datetime in any zone (a naive one is read as UTC); ``tz`` is an IANA zone name
@@ -19,7 +20,12 @@ rarer forms, and only for text that carries a date/time signal, because it reads
 
 Modules: ``scan`` finds the expression in a text (all of it, its start or its end); ``grammar``
 reads whole expressions from the date rules in ``zh`` and ``en`` and the times of day in
-``times``; ``fallback`` guards dateparser; ``common`` holds what they share.
+``times``; ``zones`` reads a zone named in the text; ``festivals`` the public holidays (节后,
+国庆后); ``fallback`` guards dateparser; ``common`` holds what they share.
+
+Never a confidently wrong instant: a past result is refused (parse_when -> None; extract_when
+leaves the words in the text), and dateparser's answer is only taken when it accounts for every
+number, weekday, month, day word and part of day in the text (``fallback.accounts_for``).
 
 Rules (those the brief left open are marked "chosen")
 ------------------------------------------------------
@@ -27,7 +33,29 @@ Rules (those the brief left open are marked "chosen")
   default (chosen): morning/早上/上午 09:00, noon/中午 12:00, afternoon/下午 14:00,
   evening/傍晚 18:00, night/晚上/今晚/tonight 20:00; 凌晨/半夜 alone is too vague -> None.
 * A time of day without a date that is not after ``now`` (same minute counts as past) is tomorrow.
-  An explicit date is kept even when it is already past ("今天上午9点" at 15:00 stays today).
+  An explicit date that is already past ("今天上午9点" at 15:00, "这周一" on a Tuesday,
+  "yesterday") is refused: a due time is never in the past.
+* A bare hour counts before a date with a part of day ("8 tonight", "9 tomorrow morning") or with
+  one after it ("at 5 tomorrow afternoon", "3 in the am").  "half past 3", "quarter to 5" (= 5 read
+  by the rules below, minus 15), "3ish", "3p", "eod" / "end of day" / "cob" = 17:00 (chosen;
+  after 17:00 without a date it is refused rather than read as tomorrow's).
+* "15 minutes from 1pm" is that time plus the span; "3 years from today" is date-level.
+* Ordinals: "the 15th" is the next 15th (like 15号); "Tuesday the 19th" the next 19th that is a
+  Tuesday this month or the two after, else None; "the second Monday of January", "last friday of
+  the month", 十月第一个星期一, 下个月第二个周三 (a named month: its next one not past).
+* "wednesday next week" = next Wednesday; "friday after next" = Friday of the week after next
+  (chosen, so that "next friday" stays next week's); "this coming friday" = bare Friday.
+* "in a couple of hours" = 2, "a few" = 3 (chosen); "in 2.5 hours".
+* Numeric dates: "2/15" / "2-15" month/day; for day-first locales (en-GB, en-AU, fr, de ...)
+  "15/2"; a first number over 12 can only be a day.
+* 月中 = the 15th (this month's, or next month's once past); 年底 = 31 December; 年初 / 明年初 =
+  1 January next year.  节后 / 节后第一天 / 国庆后 / 春节后 = the first working day after the next
+  such holiday in the mainland calendar of the ``holidays`` package (its make-up working days
+  count).  Cantonese: 听日, 后日, 听朝, 听晚, 今个礼拜三, 晏昼 / 下昼 (afternoon), 朝早, 两个钟后.
+* A zone named right after a clock time ("9am PST", "4pm CET monday", "10:00 GMT+8",
+  "下午3点 北京时间") or a Chinese zone name at the start ("北京时间明天10点"): the text is read on
+  that zone's wall clock and the result converted to ``tz``.  Abbreviations mean the region's zone
+  (PST in July is Pacific daylight time); CST and IST are ambiguous and not read.
 * Clock hours with no am/pm and no part of day (chosen, a working-hours reading): 1-6 mean the
   afternoon (13:00-18:00), 7-12 are taken as written, 0 and 13-23 are 24-hour times, and a
   zero-padded hour ("03:30", "03点") is always a 24-hour time.  So "3点" / "明天3点" / "3:30" / "at 3"
@@ -73,17 +101,24 @@ MAX_LEN = 200            # parse_when: longer text is not a time expression
 MAX_EXTRACT_LEN = 2000   # extract_when: longer text is returned untouched
 
 
-def parse_when(text: str, *, now: datetime, tz: str) -> datetime | None:
-    """The whole of `text` is a time expression (Chinese or English) -> aware datetime in `tz`, or None."""
+def parse_when(text: str, *, now: datetime, tz: str, locale: str | None = None) -> datetime | None:
+    """The whole of `text` is a time expression (Chinese or English) -> aware datetime in `tz` that
+    is after `now`, or None.  `locale` ("en-GB") decides how "15/2" style dates read."""
     try:
         if not isinstance(text, str) or len(text) > MAX_LEN:
             return None
-        return parse(text, make_ctx(now, tz))
+        ctx = make_ctx(now, tz, locale)
+        return _future(parse(text, ctx), ctx)
     except Exception:
         return None
 
 
-def extract_when(text: str, *, now: datetime, tz: str) -> tuple[datetime | None, str]:
+def _future(dt: datetime | None, ctx) -> datetime | None:
+    """A due time is never in the past: "这周一" said on a Tuesday is refused, not yesterday."""
+    return dt if dt is not None and dt > ctx.now_utc else None
+
+
+def extract_when(text: str, *, now: datetime, tz: str, locale: str | None = None) -> tuple[datetime | None, str]:
     """A time expression at the start (preferred, longest) or at the end of `text`, and the rest.
 
     ``"明天下午3点 发送报价"`` -> (tomorrow 15:00, "发送报价"); ``"send quote on friday"`` ->
@@ -94,7 +129,11 @@ def extract_when(text: str, *, now: datetime, tz: str) -> tuple[datetime | None,
     try:
         if len(text) > MAX_EXTRACT_LEN:
             return None, clean(text)
-        return extract(text, make_ctx(now, tz))
+        ctx = make_ctx(now, tz, locale)
+        dt, rest = extract(text, ctx)
+        if dt is not None and _future(dt, ctx) is None:
+            return None, clean(text)   # a past time: the words stay in the text, the form asks
+        return dt, rest
     except Exception:
         try:
             return None, clean(text)
@@ -103,11 +142,13 @@ def extract_when(text: str, *, now: datetime, tz: str) -> tuple[datetime | None,
 
 
 def warm() -> None:
-    """Load dateparser and its English and Chinese data (the first call per language is slow)."""
+    """Load dateparser and its English and Chinese data (the first call per language is slow),
+    and the holiday calendar."""
     try:
         warm_dateparser()
         ctx = make_ctx(datetime.now(timezone.utc), "UTC")
         parse("明天下午3点", ctx)
+        parse("节后", ctx)   # loads the holiday calendar
         extract("friday 2pm send quote", ctx)
     except Exception:
         pass

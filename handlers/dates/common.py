@@ -31,7 +31,8 @@ def alt(words: Iterable[str]) -> str:
 
 _TRAD = str.maketrans({
     "點": "点", "時": "时", "週": "周", "後": "后", "號": "号", "兩": "两", "禮": "礼",
-    "鐘": "钟", "個": "个", "這": "这", "〇": "零", "’": "'", "‘": "'",
+    "鐘": "钟", "個": "个", "這": "这", "〇": "零", "’": "'", "‘": "'", "聽": "听", "晝": "昼",
+    "國": "国", "慶": "庆", "節": "节", "頭": "头", "間": "间", "曆": "历", "歲": "岁",
 })
 
 
@@ -54,8 +55,8 @@ def norm(text: str) -> str:
 # Numbers
 # ---------------------------------------------------------------------------------------------
 
-_CN_DIGIT = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-CN_NUM = "零一二两三四五六七八九十"
+_CN_DIGIT = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+CN_NUM = "零一二两三四五六七八九十廿卅"
 NUM = rf"(?:[0-9]{{1,2}}|[{CN_NUM}]{{1,3}})"      # hours, minutes, months, days
 CNT = rf"(?:[0-9]{{1,4}}|[{CN_NUM}]{{1,3}})"      # counts in relative expressions
 
@@ -63,7 +64,26 @@ EN_NUMBERS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
     "thirty": 30, "forty": 40, "forty-five": 45, "fifty": 50, "sixty": 60, "ninety": 90,
+    "thirteen": 13, "fourteen": 14, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
 }
+EN_ORDINALS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+    "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14,
+    "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19,
+    "twentieth": 20, "thirtieth": 30, "thirty-first": 31,
+    **{f"twenty-{w}": 20 + n for w, n in (("first", 1), ("second", 2), ("third", 3), ("fourth", 4),
+                                           ("fifth", 5), ("sixth", 6), ("seventh", 7), ("eighth", 8),
+                                           ("ninth", 9))},
+}
+EN_ORD = r"(?:[0-9]{1,2}(?:st|nd|rd|th)|" + alt(EN_ORDINALS) + ")"
+
+
+def ordinal(t: str) -> int | None:
+    """'15th' / 'fifteenth' / 'twenty-first' -> int."""
+    t = t.strip()
+    if t[:1].isdigit():
+        return int(re.match(r"[0-9]+", t).group(0))
+    return EN_ORDINALS.get(t.replace(" ", "-"))
 EN_NUM = "(?:[0-9]{1,4}|" + alt(EN_NUMBERS) + ")"
 
 
@@ -73,6 +93,9 @@ def number(t: str | None) -> int | None:
         return None
     if t.isascii():
         return int(t) if t.isdigit() else EN_NUMBERS.get(t)
+    if t[0] in "廿卅":
+        rest = number(t[1:]) if len(t) > 1 else 0
+        return None if rest is None or rest > 9 else (20 if t[0] == "廿" else 30) + rest
     if "十" in t:
         if t.count("十") != 1:
             return None
@@ -121,20 +144,34 @@ class Ctx:
     zone: tzinfo
     now_utc: datetime
     local: datetime  # naive wall-clock now in zone
+    day_first: bool = False  # "15/2" style numeric dates (the user's locale)
 
     @property
     def today(self) -> date:
         return self.local.date()
 
 
-def make_ctx(now: datetime, tz: str) -> Ctx:
-    zone = _zone(tz)
+_DAY_FIRST = frozenset({"en-gb", "en-au", "en-nz", "en-ie", "en-in", "en-za", "en-sg", "en-hk"})
+_DAY_FIRST_LANGS = frozenset({"fr", "de", "es", "it", "pt", "nl", "ru", "pl", "tr", "id", "vi"})
+
+
+def day_first(locale: str | None) -> bool:
+    """Does this locale write the day before the month ("15/2")?  en-US, zh and unknown: no."""
+    if not isinstance(locale, str):
+        return False
+    loc = locale.strip().lower().replace("_", "-")
+    return loc in _DAY_FIRST or loc.split("-")[0] in _DAY_FIRST_LANGS
+
+
+def make_ctx(now: datetime, tz: Any, locale: str | None = None) -> Ctx:
+    zone = tz if isinstance(tz, tzinfo) else _zone(tz)
     if not isinstance(now, datetime):
         raise TypeError("now must be a datetime")
     if now.tzinfo is None or now.utcoffset() is None:
         now = now.replace(tzinfo=timezone.utc)
     now_utc = now.astimezone(timezone.utc)
-    return Ctx(zone=zone, now_utc=now_utc, local=now_utc.astimezone(zone).replace(tzinfo=None))
+    return Ctx(zone=zone, now_utc=now_utc, local=now_utc.astimezone(zone).replace(tzinfo=None),
+               day_first=day_first(locale))
 
 
 def aware(naive: datetime, zone: tzinfo) -> datetime:
@@ -208,6 +245,16 @@ def weekday_date(today: date, target: int, which: str | None) -> date:
     return today - timedelta(days=today.weekday()) + timedelta(days=offset + target)
 
 
+def nth_weekday(y: int, m: int, wd: int, n: int) -> date | None:
+    """The n-th (1..5, or -1 for the last) weekday `wd` of month y-m; None when there is none."""
+    if n == -1:
+        end = date(y, m, last_day(y, m))
+        return end - timedelta(days=(end.weekday() - wd) % 7)
+    first = date(y, m, 1)
+    day = first + timedelta(days=(wd - first.weekday()) % 7 + 7 * (n - 1))
+    return day if day.month == m else None
+
+
 # ---------------------------------------------------------------------------------------------
 # Readings.  Each date rule's handler gives a DateSpec (or None when the values are not a real
 # date); each time-of-day reader gives a TimeSpec.
@@ -228,6 +275,8 @@ class TimeSpec:
     m: int = 0
     ap: str | None = None     # 'am' | 'pm'
     h24: bool = False         # written zero-padded: a 24-hour time
+    shift: int = 0            # minutes to add ("quarter to 5" = 5:00 - 15)
+    rolls: bool = True        # past today without a date: tomorrow ("eod" at 18:00 does not)
 
 
 DateRule = tuple[re.Pattern[str], Callable[[re.Match[str], Ctx], DateSpec | None]]
@@ -249,7 +298,7 @@ def days_ahead(ctx: Ctx, days: int, period: str | None = None) -> DateSpec:
 
 def relative(n: float, unit: str, ctx: Ctx) -> DateSpec | None:
     """N units from now: minutes and hours exact, days and longer date-level."""
-    if n < 0 or n > 100000:
+    if n <= 0 or n > 100000 or (unit == "year" and n > 50):
         return None
     if unit == "minute":
         return DateSpec(delta=timedelta(minutes=n))
@@ -263,6 +312,11 @@ def relative(n: float, unit: str, ctx: Ctx) -> DateSpec | None:
         return days_ahead(ctx, 7 * int(n)) if n == int(n) else None
     if unit == "fortnight":
         return days_ahead(ctx, int(14 * n))
+    if unit == "year":
+        if n != int(n):
+            return None
+        y = ctx.today.year + int(n)
+        return DateSpec(day=date(y, ctx.today.month, min(ctx.today.day, last_day(y, ctx.today.month))))
     if unit == "month":
         whole = int(n)
         y, mo = add_months(ctx.today.year, ctx.today.month, whole)

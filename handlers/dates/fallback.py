@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from .common import DEFAULT_HOUR, EN_NUMBERS, RX_CJK, Ctx, aware
+from .common import DEFAULT_HOUR, EN_NUMBERS, RX_CJK, Ctx, aware, number
 from .en import MONTHS, WEEKDAYS
 
 _LANGS_EN = ["en"]
@@ -40,7 +40,7 @@ _RX_CJK_SIGNAL = re.compile(r"[年月日号点时分秒周天]|星期|礼拜|昨
 _RX_CJK_ONLY = re.compile(r"[\u3400-\u9fff\s]+")
 # A week, month or year as a whole is not a day (dateparser would answer with today's date).
 _RX_VAGUE = re.compile(
-    r"(?:本|这个?|上个?|今|明|去|前)\s*(?:周|星期|礼拜|月|年)|(?:this|last|past)\s+(?:week|month|year)"
+    r"(?:本|这个?|上个?|今|明|去|前)\s*(?:周|星期|礼拜|月|年)|(?:this|last|past|next)\s+year|(?:this|last|past)\s+(?:week|month)"
 )
 
 
@@ -102,10 +102,63 @@ def fallback(s: str, ctx: Ctx) -> datetime | None:
     got = got.replace(tzinfo=None)
     if not _RX_TIME_SIGNAL.search(s):
         got = got.replace(hour=DEFAULT_HOUR, minute=0)
+    if not accounts_for(s, got, ctx):
+        return None
     try:
         return aware(got, ctx.zone)
     except (ValueError, OverflowError):
         return None
+
+
+_NUMBER_WORDS = "|".join(sorted((w for w in EN_NUMBERS if w not in ("a", "an")), key=len, reverse=True))
+_RX_NUMBER = re.compile(r"[0-9]+(?:[/.-][0-9]+)+|[0-9]+|[零一二两三四五六七八九十廿卅]+|\b(?:" + _NUMBER_WORDS + r")\b")
+_PERIOD_HOURS = {"morning": range(5, 13), "afternoon": range(12, 19), "evening": range(17, 24),
+                 "night": range(0, 24), "tonight": range(17, 24), "am": range(0, 12), "pm": range(12, 24),
+                 "a.m.": range(0, 12), "p.m.": range(12, 24), "noon": range(12, 13), "midday": range(12, 13),
+                 "上午": range(5, 13), "早上": range(5, 12), "下午": range(12, 19), "晚上": range(17, 24),
+                 "中午": range(11, 14), "凌晨": range(0, 6)}
+_DAY_OFFSET = {"today": 0, "tomorrow": 1, "yesterday": -1, "今天": 0, "明天": 1, "后天": 2, "昨天": -1}
+
+
+def _spans(got: datetime, ctx: Ctx) -> set[int]:
+    """Every count of whole units between now and `got` (for "3 weeks ago", "in 4 years")."""
+    delta = abs(got - ctx.local)
+    days = abs((got.date() - ctx.today).days)
+    months = abs((got.year - ctx.today.year) * 12 + got.month - ctx.today.month)
+    return {days, days // 7, months, months // 12, round(delta.total_seconds() / 3600),
+            round(delta.total_seconds() / 60)}
+
+
+def accounts_for(s: str, got: datetime, ctx: Ctx) -> bool:
+    """Does dateparser's answer use every number, weekday, month, day word and part of day in `s`?
+    A fallback that silently dropped part of the text ("in the evening at eight" -> 12 August
+    18:00) must not come back as a confident answer."""
+    fields = {got.year, got.year % 100, got.day, got.hour, got.hour % 12 or 12, got.minute}
+    spans = None
+    for raw in _RX_NUMBER.findall(s):
+        if raw[0].isdigit() and not raw.isdigit():   # 5.12.2026: day, month and year
+            if not all(int(p) in fields | {got.month} for p in re.split(r"[/.-]", raw)):
+                return False
+            continue
+        n = EN_NUMBERS.get(raw) if raw.isalpha() and raw.isascii() else number(raw)
+        if n is None:
+            return False
+        if n in fields:        # a bare "8" is a day, an hour or a count, never August
+            continue
+        spans = _spans(got, ctx) if spans is None else spans
+        if n not in spans:
+            return False
+    for tok in re.findall(r"[a-z.']+|上午|早上|下午|晚上|中午|凌晨|今天|明天|后天|昨天", s):
+        tok = tok.strip(".") if tok not in ("a.m.", "p.m.") else tok
+        if tok in WEEKDAYS and got.weekday() != WEEKDAYS[tok]:
+            return False
+        if tok in MONTHS and got.month != MONTHS[tok]:
+            return False
+        if tok in _PERIOD_HOURS and got.hour not in _PERIOD_HOURS[tok]:
+            return False
+        if tok in _DAY_OFFSET and (got.date() - ctx.today).days != _DAY_OFFSET[tok]:
+            return False
+    return True
 
 
 def english_fallback(s: str, ctx: Ctx) -> datetime | None:

@@ -6,7 +6,9 @@ import re
 from datetime import datetime, time, timedelta
 
 from . import en, zh
-from .common import ALNUM, Ctx, DateSpec, TimeSpec, aware
+from dataclasses import replace
+
+from .common import ALNUM, EN_NUM, Ctx, DateSpec, TimeSpec, aware, number
 from .times import time_of_day, times
 
 _DATE_RULES = zh.DATE_RULES + en.DATE_RULES   # in order: of two readings as long, the earlier wins
@@ -15,6 +17,8 @@ _RX_LEAD = re.compile(r"(?:(on|at|by|before)\s+|([在于])\s*)")
 _RX_SEP_DT = re.compile(r"\s*(?:,\s*)?(?:((?:at|@)(?=[\s0-9])|t(?=[0-9]))\s*|的\s*)?")
 _RX_SEP_TD = re.compile(r"\s*(?:,\s*)?(?:on\s+)?")
 _RX_TRAIL = re.compile(r"\s*(?:之前|以前|左右|前后|前)")
+_RX_PERIOD_AFTER = re.compile(r"\s*,?\s*(?:in\s+the\s+)?(morning|afternoon|evening|night)(?![a-z])")
+_RX_FROM_TIME = re.compile(rf"({EN_NUM})\s*(minutes?|mins?|hours?|hrs?)\s+(?:from|after|past)\s+")
 
 _Reading = tuple[int, DateSpec | None, TimeSpec | None]
 
@@ -46,15 +50,33 @@ def _readings(s: str, i: int, ctx: Ctx) -> list[_Reading]:
         raw.append((d_end, d, None))
         if d.delta is None:
             sep = _RX_SEP_DT.match(s, d_end)
-            for t_end, t in times(s, sep.end(), bool(sep.group(1) and sep.group(1) != "t")):
+            # "tonight 8": a bare hour after a date that names a part of day
+            for t_end, t in times(s, sep.end(), bool(sep.group(1) and sep.group(1) != "t") or d.period is not None):
                 raw.append((t_end, d, t))
     for t_end, t in times(s, i, at):
         raw.append((t_end, None, t))
-        sep = _RX_SEP_TD.match(s, t_end)
-        for d_end, d in _dates(s, sep.end(), ctx):
-            if d.delta is None:
-                raw.append((d_end, d, t))
+        raw.extend(_time_then_date(s, t_end, t, ctx, bare=False))
+    if not at:
+        for t_end, t in times(s, i, True):   # "8 tonight", "9 tomorrow morning": a bare hour
+            if t.kind == "clock" and t.ap is None and t.period is None:
+                raw.extend(_time_then_date(s, t_end, t, ctx, bare=True))
     return raw
+
+
+def _time_then_date(s: str, t_end: int, t: TimeSpec, ctx: Ctx, bare: bool) -> list[_Reading]:
+    """A date after a time, and a part of day after both ("at 5 tomorrow afternoon").  A bare
+    hour counts only when a part of day says which half of the day it is in."""
+    out: list[_Reading] = []
+    sep = _RX_SEP_TD.match(s, t_end)
+    for d_end, d in _dates(s, sep.end(), ctx):
+        if d.delta is not None:
+            continue
+        if not bare or d.period is not None:
+            out.append((d_end, d, t))
+        mp = _RX_PERIOD_AFTER.match(s, d_end)
+        if mp and t.kind == "clock" and t.ap is None and t.period is None and d.period is None:
+            out.append((mp.end(), d, replace(t, period=mp.group(1))))
+    return out
 
 
 def _resolve(ctx: Ctx, d: DateSpec | None, t: TimeSpec | None) -> datetime | None:
@@ -69,15 +91,28 @@ def _resolve(ctx: Ctx, d: DateSpec | None, t: TimeSpec | None) -> datetime | Non
         h, m, shift = hm
         naive = datetime.combine(d.day if d is not None else ctx.today, time(h, m)) + timedelta(days=shift)
         if d is None and naive <= ctx.local:
+            if not t.rolls:
+                return None              # "eod" said after five: which day's end is not clear
             naive += timedelta(days=1)   # a time of day alone that is not after now: tomorrow
         return aware(naive, ctx.zone)
     except (ValueError, OverflowError):
         return None
 
 
+def _from_time(s: str, i: int, ctx: Ctx) -> list[tuple[int, datetime]]:
+    """"15 minutes from 1pm", "2 hours after noon": that time plus the span."""
+    m = _RX_FROM_TIME.match(s, i)
+    n = number(m.group(1)) if m else None
+    if not n:
+        return []
+    span = timedelta(hours=n) if m.group(2).startswith("h") else timedelta(minutes=n)
+    return [(end, aware(dt.replace(tzinfo=None) + span, ctx.zone))
+            for end, dt in candidates(s, m.end(), ctx) if dt.second == 0]
+
+
 def candidates(s: str, i: int, ctx: Ctx) -> list[tuple[int, datetime]]:
     """Every reading of an expression starting at s[i]: [(end, datetime)], longest first."""
-    out = []
+    out = _from_time(s, i, ctx)
     for end, d, t in _readings(s, i, ctx):
         if end < len(s) and s[end - 1] in ALNUM and s[end] in ALNUM:
             continue  # stops inside a word or number

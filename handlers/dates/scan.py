@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime
 
 from .common import ALNUM, CN_NUM, RX_CJK, Ctx, norm
+from .en import AMBIGUOUS
 from .fallback import english_fallback, fallback
 from .grammar import candidates
+from .zones import split_zone
 
 SCAN_WINDOW = 80         # how far from the end a trailing expression may start
 _FALLBACK_WORDS = 6      # how many words at the start or end dateparser may get
@@ -17,13 +20,22 @@ _RX_WORD = re.compile(r"[^\s,，:：;；]+")
 _RX_DANGLING_EN = re.compile(r"(?:^|\s)(?:on|by|at|before)$", re.IGNORECASE)
 _NOT_DANGLING_CN = frozenset("关对由等位现正存实属处至终基鉴")   # 关于, 对于, 现在, 存在 ...
 _CN_NUM_SET = frozenset(CN_NUM)
-_CN_STARTERS = frozenset("今明后大下本这上周星礼凌半深清早一中午傍晚夜月在于") | _CN_NUM_SET
+_CN_STARTERS = frozenset("今明后大下本这上周星礼凌半深清早一中午傍晚夜月在于国节春元端听晏朝年") | _CN_NUM_SET
 
 
 def parse(text: str, ctx: Ctx) -> datetime | None:
     s = norm(text).strip(_EDGE)
     if not s:
         return None
+    zone, body = split_zone(s)
+    if zone is not None:
+        there = replace(ctx, zone=zone, local=ctx.now_utc.astimezone(zone).replace(tzinfo=None))
+        dt = _parse(body, there)
+        return dt.astimezone(ctx.zone) if dt is not None else None
+    return _parse(s, ctx)
+
+
+def _parse(s: str, ctx: Ctx) -> datetime | None:
     for end, dt in candidates(s, 0, ctx):
         if end == len(s):
             return dt
@@ -69,11 +81,17 @@ def extract(text: str, ctx: Ctx) -> tuple[datetime | None, str]:
     return found or (None, clean(text))
 
 
+def _alone(s: str, start: int, end: int) -> bool:
+    """"sun", "sat", "wed": a weekday only when it is the whole text ("Sun Li follow-up")."""
+    return s[start:end].strip(_EDGE) in AMBIGUOUS
+
+
 def _grammar_at_start(text: str, s: str, start: int, ctx: Ctx) -> tuple[datetime, str] | None:
     """1. the longest expression at the start."""
     if start < len(s):
         for end, dt in candidates(s, start, ctx):
-            return dt, clean(text[end:])
+            if not _alone(s, start, end):
+                return dt, clean(text[end:])
     return None
 
 
@@ -83,7 +101,7 @@ def _grammar_at_end(text: str, s: str, start: int, tail: int, ctx: Ctx) -> tuple
         if not _can_start(s, st):
             continue
         for end, dt in candidates(s, st, ctx):
-            if end == tail:
+            if end == tail and not _alone(s, st, end):
                 return dt, _clean_before(text[:st])
     return None
 
@@ -93,11 +111,15 @@ def _dateparser_at_edges(text: str, s: str, tail: int, ctx: Ctx) -> tuple[dateti
     words = list(_RX_WORD.finditer(s[:tail]))
     if words and not RX_CJK.search(s[words[0].start(): words[min(len(words), _FALLBACK_WORDS) - 1].end()]):
         for k in range(min(_FALLBACK_WORDS, len(words)), 0, -1):
+            if _alone(s, words[0].start(), words[k - 1].end()):
+                continue
             dt = english_fallback(s[words[0].start(): words[k - 1].end()], ctx)
             if dt is not None:
                 return dt, clean(text[words[k - 1].end():])
     for k in range(min(_FALLBACK_WORDS, len(words) - 1), 0, -1):
         first = words[len(words) - k]
+        if _alone(s, first.start(), tail):
+            continue
         dt = english_fallback(s[first.start(): tail], ctx)
         if dt is not None:
             return dt, _clean_before(text[: first.start()])

@@ -54,8 +54,13 @@ def time_of_day(t: TimeSpec | None, period: str | None) -> tuple[int, int, int] 
     if t.ap:
         if not 1 <= h <= 12:
             return None
-        return (h % 12 + (12 if t.ap == "pm" else 0), m, 0)
-    return _clock_hour(h, m, period, t.h24)
+        got = (h % 12 + (12 if t.ap == "pm" else 0), m, 0)
+    else:
+        got = _clock_hour(h, m, period, t.h24)
+    if got is None or not t.shift:
+        return got
+    days, minutes = divmod(got[0] * 60 + got[1] + t.shift, 24 * 60)
+    return (minutes // 60, minutes % 60, got[2] + days)
 
 
 def _clock_hour(h: int, m: int, period: str | None, h24: bool) -> tuple[int, int, int] | None:

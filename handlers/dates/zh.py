@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 from .common import (
     CN_NUM, CNT, NUM, DateRule, DateSpec, TimeSpec, add_months, alt, date_rule, days_ahead, first_not_past,
     last_day, month_end, month_first, month_last, next_day_of_month, next_month_day, number, relative,
-    safe_date, weekday_date, zero_padded,
+    nth_weekday, safe_date, weekday_date, zero_padded,
 )
+from .festivals import FESTIVALS, after_holiday
 
 DATE_RULES: list[DateRule] = []
 
@@ -17,6 +18,9 @@ PERIODS = {
     "早晨": "morning", "一早": "morning", "上午": "morning", "中午": "noon", "午后": "afternoon",
     "下午": "afternoon", "傍晚": "evening", "晚上": "night", "晚间": "night", "夜里": "night",
     "夜晚": "night", "夜间": "night",
+    # Cantonese
+    "朝早": "morning", "上昼": "morning", "晏昼": "afternoon", "下昼": "afternoon", "晚黑": "night",
+    "夜晚黑": "night", "挨晚": "evening",
 }
 
 _DAYWORDS = {
@@ -25,12 +29,15 @@ _DAYWORDS = {
     "后天": (2, None), "大后天": (3, None),
     "今晚": (0, "night"), "今夜": (0, "night"), "明晚": (1, "night"),
     "今早": (0, "morning"), "今晨": (0, "morning"), "明早": (1, "morning"), "明晨": (1, "morning"),
+    # Cantonese
+    "听日": (1, None), "后日": (2, None), "大后日": (3, None), "听朝": (1, "morning"), "听晚": (1, "night"),
+    "今朝": (0, "morning"), "今晚黑": (0, "night"), "听晚黑": (1, "night"),
 }
 _WEEKDAY = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "七": 6,
             "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
-_WEEK_PREFIX = {"下下": "next2", "下": "next", "本": "this", "这": "this", "上": "last"}
+_WEEK_PREFIX = {"下下": "next2", "下": "next", "本": "this", "这": "this", "今": "this", "上": "last"}
 _UNITS = {"天": "day", "日": "day", "小时": "hour", "钟头": "hour", "分钟": "minute", "分": "minute",
-          "周": "week", "星期": "week", "礼拜": "week", "月": "month"}
+          "周": "week", "星期": "week", "礼拜": "week", "月": "month", "钟": "hour"}
 
 
 @date_rule(DATE_RULES, alt(_DAYWORDS))
@@ -38,7 +45,7 @@ def _dayword(m, ctx):
     return days_ahead(ctx, *_DAYWORDS[m.group(0)])
 
 
-@date_rule(DATE_RULES, r"(?:(下下|下|本|这|上)\s*个?\s*)?(?:周|星期|礼拜)\s*([一二三四五六日天七1-7])")
+@date_rule(DATE_RULES, r"(?:(下下|下|本|这|今|上)\s*个?\s*)?(?:周|星期|礼拜)\s*([一二三四五六日天七1-7])")
 def _weekday(m, ctx):
     which = _WEEK_PREFIX[m.group(1)] if m.group(1) else None
     return DateSpec(day=weekday_date(ctx.today, _WEEKDAY[m.group(2)], which))
@@ -49,31 +56,70 @@ def _next_week(m, ctx):
     return DateSpec(day=weekday_date(ctx.today, 0, _WEEK_PREFIX[m.group(1)]))  # its Monday
 
 
-@date_rule(DATE_RULES, rf"(下下|下|本|这)\s*个?\s*月\s*(?:({NUM})\s*[号日]|(底|末|初))?")
+@date_rule(DATE_RULES, rf"(下下|下|本|这|今(?=\s*个))\s*个?\s*月\s*(?:({NUM})\s*[号日]|(底|末|尾|初))?")
 def _month_word(m, ctx):
-    k = {"下下": 2, "下": 1, "本": 0, "这": 0}[m.group(1)]
+    k = {"下下": 2, "下": 1, "本": 0, "这": 0, "今": 0}[m.group(1)]
     if m.group(2):
         d = number(m.group(2))
         return DateSpec(day=safe_date(*add_months(ctx.today.year, ctx.today.month, k), d)) if d else None
-    if m.group(3) in ("底", "末"):
+    if m.group(3) in ("底", "末", "尾"):
         return DateSpec(day=month_last(ctx.today, k))
     if m.group(3) == "初" or k > 0:
         return DateSpec(day=month_first(ctx.today, k))
     return None  # 本月 / 这个月 alone is not a day
 
 
-@date_rule(DATE_RULES, r"月[底末]")
+_NTH = {"一": 1, "1": 1, "二": 2, "2": 2, "三": 3, "3": 3, "四": 4, "4": 4, "五": 5, "5": 5, "最后一": -1}
+
+
+@date_rule(DATE_RULES, rf"(?:({NUM})\s*月|(下下|下|本|这)\s*个?\s*月)\s*(?:的\s*)?(?:第\s*([一二三四五1-5])|(最后一))\s*个?\s*"
+                       r"(?:周|星期|礼拜)\s*([一二三四五六日天七1-7])")
+def _nth_weekday(m, ctx):
+    n, wd = _NTH[m.group(3) or m.group(4)], _WEEKDAY[m.group(5)]
+    if m.group(1):
+        mo = number(m.group(1))
+        if not mo or not 1 <= mo <= 12:
+            return None
+        years = (ctx.today.year, ctx.today.year + 1)
+        return DateSpec(day=first_not_past(ctx.today, (nth_weekday(y, mo, wd, n) for y in years)))
+    k = {"下下": 2, "下": 1, "本": 0, "这": 0}[m.group(2)]
+    return DateSpec(day=nth_weekday(*add_months(ctx.today.year, ctx.today.month, k), wd, n))
+
+
+@date_rule(DATE_RULES, r"(?:(下下|下|本|这)\s*个?\s*)?月中")
+def _mid_month(m, ctx):
+    if m.group(1):
+        k = {"下下": 2, "下": 1, "本": 0, "这": 0}[m.group(1)]
+        return DateSpec(day=safe_date(*add_months(ctx.today.year, ctx.today.month, k), 15))
+    return DateSpec(day=next_day_of_month(ctx.today, 15))
+
+
+@date_rule(DATE_RULES, r"(?:(今|明|本)\s*)?年\s*(?:年\s*)?(底|末|中|初|尾)")
+def _year_part(m, ctx):
+    y = ctx.today.year + (m.group(1) == "明")
+    mo, d = {"底": (12, 31), "末": (12, 31), "尾": (12, 31), "中": (6, 30), "初": (1, 1)}[m.group(2)]
+    if m.group(1) or m.group(2) == "初":
+        return DateSpec(day=date(y, mo, d)) if m.group(1) or y > ctx.today.year else None
+    return DateSpec(day=first_not_past(ctx.today, (date(y + k, mo, d) for k in (0, 1))))
+
+
+@date_rule(DATE_RULES, rf"({alt(FESTIVALS)})\s*(?:之后|以后|后)\s*(?:的\s*)?(?:第\s*一\s*(?:天|个工作日)|上班第一天|第一个工作日|开工(?:第一天)?)?")
+def _after_festival(m, ctx):
+    return DateSpec(day=after_holiday(ctx.today, m.group(1)))
+
+
+@date_rule(DATE_RULES, r"月[底末尾]")
 def _month_end(m, ctx):
     return DateSpec(day=month_end(ctx.today))
 
 
-@date_rule(DATE_RULES, rf"({NUM})\s*月\s*(底|末|初)")
+@date_rule(DATE_RULES, rf"({NUM})\s*月\s*(底|末|初|中)")
 def _month_n_end(m, ctx):
     mo = number(m.group(1))
     if not mo or not 1 <= mo <= 12:
         return None
     years = range(ctx.today.year, ctx.today.year + 2)
-    days = (safe_date(y, mo, 1 if m.group(2) == "初" else last_day(y, mo)) for y in years)
+    days = (safe_date(y, mo, {"初": 1, "中": 15}.get(m.group(2)) or last_day(y, mo)) for y in years)
     return DateSpec(day=first_not_past(ctx.today, days))
 
 
@@ -97,7 +143,7 @@ def _day_of_month(m, ctx):
     return DateSpec(day=next_day_of_month(ctx.today, d)) if d is not None else None
 
 
-@date_rule(DATE_RULES, rf"({CNT}|半)\s*(个)?\s*(半)?\s*(天|日|小时|钟头|分钟|分|周|星期|礼拜|月)\s*(?:之后|以后|后)")
+@date_rule(DATE_RULES, rf"({CNT}|半)\s*(个)?\s*(半)?\s*(天|日|小时|钟头|钟|分钟|分|周|星期|礼拜|月)\s*(?:之后|以后|后)")
 def _relative(m, ctx):
     n = 0.5 if m.group(1) == "半" else number(m.group(1))
     if n is None or (m.group(1) == "半" and m.group(3)):
@@ -105,8 +151,8 @@ def _relative(m, ctx):
     if m.group(3):
         n += 0.5
     unit = _UNITS[m.group(4)]
-    if unit == "month" and not m.group(2):
-        return None  # 3月后 is "after March", not "in 3 months"
+    if m.group(4) in ("月", "钟") and not m.group(2):
+        return None  # 3月后 is "after March", not "in 3 months"; 钟 is an hour only as 两个钟
     return relative(n, unit, ctx)
 
 

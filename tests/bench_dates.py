@@ -1,0 +1,42 @@
+"""Benchmark (not a test): how long parse_when takes over the date corpus.
+
+    .venv/bin/python -m tests.bench_dates [--rounds 5]
+
+Warms dateparser first (as the bot does at start), then parses every corpus case `rounds` times
+and prints the median, p95 and max per call, overall and for the cases dateparser answers.
+Target: median under 1 ms.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from handlers.dates import parse_when, warm
+from tests.date_cases import load
+from tests.scratch import report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    warm()
+    cases = load()
+    per_case: dict[int, list[float]] = {i: [] for i in range(len(cases))}
+    for _ in range(max(1, args.rounds)):
+        for i, case in enumerate(cases):
+            started = time.perf_counter()
+            parse_when(case.text, now=case.now, tz=case.tz, locale=case.locale)
+            per_case[i].append((time.perf_counter() - started) * 1000)
+    medians = [statistics.median(ms) for ms in per_case.values()]
+    report(f"parse_when over {len(cases)} corpus cases", medians)
+    slowest = sorted(range(len(cases)), key=lambda i: -medians[i])[:5]
+    for i in slowest:
+        print(f"  slow: {medians[i]:6.2f} ms  {cases[i].where}  {cases[i].text!r}")
+    verdict = "under" if statistics.median(medians) < 1.0 else "OVER"
+    print(f"median {statistics.median(medians):.3f} ms: {verdict} the 1 ms target")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+"""The gate over the date corpus: at least 97 % exact and not one confidently wrong instant
+(None where an instant was expected is a miss, an instant other than the expected one is wrong)."""
+from __future__ import annotations
+
+from collections import Counter
+
+from handlers.dates import parse_when
+from tests.date_cases import load
+
+CASES = load()
+
+
+def _run():
+    exact, missed, wrong = [], [], []
+    for case in CASES:
+        got = parse_when(case.text, now=case.now, tz=case.tz, locale=case.locale)
+        if got == case.expected or (got and case.expected and got.timestamp() == case.expected.timestamp()):
+            exact.append(case)
+        elif got is None:
+            missed.append(case)
+        else:
+            wrong.append((case, got))
+    return exact, missed, wrong
+
+
+def test_the_corpus_is_big_and_varied():
+    assert len(CASES) >= 600
+    zones = Counter(case.tz for case in CASES)
+    for tz in ("Asia/Shanghai", "Asia/Hong_Kong", "America/New_York", "Europe/London"):
+        assert zones[tz] >= 30, (tz, zones)
+    assert sum(case.expected is None for case in CASES) >= 30   # refusals are measured too
+
+
+def test_gate_97_percent_exact_and_zero_wrong():
+    exact, missed, wrong = _run()
+    lines = [f"{c.where} {c.text!r} now={c.now:%a %Y-%m-%d %H:%M} {c.tz}: got {g:%a %Y-%m-%d %H:%M %z}, "
+             f"expected {'None' if c.expected is None else format(c.expected, '%a %Y-%m-%d %H:%M %z')}"
+             for c, g in wrong]
+    assert not wrong, "confidently wrong:\n" + "\n".join(lines)
+    share = len(exact) / len(CASES)
+    misses = "\n".join(f"{c.where} {c.text!r}" for c in missed)
+    assert share >= 0.97, f"{share:.1%} exact; missed:\n{misses}"
