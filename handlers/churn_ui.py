@@ -38,7 +38,7 @@ from store.db import transaction
 from store.sla import Calendar
 from store.errors import DomainError
 from store.lifecycle import WIN_BACK, check_move
-from store.models import Customer, WinbackPlan
+from store.models import ChurnCase, Customer, WinbackPlan
 from store.outbox import enqueue
 from store.permissions import can_edit, can_read, forbidden, require
 from store.retention import append_lessons, current_case, start_retention
@@ -298,10 +298,20 @@ def on_winback_button(ack: Ack, body: dict, client: WebClient, context: dict) ->
              tell=lambda text: answer(client=client, channel=channel, user=user, text=text))
 
 
+def _may_first(session: Session, context: dict, customer_id: int, may: Callable) -> None:
+    """Who may, checked before what they typed is (the store checks it again when it writes)."""
+    customer = session.get(Customer, customer_id)
+    if customer is not None:
+        viewer = viewer_of(session, context)
+        require(may(viewer, customer), viewer=viewer, customer=customer, action="edit")
+
+
 def submit_plan(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
     who, meta, form, now = context["who"], metadata(view), form_of(state(view)), utcnow()
     try:
         with transaction(context["db"]) as session:
+            case = session.get(ChurnCase, int(meta.get("case") or 0))
+            _may_first(session, context, case.customer_id if case is not None else 0, can_edit)
             plan = plan_winback(session=session, viewer=viewer_of(session, context), case_id=int(meta.get("case") or 0),
                                 plan=plan_request(form, who), now=now)
             customer = session.get(Customer, plan.customer_id)
@@ -374,6 +384,7 @@ def submit_retention(ack: Ack, body: dict, view: dict, client: WebClient, contex
     who, meta, form, now = context["who"], metadata(view), form_of(state(view)), utcnow()
     try:
         with transaction(context["db"]) as session:
+            _may_first(session, context, int(meta.get("customer") or 0), may_answer)
             kept = start_retention(session=session, viewer=viewer_of(session, context), customer_id=int(meta.get("customer") or 0),
                                    plan=plan_request(form, who), now=now)
             customer = session.get(Customer, kept.response.customer_id)

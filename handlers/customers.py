@@ -170,7 +170,8 @@ def show(session, context: dict, *, query: str, profile: Profile, now: datetime)
             return {"text": t(loc, "cust_not_found_close", query=shown, list=pick_list(near, loc), code=near[0].code)}
         return {"text": t(loc, "cust_not_found", query=shown)}
     if not can_read(viewer, customer):
-        return {"text": t(loc, "cust_err_cannot_read", query=shown)}
+        refused = forbidden(viewer, customer, action="read")
+        return {"text": t(loc, refused.key, **refused.params)}
     data = load_card(session, customer, viewer=viewer, cipher=context["defaults"].cipher)
     return {"text": card_text(customer, loc), "blocks": card_blocks(data, profile, now)}
 

@@ -359,8 +359,7 @@ def test_show_is_refused_to_a_rep_who_may_read_only_their_own(db, fake, remember
         remember(BOSS, "Asia/Shanghai", "zh-CN")
         _galaxy(db)
         assert _reply(server, fake, "show 星河科技", REP_EN)["text"] == (
-            "You may not read the customer “星河科技”: neither you nor your team looks after it. "
-            "Ask your manager or an admin if you need it.")
+            f"Only the owner <@{REP}>, their manager or an admin can see this customer.")
         assert _reply(server, fake, "show 星河", REP_EN)["text"] == "No customer “星河”, and nothing close. To add it: `/crm new 星河`"
         card = _reply(server, fake, "show 星河科技", BOSS)
         assert card["text"] == "客户 星河科技（C202611001）：线索期 · 待培育"
