@@ -110,7 +110,7 @@ def submit_new(ack: Ack, body: dict, view: dict, client: WebClient, context: dic
     head = t(profile.locale, "cust_created", customer=escape(customer.name), code=customer.code, owner=mention(customer.owner_id),
              due=fmt_datetime(action.due_at, profile) if action else "—")
     _card_dm(client=client, context=context, customer_id=customer.id, profile=profile, head=head,
-             text=t(profile.locale, "cust_created_text", customer=customer.name, code=customer.code), now=now)
+             text=t(profile.locale, "cust_created_text", customer=escape(customer.name), code=customer.code), now=now)
     if handed:
         deliver(client=client, db=context["db"], defaults=d, now=now)
 
