@@ -8,7 +8,6 @@ from datetime import datetime, time, timedelta
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from handlers import ids

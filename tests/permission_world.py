@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
@@ -119,10 +120,31 @@ def told(fake, answer: bytes, user: str) -> list[str]:
     texts = [c.params.get("text", "") for c in fake.calls if c.method == "chat.postEphemeral" and c.params.get("user") == user]
     texts += [c.params.get("text", "") for c in fake.calls if c.method.startswith("response_url:")]
     texts += [c.params.get("text", "") for c in fake.calls if c.method == "chat.postMessage" and c.params.get("channel") == user]
-    if answer:
+    if answer.startswith(b"{"):
         body = json.loads(answer)
         texts += list((body.get("errors") or {}).values())
     return texts
+
+
+SEEN_BY_APP = ("views.open", "views.push", "views.update", "chat.update", "views.publish")
+
+
+def refused(db, fake, label: str, send: Callable[[], tuple], expect: str, user: str) -> list[str]:
+    """Send; what went wrong: not told `expect`, the customer's name sent anywhere, a modal or
+    message drawn for them, or the database changed."""
+    before = snapshot(db)
+    fake.reset()
+    status, answer, _ = send()
+    said = wait_told(fake, answer, user)
+    sent = json.dumps([c.params for c in fake.calls], ensure_ascii=False) + answer.decode()
+    problems = [] if status == 200 and expect in said else [f"{label}: {status} told {said!r}, not {expect!r}"]
+    if NAME in sent:
+        problems.append(f"{label}: the customer's name was sent: {sent[:300]}")
+    if drawn := [c.method for c in fake.calls if c.method in SEEN_BY_APP]:
+        problems.append(f"{label}: {drawn}")
+    if snapshot(db) != before:
+        problems.append(f"{label}: the database changed")
+    return problems
 
 
 def wait_told(fake, answer: bytes, user: str, timeout: float = 5.0) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -20,6 +20,7 @@ from store.contacts import add_contact
 from store.customers import create_customer
 from store.db import transaction
 from store.deals import create_deal, move_deal
+from store.digests import subscribe
 from store.health_jobs import PING
 from store.lifecycle import change_stage
 from store.models import Customer
@@ -58,10 +59,10 @@ def strings(calls) -> list[str]:
     return out
 
 
-def check(fake, since: int, what: str, *, mention: str | None = None) -> None:
-    """What the bot sent since call `since`: the markup escaped somewhere, raw nowhere, and our own
+def check(calls, what: str, *, mention: str | None = None) -> None:
+    """What the bot sent in these calls: the markup escaped somewhere, raw nowhere, and our own
     mention live when given."""
-    said = strings(fake.calls[since:])
+    said = strings(calls)
     raw = sorted({e for s in said for e in EVIL if e in s})
     assert raw == [], f"{what}: {raw} arrived live"
     assert any(ESCAPED in s for s in said), f"{what}: the typed markup never reached it: {said}"
@@ -88,7 +89,7 @@ def test_a_new_customer_named_with_markup_reaches_the_new_customer_dm_escaped(bo
     _wait(fake, "chat.postMessage", 0)
     dm = fake.calls_to("chat.postMessage")[0].params
     assert dm["channel"] == owner and "探针&lt;!channel&gt;&lt;!here&gt;" in dm["text"]
-    check(fake, 0, "new-customer DM", mention=f"<@{owner}>")
+    check(fake.calls, "new-customer DM", mention=f"<@{owner}>")
 
 
 def _customer(db, owner: str) -> Customer:
@@ -127,12 +128,12 @@ def test_markup_typed_anywhere_is_escaped_in_every_message_that_shows_it(bolt, f
                       action=f"回电{MARKUP}", due=due, owner=owner, feedback=MARKUP, participants=MARKUP)
     bolt.interact(view_submission(user=owner, callback_id=ids.LOG_VIEW, values=state, private_metadata={"channel": SALES}))
     _wait(fake, "chat.postMessage", mark)
-    check(fake, mark, "log confirmation", mention=f"<@{owner}>")
+    check(fake.calls[mark:], "log confirmation", mention=f"<@{owner}>")
 
     mark = len(fake.calls)  # the card
     bolt.command(f"show {customer.code}", user=owner)
     _wait(fake, "response_url:cmd", mark)
-    check(fake, mark, "card")
+    check(fake.calls[mark:], "card")
 
     mark = len(fake.calls)  # the ticket card
     values = {ids.TICKET_CUSTOMER_BLOCK: {ids.TICKET_CUSTOMER: chosen(f"{ids.CUSTOMER_EXISTING}{customer.id}", "external_select")},
@@ -141,28 +142,34 @@ def test_markup_typed_anywhere_is_escaped_in_every_message_that_shows_it(bolt, f
               ids.TICKET_ASSIGNEE_BLOCK: {ids.TICKET_ASSIGNEE: {"type": "users_select", "selected_user": owner}}}
     bolt.interact(view_submission(user=owner, callback_id=ids.TICKET_VIEW, values=values, private_metadata={"channel": SALES}))
     _wait(fake, "chat.postMessage", mark)
-    check(fake, mark, "ticket card", mention=f"<@{owner}>")
+    check(fake.calls[mark:], "ticket card", mention=f"<@{owner}>")
 
     mark = len(fake.calls)  # the NPS detractor: the confirmation and the owner's DM
     bolt.command(f"nps {customer.code} 2 差评{MARKUP}", user=owner)
     _wait(fake, "chat.postMessage", mark)
-    check(fake, mark, "NPS detractor DM", mention=f"<@{owner}>")
+    check(fake.calls[mark:], "NPS detractor DM", mention=f"<@{owner}>")
 
     mark = len(fake.calls)  # the stats lists: the deal moved today
     bolt.command("stats", user=owner)
     _wait(fake, "response_url:cmd", mark)
-    check(fake, mark, "stats lists")
+    check(fake.calls[mark:], "stats lists")
 
     mark = len(fake.calls)  # the churn-risk ping, as the scheduler delivers it
     _at_risk(db, customer, owner, now)
     deliver(client=bolt.client, db=db, defaults=bolt.defaults, now=now)
     _wait(fake, "chat.postMessage", mark)
-    check(fake, mark, "risk ping")
+    check(fake.calls[mark:], "risk ping")
 
-    mark = len(fake.calls)  # the due DM, from the scheduler's tick
+    with transaction(db) as s:  # a daily digest of everyone's figures to #sales, due with the action
+        subscribe(session=s, channel_id=SALES, cadence="daily", team_of="", at_time=f"{due:%H:%M}", tz="UTC",
+                  locale="zh-CN" if owner == REP else "en-US", by=owner, now=now)
+    mark = len(fake.calls)  # the due DM and the digest (its list of deals moved), from the scheduler's tick
     tick(client=bolt.client, db=db, defaults=bolt.defaults, now=due)
-    _wait(fake, "chat.postMessage", mark)
-    check(fake, mark, "due DM")
+    _wait(fake, "chat.postMessage", mark, count=2)
+    posted = {c.params["channel"]: c for c in fake.calls[mark:] if c.method == "chat.postMessage"}
+    assert set(posted) >= {owner, SALES}
+    check([posted[owner]], "due DM")
+    check([posted[SALES]], "digest")
 
     mark = len(fake.calls)  # the Home tab
     body = payload("app_home_opened")
@@ -170,5 +177,5 @@ def test_markup_typed_anywhere_is_escaped_in_every_message_that_shows_it(bolt, f
     raw = json.dumps(body).encode()
     bolt.post(raw, {**sign(raw), "Content-Type": "application/json"})
     _wait(fake, "views.publish", mark)
-    check(fake, mark, "home")
-    check(fake, 0, "every message")
+    check(fake.calls[mark:], "home")
+    check(fake.calls, "every message")
