@@ -66,9 +66,9 @@ def complete(*, session: Session, action_id: int, user_id: str, now: datetime) -
 
 def reschedule(*, session: Session, action_id: int, user_id: str, due_at: datetime, now: datetime, snooze: bool) -> NextAction:
     """Move the due time; the scheduler announces it again then."""
+    action = _pending(session, action_id, user_id)  # who may, before what they asked for
     if due_at <= now:
         raise DomainError("err_due_past", field="due")
-    action = _pending(session, action_id, user_id)
     action.due_at = due_at
     action.announce_at = due_at
     action.status = (ActionStatus.snoozed if snooze else ActionStatus.open).value
