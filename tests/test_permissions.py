@@ -262,5 +262,4 @@ def test_what_is_not_about_a_record_shows_nothing_of_anyones(bolt, fake, db, rem
             view = fake.wait_for("views.open")[0].params["view"]
             assert view["callback_id"] in (ids.LOG_VIEW, ids.CUSTOMER_NEW_VIEW, ids.TICKET_VIEW), listener_id
         assert status == 200 and NAME not in json.dumps([c.params for c in fake.calls], ensure_ascii=False) + answer.decode()
-        assert snapshot(db) == before, listener_id
-    assert told(fake, b"", user) == []
+        assert snapshot(db) == before and told(fake, answer, user) == [], listener_id
