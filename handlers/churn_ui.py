@@ -38,9 +38,9 @@ from store.db import transaction
 from store.sla import Calendar
 from store.errors import DomainError
 from store.lifecycle import WIN_BACK, check_move
-from store.models import Customer, WinbackPlan
+from store.models import ChurnCase, Customer, WinbackPlan
 from store.outbox import enqueue
-from store.permissions import can_edit, can_read, require
+from store.permissions import can_edit, can_read, forbidden, require
 from store.retention import append_lessons, current_case, start_retention
 from store.risk import may_answer
 from store.text import clean, clip_to
@@ -102,7 +102,8 @@ def _named(session: Session, text: str, usage: str) -> tuple[Customer, str]:
 
 def churnable(session: Session, context: dict, customer: Customer) -> Target:
     """The customer, if the caller may mark it churned now; else the refusal."""
-    require(can_edit(viewer_of(session, context), customer), action="edit")
+    viewer = viewer_of(session, context)
+    require(can_edit(viewer, customer), viewer=viewer, customer=customer, action="edit")
     if customer.stage != CHURNED:
         check_move(customer.stage, CHURNED, "lost_for_good")
     elif current_case(session=session, customer=customer) is not None:
@@ -161,8 +162,13 @@ def on_recoverable(ack: Ack, body: dict, client: WebClient, context: dict) -> No
     form = replace(form_of(state(view)), recoverable=chosen)
     with transaction(context["db"]) as session:
         customer = session.get(Customer, int(meta.get("customer") or 0))
-        target = target_of(session, customer) if customer is not None else None
-    if target is not None:
+        viewer = viewer_of(session, context)
+        allowed = customer is not None and can_edit(viewer, customer)
+        target = target_of(session, customer) if allowed else None
+    if customer is not None and not allowed:
+        answer(client=client, channel=meta.get("channel", ""), user=viewer.id,
+               text=_refusal(context["who"], forbidden(viewer, customer, action="edit")))
+    elif target is not None:
         redraw(client=client, body=body, view=churn_view(context["who"], target, meta, form))
 
 
@@ -233,21 +239,21 @@ def winback_step(session: Session, context: dict, customer: Customer, channel: s
     case = current_case(session=session, customer=customer)
     plan = plan_of(session=session, case_id=case.id) if case is not None else None
     closer = plan is not None and plan.outcome is None and viewer.id == plan.owner_id  # may close it, whatever they read
-    require(can_read(viewer, customer) or closer, action="read")
+    require(can_read(viewer, customer) or closer, viewer=viewer, customer=customer, action="read")
     if case is None:
         return Step(text=lambda p: t(p.locale, "winback_no_case", customer=customer_ref(p.locale, customer)))
     if not case.recoverable:
         return Step(text=lambda p: t(p.locale, "winback_lost", customer=customer_ref(p.locale, customer),
                                      reason=label(p.locale, "reason", case.reason)))
     if plan is None:
-        require(can_edit(viewer, customer), action="edit")
+        require(can_edit(viewer, customer), viewer=viewer, customer=customer, action="edit")
         target, meta = target_of(session, customer), {"customer": customer.id, "case": case.id, "channel": channel}
         return Step(modal=lambda p: plan_view(p, target, case, meta))
     if plan.outcome is not None:
         return Step(text=lambda p: "\n".join([
             t(p.locale, "winback_was_closed", customer=customer_ref(p.locale, customer), outcome=label(p.locale, "outcome", plan.outcome),
               date=fmt_date(plan.closed_at.astimezone(p.zone).date(), p)), *plan_lines(plan, p)]))
-    require(can_edit(viewer, customer) or closer, action="edit")
+    require(can_edit(viewer, customer) or closer, viewer=viewer, customer=customer, action="edit")
     meta = {"plan": plan.id, "channel": channel}
     return Step(modal=lambda p: close_view(p, customer, case, plan, meta))
 
@@ -291,10 +297,20 @@ def on_winback_button(ack: Ack, body: dict, client: WebClient, context: dict) ->
              tell=lambda text: answer(client=client, channel=channel, user=user, text=text))
 
 
+def _may_first(session: Session, context: dict, customer_id: int, may: Callable) -> None:
+    """Who may, checked before what they typed is (the store checks it again when it writes)."""
+    customer = session.get(Customer, customer_id)
+    if customer is not None:
+        viewer = viewer_of(session, context)
+        require(may(viewer, customer), viewer=viewer, customer=customer, action="edit")
+
+
 def submit_plan(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
     who, meta, form, now = context["who"], metadata(view), form_of(state(view)), context["defaults"].clock()
     try:
         with transaction(context["db"]) as session:
+            case = session.get(ChurnCase, int(meta.get("case") or 0))
+            _may_first(session, context, case.customer_id if case is not None else 0, can_edit)
             plan = plan_winback(session=session, viewer=viewer_of(session, context), case_id=int(meta.get("case") or 0),
                                 plan=plan_request(form, who), now=now)
             customer = session.get(Customer, plan.customer_id)
@@ -342,10 +358,11 @@ def open_retention_plan(*, client: WebClient, trigger_id: str, db, defaults, who
     context = {"db": db, "defaults": defaults, "who": who}
     with transaction(db) as session:
         customer = session.get(Customer, customer_id)
-        allowed = customer is not None and may_answer(viewer_of(session, context), customer)
+        viewer = viewer_of(session, context)
+        allowed = customer is not None and may_answer(viewer, customer)
         target = target_of(session, customer) if allowed else None
     if target is None:
-        error = DomainError("err_unknown_customer" if customer is None else "err_forbidden")
+        error = DomainError("err_unknown_customer") if customer is None else forbidden(viewer, customer, action="edit")
         answer(client=client, channel="", user=who.user_id, text=_refusal(who, error))
         return
     meta = {"customer": customer_id, "source": source}
@@ -355,17 +372,18 @@ def open_retention_plan(*, client: WebClient, trigger_id: str, db, defaults, who
     open_modal(client=client, context=context, trigger_id=trigger_id, channel="", build=lambda p: retention_view(p, target, meta))
 
 
-def _plan_started(*, client: WebClient, db, source: dict, who: Profile, now: datetime, calendar: Calendar) -> None:
+def _plan_started(*, client: WebClient, db, source: dict, customer_id: int, who: Profile, now: datetime, calendar: Calendar) -> None:
     """Let the churn-risk DM the plan was started from redraw itself."""
     from handlers import risk  # here: handlers.risk opens this module's modal
 
-    risk.plan_started(client=client, db=db, source=source, who=who, now=now, calendar=calendar)
+    risk.plan_started(client=client, db=db, source=source, customer_id=customer_id, who=who, now=now, calendar=calendar)
 
 
 def submit_retention(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
     who, meta, form, now = context["who"], metadata(view), form_of(state(view)), context["defaults"].clock()
     try:
         with transaction(context["db"]) as session:
+            _may_first(session, context, int(meta.get("customer") or 0), may_answer)
             kept = start_retention(session=session, viewer=viewer_of(session, context), customer_id=int(meta.get("customer") or 0),
                                    plan=plan_request(form, who), now=now)
             customer = session.get(Customer, kept.response.customer_id)
@@ -386,8 +404,8 @@ def submit_retention(ack: Ack, body: dict, view: dict, client: WebClient, contex
     answer(client=client, channel=(meta.get("source") or {}).get("channel", ""), user=profile.user_id, text="\n".join(lines))
     if told:
         deliver(client=client, db=context["db"], defaults=context["defaults"], now=now)
-    _plan_started(client=client, db=context["db"], source=meta.get("source") or {}, who=profile, now=now,
-                  calendar=context["defaults"].calendar)
+    _plan_started(client=client, db=context["db"], source=meta.get("source") or {}, customer_id=customer.id, who=profile,
+                  now=now, calendar=context["defaults"].calendar)
 
 
 SUBCOMMANDS = (

@@ -15,12 +15,12 @@ from handlers.context import Profile
 from handlers.i18n import t
 from handlers.lifecycle_ui import customer_ref
 from handlers.record_forms import (answer, card_customer, field_errors, inp, metadata, modal, open_modal, picked,
-                                   profile_now, redraw, static_select, state, text_input, typed, viewer_of, vocab, vocab_options)
+                                   profile_now, redraw, refusal, static_select, state, text_input, typed, viewer_of, vocab, vocab_options)
 from store.contacts import REASON_MAX, TITLE_MAX, add_contact, change_contact, contact_phone_email, contacts_of
 from store.db import transaction
 from store.errors import DomainError
 from store.models import Contact, Customer
-from store.permissions import Viewer, can_edit
+from store.permissions import Viewer, can_edit, can_read, forbidden
 from store.privacy import EMAIL_MAX
 from store.text import NAME_MAX, clean_line
 
@@ -120,7 +120,12 @@ def on_pick(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
         if customer is None:
             return
         viewer = viewer_of(session, context)
-        shown = shown_contacts(session, context, customer, viewer)
+        readable = can_read(viewer, customer)
+        shown = shown_contacts(session, context, customer, viewer) if readable else []
+    if not readable:
+        answer(client=client, channel=meta.get("channel", ""), user=viewer.id,
+               text=refusal(context["who"].locale, forbidden(viewer, customer, action="read")))
+        return
     view = build_contact_view(context["who"], customer, shown, editable=can_edit(viewer, customer), mode=mode, meta=meta)
     redraw(client=client, body=body, view=view)
 

@@ -256,7 +256,7 @@ def card_blocks(d: CardData, profile: Profile, now: datetime) -> list[dict]:
 
 
 def card_text(c: Customer, loc: str) -> str:
-    return t(loc, "cust_card_text", customer=c.name, code=c.code, stage=vocab(loc, "stage", c.stage),
+    return t(loc, "cust_card_text", customer=escape(c.name), code=c.code, stage=vocab(loc, "stage", c.stage),
              status=vocab(loc, "status", c.status))
 
 

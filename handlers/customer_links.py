@@ -20,9 +20,10 @@ from handlers.blocks import clip, option, plain
 from handlers.context import Profile
 from handlers.customer_cards import card_blocks, card_text, load_card
 from handlers.i18n import t
+from handlers.record_forms import refusal
 from store.customers import get_customer
 from store.db import transaction
-from store.permissions import can_read, viewer_for
+from store.permissions import can_read, forbidden, viewer_for
 
 log = logging.getLogger(__name__)
 MAX_OPTIONS = 100
@@ -63,7 +64,7 @@ def on_pick(ack: Ack, body: dict, client: WebClient, context: dict, respond) -> 
         if customer is None:
             answer = {"text": t(who.locale, "err_unknown_customer")}
         elif not can_read(viewer, customer):
-            answer = {"text": t(who.locale, "card_picker_not_yours", customer=customer.name)}
+            answer = {"text": refusal(who.locale, forbidden(viewer, customer, action="read"))}
         else:
             data = load_card(session, customer, viewer=viewer, cipher=d.cipher)
             answer = {"text": card_text(customer, who.locale), "blocks": card_blocks(data, who, now)}

@@ -23,6 +23,7 @@ from handlers.delivery import deliver
 from handlers.i18n import t
 from handlers.log_flow import build_log_view
 from handlers.prefill import Prefill
+from handlers.record_forms import card_customer
 from store.audit import history
 from store.customers import create_lead, customers_by_stage, find_customers, find_exact, get_customer
 from store.db import transaction
@@ -31,7 +32,7 @@ from store.grading import set_grade
 from store.lifecycle import stage_history
 from store.models import Customer
 from store.outbox import enqueue
-from store.permissions import Viewer, can_edit, can_read, can_reassign, viewer_for
+from store.permissions import Viewer, can_edit, can_log, can_read, can_reassign, forbidden, viewer_for
 from store.profile import contact_details, reassign, set_contact_details, set_tags, tag_list, update_customer
 from store.text import NAME_MAX, clean_line, clip_to
 
@@ -108,7 +109,7 @@ def submit_new(ack: Ack, body: dict, view: dict, client: WebClient, context: dic
     head = t(profile.locale, "cust_created", customer=escape(customer.name), code=customer.code, owner=mention(customer.owner_id),
              due=fmt_datetime(action.due_at, profile) if action else "—")
     _card_dm(client=client, context=context, customer_id=customer.id, profile=profile, head=head,
-             text=t(profile.locale, "cust_created_text", customer=customer.name, code=customer.code), now=now)
+             text=t(profile.locale, "cust_created_text", customer=escape(customer.name), code=customer.code), now=now)
     if handed:
         deliver(client=client, db=context["db"], defaults=d, now=now)
 
@@ -168,7 +169,8 @@ def show(session, context: dict, *, query: str, profile: Profile, now: datetime)
             return {"text": t(loc, "cust_not_found_close", query=shown, list=pick_list(near, loc), code=near[0].code)}
         return {"text": t(loc, "cust_not_found", query=shown)}
     if not can_read(viewer, customer):
-        return {"text": t(loc, "cust_err_cannot_read", query=shown)}
+        refused = forbidden(viewer, customer, action="read")
+        return {"text": t(loc, refused.key, **refused.params)}
     data = load_card(session, customer, viewer=viewer, cipher=context["defaults"].cipher)
     return {"text": card_text(customer, loc), "blocks": card_blocks(data, profile, now)}
 
@@ -219,14 +221,13 @@ def _tell(*, client: WebClient, body: dict, respond, text: str, blocks: list[dic
 
 
 def on_log(ack: Ack, body: dict, client: WebClient, context: dict, respond) -> None:
-    """The /crm log modal with this customer chosen (a primary-key lookup before views.open)."""
+    """The /crm log modal with this customer chosen, for whoever may log on it (a primary-key lookup
+    before views.open)."""
     ack()
-    customer_id, channel = _clicked(body)
-    with transaction(context["db"]) as session:
-        customer = get_customer(session=session, customer_id=customer_id) if customer_id else None
-    if customer is None:
-        _tell(client=client, body=body, respond=respond, text=t(context["who"].locale, "err_unknown_customer"))
+    found = card_customer(body=body, client=client, context=context, edit=True, may=can_log)
+    if found is None:
         return
+    customer, _, channel = found
     now = context["defaults"].clock()
     _open(client=client, context=context, trigger_id=body["trigger_id"],
           build=lambda p: build_log_view(p, Prefill(customer=customer), now=now, metadata={"channel": channel}))
@@ -242,13 +243,13 @@ def on_edit(ack: Ack, body: dict, client: WebClient, context: dict, respond) -> 
         customer = get_customer(session=session, customer_id=customer_id) if customer_id else None
         viewer = _viewer(session, context, who.user_id)
         if customer is None or not can_edit(viewer, customer):
-            refusal = "err_unknown_customer" if customer is None else "err_forbidden"
+            refusal = DomainError("err_unknown_customer") if customer is None else forbidden(viewer, customer, action="edit")
         else:
             details = contact_details(session=session, viewer=viewer, customer_id=customer.id, cipher=cipher) if cipher else None
             initial = initial_values(customer, tag_list(session=session, customer_id=customer.id), details)
             owner = can_reassign(viewer, customer)
     if refusal:
-        _tell(client=client, body=body, respond=respond, text=t(who.locale, refusal))
+        _tell(client=client, body=body, respond=respond, text=t(who.locale, refusal.key, **refusal.params))
         return
     meta = {"customer_id": customer.id, "channel": channel}
     _open(client=client, context=context, trigger_id=body["trigger_id"],
@@ -315,13 +316,14 @@ def on_history(ack: Ack, body: dict, client: WebClient, context: dict, respond) 
     profile = fetch_profile(client=client, db=context["db"], user_id=who.user_id, defaults=context["defaults"])
     with transaction(context["db"]) as session:
         customer = get_customer(session=session, customer_id=customer_id) if customer_id else None
-        readable = customer is not None and can_read(_viewer(session, context, who.user_id), customer)
+        viewer = _viewer(session, context, who.user_id)
+        readable = customer is not None and can_read(viewer, customer)
         if readable:
             stages = stage_history(session=session, customer_id=customer.id)
             entries = history(session=session, customer_id=customer.id, limit=HISTORY_SHOWN)
     if not readable:
-        key = "err_unknown_customer" if customer is None else "err_forbidden"
-        _tell(client=client, body=body, respond=respond, text=t(profile.locale, key))
+        error = DomainError("err_unknown_customer") if customer is None else forbidden(viewer, customer, action="read")
+        _tell(client=client, body=body, respond=respond, text=t(profile.locale, error.key, **error.params))
         return
     blocks = history_blocks(customer, stages, entries, profile)
     _tell(client=client, body=body, respond=respond, text=blocks[0]["text"]["text"], blocks=blocks)

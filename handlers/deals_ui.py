@@ -23,7 +23,7 @@ from store.errors import DomainError
 from store.deals import CONTRACT_MAX, DEAL_STAGES, OPEN_STAGES, TERMS_MAX, TITLE_MAX, WonTerms, create_deal, deals_of, move_deal
 from store.models import Customer, Deal
 from store.needs import DESCRIPTION_MAX, add_need, needs_of
-from store.permissions import can_edit, can_read, require
+from store.permissions import can_edit, can_read, forbidden, require
 from store.text import clean
 from store.types import utcnow
 
@@ -238,20 +238,29 @@ def build_move_view(profile: Profile, deal: Deal, stage: str | None, meta: dict)
     return modal(ids.DEAL_MOVE_VIEW, t(loc, "lc_deal_move_title"), blocks, metadata=meta, locale=loc)
 
 
-def _deal(context: dict, deal_id: str | int | None) -> Deal | None:
+def _deal(context: dict, deal_id: str | int | None, *, client: WebClient, channel: str) -> Deal | None:
+    """The deal, for whoever may edit its customer (primary-key lookups); None after telling anyone else why not."""
     if not str(deal_id or "").isdigit():
         return None
     with transaction(context["db"]) as session:
-        return session.get(Deal, int(deal_id))
+        deal = session.get(Deal, int(deal_id))
+        customer = session.get(Customer, deal.customer_id) if deal is not None else None
+        viewer = viewer_of(session, context)
+    if customer is None or can_edit(viewer, customer):
+        return deal
+    error = forbidden(viewer, customer, action="edit")
+    answer(client=client, channel=channel, user=viewer.id, text=refusal(context["who"].locale, error))
+    return None
 
 
 def on_move_button(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     """Move, on the deal list: views.push over it (a primary-key lookup before)."""
     ack()
-    deal = _deal(context, body["actions"][0].get("value"))
+    channel = metadata(body.get("view") or {}).get("channel", "")
+    deal = _deal(context, body["actions"][0].get("value"), client=client, channel=channel)
     if deal is None:
         return
-    meta = {"deal": deal.id, "channel": metadata(body.get("view") or {}).get("channel", "")}
+    meta = {"deal": deal.id, "channel": channel}
     client.views_push(trigger_id=body["trigger_id"], view=build_move_view(context["who"], deal, None, meta))
 
 
@@ -259,7 +268,7 @@ def on_move_stage(ack: Ack, body: dict, client: WebClient, context: dict) -> Non
     """A stage picked: the modal redrawn with the fields that stage asks for."""
     ack()
     meta = metadata(body["view"])
-    deal = _deal(context, meta.get("deal"))
+    deal = _deal(context, meta.get("deal"), client=client, channel=meta.get("channel", ""))
     if deal is not None:
         stage = (body["actions"][0].get("selected_option") or {}).get("value")
         redraw(client=client, body=body, view=build_move_view(context["who"], deal, stage, meta))
@@ -318,7 +327,8 @@ def _deals_command(*, body: dict, client: WebClient, context: dict, respond, tex
             if not clean(text):
                 raise DomainError("lc_deals_usage")
             customer, _ = _named_customer(session, text)
-            require(can_read(viewer_of(session, context), customer), action="read")
+            viewer = viewer_of(session, context)
+            require(can_read(viewer, customer), viewer=viewer, customer=customer, action="read")
             deals = deals_of(session=session, customer_id=customer.id)
     except DomainError as e:
         respond(response_type="ephemeral", text=refusal(profile.locale, e))

@@ -225,7 +225,7 @@ def send_charts(*, client: WebClient, db: SessionFactory, defaults: Defaults, no
     with transaction(db) as session:
         sub = subscription_of(session, row)
         files = chart_files(session, row, sub, defaults, now)
-        comment = t(sub.locale, "digest_charts_comment", title=title_of(session, sub, period_of_row(row, sub)))
+        comment = t(sub.locale, "digest_charts_comment", title=escape(title_of(session, sub, period_of_row(row, sub))))
         outbox.mark_posting(session=session, outbox_ids=[row.id], now=now)
     pacer.wait(row.recipient)
     try:

@@ -26,6 +26,7 @@ from store.errors import DomainError
 from store.grading import BANT_FIELDS, set_bant, set_grade
 from store.lifecycle import NEXT_STAGES, REASON_MAX, STAGE_STATUSES, change_stage
 from store.models import Customer, NextAction
+from store.permissions import can_edit, require
 from store.text import clean
 from store.vocab import codes
 
@@ -267,6 +268,7 @@ def _grade(session: Session, context: dict, *, customer_id: int, by_bant: bool, 
     if customer is None:
         raise DomainError("err_unknown_customer", field="grade")
     before, viewer = customer.grade, viewer_of(session, context)
+    require(can_edit(viewer, customer), viewer=viewer, customer=customer, action="edit")  # before any other answer
     if by_bant:
         return set_bant(session=session, viewer=viewer, customer_id=customer_id, now=now, apply_grade=True, **bant), before
     if not grade:

@@ -91,6 +91,14 @@ def build_log_view(profile: Profile, prefill: Prefill, *, now: datetime, metadat
                  blocks=blocks, metadata=metadata)
 
 
+def _prefill(session, context: dict, text: str, *, now: datetime, tz: str) -> Prefill:
+    """What the words say; a customer the caller may not read is left out, as if unknown."""
+    prefill = parse_free_text(text, session=session, now=now, tz=tz) if text else Prefill()
+    if prefill.customer is not None and not can_read(viewer_of(session, context), prefill.customer):
+        prefill = replace(prefill, customer=None)
+    return prefill
+
+
 def open_log_modal(*, body: dict, client: WebClient, context: dict, text: str) -> None:
     """views.open first (the trigger_id lives 3 s), with only indexed lookups before it; then
     refresh the user's zone and locale from Slack and redraw the modal if they differ."""
@@ -98,16 +106,14 @@ def open_log_modal(*, body: dict, client: WebClient, context: dict, text: str) -
     db = context["db"]
     now = context["defaults"].clock()
     with transaction(db) as session:
-        prefill = parse_free_text(text, session=session, now=now, tz=who.tz) if text else Prefill()
-        if prefill.customer is not None and not can_read(viewer_of(session, context), prefill.customer):
-            prefill = replace(prefill, customer=None)  # not theirs to see: as if unknown
+        prefill = _prefill(session, context, text, now=now, tz=who.tz)
     metadata = {"channel": body.get("channel_id", "")}
     opened = client.views_open(trigger_id=body["trigger_id"], view=build_log_view(who, prefill, now=now, metadata=metadata))
     fresh = fetch_profile(client=client, db=db, user_id=who.user_id, defaults=context["defaults"], now=now)
     if (fresh.tz, fresh.locale) == (who.tz, who.locale):
         return
     with transaction(db) as session:
-        prefill = parse_free_text(text, session=session, now=now, tz=fresh.tz) if text else Prefill()
+        prefill = _prefill(session, context, text, now=now, tz=fresh.tz)
     view = opened["view"]
     try:
         client.views_update(view_id=view["id"], hash=view.get("hash"), view=build_log_view(fresh, prefill, now=now, metadata=metadata))

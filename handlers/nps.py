@@ -22,7 +22,7 @@ from handlers import ids
 from handlers.alert_kind import Kind
 from handlers.blocks import clip, escape, fmt_datetime, input_block, mention, modal, option, plain, unescape
 from handlers.commands import Subcommand
-from handlers.context import Defaults, Profile, fetch_profile
+from handlers.context import Defaults, Profile, fetch_profile, viewer_of
 from handlers.delivery import deliver
 from handlers.i18n import t
 from handlers.log_flow import customer_option, load_customer_options
@@ -34,6 +34,7 @@ from store.models import Customer, NextAction, NpsResponse
 from store.nps import (COMMENT_MAX, category, create_loop_action, is_detractor, loop_due, parse_score, prior_detractor,
                        record_response)
 from store.outbox import enqueue
+from store.permissions import can_log, forbidden
 from store.users import admin_ids, get_user, manager_of
 
 log = logging.getLogger(__name__)
@@ -127,6 +128,13 @@ def parse_command(text: str, *, session: Session) -> Said:
     return named or Said(None, "", "")
 
 
+def may_record(session: Session, context: dict, customer: Customer) -> None:
+    """A score (and its close-the-loop action) is recorded by whoever may log on the customer."""
+    viewer = viewer_of(session, context)
+    if not can_log(viewer, customer):
+        raise forbidden(viewer, customer, action="edit", field="customer")
+
+
 def _score_of(word: str) -> int:
     m = _SCORE.fullmatch(word)
     return parse_score(int(m.group(1)) if m else word)
@@ -140,6 +148,8 @@ def run_nps(*, body: dict, client: WebClient, context: dict, respond, text: str)
         return
     with transaction(context["db"]) as session:  # indexed lookups only: the modal may still have to open
         said = parse_command(text, session=session)
+        if said.customer is not None:
+            may_record(session, context, said.customer)
     if said.customer is None:
         head = re.split(r"\s+\d{1,2}(?:分|/10)?(?:\s|$)", text, maxsplit=1)[0]
         raise DomainError("nps_err_customer_unknown", customer=escape(clip(head, 40)))
@@ -213,6 +223,10 @@ def submit_nps(ack: Ack, body: dict, view: dict, client: WebClient, context: dic
         if not raw_id.isdigit():
             raise DomainError("err_required", field="customer")
         with transaction(context["db"]) as session:
+            customer = get_customer(session=session, customer_id=int(raw_id))
+            if customer is None:
+                raise DomainError("err_unknown_customer", field="customer")
+            may_record(session, context, customer)
             recorded = record_and_alert(session=session, defaults=context["defaults"], customer_id=int(raw_id),
                                         score=_picked(values, ids.NPS_SCORE_BLOCK, ids.NPS_SCORE), comment=comment, source="slack",
                                         external_id=view.get("id") or None, responded_at=now, recorded_by=who.user_id, now=now)

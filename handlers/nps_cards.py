@@ -137,7 +137,7 @@ def _redraw(client: WebClient, db, *, response_id: int, action_id: int, profile:
     with transaction(db) as session:
         response, loop = session.get(NpsResponse, response_id), session.get(NextAction, action_id)
         customer = session.get(Customer, response.customer_id) if response is not None else None
-        if customer is None:
+        if customer is None or loop is None or loop.customer_id != customer.id:  # a value pairing another's response
             return
         blocks = low_blocks(session, response, customer, loop, profile, note=note)
         text = escape(t(profile.locale, "nps_low_fallback", customer=customer.name, score=response.score))

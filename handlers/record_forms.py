@@ -19,7 +19,7 @@ from store.errors import DomainError, FieldErrors
 from store.lifecycle import NEXT_STAGES, STAGE_STATUSES
 from store.db import transaction
 from store.models import PENDING_ACTION, Customer, NextAction
-from store.permissions import Viewer, can_edit, can_read, viewer_for
+from store.permissions import Viewer, can_edit, can_read, forbidden, viewer_for
 from store.vocab import codes
 
 log = logging.getLogger(__name__)
@@ -204,19 +204,21 @@ def clicked_customer(body: dict) -> tuple[int | None, str]:
     return (int(value) if value.isdigit() else None), channel
 
 
-def card_customer(*, body: dict, client: WebClient, context: dict, edit: bool) -> tuple[Customer, Viewer, str] | None:
+def card_customer(*, body: dict, client: WebClient, context: dict, edit: bool,
+                  may: Callable[[Viewer, Customer], bool] | None = None) -> tuple[Customer, Viewer, str] | None:
     """For a card button: the customer (primary key) and the viewer (indexed lookups, so safe
     before views.open), and the channel; None after telling the user when they may not `edit`
-    (or, with edit=False, read) it."""
+    (or, with edit=False, read) it, or when `may` says no."""
     customer_id, channel = clicked_customer(body)
     if customer_id is None:
         return None
     with transaction(context["db"]) as session:
         customer = session.get(Customer, customer_id)
         viewer = viewer_of(session, context)
-    if customer is not None and (can_edit(viewer, customer) if edit else can_read(viewer, customer)):
+    allowed = may or (can_edit if edit else can_read)
+    if customer is not None and allowed(viewer, customer):
         return customer, viewer, channel
-    error = DomainError("err_unknown_customer") if customer is None else DomainError("err_forbidden")
+    error = DomainError("err_unknown_customer") if customer is None else forbidden(viewer, customer, action="edit" if edit else "read")
     answer(client=client, channel=channel, user=viewer.id, text=refusal(context["who"].locale, error))
     return None
 

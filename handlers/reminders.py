@@ -8,7 +8,6 @@ from datetime import datetime, time, timedelta
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from handlers import ids
@@ -17,7 +16,8 @@ from handlers.context import Defaults, Profile, fetch_profile
 from handlers.dates import parse_when
 from handlers.i18n import t
 from handlers.messages import item_of, update_item
-from store.actions import action_with_customer, complete, get_action, reschedule
+from handlers.record_forms import answer
+from store.actions import action_with_customer, complete, get_action, refuse_stranger, reschedule
 from store.db import transaction
 from store.errors import DomainError
 from store.models import PENDING_ACTION, Customer, Interaction, NextAction, Outbox
@@ -133,10 +133,10 @@ def _apply(*, body: dict, client: WebClient, context: dict, change) -> None:
         with transaction(context["db"]) as session:
             note = change(session, action_id, profile, now)
     except DomainError as e:
-        if not home:
+        if not home or e.key not in ("err_action_closed", "err_action_missing"):
             _refuse(client=client, context=context, profile=profile, action_id=action_id, error=e, where=where)
             return
-    if home:  # no message to redraw: the tab again, as it is now (after a refusal too: e.g. done elsewhere)
+    if home:  # no message to redraw: the tab again, as it is now (also when it was closed or removed elsewhere)
         from handlers.home import publish  # here, not at the top: home imports what imports this module
 
         publish(client=client, db=context["db"], defaults=context["defaults"], user_id=profile.user_id)
@@ -166,10 +166,7 @@ def _refuse(*, client: WebClient, context: dict, profile: Profile, action_id: in
             update_message(session=session, client=client, action_id=action_id, profile=profile,
                            note=t(loc, "already_closed", **params), **where)
         return
-    try:
-        client.chat_postEphemeral(channel=where["channel"], user=profile.user_id, text=t(loc, error.key, **params))
-    except SlackApiError as e:
-        log.warning("refusal not shown to %s: %s", profile.user_id, e.response.get("error"))
+    answer(client=client, channel=where["channel"], user=profile.user_id, text=t(loc, error.key, **params))
 
 
 def on_done(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
@@ -223,6 +220,11 @@ def on_reschedule(ack: Ack, body: dict, client: WebClient, context: dict) -> Non
     with transaction(context["db"]) as session:  # primary-key lookup only: the trigger_id is short-lived
         action = get_action(session=session, action_id=action_id) if action_id else None
     if action is None:
+        return
+    try:
+        refuse_stranger(action, who.user_id)
+    except DomainError as e:  # its title is not theirs to read either
+        answer(client=client, channel=channel, user=who.user_id, text=t(who.locale, e.key, **e.params))
         return
     metadata = {"action": action.id, "channel": channel, "ts": ts, "item": item}
     client.views_open(trigger_id=body["trigger_id"], view=reschedule_view(who, action, metadata))

@@ -53,13 +53,14 @@ KINDS = {PING: Kind(render_ping)}
 
 # -- redrawing the ping ----------------------------------------------------------------------------
 
-def redraw(*, client: WebClient, db: SessionFactory, outbox_id: int, profile: Profile, note: str, channel: str, ts: str,
-           item: str | None, now: datetime, calendar: Calendar, message_blocks: list[dict] | None = None) -> None:
-    """The ping's item of its message, with `note` in place of the buttons."""
+def redraw(*, client: WebClient, db: SessionFactory, outbox_id: int, customer_id: int, profile: Profile, note: str, channel: str,
+           ts: str, item: str | None, now: datetime, calendar: Calendar, message_blocks: list[dict] | None = None) -> None:
+    """The ping's item of its message, with `note` in place of the buttons; nothing when the ping is
+    about another customer than the one answered for."""
     with transaction(db) as session:
         row = outbox.get(session=session, outbox_id=outbox_id)
         cid = customer_id_of(row) if row is not None and row.kind == PING else None
-        customer = session.get(Customer, cid) if cid is not None else None
+        customer = session.get(Customer, cid) if cid == customer_id else None
         if customer is None:
             return
         blocks = ping_blocks(session, row, customer, profile, now, calendar=calendar, note=note)
@@ -67,14 +68,15 @@ def redraw(*, client: WebClient, db: SessionFactory, outbox_id: int, profile: Pr
     update_item(client=client, channel=channel, ts=ts, item=item, new_blocks=blocks, text=text, message_blocks=message_blocks)
 
 
-def plan_started(*, client: WebClient, db: SessionFactory, source: dict, who: Profile, now: datetime, calendar: Calendar) -> None:
+def plan_started(*, client: WebClient, db: SessionFactory, source: dict, customer_id: int, who: Profile, now: datetime,
+                 calendar: Calendar) -> None:
     """Called by handlers/churn_ui.py once a win-back plan started from a ping is saved."""
     outbox_id = source.get("outbox")
     if not isinstance(outbox_id, int):
         return
     note = t(who.locale, "risk_plan_started", user=mention(who.user_id), time=fmt_datetime(now, who))
-    redraw(client=client, db=db, outbox_id=outbox_id, profile=who, note=note, channel=source.get("channel", ""),
-           ts=source.get("ts", ""), item=str(outbox_id), now=now, calendar=calendar)
+    redraw(client=client, db=db, outbox_id=outbox_id, customer_id=customer_id, profile=who, note=note,
+           channel=source.get("channel", ""), ts=source.get("ts", ""), item=str(outbox_id), now=now, calendar=calendar)
 
 
 # -- the buttons -----------------------------------------------------------------------------------
@@ -160,8 +162,8 @@ def on_snooze(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
         tell(client=client, channel=where["channel"], user=profile.user_id, text=refusal(e, profile.locale))
         return
     note = t(profile.locale, "risk_snoozed", user=mention(profile.user_id), until=fmt_datetime(answer.until, profile))
-    redraw(client=client, db=context["db"], outbox_id=where["outbox"], profile=profile, note=note, channel=where["channel"],
-           ts=where["ts"], item=where["item"], now=now, calendar=context["defaults"].calendar,
+    redraw(client=client, db=context["db"], outbox_id=where["outbox"], customer_id=where["customer"], profile=profile, note=note,
+           channel=where["channel"], ts=where["ts"], item=where["item"], now=now, calendar=context["defaults"].calendar,
            message_blocks=(body.get("message") or {}).get("blocks"))
 
 
@@ -204,6 +206,6 @@ def submit_not_at_risk(ack: Ack, body: dict, view: dict, client: WebClient, cont
     note = t(profile.locale, "risk_marked_fine", user=mention(profile.user_id), time=fmt_datetime(now, profile),
              reason=escape(clip(answer.reason, 300)))
     if isinstance(meta.get("outbox"), int):
-        redraw(client=client, db=context["db"], outbox_id=meta["outbox"], profile=profile, note=note,
-               channel=meta.get("channel", ""), ts=meta.get("ts", ""), item=meta.get("item"), now=now,
+        redraw(client=client, db=context["db"], outbox_id=meta["outbox"], customer_id=answer.customer_id, profile=profile,
+               note=note, channel=meta.get("channel", ""), ts=meta.get("ts", ""), item=meta.get("item"), now=now,
                calendar=context["defaults"].calendar)

@@ -17,7 +17,7 @@ from handlers import ids
 from handlers.alert_kind import Kind
 from handlers.blocks import input_block, modal, option, plain, unescape
 from handlers.commands import Subcommand
-from handlers.context import Profile, fetch_profile
+from handlers.context import Profile, fetch_profile, viewer_of
 from handlers.i18n import t
 from handlers.log_flow import customer_option, load_customer_options
 from handlers.prefill import leading_customer
@@ -25,6 +25,7 @@ from handlers.ticket_cards import card_blocks, card_text, last_note, list_blocks
 from store.db import transaction
 from store.errors import DomainError, FieldErrors
 from store.models import Customer, TicketType
+from store.permissions import can_read
 from store.text import clean, clip_to
 from store.ticket_sla import DEFAULT_PRIORITY, PRIORITIES
 from store.tickets import (CLOSE, DESCRIPTION_MAX, REPLIED, RESUME, SOLVE, TAKE, WAIT, act, create_ticket, open_tickets,
@@ -112,6 +113,8 @@ def _ticket_command(*, body: dict, client: WebClient, context: dict, respond, te
     if text:
         with transaction(context["db"]) as session:  # exact, indexed lookups only: views.open is next
             customer, rest = leading_customer(text, session=session)
+            if customer is not None and not can_read(viewer_of(session, context), customer):
+                customer, rest = None, text  # not theirs to see: as if unknown
         prefill = Prefill(customer=customer, description=clip_to(rest if customer else text, DESCRIPTION_MAX))
     open_ticket_modal(trigger_id=body["trigger_id"], client=client, context=context, prefill=prefill,
                       metadata={"channel": body.get("channel_id", "")})
@@ -169,6 +172,7 @@ def submit_ticket(ack: Ack, body: dict, view: dict, client: WebClient, context: 
     try:
         with transaction(context["db"]) as session:
             ticket = create_ticket(session=session, created_by=who.user_id, calendar=context["defaults"].calendar, now=now,
+                                   viewer=viewer_of(session, context),
                                    source_channel=meta.get("channel") if source_ts else None, source_ts=source_ts, **_read(view))
     except DomainError as e:
         ack(response_action="errors", errors=field_errors(e, who.locale))
@@ -239,10 +243,13 @@ def on_button(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     note = None
     try:
         with transaction(context["db"]) as session:
-            act(session=session, ticket_id=int(value), action=action, user_id=profile.user_id, calendar=calendar, now=now)
+            act(session=session, ticket_id=int(value), action=action, user_id=profile.user_id, calendar=calendar, now=now,
+                viewer=viewer_of(session, context))
         note = last_note(action=action, user_id=profile.user_id, at=now, profile=profile)
     except DomainError as e:
         _refuse(client=client, body=body, profile=profile, error=e)
+        if e.key == "ticket_err_forbidden":  # nothing of the ticket redrawn for them
+            return
     redraw(client=client, context=context, ticket_id=int(value), profile=profile, now=now, note=note)
 
 

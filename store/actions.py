@@ -39,9 +39,17 @@ def _pending(session: Session, action_id: int, user_id: str) -> NextAction:
         raise DomainError("err_action_missing")
     if action.status not in PENDING_ACTION:
         raise DomainError("err_action_closed", status=action.status)
-    if user_id not in (action.owner_id, action.created_by):
-        raise DomainError("err_not_your_action")
+    refuse_stranger(action, user_id)
     return action
+
+
+def refuse_stranger(action: NextAction, user_id: str) -> None:
+    """Only the action's owner and whoever set it may close or move it; the refusal names them."""
+    if user_id in (action.owner_id, action.created_by):
+        return
+    if action.created_by in (None, "", action.owner_id):
+        raise DomainError("err_not_your_action", owner=action.owner_id)
+    raise DomainError("err_not_your_action_by", owner=action.owner_id, creator=action.created_by)
 
 
 def complete(*, session: Session, action_id: int, user_id: str, now: datetime) -> NextAction:
@@ -58,9 +66,9 @@ def complete(*, session: Session, action_id: int, user_id: str, now: datetime) -
 
 def reschedule(*, session: Session, action_id: int, user_id: str, due_at: datetime, now: datetime, snooze: bool) -> NextAction:
     """Move the due time; the scheduler announces it again then."""
+    action = _pending(session, action_id, user_id)  # who may, before what they asked for
     if due_at <= now:
         raise DomainError("err_due_past", field="due")
-    action = _pending(session, action_id, user_id)
     action.due_at = due_at
     action.announce_at = due_at
     action.status = (ActionStatus.snoozed if snooze else ActionStatus.open).value

@@ -48,7 +48,7 @@ def add_contact(*, session: Session, viewer: Viewer, customer_id: int, name: str
     phone, email = c.check(check_phone_email, phone, email) or (None, None)
     c.done()
     customer = _customer(session, customer_id)
-    require(can_edit(viewer, customer), action="edit")
+    require(can_edit(viewer, customer), viewer=viewer, customer=customer, action="edit")
     contact = Contact(customer_id=customer.id, created_at=now, **values)
     session.add(contact)
     session.flush()
@@ -74,7 +74,8 @@ def change_contact(*, session: Session, viewer: Viewer, contact_id: int, now: da
     contact = session.get(Contact, contact_id, with_for_update=True)
     if contact is None:
         raise DomainError("err_unknown_contact")
-    require(can_edit(viewer, _customer(session, contact.customer_id)), action="edit")
+    customer = _customer(session, contact.customer_id)
+    require(can_edit(viewer, customer), viewer=viewer, customer=customer, action="edit")
     before_title, before_role = contact.title, contact.role
     for field, value in values.items():
         audit.record(session, at=now, by=viewer.id, customer_id=contact.customer_id, entity="contact",
@@ -113,7 +114,7 @@ def contact_phone_email(*, session: Session, viewer: Viewer, contact_id: int, ci
     if contact is None:
         raise DomainError("err_unknown_contact")
     customer = _customer(session, contact.customer_id)
-    require(can_read(viewer, customer), action="read")
+    require(can_read(viewer, customer), viewer=viewer, customer=customer, action="read")
     unmasked = can_see_contact_details(viewer, customer)
     phone, email = opened(cipher, contact, unmasked=unmasked)
     return ContactDetails(phone=phone, email=email, masked=not unmasked)

@@ -51,7 +51,7 @@ def _customer(session: Session, viewer: Viewer, customer_id: int) -> Customer:
     customer = session.get(Customer, customer_id, with_for_update=True)
     if customer is None:
         raise DomainError("err_unknown_customer", field="customer")
-    require(can_edit(viewer, customer), action="edit")
+    require(can_edit(viewer, customer), viewer=viewer, customer=customer, action="edit")
     return customer
 
 

@@ -167,7 +167,7 @@ def change_stage(*, session: Session, viewer: Viewer, customer_id: int, stage: s
     customer = session.get(Customer, customer_id, with_for_update=True)
     if customer is None:
         raise DomainError("err_unknown_customer", field="customer")
-    require(can_edit(viewer, customer), action="edit")
+    require(can_edit(viewer, customer), viewer=viewer, customer=customer, action="edit")
     return move(session, customer, stage=stage, status=status, by=viewer.id, now=now, limits=limits, reason=reason)
 
 

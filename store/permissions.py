@@ -111,9 +111,19 @@ def can_see_contact_details(viewer: Viewer, customer: Customer) -> bool:
     return viewer.role == Role.admin.value or relation(viewer, _owner(customer)) in ("own", "report")
 
 
-def require(allowed: bool, *, action: str) -> None:
+def forbidden(viewer: Viewer, customer: Customer, *, action: str, field: str | None = None) -> DomainError:
+    """The refusal that says who may: `action` is "read", "edit" or "reassign"; the owner is named
+    (a mention), never the customer."""
+    if action == "read":
+        key = "err_forbidden_read_own" if viewer.visibility == "own" else "err_forbidden_read"
+    else:
+        key = "err_forbidden_reassign" if action == "reassign" else "err_forbidden"
+    return DomainError(key, field=field, owner=_owner(customer))
+
+
+def require(allowed: bool, *, viewer: Viewer, customer: Customer, action: str) -> None:
     if not allowed:
-        raise DomainError("err_forbidden", action=action)
+        raise forbidden(viewer, customer, action=action)
 
 
 def readable(viewer: Viewer, *, union: bool = False):

@@ -91,7 +91,7 @@ def update_customer(*, session: Session, viewer: Viewer, customer_id: int, now: 
                     **fields: object) -> Customer:
     """Change profile fields (only those given); each change audited."""
     customer = _get(session, customer_id, lock=True)
-    require(can_edit(viewer, customer), action="edit")
+    require(can_edit(viewer, customer), viewer=viewer, customer=customer, action="edit")
     values = check_profile(fields)
     if name is not None:
         values["name"] = require_text(clean_line(name), field="customer", limit=NAME_MAX)
@@ -140,7 +140,7 @@ def set_tags(*, session: Session, viewer: Viewer, customer_id: int, tags: Mappin
     """Replace the customer's tags: {"free": ["VIP"], "behaviour": ["爱比价"], ...}."""
     pairs = check_tags(tags)
     customer = _get(session, customer_id, lock=True)
-    require(can_edit(viewer, customer), action="edit")
+    require(can_edit(viewer, customer), viewer=viewer, customer=customer, action="edit")
     write_tags(session, customer, pairs, by=viewer.id, now=now)
     audit.stamp(customer, now)
     session.add(customer)
@@ -182,7 +182,7 @@ def set_contact_details(*, session: Session, viewer: Viewer, customer_id: int, c
                         phone: str | None = None, email: str | None = None) -> Customer:
     phone, email = check_phone_email(phone, email)
     customer = _get(session, customer_id, lock=True)
-    require(can_edit(viewer, customer), action="edit")
+    require(can_edit(viewer, customer), viewer=viewer, customer=customer, action="edit")
     seal_into(session, customer, cipher=cipher, phone=phone, email=email, by=viewer.id, now=now, customer_id=customer.id)
     audit.stamp(customer, now)
     session.add(customer)
@@ -200,7 +200,7 @@ class ContactDetails:
 def contact_details(*, session: Session, viewer: Viewer, customer_id: int, cipher: Cipher) -> ContactDetails:
     """The customer's phone and email: unmasked for its owner, the owner's manager and admins."""
     customer = _get(session, customer_id)
-    require(can_read(viewer, customer), action="read")
+    require(can_read(viewer, customer), viewer=viewer, customer=customer, action="read")
     unmasked = can_see_contact_details(viewer, customer)
     phone, email = opened(cipher, customer, unmasked=unmasked)
     return ContactDetails(phone=phone, email=email, masked=not unmasked)
@@ -220,7 +220,7 @@ def customers_with_email(*, session: Session, cipher: Cipher, email: str) -> lis
 def reassign(*, session: Session, viewer: Viewer, customer_id: int, new_owner_id: str, now: datetime) -> Customer:
     """Give the customer a new owner; its pending next actions that the old owner held move too."""
     customer = _get(session, customer_id, lock=True)
-    require(can_reassign(viewer, customer, new_owner_id), action="reassign")
+    require(can_reassign(viewer, customer, new_owner_id), viewer=viewer, customer=customer, action="reassign")
     old_owner = customer.owner_id
     if new_owner_id == old_owner:
         return customer

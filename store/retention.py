@@ -56,7 +56,7 @@ def start_retention(*, session: Session, viewer: Viewer, customer_id: int, plan:
     customer = session.get(Customer, customer_id, with_for_update=True)  # one plan at a time per customer
     if customer is None:
         raise DomainError("err_unknown_customer", field="customer")
-    require(may_answer(viewer, customer), action="edit")
+    require(may_answer(viewer, customer), viewer=viewer, customer=customer, action="edit")
     c = Checker()
     plan = check_plan(c, plan, now)
     c.done()

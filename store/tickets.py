@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from store.customers import create_customer, get_customer, next_code
 from store.errors import Checker, DomainError
+from store.permissions import Viewer, can_read, forbidden
 from store.models import OPEN_TICKET, Customer, Ticket, TicketEvent, TicketStatus, TicketType
 from store.sla import Calendar
 from store.text import NAME_MAX, clean, clean_line, require
@@ -36,7 +37,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
 
 def create_ticket(*, session: Session, created_by: str, customer_id: int | None, new_customer_name: str | None, priority: str,
                   ticket_type: str, description: str, assignee_id: str | None, calendar: Calendar, now: datetime,
-                  source_channel: str | None = None, source_ts: str | None = None) -> Ticket:
+                  source_channel: str | None = None, source_ts: str | None = None, viewer: Viewer | None = None) -> Ticket:
     """Validate every field first (FieldErrors names them all), then write the customer (if new),
     the ticket with its SLA targets fixed from the policy, and its first event."""
     c = Checker()
@@ -55,6 +56,8 @@ def create_ticket(*, session: Session, created_by: str, customer_id: int | None,
         customer = get_customer(session=session, customer_id=customer_id)
         if customer is None:
             raise DomainError("err_unknown_customer", field="customer")
+        if viewer is not None and not can_read(viewer, customer):
+            raise forbidden(viewer, customer, action="read", field="customer")
     else:
         customer = create_customer(session=session, name=new_customer_name, owner_id=created_by, created_by=created_by, now=now)
     targets = targets_for(session=session, priority=priority)
@@ -163,12 +166,23 @@ _STEPS: dict[str, Callable[[Ticket, str, Calendar, datetime], str]] = {
 }
 
 
-def act(*, session: Session, ticket_id: int, action: str, user_id: str, calendar: Calendar, now: datetime) -> Ticket:
-    """One button: refuse it (DomainError) if the ticket's status does not allow it, else change the
-    ticket, record the event and recompute its clocks. The row is locked for the change."""
+def may_work(viewer: Viewer, ticket: Ticket, customer: Customer) -> bool:
+    """The ticket's assignee and creator, and whoever may read its customer."""
+    return viewer.id in (ticket.assignee_id, ticket.created_by) or can_read(viewer, customer)
+
+
+def act(*, session: Session, ticket_id: int, action: str, user_id: str, calendar: Calendar, now: datetime,
+        viewer: Viewer | None = None) -> Ticket:
+    """One button: refuse it (DomainError) if the viewer may not work on it or its status does not
+    allow it, else change the ticket, record the event and recompute its clocks. The row is locked
+    for the change."""
     ticket = session.get(Ticket, ticket_id, with_for_update=True)
     if ticket is None:
         raise DomainError("ticket_err_missing")
+    if viewer is not None:
+        customer = session.get(Customer, ticket.customer_id)
+        if not may_work(viewer, ticket, customer):
+            raise DomainError("ticket_err_forbidden", owner=customer.owner_id)
     if ticket.status not in ALLOWED[action]:
         raise DomainError("ticket_err_transition", code=ticket.code, status=ticket.status, action=action)
     before = ticket.status

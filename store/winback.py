@@ -116,7 +116,7 @@ def mark_churned(*, session: Session, viewer: Viewer, customer_id: int, reason: 
     """Record why the customer churned (and its win-back plan), moving it to churned. Every
     refusal at once (FieldErrors) before anything is written."""
     customer = _locked_customer(session, customer_id)
-    require(can_edit(viewer, customer), action="edit")
+    require(can_edit(viewer, customer), viewer=viewer, customer=customer, action="edit")
     c = Checker()
     if reason not in REASONS:
         c.fail("winback_err_reason", field="reason", reason=reason)
@@ -152,7 +152,7 @@ def plan_winback(*, session: Session, viewer: Viewer, case_id: int, plan: PlanRe
     if churn is None:
         raise DomainError("winback_err_unknown_case")
     customer = _locked_customer(session, churn.customer_id)
-    require(can_edit(viewer, customer), action="edit")
+    require(can_edit(viewer, customer), viewer=viewer, customer=customer, action="edit")
     c = Checker()
     if not churn.recoverable:
         c.fail("winback_err_not_recoverable", field="plan")
@@ -170,7 +170,7 @@ def close_plan(*, session: Session, viewer: Viewer, plan_id: int, outcome: str, 
     if plan is None:
         raise DomainError("winback_err_unknown_plan")
     customer = _locked_customer(session, plan.customer_id)
-    require(can_edit(viewer, customer) or viewer.id == plan.owner_id, action="edit")
+    require(can_edit(viewer, customer) or viewer.id == plan.owner_id, viewer=viewer, customer=customer, action="edit")
     if outcome not in OUTCOMES:
         raise DomainError("winback_err_outcome", field="outcome", outcome=outcome)
     if plan.outcome is not None:

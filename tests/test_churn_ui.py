@@ -318,22 +318,22 @@ def test_unknown_customers_someone_elses_and_a_lead_are_refused_before_any_modal
                (REP_EN, "churn Nobody", "There is no customer “Nobody”: write the customer's whole name or code (e.g. C202611001)."),
                (REP, "churn", "用法：`/crm churn 客户名称或编号`，例如 `/crm churn 星河科技`。"),
                (REP_EN, "winback", "Usage: `/crm winback customer name or code`, e.g. `/crm winback Galaxy Tech`."),
-               (MATE, "churn 星河科技", "你没有权限对这个客户这样做。"),
-               (REP_EN, f"churn {galaxy.code}", "You are not allowed to do that with this customer."),
+               (MATE, "churn 星河科技", f"只有负责人 <@{REP}>、其经理或管理员可以修改这个客户。"),
+               (REP_EN, f"churn {galaxy.code}", f"Only the owner <@{REP}>, their manager or an admin can change this customer."),
                (REP, "churn 新线索", "不能从线索期直接转到流失期。线索期可以转到：培育期、转化期。"),
                (REP, "winback 星河科技", f"*星河科技*（{galaxy.code}）还没有流失记录：请先用 `/crm churn` 标记流失。")]
     for n, (user, words, text) in enumerate(answers, start=1):
         bolt.command(words, user=user)
         assert _reply(fake, n) == text
     click_card(bolt, user=MATE, action_id=ids.CARD_CHURN, customer_id=galaxy.id)
-    assert fake.wait_for("chat.postEphemeral")[0].params["text"] == "你没有权限对这个客户这样做。"
+    assert fake.wait_for("chat.postEphemeral")[0].params["text"] == f"只有负责人 <@{REP}>、其经理或管理员可以修改这个客户。"
     assert fake.calls_to("views.open") == []
 
     # a teammate who may read the churned customer may not make its plan
     with transaction(db) as s:
         mark_churned(session=s, viewer=Viewer(id=REP), customer_id=galaxy.id, reason="other", recoverable=True, lessons="", now=utcnow())
     bolt.command("winback 星河科技", user=MATE)
-    assert _reply(fake, len(answers) + 1) == "你没有权限对这个客户这样做。"
+    assert _reply(fake, len(answers) + 1) == f"只有负责人 <@{REP}>、其经理或管理员可以修改这个客户。"
     bolt.command("show 星河科技", user=MATE)
     card = fake.wait_for("response_url:cmd", len(answers) + 2)[-1].params["blocks"]
     assert [e["action_id"] for e in card[-1]["elements"]] == [ids.CARD_LOG, ids.CARD_HISTORY]
@@ -456,7 +456,7 @@ def test_a_second_retention_plan_takes_over_the_pending_actions_of_the_first(db)
     assert answers == [(REP, "winback"), (REP, "winback")]
     with pytest.raises(DomainError) as refused:
         _start_as(db, galaxy.id, MATE, now)  # someone else answers no ping of this customer
-    assert (refused.value.key, refused.value.params) == ("err_forbidden", {"action": "edit"})
+    assert (refused.value.key, refused.value.params) == ("err_forbidden", {"owner": REP})
 
 
 def _start_as(db, customer_id: int, user: str, now: datetime) -> None:

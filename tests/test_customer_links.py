@@ -72,7 +72,8 @@ def test_a_customer_the_chooser_may_not_read_is_refused_in_their_language(db, fa
         remember(REP_EN, "America/New_York", "en-US")
         customer_id, _ = _customer(db, "星河科技", REP)
         _pick(server, fake, user=REP_EN, customer_id=customer_id, home=False)
-        assert fake.wait_for("response_url:pick")[0].params["text"] == "You may not read 星河科技; ask its owner or your manager."
+        assert fake.wait_for("response_url:pick")[0].params["text"] == (
+            f"Only the owner <@{REP}>, their manager or an admin can see this customer.")  # not the customer's name
         _pick(server, fake, user=REP_EN, customer_id=999999, home=False)
         assert fake.wait_for("response_url:pick")[0].params["text"] == "That customer no longer exists; search again."
     finally:

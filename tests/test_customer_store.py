@@ -162,7 +162,7 @@ def test_reassign_moves_the_customer_and_its_pending_actions(db):
         with pytest.raises(DomainError) as caught:
             with transaction(db) as s:
                 reassign(session=s, viewer=viewer, customer_id=cid, new_owner_id=new_owner, now=NOW)
-        assert caught.value.key == "err_forbidden" and caught.value.params == {"action": "reassign"}
+        assert caught.value.key == "err_forbidden_reassign" and caught.value.params == {"owner": "REP_A"}
     later = NOW + timedelta(hours=1)
     with transaction(db) as s:
         reassign(session=s, viewer=manager, customer_id=cid, new_owner_id="REP_B", now=later)

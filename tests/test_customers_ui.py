@@ -361,14 +361,14 @@ def test_show_is_refused_to_a_rep_who_may_read_only_their_own(db, fake, remember
         remember(BOSS, "Asia/Shanghai", "zh-CN")
         _galaxy(db)
         assert _reply(server, fake, "show 星河科技", REP_EN)["text"] == (
-            "You may not read the customer “星河科技”: neither you nor your team looks after it. "
-            "Ask your manager or an admin if you need it.")
+            f"Only the owner <@{REP}>, their manager or an admin can see this customer.")
         assert _reply(server, fake, "show 星河", REP_EN)["text"] == "No customer “星河”, and nothing close. To add it: `/crm new 星河`"
         card = _reply(server, fake, "show 星河科技", BOSS)
         assert card["text"] == "客户 星河科技（C202611001）：线索期 · 待培育"
         customer_id = int(_buttons(card["blocks"])[0][2])
         _click(server, fake, user=REP_EN, action_id=ids.CARD_HISTORY, customer_id=customer_id, card=card["blocks"])
-        assert fake.wait_for("response_url:card")[0].params["text"] == "You are not allowed to do that with this customer."
+        assert fake.wait_for("response_url:card")[0].params["text"] == (
+            f"Only the owner <@{REP}>, their manager or an admin can see this customer.")
     finally:
         server.stop()
 
@@ -464,7 +464,8 @@ def test_a_manager_reassigns_in_edit_and_a_rep_may_not_edit_a_teammates_customer
         remember(user, "Asia/Shanghai" if user == BOSS else "America/New_York", "zh-CN" if user == BOSS else "en-US")
     c = _galaxy(db)
     _click(bolt, fake, user=REP_EN, action_id=ids.CARD_EDIT, customer_id=c.id, card=_card(bolt, fake, REP))
-    assert fake.wait_for("response_url:card")[0].params["text"] == "You are not allowed to do that with this customer."
+    assert fake.wait_for("response_url:card")[0].params["text"] == (
+        f"Only the owner <@{REP}>, their manager or an admin can change this customer.")
     assert fake.calls_to("views.open") == []
     _click(bolt, fake, user=BOSS, action_id=ids.CARD_EDIT, customer_id=c.id, card=_card(bolt, fake, REP))
     view = fake.wait_for("views.open")[0].params["view"]

@@ -136,7 +136,7 @@ def test_an_illegal_change_writes_nothing_and_a_stranger_is_refused(db):
     assert caught.value.key == "err_transition"
     with pytest.raises(DomainError) as caught:
         _move(db, cid, "nurturing", viewer=Viewer(id="U_OTHER", visibility="all"))
-    assert caught.value.key == "err_forbidden" and caught.value.params == {"action": "edit"}
+    assert caught.value.key == "err_forbidden" and caught.value.params == {"owner": "U1"}
     assert _move(db, cid, "lead", "to_nurture") is None  # no change, no history
     with transaction(db) as s:
         assert len(stage_history(session=s, customer_id=cid)) == 1

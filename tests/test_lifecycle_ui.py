@@ -129,7 +129,7 @@ def test_a_rep_cannot_move_a_teammates_customer_and_their_manager_can(team_bolt,
     _team(db, remember)
     galaxy = customer(db, "星河科技", owner=REP)
     team_bolt.command("stage 星河科技 培育 需跟进", user=MATE)
-    assert _reply(fake) == "你没有权限对这个客户这样做。"
+    assert _reply(fake) == f"只有负责人 <@{REP}>、其经理或管理员可以修改这个客户。"
     assert (_row(db, galaxy.id).stage, len(_history(db, galaxy.id))) == ("lead", 1)
     fake.reset()
     team_bolt.command("stage 星河科技 培育期", user=BOSS)
@@ -188,7 +188,7 @@ def test_the_stage_button_refuses_someone_who_may_not_edit_before_any_modal(bolt
     fake.reset()
     click_card(bolt, user=MATE, action_id=ids.CARD_STAGE, customer_id=galaxy.id)
     refusal = fake.wait_for("chat.postEphemeral")[0].params
-    assert (refusal["channel"], refusal["user"], refusal["text"]) == (SALES, MATE, "你没有权限对这个客户这样做。")
+    assert (refusal["channel"], refusal["user"], refusal["text"]) == (SALES, MATE, f"只有负责人 <@{REP}>、其经理或管理员可以修改这个客户。")
     assert fake.calls_to("views.open") == []
 
 

@@ -138,7 +138,7 @@ def test_loop_closed_marks_the_action_done_and_updates_the_message(bolt, fake, d
 
     bolt.interact(button(user=BOSS, action_id=ids.NPS_LOOP_DONE, value=value, channel=channel, ts=ts, message=dm.params))
     refusal = fake.wait_for("chat.postEphemeral")[0].params
-    assert (refusal["user"], refusal["text"]) == (BOSS, "只有负责人才能处理这项行动。")
+    assert (refusal["user"], refusal["text"]) == (BOSS, f"只有这项行动的负责人 <@{REP}> 可以处理它。")
     assert _loop_action(db).status == "open"
 
     bolt.interact(button(user=REP, action_id=ids.NPS_LOOP_DONE, value=value, channel=channel, ts=ts, message=dm.params))

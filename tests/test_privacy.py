@@ -174,11 +174,11 @@ def test_contact_details_unmasked_masked_or_refused(db):
         assert (mate.phone, mate.email, mate.masked) == ("138****5678", "Z***@Example.com", True)
         with pytest.raises(DomainError) as caught:
             contact_details(session=s, viewer=viewer_for(session=s, user_id="REP_B", visibility="own"), customer_id=cid, cipher=CIPHER)
-        assert caught.value.key == "err_forbidden" and caught.value.params == {"action": "read"}
+        assert caught.value.key == "err_forbidden_read_own" and caught.value.params == {"owner": "REP_A"}
         with pytest.raises(DomainError) as caught:
             set_contact_details(session=s, viewer=viewer_for(session=s, user_id="REP_B", visibility="all"), customer_id=cid,
                                 cipher=CIPHER, now=NOW, phone="13900000000")
-        assert caught.value.key == "err_forbidden" and caught.value.params == {"action": "edit"}
+        assert caught.value.key == "err_forbidden" and caught.value.params == {"owner": "REP_A"}
 
 
 def test_contacts_roles_and_their_history(db):

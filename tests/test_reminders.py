@@ -115,7 +115,7 @@ def test_someone_else_cannot_close_your_action(bolt, fake, db):
     action = _action(db)
     bolt.interact(button(user=BOSS, action_id=ids.DUE_DONE, value=str(action.id), channel="D0REP00001", ts="1.1"))
     refusal = fake.wait_for("chat.postEphemeral")[0].params
-    assert refusal["user"] == BOSS and refusal["text"] == "只有负责人才能处理这项行动。"
+    assert refusal["user"] == BOSS and refusal["text"] == f"只有这项行动的负责人 <@{REP}> 可以处理它。"
     with transaction(db) as s:
         assert s.get(NextAction, action.id).status == "open"
 

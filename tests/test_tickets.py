@@ -25,7 +25,7 @@ from store.models import Customer, Outbox, Ticket, TicketEvent
 from store.sla import Calendar
 from store.ticket_sla import sweep_sla
 from store.tickets import act, create_ticket, open_tickets, set_card
-from store.users import set_manager, set_quiet_hours
+from store.users import set_manager, set_quiet_hours, set_role
 from tests.bolt_server import payload
 from tests.conftest import BOSS, REP, REP_EN
 from tests.flows import block, button, suggestion, view_submission
@@ -285,7 +285,16 @@ def _card_update(fake, n: int) -> dict:
     return fake.wait_for("chat.update", count=n)[n - 1].params
 
 
+def _team(db) -> None:
+    """REP and REP_EN report to BOSS, a manager: each may work on the others' customers' tickets."""
+    with transaction(db) as s:
+        for rep in (REP, REP_EN):
+            set_manager(session=s, user_id=rep, manager_id=BOSS)
+        set_role(session=s, user_id=BOSS, role="manager")
+
+
 def test_every_button_records_its_time_and_redraws_the_card(bolt, fake, db, remember):
+    _team(db)
     remember(REP, "Asia/Shanghai", "zh-CN")
     remember(BOSS, "Asia/Shanghai", "zh-CN")
     _submit(bolt, assignee=None)
@@ -321,6 +330,7 @@ def test_every_button_records_its_time_and_redraws_the_card(bolt, fake, db, reme
 
 
 def test_the_card_is_drawn_in_the_clickers_language_and_zone(bolt, fake, db, remember):
+    _team(db)
     remember(REP, "Asia/Shanghai", "zh-CN")
     _submit(bolt)
     posted = fake.wait_for("chat.postMessage")[0].response
@@ -336,6 +346,7 @@ def test_the_card_is_drawn_in_the_clickers_language_and_zone(bolt, fake, db, rem
 
 
 def test_invalid_transitions_are_refused_with_a_clear_ephemeral(bolt, fake, db, remember):
+    _team(db)
     remember(REP, "Asia/Shanghai", "zh-CN")
     remember(REP_EN, "America/New_York", "en-US")
     _submit(bolt)

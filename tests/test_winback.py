@@ -61,7 +61,7 @@ def test_a_customer_not_recoverable_is_lost_for_good_and_gets_no_plan(db):
     plan = PlanRequest(actions={"price"}, deadline=NOW + timedelta(days=7))
     assert _refused(lambda: _mark(db, cid, recoverable=False, plan=plan)) == [("winback_err_not_recoverable", "plan", {})]
     assert _state(db, cid) == (("mature", "stable"), [], 0)  # nothing written
-    assert _refused(lambda: _mark(db, cid, viewer=STRANGER, recoverable=False)) == [("err_forbidden", None, {"action": "edit"})]
+    assert _refused(lambda: _mark(db, cid, viewer=STRANGER, recoverable=False)) == [("err_forbidden", None, {"owner": "U1"})]
 
     case_id, plan_id = _mark(db, cid, reason="business_change", recoverable=False, lessons="  客户被收购，\u200b总部统一采购  ")
     assert plan_id is None
@@ -136,7 +136,7 @@ def test_closing_a_plan_sets_the_customers_status(db):
             plan = close_plan(session=s, viewer=viewer, plan_id=plan_id, outcome=outcome, now=at)
             return plan.outcome, plan.closed_at, plan.closed_by
 
-    assert _refused(lambda: close(STRANGER, "won_back")) == [("err_forbidden", None, {"action": "edit"})]
+    assert _refused(lambda: close(STRANGER, "won_back")) == [("err_forbidden", None, {"owner": "U1"})]
     assert _refused(lambda: close(REP, "maybe")) == [("winback_err_outcome", "outcome", {"outcome": "maybe"})]
     # the plan's owner may close it without the right to edit the customer
     assert close(Viewer(id="UCS"), "won_back") == ("won_back", NOW + timedelta(days=10), "UCS")

@@ -8,7 +8,15 @@ _INVALID = {ZH: "“{value}”不是可选的值。", EN: "“{value}” is not 
 
 TEXTS: dict[str, dict[str, str]] = {
     **catalog(),
-    "err_forbidden": {ZH: "你没有权限对这个客户这样做。", EN: "You are not allowed to do that with this customer."},
+    # Refusals name who may (store/permissions.py `forbidden`), never the customer.
+    "err_forbidden": {ZH: "只有负责人 <@{owner}>、其经理或管理员可以修改这个客户。",
+                      EN: "Only the owner <@{owner}>, their manager or an admin can change this customer."},
+    "err_forbidden_read": {ZH: "只有负责人 <@{owner}>、其团队成员、其经理或管理员可以查看这个客户。",
+                           EN: "Only the owner <@{owner}>, their teammates, their manager or an admin can see this customer."},
+    "err_forbidden_read_own": {ZH: "只有负责人 <@{owner}>、其经理或管理员可以查看这个客户。",
+                               EN: "Only the owner <@{owner}>, their manager or an admin can see this customer."},
+    "err_forbidden_reassign": {ZH: "只有负责人 <@{owner}> 的经理或管理员可以把这个客户转给别人。",
+                               EN: "Only the manager of the owner <@{owner}> or an admin can hand this customer to someone else."},
     "err_amount": {ZH: "金额要是不小于 0 的数字。", EN: "The amount must be a number, 0 or more."},
     "err_deal_closed": {ZH: "这个商机已经结束（赢单或丢单），不能再改。", EN: "That deal is closed (won or lost) and cannot change."},
     "err_deal_stage": {ZH: "没有“{stage}”这个商机阶段。", EN: "There is no deal stage “{stage}”."},

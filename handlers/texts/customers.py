@@ -53,9 +53,6 @@ TEXTS: dict[str, dict[str, str]] = {
     # /crm show and its card
     "cust_show_usage": {ZH: "用法：`/crm show 客户名称或编号`，例如 `/crm show 星河科技` 或 `/crm show C202611001`。",
                         EN: "Usage: `/crm show name or code`, e.g. `/crm show Galaxy Tech` or `/crm show C202611001`."},
-    "cust_err_cannot_read": {ZH: "你没有权限查看客户“{query}”：它不由你或你的团队负责。需要时请找你的经理或管理员。",
-                             EN: "You may not read the customer “{query}”: neither you nor your team looks after it. "
-                                 "Ask your manager or an admin if you need it."},
     "cust_not_found_close": {ZH: "找不到客户“{query}”。相近的客户：\n{list}\n用编号查看，例如 `/crm show {code}`。",
                              EN: "No customer “{query}”. The closest ones:\n{list}\nShow one by its code, e.g. `/crm show {code}`."},
     "cust_not_found": {ZH: "找不到客户“{query}”，也没有相近的。要新建的话：`/crm new {query}`",

@@ -47,6 +47,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "ticket_err_priority": {ZH: "请选择优先级（P1-P4）。", EN: "Pick a priority (P1-P4)."},
     "ticket_err_type": {ZH: "请选择工单类型。", EN: "Pick a ticket type."},
     "ticket_err_missing": {ZH: "这张工单已不存在。", EN: "That ticket no longer exists."},
+    "ticket_err_forbidden": {ZH: "只有工单的处理人和能查看这个客户的人（负责人 <@{owner}>、其团队成员、其经理或管理员）可以处理这张工单。",
+                             EN: "Only the ticket's assignee and those who can see its customer (the owner <@{owner}>, their "
+                                 "teammates, their manager or an admin) can work on this ticket."},
     "ticket_err_transition": {ZH: "工单 {code} 现在是“{status}”状态，不能“{action}”。",
                               EN: "Ticket {code} is {status}, so “{action}” does not apply now."},
     "ticket_err_replied": {ZH: "工单 {code} 的首次回复已经记录过了。", EN: "The first reply on ticket {code} is already recorded."},
