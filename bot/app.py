@@ -14,6 +14,7 @@ import handlers
 from bot.settings import Settings
 from handlers.context import Defaults, make_context_middleware
 from handlers.i18n import t
+from handlers.payload import MalformedPayload
 from store.db import SessionFactory
 from store.figures import Targets
 from store.grading import Cadence
@@ -154,6 +155,9 @@ def create_app(settings: Settings, session_factory: SessionFactory, client: WebC
 
     @app.error
     def on_error(error: Exception, body: dict, context: dict, respond) -> BoltResponse:
+        if isinstance(error, MalformedPayload):  # not ours and not the user's doing: nothing to say, nothing changed
+            log.warning("malformed %s payload ignored: %s", body.get("type") or body.get("command"), error)
+            return BoltResponse(status=200, body="")
         log.error("unhandled error in %s", body.get("type") or body.get("command"), exc_info=error)
         who = context.get("who")
         locale = who.locale if who else settings.crm_default_locale

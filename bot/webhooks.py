@@ -29,6 +29,7 @@ from store.customers import find_exact
 from store.db import SessionFactory, transaction
 from store.errors import DomainError, FieldErrors
 from store.nps import EXTERNAL_ID_MAX
+from store.text import whole_number
 from store.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,8 @@ def _verify(secret: str, environ: dict, body: bytes, now: datetime) -> str:
     given = environ.get("HTTP_X_CRM_SIGNATURE", "").strip()
     if not timestamp or not given:
         raise Refused("401 Unauthorized", "missing signature")
-    if not timestamp.isdigit() or abs(now.timestamp() - int(timestamp)) > REPLAY_WINDOW:
+    seconds = whole_number(timestamp)
+    if seconds is None or abs(now.timestamp() - seconds) > REPLAY_WINDOW:
         raise Refused("401 Unauthorized", "stale or bad timestamp")
     if not hmac.compare_digest(given.encode(), signature(secret, timestamp, body).encode()):
         raise Refused("401 Unauthorized", "bad signature")
@@ -59,10 +61,10 @@ def _verify(secret: str, environ: dict, body: bytes, now: datetime) -> str:
 
 
 def _read_body(environ: dict) -> bytes:
-    length = environ.get("CONTENT_LENGTH") or ""
-    if length.isdigit() and int(length) > MAX_BODY:
+    length = whole_number(environ.get("CONTENT_LENGTH") or "")
+    if length is not None and length > MAX_BODY:
         raise Refused("413 Payload Too Large", f"body over {MAX_BODY} bytes")
-    body = environ["wsgi.input"].read(MAX_BODY + 1 if not length.isdigit() else int(length))
+    body = environ["wsgi.input"].read(MAX_BODY + 1 if length is None else length)
     if len(body) > MAX_BODY:
         raise Refused("413 Payload Too Large", f"body over {MAX_BODY} bytes")
     return body
@@ -73,6 +75,8 @@ def _fields(body: bytes) -> dict:
         data = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise Refused("400 Bad Request", "body is not JSON") from None
+    except RecursionError:
+        raise Refused("400 Bad Request", "body is not JSON we accept: nested too deeply") from None
     if not isinstance(data, dict):
         raise Refused("400 Bad Request", "body is not a JSON object")
     customer, score, comment = data.get("customer"), data.get("score"), data.get("comment", "")
