@@ -66,7 +66,9 @@ def money(value: object, *, field: str = "amount") -> Decimal | None:
         amount = Decimal(clean_line(value).replace(",", "")) if isinstance(value, str) else Decimal(value)
     except InvalidOperation:
         raise DomainError("err_amount", field=field) from None
-    if not amount.is_finite() or amount < 0 or amount >= Decimal(10) ** 16 or amount != amount.quantize(Decimal("0.01")):
+    if amount.is_finite() and amount >= Decimal(10) ** 16:
+        raise DomainError("err_amount_too_big", field=field)
+    if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
         raise DomainError("err_amount", field=field)
     return amount.quantize(Decimal("0.01"))
 
