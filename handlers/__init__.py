@@ -17,8 +17,13 @@ def register(app: App) -> list[str]:
     customers.register(app)
     for module in (lifecycle_ui, deals_ui, contacts_ui, customer_links, home, stats, digest_ui, risk_ui, churn_ui):
         module.register(app)
-    # In the order help lists them: the daily work first, settings and admin last.
-    return commands.register(app, [*log_flow.SUBCOMMANDS, *customers.SUBCOMMANDS, *lifecycle_ui.SUBCOMMANDS,
-                                   *deals_ui.SUBCOMMANDS, *tickets.SUBCOMMANDS, *nps.SUBCOMMANDS, *risk_ui.SUBCOMMANDS,
-                                   *churn_ui.SUBCOMMANDS, *stats.SUBCOMMANDS, *digest_ui.SUBCOMMANDS,
-                                   *people.SUBCOMMANDS])
+    return commands.register(app, subcommands())
+
+
+def subcommands() -> list:
+    """Every `/crm` subcommand, in the order help lists them: the daily work first, settings and admin last."""
+    from handlers import churn_ui, customers, deals_ui, digest_ui, lifecycle_ui, log_flow, nps, people, risk_ui, stats, tickets
+
+    return [*log_flow.SUBCOMMANDS, *customers.SUBCOMMANDS, *lifecycle_ui.SUBCOMMANDS, *deals_ui.SUBCOMMANDS,
+            *tickets.SUBCOMMANDS, *nps.SUBCOMMANDS, *risk_ui.SUBCOMMANDS, *churn_ui.SUBCOMMANDS, *stats.SUBCOMMANDS,
+            *digest_ui.SUBCOMMANDS, *people.SUBCOMMANDS]

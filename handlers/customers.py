@@ -39,6 +39,7 @@ from store.types import utcnow
 
 log = logging.getLogger(__name__)
 FIND_SHOWN, CLOSE_SHOWN, MINE_PER_STAGE, HISTORY_SHOWN = 20, 5, 5, 100
+CLOSE_WORDS = 10  # words of a query closest() tries one by one
 
 
 def register(app: App) -> None:
@@ -129,10 +130,11 @@ def _card_dm(*, client: WebClient, context: dict, customer_id: int, profile: Pro
 
 def closest(session, query: str, viewer: Viewer) -> list[Customer]:
     """Readable customers near `query`: all its words, then each word, then the longest word
-    shortened from its end (a typo at the end, or only the start of a name remembered)."""
-    words = clean_line(query).split()
-    tries = [query, *(words if len(words) > 1 else [])]
-    longest = max(words, key=len, default="")
+    shortened from its end (a typo at the end, or only the start of a name remembered). At most
+    CLOSE_WORDS words and a name's length are tried, so a pasted page costs a bounded number of lookups."""
+    words = clean_line(query).split()[:CLOSE_WORDS]
+    tries = [query[:NAME_MAX], *(words if len(words) > 1 else [])]
+    longest = max(words, key=len, default="")[:NAME_MAX]
     tries += [longest[:n] for n in range(len(longest) - 1, 1, -1)]
     for attempt in tries:
         found = find_customers(session=session, words=attempt, viewer=viewer, limit=CLOSE_SHOWN)

@@ -4,7 +4,9 @@ watcher that notices an error handled only by the app's last-resort handler."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlmodel import SQLModel, select
 
@@ -64,3 +66,32 @@ class ErrorLog(logging.Handler):
 
     def __exit__(self, *exc) -> None:
         logging.getLogger().removeHandler(self)
+
+
+class CountingExecutor(ThreadPoolExecutor):
+    """Runs the listeners like the app's own pool, and can wait until none is running: what a
+    request does after its ack() is finished before the test looks at the database and the fake."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=8, thread_name_prefix="test-listener")
+        self._busy = 0
+        self._changed = threading.Condition()
+
+    def submit(self, fn, /, *args, **kwargs):
+        with self._changed:
+            self._busy += 1
+
+        def run():
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                with self._changed:
+                    self._busy -= 1
+                    self._changed.notify_all()
+
+        return super().submit(run)
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        with self._changed:
+            if not self._changed.wait_for(lambda: self._busy == 0, timeout):
+                raise TimeoutError(f"{self._busy} listener(s) still running after {timeout}s")

@@ -11,6 +11,7 @@ import urllib.request
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import event
 
 from bot.webhooks import signature
 from handlers import ids
@@ -179,3 +180,19 @@ def test_a_webhook_timestamp_in_other_digits_is_a_401(nps_server, db):
     """'²'.isdigit() is true (and it survives HTTP's latin-1 headers), int('²') is not a number."""
     body = json.dumps({"customer": "星河科技", "score": 9}).encode()
     assert _webhook(nps_server, body, **{"X-CRM-Timestamp": "²"}) == (401, {"ok": False, "error": "stale or bad timestamp"})
+
+
+def test_show_with_a_pasted_page_costs_a_bounded_number_of_lookups(bolt, fake, db, database, remember):
+    """closest() used to try every prefix of the longest word: 3000 characters, 3000 queries."""
+    _both(remember)
+    customer(db, "星河科技", owner=REP)
+    statements: list[str] = []
+    record = lambda conn, cursor, statement, *rest: statements.append(statement)  # noqa: E731
+    event.listen(database.engine, "before_cursor_execute", record)
+    try:
+        for user, words in ((REP, "x" * 3000), (REP_EN, " ".join(["y" * 50] * 60))):
+            reply = _reply(bolt, fake, f"show {words}", user=user)
+            assert reply == t("zh-CN" if user == REP else "en-US", "cust_not_found", query=words[:99] + "…")
+    finally:
+        event.remove(database.engine, "before_cursor_execute", record)
+    assert len(statements) < 2 * 130
