@@ -5,6 +5,8 @@ from __future__ import annotations
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.slack_body import refuse, unreadable
+
 EVENTS_PATH = "/slack/events"
 NPS_WEBHOOK_PATH = "/webhooks/nps"
 
@@ -16,7 +18,8 @@ def make_wsgi(app: App, *, nps_webhook=None):
     def wsgi(environ, start_response):
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
         if path == EVENTS_PATH and method == "POST":
-            return slack(environ, start_response)
+            reason = unreadable(environ)
+            return slack(environ, start_response) if reason is None else refuse(start_response, reason)
         if path == NPS_WEBHOOK_PATH and nps_webhook is not None:
             return nps_webhook(environ, start_response)
         if path == "/healthz" and method == "GET":

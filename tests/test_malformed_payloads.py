@@ -9,7 +9,7 @@ import pytest
 
 from handlers import ids
 from tests.conftest import REP
-from tests.flows import button, view_submission
+from tests.flows import button, suggestion, view_submission
 from tests.payload_probe import ErrorLog, input_ids, registered, rows
 from tests.record_flows import SALES, customer
 
@@ -37,6 +37,8 @@ GARBAGE_VALUES = {
              "selected_date": "99999-01-01", "selected_date_time": 10**13, "selected_options": [{"value": f"c:{HUGE}"}]},
 }
 REGISTERED = registered()
+# Actions clicked inside an open modal: they read its private_metadata.
+_IN_MODALS = {ids.CONTACT_PICK, ids.DEAL_MOVE_STAGE, ids.DEAL_MOVE_OPEN, ids.CHURN_RECOVERABLE}
 
 
 def _values(kind: str) -> dict:
@@ -100,3 +102,64 @@ def test_a_button_with_a_garbage_value_gets_200_and_changes_nothing(bolt, fake, 
     assert answers == {value: 200 for value in answers}
     assert errors.lines == []
     assert rows(db) == before
+
+
+@pytest.mark.parametrize("action_id", [a for a in REGISTERED["action"] if a in _IN_MODALS])
+def test_a_click_inside_a_modal_with_forged_metadata_gets_200_and_changes_nothing(bolt, fake, db, remember, action_id):
+    remember(REP, "Asia/Shanghai", "zh-CN")
+    customer(db, "星河科技", owner=REP)
+    before = rows(db)
+    with ErrorLog() as errors:
+        answers = {}
+        for name, meta in BAD_METADATA.items():
+            body = _click(fake, action_id, "new")
+            body["actions"][0].update(type="static_select", selected_option={"value": "new"})
+            body["view"] = {"id": "V0FORGED01", "type": "modal", "hash": "1.x", "private_metadata": meta, "state": {"values": {}}}
+            answers[name] = bolt.interact(body)[0]
+        bolt.executor.shutdown(wait=True)
+    assert answers == {name: 200 for name in answers}
+    assert (errors.lines, rows(db)) == ([], before)
+
+
+@pytest.mark.parametrize("action_id", REGISTERED["options"])
+def test_a_suggestion_request_with_any_text_is_answered(bolt, fake, db, remember, action_id):
+    remember(REP, "Asia/Shanghai", "zh-CN")
+    customer(db, "星河科技", owner=REP)
+    with ErrorLog() as errors:
+        for value in ["⑤", f"c:{HUGE}", "<!channel>", "%", "_", "\\", "'", "\x00", "9" * 3000, ""]:
+            body = suggestion(user=REP, value=value)
+            body["action_id"] = action_id
+            status, answer, _ = bolt.interact(body)
+            assert status == 200 and isinstance(json.loads(answer)["options"], list), (value, answer)
+    assert errors.lines == []
+
+
+# Envelopes Bolt itself cannot read (it raised while building or routing the request: a 500).
+ENVELOPES = {
+    "not JSON": ("{not json", "body is not JSON we accept"),
+    "deep": ("[" * 50000 + "]" * 50000, "body is not JSON we accept"),
+    "a list": ("[1]", "payload is not a JSON object"),
+    "null": ("null", "payload is not a JSON object"),
+    "user as text": (json.dumps({"type": "block_actions", "user": "U0REP00001", "actions": []}), "payload field user is not what Slack sends"),
+    "no actions": (json.dumps({"type": "block_actions", "user": {"id": REP}, "actions": []}), "payload field actions (empty) is not what Slack sends"),
+    "action as text": (json.dumps({"type": "block_actions", "user": {"id": REP}, "actions": ["x"]}), "payload field actions[] is not what Slack sends"),
+    "view as text": (json.dumps({"type": "view_submission", "user": {"id": REP}, "view": "x"}), "payload field view is not what Slack sends"),
+    "view without type": (json.dumps({"type": "view_submission", "user": {"id": REP}, "view": {"callback_id": "crm_log"}}),
+                          "payload field view.type is not what Slack sends"),
+    "callback id as list": (json.dumps({"type": "view_submission", "user": {"id": REP}, "view": {"type": "modal", "callback_id": ["crm_log"]}}),
+                            "payload field view.callback_id is not what Slack sends"),
+    "message as text": (json.dumps({"type": "message_action", "callback_id": ids.TICKET_SHORTCUT, "user": {"id": REP}, "message": "x"}),
+                        "payload field message is not what Slack sends"),
+}
+
+
+def test_an_envelope_bolt_cannot_read_is_a_400_that_says_why(bolt, fake, db):
+    customer(db, "星河科技", owner=REP)
+    before = rows(db)
+    with ErrorLog() as errors:
+        answers = {name: bolt.signed({"payload": body})[:2] for name, (body, _) in ENVELOPES.items()}
+        answers["not UTF-8"] = bolt.post(b"payload=\xff\xfe", {})[:2]
+    expected = {name: (400, f"Bad Request: {why}".encode()) for name, (_, why) in ENVELOPES.items()}
+    assert answers == {**expected, "not UTF-8": (400, b"Bad Request: body is not UTF-8")}
+    assert (errors.lines, rows(db)) == ([], before)
+    assert fake.calls_to("chat.postMessage") == []
