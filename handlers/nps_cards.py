@@ -152,14 +152,15 @@ def on_loop_done(ack: Ack, body: dict, client: WebClient, context: dict) -> None
     ack()
     now = utcnow()
     profile = fetch_profile(client=client, db=context["db"], user_id=context["who"].user_id, defaults=context["defaults"], now=now)
-    response_id, _, action_id = (record_id(part) for part in clicked_value(body).partition(":"))
+    first, _, second = clicked_value(body).partition(":")
+    response_id, action_id = record_id(first), record_id(second)
     if response_id is None or action_id is None:
         return
     where, loc = _where(body), profile.locale
     redraw = {"response_id": response_id, "action_id": action_id, "profile": profile, "where": where}
     try:
         with transaction(context["db"]) as session:
-            complete(session=session, action_id=int(action_id), user_id=profile.user_id, now=now)
+            complete(session=session, action_id=action_id, user_id=profile.user_id, now=now)
     except DomainError as e:
         if e.key == "err_action_closed":  # show the state it is in instead of a stale button
             _redraw(client, context["db"], note=t(loc, "nps_loop_already", status=t(loc, f"status_{e.params['status']}")), **redraw)
