@@ -77,10 +77,6 @@ class Metadata:
             raise MalformedPayload(f"private_metadata[{key!r}] is not an object")
         return Metadata(value or {})
 
-    def get(self, key: str) -> object:
-        """A value passed through as it was (an opaque item the bot only hands back)."""
-        return self.raw.get(key)
-
 
 def read_metadata(view: dict) -> Metadata:
     raw = view.get("private_metadata") if isinstance(view, dict) else None
