@@ -1,6 +1,7 @@
 """create_app(): the Bolt app with every listener, built from settings and a session factory."""
 from __future__ import annotations
 
+import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields
@@ -15,6 +16,7 @@ from bot.settings import Settings, SettingsError
 from bot.trust import slack_hosted
 from handlers.context import Defaults, make_context_middleware
 from handlers.i18n import t
+from handlers.payload import MalformedPayload
 from store.db import SessionFactory
 from store.figures import Targets
 from store.grading import Cadence
@@ -142,6 +144,27 @@ def _mark_verified(context, next) -> None:
     next()
 
 
+def _tell_about_error(body: dict, respond, text: str, *, api_url: str) -> BoltResponse:
+    """Never a 5xx for a signed request: the user reads what went wrong (on a modal's first field,
+    or through the response_url when it is Slack's), the log has the traceback."""
+    if body.get("type") == "view_submission":
+        blocks = ((body.get("view") or {}).get("blocks")) or []
+        field = next((b.get("block_id") for b in blocks if isinstance(b, dict) and b.get("type") == "input" and b.get("block_id")),
+                     None)
+        if isinstance(field, str):
+            return BoltResponse(status=200, body=json.dumps({"response_action": "errors", "errors": {field: text}}),
+                                headers={"content-type": "application/json"})
+    url = body.get("response_url")
+    if isinstance(url, str) and slack_hosted(url, api_url=api_url):
+        try:
+            respond(response_type="ephemeral", replace_original=False, text=text)
+        except (SlackApiError, OSError):
+            log.warning("could not tell the user about the error")
+    elif url:
+        log.warning("not telling the user: the response_url is not on Slack's hosts")
+    return BoltResponse(status=200, body="")
+
+
 def create_app(settings: Settings, session_factory: SessionFactory, client: WebClient | None = None,
                executor: ThreadPoolExecutor | None = None, defaults: Defaults | None = None) -> App:
     """`executor` runs listeners after their ack(); pass one to be able to drain it on shutdown.
@@ -161,19 +184,15 @@ def create_app(settings: Settings, session_factory: SessionFactory, client: WebC
 
     @app.error
     def on_error(error: Exception, body: dict, context: dict, respond) -> BoltResponse:
-        log.error("unhandled error in %s", body.get("type") or body.get("command"), exc_info=error)
         if not context.get(VERIFIED):  # nothing from a request Slack did not sign is used, least of all its URL
+            log.warning("unhandled error in an unverified request: %s", type(error).__name__)
             return BoltResponse(status=401, body="")
+        if isinstance(error, MalformedPayload):  # not ours and not the user's doing: nothing to say, nothing changed
+            log.warning("malformed %s payload ignored: %s", body.get("type") or body.get("command"), error)
+            return BoltResponse(status=200, body="")
+        log.error("unhandled error in %s", body.get("type") or body.get("command"), exc_info=error)
         who = context.get("who")
         locale = who.locale if who else settings.crm_default_locale
-        url = body.get("response_url")
-        if isinstance(url, str) and slack_hosted(url, api_url=settings.slack_api_url):
-            try:
-                respond(response_type="ephemeral", replace_original=False, text=t(locale, "err_internal"))
-            except (SlackApiError, OSError):
-                log.warning("could not tell the user about the error")
-        elif url:
-            log.warning("not telling the user: the response_url is not on Slack's hosts")
-        return BoltResponse(status=500, body="")
+        return _tell_about_error(body, respond, t(locale, "err_internal"), api_url=settings.slack_api_url)
 
     return app

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.slack_body import refuse, unreadable
 from bot.trust import slack_signature_ok, whole_number
 
 EVENTS_PATH = "/slack/events"
@@ -39,7 +40,8 @@ def make_wsgi(app: App, *, signing_secret: str | None, nps_webhook=None, clock: 
             log.warning("refused a request to %s from %s: no valid Slack signature", EVENTS_PATH, environ.get("REMOTE_ADDR"))
             return _plain(start_response, "401 Unauthorized", b"invalid request")
         environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(len(body))
-        return slack(environ, start_response)
+        reason = unreadable(environ)  # signed, yet not a body Bolt can read: 400, not Bolt's 500
+        return slack(environ, start_response) if reason is None else refuse(start_response, reason)
 
     def wsgi(environ, start_response):
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")

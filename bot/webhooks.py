@@ -74,6 +74,8 @@ def _fields(body: bytes) -> dict:
         data = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise Refused("400 Bad Request", "body is not JSON") from None
+    except RecursionError:
+        raise Refused("400 Bad Request", "body is not JSON we accept: nested too deeply") from None
     if not isinstance(data, dict):
         raise Refused("400 Bad Request", "body is not a JSON object")
     customer, score, comment = data.get("customer"), data.get("score"), data.get("comment", "")

@@ -12,6 +12,7 @@ from handlers import ids
 from handlers.blocks import clip, escape, fmt_date, fmt_datetime, mention, modal, option, plain, section
 from handlers.context import Profile
 from handlers.i18n import CATALOG, t
+from handlers.payload import options_of, user_of
 from handlers.record_forms import datepicker, inp, picked, picked_date, text_input, typed, vocab
 from store.errors import DomainError, FieldErrors
 from store.lifecycle import NEXT_STAGES
@@ -44,10 +45,9 @@ class Form:
 
 def form_of(values: dict) -> Form:
     """A view's state (record_forms.state: action_id -> value) as a Form."""
-    chosen = (values.get(ids.WINBACK_ACTIONS) or {}).get("selected_options") or []
     return Form(reason=picked(values, ids.CHURN_REASON), recoverable=picked(values, ids.CHURN_RECOVERABLE),
-                lessons=typed(values, ids.CHURN_LESSONS), owner=(values.get(ids.WINBACK_OWNER) or {}).get("selected_user"),
-                actions=tuple(o["value"] for o in chosen), deadline=picked_date(values, ids.WINBACK_DEADLINE),
+                lessons=typed(values, ids.CHURN_LESSONS), owner=user_of(values.get(ids.WINBACK_OWNER) or {}),
+                actions=options_of(values.get(ids.WINBACK_ACTIONS) or {}), deadline=picked_date(values, ids.WINBACK_DEADLINE),
                 note=typed(values, ids.WINBACK_NOTE), outcome=picked(values, ids.WINBACK_OUTCOME),
                 closing_lessons=typed(values, ids.WINBACK_LESSONS))
 

@@ -29,6 +29,7 @@ from handlers.commands import Subcommand
 from handlers.context import Profile
 from handlers.delivery import deliver
 from handlers.i18n import t
+from handlers.payload import Metadata, clicked_value
 from handlers.prefill import leading_customer
 from handlers.record_forms import (answer, clicked_customer, field_errors, metadata, open_modal, profile_now, redraw, refusal,
                                    state, viewer_of)
@@ -156,20 +157,19 @@ def on_churn_button(ack: Ack, body: dict, client: WebClient, context: dict) -> N
 def on_recoverable(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     """Recoverable chosen or not: the modal redrawn with (or without) the plan, keeping what was typed."""
     ack()
-    view = body["view"]
+    view = body.get("view") or {}
     meta = metadata(view)
-    chosen = (body["actions"][0].get("selected_option") or {}).get("value")
-    form = replace(form_of(state(view)), recoverable=chosen)
+    customer_id, form = meta.id("customer"), replace(form_of(state(view)), recoverable=clicked_value(body) or None)
     with transaction(context["db"]) as session:
-        customer = session.get(Customer, int(meta.get("customer") or 0))
+        customer = session.get(Customer, customer_id)
         viewer = viewer_of(session, context)
         allowed = customer is not None and can_edit(viewer, customer)
         target = target_of(session, customer) if allowed else None
     if customer is not None and not allowed:
-        answer(client=client, channel=meta.get("channel", ""), user=viewer.id,
+        answer(client=client, channel=meta.text("channel"), user=viewer.id,
                text=_refusal(context["who"], forbidden(viewer, customer, action="edit")))
     elif target is not None:
-        redraw(client=client, body=body, view=churn_view(context["who"], target, meta, form))
+        redraw(client=client, body=body, view=churn_view(context["who"], target, meta.raw, form))
 
 
 def _churn_command(*, body: dict, client: WebClient, context: dict, respond, text: str) -> None:
@@ -203,7 +203,7 @@ def _churned_text(profile: Profile, customer: Customer, done: Churned, told: boo
 def submit_churn(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
     """Saved before ack(): every refusal stays on its field."""
     who, meta, form, now = context["who"], metadata(view), form_of(state(view)), context["defaults"].clock()
-    customer_id = int(meta.get("customer") or 0)
+    customer_id, channel = meta.id("customer"), meta.text("channel")
     try:
         with transaction(context["db"]) as session:
             if form.recoverable not in (ids.CHURN_YES, ids.CHURN_NO):
@@ -220,7 +220,7 @@ def submit_churn(ack: Ack, body: dict, view: dict, client: WebClient, context: d
         return
     ack()
     profile = profile_now(client, context)
-    answer(client=client, channel=meta.get("channel", ""), user=profile.user_id, text=_churned_text(profile, customer, done, told))
+    answer(client=client, channel=channel, user=profile.user_id, text=_churned_text(profile, customer, done, told))
     if told:
         deliver(client=client, db=context["db"], defaults=context["defaults"], now=now)
 
@@ -307,11 +307,12 @@ def _may_first(session: Session, context: dict, customer_id: int, may: Callable)
 
 def submit_plan(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
     who, meta, form, now = context["who"], metadata(view), form_of(state(view)), context["defaults"].clock()
+    case_id, channel = meta.id("case"), meta.text("channel")
     try:
         with transaction(context["db"]) as session:
-            case = session.get(ChurnCase, int(meta.get("case") or 0))
+            case = session.get(ChurnCase, case_id)
             _may_first(session, context, case.customer_id if case is not None else 0, can_edit)
-            plan = plan_winback(session=session, viewer=viewer_of(session, context), case_id=int(meta.get("case") or 0),
+            plan = plan_winback(session=session, viewer=viewer_of(session, context), case_id=case_id,
                                 plan=plan_request(form, who), now=now)
             customer = session.get(Customer, plan.customer_id)
             told = _winback_assigned(session, plan, by=who.user_id, now=now)
@@ -323,7 +324,7 @@ def submit_plan(ack: Ack, body: dict, view: dict, client: WebClient, context: di
     lines = [t(profile.locale, "winback_planned", customer=customer_ref(profile.locale, customer)), *plan_lines(plan, profile)]
     if told:
         lines.append(t(profile.locale, "winback_told", owner=mention(plan.owner_id)))
-    answer(client=client, channel=meta.get("channel", ""), user=profile.user_id, text="\n".join(lines))
+    answer(client=client, channel=channel, user=profile.user_id, text="\n".join(lines))
     if told:
         deliver(client=client, db=context["db"], defaults=context["defaults"], now=now)
 
@@ -331,9 +332,10 @@ def submit_plan(ack: Ack, body: dict, view: dict, client: WebClient, context: di
 def submit_close(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
     """The outcome (the customer's status while churned) and the lessons added to the case."""
     who, meta, form, now = context["who"], metadata(view), form_of(state(view)), context["defaults"].clock()
+    plan_id, channel = meta.id("plan"), meta.text("channel")
     try:
         with transaction(context["db"]) as session:
-            plan = close_plan(session=session, viewer=viewer_of(session, context), plan_id=int(meta.get("plan") or 0),
+            plan = close_plan(session=session, viewer=viewer_of(session, context), plan_id=plan_id,
                               outcome=form.outcome or "", now=now, limits=context["defaults"].limits)
             append_lessons(session=session, case_id=plan.churn_case_id, lessons=form.closing_lessons)
             customer = session.get(Customer, plan.customer_id)
@@ -346,7 +348,7 @@ def submit_close(ack: Ack, body: dict, view: dict, client: WebClient, context: d
     loc = profile.locale
     text = "\n".join([t(loc, "winback_closed", customer=customer_ref(loc, customer), outcome=label(loc, "outcome", plan.outcome)),
                       t(loc, "churn_status", stage=stage_of(loc, customer))])
-    answer(client=client, channel=meta.get("channel", ""), user=profile.user_id, text=text)
+    answer(client=client, channel=channel, user=profile.user_id, text=text)
 
 
 # -- the retention plan (from a churn-risk ping) --------------------------------------------------------
@@ -379,12 +381,20 @@ def _plan_started(*, client: WebClient, db, source: dict, customer_id: int, who:
     risk.plan_started(client=client, db=db, source=source, customer_id=customer_id, who=who, now=now, calendar=calendar)
 
 
+def _source(meta: Metadata) -> Metadata:
+    """Where the ping the plan was started from is drawn, its types checked before anything is saved."""
+    source = meta.part("source")
+    source.optional_id("outbox"), source.text("channel"), source.text("ts")
+    return source
+
+
 def submit_retention(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
     who, meta, form, now = context["who"], metadata(view), form_of(state(view)), context["defaults"].clock()
+    customer_id, source = meta.id("customer"), _source(meta)
     try:
         with transaction(context["db"]) as session:
-            _may_first(session, context, int(meta.get("customer") or 0), may_answer)
-            kept = start_retention(session=session, viewer=viewer_of(session, context), customer_id=int(meta.get("customer") or 0),
+            _may_first(session, context, customer_id, may_answer)
+            kept = start_retention(session=session, viewer=viewer_of(session, context), customer_id=customer_id,
                                    plan=plan_request(form, who), now=now)
             customer = session.get(Customer, kept.response.customer_id)
             told = _assigned(session, action_ids=[a.id for a in kept.actions], owner=kept.owner_id, by=who.user_id,
@@ -401,11 +411,11 @@ def submit_retention(ack: Ack, body: dict, view: dict, client: WebClient, contex
         lines.append(t(loc, "winback_note_line", note=escape(clip(kept.response.reason, 500))))
     if told:
         lines.append(t(loc, "winback_told", owner=mention(kept.owner_id)))
-    answer(client=client, channel=(meta.get("source") or {}).get("channel", ""), user=profile.user_id, text="\n".join(lines))
+    answer(client=client, channel=source.text("channel"), user=profile.user_id, text="\n".join(lines))
     if told:
         deliver(client=client, db=context["db"], defaults=context["defaults"], now=now)
-    _plan_started(client=client, db=context["db"], source=meta.get("source") or {}, customer_id=customer.id, who=profile,
-                  now=now, calendar=context["defaults"].calendar)
+    _plan_started(client=client, db=context["db"], source=source.raw, customer_id=customer.id, who=profile, now=now,
+                  calendar=context["defaults"].calendar)
 
 
 SUBCOMMANDS = (

@@ -14,6 +14,7 @@ from handlers.blocks import clip, context as context_block, escape, option, sect
 from handlers.context import Profile
 from handlers.i18n import t
 from handlers.lifecycle_ui import customer_ref
+from handlers.payload import clicked_value, record_id
 from handlers.record_forms import (answer, card_customer, field_errors, inp, metadata, modal, open_modal, picked,
                                    profile_now, redraw, refusal, static_select, state, text_input, typed, viewer_of, vocab, vocab_options)
 from store.contacts import REASON_MAX, TITLE_MAX, add_contact, change_contact, contact_phone_email, contacts_of
@@ -113,20 +114,20 @@ def on_contact_button(ack: Ack, body: dict, client: WebClient, context: dict) ->
 def on_pick(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     """Another contact (or a new one) chosen: the form redrawn with its values."""
     ack()
-    meta = metadata(body["view"])
-    mode = (body["actions"][0].get("selected_option") or {}).get("value")
+    meta = metadata(body.get("view") or {})
+    customer_id, mode = meta.id("customer"), clicked_value(body) or None
     with transaction(context["db"]) as session:
-        customer = session.get(Customer, int(meta.get("customer") or 0))
+        customer = session.get(Customer, customer_id)
         if customer is None:
             return
         viewer = viewer_of(session, context)
         readable = can_read(viewer, customer)
         shown = shown_contacts(session, context, customer, viewer) if readable else []
     if not readable:
-        answer(client=client, channel=meta.get("channel", ""), user=viewer.id,
+        answer(client=client, channel=meta.text("channel"), user=viewer.id,
                text=refusal(context["who"].locale, forbidden(viewer, customer, action="read")))
         return
-    view = build_contact_view(context["who"], customer, shown, editable=can_edit(viewer, customer), mode=mode, meta=meta)
+    view = build_contact_view(context["who"], customer, shown, editable=can_edit(viewer, customer), mode=mode, meta=meta.raw)
     redraw(client=client, body=body, view=view)
 
 
@@ -140,7 +141,8 @@ def _save(session: Session, context: dict, *, customer_id: int, mode: str, value
         raise DomainError("lc_err_no_cipher", field="phone")
     if mode == ids.CONTACT_NEW:
         return add_contact(session=session, viewer=viewer, customer_id=customer_id, now=now, cipher=cipher, **fields), None, ""
-    contact = session.get(Contact, int(mode)) if mode.isdigit() else None
+    contact_id = record_id(mode)
+    contact = session.get(Contact, contact_id) if contact_id is not None else None
     if contact is None or contact.customer_id != customer_id:
         raise DomainError("err_unknown_contact", field="name")
     before, reason = (contact.title, contact.role), clean_line(typed(values, ids.CONTACT_REASON))
@@ -154,9 +156,9 @@ def _save(session: Session, context: dict, *, customer_id: int, mode: str, value
 def submit_contact(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
     loc, meta, values = context["who"].locale, metadata(view), state(view)
     mode = picked(values, ids.CONTACT_PICK) or ids.CONTACT_NEW
+    customer_id, channel = meta.id("customer"), meta.text("channel")
     try:
         with transaction(context["db"]) as session:
-            customer_id = int(meta.get("customer") or 0)
             contact, before, reason = _save(session, context, customer_id=customer_id, mode=mode, values=values)
             customer = session.get(Customer, customer_id)
     except DomainError as e:
@@ -170,7 +172,7 @@ def submit_contact(ack: Ack, body: dict, view: dict, client: WebClient, context:
     if before is not None:
         lines.append(t(loc, "lc_contact_moved", before=_title_role(loc, *before), after=_title_role(loc, contact.title, contact.role)))
         lines.append(t(loc, "lc_reason", reason=escape(reason)))
-    answer(client=client, channel=meta.get("channel", ""), user=profile.user_id, text="\n".join(lines))
+    answer(client=client, channel=channel, user=profile.user_id, text="\n".join(lines))
 
 
 def _title_role(locale: str, title: str, role: str) -> str:

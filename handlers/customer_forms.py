@@ -2,18 +2,18 @@
 every field checked at once by the store's own checks before anything is written."""
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
 from handlers import ids
 from handlers.blocks import option, plain
 from handlers.i18n import t
+from handlers.payload import dump_metadata, option_of, state_values, text_of, user_of
 from store.errors import Checker, DomainError, FieldErrors
 from store.models import Customer
 from store.profile import LINE_FIELDS, NOTES_MAX, ContactDetails, check_phone_email, check_profile, check_tags
 from store.privacy import EMAIL_MAX
-from store.text import NAME_MAX, clean_line
+from store.text import NAME_MAX, clean_line, whole_number
 from store.text import require as require_text
 from store.vocab import codes
 
@@ -87,7 +87,7 @@ def form_blocks(loc: str, v: dict, *, new: bool, owner: bool, contact: bool) -> 
 def modal(callback_id: str, title_key: str, submit_key: str, loc: str, blocks: list[dict], metadata: dict) -> dict:
     return {"type": "modal", "callback_id": callback_id, "title": plain(t(loc, title_key), 24),
             "submit": plain(t(loc, submit_key), 24), "close": plain(t(loc, "cancel"), 24),
-            "private_metadata": json.dumps(metadata), "blocks": blocks}
+            "private_metadata": dump_metadata(metadata), "blocks": blocks}
 
 
 @dataclass(frozen=True)
@@ -104,14 +104,14 @@ class Form:
 
 
 def read_form(view: dict) -> Form:
-    values = view["state"]["values"]
+    values = state_values(view)
 
     def got(block: str, action: str) -> dict | None:
         return (values.get(block) or {}).get(action) if block in values else None
 
     def text(block: str, action: str) -> str | None:
         state = got(block, action)
-        return None if state is None else state.get("value") or ""
+        return None if state is None else text_of(state)
 
     profile: dict = {}
     for field, block, action, _ in TEXTS:
@@ -120,21 +120,20 @@ def read_form(view: dict) -> Form:
             profile[field] = raw
     if "staff_count" in profile:  # digits to a number; anything else left for the store to refuse
         staff = re.sub(r"[\s,，]", "", profile["staff_count"])
-        profile["staff_count"] = None if not staff else int(staff) if staff.isdigit() else staff
+        profile["staff_count"] = None if not staff else staff if whole_number(staff) is None else whole_number(staff)
     for field, block, action in CHOICES:
         state = got(block, action)
         if state is not None:
-            profile[field] = (state.get("selected_option") or {}).get("value")
+            profile[field] = option_of(state)
     cs = got(ids.CUST_CS_OWNER_BLOCK, ids.CUST_CS_OWNER)
     if cs is not None:
-        profile["cs_owner_id"] = cs.get("selected_user")
+        profile["cs_owner_id"] = user_of(cs)
     owner = got(ids.CUST_OWNER_BLOCK, ids.CUST_OWNER)
     grade = got(ids.CUST_GRADE_BLOCK, ids.CUST_GRADE)
     return Form(name=text(ids.CUST_NAME_BLOCK, ids.CUST_NAME) or "", profile=profile,
                 tags=[x for x in (clean_line(p) for p in _TAG_SPLIT.split(text(ids.CUST_TAGS_BLOCK, ids.CUST_TAGS) or "")) if x],
                 phone=text(ids.CUST_PHONE_BLOCK, ids.CUST_PHONE), email=text(ids.CUST_EMAIL_BLOCK, ids.CUST_EMAIL),
-                grade=((grade or {}).get("selected_option") or {}).get("value"),
-                owner=(owner or {}).get("selected_user"))
+                grade=option_of(grade or {}), owner=user_of(owner or {}))
 
 
 def check_form(form: Form, *, cipher_ready: bool, owner_error: bool = False) -> None:

@@ -20,6 +20,7 @@ from handlers.blocks import clip, option, plain
 from handlers.context import Profile
 from handlers.customer_cards import card_blocks, card_text, load_card
 from handlers.i18n import t
+from handlers.payload import clicked_value, record_id
 from handlers.record_forms import refusal
 from store.customers import get_customer
 from store.db import transaction
@@ -55,12 +56,12 @@ def register(app: App) -> None:
 def on_pick(ack: Ack, body: dict, client: WebClient, context: dict, respond) -> None:
     ack()
     who: Profile = context["who"]
-    chosen = ((body.get("actions") or [{}])[0].get("selected_option") or {}).get("value", "")
+    chosen = record_id(clicked_value(body))
     d, now = context["defaults"], context["defaults"].clock()
     answer: dict
     with transaction(context["db"]) as session:
         viewer = viewer_for(session=session, user_id=who.user_id, visibility=d.visibility, admins=d.admins)
-        customer = get_customer(session=session, customer_id=int(chosen)) if chosen.isdigit() else None
+        customer = get_customer(session=session, customer_id=chosen) if chosen is not None else None
         if customer is None:
             answer = {"text": t(who.locale, "err_unknown_customer")}
         elif not can_read(viewer, customer):

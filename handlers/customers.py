@@ -3,7 +3,6 @@
 answers its other buttons)."""
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -22,8 +21,9 @@ from handlers.customer_forms import Form, check_form, field_errors, form_blocks,
 from handlers.delivery import deliver
 from handlers.i18n import t
 from handlers.log_flow import build_log_view
+from handlers.payload import read_metadata
 from handlers.prefill import Prefill
-from handlers.record_forms import card_customer
+from handlers.record_forms import card_customer, clicked_customer as _clicked
 from store.audit import history
 from store.customers import create_lead, customers_by_stage, find_customers, find_exact, get_customer
 from store.db import transaction
@@ -38,6 +38,7 @@ from store.text import NAME_MAX, clean_line, clip_to
 
 log = logging.getLogger(__name__)
 FIND_SHOWN, CLOSE_SHOWN, MINE_PER_STAGE, HISTORY_SHOWN = 20, 5, 5, 100
+CLOSE_WORDS = 10  # words of a query closest() tries one by one
 
 
 def register(app: App) -> None:
@@ -128,10 +129,11 @@ def _card_dm(*, client: WebClient, context: dict, customer_id: int, profile: Pro
 
 def closest(session, query: str, viewer: Viewer) -> list[Customer]:
     """Readable customers near `query`: all its words, then each word, then the longest word
-    shortened from its end (a typo at the end, or only the start of a name remembered)."""
-    words = clean_line(query).split()
-    tries = [query, *(words if len(words) > 1 else [])]
-    longest = max(words, key=len, default="")
+    shortened from its end (a typo at the end, or only the start of a name remembered). At most
+    CLOSE_WORDS words and a name's length are tried, so a pasted page costs a bounded number of lookups."""
+    words = clean_line(query).split()[:CLOSE_WORDS]
+    tries = [query[:NAME_MAX], *(words if len(words) > 1 else [])]
+    longest = max(words, key=len, default="")[:NAME_MAX]
     tries += [longest[:n] for n in range(len(longest) - 1, 1, -1)]
     for attempt in tries:
         found = find_customers(session=session, words=attempt, viewer=viewer, limit=CLOSE_SHOWN)
@@ -204,12 +206,6 @@ SUBCOMMANDS = (
 
 
 # -- the card's buttons ----------------------------------------------------------------------------
-
-def _clicked(body: dict) -> tuple[int | None, str]:
-    value = str(body["actions"][0].get("value", ""))
-    channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id", "")
-    return (int(value) if value.isdigit() else None), channel
-
 
 def _tell(*, client: WebClient, body: dict, respond, text: str, blocks: list[dict] | None = None) -> None:
     """Ephemeral, where the button was: through its response_url, else chat.postEphemeral."""
@@ -286,13 +282,12 @@ def save_edit(session, context: dict, *, viewer: Viewer, customer_id: int, form:
 def submit_edit(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
     who: Profile = context["who"]
     now = context["defaults"].clock()
-    meta = json.loads(view.get("private_metadata") or "{}")
-    form = read_form(view)
+    customer_id, form = read_metadata(view).id("customer_id"), read_form(view)
     try:
         with transaction(context["db"]) as session:
             check_form(form, cipher_ready=True)
             customer = save_edit(session, context, viewer=_viewer(session, context, who.user_id),
-                                 customer_id=int(meta.get("customer_id") or 0), form=form, now=now)
+                                 customer_id=customer_id, form=form, now=now)
             changed = [e for e in history(session=session, customer_id=customer.id, limit=HISTORY_SHOWN)
                        if e.at == now and e.by == who.user_id]
     except DomainError as e:

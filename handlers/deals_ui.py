@@ -14,6 +14,7 @@ from handlers.context import Profile
 from handlers.i18n import t
 from handlers.lifecycle_ui import customer_ref, stage_status
 from handlers.prefill import leading_customer
+from handlers.payload import clicked_value, record_id
 from handlers.record_forms import (answer, auto_lines, card_customer, datepicker, field_errors, inp, metadata, modal,
                                    new_auto, open_modal, pending_auto, picked, picked_date, profile_now, redraw, refusal,
                                    static_select, state, text_input, typed, viewer_of, vocab, vocab_options)
@@ -98,9 +99,9 @@ def _need_added(profile: Profile, customer: Customer, need) -> str:
 
 def submit_need(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
     loc, meta, values = context["who"].locale, metadata(view), state(view)
+    customer_id, channel = meta.id("customer"), meta.text("channel")
     try:
         with transaction(context["db"]) as session:
-            customer_id = int(meta.get("customer") or 0)
             need = add_need(session=session, viewer=viewer_of(session, context), customer_id=customer_id, now=context["defaults"].clock(),
                             description=typed(values, ids.NEED_DESCRIPTION), kind=picked(values, ids.NEED_KIND) or "current",
                             priority=picked(values, ids.NEED_PRIORITY) or "medium",
@@ -111,7 +112,7 @@ def submit_need(ack: Ack, body: dict, view: dict, client: WebClient, context: di
         return
     ack()
     profile = profile_now(client, context)
-    answer(client=client, channel=meta.get("channel", ""), user=profile.user_id, text=_need_added(profile, customer, need))
+    answer(client=client, channel=channel, user=profile.user_id, text=_need_added(profile, customer, need))
 
 
 def _need_command(*, body: dict, client: WebClient, context: dict, respond, text: str) -> None:
@@ -190,9 +191,9 @@ def on_deal_button(ack: Ack, body: dict, client: WebClient, context: dict) -> No
 
 def submit_deal(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
     loc, meta, values = context["who"].locale, metadata(view), state(view)
+    customer_id, channel = meta.id("customer"), meta.text("channel")
     try:
         with transaction(context["db"]) as session:
-            customer_id = int(meta.get("customer") or 0)
             before = pending_auto(session, customer_id)
             deal = create_deal(session=session, viewer=viewer_of(session, context), customer_id=customer_id, now=context["defaults"].clock(),
                                title=typed(values, ids.DEAL_TITLE), amount=typed(values, ids.DEAL_AMOUNT),
@@ -206,7 +207,7 @@ def submit_deal(ack: Ack, body: dict, view: dict, client: WebClient, context: di
     ack()
     profile = profile_now(client, context)
     lines = [t(profile.locale, "lc_deal_added", customer=customer_ref(profile.locale, customer), deal=deal_line(profile, deal))]
-    answer(client=client, channel=meta.get("channel", ""), user=profile.user_id, text="\n".join(lines + auto_lines(actions, profile)))
+    answer(client=client, channel=channel, user=profile.user_id, text="\n".join(lines + auto_lines(actions, profile)))
 
 
 # -- moving a deal -----------------------------------------------------------------------------------
@@ -238,12 +239,12 @@ def build_move_view(profile: Profile, deal: Deal, stage: str | None, meta: dict)
     return modal(ids.DEAL_MOVE_VIEW, t(loc, "lc_deal_move_title"), blocks, metadata=meta, locale=loc)
 
 
-def _deal(context: dict, deal_id: str | int | None, *, client: WebClient, channel: str) -> Deal | None:
+def _deal(context: dict, deal_id: int | None, *, client: WebClient, channel: str) -> Deal | None:
     """The deal, for whoever may edit its customer (primary-key lookups); None after telling anyone else why not."""
-    if not str(deal_id or "").isdigit():
+    if deal_id is None:
         return None
     with transaction(context["db"]) as session:
-        deal = session.get(Deal, int(deal_id))
+        deal = session.get(Deal, deal_id)
         customer = session.get(Customer, deal.customer_id) if deal is not None else None
         viewer = viewer_of(session, context)
     if customer is None or can_edit(viewer, customer):
@@ -256,8 +257,8 @@ def _deal(context: dict, deal_id: str | int | None, *, client: WebClient, channe
 def on_move_button(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     """Move, on the deal list: views.push over it (a primary-key lookup before)."""
     ack()
-    channel = metadata(body.get("view") or {}).get("channel", "")
-    deal = _deal(context, body["actions"][0].get("value"), client=client, channel=channel)
+    channel = metadata(body.get("view") or {}).text("channel")
+    deal = _deal(context, record_id(clicked_value(body)), client=client, channel=channel)
     if deal is None:
         return
     meta = {"deal": deal.id, "channel": channel}
@@ -267,11 +268,11 @@ def on_move_button(ack: Ack, body: dict, client: WebClient, context: dict) -> No
 def on_move_stage(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     """A stage picked: the modal redrawn with the fields that stage asks for."""
     ack()
-    meta = metadata(body["view"])
-    deal = _deal(context, meta.get("deal"), client=client, channel=meta.get("channel", ""))
+    meta = metadata(body.get("view") or {})
+    deal = _deal(context, meta.id("deal"), client=client, channel=meta.text("channel"))
     if deal is not None:
-        stage = (body["actions"][0].get("selected_option") or {}).get("value")
-        redraw(client=client, body=body, view=build_move_view(context["who"], deal, stage, meta))
+        stage = clicked_value(body) or None
+        redraw(client=client, body=body, view=build_move_view(context["who"], deal, stage, meta.raw))
 
 
 def _terms(values: dict) -> WonTerms:
@@ -297,17 +298,17 @@ def _moved_text(profile: Profile, deal: Deal, customer: Customer, before: str, c
 def submit_move(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
     """Saved before ack(); then every modal of the stack closes (the list under it is out of date)."""
     loc, meta, values = context["who"].locale, metadata(view), state(view)
-    stage = picked(values, ids.DEAL_MOVE_STAGE) or ""
+    deal_id, channel = meta.id("deal"), meta.text("channel")
+    stage, won, lost = picked(values, ids.DEAL_MOVE_STAGE) or "", _terms(values), typed(values, ids.DEAL_LOST)
     try:
         with transaction(context["db"]) as session:
-            deal = session.get(Deal, int(meta.get("deal") or 0))
+            deal = session.get(Deal, deal_id)
             if deal is None:
                 raise DomainError("err_unknown_deal")
             customer = session.get(Customer, deal.customer_id)
             before, customer_before, auto = deal.stage, (customer.stage, customer.status), pending_auto(session, customer.id)
             move_deal(session=session, viewer=viewer_of(session, context), deal_id=deal.id, stage=stage, now=context["defaults"].clock(),
-                      limits=context["defaults"].limits, won=_terms(values) if stage == "won" else None,
-                      lost_reason=typed(values, ids.DEAL_LOST))
+                      limits=context["defaults"].limits, won=won if stage == "won" else None, lost_reason=lost)
             actions = new_auto(session, customer.id, auto)
     except DomainError as e:
         ack(response_action="errors", errors=field_errors(e, loc, view, ids.DEAL_MOVE_FIELD_BLOCKS, ids.DEAL_MOVE_STAGE_BLOCK))
@@ -315,7 +316,7 @@ def submit_move(ack: Ack, body: dict, view: dict, client: WebClient, context: di
     ack(response_action="clear")
     profile = profile_now(client, context)
     lines = _moved_text(profile, deal, customer, before, customer_before) + auto_lines(actions, profile)
-    answer(client=client, channel=meta.get("channel", ""), user=profile.user_id, text="\n".join(lines))
+    answer(client=client, channel=channel, user=profile.user_id, text="\n".join(lines))
 
 
 # -- /crm deals ---------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from store.db import SessionFactory, transaction
 from store.errors import DomainError
 from store.models import Outbox
 from store.quiet import parse_window, quiet_until
+from store.text import whole_number
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ def classify(error: Exception) -> tuple[bool, int | None, str]:
             code = f"http_{status} {code}".strip()
         if status == 429:
             after = (response.headers or {}).get("Retry-After") or (response.headers or {}).get("retry-after")
-            return True, int(after) if str(after or "").isdigit() else None, "ratelimited"
+            return True, whole_number(str(after or "")), "ratelimited"
         return (status >= 500 or data.get("error") in RETRYABLE), None, code
     return True, None, f"{type(error).__name__}: {error}"[:200]
 
@@ -175,8 +176,8 @@ def _posted_alerts(messages: list[dict]) -> dict[int, str]:
         meta = message.get("metadata") or {}
         if meta.get("event_type") == METADATA_EVENT:
             for part in str((meta.get("event_payload") or {}).get("outbox", "")).split(","):
-                if part.isdigit():
-                    found[int(part)] = message["ts"]
+                if whole_number(part) is not None:
+                    found[whole_number(part)] = message["ts"]
     return found
 
 

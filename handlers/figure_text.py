@@ -13,14 +13,17 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from handlers.blocks import clip, escape
 from handlers.i18n import ZH, lang, t
 from handlers.period_codes import period_code
+from store.errors import DomainError
 from store.figures import Figures, Period, Rate, Targets, Trend
 
 STAGES = ("lead", "nurturing", "converted", "mature", "churned")
 NONE = "—"
 UP, DOWN, SAME = "▲", "▼", "="
 _WEEKDAYS_ZH = "一二三四五六日"
+PERIOD_YEARS = range(1970, 3000)  # the years a period code may name
 
 
 @dataclass(frozen=True)
@@ -228,6 +231,10 @@ def period_label(period, loc: str) -> str:
 
 
 def parse_period_code(text: str, tz: str) -> Period | None:
-    """2026-10 (a month), 2026-W44 (an ISO week), 2026-11-03 (a day) in the zone; None otherwise."""
+    """2026-10 (a month), 2026-W44 (an ISO week), 2026-11-03 (a day) in the zone; None otherwise.
+    A year outside PERIOD_YEARS is refused (the figures compare with earlier periods and a trend of
+    several, which year 1 or 9999 has no room for)."""
     found = period_code(text)
+    if found is not None and found[1].year not in PERIOD_YEARS:
+        raise DomainError("stats_period_years", text=escape(clip(text, 40)), first=PERIOD_YEARS[0], last=PERIOD_YEARS[-1])
     return None if found is None else getattr(Period, found[0])(found[1], tz)

@@ -201,15 +201,16 @@ def on_stage_button(ack: Ack, body: dict, client: WebClient, context: dict) -> N
 def submit_stage(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
     """Saved before ack() (indexed reads and writes), so a refusal stays on the modal."""
     loc, meta, values = context["who"].locale, metadata(view), state(view)
+    customer_id, channel = meta.id("customer"), meta.text("channel")
     if picked(values, ids.STAGE_STAGE) == "churned":  # a churn goes through the churn modal, which asks why
-        churn = churn_instead(context, customer_id=int(meta.get("customer") or 0), channel=meta.get("channel", ""),
+        churn = churn_instead(context, customer_id=customer_id, channel=channel,
                               lessons=typed(values, ids.STAGE_REASON))
         if churn is not None:
             ack(response_action="update", view=churn)
             return
     try:
         with transaction(context["db"]) as session:
-            changed = change(session, context, customer_id=int(meta.get("customer") or 0), now=context["defaults"].clock(),
+            changed = change(session, context, customer_id=customer_id, now=context["defaults"].clock(),
                              stage=picked(values, ids.STAGE_STAGE) or "", status=picked(values, ids.STAGE_STATUS),
                              reason=typed(values, ids.STAGE_REASON))
     except DomainError as e:
@@ -217,7 +218,7 @@ def submit_stage(ack: Ack, body: dict, view: dict, client: WebClient, context: d
         return
     ack()
     profile = profile_now(client, context)
-    answer(client=client, channel=meta.get("channel", ""), user=profile.user_id, text=changed_text(changed, profile))
+    answer(client=client, channel=channel, user=profile.user_id, text=changed_text(changed, profile))
 
 
 # -- the grade modal -------------------------------------------------------------------------------
@@ -280,10 +281,11 @@ def _grade(session: Session, context: dict, *, customer_id: int, by_bant: bool, 
 
 def submit_grade(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
     loc, meta, values = context["who"].locale, metadata(view), state(view)
+    customer_id, channel = meta.id("customer"), meta.text("channel")
     bant = {f: picked(values, action) for f, (_, action) in ids.GRADE_BANT.items()}
     try:
         with transaction(context["db"]) as session:
-            customer, before = _grade(session, context, customer_id=int(meta.get("customer") or 0), bant=bant, now=context["defaults"].clock(),
+            customer, before = _grade(session, context, customer_id=customer_id, bant=bant, now=context["defaults"].clock(),
                                       by_bant=picked(values, ids.GRADE_MODE) == ids.GRADE_BY_BANT,
                                       grade=picked(values, ids.GRADE_GRADE))
     except DomainError as e:
@@ -295,4 +297,4 @@ def submit_grade(ack: Ack, body: dict, view: dict, client: WebClient, context: d
     how = t(loc, "lc_grade_how_bant_is", bant=bant_text(loc, customer)) if customer.grade_source == "bant" else t(loc, "lc_grade_how_hand")
     text = t(loc, "lc_grade_set", customer=customer_ref(loc, customer), before=grade_text(loc, before),
              after=grade_text(loc, customer.grade), how=how)
-    answer(client=client, channel=meta.get("channel", ""), user=profile.user_id, text=text)
+    answer(client=client, channel=channel, user=profile.user_id, text=text)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
@@ -15,6 +15,7 @@ from handlers.blocks import clip, escape, fmt_datetime, input_block, mention, mo
 from handlers.context import Profile, fetch_profile, viewer_of
 from handlers.delivery import deliver
 from handlers.i18n import t
+from handlers.payload import customer_choice, datetime_of, option_of, state_values, text_of, user_of
 from handlers.prefill import Prefill, parse_free_text
 from store.customers import search_customers
 from store.db import transaction
@@ -142,35 +143,29 @@ def _value(values: dict, block: str, action: str) -> dict:
 
 def _read(view: dict, who: Profile) -> tuple[dict, dict[str, str]]:
     """The submitted fields as plain values, plus errors for what cannot even be read."""
-    values = view["state"]["values"]
+    values = state_values(view)
     errors: dict[str, str] = {}
-    picked = (_value(values, ids.LOG_CUSTOMER_BLOCK, ids.LOG_CUSTOMER).get("selected_option") or {}).get("value", "")
-    customer_id, new_name = None, None
-    if picked.startswith(ids.CUSTOMER_EXISTING) and picked[len(ids.CUSTOMER_EXISTING):].isdigit():
-        customer_id = int(picked[len(ids.CUSTOMER_EXISTING):])
-    elif picked.startswith(ids.CUSTOMER_NEW):
-        new_name = picked[len(ids.CUSTOMER_NEW):]
-    raw_date = _value(values, ids.LOG_DATE_BLOCK, ids.LOG_DATE).get("selected_date") or ""
+    customer_id, new_name = customer_choice(option_of(_value(values, ids.LOG_CUSTOMER_BLOCK, ids.LOG_CUSTOMER)))
+    raw_date = text_of(_value(values, ids.LOG_DATE_BLOCK, ids.LOG_DATE), "selected_date")
     try:
         occurred_on = date.fromisoformat(raw_date)
     except ValueError:
         occurred_on = None
         errors[ids.LOG_DATE_BLOCK] = t(who.locale, "err_date_invalid")
-    stamp = _value(values, ids.LOG_DUE_BLOCK, ids.LOG_DUE).get("selected_date_time")
-    due_at = datetime.fromtimestamp(int(stamp), tz=timezone.utc) if isinstance(stamp, (int, float)) or str(stamp or "").isdigit() else None
+    due_at = datetime_of(_value(values, ids.LOG_DUE_BLOCK, ids.LOG_DUE))
     if due_at is None:
         errors[ids.LOG_DUE_BLOCK] = t(who.locale, "err_required")
     fields = {
         "customer_id": customer_id,
         "new_customer_name": new_name,
-        "way": (_value(values, ids.LOG_WAY_BLOCK, ids.LOG_WAY).get("selected_option") or {}).get("value", ""),
+        "way": option_of(_value(values, ids.LOG_WAY_BLOCK, ids.LOG_WAY)) or "",
         "occurred_on": occurred_on,
-        "participants": _value(values, ids.LOG_PARTICIPANTS_BLOCK, ids.LOG_PARTICIPANTS).get("value") or "",
-        "summary": _value(values, ids.LOG_SUMMARY_BLOCK, ids.LOG_SUMMARY).get("value") or "",
-        "feedback": _value(values, ids.LOG_FEEDBACK_BLOCK, ids.LOG_FEEDBACK).get("value") or "",
-        "action_title": _value(values, ids.LOG_ACTION_BLOCK, ids.LOG_ACTION).get("value") or "",
+        "participants": text_of(_value(values, ids.LOG_PARTICIPANTS_BLOCK, ids.LOG_PARTICIPANTS)),
+        "summary": text_of(_value(values, ids.LOG_SUMMARY_BLOCK, ids.LOG_SUMMARY)),
+        "feedback": text_of(_value(values, ids.LOG_FEEDBACK_BLOCK, ids.LOG_FEEDBACK)),
+        "action_title": text_of(_value(values, ids.LOG_ACTION_BLOCK, ids.LOG_ACTION)),
         "due_at": due_at,
-        "action_owner_id": _value(values, ids.LOG_OWNER_BLOCK, ids.LOG_OWNER).get("selected_user") or "",
+        "action_owner_id": user_of(_value(values, ids.LOG_OWNER_BLOCK, ids.LOG_OWNER)) or "",
     }
     return fields, errors
 

@@ -8,6 +8,8 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from store.text import whole_number
+
 log = logging.getLogger(__name__)
 
 
@@ -21,8 +23,8 @@ def tag_blocks(blocks: list[dict], item: int | str) -> list[dict]:
 
 
 def item_of(block_id: str | None) -> str | None:
-    head, dot, _ = (block_id or "").partition(".")
-    return head if dot and head.isdigit() else None
+    head, dot, _ = (block_id if isinstance(block_id, str) else "").partition(".")
+    return head if dot and whole_number(head) is not None else None
 
 
 def replace_item(blocks: list[dict], item: str | None, new_blocks: list[dict]) -> list[dict]:

@@ -26,6 +26,7 @@ from handlers.context import Defaults, Profile, fetch_profile, viewer_of
 from handlers.delivery import deliver
 from handlers.i18n import t
 from handlers.log_flow import customer_option, load_customer_options
+from handlers.payload import customer_choice, option_of, state_values, text_of
 from handlers.nps_cards import on_loop_done, render_escalation, render_low, subject
 from store.customers import find_exact, get_customer
 from store.db import transaction
@@ -39,7 +40,7 @@ from store.users import admin_ids, get_user, manager_of
 
 log = logging.getLogger(__name__)
 MAX_NAME_TOKENS = 4
-_SCORE = re.compile(r"(\d{1,2})(?:分|/10)?")
+_SCORE = re.compile(r"([0-9]{1,2})(?:分|/10)?")
 _FIELD_BLOCKS = {"customer": ids.NPS_CUSTOMER_BLOCK, "score": ids.NPS_SCORE_BLOCK, "comment": ids.NPS_COMMENT_BLOCK}
 
 
@@ -205,29 +206,28 @@ def open_nps_modal(*, body: dict, client: WebClient, context: dict, customer: Cu
 
 
 def _picked(values: dict, block: str, action: str) -> str:
-    return (((values.get(block) or {}).get(action) or {}).get("selected_option") or {}).get("value", "")
+    return option_of((values.get(block) or {}).get(action) or {}) or ""
 
 
 def submit_nps(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
     """Saved before ack() (indexed writes, milliseconds), so any refusal stays on the modal."""
     who: Profile = context["who"]
     now = context["defaults"].clock()
-    values = view["state"]["values"]
-    picked = _picked(values, ids.NPS_CUSTOMER_BLOCK, ids.NPS_CUSTOMER)
-    if picked.startswith(ids.CUSTOMER_NEW):
+    values = state_values(view)
+    customer_id, new_name = customer_choice(_picked(values, ids.NPS_CUSTOMER_BLOCK, ids.NPS_CUSTOMER))
+    if new_name is not None:
         ack(response_action="errors", errors={ids.NPS_CUSTOMER_BLOCK: t(who.locale, "nps_err_new_customer")})
         return
-    raw_id = picked[len(ids.CUSTOMER_EXISTING):] if picked.startswith(ids.CUSTOMER_EXISTING) else ""
-    comment = ((values.get(ids.NPS_COMMENT_BLOCK) or {}).get(ids.NPS_COMMENT) or {}).get("value") or ""
+    comment = text_of((values.get(ids.NPS_COMMENT_BLOCK) or {}).get(ids.NPS_COMMENT) or {})
     try:
-        if not raw_id.isdigit():
+        if customer_id is None:
             raise DomainError("err_required", field="customer")
         with transaction(context["db"]) as session:
-            customer = get_customer(session=session, customer_id=int(raw_id))
+            customer = get_customer(session=session, customer_id=customer_id)
             if customer is None:
                 raise DomainError("err_unknown_customer", field="customer")
             may_record(session, context, customer)
-            recorded = record_and_alert(session=session, defaults=context["defaults"], customer_id=int(raw_id),
+            recorded = record_and_alert(session=session, defaults=context["defaults"], customer_id=customer_id,
                                         score=_picked(values, ids.NPS_SCORE_BLOCK, ids.NPS_SCORE), comment=comment, source="slack",
                                         external_id=view.get("id") or None, responded_at=now, recorded_by=who.user_id, now=now)
     except DomainError as e:

@@ -14,6 +14,7 @@ from handlers import ids
 from handlers.blocks import clip, context as context_block, escape, fmt_date, fmt_datetime, mention, plain, section
 from handlers.context import Defaults, Profile, fetch_profile
 from handlers.i18n import t
+from handlers.payload import clicked_value, record_id
 from handlers.messages import item_of, update_item
 from handlers.reminders import Rendered
 from store.actions import complete, open_actions_for_customer
@@ -33,7 +34,8 @@ def subject(response_id: int, recipient: str) -> str:
 
 def _loaded(session: Session, row: Outbox) -> tuple[NpsResponse, Customer, NextAction | None] | None:
     parts = row.subject.split(":")
-    response = session.get(NpsResponse, int(parts[1])) if len(parts) == 3 and parts[1].isdigit() else None
+    response_id = record_id(parts[1]) if len(parts) == 3 else None
+    response = session.get(NpsResponse, response_id) if response_id is not None else None
     customer = session.get(Customer, response.customer_id) if response is not None else None
     if customer is None:
         return None
@@ -149,14 +151,15 @@ def on_loop_done(ack: Ack, body: dict, client: WebClient, context: dict) -> None
     ack()
     now = context["defaults"].clock()
     profile = fetch_profile(client=client, db=context["db"], user_id=context["who"].user_id, defaults=context["defaults"], now=now)
-    response_id, _, action_id = str(body["actions"][0].get("value", "")).partition(":")
-    if not (response_id.isdigit() and action_id.isdigit()):
+    first, _, second = clicked_value(body).partition(":")
+    response_id, action_id = record_id(first), record_id(second)
+    if response_id is None or action_id is None:
         return
     where, loc = _where(body), profile.locale
-    redraw = {"response_id": int(response_id), "action_id": int(action_id), "profile": profile, "where": where}
+    redraw = {"response_id": response_id, "action_id": action_id, "profile": profile, "where": where}
     try:
         with transaction(context["db"]) as session:
-            complete(session=session, action_id=int(action_id), user_id=profile.user_id, now=now)
+            complete(session=session, action_id=action_id, user_id=profile.user_id, now=now)
     except DomainError as e:
         if e.key == "err_action_closed":  # show the state it is in instead of a stale button
             _redraw(client, context["db"], note=t(loc, "nps_loop_already", status=t(loc, f"status_{e.params['status']}")), **redraw)

@@ -3,7 +3,6 @@ submitted view, refusals in the reader's words, opening a modal from a card butt
 the user ephemerally where they clicked."""
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -15,6 +14,8 @@ from sqlmodel import Session, select
 from handlers.blocks import fmt_datetime, mention, option, plain
 from handlers.context import Profile, fetch_profile
 from handlers.i18n import CATALOG, t
+from handlers.payload import (Metadata, clicked_value, date_of, dump_metadata, option_of, read_metadata, record_id,
+                              state_values, text_of)
 from store.errors import DomainError, FieldErrors
 from store.lifecycle import NEXT_STAGES, STAGE_STATUSES
 from store.db import transaction
@@ -77,7 +78,7 @@ def vocab_options(locale: str, kind: str, only: Iterable[str] | None = None) -> 
 def modal(callback_id: str, title: str, blocks: list[dict], *, metadata: dict, locale: str, submit: bool = True) -> dict:
     view = {"type": "modal", "callback_id": callback_id, "title": plain(title, 24),
             "close": plain(t(locale, "cancel" if submit else "lc_close"), 24),
-            "private_metadata": json.dumps(metadata)[:3000], "blocks": blocks}
+            "private_metadata": dump_metadata(metadata), "blocks": blocks}
     if submit:
         view["submit"] = plain(t(locale, "save"), 24)
     return view
@@ -86,34 +87,27 @@ def modal(callback_id: str, title: str, blocks: list[dict], *, metadata: dict, l
 # -- reading a submitted view ------------------------------------------------------------------
 
 def state(view: dict) -> dict[str, dict]:
-    """action_id -> its state, whatever block it sits in (our action ids are unique in a view)."""
-    return {action: value for block in (view.get("state") or {}).get("values", {}).values() for action, value in block.items()}
+    """action_id -> its state, whatever block it sits in (our action ids are unique in a view).
+    A view without state, or of another shape, raises MalformedPayload (as the readers below do
+    for a value of the wrong type)."""
+    return {action: value for block in state_values(view).values() for action, value in block.items()}
 
 
 def picked(values: dict, action_id: str) -> str | None:
-    item = values.get(action_id) or {}
-    chosen = item.get("selected_option") or {}
-    return chosen.get("value") or None
+    return option_of(values.get(action_id) or {})
 
 
 def typed(values: dict, action_id: str) -> str:
-    return (values.get(action_id) or {}).get("value") or ""
+    return text_of(values.get(action_id) or {})
 
 
 def picked_date(values: dict, action_id: str) -> date | None:
-    raw = (values.get(action_id) or {}).get("selected_date") or ""
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        return None
+    return date_of(values.get(action_id) or {})
 
 
-def metadata(view: dict) -> dict:
-    try:
-        meta = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
-    return meta if isinstance(meta, dict) else {}
+def metadata(view: dict) -> Metadata:
+    """The view's private_metadata; MalformedPayload when it is not the object the bot wrote."""
+    return read_metadata(view)
 
 
 def block_in(view: dict, base: str) -> str | None:
@@ -199,9 +193,9 @@ def auto_lines(actions: list[NextAction], profile: Profile) -> list[str]:
 
 def clicked_customer(body: dict) -> tuple[int | None, str]:
     """The customer id a card button carries, and the channel it was clicked in."""
-    value = str(body["actions"][0].get("value", ""))
+    value = clicked_value(body)
     channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id", "")
-    return (int(value) if value.isdigit() else None), channel
+    return record_id(value), channel
 
 
 def card_customer(*, body: dict, client: WebClient, context: dict, edit: bool,

@@ -1,7 +1,6 @@
 """A due next action in the owner's DM: Done, Snooze 1 hour, Tomorrow 9:00, Reschedule."""
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -16,6 +15,7 @@ from handlers.context import Defaults, Profile, fetch_profile
 from handlers.dates import parse_when
 from handlers.i18n import t
 from handlers.messages import item_of, update_item
+from handlers.payload import clicked_value, element_state, read_metadata, record_id, state_values, text_of
 from handlers.record_forms import answer
 from store.actions import action_with_customer, complete, get_action, refuse_stranger, reschedule
 from store.db import transaction
@@ -103,10 +103,6 @@ def _from_home(body: dict) -> bool:
     return (body.get("view") or {}).get("type") == "home"
 
 
-def _action_id(value: str) -> int | None:
-    return int(value) if value.isdigit() else None
-
-
 def tomorrow_nine(now: datetime, profile: Profile) -> datetime:
     day = now.astimezone(profile.zone).date() + timedelta(days=1)
     return datetime.combine(day, time(9), tzinfo=profile.zone)
@@ -114,9 +110,9 @@ def tomorrow_nine(now: datetime, profile: Profile) -> datetime:
 
 def _clicked(body: dict) -> tuple[int | None, str, str, str | None, list[dict] | None]:
     """(action id, channel, ts, item in a grouped message, the message's blocks) of a click."""
-    clicked = body["actions"][0]
+    value, clicked = clicked_value(body), body["actions"][0]
     channel, ts = _where(body)
-    return (_action_id(str(clicked.get("value", ""))), channel, ts, item_of(clicked.get("block_id")),
+    return (record_id(value), channel, ts, item_of(clicked.get("block_id")),
             (body.get("message") or {}).get("blocks"))
 
 
@@ -233,20 +229,20 @@ def on_reschedule(ack: Ack, body: dict, client: WebClient, context: dict) -> Non
 def submit_reschedule(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
     who: Profile = context["who"]
     now = context["defaults"].clock()
-    meta = json.loads(view.get("private_metadata") or "{}")
-    text = (view["state"]["values"].get(ids.RESCHEDULE_BLOCK, {}).get(ids.RESCHEDULE_WHEN, {}) or {}).get("value") or ""
+    meta, text = read_metadata(view), text_of(element_state(state_values(view), ids.RESCHEDULE_WHEN))
+    action_id, channel, ts = meta.id("action"), meta.text("channel"), meta.text("ts")
     due = parse_when(text, now=now, tz=who.tz)
     if due is None:
         ack(response_action="errors", errors={ids.RESCHEDULE_BLOCK: t(who.locale, "err_when_unparsed")})
         return
     try:
         with transaction(context["db"]) as session:
-            reschedule(session=session, action_id=int(meta.get("action", 0)), user_id=who.user_id, due_at=due, now=now, snooze=False)
+            reschedule(session=session, action_id=action_id, user_id=who.user_id, due_at=due, now=now, snooze=False)
     except DomainError as e:
         params = {k: (t(who.locale, f"status_{v}") if k == "status" else v) for k, v in e.params.items()}
         ack(response_action="errors", errors={ids.RESCHEDULE_BLOCK: t(who.locale, e.key, **params)})
         return
     ack()
     with transaction(context["db"]) as session:
-        update_message(session=session, client=client, action_id=int(meta["action"]), profile=who, item=meta.get("item"),
-                       channel=meta.get("channel", ""), ts=meta.get("ts", ""), note=t(who.locale, "rescheduled_to", time=fmt_datetime(due, who)))
+        update_message(session=session, client=client, action_id=action_id, profile=who, item=meta.optional_text("item"),
+                       channel=channel, ts=ts, note=t(who.locale, "rescheduled_to", time=fmt_datetime(due, who)))

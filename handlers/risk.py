@@ -11,7 +11,6 @@ else is told who can.
 """
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime
 
@@ -27,7 +26,8 @@ from handlers.lifecycle_ui import customer_ref
 from handlers.log_flow import build_log_view
 from handlers.messages import item_of, update_item
 from handlers.prefill import Prefill
-from handlers.record_forms import answer as tell
+from handlers.payload import clicked_value, read_metadata
+from handlers.record_forms import answer as tell, state, typed
 from handlers.risk_cards import customer_id_of, parse_value, ping_blocks, ping_text, render_ping
 from store import outbox
 from store.sla import Calendar
@@ -83,11 +83,10 @@ def plan_started(*, client: WebClient, db: SessionFactory, source: dict, custome
 
 def _clicked(body: dict) -> dict | None:
     """customer, outbox id, and where the ping is drawn (its message and its item there)."""
-    clicked = body["actions"][0]
-    parsed = parse_value(str(clicked.get("value", "")))
+    parsed = parse_value(clicked_value(body))
     if parsed is None:
         return None
-    container = body.get("container") or {}
+    clicked, container = body["actions"][0], body.get("container") or {}
     return {"customer": parsed[0], "outbox": parsed[1],
             "channel": container.get("channel_id") or (body.get("channel") or {}).get("id", ""),
             "ts": container.get("message_ts") or (body.get("message") or {}).get("ts", ""),
@@ -192,11 +191,11 @@ def submit_not_at_risk(ack: Ack, body: dict, view: dict, client: WebClient, cont
     """Saved before ack(): a refusal stays on the modal."""
     who: Profile = context["who"]
     now = context["defaults"].clock()
-    meta = json.loads(view.get("private_metadata") or "{}")
-    reason = ((view["state"]["values"].get(ids.RISK_REASON_BLOCK) or {}).get(ids.RISK_REASON) or {}).get("value") or ""
+    meta, reason = read_metadata(view), typed(state(view), ids.RISK_REASON)
+    customer_id, outbox_id, channel, ts = meta.id("customer"), meta.optional_id("outbox"), meta.text("channel"), meta.text("ts")
     try:
         with transaction(context["db"]) as session:
-            answer = not_at_risk(session=session, viewer=viewer_of(session, context), customer_id=int(meta.get("customer") or 0),
+            answer = not_at_risk(session=session, viewer=viewer_of(session, context), customer_id=customer_id,
                                  reason=reason, now=now)
     except DomainError as e:
         ack(response_action="errors", errors={ids.RISK_REASON_BLOCK: refusal(e, who.locale)})
@@ -205,7 +204,7 @@ def submit_not_at_risk(ack: Ack, body: dict, view: dict, client: WebClient, cont
     profile = fetch_profile(client=client, db=context["db"], user_id=who.user_id, defaults=context["defaults"], now=now)
     note = t(profile.locale, "risk_marked_fine", user=mention(profile.user_id), time=fmt_datetime(now, profile),
              reason=escape(clip(answer.reason, 300)))
-    if isinstance(meta.get("outbox"), int):
-        redraw(client=client, db=context["db"], outbox_id=meta["outbox"], customer_id=answer.customer_id, profile=profile,
-               note=note, channel=meta.get("channel", ""), ts=meta.get("ts", ""), item=meta.get("item"), now=now,
+    if outbox_id is not None:
+        redraw(client=client, db=context["db"], outbox_id=outbox_id, customer_id=answer.customer_id, profile=profile,
+               note=note, channel=channel, ts=ts, item=meta.optional_text("item"), now=now,
                calendar=context["defaults"].calendar)

@@ -15,6 +15,7 @@ from handlers.customer_links import card_picker
 from handlers.health_text import band_text, reason_text
 from handlers.i18n import t
 from handlers.lifecycle_ui import customer_ref
+from handlers.payload import record_id
 from handlers.reminders import Rendered
 from handlers.ticket_cards import clock_line
 from store.health import reasons_of
@@ -31,7 +32,7 @@ SUMMARY_SHOWN, DESCRIPTION_SHOWN, COMMENT_SHOWN = 200, 80, 500
 
 def customer_id_of(row: Outbox) -> int | None:
     kind, _, cid = row.subject.partition(":")
-    return int(cid) if kind == "customer" and cid.isdigit() else None
+    return record_id(cid) if kind == "customer" else None
 
 
 def button_value(customer_id: int, outbox_id: int) -> str:
@@ -40,7 +41,8 @@ def button_value(customer_id: int, outbox_id: int) -> str:
 
 def parse_value(value: str) -> tuple[int, int] | None:
     customer_id, _, outbox_id = (value or "").partition(":")
-    return (int(customer_id), int(outbox_id)) if customer_id.isdigit() and outbox_id.isdigit() else None
+    pair = record_id(customer_id), record_id(outbox_id)
+    return None if None in pair else pair
 
 
 def score_line(data: dict, loc: str) -> str:

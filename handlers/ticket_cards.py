@@ -10,6 +10,7 @@ from handlers import ids
 from handlers.blocks import clip, context as context_block, escape, fmt_datetime, mention, plain, section
 from handlers.context import Defaults, Profile
 from handlers.i18n import t
+from handlers.payload import record_id
 from handlers.reminders import Rendered
 from store.models import Customer, Outbox, Ticket
 from store.sla import Calendar, Clock, due_at, remaining_minutes, state
@@ -146,9 +147,9 @@ def _loaded(session: Session, row: Outbox) -> tuple[Ticket, Customer, str, datet
     """The ticket, its customer, the clock and the alert's due time, while the alert still applies:
     the ticket's clocks run, and that clock is still due when it was (not met, paused or moved)."""
     parts = row.subject.split(":")  # ticket:{id}:{clock}:{recipient}
-    if len(parts) != 4 or parts[0] != "ticket" or not parts[1].isdigit() or parts[2] not in CLOCKS:
+    if len(parts) != 4 or parts[0] != "ticket" or record_id(parts[1]) is None or parts[2] not in CLOCKS:
         return None
-    ticket = session.get(Ticket, int(parts[1]))
+    ticket = session.get(Ticket, record_id(parts[1]))
     if ticket is None or ticket.status not in ACTIVE:
         return None
     due = getattr(ticket, f"{parts[2]}_due_at")

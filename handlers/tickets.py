@@ -4,7 +4,6 @@ along; `/crm tickets` lists your open ones. The card and the alerts are drawn in
 """
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +19,7 @@ from handlers.commands import Subcommand
 from handlers.context import Profile, fetch_profile, viewer_of
 from handlers.i18n import t
 from handlers.log_flow import customer_option, load_customer_options
+from handlers.payload import clicked_value, customer_choice, option_of, read_metadata, record_id, state_values, text_of, user_of
 from handlers.prefill import leading_customer
 from handlers.ticket_cards import card_blocks, card_text, last_note, list_blocks, render_breach, render_escalate, render_warn
 from store.db import transaction
@@ -134,24 +134,19 @@ def on_shortcut(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
 # -- submitting ---------------------------------------------------------------------------------
 
 def _read(view: dict) -> dict:
-    values = view["state"]["values"]
+    values = state_values(view)
 
     def value(block: str, action: str) -> dict:
         return (values.get(block) or {}).get(action) or {}
 
-    picked = (value(ids.TICKET_CUSTOMER_BLOCK, ids.TICKET_CUSTOMER).get("selected_option") or {}).get("value", "")
-    customer_id, new_name = None, None
-    if picked.startswith(ids.CUSTOMER_EXISTING) and picked[len(ids.CUSTOMER_EXISTING):].isdigit():
-        customer_id = int(picked[len(ids.CUSTOMER_EXISTING):])
-    elif picked.startswith(ids.CUSTOMER_NEW):
-        new_name = picked[len(ids.CUSTOMER_NEW):]
+    customer_id, new_name = customer_choice(option_of(value(ids.TICKET_CUSTOMER_BLOCK, ids.TICKET_CUSTOMER)))
     return {
         "customer_id": customer_id,
         "new_customer_name": new_name,
-        "priority": (value(ids.TICKET_PRIORITY_BLOCK, ids.TICKET_PRIORITY).get("selected_option") or {}).get("value", ""),
-        "ticket_type": (value(ids.TICKET_TYPE_BLOCK, ids.TICKET_TYPE).get("selected_option") or {}).get("value", ""),
-        "description": value(ids.TICKET_DESCRIPTION_BLOCK, ids.TICKET_DESCRIPTION).get("value") or "",
-        "assignee_id": value(ids.TICKET_ASSIGNEE_BLOCK, ids.TICKET_ASSIGNEE).get("selected_user") or None,
+        "priority": option_of(value(ids.TICKET_PRIORITY_BLOCK, ids.TICKET_PRIORITY)) or "",
+        "ticket_type": option_of(value(ids.TICKET_TYPE_BLOCK, ids.TICKET_TYPE)) or "",
+        "description": text_of(value(ids.TICKET_DESCRIPTION_BLOCK, ids.TICKET_DESCRIPTION)),
+        "assignee_id": user_of(value(ids.TICKET_ASSIGNEE_BLOCK, ids.TICKET_ASSIGNEE)),
     }
 
 
@@ -167,19 +162,19 @@ def submit_ticket(ack: Ack, body: dict, view: dict, client: WebClient, context: 
     then the card is posted."""
     who: Profile = context["who"]
     now = context["defaults"].clock()
-    meta = json.loads(view.get("private_metadata") or "{}")
-    source_ts = meta.get("source_ts") or None
+    meta, fields = read_metadata(view), _read(view)
+    channel, source_ts, thread_ts = meta.text("channel"), meta.optional_text("source_ts"), meta.optional_text("thread_ts")
     try:
         with transaction(context["db"]) as session:
             ticket = create_ticket(session=session, created_by=who.user_id, calendar=context["defaults"].calendar, now=now,
                                    viewer=viewer_of(session, context),
-                                   source_channel=meta.get("channel") if source_ts else None, source_ts=source_ts, **_read(view))
+                                   source_channel=channel if source_ts else None, source_ts=source_ts, **fields)
     except DomainError as e:
         ack(response_action="errors", errors=field_errors(e, who.locale))
         return
     ack()
-    post_card(client=client, context=context, ticket_id=ticket.id, channel=meta.get("channel", ""),
-              thread_ts=meta.get("thread_ts") if source_ts else None, now=now)
+    post_card(client=client, context=context, ticket_id=ticket.id, channel=channel,
+              thread_ts=thread_ts if source_ts else None, now=now)
 
 
 def _permalink(client: WebClient, channel: str, ts: str) -> str | None:
@@ -233,9 +228,8 @@ def post_card(*, client: WebClient, context: dict, ticket_id: int, channel: str,
 def on_button(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     ack()
     now = context["defaults"].clock()
-    clicked = body["actions"][0]
-    value = str(clicked.get("value", ""))
-    if not value.isdigit():
+    ticket_id, clicked = record_id(clicked_value(body)), body["actions"][0]
+    if ticket_id is None:
         return
     profile = fetch_profile(client=client, db=context["db"], user_id=context["who"].user_id, defaults=context["defaults"], now=now)
     calendar = context["defaults"].calendar
@@ -243,14 +237,14 @@ def on_button(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     note = None
     try:
         with transaction(context["db"]) as session:
-            act(session=session, ticket_id=int(value), action=action, user_id=profile.user_id, calendar=calendar, now=now,
+            act(session=session, ticket_id=ticket_id, action=action, user_id=profile.user_id, calendar=calendar, now=now,
                 viewer=viewer_of(session, context))
         note = last_note(action=action, user_id=profile.user_id, at=now, profile=profile)
     except DomainError as e:
         _refuse(client=client, body=body, profile=profile, error=e)
         if e.key == "ticket_err_forbidden":  # nothing of the ticket redrawn for them
             return
-    redraw(client=client, context=context, ticket_id=int(value), profile=profile, now=now, note=note)
+    redraw(client=client, context=context, ticket_id=ticket_id, profile=profile, now=now, note=note)
 
 
 def redraw(*, client: WebClient, context: dict, ticket_id: int, profile: Profile, now: datetime, note: str | None = None) -> None:

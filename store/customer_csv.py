@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from store.errors import DomainError
 from store.lifecycle import DEFAULT_STATUS, STAGE_STATUSES
+from store.text import whole_number
 from store.vocab import VOCAB, codes
 
 # key -> (Chinese header, English header, other names accepted on import)
@@ -147,9 +148,9 @@ def staff_count(text: str) -> int | None:
     value = _fold(text).replace(",", "").removesuffix("人").strip()
     if not value:
         return None
-    if not value.isdigit():
+    if whole_number(value) is None:
         raise DomainError("imp_number", field="staff_count", value=text.strip()[:40])
-    return int(value)
+    return whole_number(value)
 
 
 def revenue(text: str) -> str:

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from store.errors import Checker, DomainError
 from store.models import Customer, Interaction, NextAction, NpsResponse, SlackUser
 from store.sla import Calendar, add_business
-from store.text import ACTION_MAX, clean, clean_line, clip_to, require
+from store.text import ACTION_MAX, clean, clean_line, clip_to, require, whole_number
 
 COMMENT_MAX = 2000
 EXTERNAL_ID_MAX = 100
@@ -51,8 +51,8 @@ def nps_value(promoters: int, detractors: int, total: int) -> float | None:
 
 def parse_score(value: object) -> int:
     """An int 0-10 (a bool is not a score); text only as plain digits."""
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
+    if isinstance(value, str) and whole_number(value.strip()) is not None:
+        value = whole_number(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
         raise DomainError("nps_err_score", field="score")
     return value

@@ -56,7 +56,8 @@ def check_profile(fields: Mapping[str, object]) -> dict[str, object]:
 
 
 def money(value: object, *, field: str = "amount") -> Decimal | None:
-    """A non-negative Decimal with at most 2 decimals from a Decimal, int or str; floats refused."""
+    """A non-negative Decimal with at most 2 decimals from a Decimal, int or str; floats refused. The
+    size is checked before quantize(), which cannot hold 1e30 in the default context."""
     if value is None or value == "":
         return None
     if isinstance(value, (float, bool)) or not isinstance(value, (Decimal, int, str)):
@@ -65,7 +66,9 @@ def money(value: object, *, field: str = "amount") -> Decimal | None:
         amount = Decimal(clean_line(value).replace(",", "")) if isinstance(value, str) else Decimal(value)
     except InvalidOperation:
         raise DomainError("err_amount", field=field) from None
-    if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")) or amount >= Decimal(10) ** 16:
+    if amount.is_finite() and amount >= Decimal(10) ** 16:
+        raise DomainError("err_amount_too_big", field=field)
+    if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
         raise DomainError("err_amount", field=field)
     return amount.quantize(Decimal("0.01"))
 

@@ -14,6 +14,7 @@ PARTICIPANTS_MAX = 300
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 _SPACES = re.compile(r"\s+")
+_WHOLE = re.compile(r"[0-9]{1,30}")
 
 
 def clean(text: str | None) -> str:
@@ -26,6 +27,12 @@ def clean(text: str | None) -> str:
 
 def clean_line(text: str | None) -> str:
     return _SPACES.sub(" ", clean(text))
+
+
+def whole_number(text: object) -> int | None:
+    """A whole number written in ASCII digits only, else None: `'⑤'.isdigit()` is true but
+    `int('⑤')` fails, and `int('٣')` reads a digit nobody here types. Every int() of text goes through this."""
+    return int(text) if isinstance(text, str) and _WHOLE.fullmatch(text) else None
 
 
 def normalise_name(name: str) -> str:

@@ -41,7 +41,7 @@ def sign(body: bytes, *, secret: str = SECRET, timestamp: int | None = None) -> 
 
 
 class BoltServer:
-    def __init__(self, *, db, fake, nps_secret: str | None = None) -> None:
+    def __init__(self, *, db, fake, nps_secret: str | None = None, executor: ThreadPoolExecutor | None = None) -> None:
         self.db, self.fake = db, fake
         self.settings = Settings(_env_file=None, slack_bot_token="xoxb-test", slack_signing_secret=SECRET,
                                  slack_api_url=fake.url, database_url="sqlite://", crm_default_tz="Asia/Shanghai",
@@ -51,7 +51,7 @@ class BoltServer:
         self.now: datetime | None = None
         self.defaults = replace(defaults_of(self.settings, Cipher(TEST_KEY)), clock=self._clock)
         self.client = WebClient(token="xoxb-test", base_url=fake.url, timeout=5)
-        self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="test-listener")
+        self.executor = executor or ThreadPoolExecutor(max_workers=8, thread_name_prefix="test-listener")
         self.app = create_app(self.settings, db, client=self.client, executor=self.executor, defaults=self.defaults)
         nps = make_nps_webhook(secret=nps_secret, db=db, client=self.client, defaults=self.defaults)
         # poll(), not select(): stop() closes the socket under the loop thread, which select() answers with EBADF

@@ -57,12 +57,17 @@ def db(database):
     return database.factory
 
 
-@pytest.fixture
-def fake():
-    slack = FakeSlack().start()
+def add_people(slack: FakeSlack) -> FakeSlack:
+    """The fixtures' users, as users.info answers for them."""
     slack.add_user(REP, tz="Asia/Shanghai", locale="zh-CN", name="wang", real_name="王小明")
     slack.add_user(REP_EN, tz="America/New_York", locale="en-US", name="alice", real_name="Alice Smith")
     slack.add_user(BOSS, tz="Asia/Shanghai", locale="zh-CN", name="zhao", real_name="赵总")
+    return slack
+
+
+@pytest.fixture
+def fake():
+    slack = add_people(FakeSlack().start())
     yield slack
     slack.stop()
     assert not slack.violations, f"Block Kit limits broken: {slack.violations}"
@@ -77,15 +82,16 @@ def bolt(db, fake):
     server.stop()
 
 
-@pytest.fixture
-def remember(db):
+def remember_user(db, user_id: str, tz: str, locale: str) -> None:
     """Store a user's zone and locale as users.info would have (so views.open needs no lookup)."""
     from store.db import transaction
     from store.types import utcnow
     from store.users import save_user
 
-    def save(user_id: str, tz: str, locale: str) -> None:
-        with transaction(db) as s:
-            save_user(session=s, user_id=user_id, name=user_id, email="", tz=tz, locale=locale, now=utcnow())
+    with transaction(db) as s:
+        save_user(session=s, user_id=user_id, name=user_id, email="", tz=tz, locale=locale, now=utcnow())
 
-    return save
+
+@pytest.fixture
+def remember(db):
+    return lambda user_id, tz, locale: remember_user(db, user_id, tz, locale)

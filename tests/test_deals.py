@@ -68,7 +68,8 @@ def test_bad_amounts_are_refused(db, amount):
     cid = _customer(db)
     with pytest.raises(FieldErrors) as caught:
         _deal(db, cid, amount=amount, title="", currency="RMB1")
-    amount_error = ("err_amount", "amount") if amount is not None else ("err_required", "amount")
+    amount_error = (("err_required" if amount is None else "err_amount_too_big" if amount == "10000000000000000" else "err_amount"),
+                    "amount")
     assert [(e.key, e.field) for e in caught.value.errors] == [("err_required", "title"), amount_error, ("err_currency", "currency")]
 
 

@@ -18,6 +18,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "err_forbidden_reassign": {ZH: "只有负责人 <@{owner}> 的经理或管理员可以把这个客户转给别人。",
                                EN: "Only the manager of the owner <@{owner}> or an admin can hand this customer to someone else."},
     "err_amount": {ZH: "金额要是不小于 0 的数字。", EN: "The amount must be a number, 0 or more."},
+    "err_amount_too_big": {ZH: "金额太大：最多 9999999999999999.99。", EN: "That amount is too large: at most 9999999999999999.99."},
     "err_deal_closed": {ZH: "这个商机已经结束（赢单或丢单），不能再改。", EN: "That deal is closed (won or lost) and cannot change."},
     "err_deal_stage": {ZH: "没有“{stage}”这个商机阶段。", EN: "There is no deal stage “{stage}”."},
     "err_email": {ZH: "邮箱格式不对，例如 name@example.com。", EN: "That is not an email address, e.g. name@example.com."},

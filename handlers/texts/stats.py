@@ -120,6 +120,8 @@ TEXTS: dict[str, dict[str, str]] = {
                         "`/crm stats this month team`. Periods: today, yesterday, this week (the default), last week, this month, "
                         "last month, a month 2026-10, a week 2026-W44, a day 2026-11-03."},
     "stats_bad_period": {ZH: "看不懂周期“{text}”。", EN: "I don't know the period “{text}”."},
+    "stats_period_years": {ZH: "周期“{text}”超出范围：年份须在 {first} 到 {last} 之间。",
+                           EN: "The period “{text}” is out of range: the year must be between {first} and {last}."},
     "stats_unknown_user": {ZH: "找不到用户“{text}”：请用 @ 从列表中选择同事。", EN: "Unknown user “{text}”: pick them from Slack's @ list."},
     "stats_one_scope": {ZH: "一次只能查看一个范围：自己、@某位同事、team 或 all。",
                         EN: "One scope at a time: yourself, one @rep, team or all."},
