@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from store.errors import DomainError
@@ -14,11 +15,13 @@ def get_user(*, session: Session, user_id: str) -> SlackUser | None:
 
 
 def save_user(*, session: Session, user_id: str, name: str, email: str, tz: str | None, locale: str | None, now: datetime) -> SlackUser:
-    user = session.get(SlackUser, user_id) or SlackUser(id=user_id)
-    user.name, user.email, user.tz, user.locale, user.fetched_at = name[:200], email[:320], tz, locale, now
-    session.add(user)
-    session.flush()
-    return user
+    """What users.info said, as one upsert: two first requests of a new user at once (two listener
+    threads, two replicas) both land, neither fails on the primary key."""
+    values = dict(name=name[:200], email=email[:320], tz=tz, locale=locale, fetched_at=now)
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(SlackUser).values(id=user_id, role="rep", **values)
+    session.execute(statement.on_conflict_do_update(index_elements=[SlackUser.id], set_=values))
+    return session.get(SlackUser, user_id, populate_existing=True)
 
 
 def _user(session: Session, user_id: str) -> SlackUser:
