@@ -71,54 +71,59 @@ def cmd_jobs(settings, args) -> None:
 
 def cmd_run(settings, _args) -> None:
     from bot.app import create_app, defaults_of, make_client
+    from bot.health import Readiness
     from bot.keys import load_cipher
-    from bot.scheduler import start_scheduler
+    from bot.metrics import Metrics
+    from bot.scheduler import TickWatch, start_scheduler
+    from bot.shutdown import DrainingExecutor, serve
     from handlers.dates import warm
 
     _require(settings, serving=True)
     defaults = defaults_of(settings, load_cipher(settings))
     db = _database(settings)
-    client = make_client(settings)
+    metrics = Metrics(db=db)
+    with db() as session:
+        readiness = Readiness(engine=session.get_bind())
+    client = metrics.metered(make_client(settings))
+    listeners = DrainingExecutor(max_workers=16, thread_name_prefix="crm-listener")
     try:
-        app = create_app(settings, db, client=client, defaults=defaults)
+        app = create_app(settings, db, client=client, defaults=defaults, executor=listeners, metrics=metrics)
     except SlackApiError as e:
         raise SystemExit(f"Slack refused SLACK_BOT_TOKEN ({e.response.get('error')}); check the token and SLACK_API_URL.")
     except BoltError as e:  # Bolt's own wording of a refused auth.test
         raise SystemExit(f"Slack refused SLACK_BOT_TOKEN ({e}); check the token and SLACK_API_URL.")
     except (SlackClientError, OSError) as e:
         raise SystemExit(f"Could not reach Slack at {settings.slack_api_url} ({e}); check the network and SLACK_API_URL.")
+    readiness.slack_ok = True  # create_app's auth.test succeeded
     warm()
-    scheduler = start_scheduler(client=client, db=db, defaults=defaults)
-    web = _web_front(settings=settings, app=app, db=db, client=client, defaults=defaults)
-    try:
-        if settings.socket_mode:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
+    watch = TickWatch(metrics=metrics, on_tick=readiness.ticked)
+    scheduler = start_scheduler(client=client, db=db, defaults=defaults, watch=watch)
+    web = _web_front(settings=settings, app=app, db=db, client=client, defaults=defaults, readiness=readiness, metrics=metrics)
+    socket_handler = None
+    if settings.socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-            if settings.crm_nps_webhook_secret:  # Slack comes over the socket; the survey tool over HTTP
-                import threading
+        socket_handler = SocketModeHandler(app, settings.slack_app_token)
+        log.info("Socket Mode; HTTP on port %s for /healthz, /readyz, /metrics and POST /webhooks/nps", settings.port)
+    else:
+        from bot.web import EVENTS_PATH
 
-                threading.Thread(target=web.run, name="crm-http", daemon=True).start()
-                log.info("HTTP on port %s for POST /webhooks/nps", settings.port)
-            log.info("Socket Mode")
-            SocketModeHandler(app, settings.slack_app_token).start()
-        else:
-            from bot.web import EVENTS_PATH
-
-            log.info("HTTP on port %s, Slack requests at POST %s", settings.port, EVENTS_PATH)
-            web.run()
-    finally:
-        scheduler.shutdown(wait=False)
+        log.info("HTTP on port %s, Slack requests at POST %s", settings.port, EVENTS_PATH)
+    serve(web=web, socket_handler=socket_handler, scheduler=scheduler, watch=watch, readiness=readiness,
+          listeners=listeners, db=db)
 
 
-def _web_front(*, settings, app, db, client, defaults):
-    """The HTTP server: Slack's requests (HTTP mode), the NPS webhook, /healthz."""
+def _web_front(*, settings, app, db, client, defaults, readiness=None, metrics=None):
+    """The HTTP server: Slack's requests (HTTP mode), the NPS webhook, /healthz, /readyz, /metrics."""
     import waitress
 
+    from bot.health import make_ops_wsgi
     from bot.web import make_wsgi
     from bot.webhooks import make_nps_webhook
 
     nps = make_nps_webhook(secret=settings.crm_nps_webhook_secret, db=db, client=client, defaults=defaults)
-    return waitress.create_server(make_wsgi(app, nps_webhook=nps), host="0.0.0.0", port=settings.port, threads=8)
+    wsgi = make_wsgi(app, nps_webhook=nps, ops=make_ops_wsgi(readiness, metrics))
+    return waitress.create_server(wsgi, host="0.0.0.0", port=settings.port, threads=8)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -136,10 +141,14 @@ def main(argv: list[str] | None = None) -> None:
     add_customer_commands(sub)
     add_report(sub)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from bot.app import SettingsError
+    from bot.logs import configure_logging
 
     settings = Settings()
+    try:
+        configure_logging(level=settings.log_level, fmt=settings.log_format)
+    except ValueError as e:
+        raise SystemExit(f"Settings: {e}")
     commands = {"migrate": cmd_migrate, "jobs": cmd_jobs, "import-nps": cmd_import_nps, "new-key": cmd_new_key}
     commands |= {"import": cmd_import, "export": cmd_export}
     commands["report"] = cmd_report

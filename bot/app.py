@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 import handlers
+from bot.metrics import Metrics
 from bot.settings import Settings
 from handlers.context import Defaults, make_context_middleware
 from handlers.i18n import t
@@ -137,9 +138,11 @@ def _risk_drop(points: int) -> int:
 
 
 def create_app(settings: Settings, session_factory: SessionFactory, client: WebClient | None = None,
-               executor: ThreadPoolExecutor | None = None, defaults: Defaults | None = None) -> App:
+               executor: ThreadPoolExecutor | None = None, defaults: Defaults | None = None,
+               metrics: Metrics | None = None) -> App:
     """`executor` runs listeners after their ack(); pass one to be able to drain it on shutdown.
-    `defaults` as the runner built them (with the cipher); without, from settings and no cipher."""
+    `defaults` as the runner built them (with the cipher); without, from settings and no cipher.
+    `metrics`: time each ack and count Slack's errors (bot/metrics.py)."""
     app = App(
         client=client or make_client(settings),
         signing_secret=settings.slack_signing_secret or "",
@@ -149,6 +152,8 @@ def create_app(settings: Settings, session_factory: SessionFactory, client: WebC
         listener_executor=executor or ThreadPoolExecutor(max_workers=16, thread_name_prefix="crm-listener"),
         name="crm",
     )
+    if metrics is not None:
+        app.use(metrics.middleware)  # first: the ack's time includes the context's lookups
     app.use(make_context_middleware(session_factory, defaults or defaults_of(settings)))
     app.registered_commands = handlers.register(app)
 
