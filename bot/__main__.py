@@ -110,7 +110,7 @@ def cmd_run(settings, _args) -> None:
 
         log.info("HTTP on port %s, Slack requests at POST %s", settings.port, EVENTS_PATH)
     serve(web=web, socket_handler=socket_handler, scheduler=scheduler, watch=watch, readiness=readiness,
-          listeners=listeners, db=db)
+          listeners=listeners, db=db, grace=settings.shutdown_grace)
 
 
 def _web_front(*, settings, app, db, client, defaults, readiness=None, metrics=None):
