@@ -1,4 +1,4 @@
-"""`python -m bot [run|migrate|jobs --once [--now ISO8601]|import-nps|import|export|report|new-key]`."""
+"""`python -m bot [run|migrate|jobs --once [--now ISO8601]|import-nps|import|export|report|new-key|manifest]`."""
 from __future__ import annotations
 
 import argparse
@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.cli_customers import add_customer_commands, cmd_export, cmd_import
 from bot.cli_nps import add_import_nps, cmd_import_nps
 from bot.cli_report import add_report, cmd_report
+from bot.manifest_cli import add_manifest, cmd_manifest
 
 log = logging.getLogger("crm")
 
@@ -140,6 +141,7 @@ def main(argv: list[str] | None = None) -> None:
     add_import_nps(sub)
     add_customer_commands(sub)
     add_report(sub)
+    add_manifest(sub)
     args = parser.parse_args(argv)
     from bot.app import SettingsError
     from bot.logs import configure_logging
@@ -152,6 +154,7 @@ def main(argv: list[str] | None = None) -> None:
     commands = {"migrate": cmd_migrate, "jobs": cmd_jobs, "import-nps": cmd_import_nps, "new-key": cmd_new_key}
     commands |= {"import": cmd_import, "export": cmd_export}
     commands["report"] = cmd_report
+    commands["manifest"] = cmd_manifest
     try:
         commands.get(args.command, cmd_run)(settings, args)
     except SettingsError as e:
