@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,14 @@ def test_docker_compose_config_accepts_the_file(tmp_path):
     resolved = yaml.safe_load(done.stdout)
     assert set(resolved["services"]) == {"postgres", "bot-1", "bot-2"}
     assert resolved["services"]["bot-1"]["environment"]["DATABASE_URL"] == "postgresql+psycopg://crm:x@postgres:5432/crm"
+
+
+def test_a_started_bot_has_not_loaded_the_chart_libraries():
+    """matplotlib and numpy (160 MB with Pillow and fontTools) load when a chart is first drawn."""
+    code = ("import sys\nfrom slack_bolt import App\nimport bot.__main__, bot.app, bot.scheduler, bot.shutdown, handlers\n"
+            "app = App(token='xoxb-x', signing_secret='s', token_verification_enabled=False)\nhandlers.register(app)\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'matplotlib', 'numpy', 'PIL', 'fontTools'}))\n"
+            "import handlers.charts\nprint('matplotlib' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["[]", "True"]  # and the check can see it when it is loaded
