@@ -124,7 +124,8 @@ def _web_front(*, settings, app, db, client, defaults, readiness=None, metrics=N
 
     nps = make_nps_webhook(secret=settings.crm_nps_webhook_secret, db=db, client=client, defaults=defaults)
     wsgi = make_wsgi(app, nps_webhook=nps, ops=make_ops_wsgi(readiness, metrics))
-    return waitress.create_server(wsgi, host="0.0.0.0", port=settings.port, threads=8)
+    # poll(), not select(): SIGTERM closes the listening socket under the loop's thread
+    return waitress.create_server(wsgi, host="0.0.0.0", port=settings.port, threads=8, asyncore_use_poll=True)
 
 
 def main(argv: list[str] | None = None) -> None:

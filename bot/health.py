@@ -33,6 +33,7 @@ class Readiness:
     slack_ok: bool = False
     stopping: bool = False
     last_tick: float | None = None
+    head: str = field(default_factory=current_head)  # the code's migration head, read once
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def ticked(self) -> None:
@@ -52,7 +53,7 @@ class Readiness:
         return {"ok": True}
 
     def _migrations(self) -> dict:
-        head = current_head()
+        head = self.head
         try:
             at = database_revision(self.engine)
         except SQLAlchemyError as e:
