@@ -14,7 +14,8 @@ import signal
 import sys
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 
 log = logging.getLogger("crm")
 GRACE = 10.0  # seconds
@@ -43,11 +44,19 @@ class DrainingExecutor(ThreadPoolExecutor):
         with self._guard:
             self._running.discard(future)
 
-    def drain(self, timeout: float) -> bool:
-        """True when every listener finished within `timeout` seconds."""
+    def idle(self) -> bool:
         with self._guard:
-            running = list(self._running)
-        return not wait(running, timeout=max(timeout, 0)).not_done
+            return not self._running
+
+
+def wait_until(done: Callable[[], bool], deadline: float) -> bool:
+    """Polls (every 50 ms) until `done()` or the monotonic `deadline`. Not a timed Event.wait: its
+    deadline is an absolute time that a shifted clock (libfaketime, as the tests run) can move."""
+    while not done():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def _raise_terminating(_signum, _frame) -> None:
@@ -75,11 +84,11 @@ def stop(*, web, socket_handler, scheduler, watch, readiness, listeners: Drainin
     deadline = time.monotonic() + grace
     readiness.stopping = True
     web.close()  # the listening socket: requests already taken are still answered
-    if socket_handler is not None:
-        socket_handler.close()
+    if socket_handler is not None:  # its first steps close the socket; its thread joins need not hold us up
+        threading.Thread(target=socket_handler.close, name="crm-socket-close", daemon=True).start()
     scheduler.shutdown(wait=False)
-    listeners_done = listeners.drain(deadline - time.monotonic())
-    tick_done = watch.idle.wait(max(deadline - time.monotonic(), 0))
+    listeners_done = wait_until(listeners.idle, deadline)
+    tick_done = wait_until(watch.idle.is_set, deadline)
     released = 0 if tick_done else watch.release_claims(db)
     log.info("stopped: listeners %s, tick %s, %d outbox claims handed back", "finished" if listeners_done else "cut short",
              "finished" if tick_done else "cut short", released)
