@@ -1,4 +1,4 @@
-"""`python -m bot [run|migrate|jobs --once [--now ISO8601]|import-nps|import|export|report|new-key|rotate-key]`."""
+"""`python -m bot [run|migrate|jobs --once [--now ISO8601]|import-nps|import|export|report|new-key|rotate-key|manifest]`."""
 from __future__ import annotations
 
 import argparse
@@ -15,8 +15,10 @@ from bot.cli_customers import add_customer_commands, cmd_export, cmd_import
 from bot.cli_keys import add_key_commands, cmd_new_key, cmd_rotate_key
 from bot.cli_nps import add_import_nps, cmd_import_nps
 from bot.cli_report import add_report, cmd_report
+from bot.manifest_cli import add_manifest, cmd_manifest
 from bot.database import check_database_url
 from bot.keys import check_key
+from bot.logs import configure_logging
 from bot.settings import SettingsError, load_settings
 
 log = logging.getLogger("crm")
@@ -58,56 +60,61 @@ def cmd_jobs(settings, args) -> None:
 
 def cmd_run(settings, _args) -> None:
     from bot.app import create_app, defaults_of, make_client
+    from bot.health import Readiness
     from bot.keys import load_cipher
-    from bot.scheduler import start_scheduler
+    from bot.metrics import Metrics
+    from bot.scheduler import TickWatch, start_scheduler
+    from bot.shutdown import DrainingExecutor, serve
     from handlers.dates import warm
 
     _require(settings, serving=True)
     db = _database(settings)  # first: a SQLite key file is made beside the database, once it is known to open
     defaults = defaults_of(settings, load_cipher(settings))
-    client = make_client(settings)
+    metrics = Metrics(db=db)
+    with db() as session:
+        readiness = Readiness(engine=session.get_bind())
+    client = metrics.metered(make_client(settings))
+    listeners = DrainingExecutor(max_workers=16, thread_name_prefix="crm-listener")
     try:
-        app = create_app(settings, db, client=client, defaults=defaults)
+        app = create_app(settings, db, client=client, defaults=defaults, executor=listeners, metrics=metrics)
     except SlackApiError as e:
         raise SystemExit(f"Slack refused SLACK_BOT_TOKEN ({e.response.get('error')}); check the token and SLACK_API_URL.")
     except BoltError as e:  # Bolt's own wording of a refused auth.test
         raise SystemExit(f"Slack refused SLACK_BOT_TOKEN ({e}); check the token and SLACK_API_URL.")
     except (SlackClientError, OSError) as e:
         raise SystemExit(f"Could not reach Slack at {settings.slack_api_url} ({e}); check the network and SLACK_API_URL.")
+    readiness.slack_ok = True  # create_app's auth.test succeeded
     warm()
-    web = _web_front(settings=settings, app=app, db=db, client=client, defaults=defaults)
-    scheduler = start_scheduler(client=client, db=db, defaults=defaults)
-    try:
-        if settings.socket_mode:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
+    web = _web_front(settings=settings, app=app, db=db, client=client, defaults=defaults, readiness=readiness, metrics=metrics)
+    watch = TickWatch(metrics=metrics, on_tick=readiness.ticked)
+    scheduler = start_scheduler(client=client, db=db, defaults=defaults, watch=watch)
+    socket_handler = None
+    if settings.socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-            if settings.crm_nps_webhook_secret:  # Slack comes over the socket; the survey tool over HTTP
-                import threading
+        socket_handler = SocketModeHandler(app, settings.slack_app_token)
+        log.info("Socket Mode; HTTP on port %s for /healthz, /readyz, /metrics and POST /webhooks/nps", settings.port)
+    else:
+        from bot.web import EVENTS_PATH
 
-                threading.Thread(target=web.run, name="crm-http", daemon=True).start()
-                log.info("HTTP on port %s for POST /webhooks/nps", settings.port)
-            log.info("Socket Mode")
-            SocketModeHandler(app, settings.slack_app_token).start()
-        else:
-            from bot.web import EVENTS_PATH
-
-            log.info("HTTP on port %s, Slack requests at POST %s", settings.port, EVENTS_PATH)
-            web.run()
-    finally:
-        scheduler.shutdown(wait=False)
+        log.info("HTTP on port %s, Slack requests at POST %s", settings.port, EVENTS_PATH)
+    serve(web=web, socket_handler=socket_handler, scheduler=scheduler, watch=watch, readiness=readiness,
+          listeners=listeners, db=db, grace=settings.shutdown_grace)
 
 
-def _web_front(*, settings, app, db, client, defaults):
-    """The HTTP server: Slack's requests (HTTP mode), the NPS webhook, /healthz."""
+def _web_front(*, settings, app, db, client, defaults, readiness=None, metrics=None):
+    """The HTTP server: Slack's requests (HTTP mode, signed), the NPS webhook, /healthz, /readyz, /metrics."""
     import waitress
 
+    from bot.health import make_ops_wsgi
     from bot.web import make_wsgi
     from bot.webhooks import make_nps_webhook
 
     nps = make_nps_webhook(secret=settings.crm_nps_webhook_secret, db=db, client=client, defaults=defaults)
-    wsgi = make_wsgi(app, signing_secret=settings.slack_signing_secret, nps_webhook=nps)
+    wsgi = make_wsgi(app, signing_secret=settings.slack_signing_secret, nps_webhook=nps, ops=make_ops_wsgi(readiness, metrics))
     try:
-        return waitress.create_server(wsgi, host="0.0.0.0", port=settings.port, threads=8)
+        # poll(), not select(): SIGTERM closes the listening socket under the loop's thread
+        return waitress.create_server(wsgi, host="0.0.0.0", port=settings.port, threads=8, asyncore_use_poll=True)
     except OSError as e:
         raise SettingsError(f"PORT: cannot listen on port {settings.port} ({e.strerror or e}); give a free port "
                             f"from 1 to 65535.") from None
@@ -125,15 +132,19 @@ def main(argv: list[str] | None = None) -> None:
     add_import_nps(sub)
     add_customer_commands(sub)
     add_report(sub)
+    add_manifest(sub)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # seven lines of its set-up on every start
     commands = {"migrate": cmd_migrate, "jobs": cmd_jobs, "import-nps": cmd_import_nps, "new-key": cmd_new_key}
-    commands |= {"import": cmd_import, "export": cmd_export}
+    commands |= {"import": cmd_import, "export": cmd_export, "manifest": cmd_manifest}
     commands |= {"report": cmd_report, "rotate-key": cmd_rotate_key}
     try:
         settings = load_settings()
-        if args.command != "new-key":  # every other command opens the database, and may read the key
+        try:
+            configure_logging(level=settings.log_level, fmt=settings.log_format)
+        except ValueError as e:
+            raise SettingsError(str(e)) from None
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # seven lines of its set-up on every start
+        if args.command not in ("new-key", "manifest"):  # every other command opens the database, and may read the key
             check_database_url(settings.database_url)
             check_key(settings)
         commands.get(args.command, cmd_run)(settings, args)

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 import handlers
+from bot.metrics import Metrics
 from bot.settings import Settings, SettingsError
 from bot.trust import slack_hosted
 from handlers.context import Defaults, make_context_middleware
@@ -166,9 +167,11 @@ def _tell_about_error(body: dict, respond, text: str, *, api_url: str) -> BoltRe
 
 
 def create_app(settings: Settings, session_factory: SessionFactory, client: WebClient | None = None,
-               executor: ThreadPoolExecutor | None = None, defaults: Defaults | None = None) -> App:
+               executor: ThreadPoolExecutor | None = None, defaults: Defaults | None = None,
+               metrics: Metrics | None = None) -> App:
     """`executor` runs listeners after their ack(); pass one to be able to drain it on shutdown.
-    `defaults` as the runner built them (with the cipher); without, from settings and no cipher."""
+    `defaults` as the runner built them (with the cipher); without, from settings and no cipher.
+    `metrics`: time each ack and count Slack's errors (bot/metrics.py)."""
     app = App(
         client=client or make_client(settings),
         signing_secret=settings.slack_signing_secret or "",
@@ -179,6 +182,8 @@ def create_app(settings: Settings, session_factory: SessionFactory, client: WebC
         name="crm",
     )
     app.use(_mark_verified)  # first of ours: Bolt's own middleware (its signature check) has run
+    if metrics is not None:
+        app.use(metrics.middleware)  # then the ack's timer: it includes the context's lookups
     app.use(make_context_middleware(session_factory, defaults or defaults_of(settings)))
     app.registered_commands = handlers.register(app)
 

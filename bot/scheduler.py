@@ -3,6 +3,9 @@ the outbox's unique keys and claims make sure each alert is queued and posted on
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -10,25 +13,68 @@ from slack_sdk import WebClient
 
 from handlers.context import Defaults
 from handlers.jobs import tick
-from store.db import SessionFactory
+from store import outbox
+from store.db import SessionFactory, transaction
 
 log = logging.getLogger(__name__)
 TICK_ID = "crm-tick"
 
 
-def run_tick(*, client: WebClient, db: SessionFactory, defaults: Defaults) -> None:
-    report = tick(client=client, db=db, defaults=defaults, now=datetime.now(timezone.utc))
+class TickWatch:
+    """What the rest of the process needs to know about ticks: readiness (`on_tick`), job
+    durations and delivery latency (`metrics`), and at SIGTERM whether one is running and which
+    claims it holds."""
+
+    def __init__(self, *, metrics=None, on_tick: Callable[[], None] | None = None) -> None:
+        self.metrics, self.on_tick = metrics, on_tick
+        self.running_since: datetime | None = None  # the running tick's `now`, which stamps its claims
+        self.idle = threading.Event()
+        self.idle.set()
+
+    def started(self, now: datetime) -> None:
+        self.idle.clear()
+        self.running_since = now
+
+    def finished(self, *, db: SessionFactory, seconds: float, ok: bool) -> None:
+        self.running_since = None
+        self.idle.set()
+        if self.metrics is not None:
+            self.metrics.job_seconds.labels("tick").observe(seconds)
+            self.metrics.observe_deliveries(db)
+        if ok and self.on_tick is not None:
+            self.on_tick()
+
+    def release_claims(self, db: SessionFactory) -> int:
+        """The running tick's outbox claims back to pending (the process is stopping)."""
+        since = self.running_since
+        if since is None:
+            return 0
+        with transaction(db) as session:
+            return outbox.release_claims(session=session, claimed_at=since)
+
+
+def run_tick(*, client: WebClient, db: SessionFactory, defaults: Defaults, watch: TickWatch | None = None) -> None:
+    now = datetime.now(timezone.utc)
+    watch = watch or TickWatch()
+    watch.started(now)
+    started, ok = time.perf_counter(), False
+    try:
+        report = tick(client=client, db=db, defaults=defaults, now=now)
+        ok = True
+    finally:
+        watch.finished(db=db, seconds=time.perf_counter() - started, ok=ok)
     if any(report.as_dict().values()):
         log.info("tick: %s", report.as_dict())
 
 
-def start_scheduler(*, client: WebClient, db: SessionFactory, defaults: Defaults) -> BackgroundScheduler:
+def start_scheduler(*, client: WebClient, db: SessionFactory, defaults: Defaults,
+                    watch: TickWatch | None = None) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(
         timezone=timezone.utc,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 50},
     )
     scheduler.add_job(run_tick, "interval", minutes=1, id=TICK_ID, replace_existing=True,
-                      kwargs={"client": client, "db": db, "defaults": defaults},
+                      kwargs={"client": client, "db": db, "defaults": defaults, "watch": watch},
                       next_run_time=datetime.now(timezone.utc))
     scheduler.start()
     return scheduler

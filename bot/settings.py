@@ -15,7 +15,10 @@ class Settings(BaseSettings):
     slack_app_token: str | None = None       # xapp-… with connections:write: Socket Mode when set
     slack_api_url: str = SLACK_API_DEFAULT   # Web API base URL (GovSlack: https://slack-gov.com/api/)
     database_url: str = "sqlite:///crm.db"
-    port: int = 3000
+    port: int = 3000                         # HTTP: Slack's requests (HTTP mode), /healthz, /readyz, /metrics, the NPS webhook
+    log_level: str = "INFO"                  # DEBUG, INFO, WARNING, ERROR
+    log_format: str = "text"                 # "json": one JSON object per line, for log collectors
+    shutdown_grace: float = 10.0             # seconds SIGTERM waits for posts in flight before handing claims back
     crm_default_tz: str = "Asia/Shanghai"
     crm_default_locale: str = "zh-CN"
     crm_admins: str = ""                     # Slack user IDs, comma-separated: admins from the start

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.health import OPS_PATHS
 from bot.slack_body import refuse, unreadable
 from bot.trust import slack_signature_ok, whole_number
 
@@ -28,8 +29,9 @@ def _plain(start_response, status: str, text: bytes) -> list[bytes]:
     return [text]
 
 
-def make_wsgi(app: App, *, signing_secret: str | None, nps_webhook=None, clock: Callable[[], float] = time.time):
+def make_wsgi(app: App, *, signing_secret: str | None, nps_webhook=None, ops=None, clock: Callable[[], float] = time.time):
     """`nps_webhook`: the WSGI app from bot.webhooks.make_nps_webhook, or None for no such route.
+    `ops`: bot.health.make_ops_wsgi's app for /healthz, /readyz and /metrics (None: /healthz alone).
     `clock` is for tests that move time."""
     slack = SlackRequestHandler(app)
 
@@ -49,6 +51,8 @@ def make_wsgi(app: App, *, signing_secret: str | None, nps_webhook=None, clock: 
             return signed_slack(environ, start_response)
         if path == NPS_WEBHOOK_PATH and nps_webhook is not None:
             return nps_webhook(environ, start_response)
+        if ops is not None and path in OPS_PATHS:
+            return ops(environ, start_response)
         if path == "/healthz" and method == "GET":
             return _plain(start_response, "200 OK", b"ok")
         return _plain(start_response, "404 Not Found", b"not found")

@@ -9,14 +9,16 @@ whose process died is taken over once its lease has run out.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, case, func, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from store.models import Outbox
+from store.types import UTCDateTime
 
 LEASE = timedelta(minutes=2)
 
@@ -95,3 +97,43 @@ def mark_skipped(*, session: Session, outbox_id: int, reason: str) -> None:
 
 def get(*, session: Session, outbox_id: int) -> Outbox | None:
     return session.get(Outbox, outbox_id)
+
+
+def release_claims(*, session: Session, claimed_at: datetime) -> int:
+    """Hand back what `claim(now=claimed_at)` took and has not finished (a process stopping):
+    pending again at once, the attempt not counted, so another replica takes them on its next
+    tick instead of after the lease. `posting_at` stays: a post that may have reached Slack is
+    looked for before it is posted again. Returns how many were released."""
+    return session.execute(
+        update(Outbox)
+        .where(Outbox.status == "sending", Outbox.lease_until == claimed_at + LEASE)
+        .values(status="pending", lease_until=None, attempts=Outbox.attempts - 1)
+    ).rowcount
+
+
+@dataclass(frozen=True)
+class Backlog:
+    pending: int
+    sending: int
+    failed: int
+    oldest_due: datetime | None  # the earliest next_attempt_at of the pending alerts already due
+
+
+def backlog(*, session: Session, now: datetime) -> Backlog:
+    """One aggregate query (served by ix_outbox_status_next) for the monitoring gauges."""
+    due = case((and_(Outbox.status == "pending", Outbox.next_attempt_at <= now), Outbox.next_attempt_at))
+    rows = session.execute(
+        select(Outbox.status, func.count(), func.min(due, type_=UTCDateTime()))
+        .where(Outbox.status.in_(("pending", "sending", "failed")))
+        .group_by(Outbox.status)
+    ).all()
+    counts = {status: n for status, n, _ in rows}
+    oldest = next((first for status, _, first in rows if status == "pending"), None)
+    return Backlog(pending=counts.get("pending", 0), sending=counts.get("sending", 0), failed=counts.get("failed", 0),
+                   oldest_due=oldest)
+
+
+def queued_at(*, session: Session, outbox_ids: list[int]) -> dict[int, datetime]:
+    """When each alert was queued (fell due), by id."""
+    rows = session.execute(select(Outbox.id, Outbox.created_at).where(Outbox.id.in_(outbox_ids))).all()
+    return {outbox_id: created for outbox_id, created in rows}

@@ -22,6 +22,7 @@ from slack_sdk import WebClient
 from bot.app import create_app, defaults_of
 from store.privacy import Cipher
 from bot.settings import Settings
+from bot.health import make_ops_wsgi
 from bot.web import make_wsgi
 from bot.webhooks import make_nps_webhook
 
@@ -41,8 +42,10 @@ def sign(body: bytes, *, secret: str = SECRET, timestamp: int | None = None) -> 
 
 
 class BoltServer:
-    def __init__(self, *, db, fake, nps_secret: str | None = None, executor: ThreadPoolExecutor | None = None) -> None:
-        self.db, self.fake = db, fake
+    def __init__(self, *, db, fake, nps_secret: str | None = None, executor: ThreadPoolExecutor | None = None,
+                 metrics=None, readiness=None) -> None:
+        """`metrics`, `readiness`: bot.metrics.Metrics and bot.health.Readiness, served at /metrics and /readyz."""
+        self.db, self.fake, self.metrics, self.readiness = db, fake, metrics, readiness
         self.settings = Settings(_env_file=None, slack_bot_token="xoxb-test", slack_signing_secret=SECRET,
                                  slack_api_url=fake.url, database_url="sqlite://", crm_default_tz="Asia/Shanghai",
                                  crm_default_locale="zh-CN", crm_quiet_hours="off",  # tests that want quiet hours set them
@@ -52,13 +55,16 @@ class BoltServer:
         self.defaults = replace(defaults_of(self.settings, Cipher(TEST_KEY)), clock=self._clock)
         self.client = WebClient(token="xoxb-test", base_url=fake.url, timeout=5)
         self.executor = executor or ThreadPoolExecutor(max_workers=8, thread_name_prefix="test-listener")
-        self.app = create_app(self.settings, db, client=self.client, executor=self.executor, defaults=self.defaults)
+        self.app = create_app(self.settings, db, client=self.client, executor=self.executor, defaults=self.defaults,
+                              metrics=metrics)
         nps = make_nps_webhook(secret=nps_secret, db=db, client=self.client, defaults=self.defaults)
         # poll(), not select(): stop() closes the socket under the loop thread, which select() answers with EBADF
-        wsgi = make_wsgi(self.app, signing_secret=SECRET, nps_webhook=nps)
+        ops = make_ops_wsgi(readiness, metrics) if metrics or readiness else None
+        wsgi = make_wsgi(self.app, signing_secret=SECRET, nps_webhook=nps, ops=ops)
         self.server = waitress.create_server(wsgi, host="127.0.0.1", port=0, threads=4, asyncore_use_poll=True)
         self.url = f"http://127.0.0.1:{self.server.effective_port}/slack/events"
         self.nps_url = f"http://127.0.0.1:{self.server.effective_port}/webhooks/nps"
+        self.base_url = f"http://127.0.0.1:{self.server.effective_port}"
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
 
@@ -80,6 +86,14 @@ class BoltServer:
                 return response.status, response.read(), time.perf_counter() - started
         except urllib.error.HTTPError as e:
             return e.code, e.read(), time.perf_counter() - started
+
+    def get(self, path: str) -> tuple[int, bytes, str]:
+        """GET a path of the same front: (status, body, content type)."""
+        try:
+            with urllib.request.urlopen(self.base_url + path, timeout=10) as response:
+                return response.status, response.read(), response.headers.get("Content-Type", "")
+        except urllib.error.HTTPError as e:
+            return e.code, e.read(), e.headers.get("Content-Type", "")
 
     def signed(self, fields: dict, **sign_kw) -> tuple[int, bytes, float]:
         body = urlencode(fields).encode()

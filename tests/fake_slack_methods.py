@@ -102,6 +102,11 @@ class SlackMethods:
             "is_enterprise_install": False,
         }
 
+    def _m_apps_connections_open(self, p: dict) -> dict:
+        """Socket Mode: the URL of tests/fake_socket_mode.py's server, when a test set one."""
+        url = getattr(self, "socket_url", None)
+        return {"ok": True, "url": url} if url else self._fail("invalid_auth")
+
     def _m_users_info(self, p: dict) -> dict:
         with self._lock:
             user = self.users.get(str(p.get("user") or ""))

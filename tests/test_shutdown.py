@@ -1,0 +1,174 @@
+"""`python -m bot` as a process: SIGTERM stops it taking requests, lets a post in flight finish
+(up to 10 s) or hands its outbox claim back at once; Socket Mode serves health and metrics on PORT."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from datetime import datetime, timedelta, timezone
+
+from sqlmodel import select
+
+from bot.shutdown import GRACE
+from store.db import transaction
+from store.interactions import log_interaction
+from store.models import Outbox
+from tests.bolt_server import SECRET
+from tests.conftest import REP
+from tests.test_cli import ROOT, run
+from tests.test_run import _free_port, _wait_healthy
+
+KEY = "test-encryption-key-0123456789-abcdef"
+
+
+def env_for(database, fake, port: int, **extra) -> dict[str, str]:
+    return {"DATABASE_URL": database.url, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": fake.url, "PORT": str(port),
+            "CRM_QUIET_HOURS": "off", "CRM_ENCRYPTION_KEY": KEY, **extra}
+
+
+def start_bot(env: dict[str, str], cwd) -> subprocess.Popen:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "CRM_", "LOG_"))}
+    return subprocess.Popen([sys.executable, "-m", "bot"], cwd=cwd, env={**clean, **env, "PYTHONPATH": str(ROOT)},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def an_action_due_a_minute_ago(database) -> None:
+    logged = datetime.now(timezone.utc) - timedelta(minutes=2)
+    with transaction(database.factory) as s:
+        log_interaction(session=s, author_id=REP, customer_id=None, new_customer_name="星河科技", way="visit",
+                        occurred_on=logged.date(), summary="拜访", feedback="", participants="", action_title="发送报价",
+                        due_at=logged + timedelta(minutes=1), action_owner_id=REP, now=logged)
+
+
+def the_alert(database) -> Outbox:
+    with database.factory() as s:
+        return s.exec(select(Outbox).where(Outbox.kind == "action_due")).one()
+
+
+def refuses_connections(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return True
+    return False
+
+
+def terminate(proc: subprocess.Popen, port: int) -> tuple[float, bool, str]:
+    """SIGTERM; (seconds to exit, whether the port refused connections while the process still ran, stderr)."""
+    started = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    closed_while_running = False
+    while proc.poll() is None and time.monotonic() - started < 30:
+        if not closed_while_running and refuses_connections(port):
+            closed_while_running = proc.poll() is None
+        time.sleep(0.05)
+    _, err = proc.communicate(timeout=30)
+    return time.monotonic() - started, closed_while_running, err
+
+
+def test_sigterm_during_a_held_post_hands_the_claim_back_within_the_bound(empty_database, fake, tmp_path):
+    """The grace is shortened to 3 s here: with the default 10 s, the Web client's own 10 s timeout
+    could end the held post first (a retry later, not a claim handed back)."""
+    port = _free_port()
+    env = env_for(empty_database, fake, port, SLACK_SIGNING_SECRET=SECRET, SHUTDOWN_GRACE="3")
+    assert run(["migrate"], env=env, cwd=tmp_path).returncode == 0
+    an_action_due_a_minute_ago(empty_database)
+    held = threading.Event()
+    fake.fail_next("chat.postMessage", status=200, hold=held)  # Slack takes its time answering
+    proc = start_bot(env, tmp_path)
+    try:
+        _wait_healthy(port, proc)
+        fake.wait_for("chat.postMessage", timeout=30)  # the post is in flight, held
+        assert the_alert(empty_database).status == "sending"
+        seconds, closed, err = terminate(proc, port)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        held.set()
+    assert proc.returncode == 0, err[-3000:]
+    assert 3 <= seconds < 3 + 5, seconds
+    assert closed, "the port kept taking connections while the process drained"
+    assert "tick cut short, 1 outbox claims handed back" in err
+    alert = the_alert(empty_database)
+    assert (alert.status, alert.lease_until, alert.attempts) == ("pending", None, 0)
+    assert alert.posting_at is not None  # whoever takes it first looks in Slack for this post
+    # Another replica takes it at once (not after the 2-minute lease). The held post did reach
+    # Slack (the fake answered it once released), so it is found there, not posted twice.
+    fake.reset()
+    again = run(["jobs", "--once"], env=env, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout.splitlines()[-1])["sent"] == 1
+    assert fake.methods() == ["conversations.open", "conversations.history"]
+    assert the_alert(empty_database).status == "sent"
+
+
+def test_sigterm_lets_a_post_in_flight_finish(empty_database, fake, tmp_path):
+    port = _free_port()
+    env = env_for(empty_database, fake, port, SLACK_SIGNING_SECRET=SECRET)
+    assert run(["migrate"], env=env, cwd=tmp_path).returncode == 0
+    an_action_due_a_minute_ago(empty_database)
+    held = threading.Event()
+    fake.fail_next("chat.postMessage", status=200, hold=held)
+    proc = start_bot(env, tmp_path)
+    try:
+        _wait_healthy(port, proc)
+        fake.wait_for("chat.postMessage", timeout=30)
+        proc.send_signal(signal.SIGTERM)
+        held.set()  # Slack answers while the process drains
+        _, err = proc.communicate(timeout=GRACE + 5)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        held.set()
+    assert proc.returncode == 0, err[-3000:]
+    assert "tick finished, 0 outbox claims handed back" in err
+    alert = the_alert(empty_database)
+    assert alert.status == "sent" and alert.ts
+    assert len(fake.calls_to("chat.postMessage")) == 1
+
+
+def get(port: int, path: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def test_socket_mode_serves_health_readiness_and_metrics_on_port_and_stops_on_sigterm(empty_database, fake, tmp_path):
+    """Slack's socket is not reachable here: apps.connections.open is held, so the process waits on
+    it, as one does while Slack is slow, and its HTTP port must still answer."""
+    port = _free_port()
+    held = threading.Event()
+    fake.fail_next("apps.connections.open", status=200, hold=held)
+    proc = start_bot(env_for(empty_database, fake, port, SLACK_APP_TOKEN="xapp-test"), tmp_path)
+    try:
+        _wait_healthy(port, proc)
+        fake.wait_for("apps.connections.open", timeout=30)
+        deadline = time.monotonic() + 30
+        status, body = get(port, "/readyz")
+        while status != 200 and time.monotonic() < deadline:  # until the first tick has finished
+            time.sleep(0.1)
+            status, body = get(port, "/readyz")
+        assert status == 200, body
+        assert set(json.loads(body)["checks"]) == {"database", "migrations", "slack", "scheduler", "stopping"}
+        status, metrics = get(port, "/metrics")
+        assert status == 200
+        assert b'crm_outbox_alerts{status="pending"} 0.0' in metrics
+        assert b'crm_job_duration_seconds_count{job="tick"}' in metrics
+        assert get(port, "/slack/events")[0] == 404  # GET: Slack's path is not served here
+        seconds, _, err = terminate(proc, port)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        held.set()
+    assert proc.returncode == 0, err[-3000:]
+    assert seconds < GRACE + 5
+    assert "Socket Mode" in err
