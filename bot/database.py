@@ -57,8 +57,11 @@ def open_database(url: str) -> SessionFactory:
     parsed = check_database_url(url)
     try:
         upgrade(url)
-    except OperationalError as e:
-        reason = str(e.orig).strip().splitlines()[0] if e.orig is not None else str(e)
+    except (OperationalError, OSError) as e:  # OSError: the SQLite file's migration lock beside it
+        if isinstance(e, OperationalError):
+            reason = str(e.orig).strip().splitlines()[0] if e.orig is not None else str(e)
+        else:  # the same words as SQLite's own, whichever of the two files failed first
+            reason = "unable to open database file" if sqlite_file(parsed) is not None else (e.strerror or str(e))
         file = sqlite_file(parsed)
         if file is not None:
             raise SettingsError(f"DATABASE_URL: cannot open the SQLite file {file} ({reason}); give a file in a folder "

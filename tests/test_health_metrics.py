@@ -232,5 +232,5 @@ def test_log_level_and_a_wrong_log_format(empty_database, tmp_path):
     quiet = run(["migrate"], env={"DATABASE_URL": empty_database.url, "LOG_LEVEL": "warning"}, cwd=tmp_path)
     assert quiet.returncode == 0 and " INFO " not in quiet.stderr
     wrong = run(["migrate"], env={"DATABASE_URL": empty_database.url, "LOG_FORMAT": "xml"}, cwd=tmp_path)
-    assert wrong.returncode == 1 and "LOG_FORMAT must be text or json, not 'xml'" in wrong.stderr
+    assert wrong.returncode == 2 and "LOG_FORMAT must be text or json, not 'xml'" in wrong.stderr  # settings: exit 2
     assert "Traceback" not in wrong.stderr
