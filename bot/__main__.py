@@ -46,7 +46,7 @@ def cmd_migrate(settings, _args) -> None:
 
 def cmd_jobs(settings, args) -> None:
     from bot.app import defaults_of, make_client
-    from handlers.jobs import tick
+    from handlers.delivery.jobs import tick
 
     if not args.once:
         raise SystemExit("jobs: only --once is supported here; the running bot schedules them itself")

@@ -11,7 +11,7 @@ from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-import handlers
+from bot.listeners import register as register_listeners
 from bot.settings import Settings, SettingsError
 from bot.trust import slack_hosted
 from handlers.context import Defaults, make_context_middleware
@@ -180,7 +180,7 @@ def create_app(settings: Settings, session_factory: SessionFactory, client: WebC
     )
     app.use(_mark_verified)  # first of ours: Bolt's own middleware (its signature check) has run
     app.use(make_context_middleware(session_factory, defaults or defaults_of(settings)))
-    app.registered_commands = handlers.register(app)
+    app.registered_commands = register_listeners(app)
 
     @app.error
     def on_error(error: Exception, body: dict, context: dict, respond) -> BoltResponse:

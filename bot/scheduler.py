@@ -9,7 +9,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 
 from handlers.context import Defaults
-from handlers.jobs import tick
+from handlers.delivery.jobs import tick
 from store.db import SessionFactory
 
 log = logging.getLogger(__name__)

@@ -23,9 +23,9 @@ from slack_sdk import WebClient
 
 from bot.trust import whole_number
 from handlers.context import Defaults
-from handlers.delivery import deliver
+from handlers.delivery.send import deliver
 from handlers.i18n import EN, t
-from handlers.nps import record_and_alert
+from handlers.nps.commands import record_and_alert
 from store.customers import find_exact
 from store.db import SessionFactory, transaction
 from store.errors import DomainError, FieldErrors

@@ -6,9 +6,12 @@ None when the alert no longer applies (the action was done, the ticket solved, .
 """
 from __future__ import annotations
 
-from handlers import digest_send, nps, risk, tickets
-from handlers.alert_kind import Kind
-from handlers.reminders import render_assigned, render_due
+from handlers.digests import messages as digest_send
+from handlers.health import actions as risk
+from handlers.nps import commands as nps
+from handlers.tickets import commands as tickets
+from handlers.delivery.kind import Kind
+from handlers.reminders.actions import render_assigned, render_due
 
 __all__ = ["KINDS", "Kind"]
 

@@ -1,6 +1,6 @@
 """Health recomputation on the scheduler, and the churn-risk pings it queues.
 
-Two passes, each one transaction, run by handlers/jobs.py's tick:
+Two passes, each one transaction, run by handlers/delivery/jobs.py's tick:
 - daily: every active customer, once a day, at the first tick at or after 03:00 in the team
   calendar's zone (due_key: that local date);
 - touched: at the other ticks, the customers something happened to since the passes before

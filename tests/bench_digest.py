@@ -1,5 +1,5 @@
 """Benchmark (not a test): building a whole weekly channel digest at 100,000 customers and
-1,000,000 interactions — the message (handlers/digest_send.render_digest: figure_cards.report_blocks
+1,000,000 interactions — the message (handlers/digests/messages.render_digest: figure_cards.report_blocks
 with last month's churn review) and both charts (chart_files: the funnel's figures, the 8-week
 trend, two PNGs drawn with matplotlib).
 
@@ -19,7 +19,7 @@ import time
 from sqlmodel import select
 
 from handlers.context import Defaults
-from handlers.digest_send import chart_files, render_digest, subscription_of
+from handlers.digests.messages import chart_files, render_digest, subscription_of
 from store.db import make_engine, session_factory, transaction
 from store.digests import CHART_KIND, KIND, queue_due, subscribe
 from store.migrate import upgrade

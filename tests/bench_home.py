@@ -19,7 +19,7 @@ from sqlalchemy import insert
 from sqlmodel import SQLModel
 
 from handlers.context import Defaults, Profile
-from handlers.home import home_blocks, publish
+from handlers.home.views import home_blocks, publish
 from store.db import make_engine, session_factory, transaction
 from store.models import Customer, NextAction, SlackUser, Ticket
 from tests.fake_slack import FakeSlack

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from handlers import ids
 from handlers.blocks import fmt_date, fmt_datetime
-from handlers.churn_ui import open_retention_plan
+from handlers.health.plan import open_retention_plan
 from handlers.context import Profile
 from handlers.i18n import t
 from store.customers import create_customer

@@ -173,7 +173,7 @@ def test_new_is_redrawn_in_english_for_a_user_first_seen(bolt, fake):
 
 
 def test_without_an_encryption_key_phone_and_email_are_refused_on_their_fields():
-    from handlers.customer_forms import check_form, field_errors, read_form
+    from handlers.customers.forms import check_form, field_errors, read_form
     from store.errors import DomainError
 
     form = read_form({"state": {"values": _form(phone="13812345678", email="a@b.cn")}})

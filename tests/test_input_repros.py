@@ -17,7 +17,7 @@ from bot.webhooks import signature
 from handlers import ids
 from handlers.i18n import t
 from handlers.payload import MalformedPayload, read_metadata
-from handlers.record_forms import modal
+from handlers.forms import modal
 from tests.bolt_server import BoltServer
 from tests.conftest import REP, REP_EN
 from tests.flows import log_state, view_submission

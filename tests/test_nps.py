@@ -14,8 +14,8 @@ from sqlmodel import select
 
 from handlers import ids
 from handlers.context import Defaults
-from handlers.jobs import tick
-from handlers.nps import record_and_alert
+from handlers.delivery.jobs import tick
+from handlers.nps.commands import record_and_alert
 from store.customers import create_customer
 from store.db import transaction
 from store.interactions import log_interaction
@@ -407,7 +407,7 @@ def test_without_a_manager_every_admin_but_the_owner_is_told_once_per_response(d
 
 def test_renderers_give_none_when_the_response_is_gone(db):
     from handlers.context import Profile
-    from handlers.nps_cards import render_escalation, render_low
+    from handlers.nps.messages import render_escalation, render_low
 
     galaxy = _customer(db, "星河科技")
     recorded = _record(db, galaxy, 2, _sh(2026, 11, 20, 16, 0), external_id="g1")

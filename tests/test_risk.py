@@ -16,8 +16,8 @@ from sqlmodel import select
 from handlers import ids
 from handlers.blocks import fmt_datetime
 from handlers.context import Defaults, Profile
-from handlers.jobs import tick
-from handlers.risk_cards import render_ping
+from handlers.delivery.jobs import tick
+from handlers.health.cards import render_ping
 from store.crm_models import Deal
 from store.db import transaction
 from store.health import HealthWeights

@@ -1,0 +1,222 @@
+"""`/crm log`: the modal, its customer type-ahead, and saving what was submitted."""
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from handlers import ids
+from handlers.router import Subcommand
+from handlers.blocks import clip, escape, fmt_datetime, input_block, mention, modal, option, plain, section, unescape
+from handlers.context import Profile, fetch_profile, viewer_of
+from handlers.delivery.send import deliver
+from handlers.i18n import t
+from handlers.payload import customer_choice, datetime_of, option_of, state_values, text_of, user_of
+from handlers.prefill import Prefill, parse_free_text
+from store.customers import search_customers
+from store.db import transaction
+from store.errors import DomainError, FieldErrors
+from store.interactions import Logged, log_interaction
+from store.models import Way
+from store.permissions import can_read
+from store.outbox import enqueue
+from store.text import ACTION_MAX, FEEDBACK_MAX, NAME_MAX, PARTICIPANTS_MAX, SUMMARY_MAX, clean_line, normalise_name
+
+log = logging.getLogger(__name__)
+OPTIONS_SHOWN = 20
+
+
+def register(app: App) -> None:
+    app.options(ids.LOG_CUSTOMER)(load_customer_options)
+    app.view(ids.LOG_VIEW)(submit_log)
+
+
+def _log_command(*, body: dict, client: WebClient, context: dict, respond, text: str) -> None:
+    open_log_modal(body=body, client=client, context=context, text=unescape(text))
+
+
+SUBCOMMANDS = (Subcommand("log", ("记录", "l"), _log_command, "help_log"),)
+
+
+# -- opening ---------------------------------------------------------------------------------
+
+def default_due(now: datetime, profile: Profile) -> datetime:
+    """Tomorrow 09:00 in the user's zone."""
+    local = now.astimezone(profile.zone).date() + timedelta(days=1)
+    return datetime.combine(local, time(9), tzinfo=profile.zone)
+
+
+def _text(action_id: str, *, limit: int, initial: str = "", multiline: bool = False, placeholder: str | None = None) -> dict:
+    element = {"type": "plain_text_input", "action_id": action_id, "max_length": limit, "multiline": multiline}
+    if initial:
+        element["initial_value"] = initial[:limit]
+    if placeholder:
+        element["placeholder"] = plain(placeholder, 150)
+    return element
+
+
+def customer_option(customer, profile: Profile) -> dict:
+    return option(f"{clip(customer.name, 60)} · {customer.code}", f"{ids.CUSTOMER_EXISTING}{customer.id}")
+
+
+def build_log_view(profile: Profile, prefill: Prefill, *, now: datetime, metadata: dict) -> dict:
+    loc = profile.locale
+    today = now.astimezone(profile.zone).date()
+    picker = {"type": "external_select", "action_id": ids.LOG_CUSTOMER, "min_query_length": 0,
+              "placeholder": plain(t(loc, "f_customer_placeholder"), 150)}
+    if prefill.customer is not None:
+        picker["initial_option"] = customer_option(prefill.customer, profile)
+    ways = [option(t(loc, f"way_{w.value}"), w.value) for w in Way]
+    way = {"type": "static_select", "action_id": ids.LOG_WAY, "options": ways}
+    if prefill.way:
+        way["initial_option"] = next(o for o in ways if o["value"] == prefill.way)
+    due = prefill.due or default_due(now, profile)
+    blocks = [
+        input_block(ids.LOG_CUSTOMER_BLOCK, t(loc, "f_customer"), picker, hint=t(loc, "f_customer_hint")),
+        input_block(ids.LOG_WAY_BLOCK, t(loc, "f_way"), way),
+        input_block(ids.LOG_DATE_BLOCK, t(loc, "f_date"), {"type": "datepicker", "action_id": ids.LOG_DATE, "initial_date": today.isoformat()}),
+        input_block(ids.LOG_PARTICIPANTS_BLOCK, t(loc, "f_participants"),
+               _text(ids.LOG_PARTICIPANTS, limit=PARTICIPANTS_MAX, placeholder=t(loc, "f_participants_placeholder")), optional=True),
+        input_block(ids.LOG_SUMMARY_BLOCK, t(loc, "f_summary"), _text(ids.LOG_SUMMARY, limit=SUMMARY_MAX, initial=prefill.summary, multiline=True)),
+        input_block(ids.LOG_FEEDBACK_BLOCK, t(loc, "f_feedback"), _text(ids.LOG_FEEDBACK, limit=FEEDBACK_MAX, multiline=True), optional=True),
+        input_block(ids.LOG_ACTION_BLOCK, t(loc, "f_action"),
+               _text(ids.LOG_ACTION, limit=ACTION_MAX, initial=prefill.action, placeholder=t(loc, "f_action_placeholder"))),
+        input_block(ids.LOG_DUE_BLOCK, t(loc, "f_due"), {"type": "datetimepicker", "action_id": ids.LOG_DUE, "initial_date_time": int(due.timestamp())}),
+        input_block(ids.LOG_OWNER_BLOCK, t(loc, "f_owner"), {"type": "users_select", "action_id": ids.LOG_OWNER, "initial_user": profile.user_id}),
+    ]
+    return modal(callback_id=ids.LOG_VIEW, title=t(loc, "log_title"), submit=t(loc, "save"), close=t(loc, "cancel"),
+                 blocks=blocks, metadata=metadata)
+
+
+def _prefill(session, context: dict, text: str, *, now: datetime, tz: str) -> Prefill:
+    """What the words say; a customer the caller may not read is left out, as if unknown."""
+    prefill = parse_free_text(text, session=session, now=now, tz=tz) if text else Prefill()
+    if prefill.customer is not None and not can_read(viewer_of(session, context), prefill.customer):
+        prefill = replace(prefill, customer=None)
+    return prefill
+
+
+def open_log_modal(*, body: dict, client: WebClient, context: dict, text: str) -> None:
+    """views.open first (the trigger_id lives 3 s), with only indexed lookups before it; then
+    refresh the user's zone and locale from Slack and redraw the modal if they differ."""
+    who: Profile = context["who"]
+    db = context["db"]
+    now = context["defaults"].clock()
+    with transaction(db) as session:
+        prefill = _prefill(session, context, text, now=now, tz=who.tz)
+    metadata = {"channel": body.get("channel_id", "")}
+    opened = client.views_open(trigger_id=body["trigger_id"], view=build_log_view(who, prefill, now=now, metadata=metadata))
+    fresh = fetch_profile(client=client, db=db, user_id=who.user_id, defaults=context["defaults"], now=now)
+    if (fresh.tz, fresh.locale) == (who.tz, who.locale):
+        return
+    with transaction(db) as session:
+        prefill = _prefill(session, context, text, now=now, tz=fresh.tz)
+    view = opened["view"]
+    try:
+        client.views_update(view_id=view["id"], hash=view.get("hash"), view=build_log_view(fresh, prefill, now=now, metadata=metadata))
+    except SlackApiError as e:  # the user already moved on (hash_conflict) or closed it: keep theirs
+        log.info("log modal not redrawn: %s", e.response.get("error"))
+
+
+# -- type-ahead --------------------------------------------------------------------------------
+
+def load_customer_options(ack: Ack, body: dict, context: dict) -> None:
+    who: Profile = context["who"]
+    query = clean_line(body.get("value", ""))[:NAME_MAX]
+    with transaction(context["db"]) as session:
+        found = search_customers(session=session, query=query, limit=OPTIONS_SHOWN, viewer=viewer_of(session, context))
+    options = [customer_option(c, who) for c in found]
+    if query and not any(c.name_norm == normalise_name(query) for c in found):
+        options.append(option(t(who.locale, "new_customer_option", name=clip(query, 50)), f"{ids.CUSTOMER_NEW}{query}"))
+    ack(options=options)
+
+
+# -- submitting --------------------------------------------------------------------------------
+
+def _value(values: dict, block: str, action: str) -> dict:
+    return (values.get(block) or {}).get(action) or {}
+
+
+def _read(view: dict, who: Profile) -> tuple[dict, dict[str, str]]:
+    """The submitted fields as plain values, plus errors for what cannot even be read."""
+    values = state_values(view)
+    errors: dict[str, str] = {}
+    customer_id, new_name = customer_choice(option_of(_value(values, ids.LOG_CUSTOMER_BLOCK, ids.LOG_CUSTOMER)))
+    raw_date = text_of(_value(values, ids.LOG_DATE_BLOCK, ids.LOG_DATE), "selected_date")
+    try:
+        occurred_on = date.fromisoformat(raw_date)
+    except ValueError:
+        occurred_on = None
+        errors[ids.LOG_DATE_BLOCK] = t(who.locale, "err_date_invalid")
+    due_at = datetime_of(_value(values, ids.LOG_DUE_BLOCK, ids.LOG_DUE))
+    if due_at is None:
+        errors[ids.LOG_DUE_BLOCK] = t(who.locale, "err_required")
+    fields = {
+        "customer_id": customer_id,
+        "new_customer_name": new_name,
+        "way": option_of(_value(values, ids.LOG_WAY_BLOCK, ids.LOG_WAY)) or "",
+        "occurred_on": occurred_on,
+        "participants": text_of(_value(values, ids.LOG_PARTICIPANTS_BLOCK, ids.LOG_PARTICIPANTS)),
+        "summary": text_of(_value(values, ids.LOG_SUMMARY_BLOCK, ids.LOG_SUMMARY)),
+        "feedback": text_of(_value(values, ids.LOG_FEEDBACK_BLOCK, ids.LOG_FEEDBACK)),
+        "action_title": text_of(_value(values, ids.LOG_ACTION_BLOCK, ids.LOG_ACTION)),
+        "due_at": due_at,
+        "action_owner_id": user_of(_value(values, ids.LOG_OWNER_BLOCK, ids.LOG_OWNER)) or "",
+    }
+    return fields, errors
+
+
+def field_errors(error: DomainError, locale: str) -> dict[str, str]:
+    errors = error.errors if isinstance(error, FieldErrors) else [error]
+    shown: dict[str, str] = {}
+    for e in errors:
+        block = ids.LOG_FIELD_BLOCKS.get(e.field or "", ids.LOG_CUSTOMER_BLOCK)
+        shown.setdefault(block, t(locale, e.key, **e.params))
+    return shown
+
+
+def submit_log(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
+    """Save in one transaction, then close the modal; any refusal stays on the modal.
+
+    Saving comes before ack() (an indexed insert, milliseconds): a modal that closed before the
+    save was known to succeed would lose the rep's text on failure."""
+    who: Profile = context["who"]
+    now = context["defaults"].clock()
+    fields, errors = _read(view, who)
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    try:
+        with transaction(context["db"]) as session:
+            logged = log_interaction(session=session, author_id=who.user_id, now=now, viewer=viewer_of(session, context), **fields)
+            if logged.action.owner_id != who.user_id:
+                enqueue(session=session, kind="action_assigned", subject=f"next_action:{logged.action.id}",
+                        due_key="assigned", recipient=logged.action.owner_id, now=now)
+    except DomainError as e:
+        ack(response_action="errors", errors=field_errors(e, who.locale))
+        return
+    ack()
+    _confirm(client=client, context=context, logged=logged, now=now)
+    if logged.action.owner_id != who.user_id:
+        deliver(client=client, db=context["db"], defaults=context["defaults"], now=now)
+
+
+def _confirm(*, client: WebClient, context: dict, logged: Logged, now: datetime) -> None:
+    who: Profile = context["who"]
+    profile = fetch_profile(client=client, db=context["db"], user_id=who.user_id, defaults=context["defaults"], now=now)
+    loc = profile.locale
+    customer, action = logged.customer, logged.action
+    due = fmt_datetime(action.due_at, profile)
+    blocks = [section(t(loc, "logged", customer=escape(customer.name)))]
+    if logged.customer_created:
+        blocks.append(section(t(loc, "logged_new_customer", customer=escape(customer.name), code=customer.code)))
+    blocks.append(section(t(loc, "logged_next", action=escape(action.title), due=due, owner=mention(action.owner_id))))
+    try:
+        client.chat_postMessage(channel=who.user_id, blocks=blocks,
+                                text=t(loc, "logged_fallback", customer=escape(customer.name), action=escape(action.title), due=due))
+    except SlackApiError as e:  # saved all the same; the rep sees it on the next reminder
+        log.warning("confirmation to %s not sent: %s", who.user_id, e.response.get("error"))
