@@ -59,15 +59,16 @@ def cmd_jobs(settings, args) -> None:
 def cmd_run(settings, _args) -> None:
     from bot.app import create_app, defaults_of, make_client
     from bot.keys import load_cipher
-    from bot.scheduler import start_scheduler
+    from bot.scheduler import Waker, start_scheduler
     from handlers.dates import warm
 
     _require(settings, serving=True)
     db = _database(settings)  # first: a SQLite key file is made beside the database, once it is known to open
     defaults = defaults_of(settings, load_cipher(settings))
     client = make_client(settings)
+    wake = Waker()  # listeners wake the scheduler started below
     try:
-        app = create_app(settings, db, client=client, defaults=defaults)
+        app = create_app(settings, db, client=client, defaults=defaults, wake=wake)
     except SlackApiError as e:
         raise SystemExit(f"Slack refused SLACK_BOT_TOKEN ({e.response.get('error')}); check the token and SLACK_API_URL.")
     except BoltError as e:  # Bolt's own wording of a refused auth.test
@@ -75,8 +76,8 @@ def cmd_run(settings, _args) -> None:
     except (SlackClientError, OSError) as e:
         raise SystemExit(f"Could not reach Slack at {settings.slack_api_url} ({e}); check the network and SLACK_API_URL.")
     warm()
-    web = _web_front(settings=settings, app=app, db=db, client=client, defaults=defaults)
-    scheduler = start_scheduler(client=client, db=db, defaults=defaults)
+    web = _web_front(settings=settings, app=app, db=db, defaults=defaults, wake=wake)
+    scheduler = wake.scheduler = start_scheduler(client=client, db=db, defaults=defaults)
     try:
         if settings.socket_mode:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -97,14 +98,14 @@ def cmd_run(settings, _args) -> None:
         scheduler.shutdown(wait=False)
 
 
-def _web_front(*, settings, app, db, client, defaults):
+def _web_front(*, settings, app, db, defaults, wake):
     """The HTTP server: Slack's requests (HTTP mode), the NPS webhook, /healthz."""
     import waitress
 
     from bot.web import make_wsgi
     from bot.webhooks import make_nps_webhook
 
-    nps = make_nps_webhook(secret=settings.crm_nps_webhook_secret, db=db, client=client, defaults=defaults)
+    nps = make_nps_webhook(secret=settings.crm_nps_webhook_secret, db=db, defaults=defaults, wake=wake)
     wsgi = make_wsgi(app, signing_secret=settings.slack_signing_secret, nps_webhook=nps)
     try:
         return waitress.create_server(wsgi, host="0.0.0.0", port=settings.port, threads=8)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields
 from datetime import timedelta
@@ -11,6 +12,7 @@ from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.alerts import alert_kinds
 from bot.listeners import register as register_listeners
 from bot.settings import Settings, SettingsError
 from bot.trust import slack_hosted
@@ -126,7 +128,7 @@ def _defaults_of(settings: Settings, cipher: Cipher | None) -> Defaults:
                     admins=settings.admin_ids, calendar=calendar, visibility=settings.crm_visibility, cipher=cipher,
                     cadence=cadence_of(settings.crm_cadence_days), limits=limits_of(settings.crm_time_limits),
                     targets=targets_of(settings.crm_targets), health=health_of(settings.crm_health_weights),
-                    risk_drop=_risk_drop(settings.crm_risk_drop_points))
+                    risk_drop=_risk_drop(settings.crm_risk_drop_points), kinds=alert_kinds())
 
 
 def _risk_drop(points: int) -> int:
@@ -165,10 +167,16 @@ def _tell_about_error(body: dict, respond, text: str, *, api_url: str) -> BoltRe
     return BoltResponse(status=200, body="")
 
 
+def _no_wake() -> None:
+    """No scheduler to wake: the next tick delivers."""
+
+
 def create_app(settings: Settings, session_factory: SessionFactory, client: WebClient | None = None,
-               executor: ThreadPoolExecutor | None = None, defaults: Defaults | None = None) -> App:
+               executor: ThreadPoolExecutor | None = None, defaults: Defaults | None = None,
+               wake: Callable[[], None] | None = None) -> App:
     """`executor` runs listeners after their ack(); pass one to be able to drain it on shutdown.
-    `defaults` as the runner built them (with the cipher); without, from settings and no cipher."""
+    `defaults` as the runner built them (with the cipher); without, from settings and no cipher.
+    `wake` runs the scheduler's tick now (bot/scheduler.Waker); without, queued alerts wait for the next tick."""
     app = App(
         client=client or make_client(settings),
         signing_secret=settings.slack_signing_secret or "",
@@ -179,7 +187,7 @@ def create_app(settings: Settings, session_factory: SessionFactory, client: WebC
         name="crm",
     )
     app.use(_mark_verified)  # first of ours: Bolt's own middleware (its signature check) has run
-    app.use(make_context_middleware(session_factory, defaults or defaults_of(settings)))
+    app.use(make_context_middleware(session_factory, defaults or defaults_of(settings), wake or _no_wake))
     app.registered_commands = register_listeners(app)
 
     @app.error

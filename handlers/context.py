@@ -8,8 +8,8 @@ transaction where it needs one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
+from handlers.delivery.kind import Kind
 from store.db import SessionFactory, transaction
 from store.figures import Targets
 from store.grading import Cadence
@@ -49,6 +50,7 @@ class Defaults:
     health: HealthWeights = HealthWeights()  # health score weights and thresholds
     risk_drop: int = 15                 # points lost within a week that ping customer success
     clock: Callable[[], datetime] = utcnow  # "now" for every listener; tests pass a fixed one
+    kinds: Mapping[str, Kind] = field(default_factory=dict)  # every alert kind by name: bot/alerts.py fills it
 
 
 @dataclass(frozen=True)
@@ -123,10 +125,11 @@ def user_id_of(body: dict) -> str:
     return body.get("user_id") or user or ""
 
 
-def make_context_middleware(db: SessionFactory, defaults: Defaults):
+def make_context_middleware(db: SessionFactory, defaults: Defaults, wake: Callable[[], None]):
     def crm_context(context, body, next):
         context["db"] = db
         context["defaults"] = defaults
+        context["wake"] = wake  # after queuing an alert: the scheduler delivers it now, on its thread
         with transaction(db) as session:
             context["who"] = cached_profile(session=session, user_id=user_id_of(body), defaults=defaults)
         next()

@@ -207,7 +207,7 @@ WINBACK_FIELD_BLOCKS = {"reason": CHURN_REASON_BLOCK, "recoverable": CHURN_RECOV
                         "deadline": WINBACK_DEADLINE_BLOCK, "note": WINBACK_NOTE_BLOCK, "outcome": WINBACK_OUTCOME_BLOCK,
                         "closing_lessons": WINBACK_LESSONS_BLOCK}
 
-# Churn-risk pings (handlers/health/actions.py, handlers/health/cards.py): buttons carry "<customer id>:<outbox id>".
+# Churn-risk pings (handlers/health/actions.py, handlers/health/messages.py): buttons carry "<customer id>:<outbox id>".
 RISK_ACTIONS_BLOCK = "risk_actions"
 RISK_WINBACK = "risk_winback"
 RISK_LOG = "risk_log"

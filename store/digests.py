@@ -22,13 +22,14 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from store import outbox
+from store.alert_kinds import DIGEST, DIGEST_CHART
 from store.digest_models import DigestSubscription
 from store.errors import DomainError
 from store.figures_base import UTC, Period
 
 CADENCES = ("daily", "weekly", "monthly")
 UNIT = {"daily": "day", "weekly": "week", "monthly": "month"}
-KIND, CHART_KIND = "digest", "digest_chart"
+KIND, CHART_KIND = DIGEST, DIGEST_CHART
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 

@@ -24,6 +24,7 @@ from store.privacy import Cipher
 from bot.settings import Settings
 from bot.web import make_wsgi
 from bot.webhooks import make_nps_webhook
+from handlers.delivery.send import deliver
 
 SECRET = "test-signing-secret"
 TEST_KEY = "test-encryption-key-0123456789-abcdef"
@@ -52,8 +53,8 @@ class BoltServer:
         self.defaults = replace(defaults_of(self.settings, Cipher(TEST_KEY)), clock=self._clock)
         self.client = WebClient(token="xoxb-test", base_url=fake.url, timeout=5)
         self.executor = executor or ThreadPoolExecutor(max_workers=8, thread_name_prefix="test-listener")
-        self.app = create_app(self.settings, db, client=self.client, executor=self.executor, defaults=self.defaults)
-        nps = make_nps_webhook(secret=nps_secret, db=db, client=self.client, defaults=self.defaults)
+        self.app = create_app(self.settings, db, client=self.client, executor=self.executor, defaults=self.defaults, wake=self.wake)
+        nps = make_nps_webhook(secret=nps_secret, db=db, defaults=self.defaults, wake=self.wake)
         # poll(), not select(): stop() closes the socket under the loop thread, which select() answers with EBADF
         wsgi = make_wsgi(self.app, signing_secret=SECRET, nps_webhook=nps)
         self.server = waitress.create_server(wsgi, host="127.0.0.1", port=0, threads=4, asyncore_use_poll=True)
@@ -61,6 +62,11 @@ class BoltServer:
         self.nps_url = f"http://127.0.0.1:{self.server.effective_port}/webhooks/nps"
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
+
+    def wake(self) -> None:
+        """The scheduler's wake, made deterministic: the outbox is delivered at once, on the thread that
+        queued (a listener's, after its ack), as of the app's clock."""
+        deliver(client=self.client, db=self.db, defaults=self.defaults, now=self._clock())
 
     def _clock(self) -> datetime:
         return self.now or datetime.now(timezone.utc)

@@ -25,12 +25,12 @@ from handlers.churn.forms import (Form, Target, churn_view, close_view, customer
                                   plan_request, plan_view, shown, stage_of, target_of, wants_plan)
 from handlers.router import Subcommand
 from handlers.context import Profile
-from handlers.delivery.send import deliver
 from handlers.i18n import t
 from handlers.payload import clicked_value
 from handlers.prefill import leading_customer
 from handlers.forms import (answer, clicked_customer, field_errors, metadata, open_modal, profile_now, redraw, refusal,
                                    state, viewer_of)
+from store.alert_kinds import ACTION_ASSIGNED
 from store.auto_actions import pending_with_origin
 from store.customers import find_exact
 from store.db import transaction
@@ -66,7 +66,7 @@ def plan_errors(error: DomainError, profile: Profile, view: dict, fallback: str,
 
 def tell_assigned(session: Session, *, action_ids: list[int], owner: str, by: str, key: str, now: datetime) -> bool:
     """The usual "action_assigned" DM of each action given to someone else; True when one was queued."""
-    queued = [enqueue(session=session, kind="action_assigned", subject=f"next_action:{action_id}", due_key=key, recipient=owner,
+    queued = [enqueue(session=session, kind=ACTION_ASSIGNED, subject=f"next_action:{action_id}", due_key=key, recipient=owner,
                       now=now) for action_id in action_ids if owner != by]
     return any(queued)
 
@@ -217,7 +217,7 @@ def submit_churn(ack: Ack, body: dict, view: dict, client: WebClient, context: d
     profile = profile_now(client, context)
     answer(client=client, channel=channel, user=profile.user_id, text=_churned_text(profile, customer, done, told))
     if told:
-        deliver(client=client, db=context["db"], defaults=context["defaults"], now=now)
+        context["wake"]()
 
 
 # -- the win-back plan: made later, closed -----------------------------------------------------------
@@ -321,7 +321,7 @@ def submit_plan(ack: Ack, body: dict, view: dict, client: WebClient, context: di
         lines.append(t(profile.locale, "winback_told", owner=mention(plan.owner_id)))
     answer(client=client, channel=channel, user=profile.user_id, text="\n".join(lines))
     if told:
-        deliver(client=client, db=context["db"], defaults=context["defaults"], now=now)
+        context["wake"]()
 
 
 def submit_close(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:

@@ -18,12 +18,12 @@ from handlers.context import Profile, fetch_profile
 from handlers.customers.cards import (card_blocks, card_text, field_label, find_blocks, history_blocks, load_card, mine_blocks,
                                      pick_list)
 from handlers.customers.forms import Form, check_form, field_errors, form_blocks, initial_values, modal, read_form
-from handlers.delivery.send import deliver
 from handlers.i18n import t
 from handlers.log.commands import build_log_view
 from handlers.payload import read_metadata
 from handlers.prefill import Prefill
 from handlers.forms import card_customer, clicked_customer as _clicked
+from store.alert_kinds import ACTION_ASSIGNED
 from store.audit import history
 from store.customers import create_lead, customers_by_stage, find_customers, find_exact, get_customer
 from store.db import transaction
@@ -100,7 +100,7 @@ def submit_new(ack: Ack, body: dict, view: dict, client: WebClient, context: dic
                 set_grade(session=session, viewer=viewer, customer_id=customer.id, grade=form.grade, now=now)
             handed = action is not None and action.owner_id != who.user_id
             if handed:
-                enqueue(session=session, kind="action_assigned", subject=f"next_action:{action.id}", due_key="assigned",
+                enqueue(session=session, kind=ACTION_ASSIGNED, subject=f"next_action:{action.id}", due_key="assigned",
                         recipient=action.owner_id, now=now)
     except DomainError as e:
         ack(response_action="errors", errors=field_errors(e, who.locale))
@@ -112,7 +112,7 @@ def submit_new(ack: Ack, body: dict, view: dict, client: WebClient, context: dic
     _card_dm(client=client, context=context, customer_id=customer.id, profile=profile, head=head,
              text=t(profile.locale, "cust_created_text", customer=escape(customer.name), code=customer.code), now=now)
     if handed:
-        deliver(client=client, db=context["db"], defaults=d, now=now)
+        context["wake"]()
 
 
 def _card_dm(*, client: WebClient, context: dict, customer_id: int, profile: Profile, head: str, text: str, now: datetime) -> None:

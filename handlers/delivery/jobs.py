@@ -9,6 +9,7 @@ from sqlalchemy import update
 
 from handlers.context import Defaults
 from handlers.delivery.send import Pacer, deliver
+from store.alert_kinds import ACTION_DUE
 from store import outbox
 from store.actions import to_announce
 from store.db import SessionFactory, transaction
@@ -45,7 +46,7 @@ def queue_due_actions(*, db: SessionFactory, now: datetime) -> int:
     queued = 0
     with transaction(db) as session:
         for action in to_announce(session=session, now=now):
-            queued += outbox.enqueue(session=session, kind="action_due", subject=f"next_action:{action.id}",
+            queued += outbox.enqueue(session=session, kind=ACTION_DUE, subject=f"next_action:{action.id}",
                                      due_key=action.due_at.isoformat(), recipient=action.owner_id, now=now)
             session.execute(update(NextAction)
                             .where(NextAction.id == action.id, NextAction.announce_at == action.announce_at)

@@ -99,12 +99,10 @@ def deliver(*, client: WebClient, db: SessionFactory, defaults: Defaults, now: d
     report = Report()
     with transaction(db) as session:
         rows = outbox.claim(session=session, now=now, limit=limit)
-    from handlers.alert_kinds import KINDS  # feature modules import deliver(); import theirs late
-
     by_recipient: dict[str, list[Outbox]] = {}
     pacer = pacer or Pacer(pace)
     for row in rows:  # in id order: a kind with its own sender (channel digests) goes out by itself
-        kind = KINDS.get(row.kind)
+        kind = defaults.kinds.get(row.kind)
         if kind is not None and kind.send is not None:
             kind.send(client=client, db=db, defaults=defaults, now=now, row=row, report=report, pacer=pacer)
         else:
@@ -116,16 +114,14 @@ def deliver(*, client: WebClient, db: SessionFactory, defaults: Defaults, now: d
 
 def _deliver_to(*, client, db, defaults: Defaults, now: datetime, recipient: str, rows: list[Outbox], report: Report,
                 pacer: Pacer) -> None:
-    from handlers.alert_kinds import KINDS  # feature modules import deliver(); import theirs late
-
     rows = reconcile(client=client, db=db, now=now, recipient=recipient, rows=rows, report=report)
     profile = fetch_profile(client=client, db=db, user_id=recipient, defaults=defaults, now=now)
     rows = _wait_out_quiet_hours(db=db, now=now, profile=profile, defaults=defaults, rows=rows, report=report,
-                                 urgent={k for k, v in KINDS.items() if v.urgent})
+                                 urgent={k for k, v in defaults.kinds.items() if v.urgent})
     items = []
     with transaction(db) as session:
         for row in rows:
-            rendered = KINDS[row.kind].render(session, row, profile, now, defaults)
+            rendered = defaults.kinds[row.kind].render(session, row, profile, now, defaults)
             if rendered is None:
                 outbox.mark_skipped(session=session, outbox_id=row.id, reason="no longer applies")
                 report.skipped += 1

@@ -27,10 +27,11 @@ from handlers.delivery.send import BASE_DELAY, Pacer, Report, not_sent, post_chu
 from handlers.stats.cards import report_blocks
 from handlers.stats.text import period_label
 from handlers.i18n import CATALOG, t
-from handlers.delivery.kind import Rendered
+from handlers.delivery.kind import Kind, Rendered
 from store import outbox
 from store.db import SessionFactory, transaction
 from store.digest_models import DigestSubscription
+from store.alert_kinds import DIGEST, DIGEST_CHART
 from store.digests import KIND
 from store.figures import figures
 from store.figures_base import Period, Scope
@@ -239,3 +240,6 @@ def send_charts(*, client: WebClient, db: SessionFactory, defaults: Defaults, no
     with transaction(db) as session:
         outbox.mark_sent(session=session, outbox_id=row.id, channel=row.recipient, ts=str(first.get("id", ""))[:32], now=now)
     report.sent += 1
+
+
+KINDS = {DIGEST: Kind(None, send=send_digest), DIGEST_CHART: Kind(None, send=send_charts)}

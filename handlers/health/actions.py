@@ -1,4 +1,4 @@
-"""The churn-risk ping's buttons, and the outbox kind that draws the ping (handlers/health/cards.py).
+"""The churn-risk ping's buttons, and the outbox kind that draws the ping (handlers/health/messages.py).
 
 Start win-back plan   opens handlers.churn_ui.open_retention_plan; once the plan is saved it calls
                       `plan_started`, which redraws the ping saying who started it
@@ -17,7 +17,6 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from handlers import ids
-from handlers.delivery.kind import Kind
 from handlers.blocks import clip, escape, fmt_datetime, input_block, mention, modal, section
 from handlers.context import Profile, fetch_profile, viewer_of
 from handlers.i18n import t
@@ -28,10 +27,9 @@ from handlers.prefill import Prefill
 from handlers.payload import clicked_value, read_metadata
 from handlers.forms import answer as tell, state, typed
 from handlers.health.plan import open_retention_plan
-from handlers.health.cards import parse_value, redraw, render_ping
+from handlers.health.messages import parse_value, redraw
 from store.db import transaction
 from store.errors import DomainError
-from store.health_jobs import PING
 from store.models import Customer
 from store.risk import REASON_MAX, may_answer, not_at_risk, snooze
 
@@ -44,9 +42,6 @@ def register(app: App) -> None:
     app.action(ids.RISK_SNOOZE)(on_snooze)
     app.action(ids.RISK_NOT_AT_RISK)(on_not_at_risk)
     app.view(ids.RISK_REASON_VIEW)(submit_not_at_risk)
-
-
-KINDS = {PING: Kind(render_ping)}
 
 
 # -- redrawing the ping ----------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """The retention plan a churn-risk ping's "Start win-back plan" opens for a customer not churned
-(the plan's form is churn's); once saved, the ping redraws itself (handlers/health/cards.py)."""
+(the plan's form is churn's); once saved, the ping redraws itself (handlers/health/messages.py)."""
 from __future__ import annotations
 
 import json
@@ -13,9 +13,8 @@ from handlers.blocks import clip, escape, fmt_datetime, mention
 from handlers.churn.commands import churn_refusal, may_first, plan_errors, tell_assigned
 from handlers.churn.forms import customer_ref, form_of, labels, plan_request, retention_view, target_of
 from handlers.context import Profile
-from handlers.delivery.send import deliver
 from handlers.forms import answer, metadata, open_modal, profile_now, state, viewer_of
-from handlers.health.cards import plan_started
+from handlers.health.messages import plan_started
 from handlers.i18n import t
 from handlers.payload import Metadata
 from store.db import transaction
@@ -38,7 +37,7 @@ def register(app: App) -> None:
 def open_retention_plan(*, client: WebClient, trigger_id: str, db, defaults, who: Profile, customer_id: int,
                         source: dict) -> None:
     """The plan modal for a customer at risk; `source` (where the ping is) comes back to
-    handlers.health.cards.plan_started once the plan is saved."""
+    handlers.health.messages.plan_started once the plan is saved."""
     context = {"db": db, "defaults": defaults, "who": who}
     with transaction(db) as session:
         customer = session.get(Customer, customer_id)
@@ -88,6 +87,6 @@ def submit_retention(ack: Ack, body: dict, view: dict, client: WebClient, contex
         lines.append(t(loc, "winback_told", owner=mention(kept.owner_id)))
     answer(client=client, channel=source.text("channel"), user=profile.user_id, text="\n".join(lines))
     if told:
-        deliver(client=client, db=context["db"], defaults=context["defaults"], now=now)
+        context["wake"]()
     plan_started(client=client, db=context["db"], source=source.raw, customer_id=customer.id, who=profile, now=now,
                   calendar=context["defaults"].calendar)

@@ -13,10 +13,10 @@ from handlers import ids
 from handlers.router import Subcommand
 from handlers.blocks import clip, escape, fmt_datetime, input_block, mention, modal, option, plain, section, unescape
 from handlers.context import Profile, fetch_profile, viewer_of
-from handlers.delivery.send import deliver
 from handlers.i18n import t
 from handlers.payload import customer_choice, datetime_of, option_of, state_values, text_of, user_of
 from handlers.prefill import Prefill, parse_free_text
+from store.alert_kinds import ACTION_ASSIGNED
 from store.customers import search_customers
 from store.db import transaction
 from store.errors import DomainError, FieldErrors
@@ -194,7 +194,7 @@ def submit_log(ack: Ack, body: dict, view: dict, client: WebClient, context: dic
         with transaction(context["db"]) as session:
             logged = log_interaction(session=session, author_id=who.user_id, now=now, viewer=viewer_of(session, context), **fields)
             if logged.action.owner_id != who.user_id:
-                enqueue(session=session, kind="action_assigned", subject=f"next_action:{logged.action.id}",
+                enqueue(session=session, kind=ACTION_ASSIGNED, subject=f"next_action:{logged.action.id}",
                         due_key="assigned", recipient=logged.action.owner_id, now=now)
     except DomainError as e:
         ack(response_action="errors", errors=field_errors(e, who.locale))
@@ -202,7 +202,7 @@ def submit_log(ack: Ack, body: dict, view: dict, client: WebClient, context: dic
     ack()
     _confirm(client=client, context=context, logged=logged, now=now)
     if logged.action.owner_id != who.user_id:
-        deliver(client=client, db=context["db"], defaults=context["defaults"], now=now)
+        context["wake"]()
 
 
 def _confirm(*, client: WebClient, context: dict, logged: Logged, now: datetime) -> None:

@@ -19,15 +19,14 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from handlers import ids
-from handlers.delivery.kind import Kind
 from handlers.blocks import clip, escape, fmt_datetime, input_block, mention, modal, option, plain, unescape
 from handlers.router import Subcommand
 from handlers.context import Defaults, Profile, fetch_profile, viewer_of
-from handlers.delivery.send import deliver
 from handlers.i18n import t
 from handlers.log.commands import customer_option, load_customer_options
 from handlers.payload import customer_choice, option_of, state_values, text_of
-from handlers.nps.messages import on_loop_done, render_escalation, render_low, subject
+from handlers.nps.messages import on_loop_done, subject
+from store.alert_kinds import NPS_ESCALATION, NPS_LOW
 from store.customers import find_exact, get_customer
 from store.db import transaction
 from store.errors import DomainError, FieldErrors
@@ -50,9 +49,6 @@ def register(app: App) -> None:
     app.action(ids.NPS_LOOP_DONE)(on_loop_done)
 
 
-KINDS = {"nps_low": Kind(render_low), "nps_escalation": Kind(render_escalation)}
-
-
 # -- the one way in ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -67,7 +63,7 @@ class Recorded:
 def record_and_alert(*, session: Session, defaults: Defaults, customer_id: int, score: object, comment: str | None, source: str,
                      external_id: str | None, responded_at: datetime, recorded_by: str | None, now: datetime) -> Recorded:
     """Record the response and, for a new detractor, queue the alerts and the close-the-loop action
-    in the same transaction. The caller commits, then calls handlers.delivery.deliver()."""
+    in the same transaction. The caller commits, then wakes the scheduler (or, in a one-off process, delivers)."""
     response, created = record_response(session=session, customer_id=customer_id, score=score, comment=comment, source=source,
                                         external_id=external_id, responded_at=responded_at, recorded_by=recorded_by, now=now)
     customer = get_customer(session=session, customer_id=response.customer_id)
@@ -79,14 +75,14 @@ def record_and_alert(*, session: Session, defaults: Defaults, customer_id: int, 
     action = create_loop_action(session=session, response=response, owner_id=owner, title=t(locale, "nps_loop_title", score=response.score),
                                 due_at=loop_due(defaults.calendar, response.responded_at), created_by=recorded_by or owner, now=now)
     data = {"response_id": response.id, "action_id": action.id}
-    enqueue(session=session, kind="nps_low", subject=subject(response.id, owner), due_key="response", recipient=owner, now=now, data=data)
+    enqueue(session=session, kind=NPS_LOW, subject=subject(response.id, owner), due_key="response", recipient=owner, now=now, data=data)
     escalated: tuple[str, ...] = ()
     if prior_detractor(session=session, response=response) is not None:
         manager = manager_of(session=session, user_id=owner)
         people = [manager] if manager else admin_ids(session=session, bootstrap=defaults.admins)
         escalated = tuple(p for p in people if p != owner)
         for person in escalated:
-            enqueue(session=session, kind="nps_escalation", subject=subject(response.id, person), due_key="response",
+            enqueue(session=session, kind=NPS_ESCALATION, subject=subject(response.id, person), due_key="response",
                     recipient=person, now=now, data=data)
     return Recorded(response=response, created=True, customer=customer, action=action, escalated_to=escalated)
 
@@ -164,7 +160,7 @@ def run_nps(*, body: dict, client: WebClient, context: dict, respond, text: str)
                                     comment=said.comment, source="slack", external_id=body.get("trigger_id") or None,
                                     responded_at=now, recorded_by=who.user_id, now=now)
     respond(response_type="ephemeral", text=confirmation(recorded, who))
-    deliver(client=client, db=context["db"], defaults=context["defaults"], now=now)
+    context["wake"]()
 
 
 SUBCOMMANDS = (Subcommand("nps", ("评分",), run_nps, "help_nps"),)
@@ -243,4 +239,4 @@ def submit_nps(ack: Ack, body: dict, view: dict, client: WebClient, context: dic
         client.chat_postMessage(channel=who.user_id, text=confirmation(recorded, profile))
     except SlackApiError as e:  # saved all the same
         log.warning("NPS confirmation to %s not sent: %s", who.user_id, e.response.get("error"))
-    deliver(client=client, db=context["db"], defaults=context["defaults"], now=now)
+    context["wake"]()

@@ -16,7 +16,8 @@ from handlers.context import Defaults, Profile, fetch_profile
 from handlers.i18n import t
 from handlers.payload import clicked_value, record_id
 from handlers.delivery.items import item_of, update_item
-from handlers.delivery.kind import Rendered
+from handlers.delivery.kind import Kind, Rendered
+from store.alert_kinds import NPS_ESCALATION, NPS_LOW
 from store.actions import complete, open_actions_for_customer
 from store.db import transaction
 from store.errors import DomainError
@@ -123,6 +124,9 @@ def render_escalation(session: Session, row: Outbox, profile: Profile, now: date
                                 status=t(loc, f"status_{loop.status}"))))
     text = escape(t(loc, "nps_esc_fallback", customer=customer.name, score=response.score))
     return Rendered(text=text, blocks=blocks)
+
+
+KINDS = {NPS_LOW: Kind(render_low), NPS_ESCALATION: Kind(render_escalation)}
 
 
 # -- the Loop closed button ----------------------------------------------------------------------

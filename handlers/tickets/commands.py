@@ -13,7 +13,6 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from handlers import ids
-from handlers.delivery.kind import Kind
 from handlers.blocks import input_block, modal, option, plain, unescape
 from handlers.router import Subcommand
 from handlers.context import Profile, fetch_profile, viewer_of
@@ -21,7 +20,7 @@ from handlers.i18n import t
 from handlers.log.commands import customer_option, load_customer_options
 from handlers.payload import clicked_value, customer_choice, option_of, read_metadata, record_id, state_values, text_of, user_of
 from handlers.prefill import leading_customer
-from handlers.tickets.cards import card_blocks, card_text, last_note, list_blocks, render_breach, render_escalate, render_warn
+from handlers.tickets.cards import card_blocks, card_text, last_note, list_blocks
 from store.db import transaction
 from store.errors import DomainError, FieldErrors
 from store.models import Customer, TicketType
@@ -45,10 +44,6 @@ def register(app: App) -> None:
     app.shortcut(ids.TICKET_SHORTCUT)(on_shortcut)
     for action_id in ACTIONS:
         app.action(action_id)(on_button)
-
-
-KINDS = {"sla_warn": Kind(render_warn), "sla_breach": Kind(render_breach, urgent=True),
-         "sla_escalate": Kind(render_escalate, urgent=True)}
 
 
 # -- the modal ----------------------------------------------------------------------------------

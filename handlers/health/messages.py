@@ -18,7 +18,7 @@ from handlers.health.text import band_text, reason_text
 from handlers.i18n import t
 from handlers.refs import customer_ref
 from handlers.payload import record_id
-from handlers.delivery.kind import Rendered
+from handlers.delivery.kind import Kind, Rendered
 from handlers.tickets.cards import clock_line
 from store import outbox
 from store.db import SessionFactory, transaction
@@ -157,6 +157,9 @@ def render_ping(session: Session, row: Outbox, profile: Profile, now: datetime, 
         return None
     return Rendered(text=ping_text(customer, data, profile.locale),
                     blocks=ping_blocks(session, row, customer, profile, now, calendar=defaults.calendar))
+
+
+KINDS = {PING: Kind(render_ping)}
 
 
 # -- redrawn once answered ---------------------------------------------------------------------------
