@@ -16,7 +16,7 @@ from bot.alerts import alert_kinds
 from bot.listeners import register as register_listeners
 from bot.settings import Settings, SettingsError
 from bot.trust import slack_hosted
-from handlers.context import Defaults, make_context_middleware
+from handlers.context import CRM, Defaults, make_context_middleware
 from handlers.i18n import t
 from handlers.payload import MalformedPayload
 from store.db import SessionFactory
@@ -199,7 +199,8 @@ def create_app(settings: Settings, session_factory: SessionFactory, client: WebC
             log.warning("malformed %s payload ignored: %s", body.get("type") or body.get("command"), error)
             return BoltResponse(status=200, body="")
         log.error("unhandled error in %s", body.get("type") or body.get("command"), exc_info=error)
-        who = context.get("who")
+        crm = context.get(CRM)
+        who = crm.who if crm else None
         locale = who.locale if who else settings.crm_default_locale
         return _tell_about_error(body, respond, t(locale, "err_internal"), api_url=settings.slack_api_url)
 

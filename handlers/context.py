@@ -1,8 +1,8 @@
-"""Who is asking: the user's zone and locale, and the database, put into Bolt's context.
+"""Who is asking, the database, the defaults and wake(): one typed object (Crm) put into Bolt's context.
 
 Bolt runs a listener in a worker thread *after* ack() has answered Slack, that is after the
 middleware chain has returned; a session opened by a middleware would be closed under it. So the
-middleware hands over a session factory (`context["db"]`) and each listener opens one
+middleware hands over a session factory (`crm_of(context).db`, in the typed Crm) and each listener opens one
 transaction where it needs one.
 """
 from __future__ import annotations
@@ -112,10 +112,29 @@ def fetch_profile(*, client: WebClient, db: SessionFactory, user_id: str, defaul
                    quiet_hours=user.quiet_hours)
 
 
-def viewer_of(session: Session, context: dict) -> Viewer:
+@dataclass(frozen=True)
+class Crm:
+    """What every listener gets through Bolt's context (make_context_middleware): the session
+    factory, who is asking, the team's defaults (with the app's clock) and wake() (the scheduler's
+    tick now, after an alert was queued). Listeners read it with crm_of(context)."""
+
+    db: SessionFactory
+    who: Profile
+    defaults: Defaults
+    wake: Callable[[], None]
+
+
+CRM = "crm"  # the one key in Bolt's context
+
+
+def crm_of(context: Mapping) -> Crm:
+    return context[CRM]
+
+
+def viewer_of(session: Session, context: Mapping) -> Viewer:
     """The caller as the store's permission rules see them (role, team, visibility setting)."""
-    defaults: Defaults = context["defaults"]
-    return viewer_for(session=session, user_id=context["who"].user_id, visibility=defaults.visibility, admins=defaults.admins)
+    crm = crm_of(context)
+    return viewer_for(session=session, user_id=crm.who.user_id, visibility=crm.defaults.visibility, admins=crm.defaults.admins)
 
 
 def user_id_of(body: dict) -> str:
@@ -127,11 +146,9 @@ def user_id_of(body: dict) -> str:
 
 def make_context_middleware(db: SessionFactory, defaults: Defaults, wake: Callable[[], None]):
     def crm_context(context, body, next):
-        context["db"] = db
-        context["defaults"] = defaults
-        context["wake"] = wake  # after queuing an alert: the scheduler delivers it now, on its thread
         with transaction(db) as session:
-            context["who"] = cached_profile(session=session, user_id=user_id_of(body), defaults=defaults)
+            who = cached_profile(session=session, user_id=user_id_of(body), defaults=defaults)
+        context[CRM] = Crm(db=db, who=who, defaults=defaults, wake=wake)
         next()
 
     return crm_context

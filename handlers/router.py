@@ -10,6 +10,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from handlers.context import crm_of
 from handlers import ids
 from handlers.blocks import clip, escape
 from handlers.i18n import t
@@ -43,8 +44,9 @@ def make_router(subcommands: Sequence[Subcommand]):
 
     def handle_crm(ack: Ack, body: dict, client: WebClient, context: dict, respond: Respond) -> None:
         ack()
+        crm = crm_of(context)
         sub, rest = split(body.get("text", ""))
-        locale = context["who"].locale
+        locale = crm.who.locale
         route = routes.get(sub)
         if route is None:
             text = help_text(locale, subcommands)

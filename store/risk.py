@@ -153,3 +153,11 @@ def risk_list(*, session: Session, people: Collection[str] | None, limit: int = 
         items.append(AtRisk(customer_id=cid, code=code, name=name, owner_id=owner_id, score=score, band=band, at=at,
                             rfm_cell=cell, segment=segment, reasons=reasons_of(components)))
     return RiskList(items, total)
+
+
+def at_risk_count(*, session: Session, owner_ids: Collection[str] | None) -> int:
+    """Yellow and red active customers owned by `owner_ids` (None: everyone's)."""
+    stmt = select(func.count()).select_from(Customer).where(Customer.stage.in_(ACTIVE_STAGES), Customer.health_band.in_((YELLOW, RED)))
+    if owner_ids is not None:
+        stmt = stmt.where(Customer.owner_id.in_(sorted(owner_ids)))
+    return int(session.execute(stmt).scalar_one())

@@ -70,3 +70,8 @@ def set_quiet_hours(*, session: Session, user_id: str, quiet_hours: str | None) 
     user.quiet_hours = quiet_hours
     session.flush()
     return user
+
+
+def all_user_ids(*, session: Session) -> list[str]:
+    """Every user the bot knows, sorted."""
+    return sorted(session.exec(select(SlackUser.id)).all())

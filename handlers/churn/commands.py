@@ -20,16 +20,15 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from handlers import ids
-from handlers.blocks import clip, escape, fmt_date, mention, unescape
+from handlers.blocks import clip, escape, field_errors, fmt_date, mention, refusal, unescape
 from handlers.churn.forms import (Form, Target, churn_view, close_view, customer_ref, form_of, label, plan_lines,
                                   plan_request, plan_view, shown, stage_of, target_of, wants_plan)
 from handlers.router import Subcommand
-from handlers.context import Profile
+from handlers.context import crm_of, Profile, viewer_of
 from handlers.i18n import t
 from handlers.payload import clicked_value
 from handlers.prefill import leading_customer
-from handlers.forms import (answer, clicked_customer, field_errors, metadata, open_modal, profile_now, redraw, refusal,
-                                   state, viewer_of)
+from handlers.forms import answer, clicked_customer, metadata, open_modal, profile_now, redraw, state
 from store.alert_kinds import ACTION_ASSIGNED
 from store.auto_actions import pending_with_origin
 from store.customers import find_exact
@@ -61,7 +60,7 @@ def churn_refusal(profile: Profile, error: DomainError) -> str:
 
 
 def plan_errors(error: DomainError, profile: Profile, view: dict, fallback: str, blocks: dict | None = None) -> dict[str, str]:
-    return field_errors(shown(error, profile), profile.locale, view, blocks or ids.WINBACK_FIELD_BLOCKS, fallback)
+    return field_errors(shown(error, profile), profile.locale, view=view, blocks=blocks or ids.WINBACK_FIELD_BLOCKS, fallback=fallback)
 
 
 def tell_assigned(session: Session, *, action_ids: list[int], owner: str, by: str, key: str, now: datetime) -> bool:
@@ -110,14 +109,15 @@ def churnable(session: Session, context: dict, customer: Customer) -> Target:
 def open_churn(*, client: WebClient, context: dict, trigger_id: str, channel: str, customer_id: int, lessons: str = "",
                tell: Callable[[str], None]) -> None:
     """The churn modal (indexed lookups before views.open), or why not through `tell`."""
+    crm = crm_of(context)
     try:
-        with transaction(context["db"]) as session:
+        with transaction(crm.db) as session:
             customer = session.get(Customer, customer_id)
             if customer is None:
                 raise DomainError("err_unknown_customer")
             target = churnable(session, context, customer)
     except DomainError as e:
-        tell(churn_refusal(context["who"], e))
+        tell(churn_refusal(crm.who, e))
         return
     meta, form = {"customer": customer_id, "channel": channel}, Form(lessons=clip_to(clean(lessons), LESSONS_MAX))
     open_modal(client=client, context=context, trigger_id=trigger_id, channel=channel,
@@ -127,8 +127,9 @@ def open_churn(*, client: WebClient, context: dict, trigger_id: str, channel: st
 def churn_instead(context: dict, *, customer_id: int, channel: str, lessons: str = "") -> dict | None:
     """For the stage modal choosing churned: the churn modal to show instead; None when the customer
     is churned already or may not be (the stage modal then says why, as for any move)."""
+    crm = crm_of(context)
     try:
-        with transaction(context["db"]) as session:
+        with transaction(crm.db) as session:
             customer = session.get(Customer, customer_id)
             if customer is None or customer.stage == CHURNED:
                 return None
@@ -136,15 +137,16 @@ def churn_instead(context: dict, *, customer_id: int, channel: str, lessons: str
     except DomainError:
         return None
     form = Form(lessons=clip_to(clean(lessons), LESSONS_MAX))
-    return churn_view(context["who"], target, {"customer": customer_id, "channel": channel}, form)
+    return churn_view(crm.who, target, {"customer": customer_id, "channel": channel}, form)
 
 
 def on_churn_button(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     ack()
+    crm = crm_of(context)
     customer_id, channel = clicked_customer(body)
     if customer_id is None:
         return
-    user = context["who"].user_id
+    user = crm.who.user_id
     open_churn(client=client, context=context, trigger_id=body["trigger_id"], channel=channel, customer_id=customer_id,
                tell=lambda text: answer(client=client, channel=channel, user=user, text=text))
 
@@ -152,30 +154,32 @@ def on_churn_button(ack: Ack, body: dict, client: WebClient, context: dict) -> N
 def on_recoverable(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     """Recoverable chosen or not: the modal redrawn with (or without) the plan, keeping what was typed."""
     ack()
+    crm = crm_of(context)
     view = body.get("view") or {}
     meta = metadata(view)
     customer_id, form = meta.id("customer"), replace(form_of(state(view)), recoverable=clicked_value(body) or None)
-    with transaction(context["db"]) as session:
+    with transaction(crm.db) as session:
         customer = session.get(Customer, customer_id)
         viewer = viewer_of(session, context)
         allowed = customer is not None and can_edit(viewer, customer)
         target = target_of(session, customer) if allowed else None
     if customer is not None and not allowed:
         answer(client=client, channel=meta.text("channel"), user=viewer.id,
-               text=churn_refusal(context["who"], forbidden(viewer, customer, action="edit")))
+               text=churn_refusal(crm.who, forbidden(viewer, customer, action="edit")))
     elif target is not None:
-        redraw(client=client, body=body, view=churn_view(context["who"], target, meta.raw, form))
+        redraw(client=client, body=body, view=churn_view(crm.who, target, meta.raw, form))
 
 
 def _churn_command(*, body: dict, client: WebClient, context: dict, respond, text: str) -> None:
+    crm = crm_of(context)
     def tell(message: str) -> None:
         respond(response_type="ephemeral", text=message)
 
     try:
-        with transaction(context["db"]) as session:
+        with transaction(crm.db) as session:
             customer, rest = _named(session, text, "churn_usage")
     except DomainError as e:
-        tell(churn_refusal(context["who"], e))
+        tell(churn_refusal(crm.who, e))
         return
     open_churn(client=client, context=context, trigger_id=body["trigger_id"], channel=body.get("channel_id", ""),
                customer_id=customer.id, lessons=rest, tell=tell)
@@ -197,17 +201,18 @@ def _churned_text(profile: Profile, customer: Customer, done: Churned, told: boo
 
 def submit_churn(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
     """Saved before ack(): every refusal stays on its field."""
-    who, meta, form, now = context["who"], metadata(view), form_of(state(view)), context["defaults"].clock()
+    crm = crm_of(context)
+    who, meta, form, now = crm.who, metadata(view), form_of(state(view)), crm.defaults.clock()
     customer_id, channel = meta.id("customer"), meta.text("channel")
     try:
-        with transaction(context["db"]) as session:
+        with transaction(crm.db) as session:
             if form.recoverable not in (ids.CHURN_YES, ids.CHURN_NO):
                 raise DomainError("churn_err_recoverable", field="recoverable")
             recoverable = form.recoverable == ids.CHURN_YES  # not: lost for good, even if it was churned before
             done = mark_churned(session=session, viewer=viewer_of(session, context), customer_id=customer_id,
                                 reason=form.reason or "", recoverable=recoverable, lessons=form.lessons,
                                 plan=plan_request(form, who) if wants_plan(form) else None, now=now,
-                                status=None if recoverable else "lost_for_good", limits=context["defaults"].limits)
+                                status=None if recoverable else "lost_for_good", limits=crm.defaults.limits)
             customer = session.get(Customer, customer_id)
             told = _winback_assigned(session, done.plan, by=who.user_id, now=now)
     except DomainError as e:
@@ -217,7 +222,7 @@ def submit_churn(ack: Ack, body: dict, view: dict, client: WebClient, context: d
     profile = profile_now(client, context)
     answer(client=client, channel=channel, user=profile.user_id, text=_churned_text(profile, customer, done, told))
     if told:
-        context["wake"]()
+        crm.wake()
 
 
 # -- the win-back plan: made later, closed -----------------------------------------------------------
@@ -256,9 +261,10 @@ def winback_step(session: Session, context: dict, customer: Customer, channel: s
 def _winback(*, client: WebClient, context: dict, trigger_id: str, channel: str, find: Callable[[Session], Customer],
              tell: Callable[[str], None]) -> None:
     """Indexed lookups, then views.open (or the words)."""
-    who = context["who"]
+    crm = crm_of(context)
+    who = crm.who
     try:
-        with transaction(context["db"]) as session:
+        with transaction(crm.db) as session:
             step = winback_step(session, context, find(session), channel)
     except DomainError as e:
         tell(churn_refusal(who, e))
@@ -277,6 +283,7 @@ def _winback_command(*, body: dict, client: WebClient, context: dict, respond, t
 
 def on_winback_button(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     ack()
+    crm = crm_of(context)
     customer_id, channel = clicked_customer(body)
     if customer_id is None:
         return
@@ -287,7 +294,7 @@ def on_winback_button(ack: Ack, body: dict, client: WebClient, context: dict) ->
             raise DomainError("err_unknown_customer")
         return customer
 
-    user = context["who"].user_id
+    user = crm.who.user_id
     _winback(client=client, context=context, trigger_id=body["trigger_id"], channel=channel, find=find,
              tell=lambda text: answer(client=client, channel=channel, user=user, text=text))
 
@@ -301,10 +308,11 @@ def may_first(session: Session, context: dict, customer_id: int, may: Callable) 
 
 
 def submit_plan(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
-    who, meta, form, now = context["who"], metadata(view), form_of(state(view)), context["defaults"].clock()
+    crm = crm_of(context)
+    who, meta, form, now = crm.who, metadata(view), form_of(state(view)), crm.defaults.clock()
     case_id, channel = meta.id("case"), meta.text("channel")
     try:
-        with transaction(context["db"]) as session:
+        with transaction(crm.db) as session:
             case = session.get(ChurnCase, case_id)
             may_first(session, context, case.customer_id if case is not None else 0, can_edit)
             plan = plan_winback(session=session, viewer=viewer_of(session, context), case_id=case_id,
@@ -321,17 +329,18 @@ def submit_plan(ack: Ack, body: dict, view: dict, client: WebClient, context: di
         lines.append(t(profile.locale, "winback_told", owner=mention(plan.owner_id)))
     answer(client=client, channel=channel, user=profile.user_id, text="\n".join(lines))
     if told:
-        context["wake"]()
+        crm.wake()
 
 
 def submit_close(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
     """The outcome (the customer's status while churned) and the lessons added to the case."""
-    who, meta, form, now = context["who"], metadata(view), form_of(state(view)), context["defaults"].clock()
+    crm = crm_of(context)
+    who, meta, form, now = crm.who, metadata(view), form_of(state(view)), crm.defaults.clock()
     plan_id, channel = meta.id("plan"), meta.text("channel")
     try:
-        with transaction(context["db"]) as session:
+        with transaction(crm.db) as session:
             plan = close_plan(session=session, viewer=viewer_of(session, context), plan_id=plan_id,
-                              outcome=form.outcome or "", now=now, limits=context["defaults"].limits)
+                              outcome=form.outcome or "", now=now, limits=crm.defaults.limits)
             append_lessons(session=session, case_id=plan.churn_case_id, lessons=form.closing_lessons)
             customer = session.get(Customer, plan.customer_id)
     except DomainError as e:

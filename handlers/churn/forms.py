@@ -9,12 +9,12 @@ from datetime import date, datetime, time, timedelta
 from sqlmodel import Session
 
 from handlers import ids
-from handlers.blocks import clip, escape, fmt_date, fmt_datetime, mention, modal, option, plain, section
+from handlers.blocks import clip, datepicker, escape, fmt_date, fmt_datetime, input_block, mention, modal, option, plain, section, text_input, vocab
 from handlers.context import Profile
 from handlers.refs import customer_ref
 from handlers.i18n import CATALOG, t
 from handlers.payload import options_of, user_of
-from handlers.forms import datepicker, inp, picked, picked_date, text_input, typed, vocab
+from handlers.forms import picked, picked_date, typed
 from store.errors import DomainError, FieldErrors
 from store.lifecycle import NEXT_STAGES
 from store.models import ChurnCase, Customer, WinbackPlan
@@ -146,13 +146,13 @@ def plan_blocks(profile: Profile, target: Target, form: Form, *, required: bool)
     if form.actions:
         boxes["initial_options"] = [o for o in actions if o["value"] in form.actions]
     return [
-        inp(ids.WINBACK_OWNER_BLOCK, t(loc, "winback_f_owner"),
+        input_block(ids.WINBACK_OWNER_BLOCK, t(loc, "winback_f_owner"),
             {"type": "users_select", "action_id": ids.WINBACK_OWNER, "initial_user": form.owner or target.plan_owner},
             hint=t(loc, "winback_f_owner_hint")),
-        inp(ids.WINBACK_ACTIONS_BLOCK, t(loc, "winback_f_actions"), boxes, optional=not required),
-        inp(ids.WINBACK_DEADLINE_BLOCK, t(loc, "winback_f_deadline"), datepicker(ids.WINBACK_DEADLINE, initial=deadline),
+        input_block(ids.WINBACK_ACTIONS_BLOCK, t(loc, "winback_f_actions"), boxes, optional=not required),
+        input_block(ids.WINBACK_DEADLINE_BLOCK, t(loc, "winback_f_deadline"), datepicker(ids.WINBACK_DEADLINE, initial=deadline),
             hint=t(loc, "winback_f_deadline_hint")),
-        inp(ids.WINBACK_NOTE_BLOCK, t(loc, "winback_f_note"), text_input(ids.WINBACK_NOTE, limit=NOTE_MAX, initial=form.note,
+        input_block(ids.WINBACK_NOTE_BLOCK, t(loc, "winback_f_note"), text_input(ids.WINBACK_NOTE, limit=NOTE_MAX, initial=form.note,
                                                                          multiline=True), optional=True),
     ]
 
@@ -169,10 +169,10 @@ def churn_view(profile: Profile, target: Target, meta: dict, form: Form = Form()
     answers = [option(t(loc, "churn_yes"), ids.CHURN_YES), option(t(loc, "churn_no"), ids.CHURN_NO)]
     blocks = [
         section(t(loc, "churn_now", customer=customer_ref(loc, customer), stage=stage_of(loc, customer))),
-        inp(ids.CHURN_REASON_BLOCK, t(loc, "churn_f_reason"), _choice("radio_buttons", ids.CHURN_REASON, reasons, form.reason)),
-        inp(ids.CHURN_RECOVERABLE_BLOCK, t(loc, "churn_f_recoverable"),
+        input_block(ids.CHURN_REASON_BLOCK, t(loc, "churn_f_reason"), _choice("radio_buttons", ids.CHURN_REASON, reasons, form.reason)),
+        input_block(ids.CHURN_RECOVERABLE_BLOCK, t(loc, "churn_f_recoverable"),
             _choice("radio_buttons", ids.CHURN_RECOVERABLE, answers, form.recoverable), dispatch=True),
-        inp(ids.CHURN_LESSONS_BLOCK, t(loc, "churn_f_lessons"),
+        input_block(ids.CHURN_LESSONS_BLOCK, t(loc, "churn_f_lessons"),
             text_input(ids.CHURN_LESSONS, limit=LESSONS_MAX, initial=form.lessons, multiline=True),
             optional=True, hint=t(loc, "churn_f_lessons_hint")),
     ]
@@ -201,8 +201,8 @@ def close_view(profile: Profile, customer: Customer, case: ChurnCase, plan: Winb
     outcomes = [option(label(loc, "outcome", o), o) for o in OUTCOMES]
     blocks = [
         section("\n".join([case_line(case, customer, profile), *plan_lines(plan, profile)])),
-        inp(ids.WINBACK_OUTCOME_BLOCK, t(loc, "winback_f_outcome"), _choice("radio_buttons", ids.WINBACK_OUTCOME, outcomes, None)),
-        inp(ids.WINBACK_LESSONS_BLOCK, t(loc, "winback_f_closing_lessons"),
+        input_block(ids.WINBACK_OUTCOME_BLOCK, t(loc, "winback_f_outcome"), _choice("radio_buttons", ids.WINBACK_OUTCOME, outcomes, None)),
+        input_block(ids.WINBACK_LESSONS_BLOCK, t(loc, "winback_f_closing_lessons"),
             text_input(ids.WINBACK_LESSONS, limit=LESSONS_MAX, multiline=True), optional=True),
     ]
     return _modal(ids.WINBACK_CLOSE_VIEW, "winback_close_title", loc, blocks, meta)

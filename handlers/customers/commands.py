@@ -4,7 +4,6 @@ answers its other buttons)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import datetime
 
 from slack_bolt import Ack, App
@@ -12,17 +11,16 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from handlers import ids
-from handlers.blocks import clip, escape, fmt_datetime, mention, section, unescape
+from handlers.blocks import clip, escape, field_errors, fmt_datetime, mention, modal, section, unescape
 from handlers.router import Subcommand
-from handlers.context import Profile, fetch_profile
+from handlers.context import crm_of, fetch_profile, Profile
 from handlers.customers.cards import (card_blocks, card_text, field_label, find_blocks, history_blocks, load_card, mine_blocks,
                                      pick_list)
-from handlers.customers.forms import Form, check_form, field_errors, form_blocks, initial_values, modal, read_form
+from handlers.customers.forms import Form, check_form, form_blocks, initial_values, read_form
 from handlers.i18n import t
-from handlers.log.commands import build_log_view
+from handlers.log.commands import open_log_modal
 from handlers.payload import read_metadata
-from handlers.prefill import Prefill
-from handlers.forms import card_customer, clicked_customer as _clicked
+from handlers.forms import card_customer, clicked_customer as _clicked, open_modal
 from store.alert_kinds import ACTION_ASSIGNED
 from store.audit import history
 from store.customers import create_lead, customers_by_stage, find_customers, find_exact, get_customer
@@ -50,45 +48,35 @@ def register(app: App) -> None:
 
 
 def _viewer(session, context: dict, user_id: str) -> Viewer:
-    d = context["defaults"]
+    crm = crm_of(context)
+    d = crm.defaults
     return viewer_for(session=session, user_id=user_id, visibility=d.visibility, admins=d.admins)
-
-
-def _open(*, client: WebClient, context: dict, trigger_id: str, build: Callable[[Profile], dict]) -> None:
-    """views.open first (the trigger_id lives 3 s); then the user's locale from Slack, and the
-    modal redrawn in it if it differs from what we had."""
-    who: Profile = context["who"]
-    opened = client.views_open(trigger_id=trigger_id, view=build(who))
-    fresh = fetch_profile(client=client, db=context["db"], user_id=who.user_id, defaults=context["defaults"])
-    if (fresh.locale, fresh.tz) == (who.locale, who.tz):
-        return
-    try:
-        client.views_update(view_id=opened["view"]["id"], hash=opened["view"].get("hash"), view=build(fresh))
-    except SlackApiError as e:  # the user already typed (hash_conflict) or closed it: keep theirs
-        log.info("customer modal not redrawn: %s", e.response.get("error"))
 
 
 # -- /crm new --------------------------------------------------------------------------------------
 
 def _new_command(*, body: dict, client: WebClient, context: dict, respond, text: str) -> None:
-    who: Profile = context["who"]
+    crm = crm_of(context)
+    who: Profile = crm.who
     initial = {"name": clip_to(clean_line(unescape(text)), NAME_MAX), "owner": who.user_id}
     meta = {"channel": body.get("channel_id", "")}
-    contact = context["defaults"].cipher is not None
-    _open(client=client, context=context, trigger_id=body["trigger_id"],
-          build=lambda p: modal(ids.CUSTOMER_NEW_VIEW, "cust_new_title", "cust_create", p.locale,
-                                 form_blocks(p.locale, initial, new=True, owner=True, contact=contact), meta))
+    contact = crm.defaults.cipher is not None
+    open_modal(client=client, context=context, trigger_id=body["trigger_id"], channel=meta["channel"], respond=respond,
+               build=lambda p: modal(callback_id=ids.CUSTOMER_NEW_VIEW, title=t(p.locale, "cust_new_title"), metadata=meta,
+                                     submit=t(p.locale, "cust_create"), close=t(p.locale, "cancel"),
+                                     blocks=form_blocks(p.locale, initial, new=True, owner=True, contact=contact)))
 
 
 def submit_new(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
     """Everything in one transaction, saved before ack(): a refusal stays on the modal, nothing half-saved."""
-    who: Profile = context["who"]
-    d = context["defaults"]
-    now = context["defaults"].clock()
+    crm = crm_of(context)
+    who: Profile = crm.who
+    d = crm.defaults
+    now = crm.defaults.clock()
     form = read_form(view)
     owner = form.owner or who.user_id
     try:
-        with transaction(context["db"]) as session:
+        with transaction(crm.db) as session:
             viewer = _viewer(session, context, who.user_id)
             mine = Customer(owner_id=who.user_id)  # the new customer as the caller's: may they hand it on?
             check_form(form, cipher_ready=d.cipher is not None,
@@ -103,22 +91,23 @@ def submit_new(ack: Ack, body: dict, view: dict, client: WebClient, context: dic
                 enqueue(session=session, kind=ACTION_ASSIGNED, subject=f"next_action:{action.id}", due_key="assigned",
                         recipient=action.owner_id, now=now)
     except DomainError as e:
-        ack(response_action="errors", errors=field_errors(e, who.locale))
+        ack(response_action="errors", errors=field_errors(e, who.locale, blocks=ids.CUST_FIELD_BLOCKS, fallback=ids.CUST_NAME_BLOCK))
         return
     ack()
-    profile = fetch_profile(client=client, db=context["db"], user_id=who.user_id, defaults=d, now=now)
+    profile = fetch_profile(client=client, db=crm.db, user_id=who.user_id, defaults=d, now=now)
     head = t(profile.locale, "cust_created", customer=escape(customer.name), code=customer.code, owner=mention(customer.owner_id),
              due=fmt_datetime(action.due_at, profile) if action else "—")
     _card_dm(client=client, context=context, customer_id=customer.id, profile=profile, head=head,
              text=t(profile.locale, "cust_created_text", customer=escape(customer.name), code=customer.code), now=now)
     if handed:
-        context["wake"]()
+        crm.wake()
 
 
 def _card_dm(*, client: WebClient, context: dict, customer_id: int, profile: Profile, head: str, text: str, now: datetime) -> None:
-    with transaction(context["db"]) as session:
+    crm = crm_of(context)
+    with transaction(crm.db) as session:
         customer = get_customer(session=session, customer_id=customer_id)
-        data = load_card(session, customer, viewer=_viewer(session, context, profile.user_id), cipher=context["defaults"].cipher)
+        data = load_card(session, customer, viewer=_viewer(session, context, profile.user_id), cipher=crm.defaults.cipher)
     try:
         client.chat_postMessage(channel=profile.user_id, text=text, blocks=[section(head), *card_blocks(data, profile, now)])
     except SlackApiError as e:  # saved all the same; /crm show finds it
@@ -143,20 +132,22 @@ def closest(session, query: str, viewer: Viewer) -> list[Customer]:
 
 
 def _show_command(*, body: dict, client: WebClient, context: dict, respond, text: str) -> None:
-    who: Profile = context["who"]
+    crm = crm_of(context)
+    who: Profile = crm.who
     query = clean_line(unescape(text))
     if not query:
         respond(response_type="ephemeral", text=t(who.locale, "cust_show_usage"))
         return
-    profile = fetch_profile(client=client, db=context["db"], user_id=who.user_id, defaults=context["defaults"])
-    with transaction(context["db"]) as session:
-        answer = show(session, context, query=query, profile=profile, now=context["defaults"].clock())
+    profile = fetch_profile(client=client, db=crm.db, user_id=who.user_id, defaults=crm.defaults)
+    with transaction(crm.db) as session:
+        answer = show(session, context, query=query, profile=profile, now=crm.defaults.clock())
     respond(response_type="ephemeral", **answer)
 
 
 def show(session, context: dict, *, query: str, profile: Profile, now: datetime) -> dict:
     """The card of the customer `query` names (code, whole name, or words only one readable
     customer matches); else the candidates, the closest matches, or why it may not be read."""
+    crm = crm_of(context)
     loc, shown = profile.locale, escape(clip(query, 100))
     viewer = _viewer(session, context, profile.user_id)
     customer = find_exact(session=session, text=query)
@@ -173,25 +164,27 @@ def show(session, context: dict, *, query: str, profile: Profile, now: datetime)
     if not can_read(viewer, customer):
         refused = forbidden(viewer, customer, action="read")
         return {"text": t(loc, refused.key, **refused.params)}
-    data = load_card(session, customer, viewer=viewer, cipher=context["defaults"].cipher)
+    data = load_card(session, customer, viewer=viewer, cipher=crm.defaults.cipher)
     return {"text": card_text(customer, loc), "blocks": card_blocks(data, profile, now)}
 
 
 def _find_command(*, body: dict, client: WebClient, context: dict, respond, text: str) -> None:
-    who: Profile = context["who"]
+    crm = crm_of(context)
+    who: Profile = crm.who
     query = clean_line(unescape(text))
     if not query:
         respond(response_type="ephemeral", text=t(who.locale, "cust_find_usage"))
         return
-    with transaction(context["db"]) as session:
+    with transaction(crm.db) as session:
         found = find_customers(session=session, words=query, viewer=_viewer(session, context, who.user_id), limit=FIND_SHOWN + 1)
     text, blocks = find_blocks(query, found, limit=FIND_SHOWN, loc=who.locale)
     respond(response_type="ephemeral", text=text, blocks=blocks)
 
 
 def _mine_command(*, body: dict, client: WebClient, context: dict, respond, text: str) -> None:
-    who: Profile = context["who"]
-    with transaction(context["db"]) as session:
+    crm = crm_of(context)
+    who: Profile = crm.who
+    with transaction(crm.db) as session:
         groups = customers_by_stage(session=session, owner_id=who.user_id, per_stage=MINE_PER_STAGE)
     text, blocks = mine_blocks(groups, who.locale)
     respond(response_type="ephemeral", text=text, blocks=blocks)
@@ -224,18 +217,17 @@ def on_log(ack: Ack, body: dict, client: WebClient, context: dict, respond) -> N
     if found is None:
         return
     customer, _, channel = found
-    now = context["defaults"].clock()
-    _open(client=client, context=context, trigger_id=body["trigger_id"],
-          build=lambda p: build_log_view(p, Prefill(customer=customer), now=now, metadata={"channel": channel}))
+    open_log_modal(client=client, context=context, trigger_id=body["trigger_id"], channel=channel, customer=customer)
 
 
 def on_edit(ack: Ack, body: dict, client: WebClient, context: dict, respond) -> None:
     ack()
-    who: Profile = context["who"]
+    crm = crm_of(context)
+    who: Profile = crm.who
     customer_id, channel = _clicked(body)
-    cipher = context["defaults"].cipher
+    cipher = crm.defaults.cipher
     refusal = None
-    with transaction(context["db"]) as session:  # indexed lookups and two decryptions before views.open
+    with transaction(crm.db) as session:  # indexed lookups and two decryptions before views.open
         customer = get_customer(session=session, customer_id=customer_id) if customer_id else None
         viewer = _viewer(session, context, who.user_id)
         if customer is None or not can_edit(viewer, customer):
@@ -248,14 +240,16 @@ def on_edit(ack: Ack, body: dict, client: WebClient, context: dict, respond) -> 
         _tell(client=client, body=body, respond=respond, text=t(who.locale, refusal.key, **refusal.params))
         return
     meta = {"customer_id": customer.id, "channel": channel}
-    _open(client=client, context=context, trigger_id=body["trigger_id"],
-          build=lambda p: modal(ids.CUSTOMER_EDIT_VIEW, "cust_edit_title", "save", p.locale,
-                                 form_blocks(p.locale, initial, new=False, owner=owner, contact=cipher is not None), meta))
+    open_modal(client=client, context=context, trigger_id=body["trigger_id"], channel=channel,
+               build=lambda p: modal(callback_id=ids.CUSTOMER_EDIT_VIEW, title=t(p.locale, "cust_edit_title"), metadata=meta,
+                                     submit=t(p.locale, "save"), close=t(p.locale, "cancel"),
+                                     blocks=form_blocks(p.locale, initial, new=False, owner=owner, contact=cipher is not None)))
 
 
 def save_edit(session, context: dict, *, viewer: Viewer, customer_id: int, form: Form, now: datetime) -> Customer:
     """Only what changed is written (and so audited); the owner last, as it needs reassign rights."""
-    cipher = context["defaults"].cipher
+    crm = crm_of(context)
+    cipher = crm.defaults.cipher
     customer = update_customer(session=session, viewer=viewer, customer_id=customer_id, now=now, name=form.name, **form.profile)
     tags = tag_list(session=session, customer_id=customer_id)
     if [name for kind, name in tags if kind == "free"] != form.tags:
@@ -280,21 +274,22 @@ def save_edit(session, context: dict, *, viewer: Viewer, customer_id: int, form:
 
 
 def submit_edit(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
-    who: Profile = context["who"]
-    now = context["defaults"].clock()
+    crm = crm_of(context)
+    who: Profile = crm.who
+    now = crm.defaults.clock()
     customer_id, form = read_metadata(view).id("customer_id"), read_form(view)
     try:
-        with transaction(context["db"]) as session:
+        with transaction(crm.db) as session:
             check_form(form, cipher_ready=True)
             customer = save_edit(session, context, viewer=_viewer(session, context, who.user_id),
                                  customer_id=customer_id, form=form, now=now)
             changed = [e for e in history(session=session, customer_id=customer.id, limit=HISTORY_SHOWN)
                        if e.at == now and e.by == who.user_id]
     except DomainError as e:
-        ack(response_action="errors", errors=field_errors(e, who.locale))
+        ack(response_action="errors", errors=field_errors(e, who.locale, blocks=ids.CUST_FIELD_BLOCKS, fallback=ids.CUST_NAME_BLOCK))
         return
     ack()
-    loc = fetch_profile(client=client, db=context["db"], user_id=who.user_id, defaults=context["defaults"], now=now).locale
+    loc = fetch_profile(client=client, db=crm.db, user_id=who.user_id, defaults=crm.defaults, now=now).locale
     names = list(dict.fromkeys(field_label(entry.field, loc) for entry in reversed(changed)))
     text = (t(loc, "cust_saved", customer=escape(customer.name), code=customer.code, fields=t(loc, "cust_list_sep").join(names))
             if names else t(loc, "cust_saved_nothing", customer=escape(customer.name), code=customer.code))
@@ -306,10 +301,11 @@ def submit_edit(ack: Ack, body: dict, view: dict, client: WebClient, context: di
 
 def on_history(ack: Ack, body: dict, client: WebClient, context: dict, respond) -> None:
     ack()
-    who: Profile = context["who"]
+    crm = crm_of(context)
+    who: Profile = crm.who
     customer_id, _ = _clicked(body)
-    profile = fetch_profile(client=client, db=context["db"], user_id=who.user_id, defaults=context["defaults"])
-    with transaction(context["db"]) as session:
+    profile = fetch_profile(client=client, db=crm.db, user_id=who.user_id, defaults=crm.defaults)
+    with transaction(crm.db) as session:
         customer = get_customer(session=session, customer_id=customer_id) if customer_id else None
         viewer = _viewer(session, context, who.user_id)
         readable = customer is not None and can_read(viewer, customer)

@@ -10,13 +10,12 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from handlers import ids
-from handlers.blocks import clip, context as context_block, escape, option, section
-from handlers.context import Profile
+from handlers.blocks import clip, context as context_block, escape, field_errors, input_block, modal, option, refusal, section, static_select, text_input, vocab, vocab_options
+from handlers.context import crm_of, Profile, viewer_of
 from handlers.i18n import t
 from handlers.refs import customer_ref
 from handlers.payload import clicked_value, record_id
-from handlers.forms import (answer, card_customer, field_errors, inp, metadata, modal, open_modal, picked,
-                                   profile_now, redraw, refusal, static_select, state, text_input, typed, viewer_of, vocab, vocab_options)
+from handlers.forms import answer, card_customer, metadata, open_modal, picked, profile_now, redraw, state, typed
 from store.contacts import REASON_MAX, TITLE_MAX, add_contact, change_contact, contact_phone_email, contacts_of
 from store.db import transaction
 from store.errors import DomainError
@@ -46,7 +45,8 @@ class Shown:
 
 def shown_contacts(session: Session, context: dict, customer: Customer, viewer: Viewer) -> list[Shown]:
     """Index on customer_id; each phone and email through the store's masking rule."""
-    cipher = context["defaults"].cipher
+    crm = crm_of(context)
+    cipher = crm.defaults.cipher
     shown = []
     for contact in contacts_of(session=session, customer_id=customer.id)[:SHOWN]:
         details = contact_phone_email(session=session, viewer=viewer, contact_id=contact.id, cipher=cipher) if cipher else None
@@ -72,7 +72,7 @@ def build_contact_view(profile: Profile, customer: Customer, shown: list[Shown],
     blocks = [section(t(loc, "lc_contacts_header", customer=customer_ref(loc, customer)))]
     blocks.append(section("\n".join(contact_line(loc, s) for s in shown)) if shown else context_block(t(loc, "lc_contacts_none")))
     if not editable:
-        return modal(ids.CONTACT_VIEW, t(loc, "lc_contact_title"), blocks, metadata=meta, locale=loc, submit=False)
+        return modal(callback_id=ids.CONTACT_VIEW, title=t(loc, "lc_contact_title"), blocks=blocks, metadata=meta, close=t(loc, "lc_close"))
     current = next((s.contact for s in shown if str(s.contact.id) == mode), None)
     mode = str(current.id) if current else ids.CONTACT_NEW
     choices = [option(t(loc, "lc_contact_new_option"), ids.CONTACT_NEW)]
@@ -80,31 +80,32 @@ def build_contact_view(profile: Profile, customer: Customer, shown: list[Shown],
     keep = t(loc, "lc_f_keep_hint") if current else None
     blocks += [
         {"type": "divider"},
-        inp(ids.CONTACT_PICK_BLOCK, t(loc, "lc_f_contact_pick"), static_select(ids.CONTACT_PICK, choices, initial=mode), dispatch=True),
-        inp(f"{ids.CONTACT_NAME_BLOCK}.{mode}", t(loc, "lc_f_contact_name"),
+        input_block(ids.CONTACT_PICK_BLOCK, t(loc, "lc_f_contact_pick"), static_select(ids.CONTACT_PICK, choices, initial=mode), dispatch=True),
+        input_block(f"{ids.CONTACT_NAME_BLOCK}.{mode}", t(loc, "lc_f_contact_name"),
             text_input(ids.CONTACT_NAME, limit=NAME_MAX, initial=current.name if current else "")),
-        inp(f"{ids.CONTACT_TITLE_BLOCK}.{mode}", t(loc, "lc_f_contact_title"),
+        input_block(f"{ids.CONTACT_TITLE_BLOCK}.{mode}", t(loc, "lc_f_contact_title"),
             text_input(ids.CONTACT_TITLE, limit=TITLE_MAX, initial=current.title if current else ""), optional=True),
-        inp(f"{ids.CONTACT_ROLE_BLOCK}.{mode}", t(loc, "lc_f_contact_role"),
+        input_block(f"{ids.CONTACT_ROLE_BLOCK}.{mode}", t(loc, "lc_f_contact_role"),
             static_select(ids.CONTACT_ROLE, vocab_options(loc, "decision_role"), initial=current.role if current else "contact")),
-        inp(f"{ids.CONTACT_PHONE_BLOCK}.{mode}", t(loc, "lc_f_phone"), text_input(ids.CONTACT_PHONE, limit=PHONE_MAX),
+        input_block(f"{ids.CONTACT_PHONE_BLOCK}.{mode}", t(loc, "lc_f_phone"), text_input(ids.CONTACT_PHONE, limit=PHONE_MAX),
             optional=True, hint=keep),
-        inp(f"{ids.CONTACT_EMAIL_BLOCK}.{mode}", t(loc, "lc_f_email"), text_input(ids.CONTACT_EMAIL, limit=EMAIL_MAX),
+        input_block(f"{ids.CONTACT_EMAIL_BLOCK}.{mode}", t(loc, "lc_f_email"), text_input(ids.CONTACT_EMAIL, limit=EMAIL_MAX),
             optional=True, hint=keep),
     ]
     if current:
-        blocks.append(inp(f"{ids.CONTACT_REASON_BLOCK}.{mode}", t(loc, "lc_f_contact_reason"),
+        blocks.append(input_block(f"{ids.CONTACT_REASON_BLOCK}.{mode}", t(loc, "lc_f_contact_reason"),
                           text_input(ids.CONTACT_REASON, limit=REASON_MAX), optional=True, hint=t(loc, "lc_f_contact_reason_hint")))
-    return modal(ids.CONTACT_VIEW, t(loc, "lc_contact_title"), blocks, metadata=meta, locale=loc)
+    return modal(callback_id=ids.CONTACT_VIEW, title=t(loc, "lc_contact_title"), blocks=blocks, metadata=meta, submit=t(loc, "save"), close=t(loc, "cancel"))
 
 
 def on_contact_button(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     ack()
+    crm = crm_of(context)
     found = card_customer(body=body, client=client, context=context, edit=False)
     if found is None:
         return
     customer, viewer, channel = found
-    with transaction(context["db"]) as session:
+    with transaction(crm.db) as session:
         shown = shown_contacts(session, context, customer, viewer)
     meta, editable = {"customer": customer.id, "channel": channel}, can_edit(viewer, customer)
     open_modal(client=client, context=context, trigger_id=body["trigger_id"], channel=channel,
@@ -114,9 +115,10 @@ def on_contact_button(ack: Ack, body: dict, client: WebClient, context: dict) ->
 def on_pick(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     """Another contact (or a new one) chosen: the form redrawn with its values."""
     ack()
+    crm = crm_of(context)
     meta = metadata(body.get("view") or {})
     customer_id, mode = meta.id("customer"), clicked_value(body) or None
-    with transaction(context["db"]) as session:
+    with transaction(crm.db) as session:
         customer = session.get(Customer, customer_id)
         if customer is None:
             return
@@ -125,15 +127,16 @@ def on_pick(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
         shown = shown_contacts(session, context, customer, viewer) if readable else []
     if not readable:
         answer(client=client, channel=meta.text("channel"), user=viewer.id,
-               text=refusal(context["who"].locale, forbidden(viewer, customer, action="read")))
+               text=refusal(crm.who.locale, forbidden(viewer, customer, action="read")))
         return
-    view = build_contact_view(context["who"], customer, shown, editable=can_edit(viewer, customer), mode=mode, meta=meta.raw)
+    view = build_contact_view(crm.who, customer, shown, editable=can_edit(viewer, customer), mode=mode, meta=meta.raw)
     redraw(client=client, body=body, view=view)
 
 
 def _save(session: Session, context: dict, *, customer_id: int, mode: str, values: dict) -> tuple[Contact, tuple[str, str] | None, str]:
     """Add, or change the chosen contact; returns it, its (title, role) before a change of them, and the reason."""
-    viewer, cipher, now = viewer_of(session, context), context["defaults"].cipher, context["defaults"].clock()
+    crm = crm_of(context)
+    viewer, cipher, now = viewer_of(session, context), crm.defaults.cipher, crm.defaults.clock()
     fields = {"name": typed(values, ids.CONTACT_NAME), "title": typed(values, ids.CONTACT_TITLE),
               "role": picked(values, ids.CONTACT_ROLE) or "contact", "phone": typed(values, ids.CONTACT_PHONE) or None,
               "email": typed(values, ids.CONTACT_EMAIL) or None}
@@ -154,15 +157,16 @@ def _save(session: Session, context: dict, *, customer_id: int, mode: str, value
 
 
 def submit_contact(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
-    loc, meta, values = context["who"].locale, metadata(view), state(view)
+    crm = crm_of(context)
+    loc, meta, values = crm.who.locale, metadata(view), state(view)
     mode = picked(values, ids.CONTACT_PICK) or ids.CONTACT_NEW
     customer_id, channel = meta.id("customer"), meta.text("channel")
     try:
-        with transaction(context["db"]) as session:
+        with transaction(crm.db) as session:
             contact, before, reason = _save(session, context, customer_id=customer_id, mode=mode, values=values)
             customer = session.get(Customer, customer_id)
     except DomainError as e:
-        ack(response_action="errors", errors=field_errors(e, loc, view, ids.CONTACT_FIELD_BLOCKS, ids.CONTACT_NAME_BLOCK))
+        ack(response_action="errors", errors=field_errors(e, loc, view=view, blocks=ids.CONTACT_FIELD_BLOCKS, fallback=ids.CONTACT_NAME_BLOCK))
         return
     ack()
     profile = profile_now(client, context)

@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass
 
 from handlers import ids
-from handlers.blocks import option, plain
+from handlers.blocks import input_block, option, text_input
 from handlers.i18n import t
-from handlers.payload import dump_metadata, option_of, state_values, text_of, user_of
-from store.errors import Checker, DomainError, FieldErrors
+from handlers.payload import option_of, state_values, text_of, user_of
+from store.errors import Checker
 from store.models import Customer
 from store.profile import LINE_FIELDS, NOTES_MAX, ContactDetails, check_phone_email, check_profile, check_tags
 from store.privacy import EMAIL_MAX
@@ -30,19 +30,10 @@ CHOICES = (("source", ids.CUST_SOURCE_BLOCK, ids.CUST_SOURCE), ("value_tier", id
            ("need_type", ids.CUST_NEED_TYPE_BLOCK, ids.CUST_NEED_TYPE))
 
 
-def _input(block_id: str, label: str, element: dict, *, optional: bool = True, hint: str | None = None) -> dict:
-    block = {"type": "input", "block_id": block_id, "label": plain(label, 2000), "element": element, "optional": optional}
-    if hint:
-        block["hint"] = plain(hint, 2000)
-    return block
 
-
-def _text(action_id: str, limit: int, initial: str | None, *, multiline: bool = False) -> dict:
-    element = {"type": "plain_text_input", "action_id": action_id, "max_length": limit, "multiline": multiline}
-    if initial:
-        element["initial_value"] = initial[:limit]
-    return element
-
+def _field(block_id: str, label: str, element: dict, **kw) -> dict:
+    """An input block, optional unless said otherwise (most of a customer's fields are)."""
+    return input_block(block_id, label, element, **{"optional": True, **kw})
 
 def _select(loc: str, kind: str, action_id: str, initial: str | None) -> dict:
     options = [option(t(loc, f"vocab_{kind}_{code}"), code) for code in codes(kind)]
@@ -59,35 +50,29 @@ def _users(action_id: str, initial: str | None) -> dict:
 
 def form_blocks(loc: str, v: dict, *, new: bool, owner: bool, contact: bool) -> list[dict]:
     """`v`: initial values by field. `owner`: the owner picker; `contact`: phone and email."""
-    blocks = [_input(ids.CUST_NAME_BLOCK, t(loc, "cust_f_name"), _text(ids.CUST_NAME, NAME_MAX, v.get("name")), optional=False)]
+    blocks = [_field(ids.CUST_NAME_BLOCK, t(loc, "cust_f_name"), text_input(ids.CUST_NAME, limit=NAME_MAX, initial=v.get("name")), optional=False)]
     hints = {"staff_count": "cust_f_number_hint", "annual_revenue": "cust_f_number_hint"}
     for field, block, action, limit in TEXTS:
-        element = _text(action, limit, v.get(field), multiline=field == "cultural_notes")
+        element = text_input(action, limit=limit, initial=v.get(field), multiline=field == "cultural_notes")
         hint = t(loc, hints[field]) if field in hints else None
-        blocks.append(_input(block, t(loc, f"cust_f_{field}"), element, hint=hint))
+        blocks.append(_field(block, t(loc, f"cust_f_{field}"), element, hint=hint))
     for field, block, action in CHOICES:
-        blocks.append(_input(block, t(loc, f"cust_f_{field}"), _select(loc, field, action, v.get(field)),
+        blocks.append(_field(block, t(loc, f"cust_f_{field}"), _select(loc, field, action, v.get(field)),
                              optional=not (new and field == "source")))
     if contact:
-        blocks.append(_input(ids.CUST_PHONE_BLOCK, t(loc, "cust_f_phone"), _text(ids.CUST_PHONE, 40, v.get("phone")),
+        blocks.append(_field(ids.CUST_PHONE_BLOCK, t(loc, "cust_f_phone"), text_input(ids.CUST_PHONE, limit=40, initial=v.get("phone")),
                              hint=t(loc, "cust_f_phone_hint")))
-        blocks.append(_input(ids.CUST_EMAIL_BLOCK, t(loc, "cust_f_email"), _text(ids.CUST_EMAIL, EMAIL_MAX, v.get("email"))))
-    blocks.append(_input(ids.CUST_TAGS_BLOCK, t(loc, "cust_f_tags"), _text(ids.CUST_TAGS, 1000, v.get("tags")),
+        blocks.append(_field(ids.CUST_EMAIL_BLOCK, t(loc, "cust_f_email"), text_input(ids.CUST_EMAIL, limit=EMAIL_MAX, initial=v.get("email"))))
+    blocks.append(_field(ids.CUST_TAGS_BLOCK, t(loc, "cust_f_tags"), text_input(ids.CUST_TAGS, limit=1000, initial=v.get("tags")),
                          hint=t(loc, "cust_f_tags_hint")))
     if new:
-        blocks.append(_input(ids.CUST_GRADE_BLOCK, t(loc, "cust_f_grade"), _select(loc, "grade", ids.CUST_GRADE, None)))
+        blocks.append(_field(ids.CUST_GRADE_BLOCK, t(loc, "cust_f_grade"), _select(loc, "grade", ids.CUST_GRADE, None)))
     if owner:
-        blocks.append(_input(ids.CUST_OWNER_BLOCK, t(loc, "cust_f_owner"), _users(ids.CUST_OWNER, v.get("owner")), optional=False,
+        blocks.append(_field(ids.CUST_OWNER_BLOCK, t(loc, "cust_f_owner"), _users(ids.CUST_OWNER, v.get("owner")), optional=False,
                              hint=t(loc, "cust_f_owner_hint") if new else None))
     if not new:
-        blocks.append(_input(ids.CUST_CS_OWNER_BLOCK, t(loc, "cust_f_cs_owner_id"), _users(ids.CUST_CS_OWNER, v.get("cs_owner_id"))))
+        blocks.append(_field(ids.CUST_CS_OWNER_BLOCK, t(loc, "cust_f_cs_owner_id"), _users(ids.CUST_CS_OWNER, v.get("cs_owner_id"))))
     return blocks
-
-
-def modal(callback_id: str, title_key: str, submit_key: str, loc: str, blocks: list[dict], metadata: dict) -> dict:
-    return {"type": "modal", "callback_id": callback_id, "title": plain(t(loc, title_key), 24),
-            "submit": plain(t(loc, submit_key), 24), "close": plain(t(loc, "cancel"), 24),
-            "private_metadata": dump_metadata(metadata), "blocks": blocks}
 
 
 @dataclass(frozen=True)
@@ -150,13 +135,6 @@ def check_form(form: Form, *, cipher_ready: bool, owner_error: bool = False) -> 
     if owner_error:
         c.fail("cust_err_owner", field="owner")
     c.done()
-
-
-def field_errors(error: DomainError, locale: str, *, fallback: str = ids.CUST_NAME_BLOCK) -> dict[str, str]:
-    shown: dict[str, str] = {}
-    for e in error.errors if isinstance(error, FieldErrors) else [error]:
-        shown.setdefault(ids.CUST_FIELD_BLOCKS.get(e.field or "", fallback), t(locale, e.key, **e.params))
-    return shown
 
 
 def initial_values(customer: Customer, tags: list[tuple[str, str]], details: ContactDetails | None) -> dict:

@@ -14,12 +14,12 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from handlers.blocks import refusal
 from handlers import ids
-from handlers.context import Profile
+from handlers.context import crm_of, Profile
 from handlers.customers.cards import card_blocks, card_text, load_card
 from handlers.i18n import t
 from handlers.payload import clicked_value, record_id
-from handlers.forms import refusal
 from store.customers import get_customer
 from store.db import transaction
 from store.permissions import can_read, forbidden, viewer_for
@@ -33,11 +33,12 @@ def register(app: App) -> None:
 
 def on_pick(ack: Ack, body: dict, client: WebClient, context: dict, respond) -> None:
     ack()
-    who: Profile = context["who"]
+    crm = crm_of(context)
+    who: Profile = crm.who
     chosen = record_id(clicked_value(body))
-    d, now = context["defaults"], context["defaults"].clock()
+    d, now = crm.defaults, crm.defaults.clock()
     answer: dict
-    with transaction(context["db"]) as session:
+    with transaction(crm.db) as session:
         viewer = viewer_for(session=session, user_id=who.user_id, visibility=d.visibility, admins=d.admins)
         customer = get_customer(session=session, customer_id=chosen) if chosen is not None else None
         if customer is None:

@@ -8,17 +8,16 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from handlers import ids
-from handlers.blocks import clip, context as context_block, escape, fmt_date, plain, section, unescape
+from handlers.blocks import clip, context as context_block, datepicker, escape, field_errors, fmt_date, input_block, modal, plain, refusal, section, static_select, text_input, unescape, vocab, vocab_options
 from handlers.router import Subcommand
-from handlers.context import Profile
+from handlers.context import crm_of, Profile, viewer_of
 from handlers.i18n import t
 from handlers.lifecycle.commands import stage_status
 from handlers.refs import customer_ref
 from handlers.prefill import leading_customer
 from handlers.payload import clicked_value, record_id
-from handlers.forms import (answer, auto_lines, card_customer, datepicker, field_errors, inp, metadata, modal,
-                                   new_auto, open_modal, pending_auto, picked, picked_date, profile_now, redraw, refusal,
-                                   static_select, state, text_input, typed, viewer_of, vocab, vocab_options)
+from handlers.forms import answer, auto_lines, card_customer, metadata, open_modal, picked, picked_date, profile_now, redraw, state, typed
+from store.auto_actions import new_auto_actions, pending_auto_ids
 from store.customers import find_exact
 from store.db import transaction
 from store.errors import DomainError
@@ -69,25 +68,26 @@ def build_need_view(profile: Profile, customer: Customer, needs: list, meta: dic
     if needs:
         blocks.append(context_block("\n".join(need_line(loc, n) for n in needs[:NEEDS_SHOWN])))
     blocks += [
-        inp(ids.NEED_KIND_BLOCK, t(loc, "lc_f_need_kind"),
+        input_block(ids.NEED_KIND_BLOCK, t(loc, "lc_f_need_kind"),
             {"type": "radio_buttons", "action_id": ids.NEED_KIND, "options": kinds, "initial_option": kinds[0]}),
-        inp(ids.NEED_DESCRIPTION_BLOCK, t(loc, "lc_f_need_description"),
+        input_block(ids.NEED_DESCRIPTION_BLOCK, t(loc, "lc_f_need_description"),
             text_input(ids.NEED_DESCRIPTION, limit=DESCRIPTION_MAX, multiline=True, placeholder=t(loc, "lc_f_need_placeholder"))),
-        inp(ids.NEED_PRIORITY_BLOCK, t(loc, "lc_f_priority"),
+        input_block(ids.NEED_PRIORITY_BLOCK, t(loc, "lc_f_priority"),
             static_select(ids.NEED_PRIORITY, vocab_options(loc, "priority"), initial="medium")),
-        inp(ids.NEED_STATUS_BLOCK, t(loc, "lc_f_need_status"),
+        input_block(ids.NEED_STATUS_BLOCK, t(loc, "lc_f_need_status"),
             static_select(ids.NEED_STATUS, vocab_options(loc, "need_status"), initial="not_started")),
     ]
-    return modal(ids.NEED_VIEW, t(loc, "lc_need_title"), blocks, metadata=meta, locale=loc)
+    return modal(callback_id=ids.NEED_VIEW, title=t(loc, "lc_need_title"), blocks=blocks, metadata=meta, submit=t(loc, "save"), close=t(loc, "cancel"))
 
 
 def on_need_button(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     ack()
+    crm = crm_of(context)
     found = card_customer(body=body, client=client, context=context, edit=True)
     if found is None:
         return
     customer, _, channel = found
-    with transaction(context["db"]) as session:  # index on (customer_id, status)
+    with transaction(crm.db) as session:  # index on (customer_id, status)
         needs = needs_of(session=session, customer_id=customer.id, open_only=True)
     meta = {"customer": customer.id, "channel": channel}
     open_modal(client=client, context=context, trigger_id=body["trigger_id"], channel=channel,
@@ -99,17 +99,18 @@ def _need_added(profile: Profile, customer: Customer, need) -> str:
 
 
 def submit_need(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
-    loc, meta, values = context["who"].locale, metadata(view), state(view)
+    crm = crm_of(context)
+    loc, meta, values = crm.who.locale, metadata(view), state(view)
     customer_id, channel = meta.id("customer"), meta.text("channel")
     try:
-        with transaction(context["db"]) as session:
-            need = add_need(session=session, viewer=viewer_of(session, context), customer_id=customer_id, now=context["defaults"].clock(),
+        with transaction(crm.db) as session:
+            need = add_need(session=session, viewer=viewer_of(session, context), customer_id=customer_id, now=crm.defaults.clock(),
                             description=typed(values, ids.NEED_DESCRIPTION), kind=picked(values, ids.NEED_KIND) or "current",
                             priority=picked(values, ids.NEED_PRIORITY) or "medium",
                             status=picked(values, ids.NEED_STATUS) or "not_started")
             customer = session.get(Customer, customer_id)
     except DomainError as e:
-        ack(response_action="errors", errors=field_errors(e, loc, view, ids.NEED_FIELD_BLOCKS, ids.NEED_DESCRIPTION_BLOCK))
+        ack(response_action="errors", errors=field_errors(e, loc, view=view, blocks=ids.NEED_FIELD_BLOCKS, fallback=ids.NEED_DESCRIPTION_BLOCK))
         return
     ack()
     profile = profile_now(client, context)
@@ -117,14 +118,15 @@ def submit_need(ack: Ack, body: dict, view: dict, client: WebClient, context: di
 
 
 def _need_command(*, body: dict, client: WebClient, context: dict, respond, text: str) -> None:
+    crm = crm_of(context)
     profile = profile_now(client, context)
     try:
-        with transaction(context["db"]) as session:
+        with transaction(crm.db) as session:
             customer, description = _named_customer(session, text)
             if not description:
                 raise DomainError("lc_need_usage")
             need = add_need(session=session, viewer=viewer_of(session, context), customer_id=customer.id,
-                            description=description, now=context["defaults"].clock())
+                            description=description, now=crm.defaults.clock())
     except DomainError as e:
         respond(response_type="ephemeral", text=refusal(profile.locale, e))
         return
@@ -166,24 +168,26 @@ def build_deal_view(profile: Profile, customer: Customer, deals: list[Deal], *, 
         blocks += [
             {"type": "divider"},
             section(t(loc, "lc_deal_new_header")),
-            inp(ids.DEAL_TITLE_BLOCK, t(loc, "lc_f_deal_title"), text_input(ids.DEAL_TITLE, limit=TITLE_MAX)),
-            inp(ids.DEAL_AMOUNT_BLOCK, t(loc, "lc_f_deal_amount"),
+            input_block(ids.DEAL_TITLE_BLOCK, t(loc, "lc_f_deal_title"), text_input(ids.DEAL_TITLE, limit=TITLE_MAX)),
+            input_block(ids.DEAL_AMOUNT_BLOCK, t(loc, "lc_f_deal_amount"),
                 text_input(ids.DEAL_AMOUNT, limit=AMOUNT_MAX, placeholder=t(loc, "lc_f_deal_amount_placeholder"))),
-            inp(ids.DEAL_CURRENCY_BLOCK, t(loc, "lc_f_deal_currency"), text_input(ids.DEAL_CURRENCY, limit=3, initial="CNY")),
-            inp(ids.DEAL_STAGE_BLOCK, t(loc, "lc_f_deal_stage"),
+            input_block(ids.DEAL_CURRENCY_BLOCK, t(loc, "lc_f_deal_currency"), text_input(ids.DEAL_CURRENCY, limit=3, initial="CNY")),
+            input_block(ids.DEAL_STAGE_BLOCK, t(loc, "lc_f_deal_stage"),
                 static_select(ids.DEAL_STAGE, vocab_options(loc, "deal_stage", OPEN_STAGES), initial="qualification")),
-            inp(ids.DEAL_CLOSE_BLOCK, t(loc, "lc_f_deal_close"), datepicker(ids.DEAL_CLOSE), optional=True),
+            input_block(ids.DEAL_CLOSE_BLOCK, t(loc, "lc_f_deal_close"), datepicker(ids.DEAL_CLOSE), optional=True),
         ]
-    return modal(ids.DEAL_VIEW, t(loc, "lc_deal_title"), blocks, metadata=meta, locale=loc, submit=editable)
+    return modal(callback_id=ids.DEAL_VIEW, title=t(loc, "lc_deal_title"), blocks=blocks, metadata=meta,
+                 submit=t(loc, "save") if editable else None, close=t(loc, "cancel" if editable else "lc_close"))
 
 
 def on_deal_button(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     ack()
+    crm = crm_of(context)
     found = card_customer(body=body, client=client, context=context, edit=False)
     if found is None:
         return
     customer, viewer, channel = found
-    with transaction(context["db"]) as session:  # index on (customer_id, stage)
+    with transaction(crm.db) as session:  # index on (customer_id, stage)
         deals = deals_of(session=session, customer_id=customer.id)
     meta, editable = {"customer": customer.id, "channel": channel}, can_edit(viewer, customer)
     open_modal(client=client, context=context, trigger_id=body["trigger_id"], channel=channel,
@@ -191,19 +195,20 @@ def on_deal_button(ack: Ack, body: dict, client: WebClient, context: dict) -> No
 
 
 def submit_deal(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
-    loc, meta, values = context["who"].locale, metadata(view), state(view)
+    crm = crm_of(context)
+    loc, meta, values = crm.who.locale, metadata(view), state(view)
     customer_id, channel = meta.id("customer"), meta.text("channel")
     try:
-        with transaction(context["db"]) as session:
-            before = pending_auto(session, customer_id)
-            deal = create_deal(session=session, viewer=viewer_of(session, context), customer_id=customer_id, now=context["defaults"].clock(),
+        with transaction(crm.db) as session:
+            before = pending_auto_ids(session=session, customer_id=customer_id)
+            deal = create_deal(session=session, viewer=viewer_of(session, context), customer_id=customer_id, now=crm.defaults.clock(),
                                title=typed(values, ids.DEAL_TITLE), amount=typed(values, ids.DEAL_AMOUNT),
                                currency=typed(values, ids.DEAL_CURRENCY) or "CNY",
                                stage=picked(values, ids.DEAL_STAGE) or "qualification",
-                               expected_close_on=picked_date(values, ids.DEAL_CLOSE), limits=context["defaults"].limits)
-            customer, actions = session.get(Customer, customer_id), new_auto(session, customer_id, before)
+                               expected_close_on=picked_date(values, ids.DEAL_CLOSE), limits=crm.defaults.limits)
+            customer, actions = session.get(Customer, customer_id), new_auto_actions(session=session, customer_id=customer_id, before=before)
     except DomainError as e:
-        ack(response_action="errors", errors=field_errors(e, loc, view, ids.DEAL_FIELD_BLOCKS, ids.DEAL_TITLE_BLOCK))
+        ack(response_action="errors", errors=field_errors(e, loc, view=view, blocks=ids.DEAL_FIELD_BLOCKS, fallback=ids.DEAL_TITLE_BLOCK))
         return
     ack()
     profile = profile_now(client, context)
@@ -220,60 +225,63 @@ def build_move_view(profile: Profile, deal: Deal, stage: str | None, meta: dict)
     stages = [s for s in DEAL_STAGES if s != deal.stage]
     blocks = [
         section(deal_line(profile, deal)),
-        inp(ids.DEAL_MOVE_STAGE_BLOCK, t(loc, "lc_f_deal_move_stage"),
+        input_block(ids.DEAL_MOVE_STAGE_BLOCK, t(loc, "lc_f_deal_move_stage"),
             static_select(ids.DEAL_MOVE_STAGE, vocab_options(loc, "deal_stage", stages), initial=stage), dispatch=True),
     ]
     if stage == "won":
         today = utcnow().astimezone(profile.zone).date()
         blocks += [
-            inp(ids.DEAL_CONTRACT_BLOCK, t(loc, "lc_f_contract"), text_input(ids.DEAL_CONTRACT, limit=CONTRACT_MAX)),
-            inp(ids.DEAL_SIGNED_BLOCK, t(loc, "lc_f_signed_on"), datepicker(ids.DEAL_SIGNED, initial=today)),
-            inp(ids.DEAL_TERMS_BLOCK, t(loc, "lc_f_payment_terms"), text_input(ids.DEAL_TERMS, limit=TERMS_MAX, multiline=True),
+            input_block(ids.DEAL_CONTRACT_BLOCK, t(loc, "lc_f_contract"), text_input(ids.DEAL_CONTRACT, limit=CONTRACT_MAX)),
+            input_block(ids.DEAL_SIGNED_BLOCK, t(loc, "lc_f_signed_on"), datepicker(ids.DEAL_SIGNED, initial=today)),
+            input_block(ids.DEAL_TERMS_BLOCK, t(loc, "lc_f_payment_terms"), text_input(ids.DEAL_TERMS, limit=TERMS_MAX, multiline=True),
                 optional=True),
-            inp(ids.DEAL_SERVICE_START_BLOCK, t(loc, "lc_f_service_start"), datepicker(ids.DEAL_SERVICE_START), optional=True),
-            inp(ids.DEAL_SERVICE_END_BLOCK, t(loc, "lc_f_service_end"), datepicker(ids.DEAL_SERVICE_END), optional=True),
-            inp(ids.DEAL_RENEWAL_BLOCK, t(loc, "lc_f_renewal"), datepicker(ids.DEAL_RENEWAL), optional=True),
+            input_block(ids.DEAL_SERVICE_START_BLOCK, t(loc, "lc_f_service_start"), datepicker(ids.DEAL_SERVICE_START), optional=True),
+            input_block(ids.DEAL_SERVICE_END_BLOCK, t(loc, "lc_f_service_end"), datepicker(ids.DEAL_SERVICE_END), optional=True),
+            input_block(ids.DEAL_RENEWAL_BLOCK, t(loc, "lc_f_renewal"), datepicker(ids.DEAL_RENEWAL), optional=True),
         ]
     elif stage == "lost":
-        blocks.append(inp(ids.DEAL_LOST_BLOCK, t(loc, "lc_f_lost_reason"), text_input(ids.DEAL_LOST, limit=TERMS_MAX, multiline=True),
+        blocks.append(input_block(ids.DEAL_LOST_BLOCK, t(loc, "lc_f_lost_reason"), text_input(ids.DEAL_LOST, limit=TERMS_MAX, multiline=True),
                           optional=True))
-    return modal(ids.DEAL_MOVE_VIEW, t(loc, "lc_deal_move_title"), blocks, metadata=meta, locale=loc)
+    return modal(callback_id=ids.DEAL_MOVE_VIEW, title=t(loc, "lc_deal_move_title"), blocks=blocks, metadata=meta, submit=t(loc, "save"), close=t(loc, "cancel"))
 
 
 def _deal(context: dict, deal_id: int | None, *, client: WebClient, channel: str) -> Deal | None:
     """The deal, for whoever may edit its customer (primary-key lookups); None after telling anyone else why not."""
+    crm = crm_of(context)
     if deal_id is None:
         return None
-    with transaction(context["db"]) as session:
+    with transaction(crm.db) as session:
         deal = session.get(Deal, deal_id)
         customer = session.get(Customer, deal.customer_id) if deal is not None else None
         viewer = viewer_of(session, context)
     if customer is None or can_edit(viewer, customer):
         return deal
     error = forbidden(viewer, customer, action="edit")
-    answer(client=client, channel=channel, user=viewer.id, text=refusal(context["who"].locale, error))
+    answer(client=client, channel=channel, user=viewer.id, text=refusal(crm.who.locale, error))
     return None
 
 
 def on_move_button(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     """Move, on the deal list: views.push over it (a primary-key lookup before)."""
     ack()
+    crm = crm_of(context)
     channel = metadata(body.get("view") or {}).text("channel")
     deal = _deal(context, record_id(clicked_value(body)), client=client, channel=channel)
     if deal is None:
         return
     meta = {"deal": deal.id, "channel": channel}
-    client.views_push(trigger_id=body["trigger_id"], view=build_move_view(context["who"], deal, None, meta))
+    client.views_push(trigger_id=body["trigger_id"], view=build_move_view(crm.who, deal, None, meta))
 
 
 def on_move_stage(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     """A stage picked: the modal redrawn with the fields that stage asks for."""
     ack()
+    crm = crm_of(context)
     meta = metadata(body.get("view") or {})
     deal = _deal(context, meta.id("deal"), client=client, channel=meta.text("channel"))
     if deal is not None:
         stage = clicked_value(body) or None
-        redraw(client=client, body=body, view=build_move_view(context["who"], deal, stage, meta.raw))
+        redraw(client=client, body=body, view=build_move_view(crm.who, deal, stage, meta.raw))
 
 
 def _terms(values: dict) -> WonTerms:
@@ -298,21 +306,22 @@ def _moved_text(profile: Profile, deal: Deal, customer: Customer, before: str, c
 
 def submit_move(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
     """Saved before ack(); then every modal of the stack closes (the list under it is out of date)."""
-    loc, meta, values = context["who"].locale, metadata(view), state(view)
+    crm = crm_of(context)
+    loc, meta, values = crm.who.locale, metadata(view), state(view)
     deal_id, channel = meta.id("deal"), meta.text("channel")
     stage, won, lost = picked(values, ids.DEAL_MOVE_STAGE) or "", _terms(values), typed(values, ids.DEAL_LOST)
     try:
-        with transaction(context["db"]) as session:
+        with transaction(crm.db) as session:
             deal = session.get(Deal, deal_id)
             if deal is None:
                 raise DomainError("err_unknown_deal")
             customer = session.get(Customer, deal.customer_id)
-            before, customer_before, auto = deal.stage, (customer.stage, customer.status), pending_auto(session, customer.id)
-            move_deal(session=session, viewer=viewer_of(session, context), deal_id=deal.id, stage=stage, now=context["defaults"].clock(),
-                      limits=context["defaults"].limits, won=won if stage == "won" else None, lost_reason=lost)
-            actions = new_auto(session, customer.id, auto)
+            before, customer_before, auto = deal.stage, (customer.stage, customer.status), pending_auto_ids(session=session, customer_id=customer.id)
+            move_deal(session=session, viewer=viewer_of(session, context), deal_id=deal.id, stage=stage, now=crm.defaults.clock(),
+                      limits=crm.defaults.limits, won=won if stage == "won" else None, lost_reason=lost)
+            actions = new_auto_actions(session=session, customer_id=customer.id, before=auto)
     except DomainError as e:
-        ack(response_action="errors", errors=field_errors(e, loc, view, ids.DEAL_MOVE_FIELD_BLOCKS, ids.DEAL_MOVE_STAGE_BLOCK))
+        ack(response_action="errors", errors=field_errors(e, loc, view=view, blocks=ids.DEAL_MOVE_FIELD_BLOCKS, fallback=ids.DEAL_MOVE_STAGE_BLOCK))
         return
     ack(response_action="clear")
     profile = profile_now(client, context)
@@ -323,9 +332,10 @@ def submit_move(ack: Ack, body: dict, view: dict, client: WebClient, context: di
 # -- /crm deals ---------------------------------------------------------------------------------------
 
 def _deals_command(*, body: dict, client: WebClient, context: dict, respond, text: str) -> None:
+    crm = crm_of(context)
     profile = profile_now(client, context)
     try:
-        with transaction(context["db"]) as session:
+        with transaction(crm.db) as session:
             if not clean(text):
                 raise DomainError("lc_deals_usage")
             customer, _ = _named_customer(session, text)

@@ -5,16 +5,14 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from slack_sdk import WebClient
-from sqlalchemy import update
 
 from handlers.context import Defaults
 from handlers.delivery.send import Pacer, deliver
 from store.alert_kinds import ACTION_DUE
 from store import outbox
-from store.actions import to_announce
+from store.actions import mark_announced, to_announce
 from store.db import SessionFactory, transaction
 from store.digests import queue_due as queue_digests
-from store.models import NextAction
 from store.grading import cadence_sweep
 from store.health_jobs import run_due as health_pass
 from store.lifecycle import review_sweep
@@ -48,9 +46,7 @@ def queue_due_actions(*, db: SessionFactory, now: datetime) -> int:
         for action in to_announce(session=session, now=now):
             queued += outbox.enqueue(session=session, kind=ACTION_DUE, subject=f"next_action:{action.id}",
                                      due_key=action.due_at.isoformat(), recipient=action.owner_id, now=now)
-            session.execute(update(NextAction)
-                            .where(NextAction.id == action.id, NextAction.announce_at == action.announce_at)
-                            .values(announce_at=None))
+            mark_announced(session=session, action=action)
     return queued
 
 

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from handlers.blocks import clip, context as context_block
+from handlers.blocks import clip, context as context_block, MESSAGE_BLOCKS
 from handlers.context import Defaults, Profile, fetch_profile
 from handlers.i18n import t
 from handlers.delivery.items import tag_blocks
@@ -39,7 +39,6 @@ RETRYABLE = {"ratelimited", "internal_error", "fatal_error", "service_unavailabl
 BASE_DELAY = timedelta(seconds=30)
 MAX_DELAY = timedelta(hours=1)
 MAX_ATTEMPTS = 50  # about two days of hourly tries
-MESSAGE_BLOCKS = 50
 METADATA_EVENT = "crm_alert"
 HISTORY_LOOKBACK = 100  # messages searched for an earlier post whose outcome we never heard
 

@@ -21,7 +21,7 @@ from slack_sdk.errors import SlackApiError
 
 from handlers.blocks import clip, escape, fmt_datetime, mention
 from handlers.router import Subcommand, split
-from handlers.context import Profile, viewer_of
+from handlers.context import crm_of, Profile, viewer_of
 from handlers.i18n import t
 from store import digests
 from store.db import transaction
@@ -81,7 +81,8 @@ def parse(words: str) -> Request:
 
 
 def _role(context: dict) -> tuple[str, str]:
-    with transaction(context["db"]) as session:
+    crm = crm_of(context)
+    with transaction(crm.db) as session:
         viewer = viewer_of(session, context)
     return viewer.role, viewer.id
 
@@ -136,30 +137,32 @@ def _line(who: Profile, sub: DigestSubscription) -> str:
 
 
 def subscribe(*, client: WebClient, context: dict, words: str) -> str:
-    who: Profile = context["who"]
+    crm = crm_of(context)
+    who: Profile = crm.who
     req = parse(words)
     role, me = _role(context)
     team_of = team_for(req, role, me)
     if req.channel is None or req.cadence is None:
         raise DomainError("digest_usage")
     ensure_member(client, req.channel)
-    with transaction(context["db"]) as session:
+    with transaction(crm.db) as session:
         before = [s for s in digests.subscriptions(session=session, team_of=team_of)
                   if (s.channel_id, s.cadence) == (req.channel, req.cadence)]
         sub = digests.subscribe(session=session, channel_id=req.channel, cadence=req.cadence, team_of=team_of,
                                 at_time=req.at_time or (before[0].at_time if before else DEFAULT_TIME), tz=who.tz,
-                                locale=who.locale, by=who.user_id, now=context["defaults"].clock())
+                                locale=who.locale, by=who.user_id, now=crm.defaults.clock())
     key = "digest_updated" if before else "digest_subscribed"
     return t(who.locale, key, channel=f"<#{sub.channel_id}>", cadence=t(who.locale, f"digest_cadence_{sub.cadence}"),
              team=team_text(who.locale, sub.team_of), when=schedule_text(who.locale, sub), next=fmt_datetime(sub.next_due_at, who))
 
 
 def listing(*, context: dict) -> str:
-    who: Profile = context["who"]
+    crm = crm_of(context)
+    who: Profile = crm.who
     role, me = _role(context)
     if role == Role.rep.value:
         raise DomainError("digest_err_role")
-    with transaction(context["db"]) as session:
+    with transaction(crm.db) as session:
         subs = digests.subscriptions(session=session, team_of=None if role == Role.admin.value else me)
     if not subs:
         return t(who.locale, "digest_list_none")
@@ -169,7 +172,8 @@ def listing(*, context: dict) -> str:
 
 
 def unsubscribe(*, context: dict, words: str) -> str:
-    who: Profile = context["who"]
+    crm = crm_of(context)
+    who: Profile = crm.who
     req = parse(words)
     role, me = _role(context)
     if role == Role.rep.value:
@@ -177,7 +181,7 @@ def unsubscribe(*, context: dict, words: str) -> str:
     if req.channel is None:
         raise DomainError("digest_usage")
     team_of = None if role == Role.admin.value and req.team is None else team_for(req, role, me)
-    with transaction(context["db"]) as session:
+    with transaction(crm.db) as session:
         gone = digests.unsubscribe(session=session, channel_id=req.channel, cadence=req.cadence, team_of=team_of)
     if not gone:
         return t(who.locale, "digest_unsubscribed_none", channel=f"<#{req.channel}>")
@@ -187,7 +191,8 @@ def unsubscribe(*, context: dict, words: str) -> str:
 
 
 def run_digest(*, body: dict, client: WebClient, context: dict, respond, text: str) -> None:
-    who: Profile = context["who"]
+    crm = crm_of(context)
+    who: Profile = crm.who
     verb, rest = split(text)
     action = VERBS.get(verb)
     if action == "subscribe":

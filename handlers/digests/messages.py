@@ -17,10 +17,9 @@ from datetime import datetime
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from handlers.blocks import clip, escape, section
+from handlers.blocks import clip, escape, MESSAGE_BLOCKS, section
 from handlers.digests.charts import funnel_png, trend_png
 from handlers.context import Defaults, Profile
 from handlers.delivery.send import BASE_DELAY, Pacer, Report, not_sent, post_chunk, reconcile
@@ -32,16 +31,16 @@ from store import outbox
 from store.db import SessionFactory, transaction
 from store.digest_models import DigestSubscription
 from store.alert_kinds import DIGEST, DIGEST_CHART
-from store.digests import KIND
+from store.customers import codes_of
+from store.digests import digest_of, sent_since
 from store.figures import figures
 from store.figures_base import Period, Scope
 from store.figures_trend import weekly_trend
-from store.models import Customer, Outbox, SlackUser
+from store.models import Outbox, SlackUser
 from store.winback import WinbackReview, monthly_review
 
 log = logging.getLogger(__name__)
 
-MESSAGE_BLOCKS = 50
 TREND_WEEKS = 8
 LESSONS_SHOWN, LESSON_CHARS = 5, 300
 CHART_NAME = re.compile(r"^crm-digest-(\d+)-")
@@ -91,9 +90,7 @@ def review_month(session: Session, row: Outbox, sub: DigestSubscription, period:
         return this_month.previous()
     if sub.created_at >= this_month.start:
         return None
-    earlier = session.execute(select(func.count(Outbox.id)).where(
-        Outbox.kind == KIND, Outbox.subject == row.subject, Outbox.id != row.id, Outbox.status == "sent",
-        Outbox.sent_at >= this_month.start)).scalar_one()
+    earlier = sent_since(session=session, row=row, since=this_month.start)
     return None if earlier else this_month.previous()
 
 
@@ -114,8 +111,7 @@ def review_blocks(session: Session, review: WinbackReview, month: Period, loc: s
     blocks = [{"type": "divider"}, section("\n".join(head))]
     if review.lessons:
         shown = review.lessons[-LESSONS_SHOWN:]  # the latest
-        codes = dict(session.execute(select(Customer.id, Customer.code)
-                                     .where(Customer.id.in_(sorted({x.customer_id for x in shown})))).all())
+        codes = codes_of(session=session, customer_ids={x.customer_id for x in shown})
         lines = [t(loc, "digest_review_lesson", customer=escape(clip(x.customer_name, 60)), code=codes.get(x.customer_id, ""),
                    reason=reason_label(loc, x.reason), lessons=escape(clip(" ".join(x.lessons.split()), LESSON_CHARS)))
                  for x in shown]
@@ -184,11 +180,6 @@ def uploaded_charts(messages: list[dict]) -> dict[int, str]:
     return found
 
 
-def _digest_row(session: Session, row: Outbox) -> Outbox | None:
-    return session.exec(select(Outbox).where(Outbox.kind == KIND, Outbox.subject == row.subject,
-                                             Outbox.due_key == row.due_key)).first()
-
-
 def chart_files(session: Session, row: Outbox, sub: DigestSubscription, defaults: Defaults, now: datetime) -> list[dict]:
     period = period_of_row(row, sub)
     scope = scope_of(sub)
@@ -204,7 +195,7 @@ def _chart_state(db: SessionFactory, row: Outbox, report: Report, now: datetime)
     """The subscription when the charts may go now; otherwise the row is skipped or waits for its digest."""
     with transaction(db) as session:
         sub = subscription_of(session, row)
-        digest = _digest_row(session, row)
+        digest = digest_of(session=session, chart_row=row)
         if sub is None or digest is None or digest.status in ("failed", "skipped"):
             outbox.mark_skipped(session=session, outbox_id=row.id, reason="no digest to follow")
             report.skipped += 1

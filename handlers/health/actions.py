@@ -18,12 +18,11 @@ from slack_sdk import WebClient
 
 from handlers import ids
 from handlers.blocks import clip, escape, fmt_datetime, input_block, mention, modal, section
-from handlers.context import Profile, fetch_profile, viewer_of
+from handlers.context import crm_of, fetch_profile, Profile, viewer_of
 from handlers.i18n import t
 from handlers.refs import customer_ref
-from handlers.log.commands import build_log_view
+from handlers.log.commands import open_log_modal
 from handlers.delivery.items import item_of
-from handlers.prefill import Prefill
 from handlers.payload import clicked_value, read_metadata
 from handlers.forms import answer as tell, state, typed
 from handlers.health.plan import open_retention_plan
@@ -71,7 +70,8 @@ def refusal(error: DomainError, loc: str) -> str:
 
 def _allowed(context: dict, customer_id: int) -> tuple[Customer | None, DomainError | None]:
     """The customer, or why the caller may not answer for it (indexed lookups: safe before views.open)."""
-    with transaction(context["db"]) as session:
+    crm = crm_of(context)
+    with transaction(crm.db) as session:
         customer = session.get(Customer, customer_id)
         if customer is None:
             return None, DomainError("err_unknown_customer")
@@ -81,12 +81,13 @@ def _allowed(context: dict, customer_id: int) -> tuple[Customer | None, DomainEr
 
 
 def _checked(body: dict, client: WebClient, context: dict) -> tuple[dict, Customer] | None:
+    crm = crm_of(context)
     where = _clicked(body)
     if where is None:
         return None
     customer, error = _allowed(context, where["customer"])
     if error is not None:
-        who: Profile = context["who"]
+        who: Profile = crm.who
         tell(client=client, channel=where["channel"], user=who.user_id, text=refusal(error, who.locale))
         return None
     return where, customer
@@ -98,8 +99,7 @@ def on_winback(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     if checked is None:
         return
     where, customer = checked
-    open_retention_plan(client=client, trigger_id=body["trigger_id"], db=context["db"], defaults=context["defaults"], who=context["who"],
-                        customer_id=customer.id, source={"channel": where["channel"], "ts": where["ts"], "outbox": where["outbox"]})
+    open_retention_plan(client=client, trigger_id=body["trigger_id"], crm=crm_of(context), customer_id=customer.id, source={"channel": where["channel"], "ts": where["ts"], "outbox": where["outbox"]})
 
 
 def on_log(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
@@ -108,26 +108,26 @@ def on_log(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     if checked is None:
         return
     where, customer = checked
-    view = build_log_view(context["who"], Prefill(customer=customer), now=context["defaults"].clock(), metadata={"channel": where["channel"]})
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    open_log_modal(client=client, context=context, trigger_id=body["trigger_id"], channel=where["channel"], customer=customer)
 
 
 def on_snooze(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     ack()
+    crm = crm_of(context)
     where = _clicked(body)
     if where is None:
         return
-    now = context["defaults"].clock()
-    profile = fetch_profile(client=client, db=context["db"], user_id=context["who"].user_id, defaults=context["defaults"], now=now)
+    now = crm.defaults.clock()
+    profile = fetch_profile(client=client, db=crm.db, user_id=crm.who.user_id, defaults=crm.defaults, now=now)
     try:
-        with transaction(context["db"]) as session:
+        with transaction(crm.db) as session:
             answer = snooze(session=session, viewer=viewer_of(session, context), customer_id=where["customer"], now=now)
     except DomainError as e:
         tell(client=client, channel=where["channel"], user=profile.user_id, text=refusal(e, profile.locale))
         return
     note = t(profile.locale, "risk_snoozed", user=mention(profile.user_id), until=fmt_datetime(answer.until, profile))
-    redraw(client=client, db=context["db"], outbox_id=where["outbox"], customer_id=where["customer"], profile=profile, note=note,
-           channel=where["channel"], ts=where["ts"], item=where["item"], now=now, calendar=context["defaults"].calendar,
+    redraw(client=client, db=crm.db, outbox_id=where["outbox"], customer_id=where["customer"], profile=profile, note=note,
+           channel=where["channel"], ts=where["ts"], item=where["item"], now=now, calendar=crm.defaults.calendar,
            message_blocks=(body.get("message") or {}).get("blocks"))
 
 
@@ -145,31 +145,33 @@ def reason_view(profile: Profile, customer: Customer, metadata: dict) -> dict:
 
 def on_not_at_risk(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     ack()
+    crm = crm_of(context)
     checked = _checked(body, client, context)
     if checked is None:
         return
     where, customer = checked
-    client.views_open(trigger_id=body["trigger_id"], view=reason_view(context["who"], customer, where))
+    client.views_open(trigger_id=body["trigger_id"], view=reason_view(crm.who, customer, where))
 
 
 def submit_not_at_risk(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
     """Saved before ack(): a refusal stays on the modal."""
-    who: Profile = context["who"]
-    now = context["defaults"].clock()
+    crm = crm_of(context)
+    who: Profile = crm.who
+    now = crm.defaults.clock()
     meta, reason = read_metadata(view), typed(state(view), ids.RISK_REASON)
     customer_id, outbox_id, channel, ts = meta.id("customer"), meta.optional_id("outbox"), meta.text("channel"), meta.text("ts")
     try:
-        with transaction(context["db"]) as session:
+        with transaction(crm.db) as session:
             answer = not_at_risk(session=session, viewer=viewer_of(session, context), customer_id=customer_id,
                                  reason=reason, now=now)
     except DomainError as e:
         ack(response_action="errors", errors={ids.RISK_REASON_BLOCK: refusal(e, who.locale)})
         return
     ack()
-    profile = fetch_profile(client=client, db=context["db"], user_id=who.user_id, defaults=context["defaults"], now=now)
+    profile = fetch_profile(client=client, db=crm.db, user_id=who.user_id, defaults=crm.defaults, now=now)
     note = t(profile.locale, "risk_marked_fine", user=mention(profile.user_id), time=fmt_datetime(now, profile),
              reason=escape(clip(answer.reason, 300)))
     if outbox_id is not None:
-        redraw(client=client, db=context["db"], outbox_id=outbox_id, customer_id=answer.customer_id, profile=profile,
+        redraw(client=client, db=crm.db, outbox_id=outbox_id, customer_id=answer.customer_id, profile=profile,
                note=note, channel=channel, ts=ts, item=meta.optional_text("item"), now=now,
-               calendar=context["defaults"].calendar)
+               calendar=crm.defaults.calendar)

@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 
 from handlers.blocks import clip, context as context_block, escape, mention, section
 from handlers.router import Subcommand
-from handlers.context import Profile, fetch_profile, viewer_of
+from handlers.context import crm_of, fetch_profile, Profile, viewer_of
 from handlers.refs import card_picker
 from handlers.health.text import band_text, reasons_text, segment_text
 from handlers.i18n import t
@@ -91,10 +91,11 @@ def list_blocks(found: RiskList, scope: Scope, profile: Profile, now: datetime) 
 
 
 def run_risk(*, body: dict, client: WebClient, context: dict, respond, text: str) -> None:
-    now = context["defaults"].clock()
-    profile = fetch_profile(client=client, db=context["db"], user_id=context["who"].user_id, defaults=context["defaults"], now=now)
+    crm = crm_of(context)
+    now = crm.defaults.clock()
+    profile = fetch_profile(client=client, db=crm.db, user_id=crm.who.user_id, defaults=crm.defaults, now=now)
     try:
-        with transaction(context["db"]) as session:
+        with transaction(crm.db) as session:
             scope = scope_of(viewer_of(session, context), text)
             found = risk_list(session=session, people=scope.people, limit=LISTED)
     except DomainError as e:

@@ -12,8 +12,8 @@ from handlers import ids
 from handlers.blocks import clip, escape, fmt_datetime, mention
 from handlers.churn.commands import churn_refusal, may_first, plan_errors, tell_assigned
 from handlers.churn.forms import customer_ref, form_of, labels, plan_request, retention_view, target_of
-from handlers.context import Profile
-from handlers.forms import answer, metadata, open_modal, profile_now, state, viewer_of
+from handlers.context import CRM, Crm, crm_of, viewer_of
+from handlers.forms import answer, metadata, open_modal, profile_now, state
 from handlers.health.messages import plan_started
 from handlers.i18n import t
 from handlers.payload import Metadata
@@ -34,12 +34,11 @@ def register(app: App) -> None:
 
 # -- the retention plan (from a churn-risk ping) --------------------------------------------------------
 
-def open_retention_plan(*, client: WebClient, trigger_id: str, db, defaults, who: Profile, customer_id: int,
-                        source: dict) -> None:
+def open_retention_plan(*, client: WebClient, trigger_id: str, crm: Crm, customer_id: int, source: dict) -> None:
     """The plan modal for a customer at risk; `source` (where the ping is) comes back to
     handlers.health.messages.plan_started once the plan is saved."""
-    context = {"db": db, "defaults": defaults, "who": who}
-    with transaction(db) as session:
+    context, who = {CRM: crm}, crm.who
+    with transaction(crm.db) as session:
         customer = session.get(Customer, customer_id)
         viewer = viewer_of(session, context)
         allowed = customer is not None and may_answer(viewer, customer)
@@ -63,10 +62,11 @@ def _source(meta: Metadata) -> Metadata:
 
 
 def submit_retention(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
-    who, meta, form, now = context["who"], metadata(view), form_of(state(view)), context["defaults"].clock()
+    crm = crm_of(context)
+    who, meta, form, now = crm.who, metadata(view), form_of(state(view)), crm.defaults.clock()
     customer_id, source = meta.id("customer"), _source(meta)
     try:
-        with transaction(context["db"]) as session:
+        with transaction(crm.db) as session:
             may_first(session, context, customer_id, may_answer)
             kept = start_retention(session=session, viewer=viewer_of(session, context), customer_id=customer_id,
                                    plan=plan_request(form, who), now=now)
@@ -87,6 +87,6 @@ def submit_retention(ack: Ack, body: dict, view: dict, client: WebClient, contex
         lines.append(t(loc, "winback_told", owner=mention(kept.owner_id)))
     answer(client=client, channel=source.text("channel"), user=profile.user_id, text="\n".join(lines))
     if told:
-        context["wake"]()
-    plan_started(client=client, db=context["db"], source=source.raw, customer_id=customer.id, who=profile, now=now,
-                  calendar=context["defaults"].calendar)
+        crm.wake()
+    plan_started(client=client, db=crm.db, source=source.raw, customer_id=customer.id, who=profile, now=now,
+                  calendar=crm.defaults.calendar)

@@ -21,7 +21,7 @@ from handlers.customers import commands as customers
 from handlers.log import commands as log_flow
 from handlers.tickets import commands as tickets
 from handlers.blocks import clip, context as context_block, escape, fmt_datetime, plain, section
-from handlers.context import Defaults, Profile, fetch_profile
+from handlers.context import crm_of, Defaults, fetch_profile, Profile
 from handlers.customers.cards import action_title, lines_sections, vocab
 from handlers.refs import card_picker
 from handlers.stats.cards import headline_blocks
@@ -56,9 +56,10 @@ def register(app: App) -> None:
 # -- publishing ------------------------------------------------------------------------------
 
 def on_home_opened(event: dict, client: WebClient, context: dict) -> None:
+    crm = crm_of(context)
     if event.get("tab") != "home" or not event.get("user"):
         return
-    publish(client=client, db=context["db"], defaults=context["defaults"], user_id=event["user"])
+    publish(client=client, db=crm.db, defaults=crm.defaults, user_id=event["user"])
 
 
 def publish(*, client: WebClient, db: SessionFactory, defaults: Defaults, user_id: str, now: datetime | None = None) -> None:
@@ -185,9 +186,10 @@ def _team_blocks(session: Session, *, profile: Profile, defaults: Defaults, now:
 def on_open_modal(ack: Ack, body: dict, client: WebClient, context: dict, respond) -> None:
     """The same modal as the /crm subcommand, opened with the click's trigger_id."""
     ack()
+    crm = crm_of(context)
     name = OPENERS[body["actions"][0]["action_id"]]
     route = next(s for s in (*log_flow.SUBCOMMANDS, *customers.SUBCOMMANDS, *tickets.SUBCOMMANDS) if s.name == name)
     try:
         route.run(body=body, client=client, context=context, respond=respond, text="")
     except SlackApiError as e:
-        log.warning("%s modal not opened from the home tab of %s: %s", name, context["who"].user_id, e.response.get("error"))
+        log.warning("%s modal not opened from the home tab of %s: %s", name, crm.who.user_id, e.response.get("error"))

@@ -11,16 +11,15 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from handlers import ids
-from handlers.blocks import clip, escape, option, plain, section, unescape
+from handlers.blocks import clip, escape, field_errors, input_block, modal, option, plain, refusal, section, static_select, text_input, unescape, vocab, vocab_options
 from handlers.churn.commands import churn_instead, open_churn
 from handlers.refs import customer_ref
 from handlers.router import Subcommand
-from handlers.context import Profile
+from handlers.context import crm_of, Profile, viewer_of
 from handlers.i18n import EN, ZH, t
 from handlers.prefill import leading_customer
-from handlers.forms import (answer, auto_lines, card_customer, field_errors, inp, metadata, modal, new_auto,
-                                   open_modal, pending_auto, picked, profile_now, refusal, static_select, state, text_input,
-                                   typed, viewer_of, vocab, vocab_options)
+from handlers.forms import answer, auto_lines, card_customer, metadata, open_modal, picked, profile_now, state, typed
+from store.auto_actions import new_auto_actions, pending_auto_ids
 from store.customers import find_exact
 from store.db import transaction
 from store.errors import DomainError
@@ -113,14 +112,15 @@ class Changed:
 
 def change(session: Session, context: dict, *, customer_id: int, stage: str, status: str | None, reason: str,
            now: datetime) -> Changed:
+    crm = crm_of(context)
     customer = session.get(Customer, customer_id)
     if customer is None:
         raise DomainError("err_unknown_customer", field="stage")
-    before, auto = (customer.stage, customer.status), pending_auto(session, customer_id)
+    before, auto = (customer.stage, customer.status), pending_auto_ids(session=session, customer_id=customer_id)
     done = change_stage(session=session, viewer=viewer_of(session, context), customer_id=customer_id, stage=stage,
-                        status=status, reason=reason, now=now, limits=context["defaults"].limits)
+                        status=status, reason=reason, now=now, limits=crm.defaults.limits)
     return Changed(customer=customer, before=before, changed=done is not None, reason=done.reason if done else "",
-                   actions=new_auto(session, customer_id, auto))
+                   actions=new_auto_actions(session=session, customer_id=customer_id, before=auto))
 
 
 def changed_text(changed: Changed, profile: Profile) -> str:
@@ -136,15 +136,16 @@ def changed_text(changed: Changed, profile: Profile) -> str:
 
 
 def _stage_command(*, body: dict, client: WebClient, context: dict, respond, text: str) -> None:
+    crm = crm_of(context)
     churn = None
     try:
-        with transaction(context["db"]) as session:
+        with transaction(crm.db) as session:
             asked = parse_stage(text, session=session)
             if asked.stage == "churned" and asked.customer.stage != "churned":
                 churn = asked  # a churn goes through the churn modal, which asks why
             else:
                 changed = change(session, context, customer_id=asked.customer.id, stage=asked.stage, status=asked.status,
-                                 reason=asked.reason, now=context["defaults"].clock())
+                                 reason=asked.reason, now=crm.defaults.clock())
     except DomainError as e:
         respond(response_type="ephemeral", text=refusal(profile_now(client, context).locale, e))
         return
@@ -169,14 +170,14 @@ def build_stage_view(profile: Profile, customer: Customer, meta: dict) -> dict:
     blocks = [
         section(t(loc, "lc_stage_now", customer=customer_ref(loc, customer),
                   stage=stage_status(loc, customer.stage, customer.status))),
-        inp(ids.STAGE_STAGE_BLOCK, t(loc, "lc_f_stage"),
+        input_block(ids.STAGE_STAGE_BLOCK, t(loc, "lc_f_stage"),
             static_select(ids.STAGE_STAGE, vocab_options(loc, "stage", stages), initial=customer.stage)),
-        inp(ids.STAGE_STATUS_BLOCK, t(loc, "lc_f_status"),
+        input_block(ids.STAGE_STATUS_BLOCK, t(loc, "lc_f_status"),
             {"type": "static_select", "action_id": ids.STAGE_STATUS, "option_groups": groups},
             optional=True, hint=t(loc, "lc_f_status_hint")),
-        inp(ids.STAGE_REASON_BLOCK, t(loc, "lc_f_reason"), text_input(ids.STAGE_REASON, limit=REASON_MAX, multiline=True), optional=True),
+        input_block(ids.STAGE_REASON_BLOCK, t(loc, "lc_f_reason"), text_input(ids.STAGE_REASON, limit=REASON_MAX, multiline=True), optional=True),
     ]
-    return modal(ids.STAGE_VIEW, t(loc, "lc_stage_title"), blocks, metadata=meta, locale=loc)
+    return modal(callback_id=ids.STAGE_VIEW, title=t(loc, "lc_stage_title"), blocks=blocks, metadata=meta, submit=t(loc, "save"), close=t(loc, "cancel"))
 
 
 def _open_for_card(*, body: dict, client: WebClient, context: dict, build) -> None:
@@ -197,7 +198,8 @@ def on_stage_button(ack: Ack, body: dict, client: WebClient, context: dict) -> N
 
 def submit_stage(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
     """Saved before ack() (indexed reads and writes), so a refusal stays on the modal."""
-    loc, meta, values = context["who"].locale, metadata(view), state(view)
+    crm = crm_of(context)
+    loc, meta, values = crm.who.locale, metadata(view), state(view)
     customer_id, channel = meta.id("customer"), meta.text("channel")
     if picked(values, ids.STAGE_STAGE) == "churned":  # a churn goes through the churn modal, which asks why
         churn = churn_instead(context, customer_id=customer_id, channel=channel,
@@ -206,12 +208,12 @@ def submit_stage(ack: Ack, body: dict, view: dict, client: WebClient, context: d
             ack(response_action="update", view=churn)
             return
     try:
-        with transaction(context["db"]) as session:
-            changed = change(session, context, customer_id=customer_id, now=context["defaults"].clock(),
+        with transaction(crm.db) as session:
+            changed = change(session, context, customer_id=customer_id, now=crm.defaults.clock(),
                              stage=picked(values, ids.STAGE_STAGE) or "", status=picked(values, ids.STAGE_STATUS),
                              reason=typed(values, ids.STAGE_REASON))
     except DomainError as e:
-        ack(response_action="errors", errors=field_errors(e, loc, view, ids.STAGE_FIELD_BLOCKS, ids.STAGE_STAGE_BLOCK))
+        ack(response_action="errors", errors=field_errors(e, loc, view=view, blocks=ids.STAGE_FIELD_BLOCKS, fallback=ids.STAGE_STAGE_BLOCK))
         return
     ack()
     profile = profile_now(client, context)
@@ -242,16 +244,16 @@ def build_grade_view(profile: Profile, customer: Customer, meta: dict) -> dict:
         now = t(loc, "lc_grade_none", customer=customer_ref(loc, customer))
     blocks = [
         section(now),
-        inp(ids.GRADE_MODE_BLOCK, t(loc, "lc_f_grade_mode"),
+        input_block(ids.GRADE_MODE_BLOCK, t(loc, "lc_f_grade_mode"),
             {"type": "radio_buttons", "action_id": ids.GRADE_MODE, "options": modes, "initial_option": modes[1 if by_bant else 0]}),
-        inp(ids.GRADE_GRADE_BLOCK, t(loc, "lc_f_grade"),
+        input_block(ids.GRADE_GRADE_BLOCK, t(loc, "lc_f_grade"),
             static_select(ids.GRADE_GRADE, vocab_options(loc, "grade"), initial=None if by_bant else customer.grade),
             optional=True, hint=t(loc, "lc_f_grade_hint")),
-        *(inp(block, t(loc, f"lc_bant_{f}"),
+        *(input_block(block, t(loc, f"lc_bant_{f}"),
               static_select(action, vocab_options(loc, "bant_level"), initial=getattr(customer, f"bant_{f}")), optional=True)
           for f, (block, action) in ids.GRADE_BANT.items()),
     ]
-    return modal(ids.GRADE_VIEW, t(loc, "lc_grade_title"), blocks, metadata=meta, locale=loc)
+    return modal(callback_id=ids.GRADE_VIEW, title=t(loc, "lc_grade_title"), blocks=blocks, metadata=meta, submit=t(loc, "save"), close=t(loc, "cancel"))
 
 
 def on_grade_button(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
@@ -277,16 +279,17 @@ def _grade(session: Session, context: dict, *, customer_id: int, by_bant: bool, 
 
 
 def submit_grade(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
-    loc, meta, values = context["who"].locale, metadata(view), state(view)
+    crm = crm_of(context)
+    loc, meta, values = crm.who.locale, metadata(view), state(view)
     customer_id, channel = meta.id("customer"), meta.text("channel")
     bant = {f: picked(values, action) for f, (_, action) in ids.GRADE_BANT.items()}
     try:
-        with transaction(context["db"]) as session:
-            customer, before = _grade(session, context, customer_id=customer_id, bant=bant, now=context["defaults"].clock(),
+        with transaction(crm.db) as session:
+            customer, before = _grade(session, context, customer_id=customer_id, bant=bant, now=crm.defaults.clock(),
                                       by_bant=picked(values, ids.GRADE_MODE) == ids.GRADE_BY_BANT,
                                       grade=picked(values, ids.GRADE_GRADE))
     except DomainError as e:
-        ack(response_action="errors", errors=field_errors(e, loc, view, ids.GRADE_FIELD_BLOCKS, ids.GRADE_GRADE_BLOCK))
+        ack(response_action="errors", errors=field_errors(e, loc, view=view, blocks=ids.GRADE_FIELD_BLOCKS, fallback=ids.GRADE_GRADE_BLOCK))
         return
     ack()
     profile = profile_now(client, context)

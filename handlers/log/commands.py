@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
@@ -11,17 +12,18 @@ from slack_sdk.errors import SlackApiError
 
 from handlers import ids
 from handlers.router import Subcommand
-from handlers.blocks import clip, escape, fmt_datetime, input_block, mention, modal, option, plain, section, unescape
-from handlers.context import Profile, fetch_profile, viewer_of
+from handlers.blocks import clip, escape, field_errors, fmt_datetime, input_block, mention, modal, option, plain, section, text_input, unescape
+from handlers.context import crm_of, fetch_profile, Profile, viewer_of
+from handlers.forms import open_modal
 from handlers.i18n import t
 from handlers.payload import customer_choice, datetime_of, option_of, state_values, text_of, user_of
 from handlers.prefill import Prefill, parse_free_text
 from store.alert_kinds import ACTION_ASSIGNED
 from store.customers import search_customers
 from store.db import transaction
-from store.errors import DomainError, FieldErrors
+from store.errors import DomainError
 from store.interactions import Logged, log_interaction
-from store.models import Way
+from store.models import Customer, Way
 from store.permissions import can_read
 from store.outbox import enqueue
 from store.text import ACTION_MAX, FEEDBACK_MAX, NAME_MAX, PARTICIPANTS_MAX, SUMMARY_MAX, clean_line, normalise_name
@@ -36,7 +38,8 @@ def register(app: App) -> None:
 
 
 def _log_command(*, body: dict, client: WebClient, context: dict, respond, text: str) -> None:
-    open_log_modal(body=body, client=client, context=context, text=unescape(text))
+    open_log_modal(client=client, context=context, trigger_id=body["trigger_id"], channel=body.get("channel_id", ""),
+                   text=unescape(text), respond=respond)
 
 
 SUBCOMMANDS = (Subcommand("log", ("记录", "l"), _log_command, "help_log"),)
@@ -48,15 +51,6 @@ def default_due(now: datetime, profile: Profile) -> datetime:
     """Tomorrow 09:00 in the user's zone."""
     local = now.astimezone(profile.zone).date() + timedelta(days=1)
     return datetime.combine(local, time(9), tzinfo=profile.zone)
-
-
-def _text(action_id: str, *, limit: int, initial: str = "", multiline: bool = False, placeholder: str | None = None) -> dict:
-    element = {"type": "plain_text_input", "action_id": action_id, "max_length": limit, "multiline": multiline}
-    if initial:
-        element["initial_value"] = initial[:limit]
-    if placeholder:
-        element["placeholder"] = plain(placeholder, 150)
-    return element
 
 
 def customer_option(customer, profile: Profile) -> dict:
@@ -80,11 +74,11 @@ def build_log_view(profile: Profile, prefill: Prefill, *, now: datetime, metadat
         input_block(ids.LOG_WAY_BLOCK, t(loc, "f_way"), way),
         input_block(ids.LOG_DATE_BLOCK, t(loc, "f_date"), {"type": "datepicker", "action_id": ids.LOG_DATE, "initial_date": today.isoformat()}),
         input_block(ids.LOG_PARTICIPANTS_BLOCK, t(loc, "f_participants"),
-               _text(ids.LOG_PARTICIPANTS, limit=PARTICIPANTS_MAX, placeholder=t(loc, "f_participants_placeholder")), optional=True),
-        input_block(ids.LOG_SUMMARY_BLOCK, t(loc, "f_summary"), _text(ids.LOG_SUMMARY, limit=SUMMARY_MAX, initial=prefill.summary, multiline=True)),
-        input_block(ids.LOG_FEEDBACK_BLOCK, t(loc, "f_feedback"), _text(ids.LOG_FEEDBACK, limit=FEEDBACK_MAX, multiline=True), optional=True),
+               text_input(ids.LOG_PARTICIPANTS, limit=PARTICIPANTS_MAX, placeholder=t(loc, "f_participants_placeholder")), optional=True),
+        input_block(ids.LOG_SUMMARY_BLOCK, t(loc, "f_summary"), text_input(ids.LOG_SUMMARY, limit=SUMMARY_MAX, initial=prefill.summary, multiline=True)),
+        input_block(ids.LOG_FEEDBACK_BLOCK, t(loc, "f_feedback"), text_input(ids.LOG_FEEDBACK, limit=FEEDBACK_MAX, multiline=True), optional=True),
         input_block(ids.LOG_ACTION_BLOCK, t(loc, "f_action"),
-               _text(ids.LOG_ACTION, limit=ACTION_MAX, initial=prefill.action, placeholder=t(loc, "f_action_placeholder"))),
+               text_input(ids.LOG_ACTION, limit=ACTION_MAX, initial=prefill.action, placeholder=t(loc, "f_action_placeholder"))),
         input_block(ids.LOG_DUE_BLOCK, t(loc, "f_due"), {"type": "datetimepicker", "action_id": ids.LOG_DUE, "initial_date_time": int(due.timestamp())}),
         input_block(ids.LOG_OWNER_BLOCK, t(loc, "f_owner"), {"type": "users_select", "action_id": ids.LOG_OWNER, "initial_user": profile.user_id}),
     ]
@@ -100,34 +94,32 @@ def _prefill(session, context: dict, text: str, *, now: datetime, tz: str) -> Pr
     return prefill
 
 
-def open_log_modal(*, body: dict, client: WebClient, context: dict, text: str) -> None:
-    """views.open first (the trigger_id lives 3 s), with only indexed lookups before it; then
-    refresh the user's zone and locale from Slack and redraw the modal if they differ."""
-    who: Profile = context["who"]
-    db = context["db"]
-    now = context["defaults"].clock()
-    with transaction(db) as session:
-        prefill = _prefill(session, context, text, now=now, tz=who.tz)
-    metadata = {"channel": body.get("channel_id", "")}
-    opened = client.views_open(trigger_id=body["trigger_id"], view=build_log_view(who, prefill, now=now, metadata=metadata))
-    fresh = fetch_profile(client=client, db=db, user_id=who.user_id, defaults=context["defaults"], now=now)
-    if (fresh.tz, fresh.locale) == (who.tz, who.locale):
-        return
-    with transaction(db) as session:
-        prefill = _prefill(session, context, text, now=now, tz=fresh.tz)
-    view = opened["view"]
-    try:
-        client.views_update(view_id=view["id"], hash=view.get("hash"), view=build_log_view(fresh, prefill, now=now, metadata=metadata))
-    except SlackApiError as e:  # the user already moved on (hash_conflict) or closed it: keep theirs
-        log.info("log modal not redrawn: %s", e.response.get("error"))
+def open_log_modal(*, client: WebClient, context: dict, trigger_id: str, channel: str, text: str = "",
+                   customer: Customer | None = None, respond: Callable[..., object] | None = None) -> None:
+    """The /crm log modal, prefilled from the words after `/crm log` (read in the user's zone) or with
+    `customer` chosen; opened first (the trigger_id lives 3 s) and redrawn if Slack says the user's
+    zone or language is not what we had (handlers/forms.open_modal)."""
+    crm = crm_of(context)
+    now = crm.defaults.clock()
+
+    def prefill_for(profile: Profile) -> Prefill:
+        crm = crm_of(context)
+        if customer is not None or not text:
+            return Prefill(customer=customer)
+        with transaction(crm.db) as session:
+            return _prefill(session, context, text, now=now, tz=profile.tz)
+
+    open_modal(client=client, context=context, trigger_id=trigger_id, channel=channel, respond=respond,
+               build=lambda p: build_log_view(p, prefill_for(p), now=now, metadata={"channel": channel}))
 
 
 # -- type-ahead --------------------------------------------------------------------------------
 
 def load_customer_options(ack: Ack, body: dict, context: dict) -> None:
-    who: Profile = context["who"]
+    crm = crm_of(context)
+    who: Profile = crm.who
     query = clean_line(body.get("value", ""))[:NAME_MAX]
-    with transaction(context["db"]) as session:
+    with transaction(crm.db) as session:
         found = search_customers(session=session, query=query, limit=OPTIONS_SHOWN, viewer=viewer_of(session, context))
     options = [customer_option(c, who) for c in found]
     if query and not any(c.name_norm == normalise_name(query) for c in found):
@@ -170,44 +162,37 @@ def _read(view: dict, who: Profile) -> tuple[dict, dict[str, str]]:
     return fields, errors
 
 
-def field_errors(error: DomainError, locale: str) -> dict[str, str]:
-    errors = error.errors if isinstance(error, FieldErrors) else [error]
-    shown: dict[str, str] = {}
-    for e in errors:
-        block = ids.LOG_FIELD_BLOCKS.get(e.field or "", ids.LOG_CUSTOMER_BLOCK)
-        shown.setdefault(block, t(locale, e.key, **e.params))
-    return shown
-
-
 def submit_log(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
     """Save in one transaction, then close the modal; any refusal stays on the modal.
 
     Saving comes before ack() (an indexed insert, milliseconds): a modal that closed before the
     save was known to succeed would lose the rep's text on failure."""
-    who: Profile = context["who"]
-    now = context["defaults"].clock()
+    crm = crm_of(context)
+    who: Profile = crm.who
+    now = crm.defaults.clock()
     fields, errors = _read(view, who)
     if errors:
         ack(response_action="errors", errors=errors)
         return
     try:
-        with transaction(context["db"]) as session:
+        with transaction(crm.db) as session:
             logged = log_interaction(session=session, author_id=who.user_id, now=now, viewer=viewer_of(session, context), **fields)
             if logged.action.owner_id != who.user_id:
                 enqueue(session=session, kind=ACTION_ASSIGNED, subject=f"next_action:{logged.action.id}",
                         due_key="assigned", recipient=logged.action.owner_id, now=now)
     except DomainError as e:
-        ack(response_action="errors", errors=field_errors(e, who.locale))
+        ack(response_action="errors", errors=field_errors(e, who.locale, blocks=ids.LOG_FIELD_BLOCKS, fallback=ids.LOG_CUSTOMER_BLOCK))
         return
     ack()
     _confirm(client=client, context=context, logged=logged, now=now)
     if logged.action.owner_id != who.user_id:
-        context["wake"]()
+        crm.wake()
 
 
 def _confirm(*, client: WebClient, context: dict, logged: Logged, now: datetime) -> None:
-    who: Profile = context["who"]
-    profile = fetch_profile(client=client, db=context["db"], user_id=who.user_id, defaults=context["defaults"], now=now)
+    crm = crm_of(context)
+    who: Profile = crm.who
+    profile = fetch_profile(client=client, db=crm.db, user_id=who.user_id, defaults=crm.defaults, now=now)
     loc = profile.locale
     customer, action = logged.customer, logged.action
     due = fmt_datetime(action.due_at, profile)

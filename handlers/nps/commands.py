@@ -21,7 +21,7 @@ from sqlmodel import Session
 from handlers import ids
 from handlers.blocks import clip, escape, fmt_datetime, input_block, mention, modal, option, plain, unescape
 from handlers.router import Subcommand
-from handlers.context import Defaults, Profile, fetch_profile, viewer_of
+from handlers.context import crm_of, Defaults, fetch_profile, Profile, viewer_of
 from handlers.i18n import t
 from handlers.log.commands import customer_option, load_customer_options
 from handlers.payload import customer_choice, option_of, state_values, text_of
@@ -138,12 +138,13 @@ def _score_of(word: str) -> int:
 
 
 def run_nps(*, body: dict, client: WebClient, context: dict, respond, text: str) -> None:
-    who: Profile = context["who"]
+    crm = crm_of(context)
+    who: Profile = crm.who
     text = unescape(text).strip()
     if not text:
         open_nps_modal(body=body, client=client, context=context, customer=None)
         return
-    with transaction(context["db"]) as session:  # indexed lookups only: the modal may still have to open
+    with transaction(crm.db) as session:  # indexed lookups only: the modal may still have to open
         said = parse_command(text, session=session)
         if said.customer is not None:
             may_record(session, context, said.customer)
@@ -154,13 +155,13 @@ def run_nps(*, body: dict, client: WebClient, context: dict, respond, text: str)
         open_nps_modal(body=body, client=client, context=context, customer=said.customer)
         return
     score = _score_of(said.score_word)
-    now = context["defaults"].clock()
-    with transaction(context["db"]) as session:
-        recorded = record_and_alert(session=session, defaults=context["defaults"], customer_id=said.customer.id, score=score,
+    now = crm.defaults.clock()
+    with transaction(crm.db) as session:
+        recorded = record_and_alert(session=session, defaults=crm.defaults, customer_id=said.customer.id, score=score,
                                     comment=said.comment, source="slack", external_id=body.get("trigger_id") or None,
                                     responded_at=now, recorded_by=who.user_id, now=now)
     respond(response_type="ephemeral", text=confirmation(recorded, who))
-    context["wake"]()
+    crm.wake()
 
 
 SUBCOMMANDS = (Subcommand("nps", ("评分",), run_nps, "help_nps"),)
@@ -188,10 +189,11 @@ def build_nps_view(profile: Profile, *, customer: Customer | None, metadata: dic
 
 def open_nps_modal(*, body: dict, client: WebClient, context: dict, customer: Customer | None) -> None:
     """views.open first (the trigger_id lives 3 s); then, if Slack tells us another language, redraw."""
-    who: Profile = context["who"]
+    crm = crm_of(context)
+    who: Profile = crm.who
     metadata = {"channel": body.get("channel_id", "")}
     opened = client.views_open(trigger_id=body["trigger_id"], view=build_nps_view(who, customer=customer, metadata=metadata))
-    fresh = fetch_profile(client=client, db=context["db"], user_id=who.user_id, defaults=context["defaults"])
+    fresh = fetch_profile(client=client, db=crm.db, user_id=who.user_id, defaults=crm.defaults)
     if fresh.locale == who.locale:
         return
     view = opened["view"]
@@ -207,8 +209,9 @@ def _picked(values: dict, block: str, action: str) -> str:
 
 def submit_nps(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
     """Saved before ack() (indexed writes, milliseconds), so any refusal stays on the modal."""
-    who: Profile = context["who"]
-    now = context["defaults"].clock()
+    crm = crm_of(context)
+    who: Profile = crm.who
+    now = crm.defaults.clock()
     values = state_values(view)
     customer_id, new_name = customer_choice(_picked(values, ids.NPS_CUSTOMER_BLOCK, ids.NPS_CUSTOMER))
     if new_name is not None:
@@ -218,12 +221,12 @@ def submit_nps(ack: Ack, body: dict, view: dict, client: WebClient, context: dic
     try:
         if customer_id is None:
             raise DomainError("err_required", field="customer")
-        with transaction(context["db"]) as session:
+        with transaction(crm.db) as session:
             customer = get_customer(session=session, customer_id=customer_id)
             if customer is None:
                 raise DomainError("err_unknown_customer", field="customer")
             may_record(session, context, customer)
-            recorded = record_and_alert(session=session, defaults=context["defaults"], customer_id=customer_id,
+            recorded = record_and_alert(session=session, defaults=crm.defaults, customer_id=customer_id,
                                         score=_picked(values, ids.NPS_SCORE_BLOCK, ids.NPS_SCORE), comment=comment, source="slack",
                                         external_id=view.get("id") or None, responded_at=now, recorded_by=who.user_id, now=now)
     except DomainError as e:
@@ -234,9 +237,9 @@ def submit_nps(ack: Ack, body: dict, view: dict, client: WebClient, context: dic
         ack(response_action="errors", errors=shown)
         return
     ack()
-    profile = fetch_profile(client=client, db=context["db"], user_id=who.user_id, defaults=context["defaults"], now=now)
+    profile = fetch_profile(client=client, db=crm.db, user_id=who.user_id, defaults=crm.defaults, now=now)
     try:
         client.chat_postMessage(channel=who.user_id, text=confirmation(recorded, profile))
     except SlackApiError as e:  # saved all the same
         log.warning("NPS confirmation to %s not sent: %s", who.user_id, e.response.get("error"))
-    context["wake"]()
+    crm.wake()

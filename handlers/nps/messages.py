@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from handlers import ids
 from handlers.blocks import clip, context as context_block, escape, fmt_date, fmt_datetime, mention, plain, section
-from handlers.context import Defaults, Profile, fetch_profile
+from handlers.context import crm_of, Defaults, fetch_profile, Profile
 from handlers.i18n import t
 from handlers.payload import clicked_value, record_id
 from handlers.delivery.items import item_of, update_item
@@ -153,8 +153,9 @@ def _redraw(client: WebClient, db, *, response_id: int, action_id: int, profile:
 def on_loop_done(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     """Close the loop: the close-the-loop action is done, and the alert says so instead of its button."""
     ack()
-    now = context["defaults"].clock()
-    profile = fetch_profile(client=client, db=context["db"], user_id=context["who"].user_id, defaults=context["defaults"], now=now)
+    crm = crm_of(context)
+    now = crm.defaults.clock()
+    profile = fetch_profile(client=client, db=crm.db, user_id=crm.who.user_id, defaults=crm.defaults, now=now)
     first, _, second = clicked_value(body).partition(":")
     response_id, action_id = record_id(first), record_id(second)
     if response_id is None or action_id is None:
@@ -162,11 +163,11 @@ def on_loop_done(ack: Ack, body: dict, client: WebClient, context: dict) -> None
     where, loc = _where(body), profile.locale
     redraw = {"response_id": response_id, "action_id": action_id, "profile": profile, "where": where}
     try:
-        with transaction(context["db"]) as session:
+        with transaction(crm.db) as session:
             complete(session=session, action_id=action_id, user_id=profile.user_id, now=now)
     except DomainError as e:
         if e.key == "err_action_closed":  # show the state it is in instead of a stale button
-            _redraw(client, context["db"], note=t(loc, "nps_loop_already", status=t(loc, f"status_{e.params['status']}")), **redraw)
+            _redraw(client, crm.db, note=t(loc, "nps_loop_already", status=t(loc, f"status_{e.params['status']}")), **redraw)
             return
         try:
             client.chat_postEphemeral(channel=where["channel"], user=profile.user_id, text=t(loc, e.key, **e.params))
@@ -174,4 +175,4 @@ def on_loop_done(ack: Ack, body: dict, client: WebClient, context: dict) -> None
             log.warning("refusal not shown to %s: %s", profile.user_id, err.response.get("error"))
         return
     note = t(loc, "nps_loop_closed_by", user=mention(profile.user_id), time=fmt_datetime(now, profile))
-    _redraw(client, context["db"], note=note, **redraw)
+    _redraw(client, crm.db, note=note, **redraw)

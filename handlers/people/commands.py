@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from handlers.blocks import clip, escape, fmt_datetime, mention, mentioned_users
 from handlers.router import Subcommand, split
-from handlers.context import Profile
+from handlers.context import crm_of, Profile
 from handlers.i18n import t
 from store.db import transaction
 from store.errors import DomainError
@@ -23,25 +23,27 @@ def register(app: App) -> None:
 
 
 def _require_admin(context: dict) -> None:
-    who: Profile = context["who"]
-    with transaction(context["db"]) as session:
-        if role_of(session=session, user_id=who.user_id, admins=context["defaults"].admins) != Role.admin.value:
+    crm = crm_of(context)
+    who: Profile = crm.who
+    with transaction(crm.db) as session:
+        if role_of(session=session, user_id=who.user_id, admins=crm.defaults.admins) != Role.admin.value:
             raise DomainError("err_admin_only")
 
 
 def run_admin(*, body: dict, client: WebClient, context: dict, respond, text: str) -> None:
-    who: Profile = context["who"]
+    crm = crm_of(context)
+    who: Profile = crm.who
     _require_admin(context)
     verb, rest = split(text)
     users = mentioned_users(rest)
     if verb == "role" and len(users) == 1:
         role = rest.split()[-1].strip().lower()
-        with transaction(context["db"]) as session:
+        with transaction(crm.db) as session:
             set_role(session=session, user_id=users[0], role=role)
         respond(response_type="ephemeral", text=t(who.locale, "admin_role_set", user=mention(users[0]), role=t(who.locale, f"role_{role}")))
     elif verb == "manager" and len(users) in (1, 2):
         manager = users[1] if len(users) == 2 else None
-        with transaction(context["db"]) as session:
+        with transaction(crm.db) as session:
             set_manager(session=session, user_id=users[0], manager_id=manager)
             if manager and role_of(session=session, user_id=manager) == Role.rep.value:
                 set_role(session=session, user_id=manager, role=Role.manager.value)
@@ -56,7 +58,8 @@ def run_admin(*, body: dict, client: WebClient, context: dict, respond, text: st
 
 
 def _failures(context: dict, who: Profile) -> str:
-    with transaction(context["db"]) as session:
+    crm = crm_of(context)
+    with transaction(crm.db) as session:
         rows = session.exec(select(Outbox).where(Outbox.status == "failed").order_by(Outbox.id.desc()).limit(FAILURES_SHOWN)).all()
     if not rows:
         return t(who.locale, "admin_no_failures")
@@ -67,10 +70,11 @@ def _failures(context: dict, who: Profile) -> str:
 
 
 def _team(context: dict, who: Profile) -> str:
-    with transaction(context["db"]) as session:
+    crm = crm_of(context)
+    with transaction(crm.db) as session:
         people = session.exec(select(SlackUser).where((SlackUser.role != Role.rep.value) | (SlackUser.manager_id.is_not(None)))
                               .order_by(SlackUser.role, SlackUser.id).limit(100)).all()
-    admins = sorted(context["defaults"].admins)
+    admins = sorted(crm.defaults.admins)
     lines = [t(who.locale, "admin_team_header")]
     lines += [t(who.locale, "admin_team_admin_env", user=mention(u)) for u in admins]
     lines += [t(who.locale, "admin_team_line", user=mention(p.id), role=t(who.locale, f"role_{p.role}"),
@@ -79,17 +83,18 @@ def _team(context: dict, who: Profile) -> str:
 
 
 def run_quiet(*, body: dict, client: WebClient, context: dict, respond, text: str) -> None:
-    who: Profile = context["who"]
+    crm = crm_of(context)
+    who: Profile = crm.who
     words = text.strip()
-    with transaction(context["db"]) as session:
+    with transaction(crm.db) as session:
         if not words:
             user = session.get(SlackUser, who.user_id)
-            current = (user.quiet_hours if user else None) or context["defaults"].quiet_hours
+            current = (user.quiet_hours if user else None) or crm.defaults.quiet_hours
             respond(response_type="ephemeral", text=t(who.locale, "quiet_now", window=current, tz=who.tz))
             return
         if words.lower() in ("default", "默认"):
             set_quiet_hours(session=session, user_id=who.user_id, quiet_hours=None)
-            respond(response_type="ephemeral", text=t(who.locale, "quiet_default", window=context["defaults"].quiet_hours))
+            respond(response_type="ephemeral", text=t(who.locale, "quiet_default", window=crm.defaults.quiet_hours))
             return
         window = parse_window(words)
         stored = "off" if window is None else f"{window[0]:%H:%M}-{window[1]:%H:%M}"

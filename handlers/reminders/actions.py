@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from handlers import ids
 from handlers.blocks import clip, escape, fmt_datetime, input_block, mention, modal, plain, section
-from handlers.context import Profile, fetch_profile
+from handlers.context import crm_of, fetch_profile, Profile
 from handlers.dates import parse_when
 from handlers.home.views import publish
 from handlers.reminders.messages import closed_blocks
@@ -63,15 +63,16 @@ def _clicked(body: dict) -> tuple[int | None, str, str, str | None, list[dict] |
 
 def _apply(*, body: dict, client: WebClient, context: dict, change) -> None:
     """Run `change(session, action_id, profile, now) -> note` and show the result on the message."""
-    now = context["defaults"].clock()
-    profile = fetch_profile(client=client, db=context["db"], user_id=context["who"].user_id, defaults=context["defaults"], now=now)
+    crm = crm_of(context)
+    now = crm.defaults.clock()
+    profile = fetch_profile(client=client, db=crm.db, user_id=crm.who.user_id, defaults=crm.defaults, now=now)
     action_id, channel, ts, item, blocks = _clicked(body)
     if action_id is None:
         return
     where = dict(channel=channel, ts=ts, item=item, message_blocks=blocks)
     home = _from_home(body)
     try:
-        with transaction(context["db"]) as session:
+        with transaction(crm.db) as session:
             note = change(session, action_id, profile, now)
     except DomainError as e:
         if not home or e.key not in ("err_action_closed", "err_action_missing"):
@@ -79,9 +80,9 @@ def _apply(*, body: dict, client: WebClient, context: dict, change) -> None:
             return
     if home:  # no message to redraw: the tab again, as it is now (also when it was closed or removed elsewhere)
 
-        publish(client=client, db=context["db"], defaults=context["defaults"], user_id=profile.user_id)
+        publish(client=client, db=crm.db, defaults=crm.defaults, user_id=profile.user_id)
         return
-    with transaction(context["db"]) as session:  # Slack is called after the commit, not under the row lock
+    with transaction(crm.db) as session:  # Slack is called after the commit, not under the row lock
         update_message(session=session, client=client, action_id=action_id, profile=profile, note=note, **where)
 
 
@@ -97,12 +98,13 @@ def update_message(*, session: Session, client: WebClient, action_id: int, profi
 
 
 def _refuse(*, client: WebClient, context: dict, profile: Profile, action_id: int, error: DomainError, where: dict) -> None:
+    crm = crm_of(context)
     loc = profile.locale
     params = dict(error.params)
     if "status" in params:
         params["status"] = t(loc, f"status_{params['status']}")
     if error.key == "err_action_closed":  # show the current state instead of stale buttons
-        with transaction(context["db"]) as session:
+        with transaction(crm.db) as session:
             update_message(session=session, client=client, action_id=action_id, profile=profile,
                            note=t(loc, "already_closed", **params), **where)
         return
@@ -155,9 +157,10 @@ def reschedule_view(profile: Profile, action: NextAction, metadata: dict) -> dic
 
 def on_reschedule(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     ack()
-    who: Profile = context["who"]
+    crm = crm_of(context)
+    who: Profile = crm.who
     action_id, channel, ts, item, _ = _clicked(body)
-    with transaction(context["db"]) as session:  # primary-key lookup only: the trigger_id is short-lived
+    with transaction(crm.db) as session:  # primary-key lookup only: the trigger_id is short-lived
         action = get_action(session=session, action_id=action_id) if action_id else None
     if action is None:
         return
@@ -171,8 +174,9 @@ def on_reschedule(ack: Ack, body: dict, client: WebClient, context: dict) -> Non
 
 
 def submit_reschedule(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
-    who: Profile = context["who"]
-    now = context["defaults"].clock()
+    crm = crm_of(context)
+    who: Profile = crm.who
+    now = crm.defaults.clock()
     meta, text = read_metadata(view), text_of(element_state(state_values(view), ids.RESCHEDULE_WHEN))
     action_id, channel, ts = meta.id("action"), meta.text("channel"), meta.text("ts")
     due = parse_when(text, now=now, tz=who.tz)
@@ -180,13 +184,13 @@ def submit_reschedule(ack: Ack, body: dict, view: dict, client: WebClient, conte
         ack(response_action="errors", errors={ids.RESCHEDULE_BLOCK: t(who.locale, "err_when_unparsed")})
         return
     try:
-        with transaction(context["db"]) as session:
+        with transaction(crm.db) as session:
             reschedule(session=session, action_id=action_id, user_id=who.user_id, due_at=due, now=now, snooze=False)
     except DomainError as e:
         params = {k: (t(who.locale, f"status_{v}") if k == "status" else v) for k, v in e.params.items()}
         ack(response_action="errors", errors={ids.RESCHEDULE_BLOCK: t(who.locale, e.key, **params)})
         return
     ack()
-    with transaction(context["db"]) as session:
+    with transaction(crm.db) as session:
         update_message(session=session, client=client, action_id=action_id, profile=who, item=meta.optional_text("item"),
                        channel=channel, ts=ts, note=t(who.locale, "rescheduled_to", time=fmt_datetime(due, who)))

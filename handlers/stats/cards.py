@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from handlers.blocks import clip, context as context_block, escape, fmt_date, mention, section
 from handlers.refs import card_picker
@@ -22,11 +21,12 @@ from handlers.customers.cards import lines_sections, person, vocab
 from handlers.stats.text import Row, figure_rows, line, period_label
 from handlers.i18n import t
 from store.figures import Figures, Period, Scope, Targets, deals_moved, detractors, figures, per_rep, sla_breaches, stale_customers
+from store.customers import codes_of
 from store.grading import Cadence
 from store.health import RED, YELLOW, at_risk
-from store.models import Customer, SlackUser
-from store.rfm import ACTIVE_STAGES
+from store.risk import at_risk_count
 from store.sla import Calendar
+from store.users import all_user_ids
 
 SECTIONS = ("activity", "funnel", "deals", "service")
 SHOWN = 10            # items of each list
@@ -66,22 +66,8 @@ def scope_reps(session: Session, scope: Scope) -> list[str]:
     """Whose lines a report has: the rep, the manager's reports, or every known user."""
     ids = scope.owner_ids(session)
     if ids is None:
-        return sorted(session.exec(select(SlackUser.id)).all())
+        return all_user_ids(session=session)
     return sorted(ids)
-
-
-def _codes(session: Session, customer_ids: set[int]) -> dict[int, str]:
-    if not customer_ids:
-        return {}
-    return dict(session.execute(select(Customer.id, Customer.code).where(Customer.id.in_(sorted(customer_ids)))).all())
-
-
-def _at_risk_total(session: Session, owner_ids) -> int:
-    stmt = select(func.count()).select_from(Customer).where(Customer.stage.in_(ACTIVE_STAGES),
-                                                            Customer.health_band.in_((YELLOW, RED)))
-    if owner_ids is not None:
-        stmt = stmt.where(Customer.owner_id.in_(sorted(owner_ids)))
-    return int(session.execute(stmt).scalar_one())
 
 
 def _name(text: str, limit: int = 60) -> str:
@@ -115,7 +101,7 @@ def _list_sections(session, period, scope, now, profile: Profile, calendar: Cale
     breaches = sla_breaches(session=session, period=period, scope=scope, now=now, calendar=calendar, limit=SHOWN)
     low = detractors(session=session, period=period, scope=scope, limit=SHOWN)
     risky = at_risk(session=session, scope_owner_ids=owner_ids, limit=SHOWN)
-    codes = _codes(session, {m.customer_id for m in moved.items} | {b.customer_id for b in breaches.items}
+    codes = codes_of(session=session, customer_ids={m.customer_id for m in moved.items} | {b.customer_id for b in breaches.items}
                    | {d.customer_id for d in low.items})
     stale_lines = [t(loc, "fig_stale_line", name=_name(c.name), code=c.code,
                      grade=vocab(loc, "grade", c.grade) if c.grade else t(loc, "cust_ungraded"), owner=person(c.owner_id, loc),
@@ -136,7 +122,7 @@ def _list_sections(session, period, scope, now, profile: Profile, calendar: Cale
                  for d in low.items]
     risk_lines = [t(loc, "fig_risk_line", band=BAND_ICON.get(r.band, ""), customer=_name(r.name), code=r.code, score=r.score,
                     owner=person(r.owner_id, loc)) for r in risky]
-    risk_total = _at_risk_total(session, owner_ids) if len(risky) >= SHOWN else len(risky)
+    risk_total = at_risk_count(session=session, owner_ids=owner_ids) if len(risky) >= SHOWN else len(risky)
     named = ([(c.customer_id, c.name, c.code) for c in stale.items]
              + [(m.customer_id, m.customer_name, codes.get(m.customer_id, "")) for m in moved.items]
              + [(b.customer_id, b.customer_name, codes.get(b.customer_id, "")) for b in breaches.items]

@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from handlers.blocks import clip, escape, mention, mentioned_users
 from handlers.router import Subcommand
-from handlers.context import Profile, fetch_profile, viewer_of
+from handlers.context import crm_of, fetch_profile, Profile, viewer_of
 from handlers.stats.cards import report_blocks
 from handlers.stats.text import parse_period_code, period_label
 from handlers.i18n import t
@@ -120,13 +120,14 @@ def title_of(session: Session, scope: Scope, period: Period, loc: str) -> str:
 
 
 def _stats_command(*, body: dict, client: WebClient, context: dict, respond, text: str) -> None:
-    defaults = context["defaults"]
-    who: Profile = context["who"]
-    profile = fetch_profile(client=client, db=context["db"], user_id=who.user_id, defaults=defaults)
-    loc, tz, now = profile.locale, profile.zone.key, context["defaults"].clock()  # zone: UTC for a name Slack got wrong
+    crm = crm_of(context)
+    defaults = crm.defaults
+    who: Profile = crm.who
+    profile = fetch_profile(client=client, db=crm.db, user_id=who.user_id, defaults=defaults)
+    loc, tz, now = profile.locale, profile.zone.key, crm.defaults.clock()  # zone: UTC for a name Slack got wrong
     try:
         request = parse_request(text, now=now, tz=tz)
-        with transaction(context["db"]) as session:
+        with transaction(crm.db) as session:
             scope = resolve_scope(session, context, request, profile.user_id)
             fallback, blocks = report_blocks(session=session, period=request.period, scope=scope, now=now, locale=loc,
                                              tz=tz, targets=defaults.targets, calendar=defaults.calendar,

@@ -13,16 +13,16 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from handlers import ids
-from handlers.blocks import input_block, modal, option, plain, unescape
+from handlers.blocks import field_errors, input_block, modal, option, plain, unescape
 from handlers.router import Subcommand
-from handlers.context import Profile, fetch_profile, viewer_of
+from handlers.context import crm_of, fetch_profile, Profile, viewer_of
 from handlers.i18n import t
 from handlers.log.commands import customer_option, load_customer_options
 from handlers.payload import clicked_value, customer_choice, option_of, read_metadata, record_id, state_values, text_of, user_of
 from handlers.prefill import leading_customer
 from handlers.tickets.cards import card_blocks, card_text, last_note, list_blocks
 from store.db import transaction
-from store.errors import DomainError, FieldErrors
+from store.errors import DomainError
 from store.models import Customer, TicketType
 from store.permissions import can_read
 from store.text import clean, clip_to
@@ -90,9 +90,10 @@ def build_ticket_view(profile: Profile, prefill: Prefill, *, metadata: dict) -> 
 def open_ticket_modal(*, trigger_id: str, client: WebClient, context: dict, prefill: Prefill, metadata: dict) -> None:
     """views.open first (the trigger_id lives 3 s); then the user's zone and locale from Slack, and
     the modal redrawn if they differ from what we had."""
-    who: Profile = context["who"]
+    crm = crm_of(context)
+    who: Profile = crm.who
     opened = client.views_open(trigger_id=trigger_id, view=build_ticket_view(who, prefill, metadata=metadata))
-    fresh = fetch_profile(client=client, db=context["db"], user_id=who.user_id, defaults=context["defaults"])
+    fresh = fetch_profile(client=client, db=crm.db, user_id=who.user_id, defaults=crm.defaults)
     if fresh.locale == who.locale:
         return
     view = opened["view"]
@@ -103,10 +104,11 @@ def open_ticket_modal(*, trigger_id: str, client: WebClient, context: dict, pref
 
 
 def _ticket_command(*, body: dict, client: WebClient, context: dict, respond, text: str) -> None:
+    crm = crm_of(context)
     text = clean(unescape(text))
     prefill = Prefill()
     if text:
-        with transaction(context["db"]) as session:  # exact, indexed lookups only: views.open is next
+        with transaction(crm.db) as session:  # exact, indexed lookups only: views.open is next
             customer, rest = leading_customer(text, session=session)
             if customer is not None and not can_read(viewer_of(session, context), customer):
                 customer, rest = None, text  # not theirs to see: as if unknown
@@ -145,27 +147,21 @@ def _read(view: dict) -> dict:
     }
 
 
-def field_errors(error: DomainError, locale: str) -> dict[str, str]:
-    shown: dict[str, str] = {}
-    for e in error.errors if isinstance(error, FieldErrors) else [error]:
-        shown.setdefault(ids.TICKET_FIELD_BLOCKS.get(e.field or "", ids.TICKET_CUSTOMER_BLOCK), t(locale, e.key, **e.params))
-    return shown
-
-
 def submit_ticket(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
     """Saved before ack() (an indexed insert), so a refusal stays on the modal with the text kept;
     then the card is posted."""
-    who: Profile = context["who"]
-    now = context["defaults"].clock()
+    crm = crm_of(context)
+    who: Profile = crm.who
+    now = crm.defaults.clock()
     meta, fields = read_metadata(view), _read(view)
     channel, source_ts, thread_ts = meta.text("channel"), meta.optional_text("source_ts"), meta.optional_text("thread_ts")
     try:
-        with transaction(context["db"]) as session:
-            ticket = create_ticket(session=session, created_by=who.user_id, calendar=context["defaults"].calendar, now=now,
+        with transaction(crm.db) as session:
+            ticket = create_ticket(session=session, created_by=who.user_id, calendar=crm.defaults.calendar, now=now,
                                    viewer=viewer_of(session, context),
                                    source_channel=channel if source_ts else None, source_ts=source_ts, **fields)
     except DomainError as e:
-        ack(response_action="errors", errors=field_errors(e, who.locale))
+        ack(response_action="errors", errors=field_errors(e, who.locale, blocks=ids.TICKET_FIELD_BLOCKS, fallback=ids.TICKET_CUSTOMER_BLOCK))
         return
     ack()
     post_card(client=client, context=context, ticket_id=ticket.id, channel=channel,
@@ -202,19 +198,20 @@ def post_card(*, client: WebClient, context: dict, ticket_id: int, channel: str,
     """In the channel it came from (a thread reply under the source message), or in the DM of the
     assignee (else the creator) when the bot cannot post there. A ticket made from a message links
     back to it; any other's alerts link to its card."""
-    profile = fetch_profile(client=client, db=context["db"], user_id=context["who"].user_id, defaults=context["defaults"], now=now)
-    with transaction(context["db"]) as session:
+    crm = crm_of(context)
+    profile = fetch_profile(client=client, db=crm.db, user_id=crm.who.user_id, defaults=crm.defaults, now=now)
+    with transaction(crm.db) as session:
         ticket, customer = ticket_with_customer(session=session, ticket_id=ticket_id)
     link = _permalink(client, ticket.source_channel, ticket.source_ts) if ticket.source_ts else None
     ticket.source_link = link  # drawn on the card below; saved with the card's place
     card = {"text": card_text(ticket, customer, profile),
-            "blocks": card_blocks(ticket, customer, calendar=context["defaults"].calendar, now=now, profile=profile)}
+            "blocks": card_blocks(ticket, customer, calendar=crm.defaults.calendar, now=now, profile=profile)}
     posted = _post(client, card=card, channel=channel, thread_ts=thread_ts, dm=ticket.assignee_id or ticket.created_by, code=ticket.code)
     if posted is None:
         return
     if link is None:
         link = _permalink(client, posted["channel"], posted["ts"])
-    with transaction(context["db"]) as session:
+    with transaction(crm.db) as session:
         set_card(session=session, ticket_id=ticket_id, channel=posted["channel"], ts=posted["ts"], link=link)
 
 
@@ -222,16 +219,17 @@ def post_card(*, client: WebClient, context: dict, ticket_id: int, channel: str,
 
 def on_button(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     ack()
-    now = context["defaults"].clock()
+    crm = crm_of(context)
+    now = crm.defaults.clock()
     ticket_id, clicked = record_id(clicked_value(body)), body["actions"][0]
     if ticket_id is None:
         return
-    profile = fetch_profile(client=client, db=context["db"], user_id=context["who"].user_id, defaults=context["defaults"], now=now)
-    calendar = context["defaults"].calendar
+    profile = fetch_profile(client=client, db=crm.db, user_id=crm.who.user_id, defaults=crm.defaults, now=now)
+    calendar = crm.defaults.calendar
     action = ACTIONS[clicked["action_id"]]
     note = None
     try:
-        with transaction(context["db"]) as session:
+        with transaction(crm.db) as session:
             act(session=session, ticket_id=ticket_id, action=action, user_id=profile.user_id, calendar=calendar, now=now,
                 viewer=viewer_of(session, context))
         note = last_note(action=action, user_id=profile.user_id, at=now, profile=profile)
@@ -245,14 +243,15 @@ def on_button(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
 def redraw(*, client: WebClient, context: dict, ticket_id: int, profile: Profile, now: datetime, note: str | None = None) -> None:
     """The card as it is now, in the reader's language and zone (after a refusal too, so a card
     showing buttons that no longer apply is brought up to date)."""
-    with transaction(context["db"]) as session:
+    crm = crm_of(context)
+    with transaction(crm.db) as session:
         found = ticket_with_customer(session=session, ticket_id=ticket_id)
     if found is None or not (found[0].card_channel and found[0].card_ts):
         return
     ticket, customer = found
     try:
         client.chat_update(channel=ticket.card_channel, ts=ticket.card_ts, text=card_text(ticket, customer, profile),
-                           blocks=card_blocks(ticket, customer, calendar=context["defaults"].calendar, now=now, profile=profile, note=note))
+                           blocks=card_blocks(ticket, customer, calendar=crm.defaults.calendar, now=now, profile=profile, note=note))
     except SlackApiError as e:  # the change is saved; only the card stays as it was
         log.warning("card of %s not updated: %s", ticket.code, e.response.get("error"))
 
@@ -274,11 +273,12 @@ def _refuse(*, client: WebClient, body: dict, profile: Profile, error: DomainErr
 # -- /crm tickets -------------------------------------------------------------------------------
 
 def _list_command(*, body: dict, client: WebClient, context: dict, respond, text: str) -> None:
-    now = context["defaults"].clock()
-    profile = fetch_profile(client=client, db=context["db"], user_id=context["who"].user_id, defaults=context["defaults"], now=now)
-    with transaction(context["db"]) as session:
+    crm = crm_of(context)
+    now = crm.defaults.clock()
+    profile = fetch_profile(client=client, db=crm.db, user_id=crm.who.user_id, defaults=crm.defaults, now=now)
+    with transaction(crm.db) as session:
         items, total = open_tickets(session=session, assignee_id=profile.user_id, limit=LIST_SHOWN)
-        summary, blocks = list_blocks(items, total, calendar=context["defaults"].calendar, now=now, profile=profile)
+        summary, blocks = list_blocks(items, total, calendar=crm.defaults.calendar, now=now, profile=profile)
     respond(response_type="ephemeral", text=summary, blocks=blocks)
 
 
