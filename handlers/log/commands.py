@@ -11,25 +11,24 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from handlers import ids
+from handlers.refs import customer_option, load_customer_options
 from handlers.router import Subcommand
-from handlers.blocks import clip, escape, field_errors, fmt_datetime, input_block, mention, modal, option, plain, section, text_input, unescape
+from handlers.blocks import escape, field_errors, fmt_datetime, input_block, mention, modal, option, plain, section, text_input, unescape
 from handlers.context import crm_of, fetch_profile, Profile, viewer_of
 from handlers.forms import open_modal
 from handlers.i18n import t
 from handlers.payload import customer_choice, datetime_of, option_of, state_values, text_of, user_of
 from handlers.prefill import Prefill, parse_free_text
 from store.alert_kinds import ACTION_ASSIGNED
-from store.customers import search_customers
 from store.db import transaction
 from store.errors import DomainError
 from store.interactions import Logged, log_interaction
 from store.models import Customer, Way
 from store.permissions import can_read
 from store.outbox import enqueue
-from store.text import ACTION_MAX, FEEDBACK_MAX, NAME_MAX, PARTICIPANTS_MAX, SUMMARY_MAX, clean_line, normalise_name
+from store.text import ACTION_MAX, FEEDBACK_MAX, PARTICIPANTS_MAX, SUMMARY_MAX
 
 log = logging.getLogger(__name__)
-OPTIONS_SHOWN = 20
 
 
 def register(app: App) -> None:
@@ -51,10 +50,6 @@ def default_due(now: datetime, profile: Profile) -> datetime:
     """Tomorrow 09:00 in the user's zone."""
     local = now.astimezone(profile.zone).date() + timedelta(days=1)
     return datetime.combine(local, time(9), tzinfo=profile.zone)
-
-
-def customer_option(customer, profile: Profile) -> dict:
-    return option(f"{clip(customer.name, 60)} · {customer.code}", f"{ids.CUSTOMER_EXISTING}{customer.id}")
 
 
 def build_log_view(profile: Profile, prefill: Prefill, *, now: datetime, metadata: dict) -> dict:
@@ -114,18 +109,6 @@ def open_log_modal(*, client: WebClient, context: dict, trigger_id: str, channel
 
 
 # -- type-ahead --------------------------------------------------------------------------------
-
-def load_customer_options(ack: Ack, body: dict, context: dict) -> None:
-    crm = crm_of(context)
-    who: Profile = crm.who
-    query = clean_line(body.get("value", ""))[:NAME_MAX]
-    with transaction(crm.db) as session:
-        found = search_customers(session=session, query=query, limit=OPTIONS_SHOWN, viewer=viewer_of(session, context))
-    options = [customer_option(c, who) for c in found]
-    if query and not any(c.name_norm == normalise_name(query) for c in found):
-        options.append(option(t(who.locale, "new_customer_option", name=clip(query, 50)), f"{ids.CUSTOMER_NEW}{query}"))
-    ack(options=options)
-
 
 # -- submitting --------------------------------------------------------------------------------
 

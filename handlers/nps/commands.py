@@ -23,7 +23,7 @@ from handlers.blocks import clip, escape, fmt_datetime, input_block, mention, mo
 from handlers.router import Subcommand
 from handlers.context import crm_of, Defaults, fetch_profile, Profile, viewer_of
 from handlers.i18n import t
-from handlers.log.commands import customer_option, load_customer_options
+from handlers.refs import customer_option, load_customer_options
 from handlers.payload import customer_choice, option_of, state_values, text_of
 from handlers.nps.messages import on_loop_done, subject
 from store.alert_kinds import NPS_ESCALATION, NPS_LOW

@@ -17,7 +17,7 @@ from handlers.blocks import field_errors, input_block, modal, option, plain, une
 from handlers.router import Subcommand
 from handlers.context import crm_of, fetch_profile, Profile, viewer_of
 from handlers.i18n import t
-from handlers.log.commands import customer_option, load_customer_options
+from handlers.refs import customer_option, load_customer_options
 from handlers.payload import clicked_value, customer_choice, option_of, read_metadata, record_id, state_values, text_of, user_of
 from handlers.prefill import leading_customer
 from handlers.tickets.cards import card_blocks, card_text, last_note, list_blocks
