@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.churn import commands
+from handlers.churn import commands, winback
 
-SUBCOMMANDS = tuple(commands.SUBCOMMANDS)
+SUBCOMMANDS = (commands.SUBCOMMAND, winback.SUBCOMMAND)
 
 
 def register(app: App) -> None:
     commands.register(app)
+    winback.register(app)

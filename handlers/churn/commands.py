@@ -4,15 +4,14 @@
   and `/crm stage` send a churn here too, so a churn always has its reason): the main reason,
   whether it can be won back (choosing redraws the modal, keeping what was typed), the lessons, and
   for a recoverable customer the win-back plan (required for a high-value one).
-- `/crm winback <customer>` and the card's win-back button open the plan modal of a recoverable
-  case without one, or the close modal of the open plan (outcome, and lessons added to the case).
+- `/crm winback` and the plan's modals: handlers/churn/winback.py (using the helpers here).
 A plan given to someone else reaches them as the usual "action_assigned" DM of its next action.
 """
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 
 from slack_bolt import Ack, App
@@ -20,9 +19,9 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from handlers import ids
-from handlers.blocks import clip, escape, field_errors, fmt_date, mention, refusal, unescape
-from handlers.churn.forms import (Form, Target, churn_view, close_view, customer_ref, form_of, label, plan_lines,
-                                  plan_request, plan_view, shown, stage_of, target_of, wants_plan)
+from handlers.blocks import clip, escape, field_errors, mention, refusal, unescape
+from handlers.churn.forms import (Form, Target, churn_view, customer_ref, form_of, label, plan_lines, plan_request, shown,
+                                  stage_of, target_of, wants_plan)
 from handlers.router import Subcommand
 from handlers.context import crm_of, Profile, viewer_of
 from handlers.i18n import t
@@ -35,12 +34,12 @@ from store.customers import find_exact
 from store.db import transaction
 from store.errors import DomainError
 from store.lifecycle import WIN_BACK, check_move
-from store.models import ChurnCase, Customer, WinbackPlan
+from store.models import Customer, WinbackPlan
 from store.outbox import enqueue
-from store.permissions import can_edit, can_read, forbidden, require
-from store.retention import append_lessons, current_case
+from store.permissions import can_edit, forbidden, require
+from store.retention import current_case
 from store.text import clean, clip_to
-from store.winback import CHURNED, LESSONS_MAX, Churned, close_plan, mark_churned, plan_of, plan_winback
+from store.winback import CHURNED, LESSONS_MAX, Churned, mark_churned
 
 log = logging.getLogger(__name__)
 METADATA_MAX = 3000
@@ -48,11 +47,8 @@ METADATA_MAX = 3000
 
 def register(app: App) -> None:
     app.action(ids.CARD_CHURN)(on_churn_button)
-    app.action(ids.CARD_WINBACK)(on_winback_button)
     app.action(ids.CHURN_RECOVERABLE)(on_recoverable)
     app.view(ids.CHURN_VIEW)(submit_churn)
-    app.view(ids.WINBACK_PLAN_VIEW)(submit_plan)
-    app.view(ids.WINBACK_CLOSE_VIEW)(submit_close)
 
 
 def churn_refusal(profile: Profile, error: DomainError) -> str:
@@ -70,7 +66,7 @@ def tell_assigned(session: Session, *, action_ids: list[int], owner: str, by: st
     return any(queued)
 
 
-def _winback_assigned(session: Session, plan: WinbackPlan | None, *, by: str, now: datetime) -> bool:
+def winback_assigned(session: Session, plan: WinbackPlan | None, *, by: str, now: datetime) -> bool:
     """The store hands the lifecycle's win-back action to the plan's owner: tell them."""
     if plan is None:
         return False
@@ -79,7 +75,7 @@ def _winback_assigned(session: Session, plan: WinbackPlan | None, *, by: str, no
                                             key=f"winback:{plan.id}", now=now)
 
 
-def _named(session: Session, text: str, usage: str) -> tuple[Customer, str]:
+def named(session: Session, text: str, usage: str) -> tuple[Customer, str]:
     """The customer a command names (code or whole name, else its first words), and the rest."""
     text = clean(unescape(text))
     if not text:
@@ -177,7 +173,7 @@ def _churn_command(*, body: dict, client: WebClient, context: dict, respond, tex
 
     try:
         with transaction(crm.db) as session:
-            customer, rest = _named(session, text, "churn_usage")
+            customer, rest = named(session, text, "churn_usage")
     except DomainError as e:
         tell(churn_refusal(crm.who, e))
         return
@@ -214,7 +210,7 @@ def submit_churn(ack: Ack, body: dict, view: dict, client: WebClient, context: d
                                 plan=plan_request(form, who) if wants_plan(form) else None, now=now,
                                 status=None if recoverable else "lost_for_good", limits=crm.defaults.limits)
             customer = session.get(Customer, customer_id)
-            told = _winback_assigned(session, done.plan, by=who.user_id, now=now)
+            told = winback_assigned(session, done.plan, by=who.user_id, now=now)
     except DomainError as e:
         ack(response_action="errors", errors=plan_errors(e, who, view, ids.CHURN_REASON_BLOCK))
         return
@@ -225,137 +221,4 @@ def submit_churn(ack: Ack, body: dict, view: dict, client: WebClient, context: d
         crm.wake()
 
 
-# -- the win-back plan: made later, closed -----------------------------------------------------------
-
-@dataclass(frozen=True)
-class Step:
-    """What `/crm winback` and the card's button lead to: a modal, or a few words."""
-    modal: Callable[[Profile], dict] | None = None
-    text: Callable[[Profile], str] | None = None
-
-
-def winback_step(session: Session, context: dict, customer: Customer, channel: str) -> Step:
-    viewer = viewer_of(session, context)
-    case = current_case(session=session, customer=customer)
-    plan = plan_of(session=session, case_id=case.id) if case is not None else None
-    closer = plan is not None and plan.outcome is None and viewer.id == plan.owner_id  # may close it, whatever they read
-    require(can_read(viewer, customer) or closer, viewer=viewer, customer=customer, action="read")
-    if case is None:
-        return Step(text=lambda p: t(p.locale, "winback_no_case", customer=customer_ref(p.locale, customer)))
-    if not case.recoverable:
-        return Step(text=lambda p: t(p.locale, "winback_lost", customer=customer_ref(p.locale, customer),
-                                     reason=label(p.locale, "reason", case.reason)))
-    if plan is None:
-        require(can_edit(viewer, customer), viewer=viewer, customer=customer, action="edit")
-        target, meta = target_of(session, customer), {"customer": customer.id, "case": case.id, "channel": channel}
-        return Step(modal=lambda p: plan_view(p, target, case, meta))
-    if plan.outcome is not None:
-        return Step(text=lambda p: "\n".join([
-            t(p.locale, "winback_was_closed", customer=customer_ref(p.locale, customer), outcome=label(p.locale, "outcome", plan.outcome),
-              date=fmt_date(plan.closed_at.astimezone(p.zone).date(), p)), *plan_lines(plan, p)]))
-    require(can_edit(viewer, customer) or closer, viewer=viewer, customer=customer, action="edit")
-    meta = {"plan": plan.id, "channel": channel}
-    return Step(modal=lambda p: close_view(p, customer, case, plan, meta))
-
-
-def _winback(*, client: WebClient, context: dict, trigger_id: str, channel: str, find: Callable[[Session], Customer],
-             tell: Callable[[str], None]) -> None:
-    """Indexed lookups, then views.open (or the words)."""
-    crm = crm_of(context)
-    who = crm.who
-    try:
-        with transaction(crm.db) as session:
-            step = winback_step(session, context, find(session), channel)
-    except DomainError as e:
-        tell(churn_refusal(who, e))
-        return
-    if step.modal is not None:
-        open_modal(client=client, context=context, trigger_id=trigger_id, channel=channel, build=step.modal)
-    else:
-        tell(step.text(profile_now(client, context)))
-
-
-def _winback_command(*, body: dict, client: WebClient, context: dict, respond, text: str) -> None:
-    _winback(client=client, context=context, trigger_id=body["trigger_id"], channel=body.get("channel_id", ""),
-             find=lambda session: _named(session, text, "winback_usage")[0],
-             tell=lambda message: respond(response_type="ephemeral", text=message))
-
-
-def on_winback_button(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
-    ack()
-    crm = crm_of(context)
-    customer_id, channel = clicked_customer(body)
-    if customer_id is None:
-        return
-
-    def find(session: Session) -> Customer:
-        customer = session.get(Customer, customer_id)
-        if customer is None:
-            raise DomainError("err_unknown_customer")
-        return customer
-
-    user = crm.who.user_id
-    _winback(client=client, context=context, trigger_id=body["trigger_id"], channel=channel, find=find,
-             tell=lambda text: answer(client=client, channel=channel, user=user, text=text))
-
-
-def may_first(session: Session, context: dict, customer_id: int, may: Callable) -> None:
-    """Who may, checked before what they typed is (the store checks it again when it writes)."""
-    customer = session.get(Customer, customer_id)
-    if customer is not None:
-        viewer = viewer_of(session, context)
-        require(may(viewer, customer), viewer=viewer, customer=customer, action="edit")
-
-
-def submit_plan(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
-    crm = crm_of(context)
-    who, meta, form, now = crm.who, metadata(view), form_of(state(view)), crm.defaults.clock()
-    case_id, channel = meta.id("case"), meta.text("channel")
-    try:
-        with transaction(crm.db) as session:
-            case = session.get(ChurnCase, case_id)
-            may_first(session, context, case.customer_id if case is not None else 0, can_edit)
-            plan = plan_winback(session=session, viewer=viewer_of(session, context), case_id=case_id,
-                                plan=plan_request(form, who), now=now)
-            customer = session.get(Customer, plan.customer_id)
-            told = _winback_assigned(session, plan, by=who.user_id, now=now)
-    except DomainError as e:
-        ack(response_action="errors", errors=plan_errors(e, who, view, ids.WINBACK_ACTIONS_BLOCK))
-        return
-    ack()
-    profile = profile_now(client, context)
-    lines = [t(profile.locale, "winback_planned", customer=customer_ref(profile.locale, customer)), *plan_lines(plan, profile)]
-    if told:
-        lines.append(t(profile.locale, "winback_told", owner=mention(plan.owner_id)))
-    answer(client=client, channel=channel, user=profile.user_id, text="\n".join(lines))
-    if told:
-        crm.wake()
-
-
-def submit_close(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
-    """The outcome (the customer's status while churned) and the lessons added to the case."""
-    crm = crm_of(context)
-    who, meta, form, now = crm.who, metadata(view), form_of(state(view)), crm.defaults.clock()
-    plan_id, channel = meta.id("plan"), meta.text("channel")
-    try:
-        with transaction(crm.db) as session:
-            plan = close_plan(session=session, viewer=viewer_of(session, context), plan_id=plan_id,
-                              outcome=form.outcome or "", now=now, limits=crm.defaults.limits)
-            append_lessons(session=session, case_id=plan.churn_case_id, lessons=form.closing_lessons)
-            customer = session.get(Customer, plan.customer_id)
-    except DomainError as e:
-        blocks = ids.WINBACK_FIELD_BLOCKS | {"lessons": ids.WINBACK_FIELD_BLOCKS["closing_lessons"]}
-        ack(response_action="errors", errors=plan_errors(e, who, view, ids.WINBACK_OUTCOME_BLOCK, blocks))
-        return
-    ack()
-    profile = profile_now(client, context)
-    loc = profile.locale
-    text = "\n".join([t(loc, "winback_closed", customer=customer_ref(loc, customer), outcome=label(loc, "outcome", plan.outcome)),
-                      t(loc, "churn_status", stage=stage_of(loc, customer))])
-    answer(client=client, channel=channel, user=profile.user_id, text=text)
-
-
-SUBCOMMANDS = (
-    Subcommand("churn", ("流失",), _churn_command, "help_churn"),
-    Subcommand("winback", ("挽回",), _winback_command, "help_winback"),
-)
+SUBCOMMAND = Subcommand("churn", ("流失",), _churn_command, "help_churn")

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.deals import commands
+from handlers.deals import commands, needs
 
-SUBCOMMANDS = tuple(commands.SUBCOMMANDS)
+SUBCOMMANDS = (needs.SUBCOMMAND, commands.SUBCOMMAND)
 
 
 def register(app: App) -> None:
+    needs.register(app)
     commands.register(app)

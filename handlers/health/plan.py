@@ -10,7 +10,8 @@ from slack_sdk import WebClient
 
 from handlers import ids
 from handlers.blocks import clip, escape, fmt_datetime, mention
-from handlers.churn.commands import churn_refusal, may_first, plan_errors, tell_assigned
+from handlers.churn.commands import churn_refusal, plan_errors, tell_assigned
+from handlers.churn.winback import may_first
 from handlers.churn.forms import customer_ref, form_of, labels, plan_request, retention_view, target_of
 from handlers.context import CRM, Crm, crm_of, viewer_of
 from handlers.forms import answer, metadata, open_modal, profile_now, state
