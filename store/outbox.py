@@ -95,3 +95,14 @@ def mark_skipped(*, session: Session, outbox_id: int, reason: str) -> None:
 
 def get(*, session: Session, outbox_id: int) -> Outbox | None:
     return session.get(Outbox, outbox_id)
+
+
+def failed(*, session: Session, limit: int) -> list[Outbox]:
+    """The latest alerts Slack refused for good (/crm admin failures)."""
+    return list(session.exec(select(Outbox).where(Outbox.status == "failed").order_by(Outbox.id.desc()).limit(limit)))
+
+
+def superseded(*, session: Session, row: Outbox) -> bool:
+    """A later alert of the same kind and subject was queued (this one need not be drawn)."""
+    return session.exec(select(Outbox.id).where(Outbox.kind == row.kind, Outbox.subject == row.subject,
+                                                Outbox.due_key > row.due_key).limit(1)).first() is not None

@@ -161,3 +161,9 @@ def at_risk_count(*, session: Session, owner_ids: Collection[str] | None) -> int
     if owner_ids is not None:
         stmt = stmt.where(Customer.owner_id.in_(sorted(owner_ids)))
     return int(session.execute(stmt).scalar_one())
+
+
+def components_at(*, session: Session, customer_id: int, at) -> list:
+    """The health components of the customer's score computed at `at` ([] when there is none)."""
+    return session.execute(select(HealthScore.components).where(HealthScore.customer_id == customer_id,
+                                                                HealthScore.computed_at == at)).scalars().first() or []

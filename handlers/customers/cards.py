@@ -6,8 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from handlers import ids
 from handlers.blocks import clip, context as context_block, escape, fmt_date, fmt_datetime, mention, plain, section
@@ -22,12 +21,13 @@ from store.crm_models import AuditEntry, Deal, Need, StageChange
 from store.customers import StageGroup
 from store.deals import deals_of
 from store.health import history as health_history
-from store.models import OPEN_TICKET, Contact, Customer, HealthScore, Interaction, NextAction, Ticket
+from store.models import Contact, Customer, HealthScore, Interaction, NextAction, Ticket
 from store.needs import needs_of
 from store.nps import recent_interactions
 from store.permissions import Viewer, can_edit
 from store.privacy import Cipher
 from store.profile import contact_details, tag_list
+from store.tickets import open_count, open_for_customer
 from store.vocab import codes
 
 BUDGET = 2900          # characters of one section's lines, "and N more" included
@@ -69,9 +69,6 @@ def load_card(session: Session, customer: Customer, *, viewer: Viewer, cipher: C
     if cipher is not None:
         details = contact_details(session=session, viewer=viewer, customer_id=customer.id, cipher=cipher)
         phone, email, masked = details.phone, details.email, details.masked
-    where = (Ticket.customer_id == customer.id, Ticket.status.in_(OPEN_TICKET))
-    tickets = session.exec(select(Ticket).where(*where).order_by(Ticket.priority, Ticket.created_at, Ticket.id)
-                           .limit(TICKETS_SHOWN)).all()
     return CardData(
         customer=customer, phone=phone, email=email, masked=masked,
         tags=[name for _, name in tag_list(session=session, customer_id=customer.id)],
@@ -79,7 +76,8 @@ def load_card(session: Session, customer: Customer, *, viewer: Viewer, cipher: C
         needs=needs_of(session=session, customer_id=customer.id, open_only=True),
         actions=open_actions_for_customer(session=session, customer_id=customer.id),
         interactions=recent_interactions(session=session, customer_id=customer.id, limit=INTERACTIONS_SHOWN),
-        tickets=list(tickets), ticket_count=session.exec(select(func.count()).select_from(Ticket).where(*where)).one(),
+        tickets=open_for_customer(session=session, customer_id=customer.id, limit=TICKETS_SHOWN, by_priority=True),
+        ticket_count=open_count(session=session, customer_id=customer.id),
         deals=deals_of(session=session, customer_id=customer.id),
         changes=history(session=session, customer_id=customer.id, limit=CHANGES_SHOWN),
         editable=can_edit(viewer, customer),

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from slack_sdk import WebClient
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from handlers import ids
 from handlers.blocks import clip, context as context_block, escape, fmt_date, fmt_datetime, mention, plain, section
@@ -24,11 +24,12 @@ from store import outbox
 from store.db import SessionFactory, transaction
 from store.health import reasons_of
 from store.health_jobs import PING
-from store.models import OPEN_TICKET, Customer, HealthScore, NpsResponse, Outbox, Ticket
-from store.nps import category, recent_interactions
-from store.risk import still_applies
+from store.models import Customer, Outbox
+from store.nps import category, latest_response, recent_interactions
+from store.risk import components_at, still_applies
 from store.sla import Calendar
 from store.ticket_sla import clocks
+from store.tickets import open_for_customer
 
 TICKETS_SHOWN = 5
 SUMMARY_SHOWN, DESCRIPTION_SHOWN, COMMENT_SHOWN = 200, 80, 500
@@ -64,9 +65,7 @@ def score_line(data: dict, loc: str) -> str:
 def _reasons(session: Session, customer: Customer, data: dict, loc: str, now: datetime) -> str:
     """The three components that cost the score most, from the row that showed the change."""
     at = datetime.fromisoformat(data["at"]) if data.get("at") else customer.health_at
-    components = session.execute(select(HealthScore.components).where(HealthScore.customer_id == customer.id,
-                                                                       HealthScore.computed_at == at)).scalars().first()
-    reasons = reasons_of(components or [])
+    reasons = reasons_of(components_at(session=session, customer_id=customer.id, at=at))
     lines = [t(loc, "risk_line", text=reason_text(loc, code, params, now=now)) for code, params in reasons]
     return "\n".join([t(loc, "risk_why_head"), *(lines or [t(loc, "risk_why_none")])])
 
@@ -82,8 +81,7 @@ def _recent(session: Session, customer: Customer, profile: Profile) -> str:
 def _tickets(session: Session, customer: Customer, calendar: Calendar, now: datetime, profile: Profile) -> str:
     """Open tickets, oldest first, each with the clocks still counting (ticket_cards' clock lines)."""
     loc = profile.locale
-    found = list(session.exec(select(Ticket).where(Ticket.customer_id == customer.id, Ticket.status.in_(OPEN_TICKET))
-                              .order_by(Ticket.created_at, Ticket.id)))
+    found = open_for_customer(session=session, customer_id=customer.id)
     if not found:
         return "\n".join([t(loc, "risk_tickets_head", count=0), t(loc, "risk_tickets_none")])
     lines = [t(loc, "risk_tickets_head", count=len(found))]
@@ -99,8 +97,7 @@ def _tickets(session: Session, customer: Customer, calendar: Calendar, now: date
 
 def _nps(session: Session, customer: Customer, profile: Profile) -> str:
     loc = profile.locale
-    latest = session.exec(select(NpsResponse).where(NpsResponse.customer_id == customer.id)
-                          .order_by(NpsResponse.responded_at.desc(), NpsResponse.id.desc()).limit(1)).first()
+    latest = latest_response(session=session, customer_id=customer.id)
     if latest is None:
         return t(loc, "risk_nps_none")
     head = t(loc, "risk_nps", score=t(loc, "nps_score_cat", score=latest.score, category=t(loc, f"nps_cat_{category(latest.score)}")),
@@ -151,9 +148,7 @@ def render_ping(session: Session, row: Outbox, profile: Profile, now: datetime, 
     data = row.data or {}
     if not still_applies(session=session, customer=customer, data=data, queued_at=row.created_at, now=now):
         return None
-    newer = session.exec(select(Outbox.id).where(Outbox.kind == PING, Outbox.subject == row.subject,
-                                                 Outbox.due_key > row.due_key).limit(1)).first()
-    if newer is not None:
+    if outbox.superseded(session=session, row=row):
         return None
     return Rendered(text=ping_text(customer, data, profile.locale),
                     blocks=ping_blocks(session, row, customer, profile, now, calendar=defaults.calendar))

@@ -3,17 +3,17 @@ from __future__ import annotations
 
 from slack_bolt import App
 from slack_sdk import WebClient
-from sqlmodel import select
 
 from handlers.blocks import clip, escape, fmt_datetime, mention, mentioned_users
 from handlers.router import Subcommand, split
 from handlers.context import crm_of, Profile
 from handlers.i18n import t
+from store import outbox
 from store.db import transaction
 from store.errors import DomainError
-from store.models import Outbox, Role, SlackUser
+from store.models import Role, SlackUser
 from store.quiet import parse_window
-from store.users import role_of, set_manager, set_quiet_hours, set_role
+from store.users import role_of, set_manager, set_quiet_hours, set_role, team_people
 
 FAILURES_SHOWN = 20
 
@@ -60,7 +60,7 @@ def run_admin(*, body: dict, client: WebClient, context: dict, respond, text: st
 def _failures(context: dict, who: Profile) -> str:
     crm = crm_of(context)
     with transaction(crm.db) as session:
-        rows = session.exec(select(Outbox).where(Outbox.status == "failed").order_by(Outbox.id.desc()).limit(FAILURES_SHOWN)).all()
+        rows = outbox.failed(session=session, limit=FAILURES_SHOWN)
     if not rows:
         return t(who.locale, "admin_no_failures")
     lines = [t(who.locale, "admin_failures_header", count=len(rows))]
@@ -72,8 +72,7 @@ def _failures(context: dict, who: Profile) -> str:
 def _team(context: dict, who: Profile) -> str:
     crm = crm_of(context)
     with transaction(crm.db) as session:
-        people = session.exec(select(SlackUser).where((SlackUser.role != Role.rep.value) | (SlackUser.manager_id.is_not(None)))
-                              .order_by(SlackUser.role, SlackUser.id).limit(100)).all()
+        people = team_people(session=session)
     admins = sorted(crm.defaults.admins)
     lines = [t(who.locale, "admin_team_header")]
     lines += [t(who.locale, "admin_team_admin_env", user=mention(u)) for u in admins]
