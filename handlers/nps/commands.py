@@ -25,7 +25,7 @@ from handlers.context import crm_of, Defaults, fetch_profile, Profile, viewer_of
 from handlers.i18n import t
 from handlers.refs import customer_option, load_customer_options
 from handlers.payload import customer_choice, option_of, state_values, text_of
-from handlers.nps.messages import on_loop_done, subject
+from handlers.nps.messages import subject
 from store.alert_kinds import NPS_ESCALATION, NPS_LOW
 from store.customers import find_exact, get_customer
 from store.db import transaction
@@ -46,7 +46,6 @@ _FIELD_BLOCKS = {"customer": ids.NPS_CUSTOMER_BLOCK, "score": ids.NPS_SCORE_BLOC
 def register(app: App) -> None:
     app.options(ids.NPS_CUSTOMER)(load_customer_options)
     app.view(ids.NPS_VIEW)(submit_nps)
-    app.action(ids.NPS_LOOP_DONE)(on_loop_done)
 
 
 # -- the one way in ------------------------------------------------------------------------------
