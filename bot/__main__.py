@@ -48,7 +48,7 @@ def cmd_migrate(settings, _args) -> None:
 
 def cmd_jobs(settings, args) -> None:
     from bot.app import defaults_of, make_client
-    from handlers.jobs import tick
+    from handlers.delivery.jobs import tick
 
     if not args.once:
         raise SystemExit("jobs: only --once is supported here; the running bot schedules them itself")
@@ -63,7 +63,7 @@ def cmd_run(settings, _args) -> None:
     from bot.health import Readiness
     from bot.keys import load_cipher
     from bot.metrics import Metrics
-    from bot.scheduler import TickWatch, start_scheduler
+    from bot.scheduler import TickWatch, Waker, start_scheduler
     from bot.shutdown import DrainingExecutor, serve
     from handlers.dates import warm
 
@@ -75,8 +75,9 @@ def cmd_run(settings, _args) -> None:
         readiness = Readiness(engine=session.get_bind())
     client = metrics.metered(make_client(settings))
     listeners = DrainingExecutor(max_workers=16, thread_name_prefix="crm-listener")
+    wake = Waker()  # listeners wake the scheduler started below
     try:
-        app = create_app(settings, db, client=client, defaults=defaults, executor=listeners, metrics=metrics)
+        app = create_app(settings, db, client=client, defaults=defaults, executor=listeners, metrics=metrics, wake=wake)
     except SlackApiError as e:
         raise SystemExit(f"Slack refused SLACK_BOT_TOKEN ({e.response.get('error')}); check the token and SLACK_API_URL.")
     except BoltError as e:  # Bolt's own wording of a refused auth.test
@@ -85,9 +86,9 @@ def cmd_run(settings, _args) -> None:
         raise SystemExit(f"Could not reach Slack at {settings.slack_api_url} ({e}); check the network and SLACK_API_URL.")
     readiness.slack_ok = True  # create_app's auth.test succeeded
     warm()
-    web = _web_front(settings=settings, app=app, db=db, client=client, defaults=defaults, readiness=readiness, metrics=metrics)
+    web = _web_front(settings=settings, app=app, db=db, defaults=defaults, wake=wake, readiness=readiness, metrics=metrics)
     watch = TickWatch(metrics=metrics, on_tick=readiness.ticked)
-    scheduler = start_scheduler(client=client, db=db, defaults=defaults, watch=watch)
+    scheduler = wake.scheduler = start_scheduler(client=client, db=db, defaults=defaults, watch=watch)
     socket_handler = None
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -102,7 +103,7 @@ def cmd_run(settings, _args) -> None:
           listeners=listeners, db=db, grace=settings.shutdown_grace)
 
 
-def _web_front(*, settings, app, db, client, defaults, readiness=None, metrics=None):
+def _web_front(*, settings, app, db, defaults, wake, readiness=None, metrics=None):
     """The HTTP server: Slack's requests (HTTP mode, signed), the NPS webhook, /healthz, /readyz, /metrics."""
     import waitress
 
@@ -110,7 +111,7 @@ def _web_front(*, settings, app, db, client, defaults, readiness=None, metrics=N
     from bot.web import make_wsgi
     from bot.webhooks import make_nps_webhook
 
-    nps = make_nps_webhook(secret=settings.crm_nps_webhook_secret, db=db, client=client, defaults=defaults)
+    nps = make_nps_webhook(secret=settings.crm_nps_webhook_secret, db=db, defaults=defaults, wake=wake)
     wsgi = make_wsgi(app, signing_secret=settings.slack_signing_secret, nps_webhook=nps, ops=make_ops_wsgi(readiness, metrics))
     try:
         # poll(), not select(): SIGTERM closes the listening socket under the loop's thread

@@ -3,26 +3,22 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import fields
-from datetime import timedelta
 
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-import handlers
+from bot.alerts import alert_kinds
+from bot.listeners import register as register_listeners
 from bot.metrics import Metrics
 from bot.settings import Settings, SettingsError
 from bot.trust import slack_hosted
-from handlers.context import Defaults, make_context_middleware
+from handlers.context import CRM, Defaults, make_context_middleware
 from handlers.i18n import t
 from handlers.payload import MalformedPayload
 from store.db import SessionFactory
-from store.figures import Targets
-from store.grading import Cadence
-from store.health import HealthWeights
-from store.lifecycle import TimeLimits
 from store.privacy import Cipher
 from store.sla import Calendar
 
@@ -31,80 +27,6 @@ log = logging.getLogger("crm")
 
 def make_client(settings: Settings) -> WebClient:
     return WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
-
-
-def cadence_of(text: str) -> Cadence:
-    """"A=7,B=14,C=30" -> Cadence; a grade left out keeps its default, 0 turns it off."""
-    days = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        grade, _, number = part.partition("=")
-        if grade.strip().upper() not in ("A", "B", "C") or not number.strip().isdigit():
-            raise ValueError(f"CRM_CADENCE_DAYS: {part!r} should look like A=7")
-        n = int(number)
-        days[grade.strip().upper()] = timedelta(days=n) if n else None
-    return Cadence(**days)
-
-
-_LIMITS = {  # CRM_TIME_LIMITS name -> (TimeLimits field, unit)
-    "first_contact": ("first_contact_working_days", "working days"),
-    "needs_research": ("needs_research", "days"),
-    "signing": ("signing", "days"),
-    "satisfaction_check": ("satisfaction_check", "days"),
-    "review": ("review_months", "months"),
-    "win_back": ("win_back_months", "months"),
-}
-
-
-def limits_of(text: str) -> TimeLimits:
-    """"first_contact=1,needs_research=14,..." -> TimeLimits (see Settings.crm_time_limits)."""
-    values = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        name, _, number = part.partition("=")
-        if name.strip() not in _LIMITS or not number.strip().isdigit() or int(number) == 0:
-            raise ValueError(f"CRM_TIME_LIMITS: {part!r} should be one of {', '.join(_LIMITS)} = a whole number above 0")
-        field, unit = _LIMITS[name.strip()]
-        values[field] = timedelta(days=int(number)) if unit == "days" else int(number)
-    return TimeLimits(**values)
-
-
-_TARGETS = {  # CRM_TARGETS name -> Targets field
-    "high_value_churn": "high_value_churn_max", "churn": "churn_max", "nps": "nps_min", "completion": "completion_min",
-    "sla_response": "sla_response_min", "sla_resolution": "sla_resolution_min",
-}
-
-
-def targets_of(text: str) -> Targets:
-    """"churn=10,nps=80,sla_response=none,..." -> Targets; any left out keep their default."""
-    values: dict[str, float | None] = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        name, _, number = (x.strip() for x in part.partition("="))
-        if name not in _TARGETS:
-            raise ValueError(f"CRM_TARGETS: {part!r} should be one of {', '.join(_TARGETS)} = a number or none")
-        if number.lower() in ("none", "off", ""):
-            values[_TARGETS[name]] = None
-            continue
-        try:
-            values[_TARGETS[name]] = float(number)
-        except ValueError:
-            raise ValueError(f"CRM_TARGETS: {part!r} should be one of {', '.join(_TARGETS)} = a number or none") from None
-        if not -100 <= values[_TARGETS[name]] <= 100:
-            raise ValueError(f"CRM_TARGETS: {part!r} is outside -100..100")
-    return Targets(**values)
-
-
-def health_of(text: str) -> HealthWeights:
-    """"recency=30,nps=20,green_min=75,..." -> HealthWeights (whole numbers, 0 or more)."""
-    names = {f.name for f in fields(HealthWeights)}
-    values = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        name, _, number = (x.strip() for x in part.partition("="))
-        if name not in names or not number.isdigit():
-            raise ValueError(f"CRM_HEALTH_WEIGHTS: {part!r} should be one of {', '.join(sorted(names))} = a whole number")
-        values[name] = int(number)
-    try:
-        return HealthWeights(**values)
-    except ValueError as e:
-        raise ValueError(f"CRM_HEALTH_WEIGHTS: {e}") from None
 
 
 def defaults_of(settings: Settings, cipher: Cipher | None = None) -> Defaults:
@@ -121,19 +43,10 @@ def _defaults_of(settings: Settings, cipher: Cipher | None) -> Defaults:
                                   days=settings.crm_business_days, country=country)
     except ValueError as e:
         raise ValueError(f"CRM_BUSINESS_HOURS / CRM_BUSINESS_DAYS / CRM_HOLIDAYS / CRM_TEAM_TZ: {e}") from None
-    if settings.crm_visibility not in ("own", "team", "all"):
-        raise ValueError(f"CRM_VISIBILITY must be own, team or all, not {settings.crm_visibility!r}")
     return Defaults(tz=settings.crm_default_tz, locale=settings.crm_default_locale, quiet_hours=settings.crm_quiet_hours,
                     admins=settings.admin_ids, calendar=calendar, visibility=settings.crm_visibility, cipher=cipher,
-                    cadence=cadence_of(settings.crm_cadence_days), limits=limits_of(settings.crm_time_limits),
-                    targets=targets_of(settings.crm_targets), health=health_of(settings.crm_health_weights),
-                    risk_drop=_risk_drop(settings.crm_risk_drop_points))
-
-
-def _risk_drop(points: int) -> int:
-    if not 1 <= points <= 100:
-        raise ValueError(f"CRM_RISK_DROP_POINTS must be between 1 and 100, not {points}")
-    return points
+                    cadence=settings.cadence, limits=settings.limits, targets=settings.targets, health=settings.health_weights,
+                    risk_drop=settings.crm_risk_drop_points, kinds=alert_kinds())
 
 
 VERIFIED = "crm_verified"
@@ -166,12 +79,17 @@ def _tell_about_error(body: dict, respond, text: str, *, api_url: str) -> BoltRe
     return BoltResponse(status=200, body="")
 
 
+def _no_wake() -> None:
+    """No scheduler to wake: the next tick delivers."""
+
+
 def create_app(settings: Settings, session_factory: SessionFactory, client: WebClient | None = None,
                executor: ThreadPoolExecutor | None = None, defaults: Defaults | None = None,
-               metrics: Metrics | None = None) -> App:
+               metrics: Metrics | None = None, wake: Callable[[], None] | None = None) -> App:
     """`executor` runs listeners after their ack(); pass one to be able to drain it on shutdown.
     `defaults` as the runner built them (with the cipher); without, from settings and no cipher.
-    `metrics`: time each ack and count Slack's errors (bot/metrics.py)."""
+    `metrics`: time each ack and count Slack's errors (bot/metrics.py).
+    `wake` runs the scheduler's tick now (bot/scheduler.Waker); without, queued alerts wait for the next tick."""
     app = App(
         client=client or make_client(settings),
         signing_secret=settings.slack_signing_secret or "",
@@ -184,8 +102,8 @@ def create_app(settings: Settings, session_factory: SessionFactory, client: WebC
     app.use(_mark_verified)  # first of ours: Bolt's own middleware (its signature check) has run
     if metrics is not None:
         app.use(metrics.middleware)  # then the ack's timer: it includes the context's lookups
-    app.use(make_context_middleware(session_factory, defaults or defaults_of(settings)))
-    app.registered_commands = handlers.register(app)
+    app.use(make_context_middleware(session_factory, defaults or defaults_of(settings), wake or _no_wake))
+    app.registered_commands = register_listeners(app)
 
     @app.error
     def on_error(error: Exception, body: dict, context: dict, respond) -> BoltResponse:
@@ -196,7 +114,8 @@ def create_app(settings: Settings, session_factory: SessionFactory, client: WebC
             log.warning("malformed %s payload ignored: %s", body.get("type") or body.get("command"), error)
             return BoltResponse(status=200, body="")
         log.error("unhandled error in %s", body.get("type") or body.get("command"), exc_info=error)
-        who = context.get("who")
+        crm = context.get(CRM)
+        who = crm.who if crm else None
         locale = who.locale if who else settings.crm_default_locale
         return _tell_about_error(body, respond, t(locale, "err_internal"), api_url=settings.slack_api_url)
 

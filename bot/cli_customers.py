@@ -54,7 +54,8 @@ def _open(settings):
 
 
 def cmd_import(settings, args) -> None:
-    from store.customer_import import find_owner, import_customers
+    from store.customer_import import import_customers
+    from store.customer_rows import find_owner
     from store.db import transaction
     from store.errors import DomainError
     from store.types import utcnow

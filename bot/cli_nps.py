@@ -21,9 +21,9 @@ def cmd_import_nps(settings, args, *, now: datetime | None = None) -> None:
     """`now`: the wall clock unless a test states its instant."""
     from bot.app import defaults_of, make_client
     from bot.database import open_database
-    from handlers.delivery import deliver
+    from handlers.delivery.send import deliver
     from handlers.i18n import t
-    from handlers.nps import record_and_alert
+    from handlers.nps.commands import record_and_alert
     from store.db import transaction
     from store.nps_import import import_nps
     from store.types import utcnow

@@ -44,7 +44,7 @@ def _refuse(message: str) -> None:
 def _checked(settings, args):
     """((unit, first day, zone), (scope kind, user), locale, now) from the arguments, or one line on
     stderr and exit code 2, before the store is loaded (its imports log)."""
-    from handlers.period_codes import period_code
+    from handlers.stats.period_codes import period_code
 
     tz = args.tz or settings.crm_default_tz
     try:
@@ -90,7 +90,7 @@ def _cell(row, value) -> str:
 
 def figure_table(f, reps, names: dict[str, str], locale: str, targets) -> list[list[str]]:
     """The CSV's rows: the figures' header and rows, a blank row, the reps' header and rows."""
-    from handlers.figure_text import figure_rows, target_text
+    from handlers.stats.text import figure_rows, target_text
     from handlers.i18n import t
 
     rows = [[t(locale, k) for k in ("fig_csv_figure", "fig_csv_value", "fig_csv_previous", "fig_csv_unit", "fig_csv_target",
@@ -113,7 +113,7 @@ def cmd_report(settings, args) -> None:
     checked = _checked(settings, args)  # before the imports below: store.migrate's alembic logs as it loads
     from bot.app import defaults_of
     from bot.database import open_database
-    from handlers.figure_cards import scope_reps
+    from handlers.stats.cards import scope_reps
     from handlers.i18n import t
     from store.db import transaction
     from store.figures import Period, Scope, figures, per_rep

@@ -8,11 +8,12 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 
 from handlers.context import Defaults
-from handlers.jobs import tick
+from handlers.delivery.jobs import tick
 from store import outbox
 from store.db import SessionFactory, transaction
 
@@ -65,6 +66,23 @@ def run_tick(*, client: WebClient, db: SessionFactory, defaults: Defaults, watch
         watch.finished(db=db, seconds=time.perf_counter() - started, ok=ok)
     if any(report.as_dict().values()):
         log.info("tick: %s", report.as_dict())
+
+
+class Waker:
+    """`wake()`: the tick runs now, on the scheduler's thread, instead of within the minute. Listeners
+    call it after queuing an alert; until `scheduler` is set and running it does nothing (the first
+    tick delivers), and a tick already running is not doubled (max_instances=1)."""
+
+    def __init__(self) -> None:
+        self.scheduler: BackgroundScheduler | None = None
+
+    def __call__(self) -> None:
+        if self.scheduler is None or not self.scheduler.running:
+            return
+        try:
+            self.scheduler.modify_job(TICK_ID, next_run_time=datetime.now(timezone.utc))
+        except JobLookupError:  # shutting down
+            log.debug("wake: no tick job")
 
 
 def start_scheduler(*, client: WebClient, db: SessionFactory, defaults: Defaults,

@@ -1,10 +1,98 @@
 """The one place that knows every environment variable (a `.env` file is read too)."""
 from __future__ import annotations
 
+from dataclasses import fields
+from datetime import timedelta
+
 from pydantic import ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from store.figures import Targets
+from store.grading import Cadence
+from store.health import HealthWeights
+from store.lifecycle import TimeLimits
+
 SLACK_API_DEFAULT = "https://slack.com/api/"
+
+
+class SettingValueError(ValueError):
+    """A value refused in one sentence that names its variable: load_settings() says it as it is."""
+
+
+# -- the CRM_* mini-languages ---------------------------------------------------------------------
+
+def cadence_of(text: str) -> Cadence:
+    """"A=7,B=14,C=30" -> Cadence; a grade left out keeps its default, 0 turns it off."""
+    days = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        grade, _, number = part.partition("=")
+        if grade.strip().upper() not in ("A", "B", "C") or not number.strip().isdigit():
+            raise SettingValueError(f"CRM_CADENCE_DAYS: {part!r} should look like A=7")
+        n = int(number)
+        days[grade.strip().upper()] = timedelta(days=n) if n else None
+    return Cadence(**days)
+
+
+_LIMITS = {  # CRM_TIME_LIMITS name -> (TimeLimits field, unit)
+    "first_contact": ("first_contact_working_days", "working days"),
+    "needs_research": ("needs_research", "days"),
+    "signing": ("signing", "days"),
+    "satisfaction_check": ("satisfaction_check", "days"),
+    "review": ("review_months", "months"),
+    "win_back": ("win_back_months", "months"),
+}
+
+
+def limits_of(text: str) -> TimeLimits:
+    """"first_contact=1,needs_research=14,..." -> TimeLimits (see Settings.crm_time_limits)."""
+    values = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, number = part.partition("=")
+        if name.strip() not in _LIMITS or not number.strip().isdigit() or int(number) == 0:
+            raise SettingValueError(f"CRM_TIME_LIMITS: {part!r} should be one of {', '.join(_LIMITS)} = a whole number above 0")
+        field, unit = _LIMITS[name.strip()]
+        values[field] = timedelta(days=int(number)) if unit == "days" else int(number)
+    return TimeLimits(**values)
+
+
+_TARGETS = {  # CRM_TARGETS name -> Targets field
+    "high_value_churn": "high_value_churn_max", "churn": "churn_max", "nps": "nps_min", "completion": "completion_min",
+    "sla_response": "sla_response_min", "sla_resolution": "sla_resolution_min",
+}
+
+
+def targets_of(text: str) -> Targets:
+    """"churn=10,nps=80,sla_response=none,..." -> Targets; any left out keep their default."""
+    values: dict[str, float | None] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, number = (x.strip() for x in part.partition("="))
+        if name not in _TARGETS:
+            raise SettingValueError(f"CRM_TARGETS: {part!r} should be one of {', '.join(_TARGETS)} = a number or none")
+        if number.lower() in ("none", "off", ""):
+            values[_TARGETS[name]] = None
+            continue
+        try:
+            values[_TARGETS[name]] = float(number)
+        except ValueError:
+            raise SettingValueError(f"CRM_TARGETS: {part!r} should be one of {', '.join(_TARGETS)} = a number or none") from None
+        if not -100 <= values[_TARGETS[name]] <= 100:
+            raise SettingValueError(f"CRM_TARGETS: {part!r} is outside -100..100")
+    return Targets(**values)
+
+
+def health_of(text: str) -> HealthWeights:
+    """"recency=30,nps=20,green_min=75,..." -> HealthWeights (whole numbers, 0 or more)."""
+    names = {f.name for f in fields(HealthWeights)}
+    values = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, number = (x.strip() for x in part.partition("="))
+        if name not in names or not number.isdigit():
+            raise SettingValueError(f"CRM_HEALTH_WEIGHTS: {part!r} should be one of {', '.join(sorted(names))} = a whole number")
+        values[name] = int(number)
+    try:
+        return HealthWeights(**values)
+    except ValueError as e:
+        raise SettingValueError(f"CRM_HEALTH_WEIGHTS: {e}") from None
 
 
 class Settings(BaseSettings):
@@ -56,6 +144,60 @@ class Settings(BaseSettings):
     def _trailing_slash(cls, value: str) -> str:
         return value if value.endswith("/") else value + "/"
 
+    @field_validator("crm_cadence_days")
+    @classmethod
+    def _a_cadence(cls, value: str) -> str:
+        cadence_of(value)
+        return value
+
+    @field_validator("crm_time_limits")
+    @classmethod
+    def _time_limits(cls, value: str) -> str:
+        limits_of(value)
+        return value
+
+    @field_validator("crm_targets")
+    @classmethod
+    def _targets(cls, value: str) -> str:
+        targets_of(value)
+        return value
+
+    @field_validator("crm_health_weights")
+    @classmethod
+    def _health_weights(cls, value: str) -> str:
+        health_of(value)
+        return value
+
+    @field_validator("crm_visibility")
+    @classmethod
+    def _a_visibility(cls, value: str) -> str:
+        if value not in ("own", "team", "all"):
+            raise SettingValueError(f"CRM_VISIBILITY must be own, team or all, not {value!r}")
+        return value
+
+    @field_validator("crm_risk_drop_points")
+    @classmethod
+    def _a_drop(cls, value: int) -> int:
+        if not 1 <= value <= 100:
+            raise SettingValueError(f"CRM_RISK_DROP_POINTS must be between 1 and 100, not {value}")
+        return value
+
+    @property
+    def cadence(self) -> Cadence:
+        return cadence_of(self.crm_cadence_days)
+
+    @property
+    def limits(self) -> TimeLimits:
+        return limits_of(self.crm_time_limits)
+
+    @property
+    def targets(self) -> Targets:
+        return targets_of(self.crm_targets)
+
+    @property
+    def health_weights(self) -> HealthWeights:
+        return health_of(self.crm_health_weights)
+
     @property
     def socket_mode(self) -> bool:
         return bool(self.slack_app_token)
@@ -81,6 +223,9 @@ def load_settings() -> Settings:
         return Settings()
     except ValidationError as e:
         error = e.errors()[0]
+        cause = (error.get("ctx") or {}).get("error")
+        if isinstance(cause, SettingValueError):  # our own sentence, naming the variable
+            raise SettingsError(str(cause)) from None
         field = str(error["loc"][0]) if error["loc"] else ""
         accepted = f"give {ACCEPTED[field]}" if field in ACCEPTED else error["msg"]
         raise SettingsError(f"{field.upper()}: {error.get('input')!r} is not accepted; {accepted}.") from None

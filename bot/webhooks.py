@@ -19,13 +19,11 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from slack_sdk import WebClient
 
 from bot.trust import whole_number
 from handlers.context import Defaults
-from handlers.delivery import deliver
 from handlers.i18n import EN, t
-from handlers.nps import record_and_alert
+from handlers.nps.commands import record_and_alert
 from store.customers import find_exact
 from store.db import SessionFactory, transaction
 from store.errors import DomainError, FieldErrors
@@ -103,9 +101,10 @@ def _fields(body: bytes) -> dict:
             "response_id": None if response_id is None else str(response_id)}
 
 
-def make_nps_webhook(*, secret: str | None, db: SessionFactory, client: WebClient, defaults: Defaults,
+def make_nps_webhook(*, secret: str | None, db: SessionFactory, defaults: Defaults, wake: Callable[[], None],
                      clock: Callable[[], datetime] | None = None):
-    """The WSGI app behind POST /webhooks/nps. `clock`: the app's (defaults.clock) unless given."""
+    """The WSGI app behind POST /webhooks/nps. `clock`: the app's (defaults.clock) unless given;
+    `wake`: after an alert is queued, the scheduler's tick runs now (bot/scheduler.Waker)."""
     clock = clock or defaults.clock
 
     def answer(start_response, status: str, payload: dict) -> list[bytes]:
@@ -142,7 +141,7 @@ def make_nps_webhook(*, secret: str | None, db: SessionFactory, client: WebClien
         except Refused as e:
             return answer(start_response, e.status, {"ok": False, "error": e.reason})
         if alerted:  # the response is saved; what Slack refuses now the scheduler retries
-            deliver(client=client, db=db, defaults=defaults, now=now)
+            wake()
         return answer(start_response, "200 OK", payload)
 
     return webhook

@@ -1,12 +1,20 @@
-"""Block Kit building blocks that keep every payload inside Slack's limits."""
+"""The one Block Kit vocabulary: text objects and blocks that keep every payload inside Slack's
+limits, modals and their inputs, and refusals shown on a modal's fields."""
 from __future__ import annotations
 
-import json
+import logging
 import re
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 
 from handlers.context import Profile
-from handlers.i18n import ZH, lang
+from handlers.i18n import CATALOG, ZH, lang, t
+from handlers.payload import dump_metadata
+from store.errors import DomainError, FieldErrors
+from store.lifecycle import NEXT_STAGES, STAGE_STATUSES
+from store.vocab import codes
+
+log = logging.getLogger(__name__)
 
 SECTION_MAX = 3000
 PLAIN_MAX = 75       # button and option text
@@ -90,17 +98,111 @@ def unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def input_block(block_id: str, label: str, element: dict, *, optional: bool = False, hint: str | None = None) -> dict:
+# -- modals and their inputs -------------------------------------------------------------------
+
+MESSAGE_BLOCKS = 50  # blocks in one message
+
+
+def modal(*, callback_id: str, title: str, blocks: list[dict], close: str, submit: str | None = None,
+          metadata: dict | None = None) -> dict:
+    """A modal view (no submit button when `submit` is None); `metadata` travels as private_metadata
+    and is refused (ValueError) past Slack's 3,000 characters rather than cut."""
+    view = {"type": "modal", "callback_id": callback_id, "title": plain(title, TITLE_MAX), "close": plain(close, TITLE_MAX),
+            "private_metadata": dump_metadata(metadata or {}), "blocks": blocks}
+    if submit is not None:
+        view["submit"] = plain(submit, TITLE_MAX)
+    return view
+
+
+def input_block(block_id: str, label: str, element: dict, *, optional: bool = False, hint: str | None = None,
+        dispatch: bool = False) -> dict:
     block = {"type": "input", "block_id": block_id, "label": plain(label, 2000), "element": element, "optional": optional}
     if hint:
         block["hint"] = plain(hint, 2000)
+    if dispatch:
+        block["dispatch_action"] = True
     return block
 
 
-def modal(*, callback_id: str, title: str, submit: str, close: str, blocks: list[dict], metadata: dict | None = None) -> dict:
-    """A modal view; `metadata` travels as private_metadata (JSON, at most 3000 characters)."""
-    meta = json.dumps(metadata or {})
-    if len(meta) > 3000:
-        raise ValueError("private_metadata over 3000 characters")
-    return {"type": "modal", "callback_id": callback_id, "title": plain(title, TITLE_MAX), "submit": plain(submit, TITLE_MAX),
-            "close": plain(close, TITLE_MAX), "private_metadata": meta, "blocks": blocks}
+def text_input(action_id: str, *, limit: int, initial: str = "", multiline: bool = False,
+               placeholder: str | None = None) -> dict:
+    element = {"type": "plain_text_input", "action_id": action_id, "max_length": limit, "multiline": multiline}
+    if initial:
+        element["initial_value"] = initial[:limit]
+    if placeholder:
+        element["placeholder"] = plain(placeholder, 150)
+    return element
+
+
+def static_select(action_id: str, options: list[dict], *, initial: str | None = None) -> dict:
+    element = {"type": "static_select", "action_id": action_id, "options": options}
+    chosen = next((o for o in options if o["value"] == initial), None)
+    if chosen is not None:
+        element["initial_option"] = chosen
+    return element
+
+
+def datepicker(action_id: str, *, initial: date | None = None) -> dict:
+    element = {"type": "datepicker", "action_id": action_id}
+    if initial is not None:
+        element["initial_date"] = initial.isoformat()
+    return element
+
+
+def vocab(locale: str, kind: str, code: str | None) -> str:
+    """A stored code's label in the reader's language (the code itself when the catalog has none)."""
+    key = f"vocab_{kind}_{code}"
+    return t(locale, key) if key in CATALOG else (code or "—")
+
+
+def vocab_options(locale: str, kind: str, only: Iterable[str] | None = None) -> list[dict]:
+    return [option(vocab(locale, kind, code), code) for code in (only if only is not None else codes(kind))]
+
+
+# -- refusals on a modal's fields ----------------------------------------------------------------
+
+def block_in(view: dict, base: str) -> str | None:
+    """The id of the view's block `base` (or `base.<mode>`), None when the view has none."""
+    return next((b["block_id"] for b in view.get("blocks", [])
+                 if b.get("block_id") == base or str(b.get("block_id", "")).startswith(base + ".")), None)
+
+
+def field_errors(error: DomainError, locale: str, *, blocks: Mapping[str, str], fallback: str,
+                 view: dict | None = None) -> dict[str, str]:
+    """Each refusal on the block of its field (`blocks`: field -> block id), the rest on `fallback`;
+    given the `view`, a block it does not have is replaced by `fallback` too (or their `.<mode>` ids)."""
+    shown: dict[str, str] = {}
+    home = (block_in(view, fallback) if view else None) or fallback
+    for e in error.errors if isinstance(error, FieldErrors) else [error]:
+        block = blocks.get(e.field or "", fallback)
+        block = (block_in(view, block) or home) if view else block
+        shown.setdefault(block, refusal(locale, e))
+    return shown
+
+
+def _stage_list(locale: str, stages: Iterable[str]) -> str:
+    return t(locale, "lc_list_sep").join(vocab(locale, "stage", s) for s in codes("stage") if s in set(stages))
+
+
+def refusal(locale: str, error: DomainError) -> str:
+    """The catalog's text for a store refusal, its codes shown as labels; the lifecycle's own
+    refusals also say what is possible instead."""
+    p = dict(error.params)
+    if error.key == "err_transition":
+        return t(locale, "lc_err_transition", stage_from=vocab(locale, "stage", p["stage_from"]),
+                 stage_to=vocab(locale, "stage", p["stage_to"]),
+                 allowed=_stage_list(locale, NEXT_STAGES.get(str(p["stage_from"]), ())))
+    if error.key == "err_status" and p.get("stage") in STAGE_STATUSES:
+        return t(locale, "lc_err_status", status=vocab(locale, "status", p["status"]), stage=vocab(locale, "stage", p["stage"]),
+                 allowed=t(locale, "lc_list_sep").join(vocab(locale, "status", s) for s in STAGE_STATUSES[p["stage"]]))
+    if error.key == "err_status_required" and p.get("stage") in STAGE_STATUSES:
+        return t(locale, "lc_err_status_required", stage=vocab(locale, "stage", p["stage"]),
+                 allowed=t(locale, "lc_list_sep").join(vocab(locale, "status", s) for s in STAGE_STATUSES[p["stage"]]))
+    if error.key == "lc_err_stage_word":
+        p["allowed"] = _stage_list(locale, codes("stage"))
+    if error.key in ("err_deal_closed", "err_deal_stage") and "stage" in p:
+        p["stage"] = vocab(locale, "deal_stage", str(p["stage"]))
+    if error.key not in CATALOG:
+        log.warning("no text for refusal %s", error.key)
+        return t(locale, "err_internal")
+    return t(locale, error.key, **p)

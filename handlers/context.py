@@ -1,15 +1,15 @@
-"""Who is asking: the user's zone and locale, and the database, put into Bolt's context.
+"""Who is asking, the database, the defaults and wake(): one typed object (Crm) put into Bolt's context.
 
 Bolt runs a listener in a worker thread *after* ack() has answered Slack, that is after the
 middleware chain has returned; a session opened by a middleware would be closed under it. So the
-middleware hands over a session factory (`context["db"]`) and each listener opens one
+middleware hands over a session factory (`crm_of(context).db`, in the typed Crm) and each listener opens one
 transaction where it needs one.
 """
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
+from handlers.delivery.kind import Kind
 from store.db import SessionFactory, transaction
 from store.figures import Targets
 from store.grading import Cadence
@@ -49,6 +50,7 @@ class Defaults:
     health: HealthWeights = HealthWeights()  # health score weights and thresholds
     risk_drop: int = 15                 # points lost within a week that ping customer success
     clock: Callable[[], datetime] = utcnow  # "now" for every listener; tests pass a fixed one
+    kinds: Mapping[str, Kind] = field(default_factory=dict)  # every alert kind by name: bot/alerts.py fills it
 
 
 @dataclass(frozen=True)
@@ -110,10 +112,29 @@ def fetch_profile(*, client: WebClient, db: SessionFactory, user_id: str, defaul
                    quiet_hours=user.quiet_hours)
 
 
-def viewer_of(session: Session, context: dict) -> Viewer:
+@dataclass(frozen=True)
+class Crm:
+    """What every listener gets through Bolt's context (make_context_middleware): the session
+    factory, who is asking, the team's defaults (with the app's clock) and wake() (the scheduler's
+    tick now, after an alert was queued). Listeners read it with crm_of(context)."""
+
+    db: SessionFactory
+    who: Profile
+    defaults: Defaults
+    wake: Callable[[], None]
+
+
+CRM = "crm"  # the one key in Bolt's context
+
+
+def crm_of(context: Mapping) -> Crm:
+    return context[CRM]
+
+
+def viewer_of(session: Session, context: Mapping) -> Viewer:
     """The caller as the store's permission rules see them (role, team, visibility setting)."""
-    defaults: Defaults = context["defaults"]
-    return viewer_for(session=session, user_id=context["who"].user_id, visibility=defaults.visibility, admins=defaults.admins)
+    crm = crm_of(context)
+    return viewer_for(session=session, user_id=crm.who.user_id, visibility=crm.defaults.visibility, admins=crm.defaults.admins)
 
 
 def user_id_of(body: dict) -> str:
@@ -123,12 +144,11 @@ def user_id_of(body: dict) -> str:
     return body.get("user_id") or user or ""
 
 
-def make_context_middleware(db: SessionFactory, defaults: Defaults):
+def make_context_middleware(db: SessionFactory, defaults: Defaults, wake: Callable[[], None]):
     def crm_context(context, body, next):
-        context["db"] = db
-        context["defaults"] = defaults
         with transaction(db) as session:
-            context["who"] = cached_profile(session=session, user_id=user_id_of(body), defaults=defaults)
+            who = cached_profile(session=session, user_id=user_id_of(body), defaults=defaults)
+        context[CRM] = Crm(db=db, who=who, defaults=defaults, wake=wake)
         next()
 
     return crm_context

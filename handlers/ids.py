@@ -79,7 +79,7 @@ TICKET_FIELD_BLOCKS = {
 }
 
 # Customer card (/crm show): buttons carry the customer id as their value.
-# handlers/customers.py answers CARD_LOG, CARD_EDIT, CARD_HISTORY; handlers/lifecycle_ui.py the rest.
+# handlers/customers/commands.py answers CARD_LOG, CARD_EDIT, CARD_HISTORY; handlers/lifecycle/commands.py the rest.
 CARD_ACTIONS_BLOCK = "card_actions"
 CARD_LOG = "card_log"
 CARD_EDIT = "card_edit"
@@ -90,7 +90,7 @@ CARD_NEED = "card_need"
 CARD_DEAL = "card_deal"
 CARD_CONTACT = "card_contact"
 
-# Customer record views (handlers/customers.py): add field block/action ids below this line.
+# Customer record views (handlers/customers/commands.py): add field block/action ids below this line.
 CUSTOMER_NEW_VIEW = "crm_customer_new"
 CUSTOMER_EDIT_VIEW = "crm_customer_edit"
 CUST_NAME_BLOCK, CUST_NAME = "cust_name", "cust_name_text"
@@ -120,7 +120,7 @@ CUST_FIELD_BLOCKS = {
     "cs_owner_id": CUST_CS_OWNER_BLOCK,
 }
 
-# Lifecycle views (handlers/lifecycle_ui.py): add field block/action ids below this line.
+# Lifecycle views (handlers/lifecycle/commands.py): add field block/action ids below this line.
 STAGE_VIEW = "crm_stage"
 GRADE_VIEW = "crm_grade"
 NEED_VIEW = "crm_need"
@@ -175,15 +175,15 @@ DEAL_MOVE_FIELD_BLOCKS = {"stage": DEAL_MOVE_STAGE_BLOCK, "contract_no": DEAL_CO
 CONTACT_FIELD_BLOCKS = {"name": CONTACT_NAME_BLOCK, "title": CONTACT_TITLE_BLOCK, "role": CONTACT_ROLE_BLOCK,
                         "phone": CONTACT_PHONE_BLOCK, "email": CONTACT_EMAIL_BLOCK, "reason": CONTACT_REASON_BLOCK}
 
-# Home tab (handlers/home.py). Each next action's buttons are the due-action DM's DUE_DONE and
-# DUE_SNOOZE (handlers/reminders.py answers them), in a block "home_action.<next action id>".
+# Home tab (handlers/home/views.py). Each next action's buttons are the due-action DM's DUE_DONE and
+# DUE_SNOOZE (handlers/reminders/actions.py answers them), in a block "home_action.<next action id>".
 HOME_BUTTONS_BLOCK = "home_buttons"
 HOME_LOG = "home_log"
 HOME_NEW_CUSTOMER = "home_new_customer"
 HOME_NEW_TICKET = "home_new_ticket"
 HOME_ACTION_BLOCK = "home_action"
 
-# Churn and win-back (handlers/churn_ui.py, handlers/churn_forms.py). The card's buttons carry the
+# Churn and win-back (handlers/churn/commands.py, handlers/churn/forms.py). The card's buttons carry the
 # customer id; CARD_WINBACK opens a new plan or, when one is open, closes it.
 CARD_CHURN = "card_churn"
 CARD_WINBACK = "card_winback"
@@ -207,7 +207,7 @@ WINBACK_FIELD_BLOCKS = {"reason": CHURN_REASON_BLOCK, "recoverable": CHURN_RECOV
                         "deadline": WINBACK_DEADLINE_BLOCK, "note": WINBACK_NOTE_BLOCK, "outcome": WINBACK_OUTCOME_BLOCK,
                         "closing_lessons": WINBACK_LESSONS_BLOCK}
 
-# Churn-risk pings (handlers/risk.py, handlers/risk_cards.py): buttons carry "<customer id>:<outbox id>".
+# Churn-risk pings (handlers/health/actions.py, handlers/health/messages.py): buttons carry "<customer id>:<outbox id>".
 RISK_ACTIONS_BLOCK = "risk_actions"
 RISK_WINBACK = "risk_winback"
 RISK_LOG = "risk_log"
@@ -215,5 +215,5 @@ RISK_SNOOZE = "risk_snooze_7d"
 RISK_NOT_AT_RISK = "risk_not_at_risk"
 RISK_REASON_VIEW = "crm_risk_not_at_risk"
 RISK_REASON_BLOCK, RISK_REASON = "risk_reason", "risk_reason_text"
-# Links from lists of customers to their cards (handlers/customer_links.py)
+# Links from lists of customers to their cards (handlers/customers/links.py)
 CARD_PICKER_BLOCK, CARD_PICKER = "card_picker", "card_picker_pick"

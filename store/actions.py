@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from store.errors import DomainError
@@ -83,3 +84,9 @@ def action_with_customer(*, session: Session, action_id: int) -> tuple[NextActio
         select(NextAction, Customer).join(Customer, Customer.id == NextAction.customer_id).where(NextAction.id == action_id)
     ).first()
     return (row[0], row[1]) if row else None
+
+
+def mark_announced(*, session: Session, action: NextAction) -> None:
+    """The action's alert is queued: clear announce_at, unless someone moved it since it was read."""
+    session.execute(update(NextAction).where(NextAction.id == action.id, NextAction.announce_at == action.announce_at)
+                    .values(announce_at=None))

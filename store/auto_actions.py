@@ -63,3 +63,18 @@ def close_pending(session: Session, *, customer_id: int, origins: tuple[str, ...
         .execution_options(synchronize_session="fetch")
     )
     return result.rowcount
+
+
+def pending_auto_ids(*, session: Session, customer_id: int) -> set[int]:
+    """Ids of the customer's pending actions that a rule made (index on customer_id, status)."""
+    stmt = select(NextAction.id).where(NextAction.customer_id == customer_id, NextAction.status.in_(PENDING_ACTION),
+                                       NextAction.origin.is_not(None))
+    return set(session.exec(stmt).all())
+
+
+def new_auto_actions(*, session: Session, customer_id: int, before: set[int]) -> list[NextAction]:
+    """The pending rule-made actions that were not there `before` (pending_auto_ids), soonest first."""
+    ids = pending_auto_ids(session=session, customer_id=customer_id) - before
+    if not ids:
+        return []
+    return list(session.exec(select(NextAction).where(NextAction.id.in_(sorted(ids))).order_by(NextAction.due_at, NextAction.id)))

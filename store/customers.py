@@ -179,3 +179,11 @@ def customers_by_stage(*, session: Session, owner_id: str, per_stage: int = 10) 
                 .order_by(Customer.updated_at.desc(), Customer.id.desc()).limit(per_stage))
         groups.append(StageGroup(stage=stage, count=counts[stage], customers=list(session.exec(stmt))))
     return groups
+
+
+def codes_of(*, session: Session, customer_ids: Iterable[int]) -> dict[int, str]:
+    """Each customer's code by id (those that exist)."""
+    wanted = sorted(set(customer_ids))
+    if not wanted:
+        return {}
+    return dict(session.execute(select(Customer.id, Customer.code).where(Customer.id.in_(wanted))).all())

@@ -18,17 +18,19 @@ import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from store import outbox
+from store.alert_kinds import DIGEST, DIGEST_CHART
 from store.digest_models import DigestSubscription
 from store.errors import DomainError
 from store.figures_base import UTC, Period
+from store.models import Outbox
 
 CADENCES = ("daily", "weekly", "monthly")
 UNIT = {"daily": "day", "weekly": "week", "monthly": "month"}
-KIND, CHART_KIND = "digest", "digest_chart"
+KIND, CHART_KIND = DIGEST, DIGEST_CHART
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
@@ -186,3 +188,16 @@ def queue_due(*, session: Session, now: datetime) -> int:
             queued += 1
             outbox.enqueue(session=session, kind=CHART_KIND, **key)
     return queued
+
+
+def sent_since(*, session: Session, row: Outbox, since: datetime) -> int:
+    """How many other digests of `row`'s subscription were sent since `since`."""
+    return session.execute(select(func.count(Outbox.id)).where(
+        Outbox.kind == KIND, Outbox.subject == row.subject, Outbox.id != row.id, Outbox.status == "sent",
+        Outbox.sent_at >= since)).scalar_one()
+
+
+def digest_of(*, session: Session, chart_row: Outbox) -> Outbox | None:
+    """The digest a chart row goes with (same subscription and period)."""
+    return session.exec(select(Outbox).where(Outbox.kind == KIND, Outbox.subject == chart_row.subject,
+                                             Outbox.due_key == chart_row.due_key)).first()

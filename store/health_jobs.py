@@ -1,6 +1,6 @@
 """Health recomputation on the scheduler, and the churn-risk pings it queues.
 
-Two passes, each one transaction, run by handlers/jobs.py's tick:
+Two passes, each one transaction, run by handlers/delivery/jobs.py's tick:
 - daily: every active customer, once a day, at the first tick at or after 03:00 in the team
   calendar's zone (due_key: that local date);
 - touched: at the other ticks, the customers something happened to since the passes before
@@ -52,6 +52,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, text, union, update
 from sqlmodel import Session, select
 
+from store.alert_kinds import RISK_PING
 from store.crm_models import AuditEntry, StageChange
 from store.db import SessionFactory, transaction
 from store.grading import Cadence
@@ -62,7 +63,7 @@ from store.rfm import ACTIVE_STAGES
 from store.risk import IN_CHUNK, held_back, latest_answers
 from store.sla import Calendar
 
-KIND, PING = "health_job", "churn_risk"
+KIND, PING = "health_job", RISK_PING  # KIND: the health job's own claim, not an alert
 DAILY, TOUCHED = "daily", "touched"
 DAILY_AT = time(3, 0)
 ACTION_LOOKBACK = timedelta(days=90)

@@ -248,3 +248,8 @@ def nps_summary(*, session: Session, start: datetime, end: datetime, owner_id: s
         previous=nps_stats(session=session, start=start - (end - start), end=start, **scope),
         by_owner=by_owner,
     )
+
+
+def latest_response(*, session: Session, customer_id: int) -> NpsResponse | None:
+    return session.exec(select(NpsResponse).where(NpsResponse.customer_id == customer_id)
+                        .order_by(NpsResponse.responded_at.desc(), NpsResponse.id.desc()).limit(1)).first()

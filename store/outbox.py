@@ -137,3 +137,14 @@ def queued_at(*, session: Session, outbox_ids: list[int]) -> dict[int, datetime]
     """When each alert was queued (fell due), by id."""
     rows = session.execute(select(Outbox.id, Outbox.created_at).where(Outbox.id.in_(outbox_ids))).all()
     return {outbox_id: created for outbox_id, created in rows}
+
+
+def failed(*, session: Session, limit: int) -> list[Outbox]:
+    """The latest alerts Slack refused for good (/crm admin failures)."""
+    return list(session.exec(select(Outbox).where(Outbox.status == "failed").order_by(Outbox.id.desc()).limit(limit)))
+
+
+def superseded(*, session: Session, row: Outbox) -> bool:
+    """A later alert of the same kind and subject was queued (this one need not be drawn)."""
+    return session.exec(select(Outbox.id).where(Outbox.kind == row.kind, Outbox.subject == row.subject,
+                                                Outbox.due_key > row.due_key).limit(1)).first() is not None

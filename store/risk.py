@@ -153,3 +153,17 @@ def risk_list(*, session: Session, people: Collection[str] | None, limit: int = 
         items.append(AtRisk(customer_id=cid, code=code, name=name, owner_id=owner_id, score=score, band=band, at=at,
                             rfm_cell=cell, segment=segment, reasons=reasons_of(components)))
     return RiskList(items, total)
+
+
+def at_risk_count(*, session: Session, owner_ids: Collection[str] | None) -> int:
+    """Yellow and red active customers owned by `owner_ids` (None: everyone's)."""
+    stmt = select(func.count()).select_from(Customer).where(Customer.stage.in_(ACTIVE_STAGES), Customer.health_band.in_((YELLOW, RED)))
+    if owner_ids is not None:
+        stmt = stmt.where(Customer.owner_id.in_(sorted(owner_ids)))
+    return int(session.execute(stmt).scalar_one())
+
+
+def components_at(*, session: Session, customer_id: int, at) -> list:
+    """The health components of the customer's score computed at `at` ([] when there is none)."""
+    return session.execute(select(HealthScore.components).where(HealthScore.customer_id == customer_id,
+                                                                HealthScore.computed_at == at)).scalars().first() or []

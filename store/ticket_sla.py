@@ -25,6 +25,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from store.alert_kinds import SLA_BREACH, SLA_ESCALATE, SLA_WARN
 from store.db import SessionFactory, transaction
 from store.models import SlaPolicy, Ticket, TicketEvent, TicketStatus
 from store.outbox import enqueue
@@ -58,7 +59,7 @@ RESPONSE, RESOLUTION = "response", "resolution"
 CLOCKS = (RESPONSE, RESOLUTION)
 # Statuses whose clocks may run (pending ones are paused; solved and closed ones stopped).
 ACTIVE = (TicketStatus.new.value, TicketStatus.open.value)
-WARN, BREACH, ESCALATE = "sla_warn", "sla_breach", "sla_escalate"
+WARN, BREACH, ESCALATE = SLA_WARN, SLA_BREACH, SLA_ESCALATE
 
 
 def targets_for(*, session: Session, priority: str) -> Targets:

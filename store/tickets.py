@@ -209,3 +209,16 @@ def open_tickets(*, session: Session, assignee_id: str, limit: int) -> tuple[lis
     stmt = (select(Ticket, Customer).join(Customer, Customer.id == Ticket.customer_id).where(*where)
             .order_by(Ticket.priority, Ticket.created_at, Ticket.id).limit(limit))
     return [(t, c) for t, c in session.exec(stmt)], total
+
+
+def open_for_customer(*, session: Session, customer_id: int, limit: int | None = None,
+                      by_priority: bool = False) -> list[Ticket]:
+    """The customer's open tickets, oldest first (or by priority, then oldest)."""
+    order = (Ticket.priority, Ticket.created_at, Ticket.id) if by_priority else (Ticket.created_at, Ticket.id)
+    stmt = select(Ticket).where(Ticket.customer_id == customer_id, Ticket.status.in_(OPEN_TICKET)).order_by(*order)
+    return list(session.exec(stmt.limit(limit) if limit is not None else stmt))
+
+
+def open_count(*, session: Session, customer_id: int) -> int:
+    return session.exec(select(func.count()).select_from(Ticket)
+                        .where(Ticket.customer_id == customer_id, Ticket.status.in_(OPEN_TICKET))).one()

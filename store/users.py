@@ -73,3 +73,14 @@ def set_quiet_hours(*, session: Session, user_id: str, quiet_hours: str | None) 
     user.quiet_hours = quiet_hours
     session.flush()
     return user
+
+
+def all_user_ids(*, session: Session) -> list[str]:
+    """Every user the bot knows, sorted."""
+    return sorted(session.exec(select(SlackUser.id)).all())
+
+
+def team_people(*, session: Session, limit: int = 100) -> list[SlackUser]:
+    """Managers, admins and anyone with a manager: who `/crm admin team` lists."""
+    return list(session.exec(select(SlackUser).where((SlackUser.role != Role.rep.value) | (SlackUser.manager_id.is_not(None)))
+                             .order_by(SlackUser.role, SlackUser.id).limit(limit)))

@@ -19,7 +19,7 @@ from sqlalchemy import insert
 from sqlmodel import SQLModel
 
 from handlers import ids
-from handlers.jobs import queue_due_actions
+from handlers.delivery.jobs import queue_due_actions
 from store import outbox
 from store.actions import to_announce
 from store.customers import find_exact, search_customers

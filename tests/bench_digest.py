@@ -1,5 +1,5 @@
 """Benchmark (not a test): building a whole weekly channel digest at 100,000 customers and
-1,000,000 interactions — the message (handlers/digest_send.render_digest: figure_cards.report_blocks
+1,000,000 interactions — the message (handlers/digests/messages.render_digest: figure_cards.report_blocks
 with last month's churn review) and both charts (chart_files: the funnel's figures, the 8-week
 trend, two PNGs drawn with matplotlib).
 
@@ -18,8 +18,9 @@ import time
 
 from sqlmodel import select
 
+from bot.alerts import alert_kinds
 from handlers.context import Defaults
-from handlers.digest_send import chart_files, render_digest, subscription_of
+from handlers.digests.messages import chart_files, render_digest, subscription_of
 from store.db import make_engine, session_factory, transaction
 from store.digests import CHART_KIND, KIND, queue_due, subscribe
 from store.migrate import upgrade
@@ -50,7 +51,7 @@ def prepare(db) -> dict[str, tuple[Outbox, Outbox]]:
 
 
 def run(db, runs: int) -> None:
-    defaults = Defaults(tz="Asia/Shanghai", locale="zh-CN", calendar=Calendar(tz="Asia/Shanghai"))
+    defaults = Defaults(kinds=alert_kinds(), tz="Asia/Shanghai", locale="zh-CN", calendar=Calendar(tz="Asia/Shanghai"))
     for label, (digest, chart) in prepare(db).items():
         def message():
             with transaction(db) as s:

@@ -25,6 +25,7 @@ from bot.settings import Settings
 from bot.health import make_ops_wsgi
 from bot.web import make_wsgi
 from bot.webhooks import make_nps_webhook
+from handlers.delivery.send import deliver
 
 SECRET = "test-signing-secret"
 TEST_KEY = "test-encryption-key-0123456789-abcdef"
@@ -56,8 +57,8 @@ class BoltServer:
         self.client = WebClient(token="xoxb-test", base_url=fake.url, timeout=5)
         self.executor = executor or ThreadPoolExecutor(max_workers=8, thread_name_prefix="test-listener")
         self.app = create_app(self.settings, db, client=self.client, executor=self.executor, defaults=self.defaults,
-                              metrics=metrics)
-        nps = make_nps_webhook(secret=nps_secret, db=db, client=self.client, defaults=self.defaults)
+                              metrics=metrics, wake=self.wake)
+        nps = make_nps_webhook(secret=nps_secret, db=db, defaults=self.defaults, wake=self.wake)
         # poll(), not select(): stop() closes the socket under the loop thread, which select() answers with EBADF
         ops = make_ops_wsgi(readiness, metrics) if metrics or readiness else None
         wsgi = make_wsgi(self.app, signing_secret=SECRET, nps_webhook=nps, ops=ops)
@@ -67,6 +68,11 @@ class BoltServer:
         self.base_url = f"http://127.0.0.1:{self.server.effective_port}"
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
+
+    def wake(self) -> None:
+        """The scheduler's wake, made deterministic: the outbox is delivered at once, on the thread that
+        queued (a listener's, after its ack), as of the app's clock."""
+        deliver(client=self.client, db=self.db, defaults=self.defaults, now=self._clock())
 
     def _clock(self) -> datetime:
         return self.now or datetime.now(timezone.utc)

@@ -1,4 +1,4 @@
-"""What the payload tests share: the listeners the app registers (read from handlers.register, so
+"""What the payload tests share: the listeners the app registers (read from listeners.register, so
 a new view or button is probed without editing a list), a snapshot of every row, and a log
 watcher that notices an error handled only by the app's last-resort handler."""
 from __future__ import annotations
@@ -10,13 +10,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlmodel import SQLModel, select
 
-import handlers
+from bot import listeners
 from handlers import ids
 from store.db import transaction
 
 
 class Registry:
-    """Stands in for the Bolt App in handlers.register(): records what each listener listens to."""
+    """Stands in for the Bolt App in listeners.register(): records what each listener listens to."""
 
     def __init__(self) -> None:
         self.seen: dict[str, list] = defaultdict(list)
@@ -30,7 +30,7 @@ class Registry:
 
 def registered() -> dict[str, list]:
     registry = Registry()
-    handlers.register(registry)
+    listeners.register(registry)
     return dict(registry.seen)
 
 

@@ -1,5 +1,5 @@
 """The digest's charts: store.figures_trend on SQLite and PostgreSQL against hand-computed values
-and against figures() for each week, and handlers.charts' PNGs (size, Chinese without missing
+and against figures() for each week, and handlers.digests.charts' PNGs (size, Chinese without missing
 glyphs, English labels when there is no CJK font).
 
 Three local weeks in Asia/Shanghai (Monday 00:00 +08:00 is Sunday 16:00Z):
@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.image import imread
 from matplotlib.text import Text
 
-from handlers import charts
+from handlers.digests import charts
 from store.crm_models import Deal, StageChange
 from store.db import transaction
 from store.figures import Period, Scope, figures

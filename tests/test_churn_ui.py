@@ -12,8 +12,8 @@ from sqlmodel import select
 
 from handlers import ids
 from handlers.blocks import fmt_date, fmt_datetime
-from handlers.churn_ui import open_retention_plan
-from handlers.context import Profile
+from handlers.health.plan import open_retention_plan
+from handlers.context import Crm, Profile
 from handlers.i18n import t
 from store.customers import create_customer
 from store.db import transaction
@@ -370,8 +370,8 @@ def test_a_retention_plan_records_the_answer_and_gives_the_manager_an_action_per
     with transaction(db) as s:
         s.get(Customer, galaxy.id).health_score = 42
     source = {"channel": "D0REP00001", "ts": "1700000000.000100", "outbox": 999999}
-    open_retention_plan(client=bolt.client, trigger_id="trigger.retention", db=db, defaults=bolt.defaults, who=ZH_REP,
-                        customer_id=galaxy.id, source=source)
+    crm = Crm(db=db, who=ZH_REP, defaults=bolt.defaults, wake=bolt.wake)
+    open_retention_plan(client=bolt.client, trigger_id="trigger.retention", crm=crm, customer_id=galaxy.id, source=source)
     view = fake.wait_for("views.open")[0].response["view"]
     assert (view["callback_id"], view["title"]["text"], blocks_of(view)) == (ids.RETENTION_VIEW, "挽留计划", PLAN_BLOCKS)
     assert json.loads(view["private_metadata"]) == {"customer": galaxy.id, "source": source}

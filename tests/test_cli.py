@@ -81,7 +81,7 @@ def test_limits_and_cadence_come_from_settings():
 
     import pytest
 
-    from bot.app import cadence_of, limits_of
+    from bot.settings import cadence_of, limits_of
     from store.grading import Cadence
     from store.lifecycle import TimeLimits
 
@@ -107,7 +107,8 @@ def test_a_setting_the_bot_cannot_use_is_one_clear_sentence(tmp_path):
 def test_targets_health_weights_and_risk_drop_come_from_settings(tmp_path):
     import pytest
 
-    from bot.app import defaults_of, health_of, targets_of
+    from bot.app import defaults_of
+    from bot.settings import health_of, targets_of
     from bot.settings import Settings
     from store.figures import Targets
     from store.health import HealthWeights

@@ -7,7 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from handlers import ids
-from handlers.customer_links import card_picker
+from handlers.refs import card_picker
 from store.customers import create_customer
 from store.db import transaction
 from tests.bolt_server import payload

@@ -173,13 +173,14 @@ def test_new_is_redrawn_in_english_for_a_user_first_seen(bolt, fake):
 
 
 def test_without_an_encryption_key_phone_and_email_are_refused_on_their_fields():
-    from handlers.customer_forms import check_form, field_errors, read_form
+    from handlers.blocks import field_errors
+    from handlers.customers.forms import check_form, read_form
     from store.errors import DomainError
 
     form = read_form({"state": {"values": _form(phone="13812345678", email="a@b.cn")}})
     with pytest.raises(DomainError) as caught:
         check_form(form, cipher_ready=False)
-    assert field_errors(caught.value, "en-US") == {
+    assert field_errors(caught.value, "en-US", blocks=ids.CUST_FIELD_BLOCKS, fallback=ids.CUST_NAME_BLOCK) == {
         ids.CUST_PHONE_BLOCK: "No encryption key is set up, so phones and emails cannot be stored yet.",
         ids.CUST_EMAIL_BLOCK: "No encryption key is set up, so phones and emails cannot be stored yet."}
 

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from handlers import ids
-from handlers.delivery import Pacer
-from handlers.jobs import queue_due_actions, tick
+from handlers.delivery.send import Pacer
+from handlers.delivery.jobs import queue_due_actions, tick
 from store import outbox
 from store.db import transaction
 from store.interactions import log_interaction

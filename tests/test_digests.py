@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 from sqlmodel import select
 
-from handlers.jobs import tick
+from handlers.delivery.jobs import tick
 from store.customers import create_customer
 from store.db import transaction
 from store.digest_models import DigestSubscription

@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from handlers import ids
-from handlers.delivery import deliver
-from handlers.jobs import tick
+from handlers.delivery.send import deliver
+from handlers.delivery.jobs import tick
 from store.contacts import add_contact
 from store.customers import create_customer
 from store.db import transaction

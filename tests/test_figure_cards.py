@@ -1,4 +1,4 @@
-"""handlers/figure_cards.py and figure_text.py: the headline figures of a hand-built Figures in both
+"""handlers/stats/cards.py and figure_text.py: the headline figures of a hand-built Figures in both
 languages, the whole report of a hand-built week (tests/figure_data.py) on SQLite and PostgreSQL,
 and Block Kit's limits however large the lists."""
 from __future__ import annotations
@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 
 from handlers import ids
-from handlers.figure_cards import headline_blocks, report_blocks
-from handlers.figure_text import fmt_duration, parse_period_code, period_label
+from handlers.stats.cards import headline_blocks, report_blocks
+from handlers.stats.text import fmt_duration, parse_period_code, period_label
 from store.db import transaction
 from store.figures import ActionCounts, Figures, Period, Rate, Scope, Targets, Trend, Won
 from store.models import Customer

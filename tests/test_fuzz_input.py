@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-import handlers
+from bot import listeners
 from handlers import ids
 from tests.blockkit import check_view
 from tests.bolt_server import BoltServer
@@ -41,7 +41,7 @@ TEXT = st.one_of(WORD, st.lists(WORD, max_size=6).map(" ".join))  # one piece al
 # Where a number goes: digits isdigit() accepts and int() does not (⑤ ² ¹⁰), others' digits, numbers out of range.
 DIGITISH = ["⑤", "²", "¹⁰", "٣", "５", "Ⅴ", "1e309", "-1", "11", "3.5", "0x1", "9" * 30]
 NUMBER = st.one_of(st.sampled_from(DIGITISH), st.sampled_from(DIGITISH), st.integers(-100, 100).map(str))
-SUBCOMMANDS = [name for s in handlers.subcommands() for name in (s.name, *s.aliases)]
+SUBCOMMANDS = [name for s in listeners.subcommands() for name in (s.name, *s.aliases)]
 
 
 @dataclass

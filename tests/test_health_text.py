@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pytest
 
 from handlers.i18n import CATALOG
-from handlers.health_text import band_text, reason_text, reasons_text, segment_text
+from handlers.health.text import band_text, reason_text, reasons_text, segment_text
 from store.health import CODES, HealthWeights, score_of, Facts
 from store.rfm import SEGMENTS
 
@@ -50,7 +50,7 @@ def test_the_customer_card_shows_health_its_trend_and_what_pulls_it_down(db):
     (cost 20 x 80), RFM 1-2-2 "lost" 0 (cost 15 x 100), tickets 100-2x10-20 = 60, interactions 100x1x90/(9x30)
     = 33, actions 100-2x25 = 50, renewal 100: (400 + 900 + 330 + 500 + 500) / 100 = 26.3 -> 26, red."""
     from handlers.context import Profile
-    from handlers.customer_cards import card_blocks, load_card
+    from handlers.customers.cards import card_blocks, load_card
     from store.customers import create_customer
     from store.db import transaction
     from store.models import HealthScore

@@ -17,7 +17,7 @@ from sqlalchemy import insert
 from sqlmodel import select
 
 from handlers import ids
-from handlers.figure_cards import headline_blocks
+from handlers.stats.cards import headline_blocks
 from store.customers import create_customer
 from store.db import transaction
 from store.figures import Period, Scope, figures
@@ -247,7 +247,7 @@ def test_slack_refusing_the_tab_is_logged_not_raised(bolt, fake, clock, caplog):
         assert open_home(bolt, REP) == 200
         fake.wait_for("views.publish")
         bolt.executor.shutdown(wait=True)
-    assert [r.getMessage() for r in caplog.records if r.name == "handlers.home"] == [
+    assert [r.getMessage() for r in caplog.records if r.name == "handlers.home.views"] == [
         f"home tab of {REP} not published: not_enabled"]
     assert not [r for r in caplog.records if r.name == "crm"]  # the app's error handler saw nothing
 

@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import event
 
 from bot.webhooks import signature
+from handlers.blocks import modal
 from handlers import ids
 from handlers.i18n import t
 from handlers.payload import MalformedPayload, read_metadata
-from handlers.record_forms import modal
 from tests.bolt_server import BoltServer
 from tests.conftest import REP, REP_EN
 from tests.flows import log_state, view_submission
@@ -135,8 +135,8 @@ def test_the_same_log_submission_with_a_real_owner_is_saved(bolt, fake, db, reme
 
 def test_private_metadata_too_long_is_refused_when_built_and_broken_metadata_raises_when_read():
     with pytest.raises(ValueError, match="over 3000"):
-        modal(ids.STAGE_VIEW, "t", [], metadata={"channel": "C" * 3000}, locale="zh-CN")
-    assert json.loads(modal(ids.STAGE_VIEW, "t", [], metadata={"customer": 1}, locale="zh-CN")["private_metadata"]) == {"customer": 1}
+        modal(callback_id=ids.STAGE_VIEW, title="t", blocks=[], metadata={"channel": "C" * 3000}, close="x")
+    assert json.loads(modal(callback_id=ids.STAGE_VIEW, title="t", blocks=[], metadata={"customer": 1}, close="x")["private_metadata"]) == {"customer": 1}
     for broken in ("{not json", "[1]", '"x"', "[" * 5000 + "]" * 5000):
         with pytest.raises(MalformedPayload):
             read_metadata({"private_metadata": broken})

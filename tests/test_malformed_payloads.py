@@ -1,5 +1,5 @@
 """Forged and corrupted Slack payloads, for every view and button the app registers (read from
-handlers.register, so a new one is covered without editing this file): each answer is a 200, no
+listeners.register, so a new one is covered without editing this file): each answer is a 200, no
 error reaches the app's last-resort handler, and not a row changes."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every `/crm` subcommand (as `handlers.subcommands()` lists them, so a new one must be classified
+"""Every `/crm` subcommand (as `listeners.subcommands()` lists them, so a new one must be classified
 here) typed by a rep of another team about another rep's customer: refused in their language
 with who may, nothing written, the customer's name never shown; or, for what names no record,
 the reason it needs no permission."""
@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-import handlers
+from bot import listeners
 from handlers import ids
 from handlers.i18n import EN, ZH
 from tests.permission_world import EDIT, NAME, READ, STRANGERS, refused, snapshot, teams, wait_told, world
@@ -40,7 +40,7 @@ NOT_A_RECORD = {
 
 
 def test_every_subcommand_is_classified():
-    names = [s.name for s in handlers.subcommands()]
+    names = [s.name for s in listeners.subcommands()]
     assert len(names) == len(set(names))
     assert sorted(set(names) ^ (set(REFUSED) | set(FORMS) | set(NOT_A_RECORD))) == []
 

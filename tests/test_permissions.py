@@ -2,7 +2,7 @@
 default) against another rep's customer, next action, ticket, deal, NPS loop and churn case: each
 is refused in the caller's language with who may do it, before anything is read or written.
 
-The table is keyed by what `handlers.register` actually registers: a new action_id, callback_id,
+The table is keyed by what `listeners.register` actually registers: a new action_id, callback_id,
 options or shortcut id fails `test_the_table_classifies_every_registered_id` until it is put in
 the table, either with a replay and its refusal or as not about a record, with the reason."""
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pytest
 
-import handlers
+from bot import listeners
 from handlers import ids
 from handlers.i18n import EN, ZH
 from tests.bolt_server import payload
@@ -39,7 +39,7 @@ class Registry:
 
 def registered() -> dict[str, str]:
     registry = Registry()
-    handlers.register(registry)
+    listeners.register(registry)
     return registry.ids
 
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from handlers import ids
-from handlers.jobs import tick
+from handlers.delivery.jobs import tick
 from store.db import transaction
 from store.interactions import log_interaction
 from store.models import NextAction, Outbox

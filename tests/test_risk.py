@@ -15,9 +15,10 @@ from sqlmodel import select
 
 from handlers import ids
 from handlers.blocks import fmt_datetime
+from bot.alerts import alert_kinds
 from handlers.context import Defaults, Profile
-from handlers.jobs import tick
-from handlers.risk_cards import render_ping
+from handlers.delivery.jobs import tick
+from handlers.health.messages import render_ping
 from store.crm_models import Deal
 from store.db import transaction
 from store.health import HealthWeights
@@ -35,7 +36,7 @@ TODAY = NOW.date()
 OWNER, MATE, ADMIN = "U0OWNER006", "U0MATE0007", "U0ADMIN008"
 W = HealthWeights(rfm_min_customers=2)            # two customers with won deals are enough for RFM here
 ZH = Profile(user_id=REP, tz="Asia/Shanghai", locale="zh-CN")
-DEFAULTS = Defaults(tz="Asia/Shanghai", locale="zh-CN")
+DEFAULTS = Defaults(kinds=alert_kinds(), tz="Asia/Shanghai", locale="zh-CN")
 
 
 def _texts(blocks: list[dict]) -> list[str]:

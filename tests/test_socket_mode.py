@@ -13,7 +13,7 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from sqlmodel import select
 
 from handlers import ids
-from handlers.jobs import tick
+from handlers.delivery.jobs import tick
 from store.db import transaction
 from store.models import Interaction, NextAction
 from tests.bolt_server import payload

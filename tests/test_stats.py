@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from handlers.stats import Request, parse_period, parse_request
+from handlers.stats.commands import Request, parse_period, parse_request
 from store.db import transaction
 from store.errors import DomainError
 from store.figures import Period

@@ -11,12 +11,12 @@ import pytest
 from sqlmodel import select
 
 from handlers import ids
-from handlers.alert_kinds import KINDS
+from bot.alerts import alert_kinds
 from handlers.blocks import fmt_datetime
 from handlers.context import Defaults, Profile
 from handlers.i18n import t
-from handlers.jobs import tick
-from handlers.ticket_cards import fmt_span, list_blocks
+from handlers.delivery.jobs import tick
+from handlers.tickets.cards import fmt_span, list_blocks
 from store import outbox
 from store.customers import create_customer
 from store.types import utcnow
@@ -436,7 +436,7 @@ def _claimed(db, now: datetime) -> dict[tuple[str, int], Outbox]:
 def _render(db, row: Outbox, now: datetime, profile: Profile = ZH_REP):
     """As delivery draws a claimed row: at the sweep's instant."""
     with transaction(db) as s:
-        return KINDS[row.kind].render(s, row, profile, now, Defaults(tz="Asia/Shanghai", locale="zh-CN", calendar=CN))
+        return alert_kinds()[row.kind].render(s, row, profile, now, Defaults(kinds=alert_kinds(), tz="Asia/Shanghai", locale="zh-CN", calendar=CN))
 
 
 def _do(db, ticket_id: int, action: str, at: datetime, user=REP) -> None:
@@ -559,7 +559,7 @@ def test_spans_read_naturally():
 # -- wiring -----------------------------------------------------------------------------------------
 
 def test_tickets_are_wired_into_help_and_the_alert_kinds(bolt, fake, remember):
-    assert {k: KINDS[k].urgent for k in ("sla_warn", "sla_breach", "sla_escalate")} == {
+    assert {k: alert_kinds()[k].urgent for k in ("sla_warn", "sla_breach", "sla_escalate")} == {
         "sla_warn": False, "sla_breach": True, "sla_escalate": True}
     remember(REP_EN, "America/New_York", "en-US")
     bolt.command("help", user=REP_EN)

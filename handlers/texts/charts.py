@@ -1,4 +1,4 @@
-"""Text for the digest's charts (handlers/charts.py): the funnel and the weekly trend. Stage names
+"""Text for the digest's charts (handlers/digests/charts.py): the funnel and the weekly trend. Stage names
 come from the lifecycle vocabulary (vocab_stage_*)."""
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Text for the channel digests: `/crm digest` (handlers/digest_ui.py) and the digests themselves
-(handlers/digest_send.py)."""
+"""Text for the channel digests: `/crm digest` (handlers/digests/commands.py) and the digests themselves
+(handlers/digests/messages.py)."""
 from __future__ import annotations
 
 from handlers.texts import EN, ZH

@@ -1,4 +1,4 @@
-"""Text for the App Home tab (handlers/home.py)."""
+"""Text for the App Home tab (handlers/home/views.py)."""
 from __future__ import annotations
 
 from handlers.texts import EN, ZH  # noqa: F401

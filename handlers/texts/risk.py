@@ -57,7 +57,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "rfm_segment_at_risk": {ZH: "流失风险客户", EN: "at risk"},
     "rfm_segment_hibernating": {ZH: "沉睡客户", EN: "hibernating"},
     "rfm_segment_lost": {ZH: "已流失客户", EN: "lost"},
-    # the churn-risk ping (handlers/risk_cards.py)
+    # the churn-risk ping (handlers/health/messages.py)
     "risk_ping_head": {ZH: "⚠️ *流失风险*：{customer}", EN: "⚠️ *Churn risk*: {customer}"},
     "risk_ping_fallback": {ZH: "流失风险：{customer} 健康分 {score}", EN: "Churn risk: {customer}, health {score}"},
     "risk_score_drop": {ZH: "健康分 {before} → *{score}*（{band}），一周内下降 {drop} 分",

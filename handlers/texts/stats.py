@@ -1,4 +1,4 @@
-"""Text for the figures (handlers/figure_text.py, figure_cards.py), /crm stats and `python -m bot report`."""
+"""Text for the figures (handlers/stats/text.py, figure_cards.py), /crm stats and `python -m bot report`."""
 from __future__ import annotations
 
 from handlers.texts import EN, ZH

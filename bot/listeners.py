@@ -1,0 +1,22 @@
+"""Which features the app has: every listener package registered into a Bolt app, and the `/crm`
+subcommands they bring, in the order help lists them (the daily work first, settings and admin last)."""
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers import churn, customers, deals, digests, health, home, lifecycle, log, nps, people, reminders, router, stats, tickets
+from handlers.router import Subcommand
+
+FEATURES = (log, reminders, people, nps, tickets, customers, lifecycle, deals, home, stats, digests, health, churn)
+HELP_ORDER = (log, customers, lifecycle, deals, tickets, nps, health, churn, stats, digests, people)
+
+
+def subcommands() -> list[Subcommand]:
+    return [s for feature in HELP_ORDER for s in feature.SUBCOMMANDS]
+
+
+def register(app: App) -> list[str]:
+    """Register every listener; returns the slash commands registered (checked against manifest.yml)."""
+    for feature in FEATURES:
+        feature.register(app)
+    return router.register(app, subcommands())

@@ -1,0 +1,108 @@
+"""`/crm admin` (roles, managers, alerts Slack refused for good) and `/crm quiet` (quiet hours)."""
+from __future__ import annotations
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from handlers.blocks import clip, escape, fmt_datetime, mention, mentioned_users
+from handlers.router import Subcommand, split
+from handlers.context import crm_of, Profile
+from handlers.i18n import t
+from store import outbox
+from store.db import transaction
+from store.errors import DomainError
+from store.models import Role, SlackUser
+from store.quiet import parse_window
+from store.users import role_of, set_manager, set_quiet_hours, set_role, team_people
+
+FAILURES_SHOWN = 20
+
+
+def register(app: App) -> None:
+    """No listeners beyond the subcommands."""
+
+
+def _require_admin(context: dict) -> None:
+    crm = crm_of(context)
+    who: Profile = crm.who
+    with transaction(crm.db) as session:
+        if role_of(session=session, user_id=who.user_id, admins=crm.defaults.admins) != Role.admin.value:
+            raise DomainError("err_admin_only")
+
+
+def run_admin(*, body: dict, client: WebClient, context: dict, respond, text: str) -> None:
+    crm = crm_of(context)
+    who: Profile = crm.who
+    _require_admin(context)
+    verb, rest = split(text)
+    users = mentioned_users(rest)
+    if verb == "role" and len(users) == 1:
+        role = rest.split()[-1].strip().lower()
+        with transaction(crm.db) as session:
+            set_role(session=session, user_id=users[0], role=role)
+        respond(response_type="ephemeral", text=t(who.locale, "admin_role_set", user=mention(users[0]), role=t(who.locale, f"role_{role}")))
+    elif verb == "manager" and len(users) in (1, 2):
+        manager = users[1] if len(users) == 2 else None
+        with transaction(crm.db) as session:
+            set_manager(session=session, user_id=users[0], manager_id=manager)
+            if manager and role_of(session=session, user_id=manager) == Role.rep.value:
+                set_role(session=session, user_id=manager, role=Role.manager.value)
+        key = "admin_manager_set" if manager else "admin_manager_cleared"
+        respond(response_type="ephemeral", text=t(who.locale, key, user=mention(users[0]), manager=mention(manager or "")))
+    elif verb == "failures":
+        respond(response_type="ephemeral", text=_failures(context, who))
+    elif verb == "team":
+        respond(response_type="ephemeral", text=_team(context, who))
+    else:
+        respond(response_type="ephemeral", text=t(who.locale, "admin_usage"))
+
+
+def _failures(context: dict, who: Profile) -> str:
+    crm = crm_of(context)
+    with transaction(crm.db) as session:
+        rows = outbox.failed(session=session, limit=FAILURES_SHOWN)
+    if not rows:
+        return t(who.locale, "admin_no_failures")
+    lines = [t(who.locale, "admin_failures_header", count=len(rows))]
+    lines += [t(who.locale, "admin_failure_line", kind=row.kind, user=mention(row.recipient), error=escape(clip(row.last_error or "", 100)),
+                when=fmt_datetime(row.created_at, who), attempts=row.attempts) for row in rows]
+    return "\n".join(lines)
+
+
+def _team(context: dict, who: Profile) -> str:
+    crm = crm_of(context)
+    with transaction(crm.db) as session:
+        people = team_people(session=session)
+    admins = sorted(crm.defaults.admins)
+    lines = [t(who.locale, "admin_team_header")]
+    lines += [t(who.locale, "admin_team_admin_env", user=mention(u)) for u in admins]
+    lines += [t(who.locale, "admin_team_line", user=mention(p.id), role=t(who.locale, f"role_{p.role}"),
+                manager=mention(p.manager_id) if p.manager_id else "—") for p in people]
+    return "\n".join(lines)
+
+
+def run_quiet(*, body: dict, client: WebClient, context: dict, respond, text: str) -> None:
+    crm = crm_of(context)
+    who: Profile = crm.who
+    words = text.strip()
+    with transaction(crm.db) as session:
+        if not words:
+            user = session.get(SlackUser, who.user_id)
+            current = (user.quiet_hours if user else None) or crm.defaults.quiet_hours
+            respond(response_type="ephemeral", text=t(who.locale, "quiet_now", window=current, tz=who.tz))
+            return
+        if words.lower() in ("default", "默认"):
+            set_quiet_hours(session=session, user_id=who.user_id, quiet_hours=None)
+            respond(response_type="ephemeral", text=t(who.locale, "quiet_default", window=crm.defaults.quiet_hours))
+            return
+        window = parse_window(words)
+        stored = "off" if window is None else f"{window[0]:%H:%M}-{window[1]:%H:%M}"
+        set_quiet_hours(session=session, user_id=who.user_id, quiet_hours=stored)
+    key = "quiet_off" if window is None else "quiet_set"
+    respond(response_type="ephemeral", text=t(who.locale, key, window=stored, tz=who.tz))
+
+
+SUBCOMMANDS = (
+    Subcommand("quiet", ("免打扰",), run_quiet, "help_quiet"),
+    Subcommand("admin", ("管理",), run_admin, "help_admin"),
+)

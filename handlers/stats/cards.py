@@ -1,0 +1,158 @@
+"""The figures as Slack blocks: `headline_blocks` (the team's headline figures against the last
+period, for App Home and digests) and `report_blocks` (the whole report of /crm stats and the
+channel digests: headline figures, a line per rep, and the lists — stale customers, deals that
+moved, SLA breaches, detractors, customers at risk).
+
+Every list shows its first items and "and K more" (K from the store's total); customers are
+named with their code, and the report ends with one "Open a customer's card" select of every
+customer it names (handlers/customers/links.py). However
+large the data, a report stays within `max_blocks` blocks and 3000 characters a section.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from handlers.blocks import clip, context as context_block, escape, fmt_date, mention, section
+from handlers.refs import card_picker
+from handlers.context import Profile
+from handlers.customers.cards import lines_sections, person, vocab
+from handlers.stats.text import Row, figure_rows, line, period_label
+from handlers.i18n import t
+from store.figures import Figures, Period, Scope, Targets, deals_moved, detractors, figures, per_rep, sla_breaches, stale_customers
+from store.customers import codes_of
+from store.grading import Cadence
+from store.health import RED, YELLOW, at_risk
+from store.risk import at_risk_count
+from store.sla import Calendar
+from store.users import all_user_ids
+
+SECTIONS = ("activity", "funnel", "deals", "service")
+SHOWN = 10            # items of each list
+HEADER_MAX = 150
+FALLBACK_MAX = 3000
+BAND_ICON = {RED: "🔴", YELLOW: "🟡"}
+
+
+def headline_blocks(f: Figures, locale: str, *, targets: Targets | None = None) -> list[dict]:
+    """5 blocks: one section per group of figures, then the previous period and what misses its
+    target. With `targets` each missed figure names its target, else it is only marked."""
+    rows = [r for r in figure_rows(f, locale, targets) if r.lines != "csv"]
+    blocks = []
+    for name in SECTIONS:
+        lines = [line(r, locale) for r in rows if r.section == name]
+        blocks.append(section("\n".join([t(locale, f"fig_sec_{name}"), *lines])))
+    about = [t(locale, "fig_compared", period=period_label(f.previous_period, locale))]
+    if f.misses:
+        names = t(locale, "fig_list_sep").join(r.label for r in rows if r.key in f.misses)
+        about.append(t(locale, "fig_misses", names=names))
+    blocks.append(context_block(" · ".join(about)))
+    return blocks
+
+
+def headline_text(f: Figures, locale: str, *, targets: Targets | None = None) -> str:
+    """A few words for notifications: leads, interactions, completion, and what misses its target."""
+    rows = {r.key: r for r in figure_rows(f, locale, targets)}
+    words = [line(rows[k], locale).lstrip("• ").replace("*", "") for k in ("new_leads", "interactions", "completion_rate")]
+    if f.misses:
+        words.append(t(locale, "fig_misses", names=t(locale, "fig_list_sep").join(rows[k].label for k in f.misses)))
+    return "\n".join(words)
+
+
+# -- the whole report -----------------------------------------------------------------------------
+
+def scope_reps(session: Session, scope: Scope) -> list[str]:
+    """Whose lines a report has: the rep, the manager's reports, or every known user."""
+    ids = scope.owner_ids(session)
+    if ids is None:
+        return all_user_ids(session=session)
+    return sorted(ids)
+
+
+def _name(text: str, limit: int = 60) -> str:
+    return escape(clip(text, limit))
+
+
+def _list(title_key: str, lines: list[str], total: int, loc: str) -> dict:
+    title = t(loc, title_key, count=total)
+    if not total:
+        return section(f"{title}\n{t(loc, 'fig_list_none')}")
+    return lines_sections(title, lines, loc=loc, total=total)[0]
+
+
+def _rep_section(session, period, scope, now, loc) -> dict | None:
+    reps = per_rep(session=session, period=period, owner_ids=scope_reps(session, scope), now=now)
+    if scope.kind == "everyone":  # every known user: only those with something to show
+        reps = [r for r in reps if r.logged or r.overdue_now or r.due]
+    if not reps:
+        return None
+    lines = [t(loc, "fig_rep_line", rep=mention(r.owner_id), logged=r.logged, overdue=r.overdue_now, on_time=r.done_on_time,
+               due=r.due, late=r.done_late) for r in reps]
+    return lines_sections(t(loc, "fig_sec_reps"), lines, loc=loc)[0]
+
+
+def _list_sections(session, period, scope, now, profile: Profile, calendar: Calendar, cadence: Cadence,
+                   owner_ids) -> tuple[list[dict], list[tuple[int, str, str]]]:
+    """The five lists, and the customers they name (id, name, code) for the card picker."""
+    loc = profile.locale
+    stale = stale_customers(session=session, scope=scope, now=now, cadence=cadence, limit=SHOWN)
+    moved = deals_moved(session=session, period=period, scope=scope, limit=SHOWN)
+    breaches = sla_breaches(session=session, period=period, scope=scope, now=now, calendar=calendar, limit=SHOWN)
+    low = detractors(session=session, period=period, scope=scope, limit=SHOWN)
+    risky = at_risk(session=session, scope_owner_ids=owner_ids, limit=SHOWN)
+    codes = codes_of(session=session, customer_ids={m.customer_id for m in moved.items} | {b.customer_id for b in breaches.items}
+                   | {d.customer_id for d in low.items})
+    stale_lines = [t(loc, "fig_stale_line", name=_name(c.name), code=c.code,
+                     grade=vocab(loc, "grade", c.grade) if c.grade else t(loc, "cust_ungraded"), owner=person(c.owner_id, loc),
+                     since=fmt_date(c.untouched_since.astimezone(profile.zone).date(), profile),
+                     days=(now - c.untouched_since).days) for c in stale.items]
+    moved_lines = [t(loc, "fig_deal_line", title=_name(m.title), customer=_name(m.customer_name), code=codes.get(m.customer_id, ""),
+                     change=(f"{vocab(loc, 'deal_stage', m.from_stage)} → " if m.from_stage else t(loc, "fig_deal_new"))
+                     + vocab(loc, "deal_stage", m.to_stage),
+                     amount=f"{m.currency} {m.amount:,.2f}", owner=person(m.owner_id, loc)) for m in moved.items]
+    breach_lines = [t(loc, "fig_breach_line", ticket=b.code, priority=b.priority, customer=_name(b.customer_name),
+                      code=codes.get(b.customer_id, ""),
+                      clocks=t(loc, "fig_list_sep").join(t(loc, f"fig_breach_{name}") for name, missed in
+                                                         (("response", b.response_missed), ("resolution", b.resolution_missed))
+                                                         if missed),
+                      assignee=person(b.assignee_id, loc)) for b in breaches.items]
+    low_lines = [t(loc, "fig_detractor_line", customer=_name(d.customer_name), code=codes.get(d.customer_id, ""), score=d.score,
+                   comment=t(loc, "fig_quote", text=_name(d.comment, 120)) if d.comment else "", owner=person(d.owner_id, loc))
+                 for d in low.items]
+    risk_lines = [t(loc, "fig_risk_line", band=BAND_ICON.get(r.band, ""), customer=_name(r.name), code=r.code, score=r.score,
+                    owner=person(r.owner_id, loc)) for r in risky]
+    risk_total = at_risk_count(session=session, owner_ids=owner_ids) if len(risky) >= SHOWN else len(risky)
+    named = ([(c.customer_id, c.name, c.code) for c in stale.items]
+             + [(m.customer_id, m.customer_name, codes.get(m.customer_id, "")) for m in moved.items]
+             + [(b.customer_id, b.customer_name, codes.get(b.customer_id, "")) for b in breaches.items]
+             + [(d.customer_id, d.customer_name, codes.get(d.customer_id, "")) for d in low.items]
+             + [(r.customer_id, r.name, r.code) for r in risky])
+    return [_list("fig_sec_stale", stale_lines, stale.total, loc), _list("fig_sec_moved", moved_lines, moved.total, loc),
+            _list("fig_sec_breaches", breach_lines, breaches.total, loc), _list("fig_sec_detractors", low_lines, low.total, loc),
+            _list("fig_sec_at_risk", risk_lines, risk_total, loc)], named
+
+
+def report_blocks(*, session: Session, period: Period, scope: Scope, now: datetime, locale: str, tz: str, targets: Targets,
+                  calendar: Calendar, title: str, max_blocks: int = 50, cadence: Cadence = Cadence()) -> tuple[str, list[dict]]:
+    """The whole report as (plain-text fallback of at most 3000 characters, at most `max_blocks` blocks)."""
+    profile = Profile(user_id="", tz=tz, locale=locale)
+    f = figures(session=session, period=period, scope=scope, now=now, targets=targets, calendar=calendar)
+    blocks = [{"type": "header", "text": {"type": "plain_text", "text": clip(title, HEADER_MAX) or " ", "emoji": True}},
+              context_block(t(locale, "fig_period", period=period_label(period, locale)))]
+    blocks += headline_blocks(f, locale, targets=targets)
+    reps = _rep_section(session, period, scope, now, locale)
+    if reps is not None:
+        blocks.append(reps)
+    lists, named = _list_sections(session, period, scope, now, profile, calendar, cadence, f.owner_ids)
+    picker = card_picker(named, locale)
+    blocks += lists
+    room = max_blocks - (picker is not None)  # the picker comes last, whatever is cut
+    if len(blocks) > room:
+        blocks = blocks[:max(room - 1, 0)] + [context_block(t(locale, "fig_truncated"))]
+    blocks = (blocks + ([picker] if picker else []))[:max_blocks]
+    fallback = clip(f"{title}\n{headline_text(f, locale, targets=targets)}", FALLBACK_MAX)
+    return fallback, blocks
+
+
+__all__ = ["Row", "headline_blocks", "headline_text", "report_blocks", "scope_reps"]

@@ -1,0 +1,82 @@
+"""The shape the code keeps (STYLE.md): no import inside a function except for a dependency that is
+optional or heavy and loaded on first use, each listed here with its reason; import-linter's
+contracts (.importlinter) pass; every feature package has one register(app)."""
+from __future__ import annotations
+
+import ast
+import importlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("bot", "handlers", "store")
+
+# (file, module imported inside a function): why it is not at the top
+LOCAL_IMPORTS_ALLOWED = {
+    **{("bot/__main__.py", m): "the CLI loads what a subcommand needs only when it runs (`--help`, `new-key` start fast)"
+       for m in ("bot.settings", "bot.database", "store.migrate", "bot.app", "handlers.delivery.jobs", "bot.keys",
+                 "bot.scheduler", "handlers.dates", "bot.web", "bot.webhooks", "waitress", "threading",
+                 "bot.health", "bot.metrics", "bot.shutdown")},
+    ("bot/__main__.py", "slack_bolt.adapter.socket_mode"): "optional: Socket Mode only when SLACK_APP_TOKEN is set",
+    **{(f"bot/{name}.py", m): "a CLI subcommand's dependencies, loaded when it runs"
+       for name, modules in {
+           "cli_customers": ("handlers.i18n", "bot.database", "bot.keys", "store.customer_import", "store.customer_rows", "store.db", "store.errors",
+                             "store.types", "store.customer_export"),
+           "cli_keys": ("store.privacy", "bot.keys", "sqlalchemy.exc", "bot.database", "store.db", "store.key_rotation"),
+           "cli_nps": ("bot.app", "bot.database", "handlers.delivery.send", "handlers.i18n", "handlers.nps.commands", "store.db",
+                       "store.nps_import", "store.types"),
+           "cli_report": ("handlers.stats.period_codes", "handlers.stats.text", "handlers.i18n", "bot.app", "bot.database",
+                          "handlers.stats.cards", "store.db", "store.figures", "store.models"),
+       }.items() for m in modules},
+    ("bot/health.py", "prometheus_client"): "the metrics' wire format, only when /metrics is scraped",
+    ("bot/database.py", "store.migrate"): "Alembic is loaded only when a database is migrated",
+    ("store/migrate.py", "alembic.script"): "Alembic's script directory, only when the head revision is asked for",
+    ("handlers/dates/fallback.py", "dateparser"): "heavy (about a second): loaded on first use or by warm()",
+    ("handlers/dates/festivals.py", "holidays"): "optional and heavy: the public holidays, loaded on first use",
+}
+
+
+def _local_imports() -> set[tuple[str, str]]:
+    found = set()
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    for inner in ast.walk(node):
+                        if isinstance(inner, ast.ImportFrom):
+                            found.add((path.relative_to(ROOT).as_posix(), inner.module or ""))
+                        elif isinstance(inner, ast.Import):
+                            found.update((path.relative_to(ROOT).as_posix(), a.name) for a in inner.names)
+    return found
+
+
+def test_no_import_inside_a_function_but_the_listed_optional_ones():
+    unexpected = sorted(_local_imports() - set(LOCAL_IMPORTS_ALLOWED))
+    assert unexpected == [], "imports inside functions (move them to the top, or list them with a reason): " + repr(unexpected)
+
+
+def test_the_check_sees_a_function_local_import(tmp_path):
+    """The AST walk above finds an import nested in a function (so the check can fail)."""
+    tree = ast.parse("def f():\n    if True:\n        from handlers import blocks\n")
+    nested = [n for f in ast.walk(tree) if isinstance(f, ast.FunctionDef) for n in ast.walk(f) if isinstance(n, ast.ImportFrom)]
+    assert [n.module for n in nested] == ["handlers"]
+
+
+def test_every_feature_package_has_one_register():
+    from bot.listeners import FEATURES
+
+    names = {f.__name__ for f in FEATURES}
+    on_disk = {f"handlers.{p.name}" for p in (ROOT / "handlers").iterdir()
+               if (p / "__init__.py").exists() and p.name not in ("dates", "texts", "delivery")}
+    assert names == on_disk
+    for name in names:
+        assert callable(importlib.import_module(name).register)
+
+
+def test_the_import_contracts_hold():
+    lint = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
+    assert lint, "import-linter is in the test extras: pip install -e '.[test]'"
+    done = subprocess.run([lint, "--config", str(ROOT / ".importlinter")], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "0 broken" in done.stdout, done.stdout[-3000:]
