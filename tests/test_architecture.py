@@ -33,6 +33,7 @@ LOCAL_IMPORTS_ALLOWED = {
     ("bot/health.py", "prometheus_client"): "the metrics' wire format, only when /metrics is scraped",
     ("bot/database.py", "store.migrate"): "Alembic is loaded only when a database is migrated",
     ("store/migrate.py", "alembic.script"): "Alembic's script directory, only when the head revision is asked for",
+    ("handlers/digests/messages.py", "handlers.digests.charts"): "optional and heavy: matplotlib loads with the first chart drawn",
     ("handlers/dates/fallback.py", "dateparser"): "heavy (about a second): loaded on first use or by warm()",
     ("handlers/dates/festivals.py", "holidays"): "optional and heavy: the public holidays, loaded on first use",
 }

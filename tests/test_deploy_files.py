@@ -104,10 +104,11 @@ def test_docker_compose_config_accepts_the_file(tmp_path):
 
 def test_a_started_bot_has_not_loaded_the_chart_libraries():
     """matplotlib and numpy (160 MB with Pillow and fontTools) load when a chart is first drawn."""
-    code = ("import sys\nfrom slack_bolt import App\nimport bot.__main__, bot.app, bot.scheduler, bot.shutdown, handlers\n"
-            "app = App(token='xoxb-x', signing_secret='s', token_verification_enabled=False)\nhandlers.register(app)\n"
+    code = ("import sys\nfrom slack_bolt import App\nimport bot.__main__, bot.app, bot.scheduler, bot.shutdown\n"
+            "from bot.alerts import alert_kinds\nfrom bot.listeners import register\n"
+            "app = App(token='xoxb-x', signing_secret='s', token_verification_enabled=False)\nregister(app)\nalert_kinds()\n"
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'matplotlib', 'numpy', 'PIL', 'fontTools'}))\n"
-            "import handlers.charts\nprint('matplotlib' in sys.modules)\n")
+            "import handlers.digests.charts\nprint('matplotlib' in sys.modules)\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[:2] == ["[]", "True"]  # and the check can see it when it is loaded

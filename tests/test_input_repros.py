@@ -90,9 +90,12 @@ def test_an_nps_score_in_other_digits_is_refused_in_the_users_language(bolt, fak
 
 # -- a forged payload: 200, a warning, nothing saved ----------------------------------------------
 
+LOGGED = datetime(2026, 11, 21, 2, 0, tzinfo=timezone.utc)  # a Saturday morning in Shanghai
+
+
 def _log_submission(customer_value: str, *, owner: str = REP, due: datetime | None = None, stamp: object = None) -> dict:
     values = log_state(customer=customer_value, day=date(2026, 11, 20), summary="电话沟通", action="发报价",
-                       due=due or datetime.now(timezone.utc) + timedelta(days=3), owner=owner)
+                       due=due or LOGGED + timedelta(days=3), owner=owner)
     if stamp is not None:
         values[ids.LOG_DUE_BLOCK][ids.LOG_DUE]["selected_date_time"] = stamp
     return view_submission(user=REP, callback_id=ids.LOG_VIEW, values=values, private_metadata={"channel": SALES})
@@ -126,6 +129,7 @@ def test_forged_log_submissions_close_quietly_with_a_warning_and_save_nothing(bo
 def test_the_same_log_submission_with_a_real_owner_is_saved(bolt, fake, db, remember):
     """The control for the test above: only the forged value made the difference."""
     _both(remember)
+    bolt.now = LOGGED  # the day after the visit the form says happened (2026-11-20)
     galaxy = customer(db, "星河科技", owner=REP)
     before = rows(db)
     status, answer, _ = bolt.interact(_log_submission(f"{ids.CUSTOMER_EXISTING}{galaxy.id}"))

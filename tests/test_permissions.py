@@ -11,6 +11,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 
@@ -19,7 +20,7 @@ from handlers import ids
 from handlers.i18n import EN, ZH
 from tests.bolt_server import payload
 from tests.flows import button, suggestion, view_submission
-from tests.permission_world import (ACTION, EDIT, HAND_ON, LOG, NAME, READ, REP, RISK, SALES, STRANGERS, TICKET, World,
+from tests.permission_world import (ACTION, EDIT, HAND_ON, LOG, NAME, NOW, READ, REP, RISK, SALES, STRANGERS, TICKET, World,
                                     refused, snapshot, teams, told, world)
 from tests.record_flows import chosen, in_view, typed
 
@@ -239,6 +240,7 @@ def test_the_table_classifies_every_registered_id():
 @pytest.mark.parametrize("lang", [ZH, EN])
 def test_a_rep_of_another_team_is_refused_everywhere_and_nothing_changes(bolt, fake, db, remember, lang):
     teams(db, fake, remember)
+    bolt.now = NOW + timedelta(days=1)  # the day after the world was made: its dates are in the past
     w, user = world(db), STRANGERS[lang]
     ask = Ask(bolt, fake, w, user)
     problems = [problem for listener_id, replays in REFUSED.items() for n, (send, expect) in enumerate(replays)

@@ -20,7 +20,6 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlmodel import Session
 
 from handlers.blocks import clip, escape, MESSAGE_BLOCKS, section
-from handlers.digests.charts import funnel_png, trend_png
 from handlers.context import Defaults, Profile
 from handlers.delivery.send import BASE_DELAY, Pacer, Report, not_sent, post_chunk, reconcile
 from handlers.stats.cards import report_blocks
@@ -187,6 +186,8 @@ def chart_files(session: Session, row: Outbox, sub: DigestSubscription, defaults
     trend = weekly_trend(session=session, scope=scope, weeks=TREND_WEEKS, end=period, tz=sub.tz)
     funnel, weekly = chart_names(row)
     loc = sub.locale
+    from handlers.digests.charts import funnel_png, trend_png  # matplotlib (+60 MB) loads with the first chart drawn
+
     return [{"content": funnel_png(f, loc), "filename": funnel, "title": t(loc, "digest_chart_funnel")},
             {"content": trend_png(trend, loc), "filename": weekly, "title": t(loc, "digest_chart_trend", weeks=TREND_WEEKS)}]
 
