@@ -118,7 +118,9 @@ def claim(*, session: Session, subject: str, due_key: str, now: datetime) -> int
     """Take a pass: the advisory lock (PostgreSQL), then the claim row. Its id, or None if either is
     taken. The caller's transaction holds both until it ends."""
     if session.get_bind().dialect.name == "postgresql":
-        if not session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": LOCK_KEY}).scalar():
+        # keyed by the schema too: two deployments in one database (or two test runs) do not block each other
+        locked = text("SELECT pg_try_advisory_xact_lock(hashtext(current_schema()), :key)")
+        if not session.execute(locked, {"key": LOCK_KEY}).scalar():
             return None
     if not enqueue(session=session, kind=KIND, subject=subject, due_key=due_key, recipient="", now=now):
         return None
