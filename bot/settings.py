@@ -95,6 +95,10 @@ def health_of(text: str) -> HealthWeights:
         raise SettingValueError(f"CRM_HEALTH_WEIGHTS: {e}") from None
 
 
+_PARSERS = {"crm_cadence_days": cadence_of, "crm_time_limits": limits_of, "crm_targets": targets_of,
+            "crm_health_weights": health_of}
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
@@ -144,28 +148,11 @@ class Settings(BaseSettings):
     def _trailing_slash(cls, value: str) -> str:
         return value if value.endswith("/") else value + "/"
 
-    @field_validator("crm_cadence_days")
+    @field_validator("crm_cadence_days", "crm_time_limits", "crm_targets", "crm_health_weights")
     @classmethod
-    def _a_cadence(cls, value: str) -> str:
-        cadence_of(value)
-        return value
-
-    @field_validator("crm_time_limits")
-    @classmethod
-    def _time_limits(cls, value: str) -> str:
-        limits_of(value)
-        return value
-
-    @field_validator("crm_targets")
-    @classmethod
-    def _targets(cls, value: str) -> str:
-        targets_of(value)
-        return value
-
-    @field_validator("crm_health_weights")
-    @classmethod
-    def _health_weights(cls, value: str) -> str:
-        health_of(value)
+    def _a_mini_language(cls, value: str, info) -> str:
+        """Each CRM_* mini-language is parsed once at load, so a bad one stops the bot with its sentence."""
+        _PARSERS[info.field_name](value)
         return value
 
     @field_validator("crm_visibility")

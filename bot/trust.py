@@ -15,15 +15,16 @@ import hmac
 import re
 from urllib.parse import urlsplit
 
+from store.text import whole_number as ascii_whole_number
+
 MAX_SKEW = 5 * 60
-_DIGITS = re.compile(r"[0-9]{1,12}")  # ASCII digits only: int() also takes "1_000", " 12" and "١٢"
 _SLACK_SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
 
 
 def whole_number(text: str | None) -> int | None:
     """A request header's number (a Unix time, a length), or None when it is anything but 1 to 12
     plain digits."""
-    return int(text) if isinstance(text, str) and _DIGITS.fullmatch(text) else None
+    return ascii_whole_number(text) if isinstance(text, str) and len(text) <= 12 else None
 
 
 def slack_signature_ok(secret: str | None, body: bytes, timestamp: str | None, signature: str | None, *, now: float) -> bool:
