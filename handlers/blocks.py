@@ -101,6 +101,30 @@ def unescape(text: str) -> str:
 # -- modals and their inputs -------------------------------------------------------------------
 
 MESSAGE_BLOCKS = 50  # blocks in one message
+LINES_BUDGET = 2900  # characters of one section's lines, "and N more" included
+LINE_MAX = 400
+
+
+def lines_sections(title: str, lines: list[str], *, loc: str, total: int | None = None, sections: int = 1) -> list[dict]:
+    """`title` and as many lines as fit in `sections` sections, then "and N more" (N counts up
+    to `total` when the lines are only the first of more)."""
+    total = len(lines) if total is None else total
+    out, text, shown = [], title, 0
+    for line in lines:
+        line = clip(line, LINE_MAX)
+        room = LINES_BUDGET - len(t(loc, "cust_more", count=total))
+        if len(text) + 1 + len(line) > room:
+            if len(out) + 1 >= sections:
+                break
+            out.append(section(text))
+            text = ""
+        text = f"{text}\n{line}" if text else line
+        shown += 1
+    if total > shown:
+        text += "\n" + t(loc, "cust_more", count=total - shown)
+    out.append(section(text))
+    return out
+
 
 
 def modal(*, callback_id: str, title: str, blocks: list[dict], close: str, submit: str | None = None,
@@ -152,7 +176,7 @@ def datepicker(action_id: str, *, initial: date | None = None) -> dict:
 def vocab(locale: str, kind: str, code: str | None) -> str:
     """A stored code's label in the reader's language (the code itself when the catalog has none)."""
     key = f"vocab_{kind}_{code}"
-    return t(locale, key) if key in CATALOG else (code or "—")
+    return t(locale, key) if key in CATALOG else (escape(code) if code else "—")
 
 
 def vocab_options(locale: str, kind: str, only: Iterable[str] | None = None) -> list[dict]:

@@ -10,7 +10,8 @@ import pytest
 
 from handlers import ids
 from handlers.stats.cards import headline_blocks, report_blocks
-from handlers.stats.text import fmt_duration, parse_period_code, period_label
+from handlers.stats.text import fmt_duration, parse_period_code
+from handlers.words import period_label
 from store.db import transaction
 from store.figures import ActionCounts, Figures, Period, Rate, Scope, Targets, Trend, Won
 from store.models import Customer

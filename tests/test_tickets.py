@@ -16,7 +16,7 @@ from handlers.blocks import fmt_datetime
 from handlers.context import Defaults, Profile
 from handlers.i18n import t
 from handlers.delivery.jobs import tick
-from handlers.tickets.cards import fmt_span, list_blocks
+from handlers.sla_words import fmt_span, list_blocks
 from store import outbox
 from store.customers import create_customer
 from store.types import utcnow

@@ -9,11 +9,12 @@ from datetime import datetime
 from sqlmodel import Session
 
 from handlers import ids
-from handlers.blocks import clip, context as context_block, escape, fmt_date, fmt_datetime, mention, plain, section
+from handlers.blocks import clip, context as context_block, escape, fmt_date, fmt_datetime, lines_sections, plain, section, vocab
 from handlers.churn.forms import ChurnCard, churn_buttons, churn_sections, load_churn
 from handlers.context import Profile
 from handlers.health.text import TREND_POINTS, health_section
 from handlers.i18n import CATALOG, t
+from handlers.words import action_title, person
 from store.actions import open_actions_for_customer
 from store.audit import history
 from store.contacts import contacts_of
@@ -28,10 +29,7 @@ from store.permissions import Viewer, can_edit
 from store.privacy import Cipher
 from store.profile import contact_details, tag_list
 from store.tickets import open_count, open_for_customer
-from store.vocab import codes
 
-BUDGET = 2900          # characters of one section's lines, "and N more" included
-LINE_MAX = 400
 CHANGES_SHOWN, TICKETS_SHOWN, INTERACTIONS_SHOWN = 5, 10, 3
 HISTORY_SECTIONS = 6   # per part of the history (stage changes, audit log)
 CHOICES = {"source": "source", "value_tier": "value_tier", "need_type": "need_type"}
@@ -87,46 +85,6 @@ def load_card(session: Session, customer: Customer, *, viewer: Viewer, cipher: C
 
 
 # -- pieces --------------------------------------------------------------------------------------
-
-def vocab(loc: str, kind: str, code: str | None) -> str:
-    key = f"vocab_{kind}_{code}"
-    return t(loc, key) if key in CATALOG else escape(code or "")
-
-
-def person(user_id: str | None, loc: str) -> str:
-    """A Slack user as a mention; the rules' own actions ("crm") as "the system"."""
-    if not user_id:
-        return t(loc, "cust_nobody")
-    return mention(user_id) if user_id[:1] in "UW" and user_id.isalnum() else t(loc, "cust_system")
-
-
-def lines_sections(title: str, lines: list[str], *, loc: str, total: int | None = None, sections: int = 1) -> list[dict]:
-    """`title` and as many lines as fit in `sections` sections, then "and N more" (N counts up
-    to `total` when the lines are only the first of more)."""
-    total = len(lines) if total is None else total
-    out, text, shown = [], title, 0
-    for line in lines:
-        line = clip(line, LINE_MAX)
-        room = BUDGET - len(t(loc, "cust_more", count=total))
-        if len(text) + 1 + len(line) > room:
-            if len(out) + 1 >= sections:
-                break
-            out.append(section(text))
-            text = ""
-        text = f"{text}\n{line}" if text else line
-        shown += 1
-    if total > shown:
-        text += "\n" + t(loc, "cust_more", count=total - shown)
-    out.append(section(text))
-    return out
-
-
-def action_title(action: NextAction, loc: str) -> str:
-    """The rules' actions in the reader's language (their stored title holds both)."""
-    parts = (action.origin or "").split(":")
-    kind = parts[1] if parts[0] == "lifecycle" and len(parts) > 1 else parts[0]
-    return t(loc, f"vocab_auto_action_{kind}") if kind in codes("auto_action") else escape(action.title)
-
 
 def _field(loc: str, label_key: str, value: str) -> str:
     return t(loc, "cust_card_field", label=t(loc, label_key), value=value)

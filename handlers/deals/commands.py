@@ -11,7 +11,7 @@ from handlers.blocks import clip, context as context_block, datepicker, escape, 
 from handlers.router import Subcommand
 from handlers.context import crm_of, Profile, viewer_of
 from handlers.i18n import t
-from handlers.lifecycle.commands import stage_status
+from handlers.words import stage_status
 from handlers.refs import customer_ref
 from handlers.prefill import leading_customer
 from handlers.payload import clicked_value, record_id

@@ -23,7 +23,7 @@ from handlers.blocks import clip, escape, MESSAGE_BLOCKS, section
 from handlers.context import Defaults, Profile
 from handlers.delivery.send import BASE_DELAY, Pacer, Report, not_sent, post_chunk, reconcile
 from handlers.stats.cards import report_blocks
-from handlers.stats.text import period_label
+from handlers.words import period_label
 from handlers.i18n import CATALOG, t
 from handlers.delivery.kind import Kind, Rendered
 from store import outbox

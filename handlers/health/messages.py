@@ -19,7 +19,7 @@ from handlers.i18n import t
 from handlers.refs import customer_ref
 from handlers.payload import record_id
 from handlers.delivery.kind import Kind, Rendered
-from handlers.tickets.cards import clock_line
+from handlers.sla_words import clock_line
 from store import outbox
 from store.db import SessionFactory, transaction
 from store.health import reasons_of

@@ -22,12 +22,13 @@ from handlers.log import commands as log_flow
 from handlers.tickets import commands as tickets
 from handlers.blocks import clip, context as context_block, escape, fmt_datetime, plain, section
 from handlers.context import crm_of, Defaults, fetch_profile, Profile
-from handlers.customers.cards import action_title, lines_sections, vocab
+from handlers.blocks import lines_sections, vocab
+from handlers.words import action_title
 from handlers.refs import card_picker
 from handlers.stats.cards import headline_blocks
 from handlers.i18n import t
 from handlers.refs import customer_ref
-from handlers.tickets.cards import fmt_span, list_blocks
+from handlers.sla_words import fmt_span, list_blocks
 from store.db import SessionFactory, transaction
 from store.figures import Period, Scope, figures
 from store.health import at_risk

@@ -17,6 +17,7 @@ from handlers.refs import customer_ref
 from handlers.router import Subcommand
 from handlers.context import crm_of, Profile, viewer_of
 from handlers.i18n import EN, ZH, t
+from handlers.words import stage_status
 from handlers.prefill import leading_customer
 from handlers.forms import answer, auto_lines, card_customer, metadata, open_modal, picked, profile_now, state, typed
 from store.auto_actions import new_auto_actions, pending_auto_ids
@@ -36,10 +37,6 @@ def register(app: App) -> None:
     app.view(ids.STAGE_VIEW)(submit_stage)
     app.action(ids.CARD_GRADE)(on_grade_button)
     app.view(ids.GRADE_VIEW)(submit_grade)
-
-
-def stage_status(locale: str, stage: str | None, status: str | None) -> str:
-    return t(locale, "lc_stage_status", stage=vocab(locale, "stage", stage), status=vocab(locale, "status", status))
 
 
 # -- /crm stage: the words -------------------------------------------------------------------------

@@ -17,8 +17,9 @@ from sqlmodel import Session
 from handlers.blocks import clip, context as context_block, escape, fmt_date, mention, section
 from handlers.refs import card_picker
 from handlers.context import Profile
-from handlers.customers.cards import lines_sections, person, vocab
-from handlers.stats.text import Row, figure_rows, line, period_label
+from handlers.blocks import lines_sections, vocab
+from handlers.stats.text import Row, figure_rows, line
+from handlers.words import period_label, person
 from handlers.i18n import t
 from store.figures import Figures, Period, Scope, Targets, deals_moved, detractors, figures, per_rep, sla_breaches, stale_customers
 from store.customers import codes_of

@@ -22,7 +22,8 @@ from handlers.blocks import clip, escape, mention, mentioned_users
 from handlers.router import Subcommand
 from handlers.context import crm_of, fetch_profile, Profile, viewer_of
 from handlers.stats.cards import report_blocks
-from handlers.stats.text import parse_period_code, period_label
+from handlers.stats.text import parse_period_code
+from handlers.words import period_label
 from handlers.i18n import t
 from store.db import transaction
 from store.errors import DomainError

@@ -2,19 +2,18 @@
 the previous period's values, the unit, the target and whether it is missed. handlers/stats/cards.py
 draws them as Block Kit lines, bot/cli_report.py writes them as CSV, so both say the same thing.
 
-Also the period words of a report: `period_label` (2026年10月 / October 2026) and `parse_period_code`
-(2026-10, 2026-W44, 2026-11-03).
+Also `parse_period_code` (2026-10, 2026-W44, 2026-11-03); a period's words (`period_label`) are
+handlers/words.py's, shared with the digests.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from handlers.blocks import clip, escape
-from handlers.i18n import ZH, lang, t
+from handlers.i18n import t
 from handlers.stats.period_codes import period_code
 from store.errors import DomainError
 from store.figures import Figures, Period, Rate, Targets, Trend
@@ -22,7 +21,6 @@ from store.figures import Figures, Period, Rate, Targets, Trend
 STAGES = ("lead", "nurturing", "converted", "mature", "churned")
 NONE = "—"
 UP, DOWN, SAME = "▲", "▼", "="
-_WEEKDAYS_ZH = "一二三四五六日"
 PERIOD_YEARS = range(1970, 3000)  # the years a period code may name
 
 
@@ -205,30 +203,6 @@ def line(row: Row, loc: str) -> str:
 
 
 # -- periods --------------------------------------------------------------------------------------
-
-def _day(day: date, loc: str) -> str:
-    if lang(loc) == ZH:
-        return f"{day.year}年{day.month}月{day.day}日"
-    return f"{day.day} {day:%b} {day.year}"
-
-
-def period_label(period, loc: str) -> str:
-    """2026年10月 / October 2026; 2026年第45周（11月2日–11月8日）; 2026年11月3日 周二; or a span of dates."""
-    zone = ZoneInfo(period.tz or "UTC")
-    first = period.start.astimezone(zone).date()
-    last = (period.end.astimezone(zone) - timedelta(microseconds=1)).date()
-    zh = lang(loc) == ZH
-    if period.unit == "month":
-        return t(loc, "fig_period_month", year=first.year, month=first.month if zh else f"{first:%B}")
-    if period.unit == "week":
-        year, week, _ = first.isocalendar()
-        start, end = (f"{d.month}月{d.day}日" for d in (first, last)) if zh else (f"{d.day} {d:%b}" for d in (first, last))
-        return t(loc, "fig_period_week", year=year, week=week, start=start, end=end)
-    if period.unit == "day":
-        weekday = f"周{_WEEKDAYS_ZH[first.weekday()]}" if zh else f"{first:%a}"
-        return t(loc, "fig_period_day", day=_day(first, loc), weekday=weekday)
-    return t(loc, "fig_period_span", start=_day(first, loc), end=_day(last, loc))
-
 
 def parse_period_code(text: str, tz: str) -> Period | None:
     """2026-10 (a month), 2026-W44 (an ISO week), 2026-11-03 (a day) in the zone; None otherwise.

@@ -2,15 +2,15 @@
 lines of `/crm tickets`, and the three SLA alerts (warning, breach, escalation)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from handlers import ids
 from handlers.blocks import clip, context as context_block, escape, fmt_datetime, mention, plain, section
 from handlers.context import Profile
 from handlers.i18n import t
+from handlers.sla_words import clock_lines
 from store.models import Customer, Ticket
-from store.sla import Calendar, Clock, due_at, remaining_minutes, state
-from store.ticket_sla import clocks
+from store.sla import Calendar
 from store.tickets import ALLOWED, CLOSE, REPLIED, RESUME, SOLVE, TAKE, WAIT
 
 DESCRIPTION_SHOWN = 1500
@@ -19,46 +19,6 @@ ALERT_DESCRIPTION_SHOWN = 300
 BUTTONS = ((TAKE, ids.TICKET_TAKE), (REPLIED, ids.TICKET_REPLIED), (WAIT, ids.TICKET_PENDING),
            (RESUME, ids.TICKET_RESUME), (SOLVE, ids.TICKET_SOLVED), (CLOSE, ids.TICKET_CLOSE))
 PRIMARY = {"new": TAKE, "open": SOLVE, "pending": RESUME, "solved": CLOSE}
-_MINUTE, _ZERO = timedelta(minutes=1), timedelta(0)
-
-
-# -- time ----------------------------------------------------------------------------------------
-
-def fmt_span(minutes: int, locale: str, *, days: bool = True) -> str:
-    """Whole minutes as 2 d 3 h / 2 d / 5 h 10 min / 5 h / 45 min: the largest unit and the next.
-    Business time is never counted in days (a working day is not 24 hours): `days=False` gives
-    26 h 40 min instead."""
-    minutes = abs(minutes)
-    d, rest = divmod(minutes, 1440) if days else (0, minutes)
-    h, m = divmod(rest, 60)
-    if d:
-        return t(locale, "sla_span_dh", d=d, h=h) if h else t(locale, "sla_span_d", d=d)
-    if h:
-        return t(locale, "sla_span_hm", h=h, m=m) if m else t(locale, "sla_span_h", h=h)
-    return t(locale, "sla_span_m", m=m)
-
-
-def clock_line(name: str, clock: Clock, calendar: Calendar, now: datetime, profile: Profile) -> str:
-    loc = profile.locale
-    label, left = t(loc, f"sla_clock_{name}"), remaining_minutes(calendar, clock, now)
-    span = fmt_span(left, loc, days=not clock.business)
-    if clock.business:
-        span = t(loc, "sla_working", span=span)
-    now_state = state(calendar, clock, now)
-    if now_state == "met":
-        return t(loc, "sla_met", clock=label, at=fmt_datetime(clock.stopped_at, profile))
-    if now_state == "breached":
-        if clock.stopped_at is not None:
-            return t(loc, "sla_late", clock=label, at=fmt_datetime(clock.stopped_at, profile), over=span)
-        return t(loc, "sla_breached", clock=label, over=span)
-    if now_state == "paused":
-        return t(loc, "sla_paused", clock=label, left=span)
-    return t(loc, "sla_running", clock=label, due=fmt_datetime(due_at(calendar, clock), profile), left=span)
-
-
-def clock_lines(ticket: Ticket, calendar: Calendar, now: datetime, profile: Profile) -> str:
-    return "\n".join(clock_line(name, clock, calendar, now, profile) for name, clock in clocks(ticket).items())
-
 
 # -- the card -----------------------------------------------------------------------------------
 
@@ -118,20 +78,3 @@ def last_note(*, action: str, user_id: str, at: datetime, profile: Profile) -> s
     loc = profile.locale
     return t(loc, "ticket_card_last", user=mention(user_id), action=t(loc, f"ticket_btn_{action}"), time=fmt_datetime(at, profile))
 
-
-# -- /crm tickets -------------------------------------------------------------------------------
-
-def list_blocks(items: list[tuple[Ticket, Customer]], total: int, *, calendar: Calendar, now: datetime,
-                profile: Profile) -> tuple[str, list[dict]]:
-    loc = profile.locale
-    if not total:
-        return t(loc, "ticket_list_none"), [section(t(loc, "ticket_list_none"))]
-    head = t(loc, "ticket_list_head", count=total)
-    blocks = [section(head)]
-    for ticket, customer in items:
-        line = t(loc, "ticket_list_item", code=ticket.code, priority=ticket.priority, customer=escape(clip(customer.name, 60)),
-                 status=t(loc, f"ticket_status_{ticket.status}"))
-        blocks.append(section(f"{line}\n{clock_lines(ticket, calendar, now, profile)}"))
-    if total > len(items):
-        blocks.append(context_block(t(loc, "ticket_list_more", count=total - len(items))))
-    return head.strip("*"), blocks

@@ -20,7 +20,8 @@ from handlers.i18n import t
 from handlers.refs import customer_option, load_customer_options
 from handlers.payload import clicked_value, customer_choice, option_of, read_metadata, record_id, state_values, text_of, user_of
 from handlers.prefill import leading_customer
-from handlers.tickets.cards import card_blocks, card_text, last_note, list_blocks
+from handlers.sla_words import list_blocks
+from handlers.tickets.cards import card_blocks, card_text, last_note
 from store.db import transaction
 from store.errors import DomainError
 from store.models import Customer, TicketType

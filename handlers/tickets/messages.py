@@ -10,7 +10,8 @@ from handlers.context import Defaults, Profile
 from handlers.delivery.kind import Kind, Rendered
 from handlers.i18n import t
 from handlers.payload import record_id
-from handlers.tickets.cards import ALERT_DESCRIPTION_SHOWN, _MINUTE, _ZERO, _assignee, _quote, fmt_span
+from handlers.sla_words import MINUTE as _MINUTE, ZERO as _ZERO, fmt_span
+from handlers.tickets.cards import ALERT_DESCRIPTION_SHOWN, _assignee, _quote
 from store.alert_kinds import SLA_BREACH, SLA_ESCALATE, SLA_WARN
 from store.models import Customer, Outbox, Ticket
 from store.ticket_sla import ACTIVE, CLOCKS, acted_since
