@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.alerts import alert_kinds
+from bot.hooks import features_hooks
 from bot.listeners import register as register_listeners
 from bot.metrics import Metrics
 from bot.settings import Settings, SettingsError
@@ -46,7 +47,7 @@ def _defaults_of(settings: Settings, cipher: Cipher | None) -> Defaults:
     return Defaults(tz=settings.crm_default_tz, locale=settings.crm_default_locale, quiet_hours=settings.crm_quiet_hours,
                     admins=settings.admin_ids, calendar=calendar, visibility=settings.crm_visibility, cipher=cipher,
                     cadence=settings.cadence, limits=settings.limits, targets=settings.targets, health=settings.health_weights,
-                    risk_drop=settings.crm_risk_drop_points, kinds=alert_kinds())
+                    risk_drop=settings.crm_risk_drop_points, kinds=alert_kinds(), hooks=features_hooks())
 
 
 VERIFIED = "crm_verified"

@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from handlers.delivery.kind import Kind
+from handlers.hooks import Hooks
 from store.db import SessionFactory, transaction
 from store.figures import Targets
 from store.grading import Cadence
@@ -51,6 +52,7 @@ class Defaults:
     risk_drop: int = 15                 # points lost within a week that ping customer success
     clock: Callable[[], datetime] = utcnow  # "now" for every listener; tests pass a fixed one
     kinds: Mapping[str, Kind] = field(default_factory=dict)  # every alert kind by name: bot/alerts.py fills it
+    hooks: Hooks = field(default_factory=Hooks)              # what features lend each other: bot/hooks.py fills it
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ import time
 from sqlmodel import select
 
 from bot.alerts import alert_kinds
+from bot.hooks import features_hooks
 from handlers.context import Defaults
 from handlers.digests.messages import chart_files, render_digest, subscription_of
 from store.db import make_engine, session_factory, transaction
@@ -51,7 +52,7 @@ def prepare(db) -> dict[str, tuple[Outbox, Outbox]]:
 
 
 def run(db, runs: int) -> None:
-    defaults = Defaults(kinds=alert_kinds(), tz="Asia/Shanghai", locale="zh-CN", calendar=Calendar(tz="Asia/Shanghai"))
+    defaults = Defaults(kinds=alert_kinds(), hooks=features_hooks(), tz="Asia/Shanghai", locale="zh-CN", calendar=Calendar(tz="Asia/Shanghai"))
     for label, (digest, chart) in prepare(db).items():
         def message():
             with transaction(db) as s:

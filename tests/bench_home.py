@@ -19,6 +19,7 @@ from sqlalchemy import insert
 from sqlmodel import SQLModel
 
 from bot.alerts import alert_kinds
+from bot.hooks import features_hooks
 from handlers.context import Defaults, Profile
 from handlers.home.views import home_blocks, publish
 from store.db import make_engine, session_factory, transaction
@@ -99,7 +100,7 @@ def main() -> None:
               f"{args.my_actions + 2 * (args.customers - args.mine)} next actions ({args.my_actions} the rep's) "
               f"in {time.perf_counter() - started:.1f} s")
         db = session_factory(engine)
-        defaults = Defaults(kinds=alert_kinds(), tz="Asia/Shanghai", locale="zh-CN")
+        defaults = Defaults(kinds=alert_kinds(), hooks=features_hooks(), tz="Asia/Shanghai", locale="zh-CN")
 
         def build(user_id: str):
             def run():

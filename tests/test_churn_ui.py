@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from handlers import ids
 from handlers.blocks import fmt_date, fmt_datetime
-from handlers.health.plan import open_retention_plan
+from handlers.churn.plan import open_retention_plan
 from handlers.context import Crm, Profile
 from handlers.i18n import t
 from store.customers import create_customer

@@ -49,6 +49,7 @@ def test_the_customer_card_shows_health_its_trend_and_what_pulls_it_down(db):
     recency 0 (44 days against A's 7-day cadence, past 3 cadences: cost 25 x 100), NPS 10x4 + 5x(4-8) = 20
     (cost 20 x 80), RFM 1-2-2 "lost" 0 (cost 15 x 100), tickets 100-2x10-20 = 60, interactions 100x1x90/(9x30)
     = 33, actions 100-2x25 = 50, renewal 100: (400 + 900 + 330 + 500 + 500) / 100 = 26.3 -> 26, red."""
+    from bot.hooks import features_hooks
     from handlers.context import Profile
     from handlers.customers.cards import card_blocks, load_card
     from store.customers import create_customer
@@ -84,5 +85,5 @@ def test_the_customer_card_shows_health_its_trend_and_what_pulls_it_down(db):
                  "Pulled down by: no contact for 44 days (cadence 7 days, last on 2026-10-07); NPS fell from 8 to 4; "
                  "RFM 1-2-2: lost")):
             profile = Profile(user_id="U0REP00001", tz=tz, locale=locale)
-            blocks = card_blocks(load_card(s, c, viewer=Viewer(id="U0REP00001"), cipher=None), profile, NOW)
+            blocks = card_blocks(load_card(s, c, viewer=Viewer(id="U0REP00001"), cipher=None, parts=features_hooks().card_parts), profile, NOW)
             assert blocks[1]["text"]["text"] == expected

@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from handlers import ids
 from bot.alerts import alert_kinds
+from bot.hooks import features_hooks
 from handlers.context import Defaults
 from handlers.delivery.jobs import tick
 from handlers.nps.commands import record_and_alert
@@ -32,7 +33,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 UTC = timezone.utc
 ADMIN = "U0ADMIN004"
 SOLO = "U0SOLO0005"
-DEFAULTS = Defaults(kinds=alert_kinds(), tz="Asia/Shanghai", locale="zh-CN", calendar=Calendar(tz="Asia/Shanghai"))
+DEFAULTS = Defaults(kinds=alert_kinds(), hooks=features_hooks(), tz="Asia/Shanghai", locale="zh-CN", calendar=Calendar(tz="Asia/Shanghai"))
 FAR = datetime(2031, 3, 4, 7, 30, tzinfo=UTC)  # 2031年3月4日 周二 15:30 in Shanghai
 
 
@@ -361,7 +362,7 @@ def test_the_loop_action_is_due_two_business_days_after_the_response(db, respond
 
 def test_other_working_hours_count_their_own_day_length(db):
     galaxy = _customer(db, "星河科技")
-    short = Defaults(kinds=alert_kinds(), tz="Asia/Shanghai", locale="en", calendar=Calendar.parse(tz="Asia/Shanghai", hours="10:00-16:00", country=None))
+    short = Defaults(kinds=alert_kinds(), hooks=features_hooks(), tz="Asia/Shanghai", locale="en", calendar=Calendar.parse(tz="Asia/Shanghai", hours="10:00-16:00", country=None))
     recorded = _record(db, galaxy, 1, _sh(2026, 11, 20, 15, 0), external_id="r1", defaults=short)
     # 2 x 360 minutes: 1 h Friday, 6 h Monday, 5 h Tuesday
     assert recorded.action.due_at == _sh(2026, 11, 24, 15, 0)
@@ -395,7 +396,7 @@ def test_without_a_manager_every_admin_but_the_owner_is_told_once_per_response(d
     with transaction(db) as s:
         set_role(session=s, user_id=SOLO, role="admin")
     galaxy = _customer(db, "星河科技")
-    with_admins = Defaults(kinds=alert_kinds(), tz="Asia/Shanghai", locale="zh-CN", admins=frozenset({ADMIN, REP}))
+    with_admins = Defaults(kinds=alert_kinds(), hooks=features_hooks(), tz="Asia/Shanghai", locale="zh-CN", admins=frozenset({ADMIN, REP}))
     _record(db, galaxy, 2, _sh(2026, 11, 2, 10, 0), external_id="x1", defaults=with_admins)
     second = _record(db, galaxy, 3, _sh(2026, 11, 3, 10, 0), external_id="x2", defaults=with_admins)
     assert second.escalated_to == (ADMIN, SOLO)

@@ -16,6 +16,7 @@ from sqlmodel import select
 from handlers import ids
 from handlers.blocks import fmt_datetime
 from bot.alerts import alert_kinds
+from bot.hooks import features_hooks
 from handlers.context import Defaults, Profile
 from handlers.delivery.jobs import tick
 from handlers.health.messages import render_ping
@@ -36,7 +37,7 @@ TODAY = NOW.date()
 OWNER, MATE, ADMIN = "U0OWNER006", "U0MATE0007", "U0ADMIN008"
 W = HealthWeights(rfm_min_customers=2)            # two customers with won deals are enough for RFM here
 ZH = Profile(user_id=REP, tz="Asia/Shanghai", locale="zh-CN")
-DEFAULTS = Defaults(kinds=alert_kinds(), tz="Asia/Shanghai", locale="zh-CN")
+DEFAULTS = Defaults(kinds=alert_kinds(), hooks=features_hooks(), tz="Asia/Shanghai", locale="zh-CN")
 
 
 def _texts(blocks: list[dict]) -> list[str]:

@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from handlers import ids
 from bot.alerts import alert_kinds
+from bot.hooks import features_hooks
 from handlers.blocks import fmt_datetime
 from handlers.context import Defaults, Profile
 from handlers.i18n import t
@@ -436,7 +437,7 @@ def _claimed(db, now: datetime) -> dict[tuple[str, int], Outbox]:
 def _render(db, row: Outbox, now: datetime, profile: Profile = ZH_REP):
     """As delivery draws a claimed row: at the sweep's instant."""
     with transaction(db) as s:
-        return alert_kinds()[row.kind].render(s, row, profile, now, Defaults(kinds=alert_kinds(), tz="Asia/Shanghai", locale="zh-CN", calendar=CN))
+        return alert_kinds()[row.kind].render(s, row, profile, now, Defaults(kinds=alert_kinds(), hooks=features_hooks(), tz="Asia/Shanghai", locale="zh-CN", calendar=CN))
 
 
 def _do(db, ticket_id: int, action: str, at: datetime, user=REP) -> None:

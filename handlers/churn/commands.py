@@ -117,7 +117,7 @@ def open_churn(*, client: WebClient, context: dict, trigger_id: str, channel: st
         return
     meta, form = {"customer": customer_id, "channel": channel}, Form(lessons=clip_to(clean(lessons), LESSONS_MAX))
     open_modal(client=client, context=context, trigger_id=trigger_id, channel=channel,
-               build=lambda p: churn_view(p, target, meta, form))
+               build=lambda p: churn_view(p, target, meta, form, now=crm.defaults.clock()))
 
 
 def churn_instead(context: dict, *, customer_id: int, channel: str, lessons: str = "") -> dict | None:
@@ -133,7 +133,7 @@ def churn_instead(context: dict, *, customer_id: int, channel: str, lessons: str
     except DomainError:
         return None
     form = Form(lessons=clip_to(clean(lessons), LESSONS_MAX))
-    return churn_view(crm.who, target, {"customer": customer_id, "channel": channel}, form)
+    return churn_view(crm.who, target, {"customer": customer_id, "channel": channel}, form, now=crm.defaults.clock())
 
 
 def on_churn_button(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
@@ -163,7 +163,7 @@ def on_recoverable(ack: Ack, body: dict, client: WebClient, context: dict) -> No
         answer(client=client, channel=meta.text("channel"), user=viewer.id,
                text=churn_refusal(crm.who, forbidden(viewer, customer, action="edit")))
     elif target is not None:
-        redraw(client=client, body=body, view=churn_view(crm.who, target, meta.raw, form))
+        redraw(client=client, body=body, view=churn_view(crm.who, target, meta.raw, form, now=crm.defaults.clock()))
 
 
 def _churn_command(*, body: dict, client: WebClient, context: dict, respond, text: str) -> None:

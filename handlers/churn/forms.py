@@ -11,6 +11,7 @@ from sqlmodel import Session
 from handlers import ids
 from handlers.blocks import clip, datepicker, escape, fmt_date, fmt_datetime, input_block, mention, modal, option, plain, section, text_input, vocab
 from handlers.context import Profile
+from handlers.hooks import CardPart
 from handlers.refs import customer_ref
 from handlers.i18n import CATALOG, t
 from handlers.payload import options_of, user_of
@@ -20,7 +21,6 @@ from store.lifecycle import NEXT_STAGES
 from store.models import ChurnCase, Customer, WinbackPlan
 from store.permissions import Viewer, can_edit
 from store.retention import current_case
-from store.types import utcnow
 from store.users import manager_of
 from store.winback import ACTIONS, CHURNED, HIGH_VALUE, LESSONS_MAX, NOTE_MAX, OUTCOMES, REASONS, PlanRequest, plan_of
 
@@ -137,10 +137,10 @@ def _choice(kind: str, action_id: str, options: list[dict], initial: str | None)
     return element
 
 
-def plan_blocks(profile: Profile, target: Target, form: Form, *, required: bool) -> list[dict]:
-    """Owner, actions, deadline (two weeks on unless chosen), note."""
+def plan_blocks(profile: Profile, target: Target, form: Form, *, required: bool, now: datetime) -> list[dict]:
+    """Owner, actions, deadline (two weeks from `now` in the user's zone unless chosen), note."""
     loc = profile.locale
-    deadline = form.deadline or utcnow().astimezone(profile.zone).date() + timedelta(days=PLAN_DAYS)
+    deadline = form.deadline or now.astimezone(profile.zone).date() + timedelta(days=PLAN_DAYS)
     actions = [option(label(loc, "action", a), a) for a in ACTIONS]
     boxes = {"type": "checkboxes", "action_id": ids.WINBACK_ACTIONS, "options": actions}
     if form.actions:
@@ -162,7 +162,7 @@ def _modal(callback_id: str, title_key: str, loc: str, blocks: list[dict], meta:
                  blocks=blocks, metadata=meta)
 
 
-def churn_view(profile: Profile, target: Target, meta: dict, form: Form = Form()) -> dict:
+def churn_view(profile: Profile, target: Target, meta: dict, form: Form = Form(), *, now: datetime) -> dict:
     """Reason, recoverable (choosing redraws the modal), lessons; the plan when recoverable."""
     loc, customer = profile.locale, target.customer
     reasons = [option(label(loc, "reason", r), r) for r in REASONS]
@@ -179,20 +179,20 @@ def churn_view(profile: Profile, target: Target, meta: dict, form: Form = Form()
     if form.recoverable == ids.CHURN_YES:
         required = customer.value_tier == HIGH_VALUE
         blocks.append(section(t(loc, "winback_plan_required" if required else "winback_plan_optional")))
-        blocks += plan_blocks(profile, target, form, required=required)
+        blocks += plan_blocks(profile, target, form, required=required, now=now)
     return _modal(ids.CHURN_VIEW, "churn_title", loc, blocks, meta)
 
 
-def plan_view(profile: Profile, target: Target, case: ChurnCase, meta: dict) -> dict:
-    blocks = [section(case_line(case, target.customer, profile)), *plan_blocks(profile, target, Form(), required=True)]
+def plan_view(profile: Profile, target: Target, case: ChurnCase, meta: dict, *, now: datetime) -> dict:
+    blocks = [section(case_line(case, target.customer, profile)), *plan_blocks(profile, target, Form(), required=True, now=now)]
     return _modal(ids.WINBACK_PLAN_VIEW, "winback_plan_title", profile.locale, blocks, meta)
 
 
-def retention_view(profile: Profile, target: Target, meta: dict) -> dict:
+def retention_view(profile: Profile, target: Target, meta: dict, *, now: datetime) -> dict:
     loc, customer = profile.locale, target.customer
     score = customer.health_score if customer.health_score is not None else t(loc, "retention_no_score")
     blocks = [section(t(loc, "retention_head", customer=customer_ref(loc, customer), score=score)),
-              *plan_blocks(profile, target, Form(), required=True)]
+              *plan_blocks(profile, target, Form(), required=True, now=now)]
     return _modal(ids.RETENTION_VIEW, "retention_title", loc, blocks, meta)
 
 
@@ -255,3 +255,7 @@ def churn_buttons(card: ChurnCard | None, loc: str) -> list[dict]:
         return []
     return [{"type": "button", "action_id": action_id, "text": plain(t(loc, key)), "value": str(card.customer.id)}
             for action_id, key in card.buttons]
+
+
+CARD_PART = CardPart(name="churn", load=lambda session, customer, viewer: load_churn(session, customer, viewer=viewer),
+                     blocks=lambda card, profile, now: churn_sections(card, profile), buttons=churn_buttons, place="items")

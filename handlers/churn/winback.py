@@ -56,7 +56,7 @@ def winback_step(session: Session, context: dict, customer: Customer, channel: s
     if plan is None:
         require(can_edit(viewer, customer), viewer=viewer, customer=customer, action="edit")
         target, meta = target_of(session, customer), {"customer": customer.id, "case": case.id, "channel": channel}
-        return Step(modal=lambda p: plan_view(p, target, case, meta))
+        return Step(modal=lambda p: plan_view(p, target, case, meta, now=crm_of(context).defaults.clock()))
     if plan.outcome is not None:
         return Step(text=lambda p: "\n".join([
             t(p.locale, "winback_was_closed", customer=customer_ref(p.locale, customer), outcome=label(p.locale, "outcome", plan.outcome),

@@ -3,16 +3,16 @@
 much a customer has, a card stays within Block Kit's 50 blocks and 3000 characters a section."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
 from handlers import ids
 from handlers.blocks import clip, context as context_block, escape, fmt_date, fmt_datetime, lines_sections, plain, section, vocab
-from handlers.churn.forms import ChurnCard, churn_buttons, churn_sections, load_churn
 from handlers.context import Profile
-from handlers.health.text import TREND_POINTS, health_section
+from handlers.hooks import CardPart
 from handlers.i18n import CATALOG, t
 from handlers.words import action_title, person
 from store.actions import open_actions_for_customer
@@ -21,8 +21,7 @@ from store.contacts import contacts_of
 from store.crm_models import AuditEntry, Deal, Need, StageChange
 from store.customers import StageGroup
 from store.deals import deals_of
-from store.health import history as health_history
-from store.models import Contact, Customer, HealthScore, Interaction, NextAction, Ticket
+from store.models import Contact, Customer, Interaction, NextAction, Ticket
 from store.needs import needs_of
 from store.nps import recent_interactions
 from store.permissions import Viewer, can_edit
@@ -56,12 +55,13 @@ class CardData:
     deals: list[Deal]
     changes: list[AuditEntry]
     editable: bool
-    churn: ChurnCard | None = None  # the churn case and win-back plan (handlers/churn/forms.py)
-    health: list[HealthScore] = field(default_factory=list)  # stored scores, newest first (converted and mature)
+    parts: tuple[tuple[CardPart, Any], ...] = ()  # other features' sections (health, churn: Defaults.hooks), loaded
 
 
-def load_card(session: Session, customer: Customer, *, viewer: Viewer, cipher: Cipher | None) -> CardData:
-    """Everything the card shows; the caller has checked that the viewer may read the customer."""
+def load_card(session: Session, customer: Customer, *, viewer: Viewer, cipher: Cipher | None,
+              parts: tuple[CardPart, ...] = ()) -> CardData:
+    """Everything the card shows, `parts` (Defaults.hooks.card_parts) included; the caller has checked
+    that the viewer may read the customer."""
     phone = email = None
     masked = False
     if cipher is not None:
@@ -79,8 +79,7 @@ def load_card(session: Session, customer: Customer, *, viewer: Viewer, cipher: C
         deals=deals_of(session=session, customer_id=customer.id),
         changes=history(session=session, customer_id=customer.id, limit=CHANGES_SHOWN),
         editable=can_edit(viewer, customer),
-        churn=load_churn(session, customer, viewer=viewer),
-        health=health_history(session=session, customer_id=customer.id, limit=TREND_POINTS) if customer.health_score is not None else [],
+        parts=tuple((part, part.load(session, customer, viewer)) for part in parts),
     )
 
 
@@ -186,17 +185,20 @@ def _item_sections(d: CardData, profile: Profile, now: datetime) -> list[dict]:
 def card_buttons(d: CardData, loc: str) -> dict:
     value = str(d.customer.id)
     elements = [{"type": "button", "action_id": action_id, "text": plain(t(loc, key)), "value": value}
-                for action_id, key, edit in BUTTONS if d.editable or not edit] + churn_buttons(d.churn, loc)
+                for action_id, key, edit in BUTTONS if d.editable or not edit]
+    elements += [button for part, loaded in d.parts for button in part.buttons(loaded, loc)]
     return {"type": "actions", "block_id": ids.CARD_ACTIONS_BLOCK, "elements": elements}
+
+
+def _parts(d: CardData, place: str, profile: Profile, now: datetime) -> list[dict]:
+    return [block for part, loaded in d.parts if part.place == place for block in part.blocks(loaded, profile, now)]
 
 
 def card_blocks(d: CardData, profile: Profile, now: datetime) -> list[dict]:
     """At most 18 blocks: head, health, profile, phone and email (+ masked note), 7 item sections, churn, buttons."""
     loc = profile.locale
     blocks = [section(_head(d.customer, profile))]
-    health = health_section(d.health, profile, now=now)
-    if health is not None:
-        blocks.append(health)
+    blocks += _parts(d, "head", profile, now)
     lines = _profile_lines(d.customer, d.tags, loc)
     if lines:
         blocks += lines_sections("", lines, loc=loc)
@@ -206,7 +208,7 @@ def card_blocks(d: CardData, profile: Profile, now: datetime) -> list[dict]:
         if d.masked:
             blocks.append(context_block(t(loc, "cust_card_masked")))
     blocks += _item_sections(d, profile, now)
-    blocks += churn_sections(d.churn, profile)
+    blocks += _parts(d, "items", profile, now)
     blocks.append(card_buttons(d, loc))
     return blocks
 

@@ -18,7 +18,6 @@ from handlers.customers.cards import (card_blocks, card_text, field_label, find_
                                      pick_list)
 from handlers.customers.forms import Form, check_form, form_blocks, initial_values, read_form
 from handlers.i18n import t
-from handlers.log.commands import open_log_modal
 from handlers.payload import read_metadata
 from handlers.forms import card_customer, clicked_customer as _clicked, open_modal
 from store.alert_kinds import ACTION_ASSIGNED
@@ -107,7 +106,8 @@ def _card_dm(*, client: WebClient, context: dict, customer_id: int, profile: Pro
     crm = crm_of(context)
     with transaction(crm.db) as session:
         customer = get_customer(session=session, customer_id=customer_id)
-        data = load_card(session, customer, viewer=_viewer(session, context, profile.user_id), cipher=crm.defaults.cipher)
+        data = load_card(session, customer, viewer=_viewer(session, context, profile.user_id), cipher=crm.defaults.cipher,
+                         parts=crm.defaults.hooks.card_parts)
     try:
         client.chat_postMessage(channel=profile.user_id, text=text, blocks=[section(head), *card_blocks(data, profile, now)])
     except SlackApiError as e:  # saved all the same; /crm show finds it
@@ -164,7 +164,7 @@ def show(session, context: dict, *, query: str, profile: Profile, now: datetime)
     if not can_read(viewer, customer):
         refused = forbidden(viewer, customer, action="read")
         return {"text": t(loc, refused.key, **refused.params)}
-    data = load_card(session, customer, viewer=viewer, cipher=crm.defaults.cipher)
+    data = load_card(session, customer, viewer=viewer, cipher=crm.defaults.cipher, parts=crm.defaults.hooks.card_parts)
     return {"text": card_text(customer, loc), "blocks": card_blocks(data, profile, now)}
 
 
@@ -217,7 +217,7 @@ def on_log(ack: Ack, body: dict, client: WebClient, context: dict, respond) -> N
     if found is None:
         return
     customer, _, channel = found
-    open_log_modal(client=client, context=context, trigger_id=body["trigger_id"], channel=channel, customer=customer)
+    crm_of(context).defaults.hooks.open_log(client=client, context=context, trigger_id=body["trigger_id"], channel=channel, customer=customer)
 
 
 def on_edit(ack: Ack, body: dict, client: WebClient, context: dict, respond) -> None:

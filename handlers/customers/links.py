@@ -46,7 +46,7 @@ def on_pick(ack: Ack, body: dict, client: WebClient, context: dict, respond) -> 
         elif not can_read(viewer, customer):
             answer = {"text": refusal(who.locale, forbidden(viewer, customer, action="read"))}
         else:
-            data = load_card(session, customer, viewer=viewer, cipher=d.cipher)
+            data = load_card(session, customer, viewer=viewer, cipher=d.cipher, parts=d.hooks.card_parts)
             answer = {"text": card_text(customer, who.locale), "blocks": card_blocks(data, who, now)}
     try:
         if body.get("response_url"):

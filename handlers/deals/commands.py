@@ -2,6 +2,8 @@
 over the deal list) and `/crm deals <customer>`; needs are in handlers/deals/needs.py."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlmodel import Session
@@ -24,7 +26,6 @@ from store.deals import CONTRACT_MAX, DEAL_STAGES, OPEN_STAGES, TERMS_MAX, TITLE
 from store.models import Customer, Deal
 from store.permissions import can_edit, can_read, forbidden, require
 from store.text import clean
-from store.types import utcnow
 
 NEEDS_SHOWN, OPEN_SHOWN, CLOSED_SHOWN, LISTED = 5, 10, 5, 30
 AMOUNT_MAX = 24
@@ -135,7 +136,7 @@ def submit_deal(ack: Ack, body: dict, view: dict, client: WebClient, context: di
 
 # -- moving a deal -----------------------------------------------------------------------------------
 
-def build_move_view(profile: Profile, deal: Deal, stage: str | None, meta: dict) -> dict:
+def build_move_view(profile: Profile, deal: Deal, stage: str | None, meta: dict, *, now: datetime) -> dict:
     """The stage to move to; the contract's terms when it is won, the reason when it is lost
     (the stage select redraws the modal)."""
     loc = profile.locale
@@ -146,7 +147,7 @@ def build_move_view(profile: Profile, deal: Deal, stage: str | None, meta: dict)
             static_select(ids.DEAL_MOVE_STAGE, vocab_options(loc, "deal_stage", stages), initial=stage), dispatch=True),
     ]
     if stage == "won":
-        today = utcnow().astimezone(profile.zone).date()
+        today = now.astimezone(profile.zone).date()
         blocks += [
             input_block(ids.DEAL_CONTRACT_BLOCK, t(loc, "lc_f_contract"), text_input(ids.DEAL_CONTRACT, limit=CONTRACT_MAX)),
             input_block(ids.DEAL_SIGNED_BLOCK, t(loc, "lc_f_signed_on"), datepicker(ids.DEAL_SIGNED, initial=today)),
@@ -187,7 +188,7 @@ def on_move_button(ack: Ack, body: dict, client: WebClient, context: dict) -> No
     if deal is None:
         return
     meta = {"deal": deal.id, "channel": channel}
-    client.views_push(trigger_id=body["trigger_id"], view=build_move_view(crm.who, deal, None, meta))
+    client.views_push(trigger_id=body["trigger_id"], view=build_move_view(crm.who, deal, None, meta, now=crm.defaults.clock()))
 
 
 def on_move_stage(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
@@ -198,7 +199,7 @@ def on_move_stage(ack: Ack, body: dict, client: WebClient, context: dict) -> Non
     deal = _deal(context, meta.id("deal"), client=client, channel=meta.text("channel"))
     if deal is not None:
         stage = clicked_value(body) or None
-        redraw(client=client, body=body, view=build_move_view(crm.who, deal, stage, meta.raw))
+        redraw(client=client, body=body, view=build_move_view(crm.who, deal, stage, meta.raw, now=crm.defaults.clock()))
 
 
 def _terms(values: dict) -> WonTerms:

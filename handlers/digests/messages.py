@@ -22,7 +22,6 @@ from sqlmodel import Session
 from handlers.blocks import clip, escape, MESSAGE_BLOCKS, section
 from handlers.context import Defaults, Profile
 from handlers.delivery.send import BASE_DELAY, Pacer, Report, not_sent, post_chunk, reconcile
-from handlers.stats.cards import report_blocks
 from handlers.words import period_label
 from handlers.i18n import CATALOG, t
 from handlers.delivery.kind import Kind, Rendered
@@ -132,7 +131,7 @@ def render_digest(session: Session, row: Outbox, sub: DigestSubscription, defaul
         owners = scope.owner_ids(session)
         review = monthly_review(session=session, start=month.start, end=month.end, owner_ids=owners)
         extra = review_blocks(session, review, month, sub.locale)
-    text, blocks = report_blocks(session=session, period=period, scope=scope, now=now, locale=sub.locale, tz=sub.tz,
+    text, blocks = defaults.hooks.report_blocks(session=session, period=period, scope=scope, now=now, locale=sub.locale, tz=sub.tz,
                                  targets=defaults.targets, calendar=defaults.calendar, title=title_of(session, sub, period),
                                  max_blocks=MESSAGE_BLOCKS - len(extra), cadence=defaults.cadence)
     return Rendered(text=escape(text), blocks=blocks + extra)

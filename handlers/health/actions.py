@@ -1,6 +1,6 @@
 """The churn-risk ping's buttons, and the outbox kind that draws the ping (handlers/health/messages.py).
 
-Start win-back plan   opens handlers.churn_ui.open_retention_plan; once the plan is saved it calls
+Start win-back plan   opens the churn feature's open_retention_plan (a hook); once the plan is saved it calls
                       `plan_started`, which redraws the ping saying who started it
 Log interaction       the /crm log modal with the customer chosen
 Snooze 7 days         no ping for a week (store/risk.py); the ping says who snoozed it until when
@@ -21,11 +21,9 @@ from handlers.blocks import clip, escape, fmt_datetime, input_block, mention, mo
 from handlers.context import crm_of, fetch_profile, Profile, viewer_of
 from handlers.i18n import t
 from handlers.refs import customer_ref
-from handlers.log.commands import open_log_modal
 from handlers.delivery.items import item_of
 from handlers.payload import clicked_value, read_metadata
 from handlers.forms import answer as tell, state, typed
-from handlers.health.plan import open_retention_plan
 from handlers.health.messages import parse_value, redraw
 from store.db import transaction
 from store.errors import DomainError
@@ -99,7 +97,7 @@ def on_winback(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     if checked is None:
         return
     where, customer = checked
-    open_retention_plan(client=client, trigger_id=body["trigger_id"], crm=crm_of(context), customer_id=customer.id, source={"channel": where["channel"], "ts": where["ts"], "outbox": where["outbox"]})
+    crm_of(context).defaults.hooks.open_retention_plan(client=client, trigger_id=body["trigger_id"], crm=crm_of(context), customer_id=customer.id, source={"channel": where["channel"], "ts": where["ts"], "outbox": where["outbox"]})
 
 
 def on_log(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
@@ -108,7 +106,7 @@ def on_log(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     if checked is None:
         return
     where, customer = checked
-    open_log_modal(client=client, context=context, trigger_id=body["trigger_id"], channel=where["channel"], customer=customer)
+    crm_of(context).defaults.hooks.open_log(client=client, context=context, trigger_id=body["trigger_id"], channel=where["channel"], customer=customer)
 
 
 def on_snooze(ack: Ack, body: dict, client: WebClient, context: dict) -> None:

@@ -176,7 +176,7 @@ def redraw(*, client: WebClient, db: SessionFactory, outbox_id: int, customer_id
 
 def plan_started(*, client: WebClient, db: SessionFactory, source: dict, customer_id: int, who: Profile, now: datetime,
                  calendar: Calendar) -> None:
-    """Called by handlers/health/plan.py once a win-back plan started from a ping is saved."""
+    """The hook `plan_started`: the churn feature calls it once a plan started from a ping is saved."""
     outbox_id = source.get("outbox")
     if not isinstance(outbox_id, int):
         return

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlmodel import Session
+
 from handlers.blocks import fmt_date, section
 from handlers.context import Profile
+from handlers.hooks import CardPart
 from handlers.i18n import t
-from store.health import reasons_of
-from store.models import HealthScore
+from store.health import history, reasons_of
+from store.models import Customer, HealthScore
+from store.permissions import Viewer
 
 TREND_POINTS = 5  # stored scores shown in a card's trend, oldest first
 
@@ -65,3 +69,16 @@ def health_section(history: list[HealthScore], profile: Profile, *, now: datetim
     if reasons:
         lines.append(t(loc, "health_card_reasons", reasons=reasons_text(loc, reasons, now=now)))
     return section("\n".join(lines))
+
+
+def _history(session: Session, customer: Customer, viewer: Viewer) -> list[HealthScore]:
+    """Stored scores, newest first: converted and mature customers have them."""
+    return history(session=session, customer_id=customer.id, limit=TREND_POINTS) if customer.health_score is not None else []
+
+
+def _health_blocks(scores: list[HealthScore], profile: Profile, now: datetime) -> list[dict]:
+    block = health_section(scores, profile, now=now)
+    return [] if block is None else [block]
+
+
+CARD_PART = CardPart(name="health", load=_history, blocks=_health_blocks, place="head")

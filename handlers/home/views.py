@@ -17,15 +17,11 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from handlers import ids
-from handlers.customers import commands as customers
-from handlers.log import commands as log_flow
-from handlers.tickets import commands as tickets
 from handlers.blocks import clip, context as context_block, escape, fmt_datetime, plain, section
 from handlers.context import crm_of, Defaults, fetch_profile, Profile
 from handlers.blocks import lines_sections, vocab
 from handlers.words import action_title
 from handlers.refs import card_picker
-from handlers.stats.cards import headline_blocks
 from handlers.i18n import t
 from handlers.refs import customer_ref
 from handlers.sla_words import fmt_span, list_blocks
@@ -179,7 +175,7 @@ def _team_blocks(session: Session, *, profile: Profile, defaults: Defaults, now:
     f = figures(session=session, period=period, scope=Scope.everyone() if everyone else Scope.team(profile.user_id), now=now,
                 targets=defaults.targets, calendar=defaults.calendar)
     head = t(profile.locale, "home_everyone_head" if everyone else "home_team_head")
-    return [_DIVIDER, section(head), *headline_blocks(f, profile.locale, targets=defaults.targets)[:FIGURES_SHOWN]]
+    return [_DIVIDER, section(head), *defaults.hooks.headline_blocks(f, profile.locale, targets=defaults.targets)[:FIGURES_SHOWN]]
 
 
 # -- the buttons ---------------------------------------------------------------------------------
@@ -189,7 +185,7 @@ def on_open_modal(ack: Ack, body: dict, client: WebClient, context: dict, respon
     ack()
     crm = crm_of(context)
     name = OPENERS[body["actions"][0]["action_id"]]
-    route = next(s for s in (*log_flow.SUBCOMMANDS, *customers.SUBCOMMANDS, *tickets.SUBCOMMANDS) if s.name == name)
+    route = crm.defaults.hooks.subcommands[name]
     try:
         route.run(body=body, client=client, context=context, respond=respond, text="")
     except SlackApiError as e:

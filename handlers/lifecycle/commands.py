@@ -12,7 +12,6 @@ from sqlmodel import Session
 
 from handlers import ids
 from handlers.blocks import clip, escape, field_errors, input_block, modal, option, plain, refusal, section, static_select, text_input, unescape, vocab, vocab_options
-from handlers.churn.commands import churn_instead, open_churn
 from handlers.refs import customer_ref
 from handlers.router import Subcommand
 from handlers.context import crm_of, Profile, viewer_of
@@ -147,9 +146,9 @@ def _stage_command(*, body: dict, client: WebClient, context: dict, respond, tex
         respond(response_type="ephemeral", text=refusal(profile_now(client, context).locale, e))
         return
     if churn is not None:  # views.open first: the trigger_id lives 3 s
-        open_churn(client=client, context=context, trigger_id=body["trigger_id"], channel=body.get("channel_id", ""),
-                   customer_id=churn.customer.id, lessons=churn.reason,
-                   tell=lambda message: respond(response_type="ephemeral", text=message))
+        crm.defaults.hooks.open_churn(client=client, context=context, trigger_id=body["trigger_id"], channel=body.get("channel_id", ""),
+                                      customer_id=churn.customer.id, lessons=churn.reason,
+                                      tell=lambda message: respond(response_type="ephemeral", text=message))
         return
     respond(response_type="ephemeral", text=changed_text(changed, profile_now(client, context)))
 
@@ -199,8 +198,8 @@ def submit_stage(ack: Ack, body: dict, view: dict, client: WebClient, context: d
     loc, meta, values = crm.who.locale, metadata(view), state(view)
     customer_id, channel = meta.id("customer"), meta.text("channel")
     if picked(values, ids.STAGE_STAGE) == "churned":  # a churn goes through the churn modal, which asks why
-        churn = churn_instead(context, customer_id=customer_id, channel=channel,
-                              lessons=typed(values, ids.STAGE_REASON))
+        churn = crm.defaults.hooks.churn_instead(context, customer_id=customer_id, channel=channel,
+                                                 lessons=typed(values, ids.STAGE_REASON))
         if churn is not None:
             ack(response_action="update", view=churn)
             return

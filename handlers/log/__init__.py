@@ -6,6 +6,7 @@ from slack_bolt import App
 from handlers.log import commands
 
 SUBCOMMANDS = tuple(commands.SUBCOMMANDS)
+HOOKS = {"open_log": commands.open_log_modal}
 
 
 def register(app: App) -> None:

@@ -12,7 +12,6 @@ from handlers import ids
 from handlers.blocks import clip, escape, fmt_datetime, input_block, mention, modal, plain, section
 from handlers.context import crm_of, fetch_profile, Profile
 from handlers.dates import parse_when
-from handlers.home.views import publish
 from handlers.reminders.messages import closed_blocks
 from handlers.i18n import t
 from handlers.delivery.items import item_of, update_item
@@ -79,8 +78,7 @@ def _apply(*, body: dict, client: WebClient, context: dict, change) -> None:
             _refuse(client=client, context=context, profile=profile, action_id=action_id, error=e, where=where)
             return
     if home:  # no message to redraw: the tab again, as it is now (also when it was closed or removed elsewhere)
-
-        publish(client=client, db=crm.db, defaults=crm.defaults, user_id=profile.user_id)
+        crm.defaults.hooks.publish_home(client=client, db=crm.db, defaults=crm.defaults, user_id=profile.user_id)
         return
     with transaction(crm.db) as session:  # Slack is called after the commit, not under the row lock
         update_message(session=session, client=client, action_id=action_id, profile=profile, note=note, **where)

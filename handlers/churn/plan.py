@@ -1,5 +1,5 @@
-"""The retention plan a churn-risk ping's "Start win-back plan" opens for a customer not churned
-(the plan's form is churn's); once saved, the ping redraws itself (handlers/health/messages.py)."""
+"""The retention plan a churn-risk ping's "Start win-back plan" opens for a customer not churned;
+once saved, the ping redraws itself (the health feature's `plan_started`, through Defaults.hooks)."""
 from __future__ import annotations
 
 import json
@@ -15,7 +15,6 @@ from handlers.churn.winback import may_first
 from handlers.churn.forms import customer_ref, form_of, labels, plan_request, retention_view, target_of
 from handlers.context import CRM, Crm, crm_of, viewer_of
 from handlers.forms import answer, metadata, open_modal, profile_now, state
-from handlers.health.messages import plan_started
 from handlers.i18n import t
 from handlers.payload import Metadata
 from store.db import transaction
@@ -37,7 +36,7 @@ def register(app: App) -> None:
 
 def open_retention_plan(*, client: WebClient, trigger_id: str, crm: Crm, customer_id: int, source: dict) -> None:
     """The plan modal for a customer at risk; `source` (where the ping is) comes back to
-    handlers.health.messages.plan_started once the plan is saved."""
+    the health feature's plan_started (a hook) once the plan is saved."""
     context, who = {CRM: crm}, crm.who
     with transaction(crm.db) as session:
         customer = session.get(Customer, customer_id)
@@ -52,7 +51,7 @@ def open_retention_plan(*, client: WebClient, trigger_id: str, crm: Crm, custome
     if len(json.dumps(meta)) > METADATA_MAX:
         log.warning("retention plan: source too long to keep (%s characters)", len(json.dumps(source)))
         meta = {"customer": customer_id, "source": {}}
-    open_modal(client=client, context=context, trigger_id=trigger_id, channel="", build=lambda p: retention_view(p, target, meta))
+    open_modal(client=client, context=context, trigger_id=trigger_id, channel="", build=lambda p: retention_view(p, target, meta, now=crm.defaults.clock()))
 
 
 def _source(meta: Metadata) -> Metadata:
@@ -89,5 +88,5 @@ def submit_retention(ack: Ack, body: dict, view: dict, client: WebClient, contex
     answer(client=client, channel=source.text("channel"), user=profile.user_id, text="\n".join(lines))
     if told:
         crm.wake()
-    plan_started(client=client, db=crm.db, source=source.raw, customer_id=customer.id, who=profile, now=now,
+    crm.defaults.hooks.plan_started(client=client, db=crm.db, source=source.raw, customer_id=customer.id, who=profile, now=now,
                   calendar=crm.defaults.calendar)
