@@ -81,3 +81,24 @@ def test_the_import_contracts_hold():
     assert lint, "import-linter is in the test extras: pip install -e '.[test]'"
     done = subprocess.run([lint, "--config", str(ROOT / ".importlinter")], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and "0 broken" in done.stdout, done.stdout[-3000:]
+
+
+def test_every_hook_has_a_provider_and_the_features_stay_independent_without_exceptions():
+    """What features lend each other goes through Defaults.hooks, each slot filled by one feature
+    (an unfilled one raises MissingHook when called); the independence contract ignores nothing."""
+    from dataclasses import fields
+
+    import pytest
+
+    from bot.hooks import features_hooks
+    from handlers.hooks import Hooks, MissingHook
+
+    built = features_hooks()
+    unfilled = [f.name for f in fields(Hooks) if callable(getattr(built, f.name))
+                and getattr(getattr(built, f.name), "__qualname__", "") == "_missing.<locals>.call"]
+    assert unfilled == []
+    assert [part.name for part in built.card_parts] == ["health", "churn"]
+    assert {"log", "new", "ticket"} <= set(built.subcommands)
+    with pytest.raises(MissingHook, match="open_log"):
+        Hooks().open_log(client=None)
+    assert "ignore_imports" not in (ROOT / ".importlinter").read_text(encoding="utf-8")
