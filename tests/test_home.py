@@ -475,6 +475,43 @@ def test_a_made_up_page_or_metadata_draws_the_first_page(bolt, fake, db, clock, 
     assert "*🟡 今天（100）* · 第 1–15 条" in texts(view["blocks"])
 
 
+def test_an_english_tab_pages_in_english(bolt, fake, db, clock, remember):
+    remember(REP_EN, "America/New_York", "en-US")
+    _lots(db, REP_EN)
+    home_click(bolt, user=REP_EN, action_id=ids.HOME_NEXT, value="upcoming:1", metadata=json.dumps({"pages": {"overdue": 6}}))
+    shown = texts(published(fake)["view"]["blocks"])
+    assert "*🔴 Overdue (100)* · 91–100" in shown and "[◀ Previous|home_page_prev|overdue:5]" in shown
+    assert "[◀ Previous|home_page_prev|upcoming:0] [Next ▶|home_page_next|upcoming:2]" in shown
+    first = _action_id(db, "行动9")  # the 91st most overdue (due 10 minutes ago) opens the last page
+    assert next(b for b in shown if b.startswith("⋯ ")) == (
+        f"⋯ [Done|done:{first}] [Snooze 1 hour|snooze:{first}] [Tomorrow 9:00|tomorrow:{first}] [Reschedule…|reschedule:{first}]")
+
+
+def _action_id(db, title: str) -> int:
+    with transaction(db) as s:
+        return s.exec(select(NextAction).where(NextAction.title == title)).one().id
+
+
+@pytest.mark.parametrize("value", ["done:abc", "done:", "explode:1", "snooze:-1", "tomorrow:1e9", "done:99999999", ":",
+                                   "reschedule:<script>", "done:１"])
+def test_a_made_up_menu_choice_changes_nothing_and_breaks_nothing(bolt, fake, db, clock, value):
+    star = customer(db, "星河科技")
+    late = action(db, star, "发送报价", sh(2031, 3, 3, 9, 0))
+    body = payload("block_actions_home")
+    body["actions"] = [{"action_id": ids.HOME_ACTION_MENU, "block_id": "home_action.1", "type": "overflow",
+                        "selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": value}}]
+    status, answer, _ = bolt.interact(body)
+    assert (status, answer) == (200, b"")
+    bolt.executor.shutdown(wait=True)
+    with transaction(db) as s:
+        still = s.get(NextAction, late.id)
+        assert (still.status, still.due_at) == ("open", sh(2031, 3, 3, 9, 0))
+    # nothing said, or (for an action that does not exist) the tab drawn again as it is
+    assert not fake.calls_to("views.open") and not fake.calls_to("chat.postMessage")
+    for call in fake.calls_to("views.publish"):
+        assert buttons(late.id) in texts(call.params["view"]["blocks"])
+
+
 def test_done_from_a_later_page_keeps_the_page(bolt, fake, db, clock):
     _lots(db, REP)
     with transaction(db) as s:
