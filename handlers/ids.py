@@ -175,13 +175,21 @@ DEAL_MOVE_FIELD_BLOCKS = {"stage": DEAL_MOVE_STAGE_BLOCK, "contract_no": DEAL_CO
 CONTACT_FIELD_BLOCKS = {"name": CONTACT_NAME_BLOCK, "title": CONTACT_TITLE_BLOCK, "role": CONTACT_ROLE_BLOCK,
                         "phone": CONTACT_PHONE_BLOCK, "email": CONTACT_EMAIL_BLOCK, "reason": CONTACT_REASON_BLOCK}
 
-# Home tab (handlers/home/views.py). Each next action's buttons are the due-action DM's DUE_DONE and
-# DUE_SNOOZE (handlers/reminders/actions.py answers them), in a block "home_action.<next action id>".
+# Home tab (handlers/home/views.py). Each next action is a section "home_action.<next action id>".
 HOME_BUTTONS_BLOCK = "home_buttons"
 HOME_LOG = "home_log"
 HOME_NEW_CUSTOMER = "home_new_customer"
 HOME_NEW_TICKET = "home_new_ticket"
 HOME_ACTION_BLOCK = "home_action"
+# Each next action on the Home tab is one section whose overflow menu offers the due-action DM's
+# choices (Done, Snooze 1 hour, Tomorrow 9:00, Reschedule…): values "done:<id>", "snooze:<id>",
+# "tomorrow:<id>", "reschedule:<id>" (handlers/reminders/actions.py answers). A window with more
+# than a page has Previous / Next buttons (value "<window>:<page>"); the pages shown are kept in
+# the home view's private_metadata.
+HOME_ACTION_MENU = "home_action_menu"
+HOME_PAGE_BLOCK = "home_page"
+HOME_PREV, HOME_NEXT = "home_page_prev", "home_page_next"
+HOME_MENU_VERBS = ("done", "snooze", "tomorrow", "reschedule")
 
 # Churn and win-back (handlers/churn/commands.py, handlers/churn/forms.py). The card's buttons carry the
 # customer id; CARD_WINBACK opens a new plan or, when one is open, closes it.

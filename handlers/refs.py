@@ -23,9 +23,9 @@ def customer_ref(locale: str, customer: Customer) -> str:
     return t(locale, "lc_customer_ref", name=escape(customer.name), code=customer.code)
 
 
-def card_picker(customers: Sequence[tuple[int, str, str]], locale: str, *, block_id: str = ids.CARD_PICKER_BLOCK) -> dict | None:
-    """An actions block with one select of these (id, name, code) customers, first 100, each once;
-    None when there are none."""
+def card_select(customers: Sequence[tuple[int, str, str]], locale: str) -> dict | None:
+    """A select of these (id, name, code) customers, first 100, each once, that opens the chosen
+    one's card; None when there are none. A section's accessory, or an actions block's element."""
     seen, options = set(), []
     for customer_id, name, code in customers:
         if customer_id in seen:
@@ -37,9 +37,14 @@ def card_picker(customers: Sequence[tuple[int, str, str]], locale: str, *, block
             break
     if not options:
         return None
-    return {"type": "actions", "block_id": block_id, "elements": [
-        {"type": "static_select", "action_id": ids.CARD_PICKER, "placeholder": plain(t(locale, "card_picker_placeholder")),
-         "options": options}]}
+    return {"type": "static_select", "action_id": ids.CARD_PICKER, "placeholder": plain(t(locale, "card_picker_placeholder")),
+            "options": options}
+
+
+def card_picker(customers: Sequence[tuple[int, str, str]], locale: str, *, block_id: str = ids.CARD_PICKER_BLOCK) -> dict | None:
+    """An actions block with the `card_select` of these customers; None when there are none."""
+    select = card_select(customers, locale)
+    return None if select is None else {"type": "actions", "block_id": block_id, "elements": [select]}
 
 
 def customer_option(customer, profile: Profile) -> dict:

@@ -22,14 +22,22 @@ WINDOWS = (OVERDUE, TODAY, UPCOMING)
 @dataclass(frozen=True)
 class ActionList:
     total: int
-    first: list[tuple[NextAction, Customer]]  # earliest due first, at most `limit`
+    first: list[tuple[NextAction, Customer]]  # earliest due first, at most `limit`, from `offset`
+    offset: int = 0  # how many earlier ones the page skips
+
+
+def page_offset(page: int, total: int, limit: int) -> int:
+    """The first row of page `page` (0 is the first), the last page when it is past the end."""
+    last = max(total - 1, 0) // limit
+    return min(max(page, 0), last) * limit
 
 
 def pending_actions(*, session: Session, owner_id: str, now: datetime, day_end: datetime, horizon: datetime,
-                    limit: int) -> dict[str, ActionList]:
+                    limit: int, pages: dict[str, int] | None = None) -> dict[str, ActionList]:
     """The owner's open and snoozed actions: overdue (due before `now`), today (`now` up to
-    `day_end`, the end of the owner's local day) and upcoming (`day_end` up to `horizon`). One
-    counting query, then one short query per window that has any."""
+    `day_end`, the end of the owner's local day) and upcoming (`day_end` up to `horizon`), each
+    window's page `pages[window]` of `limit` (the first by default; the last when past the end).
+    One counting query, then one short query per window that has any."""
     if not now <= day_end <= horizon:
         raise ValueError("expected now <= day_end <= horizon")
     a = NextAction
@@ -44,11 +52,12 @@ def pending_actions(*, session: Session, owner_id: str, now: datetime, day_end: 
     out = {}
     for window, total in zip(WINDOWS, counts):
         first: list[tuple[NextAction, Customer]] = []
+        offset = page_offset((pages or {}).get(window, 0), int(total), limit)
         if total:
             stmt = (select(NextAction, Customer).join(Customer, Customer.id == NextAction.customer_id)
-                    .where(*mine, within(window)).order_by(a.due_at, a.id).limit(limit))
+                    .where(*mine, within(window)).order_by(a.due_at, a.id).offset(offset).limit(limit))
             first = [(action, customer) for action, customer in session.exec(stmt)]
-        out[window] = ActionList(total=int(total), first=first)
+        out[window] = ActionList(total=int(total), first=first, offset=offset)
     return out
 
 

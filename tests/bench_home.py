@@ -105,13 +105,14 @@ def main() -> None:
         def build(user_id: str):
             def run():
                 with transaction(db) as s:
-                    blocks = home_blocks(s, profile=Profile(user_id=user_id, tz="Asia/Shanghai", locale="zh-CN"),
-                                         defaults=defaults, now=NOW)
+                    blocks, _ = home_blocks(s, profile=Profile(user_id=user_id, tz="Asia/Shanghai", locale="zh-CN"),
+                                            defaults=defaults, now=NOW)
                 assert len(blocks) <= 100
             return run
 
         with transaction(db) as s:
-            count = len(home_blocks(s, profile=Profile(user_id=REP, tz="Asia/Shanghai", locale="zh-CN"), defaults=defaults, now=NOW))
+            count = len(home_blocks(s, profile=Profile(user_id=REP, tz="Asia/Shanghai", locale="zh-CN"), defaults=defaults,
+                                    now=NOW)[0])
         print(f"the rep's tab: {count} blocks")
         report("home_blocks: the rep (queries + blocks)", timed(build(REP), args.runs))
         report("home_blocks: their manager (+ the team's week)", timed(build(BOSS), max(5, args.runs // 5)))

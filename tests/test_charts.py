@@ -8,6 +8,7 @@ The team of M1 is A1 and A2; B1 reports to M2.
 """
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import warnings
@@ -15,7 +16,9 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 from matplotlib.image import imread
 from matplotlib.text import Text
 
@@ -211,9 +214,9 @@ def test_without_a_cjk_font_chinese_charts_are_drawn_in_english(db):
     assert [text.get_text() for text in trend.legends[0].get_texts()] == [
         "Interactions logged", "Next actions done on time", "New leads", "Deals won"]
     assert "Weekly trend (last 3 weeks)" in _texts(trend)
-    # the points carry their values: W1 2, 1, 1, 2; W2 3, 1, 1, 1; W3 2, 2, 2, 1 (series by series)
+    # only the last week's values are written (W3: interactions 2, on time 2, new leads 2, deals won 1), lowest first
     values = [text.get_text() for text in trend.axes[0].texts]
-    assert values == ["2", "3", "2", "1", "1", "2", "1", "1", "2", "2", "1", "1"]
+    assert values == ["1", "2", "2", "2"]
     assert _missing_glyphs(lambda: charts.png(trend)) == []
 
 
@@ -223,3 +226,69 @@ def test_font_lookup_checks_the_glyphs():
     dejavu = font_manager.findfont("DejaVu Sans")
     assert not charts.has_cjk(dejavu)
     assert not charts.has_cjk("/nonexistent/font.ttf")
+
+
+# -- charts that read: end labels apart, equal series visible, empty stages drawn ------------------
+
+def _week(n: int) -> Period:
+    return Period.week(date(2026, 11, 2) + timedelta(weeks=n), SH)
+
+
+def _series(*rows: tuple[int, int, int, int]) -> list[WeekPoint]:
+    return [WeekPoint(_week(n), *row) for n, row in enumerate(rows)]
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+def test_the_trend_labels_only_each_series_last_point_and_no_two_labels_stack(locale):
+    points = _series((5, 0, 2, 0), (7, 0, 1, 0), (9, 0, 0, 0))  # three series end at zero
+    figure = charts.trend_figure(points, locale, charts.cjk_font())
+    ax = figure.axes[0]
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    colours = {line.get_color(): name for name, line in lines.items()}
+    labels = [(text.get_text(), text.xy, text.get_position(), colours[text.get_color()]) for text in ax.texts]
+    assert len(labels) == 4  # one a series, not one a point
+    assert all(xy[0] == 2 for _, xy, _, _ in labels)  # at the last week
+    assert sorted((text, xy[1]) for text, xy, _, _ in labels) == [("0", 0), ("0", 0), ("0", 0), ("9", 9)]
+    assert sorted(name for *_, name in labels) == sorted(lines)  # each series once, in its own colour
+    low, high = ax.get_ylim()
+    heights = sorted(position[1] for _, _, position, _ in labels)
+    assert all(b - a >= charts.LABEL_GAP * (high - low) - 1e-9 for a, b in zip(heights, heights[1:]))  # none covers another
+    assert low < 0 < heights[0] + 1e-9 and heights[-1] < high  # inside the axes; zero is above the axis line
+    png = charts.png(figure)
+    assert png.startswith(PNG)
+
+
+def test_series_equal_to_another_show_inside_it():
+    points = _series((3, 0, 1, 0), (4, 0, 0, 0))  # on time and deals won both zero throughout
+    ax = charts.trend_figure(points, "en", None).axes[0]
+    lines = ax.get_lines()
+    assert [list(line.get_ydata()) for line in lines] == [[3, 4], [0, 0], [1, 0], [0, 0]]
+    widths, sizes, order = ([line.get_linewidth() for line in lines], [line.get_markersize() for line in lines],
+                            [line.get_zorder() for line in lines])
+    # each later series narrower, smaller marked and above the one before: "Deals won" shows inside "Done on time"
+    assert widths == sorted(widths, reverse=True) and len(set(widths)) == 4
+    assert sizes == sorted(sizes, reverse=True) and order == sorted(order) and len(set(order)) == 4
+    assert all(line.get_visible() and line.get_alpha() in (None, 1) for line in lines)
+    assert ax.get_ylim()[0] < 0  # a zero line is not drawn on the axis
+
+
+@pytest.mark.parametrize("counts", [(4, 2, 0), (0, 0, 0)])
+def test_the_funnel_draws_empty_stages(db, counts):
+    from store.figures import Rate, Trend
+    _data(db)
+    f = _week_figures(db)
+    leads, moved, won = counts
+    f = dataclasses.replace(f, lead_to_nurturing=Trend(Rate(moved, leads), Rate(0, 0)),
+                            lead_to_converted=Trend(Rate(won, leads), Rate(0, 0)))
+    ax = charts.funnel_figure(f, "en", None).axes[0]
+    bars = [p for p in ax.patches if isinstance(p, Rectangle)]
+    assert len(bars) == 3
+    left, right = ax.get_xlim()
+    for bar, n in zip(bars, counts):
+        assert bar.get_visible() and bar.get_width() > 0 and left <= bar.get_x() and bar.get_x() + bar.get_width() <= right
+        if n:
+            assert bar.get_facecolor()[3] > 0 and bar.get_linestyle() == "solid"
+        else:  # an outline, dashed, in the funnel's darkest colour
+            assert bar.get_facecolor()[3] == 0 and bar.get_linestyle() in ("--", "dashed") and bar.get_linewidth() == 1.5
+            assert to_hex(bar.get_edgecolor()) == charts.FUNNEL_COLORS[-1]
+    assert [text for text in _texts(ax.figure) if "lead" in text][:1] == [f"{leads} leads"]

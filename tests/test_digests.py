@@ -5,24 +5,30 @@ the upload — with last month's churn review in the first digest of a month."""
 from __future__ import annotations
 
 import threading
-from datetime import datetime, time, timedelta, timezone
+import time as pytime
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import update
 from sqlmodel import select
 
+from handlers import ids
 from handlers.delivery.jobs import tick
 from store.customers import create_customer
 from store.db import transaction
 from store.digest_models import DigestSubscription
 from store.digests import queue_due, subscribe, unsubscribe
 from store.interactions import log_interaction
-from store.models import Outbox
+from store.models import Customer, Outbox
 from store.permissions import Viewer
 from store.users import save_user, set_manager, set_role
 from store.winback import PlanRequest, close_plan, mark_churned
 from tests.block_text import block_texts
+from tests.blockkit import check_blocks
+from tests.bolt_server import payload
 from tests.conftest import BOSS, REP, REP_EN
+from tests.figure_data import A2, M1, week_data
 
 UTC = timezone.utc
 SH, NY = ZoneInfo("Asia/Shanghai"), ZoneInfo("America/New_York")
@@ -203,7 +209,7 @@ def test_the_weekly_digest_goes_once_at_its_time_with_figures_per_rep_and_the_tw
     texts = _texts(post["blocks"])
     assert texts[0] == "📊 zhao 团队周报 · 2026年第47周（11月16日–11月22日）"
     assert texts[1] == "统计周期：2026年第47周（11月16日–11月22日）"
-    assert texts[2].splitlines()[:3] == ["*工作量与跟进*", "• 新线索：*2*　上期 1 ▲", "• 记录互动：*3*（会议 1 · 电话 1 · 拜访 1）　上期 1 ▲"]
+    assert texts[3].splitlines()[:3] == ["*工作量与跟进*", "• 新线索：*2*　上期 1 ▲", "• 记录互动：*3*（会议 1 · 电话 1 · 拜访 1）　上期 1 ▲"]
     reps = next(x for x in texts if x.startswith("*各人明细*"))
     assert reps.splitlines()[1:] == [f"• <@{REP}>：记录互动 2 · 当前逾期 0 · 按时完成 0/0（逾期完成 0）",
                                      f"• <@{REP_EN}>：记录互动 1 · 当前逾期 0 · 按时完成 0/0（逾期完成 0）"]
@@ -232,7 +238,7 @@ def test_an_english_digest_for_everyone_reads_english(bolt, fake, db):
     [post] = _channel_posts(fake)
     texts = _texts(post["blocks"])
     assert texts[0] == "📊 Everyone's weekly digest · Week 47, 2026 (16 Nov – 22 Nov)"
-    assert texts[2].splitlines()[:3] == ["*Activity and follow-up*", "• New leads: *2* · prev. 1 ▲",
+    assert texts[3].splitlines()[:3] == ["*Activity and follow-up*", "• New leads: *2* · prev. 1 ▲",
                                          "• Interactions logged: *3* (Meeting 1 · Phone 1 · Visit 1) · prev. 1 ▲"]
     reps = next(x for x in texts if x.startswith("*Per rep*"))
     assert reps.splitlines()[1:] == [f"• <@{REP}>: logged 2 · overdue now 0 · done on time 0/0 (late 0)",
@@ -409,3 +415,92 @@ def test_a_daily_digest_has_the_review_in_its_first_digest_of_each_month(bolt, f
          f"• Acme &lt;Ltd&gt; ({codes['c']}) · Price: Competitor was 20% cheaper &amp; faster"],
         [],
     ]
+
+
+# -- a digest that reads at a glance --------------------------------------------------------------
+
+def _choose(bolt, fake, *, user: str, option: dict) -> dict:
+    """`user` picks `option` in the select of a digest posted in SALES: the card comes back as an ephemeral reply."""
+    body = payload("block_actions")
+    body["user"]["id"] = user
+    body["actions"] = [{"action_id": ids.CARD_PICKER, "block_id": "digest", "type": "static_select",
+                        "selected_option": option, "action_ts": "1700000100.000200"}]
+    body["container"].update(channel_id=SALES)
+    body["channel"]["id"] = SALES
+    body["response_url"] = fake.response_url("pick")
+    body["trigger_id"] = f"trigger.{pytime.time_ns()}"
+    n = len(fake.calls_to("response_url:pick"))
+    status, answer, _ = bolt.interact(body)
+    assert (status, answer) == (200, b"")
+    return fake.wait_for("response_url:pick", count=n + 1)[n].params
+
+
+def _lists(blocks: list[dict]) -> dict[str, list[dict]]:
+    """{a list's heading: the options of the card select beside it}."""
+    return {b["text"]["text"].splitlines()[0]: b["accessory"]["options"] for b in blocks
+            if b["type"] == "section" and b.get("accessory", {}).get("action_id") == ids.CARD_PICKER}
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_a_digest_leads_with_what_moved_and_each_listed_customer_opens_its_card(bolt, fake, db, remember, locale):
+    with transaction(db) as s:
+        week_data(s, date(2026, 11, 16))
+    _weekly(db, team=M1, locale=locale)
+    remember(M1, "Asia/Shanghai", "zh-CN")
+    remember(A2, "America/New_York", "en-US")
+    assert _tick(bolt, MONDAY).digests_queued == 1  # the tick also sends the week's alerts (the SLA breach...)
+    [post] = _channel_posts(fake)
+    assert not check_blocks(post["blocks"], surface="message")
+    texts = _texts(post["blocks"])
+    zh = locale == "zh-CN"
+    assert texts[2].splitlines() == (
+        ["*本期要点*", "• 跟进按时完成率：*50.0%*（1/2） ⚠️ 目标 ≥ 90%", "• NPS：*-100.0*（1 份回复） ⚠️ 目标 ≥ 80",
+         "• 赢单（CNY）：*120,000.00（1 单）*　上期 0 ▲"] if zh else
+        ["*At a glance*", "• Follow-up completion: *50.0%* (1/2) ⚠️ target ≥ 90%",
+         "• NPS: *-100.0* (responses: 1) ⚠️ target ≥ 80", "• Deals won (CNY): *120,000.00 (1)* · prev. 0 ▲"])
+    assert not any(x.startswith(("*转化漏斗*", "*Funnel*")) for x in texts)  # nothing known in the funnel either week
+    # (the tick's health pass rescored the three customers before the digest: all three are at risk)
+    assert "—" not in "\n".join(texts)
+    lists = _lists(post["blocks"])
+    names = {head: [o["text"]["text"] for o in options] for head, options in lists.items()}
+    assert names == ({"*超出跟进周期未联系的客户*（1）": ["星河科技 (C000001)"], "*商机变动*（1）": ["星河科技 (C000001)"],
+                      "*SLA 超时工单*（1）": ["云帆<物流> (C000002)"], "*贬损者（NPS 0-6 分）*（1）": ["蓝海 (C000003)"],
+                      "*风险客户*（3）": ["蓝海 (C000003)", "星河科技 (C000001)", "云帆<物流> (C000002)"]} if zh else
+                     {"*Customers with no interaction beyond their cadence* (1)": ["星河科技 (C000001)"],
+                      "*Deals that moved* (1)": ["星河科技 (C000001)"], "*SLA breaches* (1)": ["云帆<物流> (C000002)"],
+                      "*Detractors (NPS 0-6)* (1)": ["蓝海 (C000003)"],
+                      "*Customers at risk* (3)": ["蓝海 (C000003)", "星河科技 (C000001)", "云帆<物流> (C000002)"]})
+    # every customer of every list opens its card, for the manager in Chinese and for alice in English
+    with transaction(db) as s:
+        cards = {c.id: (c.code, c.stage, c.status) for c in s.exec(select(Customer))}
+    for options in lists.values():
+        for option in options:
+            answer = _choose(bolt, fake, user=M1, option=option)
+            code = cards[int(option["value"])][0]
+            assert answer["response_type"] == "ephemeral" and answer["text"].startswith("客户 ")
+            assert f"（{code}）：" in answer["text"]
+            assert any(b["type"] == "actions" and b["block_id"] == ids.CARD_ACTIONS_BLOCK for b in answer["blocks"])
+    breach = lists["*SLA 超时工单*（1）" if zh else "*SLA breaches* (1)"][0]
+    assert _choose(bolt, fake, user=A2, option=breach)["text"] == "Customer 云帆&lt;物流&gt; (C000002): Mature · Stable"
+
+
+def test_a_quiet_weeks_digest_says_so_in_one_line_instead_of_empty_lists(bolt, fake, db):
+    _people(db)
+    _weekly(db)
+    _weekly(db, channel=OTHER, team="", locale="en-US", tz="America/New_York")
+    _tick(bolt, MONDAY)
+    _tick(bolt, datetime(2026, 11, 23, 9, 0, tzinfo=NY))
+    [zh] = _channel_posts(fake)
+    [en] = _channel_posts(fake, OTHER)
+    assert _texts(zh["blocks"])[2:] == [
+        "*本期要点*\n各项指标与上期持平，没有未达标的指标。",
+        "*工作量与跟进*\n• 新线索：*0*　上期 0 =\n• 记录互动：*0*　上期 0 =\n• 到期待办：*0*　上期 0 =\n• 当前逾期待办：*0*",
+        "*成交与客户*\n• 赢单：*0*　上期 0 =",
+        "上期：2026年第46周（11月9日–11月15日）",
+        f"*各人明细*（记录互动 · 当前逾期 · 按时完成/到期）\n• <@{REP}>：记录互动 0 · 当前逾期 0 · 按时完成 0/0（逾期完成 0）\n"
+        f"• <@{REP_EN}>：记录互动 0 · 当前逾期 0 · 按时完成 0/0（逾期完成 0）",  # a team names each of its reps
+        "没有超出跟进周期未联系的客户，没有商机变动，没有 SLA 超时工单，没有贬损者，没有风险客户。"]
+    assert _texts(en["blocks"])[2] == "*At a glance*\nEvery figure is as it was in the previous period; no target missed."
+    assert _texts(en["blocks"])[-1] == ("No customer beyond their cadence, no deal moved, no SLA breaches, no detractors, "
+                                        "no customer at risk.")
+    assert not any("accessory" in b for b in zh["blocks"] + en["blocks"])

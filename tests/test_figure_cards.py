@@ -33,13 +33,6 @@ def _texts(blocks: list[dict]) -> list[str]:
     return block_texts(blocks)
 
 
-def _picked(blocks: list[dict]) -> tuple[str, list[str]]:
-    """The card picker, last: its placeholder and its options."""
-    select = blocks[-1]["elements"][0]
-    assert (blocks[-1]["type"], select["action_id"]) == ("actions", ids.CARD_PICKER)
-    return select["placeholder"]["text"], [o["text"]["text"] for o in select["options"]]
-
-
 def _october(**kw) -> Figures:
     values = dict(
         period=OCTOBER, previous_period=OCTOBER.previous(), owner_ids=None,
@@ -76,12 +69,11 @@ def test_headline_figures_in_chinese_with_changes_and_missed_targets():
         "• 跟进按时完成率：*75.0%*（15/20）　上期 88.9% ▼ ⚠️ 目标 ≥ 90%\n"
         "• 当前逾期待办：*4*",
         "*转化漏斗*\n"
-        "• 线索→培育转化率：*40.0%*（4/10）　上期 —\n"
+        "• 线索→培育转化率：*40.0%*（4/10）\n"
         "• 培育→转化转化率：*33.3%*（1/3）　上期 33.3% =\n"
         "• 线索→转化转化率：*10.0%*（1/10）　上期 20.0% ▼\n"
         "• 线索期平均停留：*3.5 天*　上期 4.0 天 ▼\n"
-        "• 培育期平均停留：*12.0 天*　上期 —\n"
-        "• 转化期平均停留：*—*　上期 —\n"
+        "• 培育期平均停留：*12.0 天*\n"
         "• 成熟期平均停留：*90.2 天*　上期 90.2 天 =\n"
         "• 流失期平均停留：*—*　上期 30.0 天\n"
         "• 平均成交周期：*30.5 天*　上期 28.0 天 ▲",
@@ -93,8 +85,8 @@ def test_headline_figures_in_chinese_with_changes_and_missed_targets():
         "• 高价值客户流失率：*0.0%*（0/5）　上期 0.0% =\n"
         "• 留存率：*85.0%*（17/20）　上期 95.0% ▼",
         "*服务与满意度*\n"
-        "• NPS：*35.0*（20 份回复）　上期 — ⚠️ 目标 ≥ 80\n"
-        "• SLA 首次响应达标率：*90.0%*（9/10）　上期 —\n"
+        "• NPS：*35.0*（20 份回复） ⚠️ 目标 ≥ 80\n"
+        "• SLA 首次响应达标率：*90.0%*（9/10）\n"
         "• SLA 解决达标率：*80.0%*（8/10）　上期 100.0% ▼\n"
         "• 首次响应时间中位数：*1 小时 30 分钟*　上期 40 秒 ▲",
         "上期：2026年9月 · ⚠️ 未达标：跟进按时完成率、流失率、NPS",
@@ -115,8 +107,8 @@ def test_headline_figures_in_english():
                                           "• Deals won (USD): *0* · prev. 5,000.00 (1) ▼"]
     assert texts[3].splitlines() == [
         "*Service and satisfaction*",
-        "• NPS: *35.0* (responses: 20) · prev. — ⚠️ target ≥ 80",
-        "• SLA first response met: *90.0%* (9/10) · prev. —",
+        "• NPS: *35.0* (responses: 20) ⚠️ target ≥ 80",
+        "• SLA first response met: *90.0%* (9/10)",
         "• SLA resolution met: *80.0%* (8/10) · prev. 100.0% ▼",
         "• Median first response: *1 h 30 min* · prev. 40 s ▲",
     ]
@@ -154,6 +146,18 @@ def _report(db, scope: Scope, locale: str = "zh-CN", **kw):
                              targets=Targets(), calendar=CAL, title=kw.pop("title", "📊 全员"), **kw)
 
 
+def _selects(blocks: list[dict]) -> list[tuple[str, str, list[str]]]:
+    """The lists' sections that carry a card select: their first line, its placeholder and options."""
+    out = []
+    for b in blocks:
+        select = b.get("accessory")
+        if select is not None:
+            assert (select["type"], select["action_id"]) == ("static_select", ids.CARD_PICKER)
+            out.append((b["text"]["text"].splitlines()[0], select["placeholder"]["text"],
+                        [o["text"]["text"] for o in select["options"]]))
+    return out
+
+
 def test_the_report_of_a_week_for_everyone(db):
     with transaction(db) as s:
         week_data(s, date(2026, 11, 16))
@@ -161,22 +165,27 @@ def test_the_report_of_a_week_for_everyone(db):
     assert not check_blocks(blocks, surface="message")
     texts = _texts(blocks)
     assert texts[:2] == ["📊 全员", "统计周期：2026年第47周（11月16日–11月22日）"]
-    assert texts[2].splitlines()[1:] == [
+    # first the figures that missed their target, then the one that moved most (0 -> 120,000.00)
+    assert texts[2].splitlines() == ["*本期要点*", "• 跟进按时完成率：*50.0%*（1/2） ⚠️ 目标 ≥ 90%",
+                                     "• NPS：*-100.0*（1 份回复） ⚠️ 目标 ≥ 80", "• 赢单（CNY）：*120,000.00（1 单）*　上期 0 ▲"]
+    assert texts[3].splitlines()[1:] == [
         "• 新线索：*0*　上期 0 =",
         "• 记录互动：*1*（拜访 1）　上期 0 ▲",
         "• 到期待办：*2*（按时完成 1 · 逾期完成 0 · 未完成 1）　上期 0 ▲",
-        "• 跟进按时完成率：*50.0%*（1/2）　上期 — ⚠️ 目标 ≥ 90%",
+        "• 跟进按时完成率：*50.0%*（1/2） ⚠️ 目标 ≥ 90%",  # no previous rate: no "上期 —"
         "• 当前逾期待办：*1*",
     ]
-    assert texts[4].splitlines()[1:] == [
+    # no funnel section: every funnel figure is unknown in both weeks; the unknown high-value churn is left out
+    assert texts[4].splitlines() == [
+        "*成交与客户*",
         "• 赢单（CNY）：*120,000.00（1 单）*　上期 0 ▲",
-        "• 复购率：*0.0%*（0/1）　上期 —",
+        "• 复购率：*0.0%*（0/1）",
         "• 流失率：*0.0%*（0/3）　上期 0.0% =",
-        "• 高价值客户流失率：*—*　上期 —",
         "• 留存率：*100.0%*（3/3）　上期 100.0% =",
     ]
-    assert texts[5].splitlines()[1:3] == ["• NPS：*-100.0*（1 份回复）　上期 — ⚠️ 目标 ≥ 80",
-                                          "• SLA 首次响应达标率：*0.0%*（0/1）　上期 —"]
+    assert texts[5].splitlines() == ["*服务与满意度*", "• NPS：*-100.0*（1 份回复） ⚠️ 目标 ≥ 80",
+                                     "• SLA 首次响应达标率：*0.0%*（0/1）", "• SLA 解决达标率：*0.0%*（0/1）"]
+    assert "—" not in "\n".join(texts[2:6])
     assert texts[6] == "上期：2026年第46周（11月9日–11月15日） · ⚠️ 未达标：跟进按时完成率、NPS"
     # every known user with something to show: M1 (nothing) is left out
     assert texts[7:] == [
@@ -190,10 +199,16 @@ def test_the_report_of_a_week_for_everyone(db):
         "*风险客户*（2）\n• 🔴 *云帆&lt;物流&gt;* `C000002` · 健康分 35 · <@U0A2000002>\n"
         "• 🟡 *蓝海* `C000003` · 健康分 55 · <@U0A1000001>",
     ]
-    # every customer the lists name, once, in one select that opens its card
-    assert _picked(blocks) == ("打开客户卡片…", ["星河科技 (C000001)", "云帆<物流> (C000002)", "蓝海 (C000003)"])
+    # beside each list, a select of the customers it names that opens their cards
+    assert _selects(blocks) == [
+        ("*超出跟进周期未联系的客户*（1）", "打开客户卡片…", ["星河科技 (C000001)"]),
+        ("*商机变动*（1）", "打开客户卡片…", ["星河科技 (C000001)"]),
+        ("*SLA 超时工单*（1）", "打开客户卡片…", ["云帆<物流> (C000002)"]),
+        ("*贬损者（NPS 0-6 分）*（1）", "打开客户卡片…", ["蓝海 (C000003)"]),
+        ("*风险客户*（2）", "打开客户卡片…", ["云帆<物流> (C000002)", "蓝海 (C000003)"]),
+    ]
     assert fallback == ("📊 全员\n新线索：0　上期 0 =\n记录互动：1（拜访 1）　上期 0 ▲\n"
-                        "跟进按时完成率：50.0%（1/2）　上期 — ⚠️ 目标 ≥ 90%\n⚠️ 未达标：跟进按时完成率、NPS")
+                        "跟进按时完成率：50.0%（1/2） ⚠️ 目标 ≥ 90%\n⚠️ 未达标：跟进按时完成率、NPS")
 
 
 def test_a_reps_report_in_english_keeps_to_their_customers(db):
@@ -201,10 +216,13 @@ def test_a_reps_report_in_english_keeps_to_their_customers(db):
         week_data(s, date(2026, 11, 16))
     _, blocks = _report(db, Scope.rep(A1), locale="en", title="📊 王小明")
     texts = _texts(blocks)
-    assert texts[2].splitlines()[2:6] == [
+    assert texts[2].splitlines() == ["*At a glance*", "• NPS: *-100.0* (responses: 1) ⚠️ target ≥ 80",
+                                     "• Deals won (CNY): *120,000.00 (1)* · prev. 0 ▲",
+                                     "• Interactions logged: *1* (Visit 1) · prev. 0 ▲"]
+    assert texts[3].splitlines()[2:6] == [
         "• Interactions logged: *1* (Visit 1) · prev. 0 ▲",
         "• Next actions due: *1* (on time 1 · late 0 · not done 0) · prev. 0 ▲",
-        "• Follow-up completion: *100.0%* (1/1) · prev. —",
+        "• Follow-up completion: *100.0%* (1/1)",
         "• Overdue now: *0*",
     ]
     assert texts[7:] == [
@@ -213,20 +231,33 @@ def test_a_reps_report_in_english_keeps_to_their_customers(db):
         "*Customers with no interaction beyond their cadence* (1)\n"
         "• *星河科技* `C000001` · Grade A · <@U0A1000001> · untouched since 1 Nov 2026 (19 days)",
         "*Deals that moved* (1)\n• 年度合同 · *星河科技* `C000001` · Negotiation → Won · CNY 120,000.00 · <@U0A1000001>",
-        "*SLA breaches* (0)\nNone",
         "*Detractors (NPS 0-6)* (1)\n• *蓝海* `C000003` · scored 4: “响应慢” · <@U0A1000001>",
         "*Customers at risk* (1)\n• 🟡 *蓝海* `C000003` · health 55 · <@U0A1000001>",
+        "No SLA breaches.",  # the empty list is one line, not a heading and "None"
     ]
-    assert _picked(blocks) == ("Open a customer's card…", ["星河科技 (C000001)", "蓝海 (C000003)"])
+    assert [(head, options) for head, _, options in _selects(blocks)] == [
+        ("*Customers with no interaction beyond their cadence* (1)", ["星河科技 (C000001)"]),
+        ("*Deals that moved* (1)", ["星河科技 (C000001)"]),
+        ("*Detractors (NPS 0-6)* (1)", ["蓝海 (C000003)"]),
+        ("*Customers at risk* (1)", ["蓝海 (C000003)"])]
+    assert {placeholder for _, placeholder, _ in _selects(blocks)} == {"Open a customer's card…"}
 
 
-def test_a_team_report_lists_every_report_even_with_nothing_to_show(db):
+@pytest.mark.parametrize("locale, glance, nothing", [
+    ("en", "*At a glance*\nEvery figure is as it was in the previous period; no target missed.",
+     "No customer beyond their cadence, no deal moved, no SLA breaches, no detractors, no customer at risk."),
+    ("zh-CN", "*本期要点*\n各项指标与上期持平，没有未达标的指标。",
+     "没有超出跟进周期未联系的客户，没有商机变动，没有 SLA 超时工单，没有贬损者，没有风险客户。"),
+])
+def test_a_team_report_lists_every_report_even_with_nothing_to_show(db, locale, glance, nothing):
     with transaction(db) as s:
         week_data(s, date(2026, 11, 16))
-    _, blocks = _report(db, Scope.team(A1), locale="en")  # A1 manages nobody: an empty team
+    fallback, blocks = _report(db, Scope.team(A1), locale=locale)  # A1 manages nobody: an empty team
     texts = _texts(blocks)
-    assert "*Per rep*" not in "\n".join(texts)
-    assert texts[7] == "*Customers with no interaction beyond their cadence* (0)\nNone"
+    assert "*Per rep*" not in "\n".join(texts) and "*各人明细*" not in "\n".join(texts)
+    # a quiet week: no funnel or service section, no empty list, no dash
+    assert texts[2] == glance and texts[-1] == nothing and len(texts) == 7 and not _selects(blocks)
+    assert "—" not in "\n".join(texts) and "—" not in fallback
     _, blocks = _report(db, Scope.team(M1), locale="en")
     assert _texts(blocks)[7].splitlines()[1:] == [
         "• <@U0A1000001>: logged 1 · overdue now 0 · done on time 1/1 (late 0)",
@@ -264,5 +295,5 @@ def test_a_smaller_block_budget_cuts_the_report_and_says_so(db):
     _crowd(db, 20)
     _, blocks = _report(db, Scope.everyone(), locale="en", max_blocks=8)
     assert len(blocks) == 8 and _texts(blocks)[-1] == "… more than fits here; the rest is left out."
-    assert blocks[-1]["elements"][0]["action_id"] == ids.CARD_PICKER  # the card picker is kept
-    assert blocks[0]["type"] == "header" and blocks[2]["text"]["text"].startswith("*Activity and follow-up*")
+    assert blocks[0]["type"] == "header" and blocks[2]["text"]["text"].startswith("*At a glance*")
+    assert blocks[3]["text"]["text"].startswith("*Activity and follow-up*")

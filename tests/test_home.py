@@ -52,10 +52,23 @@ def open_home(bolt, user: str, *, tab: str = "home") -> int:
     return status
 
 
-def home_click(bolt, *, user: str, action_id: str, value: str = "", block_id: str = "") -> int:
+def home_click(bolt, *, user: str, action_id: str, value: str = "", block_id: str = "", metadata: str = "") -> int:
     body = payload("block_actions_home")
     body["user"]["id"] = user
     body["actions"][0].update(action_id=action_id, value=value, block_id=block_id)
+    body["view"]["private_metadata"] = metadata
+    status, _, _ = bolt.interact(body)
+    return status
+
+
+def menu_click(bolt, *, user: str, choice: str, action_id: int, metadata: str = "") -> int:
+    """A choice ("done", "snooze", "tomorrow", "reschedule") in an action's overflow menu on the tab."""
+    body = payload("block_actions_home")
+    body["user"]["id"] = user
+    body["actions"] = [{"action_id": ids.HOME_ACTION_MENU, "block_id": f"home_action.{action_id}", "type": "overflow",
+                        "selected_option": {"text": {"type": "plain_text", "text": choice}, "value": f"{choice}:{action_id}"},
+                        "action_ts": "1700000100.000200"}]
+    body["view"]["private_metadata"] = metadata
     status, _, _ = bolt.interact(body)
     return status
 
@@ -67,11 +80,16 @@ def published(fake, n: int = 1) -> dict:
 
 def texts(blocks: list[dict]) -> list[str]:
     """Each block as text: a section's text (and its fields), a context's, a header's, an
-    actions block's buttons as [label|action_id|value]."""
+    actions block's buttons as [label|action_id|value]; a section's overflow menu, as the next
+    item, its options as [label|value]."""
     out = []
     for b in blocks:
         if b["type"] in ("section", "header"):
             out.append(b["text"]["text"] + "".join(f" | {f['text']}" for f in b.get("fields", [])))
+            menu = b.get("accessory") or {}
+            if menu.get("type") == "overflow":
+                assert menu["action_id"] == ids.HOME_ACTION_MENU
+                out.append("⋯ " + " ".join(f"[{o['text']['text']}|{o['value']}]" for o in menu["options"]))
         elif b["type"] == "context":
             out.append(" ".join(e["text"] for e in b["elements"]))
         elif b["type"] == "actions":
@@ -117,8 +135,9 @@ def ny(*args) -> datetime:
 
 
 def buttons(action_id: int, zh: bool = True) -> str:
-    done, snooze = ("完成", "推迟 1 小时") if zh else ("Done", "Snooze 1 hour")
-    return f"[{done}|{ids.DUE_DONE}|{action_id}] [{snooze}|{ids.DUE_SNOOZE}|{action_id}]"
+    """The action's menu: the due-action DM's four choices."""
+    labels = ("完成", "推迟 1 小时", "明天 9:00", "改期…") if zh else ("Done", "Snooze 1 hour", "Tomorrow 9:00", "Reschedule…")
+    return "⋯ " + " ".join(f"[{label}|{verb}:{action_id}]" for label, verb in zip(labels, ("done", "snooze", "tomorrow", "reschedule")))
 
 
 TOP_ZH = "[📝 记录互动|home_log|] [➕ 新建客户|home_new_customer|] [🎫 新建工单|home_new_ticket|]"
@@ -262,7 +281,7 @@ def test_done_from_home_closes_the_action_and_publishes_the_tab_again(bolt, fake
     first = texts(published(fake)["view"]["blocks"])
     assert buttons(late.id) in first and buttons(today.id) in first
 
-    assert home_click(bolt, user=REP, action_id=ids.DUE_DONE, value=str(late.id), block_id=f"home_action.{late.id}") == 200
+    assert menu_click(bolt, user=REP, choice="done", action_id=late.id) == 200
     again = published(fake, 2)
     assert again["user_id"] == REP
     assert texts(again["view"]["blocks"])[4:8] == [
@@ -280,7 +299,7 @@ def test_done_from_home_closes_the_action_and_publishes_the_tab_again(bolt, fake
 def test_done_on_an_action_closed_meanwhile_just_redraws_the_tab(bolt, fake, db, clock):
     star = customer(db, "星河科技")
     late = action(db, star, "发送报价", sh(2031, 3, 3, 9, 0), status="done")
-    home_click(bolt, user=REP, action_id=ids.DUE_DONE, value=str(late.id), block_id=f"home_action.{late.id}")
+    menu_click(bolt, user=REP, choice="done", action_id=late.id)
     assert texts(published(fake)["view"]["blocks"])[3:5] == ["<divider>", "*下一步行动*\n未来 7 天没有待办的下一步行动。"]
     assert fake.calls_to("chat.update") == [] and fake.calls_to("chat.postEphemeral") == []
 
@@ -289,7 +308,7 @@ def test_snooze_from_home_moves_the_action_an_hour_on_and_redraws(bolt, fake, db
     """The action was due two hours ago and is due an hour from the click after."""
     star = customer(db, "星河科技")
     late = action(db, star, "发送报价", NOW - timedelta(hours=2))
-    home_click(bolt, user=REP, action_id=ids.DUE_SNOOZE, value=str(late.id), block_id=f"home_action.{late.id}")
+    menu_click(bolt, user=REP, choice="snooze", action_id=late.id)
     blocks = texts(published(fake)["view"]["blocks"])
     with transaction(db) as s:
         moved = s.get(NextAction, late.id)
@@ -376,25 +395,171 @@ def _lots(db, owner: str) -> None:
                                         response_minutes=120, resolution_minutes=1440) for n in range(100)])
 
 
+def _window(shown: list[str], title: str) -> list[str]:
+    """The lines of the actions listed under a window's title (each action's first line)."""
+    at = next(n for n, b in enumerate(shown) if b.startswith(title))
+    out = []
+    for b in shown[at + 1:]:
+        if b.startswith("⋯ "):
+            continue
+        if not b.startswith("行动") and not b.startswith("Action"):
+            break
+        out.append(b.split(" · ")[0])
+    return out
+
+
 def test_300_actions_200_customers_100_tickets_stay_within_100_blocks(bolt, fake, db, clock):
     _lots(db, REP)
     with transaction(db) as s:
         set_role(session=s, user_id=REP, role="manager")  # the most a tab holds: a manager's, with the team's figures
     open_home(bolt, REP)
-    blocks = published(fake)["view"]["blocks"]
+    view = published(fake)["view"]
+    blocks = view["blocks"]
     shown = texts(blocks)
-    # 3 on top, divider, 1 + 3 x (title + 5 x 2 + more), divider, 2 customers, divider, 1 + 5 + more tickets, the card
-    # picker, divider + 1 + 5 figures
-    assert len(blocks) == 3 + 1 + 37 + 1 + 2 + 1 + 7 + 1 + 7 == 60
+    team = len(blocks) - 1 - next(n for n, b in enumerate(blocks) if b.get("text", {}).get("text") == "*团队本周数据*")
+    # 3 on top, divider, 1 + 3 x (title + 15 actions + Previous/Next), divider, 2 customers, divider, 1 + 15 + more
+    # tickets, the card picker, divider + 1 + the team's figures (up to 5)
+    assert len(blocks) == 3 + 1 + 52 + 1 + 2 + 1 + 17 + 1 + 2 + team <= 100 and 0 < team <= 5
     assert [b for b in shown if b.startswith("*🔴") or b.startswith("*🟡") or b.startswith("*🗓")] == [
-        "*🔴 已逾期（100）*", "*🟡 今天（100）*", "*🗓 未来 7 天（100）*"]
-    assert shown.count("……还有 95 条") == 3
-    assert shown[5 + 1].startswith("行动99 · ")  # the most overdue first: due 100 minutes ago
+        "*🔴 已逾期（100）* · 第 1–15 条", "*🟡 今天（100）* · 第 1–15 条", "*🗓 未来 7 天（100）* · 第 1–15 条"]
+    assert _window(shown, "*🔴") == [f"行动{n}" for n in range(99, 84, -1)]  # the most overdue first: due 100 minutes ago
+    assert _window(shown, "*🟡") == [f"行动{n}" for n in range(100, 115)]
+    assert shown.count("[下一页 ▶|home_page_next|overdue:1]") == 1 and "[下一页 ▶|home_page_next|upcoming:1]" in shown
+    assert not any("上一页" in b for b in shown) and json.loads(view["private_metadata"]) == {"pages": {}}
     assert "*我的客户：共 200 个*" + STAGES_ZH.format(40, 40, 40, 40, 40) in shown
     attention = next(b for b in shown if b.startswith("*需要关注"))
-    assert attention.splitlines()[0] == "*需要关注（30）*" and attention.splitlines()[-1] == "……还有 25 条"
-    assert attention.splitlines()[1] == "• 🔴 危险 *客户002*（C20310390002） · 健康分 10"
-    assert "*你负责的未结工单：100 张*" in shown and "……还有 95 张未列出。" in shown
+    assert attention.splitlines()[0] == "*需要关注（30）*" and attention.splitlines()[-1] == "……还有 15 条"
+    assert attention.splitlines()[1] == "• 🔴 危险 *客户002*（C20310390002） · 健康分 10" and len(attention.splitlines()) == 17
+    assert "*你负责的未结工单：100 张*" in shown and "……还有 85 张未列出。" in shown
+
+
+def test_next_and_previous_redraw_the_tab_at_that_windows_page_keeping_the_others(bolt, fake, db, clock):
+    _lots(db, REP)
+    open_home(bolt, REP)
+    first = published(fake)["view"]
+    assert home_click(bolt, user=REP, action_id=ids.HOME_NEXT, value="overdue:1", block_id="home_page.overdue",
+                      metadata=first["private_metadata"]) == 200
+    second = published(fake, 2)["view"]
+    shown = texts(second["blocks"])
+    assert "*🔴 已逾期（100）* · 第 16–30 条" in shown and _window(shown, "*🔴") == [f"行动{n}" for n in range(84, 69, -1)]
+    assert "[◀ 上一页|home_page_prev|overdue:0] [下一页 ▶|home_page_next|overdue:2]" in shown
+    assert json.loads(second["private_metadata"]) == {"pages": {"overdue": 1}}
+    # the next window turns too, the first stays where it was
+    home_click(bolt, user=REP, action_id=ids.HOME_NEXT, value="today:1", metadata=second["private_metadata"])
+    third = published(fake, 3)["view"]
+    shown = texts(third["blocks"])
+    assert "*🔴 已逾期（100）* · 第 16–30 条" in shown and "*🟡 今天（100）* · 第 16–30 条" in shown
+    assert json.loads(third["private_metadata"]) == {"pages": {"overdue": 1, "today": 1}}
+    # the last page: 91-100 and only Previous; a page past the end (stale, or made up) shows the last
+    home_click(bolt, user=REP, action_id=ids.HOME_NEXT, value="overdue:6", metadata=third["private_metadata"])
+    shown = texts(published(fake, 4)["view"]["blocks"])
+    assert "*🔴 已逾期（100）* · 第 91–100 条" in shown and "[◀ 上一页|home_page_prev|overdue:5]" in shown
+    home_click(bolt, user=REP, action_id=ids.HOME_NEXT, value="overdue:999999", metadata=third["private_metadata"])
+    assert "*🔴 已逾期（100）* · 第 91–100 条" in texts(published(fake, 5)["view"]["blocks"])
+    # back to the start
+    home_click(bolt, user=REP, action_id=ids.HOME_PREV, value="overdue:0", metadata=third["private_metadata"])
+    last = published(fake, 6)["view"]
+    assert "*🔴 已逾期（100）* · 第 1–15 条" in texts(last["blocks"])
+    assert json.loads(last["private_metadata"]) == {"pages": {"today": 1}}
+
+
+@pytest.mark.parametrize("value, metadata", [("overdue:-1", ""), ("nowhere:2", ""), ("overdue:x", "not json"),
+                                             ("overdue:1", '{"pages": {"overdue": "1", "today": true, "x": 3}}'),
+                                             ("", '{"pages": [1]}')])
+def test_a_made_up_page_or_metadata_draws_the_first_page(bolt, fake, db, clock, value, metadata):
+    _lots(db, REP)
+    assert home_click(bolt, user=REP, action_id=ids.HOME_NEXT, value=value, metadata=metadata) == 200
+    view = published(fake)["view"]
+    first = value == "overdue:1"
+    assert ("*🔴 已逾期（100）* · 第 16–30 条" if first else "*🔴 已逾期（100）* · 第 1–15 条") in texts(view["blocks"])
+    assert "*🟡 今天（100）* · 第 1–15 条" in texts(view["blocks"])
+
+
+def test_an_english_tab_pages_in_english(bolt, fake, db, clock, remember):
+    remember(REP_EN, "America/New_York", "en-US")
+    _lots(db, REP_EN)
+    home_click(bolt, user=REP_EN, action_id=ids.HOME_NEXT, value="upcoming:1", metadata=json.dumps({"pages": {"overdue": 6}}))
+    shown = texts(published(fake)["view"]["blocks"])
+    assert "*🔴 Overdue (100)* · 91–100" in shown and "[◀ Previous|home_page_prev|overdue:5]" in shown
+    assert "[◀ Previous|home_page_prev|upcoming:0] [Next ▶|home_page_next|upcoming:2]" in shown
+    first = _action_id(db, "行动9")  # the 91st most overdue (due 10 minutes ago) opens the last page
+    assert next(b for b in shown if b.startswith("⋯ ")) == (
+        f"⋯ [Done|done:{first}] [Snooze 1 hour|snooze:{first}] [Tomorrow 9:00|tomorrow:{first}] [Reschedule…|reschedule:{first}]")
+
+
+def _action_id(db, title: str) -> int:
+    with transaction(db) as s:
+        return s.exec(select(NextAction).where(NextAction.title == title)).one().id
+
+
+@pytest.mark.parametrize("value", ["done:abc", "done:", "explode:1", "snooze:-1", "tomorrow:1e9", "done:99999999", ":",
+                                   "reschedule:<script>", "done:１"])
+def test_a_made_up_menu_choice_changes_nothing_and_breaks_nothing(bolt, fake, db, clock, value):
+    star = customer(db, "星河科技")
+    late = action(db, star, "发送报价", sh(2031, 3, 3, 9, 0))
+    body = payload("block_actions_home")
+    body["actions"] = [{"action_id": ids.HOME_ACTION_MENU, "block_id": "home_action.1", "type": "overflow",
+                        "selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": value}}]
+    status, answer, _ = bolt.interact(body)
+    assert (status, answer) == (200, b"")
+    bolt.executor.shutdown(wait=True)
+    with transaction(db) as s:
+        still = s.get(NextAction, late.id)
+        assert (still.status, still.due_at) == ("open", sh(2031, 3, 3, 9, 0))
+    # nothing said, or (for an action that does not exist) the tab drawn again as it is
+    assert not fake.calls_to("views.open") and not fake.calls_to("chat.postMessage")
+    for call in fake.calls_to("views.publish"):
+        assert buttons(late.id) in texts(call.params["view"]["blocks"])
+
+
+def test_done_from_a_later_page_keeps_the_page(bolt, fake, db, clock):
+    _lots(db, REP)
+    with transaction(db) as s:
+        target = s.exec(select(NextAction).where(NextAction.title == "行动84")).one().id  # the first of page 2
+    assert menu_click(bolt, user=REP, choice="done", action_id=target, metadata=json.dumps({"pages": {"overdue": 1}})) == 200
+    shown = texts(published(fake)["view"]["blocks"])
+    assert "*🔴 已逾期（99）* · 第 16–30 条" in shown
+    assert _window(shown, "*🔴") == [f"行动{n}" for n in range(83, 68, -1)]
+
+
+@pytest.mark.parametrize("locale, tz, due, shown", [
+    ("zh-CN", "Asia/Shanghai", datetime(2031, 3, 5, 9, 0, tzinfo=SH), "截止 2031年3月5日 周三 09:00"),
+    ("en-US", "America/New_York", datetime(2031, 3, 4, 9, 0, tzinfo=NY), "Due Tue 4 Mar 2031, 09:00"),
+])
+def test_tomorrow_from_home_moves_the_action_to_nine_the_next_morning_in_the_users_zone(bolt, fake, db, clock, remember,
+                                                                                        locale, tz, due, shown):
+    user = REP if locale == "zh-CN" else REP_EN
+    remember(user, tz, locale)
+    star = customer(db, "星河科技", user)
+    late = action(db, star, "发送报价", NOW - timedelta(hours=2), user)
+    assert menu_click(bolt, user=user, choice="tomorrow", action_id=late.id) == 200
+    blocks = texts(published(fake)["view"]["blocks"])
+    with transaction(db) as s:
+        moved = s.get(NextAction, late.id)
+    assert (moved.status, moved.due_at) == ("snoozed", due)
+    line = next(b for b in blocks if b.startswith("发送报价 · "))
+    assert line.splitlines()[1] == shown and buttons(late.id, zh=locale == "zh-CN") in blocks
+
+
+def test_reschedule_from_home_opens_the_modal_and_its_answer_redraws_the_tab(bolt, fake, db, clock):
+    star = customer(db, "星河科技")
+    late = action(db, star, "发送报价", NOW - timedelta(hours=2))
+    assert menu_click(bolt, user=REP, choice="reschedule", action_id=late.id, metadata=json.dumps({"pages": {"today": 2}})) == 200
+    opened = fake.wait_for("views.open")[0].params["view"]
+    assert (opened["callback_id"], opened["title"]["text"]) == (ids.RESCHEDULE_VIEW, "改期")
+    assert json.loads(opened["private_metadata"])["home"] == json.dumps({"pages": {"today": 2}})
+    body = payload("view_submission")
+    body["user"]["id"] = REP
+    body["view"].update(callback_id=ids.RESCHEDULE_VIEW, private_metadata=opened["private_metadata"],
+                        state={"values": {ids.RESCHEDULE_BLOCK: {ids.RESCHEDULE_WHEN: {"type": "plain_text_input",
+                                                                                        "value": "明天下午3点"}}}})
+    status, answer, _ = bolt.interact(body)
+    assert status == 200 and answer in (b"", b"{}")
+    with transaction(db) as s:
+        assert s.get(NextAction, late.id).due_at == datetime(2031, 3, 5, 15, 0, tzinfo=SH)
+    shown = texts(published(fake)["view"]["blocks"])
+    assert "发送报价 · *星河科技*（C203103001）\n截止 2031年3月5日 周三 15:00" in shown
+    assert fake.calls_to("chat.update") == []  # no message to redraw: the tab
 
 
 # -- the store's windows -------------------------------------------------------------------------

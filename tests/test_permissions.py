@@ -74,6 +74,19 @@ def home_click(action_id: str):
     return send
 
 
+def home_menu(choice: str):
+    """A choice in the overflow menu of an action on the Home tab."""
+    def send(a: Ask):
+        body = payload("block_actions_home")
+        body["user"]["id"] = a.user
+        body["trigger_id"] = _trigger()
+        body["actions"] = [{"action_id": ids.HOME_ACTION_MENU, "block_id": f"{ids.HOME_ACTION_BLOCK}.{a.w.action}",
+                            "type": "overflow", "action_ts": "1700000100.000200",
+                            "selected_option": {"text": {"type": "plain_text", "text": choice}, "value": f"{choice}:{a.w.action}"}}]
+        return a.bolt.interact(body)
+    return send
+
+
 def inside(callback_id: str, action_id: str, meta: Callable[[World], dict], *, value=None, selected=None):
     """A click or a pick inside a modal whose metadata points at the other rep's record."""
     def send(a: Ask):
@@ -142,6 +155,7 @@ REFUSED: dict[str, list[tuple[Callable[[Ask], tuple], dict[str, str]]]] = {
     ids.DUE_SNOOZE: [(click(ids.DUE_SNOOZE, ACTION_ID), ACTION), (home_click(ids.DUE_SNOOZE), ACTION)],
     ids.DUE_TOMORROW: [(click(ids.DUE_TOMORROW, ACTION_ID), ACTION)],
     ids.DUE_RESCHEDULE: [(click(ids.DUE_RESCHEDULE, ACTION_ID), ACTION)],
+    ids.HOME_ACTION_MENU: [(home_menu(choice), ACTION) for choice in ids.HOME_MENU_VERBS],
     ids.NPS_LOOP_DONE: [(click(ids.NPS_LOOP_DONE, lambda w: f"{w.response}:{w.loop}"), ACTION)],
     **{action_id: [(click(action_id, TICKET_ID), TICKET)] for action_id in (
         ids.TICKET_TAKE, ids.TICKET_REPLIED, ids.TICKET_PENDING, ids.TICKET_RESUME, ids.TICKET_SOLVED, ids.TICKET_CLOSE)},
@@ -205,6 +219,8 @@ NOT_A_RECORD: dict[str, tuple[Callable[[Ask], tuple], str]] = {
 # Registered but not ids of a record's listener, with where they are covered.
 ELSEWHERE = {
     "app_home_opened": "the Home tab draws only the caller's own (tests/test_home.py)",
+    ids.HOME_PREV: "redraws the caller's own Home tab at another page (tests/test_home.py)",
+    ids.HOME_NEXT: "redraws the caller's own Home tab at another page (tests/test_home.py)",
     ids.COMMAND: "each /crm subcommand is replayed in tests/test_permission_commands.py",
 }
 

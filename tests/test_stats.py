@@ -61,23 +61,41 @@ def _texts(reply: dict) -> list[str]:
     return block_texts(reply.get("blocks", []))
 
 
+def _sec(texts: list[str], heading: str) -> list[str]:
+    """The lines of the one section that starts with this heading."""
+    [found] = [x for x in texts if x.startswith(heading)]
+    return found.splitlines()
+
+
 def test_a_rep_sees_their_own_month_in_chinese(bolt, fake, db):
     _october(db)
     reply = _ask(bolt, fake, "stats 2026-10", REP)
     assert reply["response_type"] == "ephemeral"
     texts = _texts(reply)
     assert texts[:2] == ["📊 wang · 2026年10月", "统计周期：2026年10月"]
+    # first the missed target, then what moved most: 0 -> 2 actions due, 0 -> 1 new lead (1 -> 2 interactions ties, later)
     assert texts[2].splitlines() == [
+        "*本期要点*",
+        "• 跟进按时完成率：*50.0%*（1/2） ⚠️ 目标 ≥ 90%",
+        "• 到期待办：*2*（按时完成 1 · 逾期完成 1 · 未完成 0）　上期 0 ▲",
+        "• 新线索：*1*　上期 0 ▲",
+    ]
+    assert texts[3].splitlines() == [
         "*工作量与跟进*",
         "• 新线索：*1*　上期 0 ▲",
         "• 记录互动：*2*（电话 1 · 拜访 1）　上期 1 ▲",
         "• 到期待办：*2*（按时完成 1 · 逾期完成 1 · 未完成 0）　上期 0 ▲",
-        "• 跟进按时完成率：*50.0%*（1/2）　上期 — ⚠️ 目标 ≥ 90%",
+        "• 跟进按时完成率：*50.0%*（1/2） ⚠️ 目标 ≥ 90%",
         "• 当前逾期待办：*0*",
     ]
+    # only the funnel figures known in either month; no service section (no ticket, no score either month)
+    assert texts[4].splitlines() == ["*转化漏斗*", "• 线索→培育转化率：*0.0%*（0/1）　上期 0.0% =",
+                                     "• 线索→转化转化率：*0.0%*（0/1）　上期 0.0% ="]
+    assert not any(x.startswith("*服务与满意度*") for x in texts) and "—" not in "\n".join(texts)
     assert texts[6] == "上期：2026年9月 · ⚠️ 未达标：跟进按时完成率"
     assert texts[7] == ("*各人明细*（记录互动 · 当前逾期 · 按时完成/到期）\n"
                         "• <@U0REP00001>：记录互动 2 · 当前逾期 0 · 按时完成 1/2（逾期完成 1）")
+    assert texts[8:] == ["没有超出跟进周期未联系的客户，没有商机变动，没有 SLA 超时工单，没有贬损者，没有风险客户。"]
     assert reply["text"].startswith("📊 wang · 2026年10月\n新线索：1　上期 0 ▲\n")
 
 
@@ -86,35 +104,38 @@ def test_a_rep_in_new_york_gets_english_and_their_own_zone(bolt, fake, db):
     reply = _ask(bolt, fake, "stats 2026-10", REP_EN)
     texts = _texts(reply)
     assert texts[:2] == ["📊 alice · October 2026", "Period: October 2026"]
-    assert texts[2].splitlines()[1:4] == [
+    assert texts[2].splitlines() == ["*At a glance*", "• Interactions logged: *1* (Email 1) · prev. 0 ▲",
+                                     "• Next actions due: *1* (on time 1 · late 0 · not done 0) · prev. 0 ▲"]
+    assert texts[3].splitlines()[1:4] == [
         "• New leads: *0* · prev. 0 =",
         "• Interactions logged: *1* (Email 1) · prev. 0 ▲",
         "• Next actions due: *1* (on time 1 · late 0 · not done 0) · prev. 0 ▲",
     ]
-    assert texts[7] == ("*Per rep* (logged · overdue now · done on time/due)\n"
-                        "• <@U0REPEN002>: logged 1 · overdue now 0 · done on time 1/1 (late 0)")
+    assert texts[6:] == ["*Per rep* (logged · overdue now · done on time/due)\n"
+                         "• <@U0REPEN002>: logged 1 · overdue now 0 · done on time 1/1 (late 0)",
+                         "No customer beyond their cadence, no deal moved, no SLA breaches, no detractors, no customer at risk."]
 
 
 def test_a_manager_gets_the_team_and_may_ask_for_one_of_them(bolt, fake, db):
     _october(db)
     texts = _texts(_ask(bolt, fake, "统计 2026-10", BOSS))
     assert texts[0] == "📊 zhao 的团队 · 2026年10月"
-    assert texts[2].splitlines()[2] == "• 记录互动：*3*（邮件 1 · 电话 1 · 拜访 1）　上期 1 ▲"
-    assert texts[7].splitlines()[1:] == ["• <@U0REP00001>：记录互动 2 · 当前逾期 0 · 按时完成 1/2（逾期完成 1）",
+    assert _sec(texts, "*工作量与跟进*")[2] == "• 记录互动：*3*（邮件 1 · 电话 1 · 拜访 1）　上期 1 ▲"
+    assert _sec(texts, "*各人明细*")[1:] == ["• <@U0REP00001>：记录互动 2 · 当前逾期 0 · 按时完成 1/2（逾期完成 1）",
                                          "• <@U0REPEN002>：记录互动 1 · 当前逾期 0 · 按时完成 1/1（逾期完成 0）"]
     # `all` is everyone for admins only: a manager still gets the team
     assert _texts(_ask(bolt, fake, "stats all 2026-10", BOSS))[0] == "📊 zhao 的团队 · 2026年10月"
     texts = _texts(_ask(bolt, fake, f"stats <@{REP_EN}|alice> 2026-10", BOSS))
-    assert texts[2].splitlines()[2] == "• 记录互动：*1*（邮件 1）　上期 0 ▲"
-    assert texts[7].splitlines()[1:] == ["• <@U0REPEN002>：记录互动 1 · 当前逾期 0 · 按时完成 1/1（逾期完成 0）"]
+    assert _sec(texts, "*工作量与跟进*")[2] == "• 记录互动：*1*（邮件 1）　上期 0 ▲"
+    assert _sec(texts, "*各人明细*")[1:] == ["• <@U0REPEN002>：记录互动 1 · 当前逾期 0 · 按时完成 1/1（逾期完成 0）"]
 
 
 def test_an_admin_sees_everyone_and_anyone(bolt, fake, db):
     _october(db)
     texts = _texts(_ask(bolt, fake, "stats 2026-10", ADMIN))
-    assert texts[0].startswith("📊 全员 · ") and texts[2].splitlines()[2].startswith("• 记录互动：*3*")
+    assert texts[0].startswith("📊 全员 · ") and _sec(texts, "*工作量与跟进*")[2].startswith("• 记录互动：*3*")
     texts = _texts(_ask(bolt, fake, f"stats 2026-10 <@{REP}|wang>", ADMIN))
-    assert texts[2].splitlines()[2] == "• 记录互动：*2*（电话 1 · 拜访 1）　上期 1 ▲"
+    assert _sec(texts, "*工作量与跟进*")[2] == "• 记录互动：*2*（电话 1 · 拜访 1）　上期 1 ▲"
 
 
 def test_someone_elses_figures_and_team_figures_are_refused_to_a_rep(bolt, fake, db):
@@ -126,7 +147,7 @@ def test_someone_elses_figures_and_team_figures_are_refused_to_a_rep(bolt, fake,
     reply = _ask(bolt, fake, "stats team", REP)
     assert reply["text"].splitlines()[0] == "只有经理和管理员可以查看团队数据。用 `/crm stats` 查看你自己的数据。"
     # the rep themself may name themself
-    assert _texts(_ask(bolt, fake, f"stats 2026-10 <@{REP}|wang>", REP))[2].splitlines()[2].startswith("• 记录互动：*2*")
+    assert _sec(_texts(_ask(bolt, fake, f"stats 2026-10 <@{REP}|wang>", REP)), "*工作量与跟进*")[2].startswith("• 记录互动：*2*")
 
 
 def test_bad_input_is_answered_with_the_usage(bolt, fake, db):

@@ -1,7 +1,8 @@
 """Links from any list of customers (digests, `/crm stats`, `/crm risk`, the Home tab) to their cards.
 
 Slack has no link that runs a command, so a list carries one select, "Open a customer's card",
-whose options are the customers it names (at most 100, one block however long the list): choosing
+whose options are the customers it names (at most 100, one block however long the list; in digests
+and `/crm stats` the accessory of each list's own section, so it costs no block): choosing
 one shows the card to whoever chose it, if they may read that customer. In a message the card
 comes as an ephemeral reply there (its buttons work as on `/crm show`); from the Home tab, in a
 direct message.

@@ -35,7 +35,11 @@ CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQu
 FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts")
 PROBE = "客户"
 WIDTH, HEIGHT, DPI = 800, 450, 100
-LABELLED_WEEKS = 12  # more weeks: no value on each point, slanted week labels
+LABELLED_WEEKS = 12  # more weeks: slanted week labels
+EMPTY_STAGE = 0.06  # an empty funnel stage is an outline this wide (of the widest bar)
+LABEL_GAP = 0.07    # the least distance between two end labels, as a share of the y axis
+# the series drawn one inside the other: where two are equal (both 0, say) the later one shows within the earlier
+SERIES_WIDTHS, SERIES_MARKERS = (4.5, 3.2, 2.0, 1.1), (10, 8, 6, 4)
 FUNNEL_COLORS = ("#9ecae1", "#6baed6", "#3182bd")
 SERIES_STYLE = {"interactions": ("#3182bd", "o"), "done_on_time": ("#31a354", "s"), "new_leads": ("#e6550d", "^"),
                 "deals_won": ("#756bb1", "D")}
@@ -161,7 +165,13 @@ def funnel_figure(figures: Figures, locale: str, font: str | None) -> Figure:
     ax = figure.add_subplot()
     widest = max(max(counts), 1)
     rows = [2, 1, 0]
-    ax.barh(rows, counts, left=[(widest - n) / 2 for n in counts], height=0.72, color=FUNNEL_COLORS)
+    # an empty stage is still drawn: a dashed outline of a narrow bar, not nothing
+    widths = [n if n else EMPTY_STAGE * widest for n in counts]
+    bars = ax.barh(rows, widths, left=[(widest - w) / 2 for w in widths], height=0.72, color=FUNNEL_COLORS,
+                   edgecolor=FUNNEL_COLORS[-1], linewidth=0)
+    for bar, n, color in zip(bars, counts, FUNNEL_COLORS):
+        if not n:
+            bar.set(facecolor="none", edgecolor=FUNNEL_COLORS[-1], linestyle="--", linewidth=1.5)
     for row, label in zip(rows, labels):
         # on a light box: a narrow bar's label runs past it, and must read on the bar and beside it alike
         ax.text(widest / 2, row, label, ha="center", va="center", fontproperties=_props(loc, font, 13),
@@ -195,21 +205,25 @@ def _week_label(loc: str, week: Period) -> str:
 
 
 def trend_figure(trend: list[WeekPoint], locale: str, font: str | None) -> Figure:
-    """One line per figure of store.figures_trend.SERIES over the weeks, each point labelled."""
+    """One line per figure of store.figures_trend.SERIES over the weeks. Only the last point of each
+    carries its value, to the right of it, the labels kept LABEL_GAP apart (four zeros do not stack).
+    Each series is drawn narrower than the one before and above it, so one equal to another (at zero,
+    say) shows inside it; the axis starts a little below zero, so a zero line is not the axis."""
     loc = _text_locale(locale, font)
     figure = _new_figure()
     ax = figure.add_subplot()
     x = list(range(len(trend)))
-    highest = 1
-    for name in SERIES:
-        values = [getattr(point, name) for point in trend]
-        highest = max([highest, *values])
+    series = {name: [getattr(point, name) for point in trend] for name in SERIES}
+    highest = max([1, *(v for values in series.values() for v in values)])
+    for n, (name, values) in enumerate(series.items()):
         color, marker = SERIES_STYLE[name]
-        ax.plot(x, values, color=color, marker=marker, linewidth=2, label=t(loc, f"chart_series_{name}"))
-        for xi, value in zip(x, values) if len(trend) <= LABELLED_WEEKS else ():
-            ax.annotate(str(value), (xi, value), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8,
-                        color=color)
-    ax.set_ylim(0, highest * 1.15)
+        ax.plot(x, values, color=color, marker=marker, linewidth=SERIES_WIDTHS[n], markersize=SERIES_MARKERS[n],
+                zorder=2 + n, label=t(loc, f"chart_series_{name}"))
+    bottom, top = -0.05 * highest, highest * 1.15
+    if trend:
+        top = max(top, _end_labels(ax, x[-1], series, gap=LABEL_GAP * (top - bottom)) + LABEL_GAP * (top - bottom))
+    ax.set_ylim(bottom, top)
+    ax.set_xlim(-0.4, max(len(trend) - 1, 0) + 0.7)  # room for the end labels
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xticks(x, labels=[_week_label(loc, point.week) for point in trend])
     for tick in ax.get_xticklabels():
@@ -222,6 +236,19 @@ def trend_figure(trend: list[WeekPoint], locale: str, font: str | None) -> Figur
     figure.legend(loc="outside lower center", ncols=len(SERIES), prop=_props(loc, font, 10), frameon=False)
     figure.suptitle(t(loc, "chart_trend_title", weeks=len(trend)), fontproperties=_props(loc, font, 15))
     return figure
+
+
+def _end_labels(ax, last_x: int, series: dict[str, list[int]], *, gap: float) -> float:
+    """Each series' last value beside its last point, in its colour; labels closer than `gap` are
+    pushed up (in the order of their values) so none covers another. The highest label's height."""
+    placed = None
+    for name, values in sorted(series.items(), key=lambda item: item[1][-1]):
+        value = values[-1]
+        y = value if placed is None else max(value, placed + gap)
+        placed = y
+        ax.annotate(str(value), (last_x, value), xytext=(last_x + 0.12, y), textcoords="data", ha="left", va="center",
+                    fontsize=9, fontweight="bold", color=SERIES_STYLE[name][0])
+    return placed
 
 
 def trend_png(trend: list[WeekPoint], locale: str) -> bytes:

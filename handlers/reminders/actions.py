@@ -1,4 +1,6 @@
-"""A due next action in the owner's DM: Done, Snooze 1 hour, Tomorrow 9:00, Reschedule."""
+"""A due next action in the owner's DM: Done, Snooze 1 hour, Tomorrow 9:00, Reschedule; the same
+four in the overflow menu of each action on the Home tab (ids.HOME_ACTION_MENU), which publishes
+the tab again at the pages it showed."""
 from __future__ import annotations
 
 import logging
@@ -31,6 +33,7 @@ def register(app: App) -> None:
     app.action(ids.DUE_SNOOZE)(on_snooze)
     app.action(ids.DUE_TOMORROW)(on_tomorrow)
     app.action(ids.DUE_RESCHEDULE)(on_reschedule)
+    app.action(ids.HOME_ACTION_MENU)(on_home_menu)
     app.view(ids.RESCHEDULE_VIEW)(submit_reschedule)
 
 
@@ -40,6 +43,17 @@ def _where(body: dict) -> tuple[str, str]:
     container = body.get("container") or {}
     return (container.get("channel_id") or (body.get("channel") or {}).get("id", ""),
             container.get("message_ts") or (body.get("message") or {}).get("ts", ""))
+
+
+HOME_STATE_MAX = 500  # the Home tab's pages, handed back to it: anything longer is not ours
+
+
+def home_state(body: dict) -> str | None:
+    """The private_metadata of the Home tab a click came from (which page each window showed), for
+    the Home feature to read back; None from anywhere else or when it is not what we wrote."""
+    view = body.get("view") if isinstance(body, dict) else None
+    state = view.get("private_metadata") if isinstance(view, dict) and view.get("type") == "home" else None
+    return state if isinstance(state, str) and len(state) <= HOME_STATE_MAX else None
 
 
 def _from_home(body: dict) -> bool:
@@ -52,20 +66,21 @@ def tomorrow_nine(now: datetime, profile: Profile) -> datetime:
     return datetime.combine(day, time(9), tzinfo=profile.zone)
 
 
-def _clicked(body: dict) -> tuple[int | None, str, str, str | None, list[dict] | None]:
-    """(action id, channel, ts, item in a grouped message, the message's blocks) of a click."""
-    value, clicked = clicked_value(body), body["actions"][0]
+def _clicked(body: dict, value: str | None = None) -> tuple[int | None, str, str, str | None, list[dict] | None]:
+    """(action id, channel, ts, item in a grouped message, the message's blocks) of a click; `value`
+    instead of the clicked one's (the id part of a Home menu option)."""
+    value, clicked = clicked_value(body) if value is None else value, body["actions"][0]
     channel, ts = _where(body)
     return (record_id(value), channel, ts, item_of(clicked.get("block_id")),
             (body.get("message") or {}).get("blocks"))
 
 
-def _apply(*, body: dict, client: WebClient, context: dict, change) -> None:
+def _apply(*, body: dict, client: WebClient, context: dict, change, value: str | None = None) -> None:
     """Run `change(session, action_id, profile, now) -> note` and show the result on the message."""
     crm = crm_of(context)
     now = crm.defaults.clock()
     profile = fetch_profile(client=client, db=crm.db, user_id=crm.who.user_id, defaults=crm.defaults, now=now)
-    action_id, channel, ts, item, blocks = _clicked(body)
+    action_id, channel, ts, item, blocks = _clicked(body, value)
     if action_id is None:
         return
     where = dict(channel=channel, ts=ts, item=item, message_blocks=blocks)
@@ -78,7 +93,8 @@ def _apply(*, body: dict, client: WebClient, context: dict, change) -> None:
             _refuse(client=client, context=context, profile=profile, action_id=action_id, error=e, where=where)
             return
     if home:  # no message to redraw: the tab again, as it is now (also when it was closed or removed elsewhere)
-        crm.defaults.hooks.publish_home(client=client, db=crm.db, defaults=crm.defaults, user_id=profile.user_id)
+        crm.defaults.hooks.publish_home(client=client, db=crm.db, defaults=crm.defaults, user_id=profile.user_id,
+                                        state=home_state(body))
         return
     with transaction(crm.db) as session:  # Slack is called after the commit, not under the row lock
         update_message(session=session, client=client, action_id=action_id, profile=profile, note=note, **where)
@@ -109,14 +125,14 @@ def _refuse(*, client: WebClient, context: dict, profile: Profile, action_id: in
     answer(client=client, channel=where["channel"], user=profile.user_id, text=t(loc, error.key, **params))
 
 
+def _complete(session, action_id, profile, now):
+    complete(session=session, action_id=action_id, user_id=profile.user_id, now=now)
+    return t(profile.locale, "done_by", user=mention(profile.user_id), time=fmt_datetime(now, profile))
+
+
 def on_done(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     ack()
-
-    def change(session, action_id, profile, now):
-        complete(session=session, action_id=action_id, user_id=profile.user_id, now=now)
-        return t(profile.locale, "done_by", user=mention(profile.user_id), time=fmt_datetime(now, profile))
-
-    _apply(body=body, client=client, context=context, change=change)
+    _apply(body=body, client=client, context=context, change=_complete)
 
 
 def _snoozer(due_of):
@@ -138,6 +154,18 @@ def on_tomorrow(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     _apply(body=body, client=client, context=context, change=_snoozer(tomorrow_nine))
 
 
+def on_home_menu(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
+    """A choice in a Home tab action's menu: "done:<id>", "snooze:<id>", "tomorrow:<id>", "reschedule:<id>"."""
+    ack()
+    verb, _, ident = clicked_value(body).partition(":")
+    if verb == "reschedule":
+        _open_reschedule(body=body, client=client, context=context, value=ident)
+        return
+    change = {"done": _complete, "snooze": _snoozer(lambda now, _p: now + SNOOZE), "tomorrow": _snoozer(tomorrow_nine)}.get(verb)
+    if change is not None:
+        _apply(body=body, client=client, context=context, change=change, value=ident)
+
+
 # -- reschedule modal --------------------------------------------------------------------------
 
 def reschedule_view(profile: Profile, action: NextAction, metadata: dict) -> dict:
@@ -155,9 +183,13 @@ def reschedule_view(profile: Profile, action: NextAction, metadata: dict) -> dic
 
 def on_reschedule(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
     ack()
+    _open_reschedule(body=body, client=client, context=context)
+
+
+def _open_reschedule(*, body: dict, client: WebClient, context: dict, value: str | None = None) -> None:
     crm = crm_of(context)
     who: Profile = crm.who
-    action_id, channel, ts, item, _ = _clicked(body)
+    action_id, channel, ts, item, _ = _clicked(body, value)
     with transaction(crm.db) as session:  # primary-key lookup only: the trigger_id is short-lived
         action = get_action(session=session, action_id=action_id) if action_id else None
     if action is None:
@@ -167,7 +199,8 @@ def on_reschedule(ack: Ack, body: dict, client: WebClient, context: dict) -> Non
     except DomainError as e:  # its title is not theirs to read either
         answer(client=client, channel=channel, user=who.user_id, text=t(who.locale, e.key, **e.params))
         return
-    metadata = {"action": action.id, "channel": channel, "ts": ts, "item": item}
+    metadata = {"action": action.id, "channel": channel, "ts": ts, "item": item,
+                **({"home": home_state(body) or "{}"} if _from_home(body) else {})}
     client.views_open(trigger_id=body["trigger_id"], view=reschedule_view(who, action, metadata))
 
 
@@ -189,6 +222,10 @@ def submit_reschedule(ack: Ack, body: dict, view: dict, client: WebClient, conte
         ack(response_action="errors", errors={ids.RESCHEDULE_BLOCK: t(who.locale, e.key, **params)})
         return
     ack()
+    home = meta.optional_text("home")
+    if home is not None:  # from the Home tab: the tab again, at the pages it showed
+        crm.defaults.hooks.publish_home(client=client, db=crm.db, defaults=crm.defaults, user_id=who.user_id, state=home)
+        return
     with transaction(crm.db) as session:
         update_message(session=session, client=client, action_id=action_id, profile=who, item=meta.optional_text("item"),
                        channel=channel, ts=ts, note=t(who.locale, "rescheduled_to", time=fmt_datetime(due, who)))

@@ -3,9 +3,11 @@ period, for App Home and digests) and `report_blocks` (the whole report of /crm 
 channel digests: headline figures, a line per rep, and the lists — stale customers, deals that
 moved, SLA breaches, detractors, customers at risk).
 
+A report opens with the three figures that missed their target or moved most (`glance_block`).
 Every list shows its first items and "and K more" (K from the store's total); customers are
-named with their code, and the report ends with one "Open a customer's card" select of every
-customer it names (handlers/customers/links.py). However
+named with their code, and beside each list an "Open a customer's card" select of the customers
+it names (handlers/customers/links.py). An empty list is not shown: one line names them all
+("No SLA breaches, no detractors."). However
 large the data, a report stays within `max_blocks` blocks and 3000 characters a section.
 """
 from __future__ import annotations
@@ -15,10 +17,10 @@ from datetime import datetime
 from sqlmodel import Session
 
 from handlers.blocks import clip, context as context_block, escape, fmt_date, mention, section
-from handlers.refs import card_picker
+from handlers.refs import card_select
 from handlers.context import Profile
 from handlers.blocks import lines_sections, vocab
-from handlers.stats.text import Row, figure_rows, line
+from handlers.stats.text import Row, figure_rows, highlights, line, worth_a_line
 from handlers.words import period_label, person
 from handlers.i18n import t
 from store.figures import Figures, Period, Scope, Targets, deals_moved, detractors, figures, per_rep, sla_breaches, stale_customers
@@ -37,13 +39,15 @@ BAND_ICON = {RED: "🔴", YELLOW: "🟡"}
 
 
 def headline_blocks(f: Figures, locale: str, *, targets: Targets | None = None) -> list[dict]:
-    """5 blocks: one section per group of figures, then the previous period and what misses its
-    target. With `targets` each missed figure names its target, else it is only marked."""
-    rows = [r for r in figure_rows(f, locale, targets) if r.lines != "csv"]
+    """At most 5 blocks: one section per group of figures that has any (a figure known neither this
+    period nor the last is left out), then the previous period and what misses its target. With
+    `targets` each missed figure names its target, else it is only marked."""
+    rows = [r for r in figure_rows(f, locale, targets) if r.lines != "csv" and worth_a_line(r)]
     blocks = []
     for name in SECTIONS:
         lines = [line(r, locale) for r in rows if r.section == name]
-        blocks.append(section("\n".join([t(locale, f"fig_sec_{name}"), *lines])))
+        if lines:  # a group with no figure this period nor the last says nothing
+            blocks.append(section("\n".join([t(locale, f"fig_sec_{name}"), *lines])))
     about = [t(locale, "fig_compared", period=period_label(f.previous_period, locale))]
     if f.misses:
         names = t(locale, "fig_list_sep").join(r.label for r in rows if r.key in f.misses)
@@ -52,10 +56,19 @@ def headline_blocks(f: Figures, locale: str, *, targets: Targets | None = None) 
     return blocks
 
 
+def glance_block(f: Figures, locale: str, *, targets: Targets | None = None) -> dict:
+    """The three figures that missed their target or moved most, first in a report."""
+    rows = highlights(figure_rows(f, locale, targets))
+    if not rows:
+        return section(f"{t(locale, 'fig_glance')}\n{t(locale, 'fig_glance_none')}")
+    return section("\n".join([t(locale, "fig_glance"), *(line(r, locale) for r in rows)]))
+
+
 def headline_text(f: Figures, locale: str, *, targets: Targets | None = None) -> str:
     """A few words for notifications: leads, interactions, completion, and what misses its target."""
-    rows = {r.key: r for r in figure_rows(f, locale, targets)}
-    words = [line(rows[k], locale).lstrip("• ").replace("*", "") for k in ("new_leads", "interactions", "completion_rate")]
+    rows = {r.key: r for r in figure_rows(f, locale, targets) if worth_a_line(r)}
+    words = [line(rows[k], locale).lstrip("• ").replace("*", "") for k in ("new_leads", "interactions", "completion_rate")
+             if k in rows]
     if f.misses:
         words.append(t(locale, "fig_misses", names=t(locale, "fig_list_sep").join(rows[k].label for k in f.misses)))
     return "\n".join(words)
@@ -75,11 +88,24 @@ def _name(text: str, limit: int = 60) -> str:
     return escape(clip(text, limit))
 
 
-def _list(title_key: str, lines: list[str], total: int, loc: str) -> dict:
-    title = t(loc, title_key, count=total)
+Named = list[tuple[int, str, str]]  # (customer id, name, code)
+
+
+def _list(title_key: str, lines: list[str], total: int, loc: str, named: Named) -> dict | None:
+    """The list's section, its customers in a select beside it that opens their cards; None when empty."""
     if not total:
-        return section(f"{title}\n{t(loc, 'fig_list_none')}")
-    return lines_sections(title, lines, loc=loc, total=total)[0]
+        return None
+    block = lines_sections(t(loc, title_key, count=total), lines, loc=loc, total=total)[0]
+    picker = card_select(named, loc)
+    return {**block, "accessory": picker} if picker else block
+
+
+def _nothing_block(keys: list[str], loc: str) -> dict | None:
+    """One line for every empty list: "No SLA breaches, no detractors." """
+    if not keys:
+        return None
+    words = t(loc, "fig_list_sep_none").join(t(loc, f"fig_none_{k}") for k in keys)
+    return context_block(t(loc, "fig_lists_empty", items=words[:1].upper() + words[1:]))
 
 
 def _rep_section(session, period, scope, now, loc) -> dict | None:
@@ -94,8 +120,8 @@ def _rep_section(session, period, scope, now, loc) -> dict | None:
 
 
 def _list_sections(session, period, scope, now, profile: Profile, calendar: Calendar, cadence: Cadence,
-                   owner_ids) -> tuple[list[dict], list[tuple[int, str, str]]]:
-    """The five lists, and the customers they name (id, name, code) for the card picker."""
+                   owner_ids) -> list[dict]:
+    """The lists that have items, each with a select of its customers; then one line naming the empty ones."""
     loc = profile.locale
     stale = stale_customers(session=session, scope=scope, now=now, cadence=cadence, limit=SHOWN)
     moved = deals_moved(session=session, period=period, scope=scope, limit=SHOWN)
@@ -124,14 +150,15 @@ def _list_sections(session, period, scope, now, profile: Profile, calendar: Cale
     risk_lines = [t(loc, "fig_risk_line", band=BAND_ICON.get(r.band, ""), customer=_name(r.name), code=r.code, score=r.score,
                     owner=person(r.owner_id, loc)) for r in risky]
     risk_total = at_risk_count(session=session, owner_ids=owner_ids) if len(risky) >= SHOWN else len(risky)
-    named = ([(c.customer_id, c.name, c.code) for c in stale.items]
-             + [(m.customer_id, m.customer_name, codes.get(m.customer_id, "")) for m in moved.items]
-             + [(b.customer_id, b.customer_name, codes.get(b.customer_id, "")) for b in breaches.items]
-             + [(d.customer_id, d.customer_name, codes.get(d.customer_id, "")) for d in low.items]
-             + [(r.customer_id, r.name, r.code) for r in risky])
-    return [_list("fig_sec_stale", stale_lines, stale.total, loc), _list("fig_sec_moved", moved_lines, moved.total, loc),
-            _list("fig_sec_breaches", breach_lines, breaches.total, loc), _list("fig_sec_detractors", low_lines, low.total, loc),
-            _list("fig_sec_at_risk", risk_lines, risk_total, loc)], named
+    lists = [("stale", stale_lines, stale.total, [(c.customer_id, c.name, c.code) for c in stale.items]),
+             ("moved", moved_lines, moved.total, [(m.customer_id, m.customer_name, codes.get(m.customer_id, "")) for m in moved.items]),
+             ("breaches", breach_lines, breaches.total,
+              [(b.customer_id, b.customer_name, codes.get(b.customer_id, "")) for b in breaches.items]),
+             ("detractors", low_lines, low.total, [(d.customer_id, d.customer_name, codes.get(d.customer_id, "")) for d in low.items]),
+             ("at_risk", risk_lines, risk_total, [(r.customer_id, r.name, r.code) for r in risky])]
+    blocks = [_list(f"fig_sec_{key}", lines, total, loc, named) for key, lines, total, named in lists]
+    nothing = _nothing_block([key for key, _, total, _ in lists if not total], loc)
+    return [b for b in blocks if b is not None] + ([nothing] if nothing else [])
 
 
 def report_blocks(*, session: Session, period: Period, scope: Scope, now: datetime, locale: str, tz: str, targets: Targets,
@@ -141,17 +168,15 @@ def report_blocks(*, session: Session, period: Period, scope: Scope, now: dateti
     f = figures(session=session, period=period, scope=scope, now=now, targets=targets, calendar=calendar)
     blocks = [{"type": "header", "text": {"type": "plain_text", "text": clip(title, HEADER_MAX) or " ", "emoji": True}},
               context_block(t(locale, "fig_period", period=period_label(period, locale)))]
+    blocks.append(glance_block(f, locale, targets=targets))
     blocks += headline_blocks(f, locale, targets=targets)
     reps = _rep_section(session, period, scope, now, locale)
     if reps is not None:
         blocks.append(reps)
-    lists, named = _list_sections(session, period, scope, now, profile, calendar, cadence, f.owner_ids)
-    picker = card_picker(named, locale)
-    blocks += lists
-    room = max_blocks - (picker is not None)  # the picker comes last, whatever is cut
-    if len(blocks) > room:
-        blocks = blocks[:max(room - 1, 0)] + [context_block(t(locale, "fig_truncated"))]
-    blocks = (blocks + ([picker] if picker else []))[:max_blocks]
+    blocks += _list_sections(session, period, scope, now, profile, calendar, cadence, f.owner_ids)
+    if len(blocks) > max_blocks:
+        blocks = blocks[:max(max_blocks - 1, 0)] + [context_block(t(locale, "fig_truncated"))]
+    blocks = blocks[:max_blocks]
     fallback = clip(f"{title}\n{headline_text(f, locale, targets=targets)}", FALLBACK_MAX)
     return fallback, blocks
 

@@ -190,16 +190,47 @@ def target_text(row: Row) -> str:
     return f"{'≥' if op == 'min' else '≤'} {number(value)}{'%' if row.kind == 'pct' else ''}"
 
 
+def worth_a_line(row: Row) -> bool:
+    """A row with something to say: a value now or in the previous period (a snapshot always)."""
+    return row.snapshot or row.value is not None or row.previous is not None
+
+
 def line(row: Row, loc: str) -> str:
-    """One figure as a Slack line: value, detail, previous value, change, and the target it misses."""
-    if row.snapshot:
-        return t(loc, "fig_line_now", label=row.label, value=show(row, row.value, loc), detail=row.detail)
+    """One figure as a Slack line: value, detail, previous value, change, and the target it misses.
+    "—" stands only where it compares with something: no previous value, no "prev. —"."""
     miss = ""
     if row.missed:
         miss = t(loc, "fig_miss_target", target=target_text(row)) if row.target else t(loc, "fig_miss")
+    if row.snapshot or (row.previous is None and row.kind != "won"):
+        return t(loc, "fig_line_now", label=row.label, value=show(row, row.value, loc), detail=row.detail) + miss
     arrow = change(row)
     return t(loc, "fig_line", label=row.label, value=show(row, row.value, loc), detail=row.detail,
              previous=show(row, row.previous, loc), change=f" {arrow}" if arrow else "", miss=miss)
+
+
+def movement(row: Row) -> float:
+    """How far a figure moved from the previous period, comparable across kinds: percentage points
+    as a fraction of 100 for rates, the change relative to the previous value (at least 1) for the
+    rest; 0 when either side is unknown or it is a snapshot."""
+    cur, prev = _comparable(row, row.value), _comparable(row, row.previous)
+    if row.snapshot or cur is None or prev is None:
+        return 0.0
+    if row.kind == "won":
+        cur, prev = cur[0], prev[0]
+    if row.kind == "duration":
+        cur, prev = cur.total_seconds(), prev.total_seconds()
+    if row.kind == "pct":
+        return abs(float(cur) - float(prev)) / 100
+    return abs(float(cur) - float(prev)) / max(abs(float(prev)), 1.0)
+
+
+def highlights(rows: list[Row], count: int = 3) -> list[Row]:
+    """The figures a reader should see first: those that missed their target, then those that moved
+    most (see `movement`), at most `count`, in that order."""
+    shown = [r for r in rows if r.lines != "csv"]
+    missed = [r for r in shown if r.missed]
+    moved = sorted((r for r in shown if not r.missed and movement(r) > 0), key=movement, reverse=True)
+    return (missed + moved)[:count]
 
 
 # -- periods --------------------------------------------------------------------------------------
