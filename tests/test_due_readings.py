@@ -115,6 +115,21 @@ def test_reschedule_shows_what_xia_zhou_san_means_on_a_sunday_and_offers_the_oth
     assert "已改期到 2026年12月16日 周三 09:00" in json.dumps(update["blocks"], ensure_ascii=False)
 
 
+def test_typing_in_a_reschedule_view_of_someone_elses_action_redraws_nothing(bolt, fake, db):
+    view, meta, action_id = _open_reschedule(bolt, fake, db, owner=REP, now=SUNDAY)
+    body = payload("block_actions")
+    body["user"]["id"] = REP_EN
+    body.pop("message", None)
+    body.pop("channel", None)
+    body["container"] = {"type": "view", "view_id": view["id"]}
+    body["view"] = {**view, "state": {"values": _typed("下周三")}}
+    body["actions"] = [{"type": "plain_text_input", "action_id": ids.RESCHEDULE_WHEN, "block_id": ids.RESCHEDULE_BLOCK,
+                        "value": "下周三", "action_ts": "1700000100.000200"}]
+    assert bolt.interact(body)[:2] == (200, b"")
+    bolt.executor.shutdown(wait=True)
+    assert fake.calls_to("views.update") == []
+
+
 def test_reschedule_with_one_reading_saves_it_and_shows_both_clocks_for_a_named_zone(bolt, fake, db):
     view, meta, action_id = _open_reschedule(bolt, fake, db, owner=REP, now=SUNDAY)
     shown = _type(bolt, fake, user=REP, view=view, text="明天下午3点", n=1)

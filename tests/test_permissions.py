@@ -206,6 +206,8 @@ NOT_A_RECORD: dict[str, tuple[Callable[[Ask], tuple], str]] = {
 ELSEWHERE = {
     "app_home_opened": "the Home tab draws only the caller's own (tests/test_home.py)",
     ids.COMMAND: "each /crm subcommand is replayed in tests/test_permission_commands.py",
+    ids.RESCHEDULE_WHEN: "redraws the reschedule modal only for the action's owner (tests/test_due_readings.py)",
+    ids.LOG_DUE_OTHER: "redraws the caller's own log modal from its own metadata; reads no record",
 }
 
 
