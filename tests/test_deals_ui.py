@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlmodel import select
 
 from handlers import ids
-from handlers.blocks import fmt_date, fmt_datetime
+from handlers.blocks import fmt_date
 from handlers.context import Profile
 from store.contacts import add_contact, contact_history
 from store.crm_models import Deal, Need
