@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from store.customers import create_lead
+from store.customers import create_customer, create_lead
 from store.db import transaction
 from store.lifecycle import TimeLimits, change_stage
 from store.models import NextAction
@@ -75,6 +75,20 @@ def test_a_shanghai_manager_giving_a_lead_to_a_new_york_rep_gets_the_reps_workin
     assert _first_contact(db).due_at == datetime(2026, 11, 23, 15, 0, tzinfo=NY)
     # the manager reads it on their own clock
     assert _sections(_dm_to(fake, BOSS)["blocks"])[0].endswith("*首次联系截止：* 2026年11月24日 周二 04:00")
+
+
+def test_a_new_york_owners_nps_loop_counts_two_new_york_working_days(bolt, fake, db, remember):
+    remember(REP_EN, "America/New_York", "en-US")
+    bolt.now = datetime(2026, 11, 20, 15, 0, tzinfo=NY).astimezone(UTC)   # Friday 15:00 in New York
+    with transaction(db) as s:
+        create_customer(session=s, name="Galaxy Tech", owner_id=REP_EN, created_by=REP_EN, now=bolt.now)
+    bolt.command("nps Galaxy Tech 3 still slow", user=REP_EN)
+    reply = fake.wait_for("response_url:cmd")[0].params["text"]
+    with transaction(db) as s:
+        loop = s.exec(select(NextAction)).one()
+    # Monday and Tuesday until 15:00, New York hours (the Shanghai calendar said Tuesday 05:00 New York)
+    assert loop.due_at == datetime(2026, 11, 24, 15, 0, tzinfo=NY)
+    assert reply.endswith("and created a close-the-loop action due Tue 24 Nov 2026, 15:00.")
 
 
 def _known(db, user: str, tz: str) -> None:
