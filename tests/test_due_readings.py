@@ -107,6 +107,7 @@ def test_reschedule_shows_what_xia_zhou_san_means_on_a_sunday_and_offers_the_oth
         assert answer["response_action"] == "update"
         again = _pick_block(answer["view"])
         assert again["label"]["text"] == "“下周三”有两种理解：选一个，再点保存。"
+        assert block(answer["view"], ids.RESCHEDULE_BLOCK)["element"]["initial_value"] == "下周三"
         assert _context(answer["view"], ids.RESCHEDULE_READ_BLOCK) == "= 2026年12月9日 周三 09:00"
         assert _due(db, action_id) == before
     assert _submit(bolt, user=REP, meta=meta, text="下周三", pick=(pick["block_id"], _stamp(sixteen))) is None

@@ -153,6 +153,8 @@ def reschedule_view(profile: Profile, action: NextAction, metadata: dict, *, tex
     when_input = {"type": "plain_text_input", "action_id": ids.RESCHEDULE_WHEN, "max_length": 100,
                   "placeholder": plain(t(loc, "reschedule_placeholder"), 150),
                   "dispatch_action_config": {"trigger_actions_on": ["on_enter_pressed", "on_character_entered"]}}
+    if text:
+        when_input["initial_value"] = text[:100]   # the words stay when the view is replaced on Save
     blocks = [
         section(f"*{escape(clip(action.title, 500))}*"),
         input_block(ids.RESCHEDULE_BLOCK, t(loc, "reschedule_label"), when_input, dispatch=True,
