@@ -5,6 +5,7 @@ import json
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
@@ -46,7 +47,7 @@ def _defaults_of(settings: Settings, cipher: Cipher | None) -> Defaults:
         raise ValueError(f"CRM_BUSINESS_HOURS / CRM_BUSINESS_DAYS / CRM_HOLIDAYS / CRM_TEAM_TZ: {e}") from None
     return Defaults(tz=settings.crm_default_tz, locale=settings.crm_default_locale, quiet_hours=settings.crm_quiet_hours,
                     admins=settings.admin_ids, calendar=calendar, visibility=settings.crm_visibility, cipher=cipher,
-                    cadence=settings.cadence, limits=settings.limits, targets=settings.targets, health=settings.health_weights,
+                    cadence=settings.cadence, limits=replace(settings.limits, calendar=calendar), targets=settings.targets, health=settings.health_weights,
                     risk_drop=settings.crm_risk_drop_points, kinds=alert_kinds(), hooks=features_hooks())
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 
 from handlers.context import Profile
 from handlers.i18n import CATALOG, ZH, lang, t
@@ -58,9 +58,10 @@ def mention(user_id: str) -> str:
 _WEEKDAYS_ZH = "一二三四五六日"
 
 
-def fmt_datetime(when: datetime, profile: Profile) -> str:
-    """A moment in the reader's zone and language, e.g. 11月23日 周一 15:00 / Mon 23 Nov 2026, 15:00."""
-    local = when.astimezone(profile.zone)
+def fmt_datetime(when: datetime, profile: Profile, zone: tzinfo | None = None) -> str:
+    """A moment in the reader's zone (or `zone`) and language, e.g. 2026年11月23日 周一 15:00 /
+    Mon 23 Nov 2026, 15:00."""
+    local = when.astimezone(zone or profile.zone)
     if lang(profile.locale) == ZH:
         return f"{local.year}年{local.month}月{local.day}日 周{_WEEKDAYS_ZH[local.weekday()]} {local:%H:%M}"
     return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M}"

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from handlers.blocks import fmt_datetime, mention, refusal, vocab
 from handlers.context import crm_of, fetch_profile, Profile, viewer_of
+from handlers.dates import When
 from handlers.i18n import CATALOG, t
 from handlers.payload import (Metadata, clicked_value, date_of, option_of, read_metadata, record_id,
                               state_values, text_of)
@@ -49,6 +51,54 @@ def picked_date(values: dict, action_id: str) -> date | None:
 def metadata(view: dict) -> Metadata:
     """The view's private_metadata; MalformedPayload when it is not the object the bot wrote."""
     return read_metadata(view)
+
+
+# -- what a due-time field understood ------------------------------------------------------------
+
+def when_read(when: When, profile: Profile) -> str:
+    """"= 2026年12月9日 周三 09:00"; with a zone the text named, both clocks:
+    "= Tue 8 Dec 2026, 12:00 (America/New_York) = Tue 8 Dec 2026, 09:00 (PST)"."""
+    time = fmt_datetime(when.at, profile)
+    if when.zone is None:
+        return t(profile.locale, "when_read", time=time)
+    return t(profile.locale, "when_read_zone", time=time, tz=profile.tz,
+             there=fmt_datetime(when.at, profile, when.zone), label=when.label)
+
+
+def when_meta(when: When) -> dict:
+    """A reading in a view's private_metadata: its instants (unix seconds, the chosen one first)
+    and the zone the text named (an IANA name or minutes east of UTC) with the user's label."""
+    zone = when.zone
+    named = getattr(zone, "key", None) if zone is not None else None
+    offset = int(zone.utcoffset(None).total_seconds() // 60) if zone is not None and named is None else None
+    return {"at": [int(d.timestamp()) for d in (when.at, *when.others)], "zone": named, "offset": offset,
+            "label": when.label}
+
+
+def when_from_meta(raw: object, profile: Profile, chosen: int | None = None) -> When | None:
+    """when_meta back, with `chosen` (one of its instants) first and the others in turn after it;
+    None for anything else."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("at"), list) or not raw["at"]:
+        return None
+    stamps = [s for s in raw["at"] if isinstance(s, int) and not isinstance(s, bool) and 0 < s < 32503680000]
+    if len(stamps) != len(raw["at"]) or (chosen is not None and chosen not in stamps):
+        return None
+    first = chosen if chosen is not None else stamps[0]
+    zone: tzinfo | None = None
+    try:
+        if isinstance(raw.get("zone"), str):
+            zone = ZoneInfo(raw["zone"])
+        elif isinstance(raw.get("offset"), int) and abs(raw["offset"]) <= 14 * 60:
+            zone = timezone(timedelta(minutes=raw["offset"]))
+    except (ValueError, KeyError, OSError):
+        return None
+    label = raw.get("label") if isinstance(raw.get("label"), str) else ""
+
+    def at(s: int) -> datetime:
+        return datetime.fromtimestamp(s, profile.zone)
+
+    i = stamps.index(first)
+    return When(at(first), tuple(at(s) for s in stamps[i + 1:] + stamps[:i] if s != first), zone, label[:40])
 
 
 # -- automatic next actions --------------------------------------------------------

@@ -12,7 +12,8 @@ LOG_PARTICIPANTS_BLOCK, LOG_PARTICIPANTS = "log_participants", "log_participants
 LOG_SUMMARY_BLOCK, LOG_SUMMARY = "log_summary", "log_summary_text"
 LOG_FEEDBACK_BLOCK, LOG_FEEDBACK = "log_feedback", "log_feedback_text"
 LOG_ACTION_BLOCK, LOG_ACTION = "log_action", "log_action_text"
-LOG_DUE_BLOCK, LOG_DUE = "log_due", "log_due_pick"
+LOG_DUE_BLOCK, LOG_DUE = "log_due", "log_due_pick"   # "log_due.<unix time>" after "Use …"
+LOG_DUE_READ_BLOCK, LOG_DUE_OTHER = "log_due_read", "log_due_other"
 LOG_OWNER_BLOCK, LOG_OWNER = "log_owner", "log_owner_pick"
 
 # Which block shows the error for a store field.
@@ -42,6 +43,8 @@ DUE_RESCHEDULE = "due_reschedule"
 # Reschedule modal
 RESCHEDULE_VIEW = "crm_reschedule"
 RESCHEDULE_BLOCK, RESCHEDULE_WHEN = "reschedule_when", "reschedule_when_text"
+RESCHEDULE_READ_BLOCK = "reschedule_read"                     # "= 2026年12月9日 周三 09:00"
+RESCHEDULE_PICK_BLOCK, RESCHEDULE_PICK = "reschedule_pick", "reschedule_pick_one"  # two readings
 
 # /crm admin, /crm quiet
 ADMIN_FAILURES = "admin_failures"

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from handlers.dates import extract_when
+from handlers.dates import When, extract_reading
 from store.customers import find_exact
 from store.models import Customer, Way
 from store.text import ACTION_MAX, SUMMARY_MAX, clean, clip_to
@@ -37,6 +37,8 @@ class Prefill:
     summary: str = ""
     action: str = ""
     due: datetime | None = None
+    reading: When | None = None   # what the due words said (their other readings, a zone they named)
+    due_words: str = ""           # the user's words for the due time ("下周三", "9am PST")
 
 
 def guess_way(text: str) -> str | None:
@@ -65,20 +67,34 @@ def leading_customer(text: str, *, session: Session) -> tuple[Customer | None, s
     return _leading_customer(session, clean(text).strip(_TRIM))
 
 
-def parse_free_text(text: str, *, session: Session, now: datetime, tz: str) -> Prefill:
+def _words_for_time(tail: str, rest: str) -> str:
+    """The words of `tail` that were the time: the part before or after the action's words."""
+    if rest and tail.startswith(rest):
+        return tail[len(rest):].strip(_TRIM)
+    if rest and tail.endswith(rest):
+        return tail[: len(tail) - len(rest)].strip(_TRIM)
+    return tail if not rest else ""
+
+
+def parse_free_text(text: str, *, session: Session, now: datetime, tz: str, locale: str | None = None) -> Prefill:
+    """`locale` (the user's, e.g. en-GB) decides how "15/2" style due dates read."""
     text = clean(text)
     if not text:
         return Prefill()
     match = _NEXT.search(text)
     head, tail = (text[: match.start()], text[match.end():]) if match else (text, "")
     customer, summary = _leading_customer(session, head.strip(_TRIM))
-    due, action = (None, "")
+    reading, action = (None, "")
     if tail.strip(_TRIM):
-        due, action = extract_when(tail.strip(_TRIM), now=now, tz=tz)
+        reading, action = extract_reading(tail.strip(_TRIM), now=now, tz=tz, locale=locale)
+    if reading is not None and reading.at <= now:
+        reading = None
     return Prefill(
         customer=customer,
         way=guess_way(summary),
         summary=clip_to(summary.strip(_TRIM), SUMMARY_MAX),
         action=clip_to(action.strip(_TRIM), ACTION_MAX),
-        due=due if due is not None and due > now else None,
+        due=reading.at if reading is not None else None,
+        reading=reading,
+        due_words=_words_for_time(tail.strip(_TRIM), action.strip(_TRIM)) if reading is not None else "",
     )

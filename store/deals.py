@@ -19,7 +19,7 @@ from store import audit
 from store.auto_actions import close_pending, open_once
 from store.crm_models import Deal
 from store.errors import Checker, DomainError
-from store.lifecycle import TimeLimits, move
+from store.lifecycle import TimeLimits, limit_due, move
 from store.models import ActionStatus, Customer
 from store.permissions import Viewer, can_edit, require
 from store.profile import money
@@ -120,7 +120,8 @@ def update_deal(*, session: Session, viewer: Viewer, deal_id: int, now: datetime
 
 def _ask_for_signing(session: Session, deal: Deal, customer: Customer, *, now: datetime, limits: TimeLimits, by: str) -> None:
     open_once(session, customer_id=customer.id, owner_id=customer.owner_id, origin=signing_origin(deal.id),
-              kind="signing", due_at=now + limits.signing, now=now, created_by=by)
+              kind="signing", due_at=limit_due(session, customer.owner_id, limits, now + limits.signing), now=now,
+              created_by=by)
 
 
 def _check_won(won: WonTerms | None) -> WonTerms:

@@ -15,7 +15,10 @@ Moves between stages (any status change within a stage is allowed):
 Entering a stage without a status gives its default (to_nurture, needs_follow_up, signed,
 stable); churned has none: say whether the customer was won back, failed or is lost for good.
 
-Time limits (TimeLimits, passed in), each an action for the customer's owner:
+Time limits (TimeLimits, passed in), each an action for the customer's owner, in the owner's zone
+on the team's calendar (store/workdays.py): the first contact one working day of business time
+later; the others on the day the limit is reached, or the next working day, at the start of the
+working hours (never creation time + N days at 01:28):
     new lead                 first contact within 1 working day (store.sla.Calendar)
     entering nurturing       needs research within 2 weeks of the first contact (or of now)
     a deal enters negotiation  signing within 1 week            (store/deals.py)
@@ -27,7 +30,7 @@ Leaving lead, nurturing, mature or churned cancels that stage's pending time-lim
 from __future__ import annotations
 
 import calendar as _calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func
@@ -40,6 +43,7 @@ from store.errors import DomainError
 from store.models import PENDING_ACTION, ActionStatus, Customer, NextAction
 from store.permissions import Viewer, can_edit, require
 from store.sla import Calendar, add_business
+from store.workdays import owner_calendar, working_day_start
 from store.text import clean_line
 
 STAGE_STATUSES: dict[str, tuple[str, ...]] = {
@@ -77,6 +81,9 @@ class TimeLimits:
     satisfaction_check: timedelta = timedelta(weeks=1)
     review_months: int = 3
     win_back_months: int = 1
+    # The team's working calendar (bot/ passes CRM_BUSINESS_HOURS / _DAYS / CRM_HOLIDAYS): the
+    # limits above fall on the owner's working days, in the owner's zone (store/workdays.py).
+    calendar: Calendar = field(default_factory=Calendar)
 
 
 def add_months(at: datetime, months: int) -> datetime:
@@ -94,6 +101,12 @@ def working_day_minutes(cal: Calendar) -> int:
 def first_contact_due(cal: Calendar, created_at: datetime, limits: TimeLimits) -> datetime:
     """A working day is the calendar's working hours: Fri 15:00 + 1 -> Mon 15:00."""
     return add_business(cal, created_at, limits.first_contact_working_days * working_day_minutes(cal))
+
+
+def limit_due(session: Session, owner_id: str, limits: TimeLimits, reached: datetime) -> datetime:
+    """A time limit reached at `reached` (creation + N days, + N months): due on the owner's working
+    day of that date, or the next one, at the start of their working hours, in their zone."""
+    return working_day_start(owner_calendar(session, limits.calendar, owner_id), reached)
 
 
 def check_move(stage_from: str, stage_to: str, status: str | None) -> str:
@@ -115,8 +128,10 @@ def check_move(stage_from: str, stage_to: str, status: str | None) -> str:
 
 def open_first_contact(session: Session, customer: Customer, *, cal: Calendar, limits: TimeLimits, now: datetime,
                        by: str) -> NextAction | None:
+    """Due one working day (business time) later on the team calendar laid on the owner's zone."""
+    due = first_contact_due(owner_calendar(session, cal, customer.owner_id), now, limits)
     return open_once(session, customer_id=customer.id, owner_id=customer.owner_id, origin=FIRST_CONTACT,
-                     kind="first_contact", due_at=first_contact_due(cal, now, limits), now=now, created_by=by)
+                     kind="first_contact", due_at=due, now=now, created_by=by)
 
 
 def move(session: Session, customer: Customer, *, stage: str, status: str | None, by: str, now: datetime,
@@ -147,9 +162,9 @@ def move(session: Session, customer: Customer, *, stage: str, status: str | None
 
 def _time_limits(session: Session, customer: Customer, *, entered_stage: bool, entered_status: bool,
                  limits: TimeLimits, now: datetime, by: str) -> None:
-    def make(origin: str, kind: str, due: datetime) -> None:
+    def make(origin: str, kind: str, reached: datetime) -> None:
         open_once(session, customer_id=customer.id, owner_id=customer.owner_id, origin=origin, kind=kind,
-                  due_at=due, now=now, created_by=by)
+                  due_at=limit_due(session, customer.owner_id, limits, reached), now=now, created_by=by)
 
     if entered_stage and customer.stage == "nurturing":
         make(NEEDS_RESEARCH, "needs_research", (customer.first_contact_at or now) + limits.needs_research)
@@ -192,8 +207,9 @@ def review_sweep(*, session: Session, now: datetime, limits: TimeLimits = TimeLi
     made = []
     for customer, last in session.exec(stmt).all():
         base = last or customer.stage_changed_at or now
+        due = limit_due(session, customer.owner_id, limits, add_months(base, limits.review_months))
         action = open_once(session, customer_id=customer.id, owner_id=customer.owner_id, origin=QUARTERLY_REVIEW,
-                           kind="quarterly_review", due_at=add_months(base, limits.review_months), now=now)
+                           kind="quarterly_review", due_at=due, now=now)
         if action is not None:
             made.append(action)
     return made

@@ -3,7 +3,7 @@ and picks inside a modal, and submissions carrying the blocks of the view that w
 Slack's do."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime, date
 
 from store.customers import create_customer
 from store.db import transaction
@@ -17,12 +17,14 @@ from tests.flows import button, view_submission
 SALES = "C0SALES001"
 
 
-def customer(db, name: str, *, owner: str, stage: str | None = None, status: str | None = None) -> Customer:
-    """A customer of `owner`, moved by its owner to `stage`/`status` when given."""
+def customer(db, name: str, *, owner: str, stage: str | None = None, status: str | None = None,
+             now: datetime | None = None) -> Customer:
+    """A customer of `owner`, moved by its owner to `stage`/`status` when given (at `now`, default the wall clock)."""
+    now = now or utcnow()
     with transaction(db) as s:
-        made = create_customer(session=s, name=name, owner_id=owner, created_by=owner, now=utcnow())
+        made = create_customer(session=s, name=name, owner_id=owner, created_by=owner, now=now)
         if stage:
-            change_stage(session=s, viewer=Viewer(id=owner), customer_id=made.id, stage=stage, status=status, now=utcnow())
+            change_stage(session=s, viewer=Viewer(id=owner), customer_id=made.id, stage=stage, status=status, now=now)
         return made
 
 

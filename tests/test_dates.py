@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from handlers import ids
-from handlers.dates import extract_when, parse_when, warm
+from handlers.dates import extract_reading, extract_when, parse_when, read_when, warm
 from store.db import transaction
 from store.models import NextAction
 from tests.conftest import REP, REP_EN
@@ -349,3 +349,70 @@ def test_the_reschedule_form_reads_new_english_and_refuses_the_past(bolt, fake, 
     expected = datetime.combine(datetime.now(ny).date() + timedelta(days=1), datetime.min.time(), ny).replace(hour=9)
     with transaction(db) as s:
         assert s.get(NextAction, action.id).due_at == expected
+
+
+# -- read_when / extract_reading: the other readings and the zone named -----------------------------
+
+# Monday 2026-11-23 10:00 in Shanghai.
+MON = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("text, now, tz, locale, at, others", [
+    # 下周三 said on a Sunday: next calendar week's (Monday weeks), or the one after (Sunday weeks).
+    ("下周三", SUN, SH, "zh-CN", "2026-11-25 09:00", ["2026-12-02 09:00"]),
+    ("下星期三下午3点", SUN, SH, "zh-CN", "2026-11-25 15:00", ["2026-12-02 15:00"]),
+    ("next wednesday", SUN, SH, "en-US", "2026-11-25 09:00", ["2026-12-02 09:00"]),
+    ("下周", SUN, SH, "zh-CN", "2026-11-23 09:00", ["2026-11-30 09:00"]),
+    # on a Tuesday, 下周三 has one reading; "next Wednesday" may be tomorrow.
+    ("下周三", TUE, SH, "zh-CN", "2026-12-02 09:00", []),
+    ("next wednesday", TUE, SH, "en-US", "2026-12-02 09:00", ["2026-11-25 09:00"]),
+    ("next friday", MON, SH, "en-GB", "2026-12-04 09:00", ["2026-11-27 09:00"]),
+    ("wednesday next week", TUE, SH, "en-US", "2026-12-02 09:00", []),
+    # 下周日 said on a Tuesday: the Sunday ending next week, or the one starting it.
+    ("下周日", TUE, SH, "zh-CN", "2026-12-06 09:00", ["2026-11-29 09:00"]),
+    # numeric dates: the locale orders them, or both readings are offered.
+    ("2/3", TUE, SH, None, "2027-02-03 09:00", ["2027-03-02 09:00"]),
+    ("2/3", TUE, SH, "en", "2027-02-03 09:00", ["2027-03-02 09:00"]),
+    ("2/3", TUE, SH, "en-US", "2027-02-03 09:00", []),
+    ("2/3", TUE, SH, "zh-CN", "2027-02-03 09:00", []),
+    ("2/3", TUE, SH, "en-GB", "2027-03-02 09:00", []),
+    ("15/2", TUE, SH, None, "2027-02-15 09:00", []),
+    ("明天下午3点", TUE, SH, "zh-CN", "2026-11-25 15:00", []),
+])
+def test_read_when_offers_the_other_reading(text, now, tz, locale, at, others):
+    when = read_when(text, now=now, tz=tz, locale=locale)
+    fmt = "%Y-%m-%d %H:%M"
+    assert (when.at.strftime(fmt), [d.strftime(fmt) for d in when.others]) == (at, others)
+    assert parse_when(text, now=now, tz=tz, locale=locale) == when.at
+
+
+@pytest.mark.parametrize("text, tz, at, there, label", [
+    ("9am PST", SH, "2026-11-25 01:00", "2026-11-24 09:00", "PST"),
+    ("4pm CET", "Europe/London", "2026-11-24 15:00", "2026-11-24 16:00", "CET"),
+    ("10:00 GMT+8", NY, "2026-11-23 21:00", "2026-11-24 10:00", "GMT+8"),
+    ("下午3点 北京时间", NY, "2026-11-24 02:00", "2026-11-24 15:00", "北京时间"),
+    ("北京时间明天10点", NY, "2026-11-24 21:00", "2026-11-25 10:00", "北京时间"),
+])
+def test_read_when_keeps_the_zone_the_text_named(text, tz, at, there, label):
+    when = read_when(text, now=TUE, tz=tz)
+    fmt = "%Y-%m-%d %H:%M"
+    assert (when.at.strftime(fmt), when.there.strftime(fmt), when.label) == (at, there, label)
+    assert str(when.at.tzinfo) == tz
+
+
+@pytest.mark.parametrize("text, tz, at, rest", [
+    ("call Acme 9am PST tomorrow", SH, "2026-11-25 01:00", "call Acme"),  # tomorrow in PST (Mon 17:30 there)
+    ("send quote 4pm CET", "Europe/London", "2026-11-24 15:00", "send quote"),
+    ("北京时间明天10点 开会", NY, "2026-11-24 21:00", "开会"),
+    ("下午3点 北京时间 发报价", NY, "2026-11-24 02:00", "发报价"),
+])
+def test_extract_when_reads_zones(text, tz, at, rest):
+    when, left = extract_reading(text, now=TUE, tz=tz)
+    assert (when.at.strftime("%Y-%m-%d %H:%M"), left) == (at, rest)
+    assert extract_when(text, now=TUE, tz=tz) == (when.at, rest)
+
+
+def test_extract_reading_offers_the_other_reading_only_for_the_same_words():
+    when, rest = extract_reading("下周三 发报价", now=SUN, tz=SH, locale="zh-CN")
+    assert (rest, [d.day for d in (when.at, *when.others)]) == ("发报价", [25, 2])
+    assert extract_reading("发报价", now=SUN, tz=SH) == (None, "发报价")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
@@ -80,15 +81,18 @@ def test_negotiation_asks_for_signing_within_a_week(db):
     assert _signing(db, cid) == []
     _move(db, deal_id, "negotiation", NOW + timedelta(days=2))
     origin = f"lifecycle:signing:{deal_id}"
-    assert _signing(db, cid) == [(origin, "open", NOW + timedelta(days=9))]
+    # due on the owner's working day a week later, at the start of the working hours (Shanghai, 09:00)
+    wed_25, mon_23, mon_30 = (datetime(2026, 11, d, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")) for d in (25, 23, 30))
+    assert _signing(db, cid) == [(origin, "open", wed_25)]
     _move(db, deal_id, "proposal", NOW + timedelta(days=3))
     _move(db, deal_id, "negotiation", NOW + timedelta(days=4), limits=TimeLimits(signing=timedelta(days=3)))
-    assert _signing(db, cid) == [(origin, "cancelled", NOW + timedelta(days=9)), (origin, "open", NOW + timedelta(days=7))]
+    assert _signing(db, cid) == [(origin, "cancelled", wed_25), (origin, "open", mon_23)]
     with transaction(db) as s:
         action = s.exec(select(NextAction).where(NextAction.status == "open")).one()
         assert (action.owner_id, action.title) == ("U1", "推进签约 / Get the contract signed")
     other = _deal(db, cid, stage="negotiation", now=NOW + timedelta(days=5))  # a second deal has its own
-    assert _signing(db, cid)[2] == (f"lifecycle:signing:{other}", "open", NOW + timedelta(days=12))
+    # a week after Saturday 21 November is a Saturday: Monday 30 November
+    assert _signing(db, cid)[2] == (f"lifecycle:signing:{other}", "open", mon_30)
 
 
 def test_winning_needs_the_contract_and_converts_the_customer(db):
@@ -125,7 +129,7 @@ def test_winning_needs_the_contract_and_converts_the_customer(db):
         ("deal", "stage", "negotiation", "won"),
     ]
     signing = [a for a in _signing(db, cid) if a[0].startswith("lifecycle:signing")]
-    assert signing == [(f"lifecycle:signing:{deal_id}", "done", NOW + timedelta(hours=1, days=7))]
+    assert signing == [(f"lifecycle:signing:{deal_id}", "done", datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")))]  # Mon 23 Nov, 09:00
     with pytest.raises(DomainError) as caught:
         _move(db, deal_id, "lost", won_at)
     assert caught.value.key == "err_deal_closed" and caught.value.params == {"stage": "won"}

@@ -4,13 +4,13 @@ Slack recording what the bot sends, the store's rows read back."""
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from sqlmodel import select
 
 from handlers import ids
-from handlers.blocks import fmt_date, fmt_datetime
+from handlers.blocks import fmt_date
 from handlers.context import Profile
 from store.contacts import add_contact, contact_history
 from store.crm_models import Deal, Need
@@ -108,7 +108,8 @@ def _move_button(view: dict, deal_id: int) -> dict:
 
 def test_add_a_deal_then_move_it_to_negotiation_asks_for_the_signing(bolt, fake, db, remember):
     remember(REP, "Asia/Shanghai", "zh-CN")
-    galaxy = customer(db, "星河科技", owner=REP, stage="nurturing")
+    bolt.now = datetime(2026, 12, 6, 17, 28, tzinfo=timezone.utc)  # Mon 7 Dec 01:28 in Shanghai
+    galaxy = customer(db, "星河科技", owner=REP, stage="nurturing", now=bolt.now - timedelta(days=1))
     click_card(bolt, user=REP, action_id=ids.CARD_DEAL, customer_id=galaxy.id)
     view = _opened(fake)
     assert (view["title"]["text"], texts(view)) == ("商机", [f"*星河科技*（{galaxy.code}）的商机", "还没有商机。", "*新建商机*"])
@@ -143,9 +144,11 @@ def test_add_a_deal_then_move_it_to_negotiation_asks_for_the_signing(bolt, fake,
     with transaction(db) as s:
         action = s.exec(select(NextAction).where(NextAction.origin == signing_origin(deal.id))).one()
     moved = _get(db, Deal, deal.id)
-    assert (moved.stage, action.status, action.owner_id, action.due_at) == ("negotiation", "open", REP, moved.stage_changed_at + timedelta(weeks=1))
+    # a week later, at the start of the owner's working hours (not 01:28)
+    assert (moved.stage, action.status, action.owner_id, action.due_at) == (
+        "negotiation", "open", REP, datetime(2026, 12, 14, 1, 0, tzinfo=timezone.utc))
     assert answer["text"] == (f"💼 商机“ERP 一期”（*星河科技*（{galaxy.code}））：资格确认 → 商务谈判\n"
-                              f"⏰ 已自动创建下一步：*推进签约*，截止 {fmt_datetime(action.due_at, ZH_REP)}，负责人 <@{REP}>")
+                              f"⏰ 已自动创建下一步：*推进签约*，截止 2026年12月14日 周一 09:00，负责人 <@{REP}>")
 
 
 def test_a_won_deal_keeps_its_terms_and_converts_the_customer(bolt, fake, db, remember):

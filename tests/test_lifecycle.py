@@ -209,8 +209,9 @@ def test_logging_the_first_interaction_answers_the_first_contact_and_starts_the_
     assert (row.first_contact_at, row.last_interaction_at) == (NOW + timedelta(hours=3), NOW + timedelta(days=2))
     _move(db, cid, "nurturing", at=NOW + timedelta(days=5))
     research = [p for p in _pending(db, cid) if p[0] == "lifecycle:needs_research"]
-    # within 2 weeks of the first contact, not of the move
-    assert research == [("lifecycle:needs_research", NOW + timedelta(hours=3) + timedelta(weeks=2), "U1")]
+    # within 2 weeks of the first contact (Mon 16 Nov 13:00), not of the move: Mon 30 Nov at the
+    # start of the owner's working hours (an owner Slack never described works the team's calendar)
+    assert research == [("lifecycle:needs_research", datetime(2026, 11, 30, 9, 0, tzinfo=SH), "U1")]
 
 
 def test_leaving_a_stage_cancels_its_pending_limit(db):
@@ -219,8 +220,8 @@ def test_leaving_a_stage_cancels_its_pending_limit(db):
     _move(db, customer.id, "nurturing", at=NOW + timedelta(hours=1))
     with transaction(db) as s:
         assert s.get(NextAction, first.id).status == "cancelled"
-    # no first contact logged: research within 2 weeks of now
-    assert _pending(db, customer.id) == [("lifecycle:needs_research", NOW + timedelta(hours=1, weeks=2), "U1")]
+    # no first contact logged: research within 2 weeks of now (Mon 16 Nov 11:00): Mon 30 Nov 09:00
+    assert _pending(db, customer.id) == [("lifecycle:needs_research", datetime(2026, 11, 30, 9, 0, tzinfo=SH), "U1")]
 
 
 def test_delivery_review_and_churn_limits(db):
@@ -233,13 +234,15 @@ def test_delivery_review_and_churn_limits(db):
     _move(db, cid, "converted", "delivered", at=at - timedelta(hours=6))  # still one check pending
     _move(db, cid, "mature", "stable", at=at)
     assert _pending(db, cid) == [
-        ("lifecycle:satisfaction_check", at - timedelta(days=1) + timedelta(weeks=1), "U1"),
-        ("lifecycle:quarterly_review", datetime(2027, 2, 28, 7, 0, tzinfo=UTC), "U1"),  # 30 Nov + 3 months
+        # delivered Sun 29 Nov 15:00 + 1 week = Sun 6 Dec: Monday's working hours
+        ("lifecycle:satisfaction_check", datetime(2026, 12, 7, 9, 0, tzinfo=SH), "U1"),
+        # 30 Nov + 3 months = Sun 28 Feb 2027: Mon 1 Mar 09:00
+        ("lifecycle:quarterly_review", datetime(2027, 3, 1, 9, 0, tzinfo=SH), "U1"),
     ]
     _move(db, cid, "churned", "win_back_failed", at=datetime(2027, 1, 31, 8, 0, tzinfo=UTC))
     assert _pending(db, cid) == [
-        ("lifecycle:satisfaction_check", at + timedelta(days=6), "U1"),
-        ("lifecycle:win_back", datetime(2027, 2, 28, 8, 0, tzinfo=UTC), "U1"),  # 31 Jan + 1 month
+        ("lifecycle:satisfaction_check", datetime(2026, 12, 7, 9, 0, tzinfo=SH), "U1"),
+        ("lifecycle:win_back", datetime(2027, 3, 1, 9, 0, tzinfo=SH), "U1"),  # 31 Jan + 1 month = Sun 28 Feb
     ]
 
 
@@ -251,13 +254,13 @@ def test_quarterly_reviews_recur(db):
     with transaction(db) as s:
         assert review_sweep(session=s, now=start + timedelta(days=1)) == []
         review = s.exec(select(NextAction).where(NextAction.origin == "lifecycle:quarterly_review")).one()
-    assert review.due_at == datetime(2027, 2, 16, 2, 0, tzinfo=UTC)
+    assert review.due_at == datetime(2027, 2, 16, 9, 0, tzinfo=SH)  # 16 Nov + 3 months, a Tuesday
     with transaction(db) as s:
         complete(session=s, action_id=review.id, user_id="U1", now=review.due_at)
     with transaction(db) as s:
         made = review_sweep(session=s, now=review.due_at + timedelta(minutes=1))
         assert [(a.origin, a.due_at, a.owner_id) for a in made] == [
-            ("lifecycle:quarterly_review", datetime(2027, 5, 16, 2, 0, tzinfo=UTC), "U1")]
+            ("lifecycle:quarterly_review", datetime(2027, 5, 17, 9, 0, tzinfo=SH), "U1")]  # Sun 16 May -> Monday
     with transaction(db) as s:
         assert review_sweep(session=s, now=review.due_at + timedelta(minutes=2)) == []
 

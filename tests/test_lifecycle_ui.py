@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlmodel import select
@@ -60,32 +60,32 @@ def _team(db, remember) -> None:
 
 def test_stage_by_code_writes_history_and_names_the_research_action(bolt, fake, db, remember):
     remember(REP, "Asia/Shanghai", "zh-CN")
-    galaxy = customer(db, "星河科技", owner=REP)
+    bolt.now = datetime(2026, 12, 6, 17, 28, tzinfo=timezone.utc)  # Mon 7 Dec 01:28 in Shanghai, in quiet hours
+    galaxy = customer(db, "星河科技", owner=REP, now=bolt.now - timedelta(days=3))
     bolt.command("stage 星河科技 nurturing 意向明确 客户确认预算", user=REP)
     reply = _reply(fake)
-    with transaction(db) as s:
-        change = stage_history(session=s, customer_id=galaxy.id)[0]
     assert _history(db, galaxy.id)[0] == (REP, "lead", "to_nurture", "nurturing", "clear_intent", "客户确认预算")
     [action] = _auto(db, galaxy.id)
+    # two weeks later is Mon 21 Dec: at the start of the owner's working hours, not at 01:28
     assert (action.origin, action.owner_id, action.status, action.due_at) == (
-        "lifecycle:needs_research", REP, "open", change.at + timedelta(weeks=2))
+        "lifecycle:needs_research", REP, "open", datetime(2026, 12, 21, 1, 0, tzinfo=timezone.utc))
     assert reply == (f"✅ *星河科技*（{galaxy.code}）：线索期 · 待培育 → 培育期 · 意向明确\n原因：客户确认预算\n"
-                     f"⏰ 已自动创建下一步：*完成需求调研*，截止 {fmt_datetime(action.due_at, ZH_REP)}，负责人 <@{REP}>")
+                     f"⏰ 已自动创建下一步：*完成需求调研*，截止 2026年12月21日 周一 09:00，负责人 <@{REP}>")
     assert (_row(db, galaxy.id).stage, _row(db, galaxy.id).status) == ("nurturing", "clear_intent")
 
 
 def test_stage_by_chinese_label_delivered_asks_for_a_satisfaction_check_a_week_later(bolt, fake, db, remember):
     remember(REP_EN, "America/New_York", "en-US")
-    galaxy = customer(db, "Galaxy Tech", owner=REP_EN, stage="converted", status="signed")
+    bolt.now = datetime(2026, 11, 19, 6, 28, tzinfo=timezone.utc)  # Thu 19 Nov 01:28 in New York
+    galaxy = customer(db, "Galaxy Tech", owner=REP_EN, stage="converted", status="signed", now=bolt.now - timedelta(days=30))
     bolt.command("阶段 Galaxy Tech 转化期 已交付 went live on site", user=REP_EN)
     reply = _reply(fake)
-    with transaction(db) as s:
-        change = stage_history(session=s, customer_id=galaxy.id)[0]
     assert _history(db, galaxy.id)[0] == (REP_EN, "converted", "signed", "converted", "delivered", "went live on site")
     [action] = _auto(db, galaxy.id)
-    assert (action.origin, action.due_at) == ("lifecycle:satisfaction_check", change.at + timedelta(weeks=1))
+    # a week later is Thanksgiving in New York (a working day in Shanghai): Friday, 09:00 New York time
+    assert (action.origin, action.due_at) == ("lifecycle:satisfaction_check", datetime(2026, 11, 27, 14, 0, tzinfo=timezone.utc))
     assert reply == (f"✅ *Galaxy Tech* ({galaxy.code}): Converted · Signed → Converted · Delivered\nWhy: went live on site\n"
-                     f"⏰ Next action created: *Satisfaction check after delivery*, due {fmt_datetime(action.due_at, EN_REP)}, "
+                     f"⏰ Next action created: *Satisfaction check after delivery*, due Fri 27 Nov 2026, 09:00, "
                      f"owner <@{REP_EN}>")
 
 

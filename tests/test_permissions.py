@@ -222,6 +222,8 @@ ELSEWHERE = {
     ids.HOME_PREV: "redraws the caller's own Home tab at another page (tests/test_home.py)",
     ids.HOME_NEXT: "redraws the caller's own Home tab at another page (tests/test_home.py)",
     ids.COMMAND: "each /crm subcommand is replayed in tests/test_permission_commands.py",
+    ids.RESCHEDULE_WHEN: "redraws the reschedule modal only for the action's owner (tests/test_due_readings.py)",
+    ids.LOG_DUE_OTHER: "redraws the caller's own log modal from its own metadata; reads no record",
 }
 
 

@@ -66,7 +66,7 @@ def test_a_customer_not_recoverable_is_lost_for_good_and_gets_no_plan(db):
     case_id, plan_id = _mark(db, cid, reason="business_change", recoverable=False, lessons="  客户被收购，\u200b总部统一采购  ")
     assert plan_id is None
     # the lifecycle made its win-back action on entering churned; nobody will chase a customer lost for good
-    assert _state(db, cid) == (("churned", "lost_for_good"), [("cancelled", "U1", datetime(2027, 2, 28, 8, 0, tzinfo=UTC))], 1)
+    assert _state(db, cid) == (("churned", "lost_for_good"), [("cancelled", "U1", datetime(2027, 3, 1, 1, 0, tzinfo=UTC))], 1)  # 31 Jan + 1 month = Sun 28 Feb: Mon 1 Mar 09:00 Shanghai
     with transaction(db) as s:
         case = s.get(ChurnCase, case_id)
         assert (case.reason, case.recoverable, case.lessons, case.by, case.at) == (

@@ -6,6 +6,10 @@ Public API
                                    datetime in ``tz`` after ``now``, or None.
 ``extract_when(text, *, now, tz, locale=None)`` a time expression at the start (preferred) or end
                                    of the text -> (datetime or None, the remaining words).
+``read_when(text, *, now, tz, locale=None)``   parse_when with what a form shows before saving:
+                                   a ``When`` (the instant, the other readings of the same words,
+                                   and the zone the text named), or None.
+``extract_reading(text, *, now, tz, locale=None)`` extract_when with a ``When``.
 ``warm()``                         one dateparser call per language, so the first real call is fast.
 
 ``now`` is an aware datetime in any zone (a naive one is read as UTC); ``tz`` is an IANA zone name
@@ -80,6 +84,10 @@ Rules (those the brief left open are marked "chosen")
   A month-day without a year that is already past is next year's (or the next year in which it
   exists, e.g. 2月29日); N号 / N日 alone is the next such day of a month, this month included.
   An explicit year is kept as given.  "12/5" is month/day (December 5).
+* Two readings (``When.others``; ``readings``): weeks counted from Sunday ("下周三" / "next
+  Wednesday" said on a Sunday: the 3rd day or the 10th; "下周日"), "next Wednesday" said before
+  this week's Wednesday (the coming one), and "2/3" when the locale does not order day and month
+  (no locale, "en", en-CA).  The first reading is the rule above; forms show both.
 * Nonexistent local times (spring-forward gap) move forward by the gap (02:30 -> 03:30 EDT);
   ambiguous ones (fall-back) take the first occurrence.
 * Leading connectives (on / at / by / before / 在 / 于) and trailing 前 / 之前 / 以前 / 左右 /
@@ -89,33 +97,70 @@ Rules (those the brief left open are marked "chosen")
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import datetime, timezone, tzinfo
 
-from .common import make_ctx
+from .common import make_ctx, norm
 from .fallback import warm_dateparser
-from .scan import clean, extract, parse
+from .readings import variants
+from .scan import Found, clean, extract, parse
 
-__all__ = ["parse_when", "extract_when", "warm"]
+__all__ = ["When", "parse_when", "read_when", "extract_when", "extract_reading", "warm"]
 
 MAX_LEN = 200            # parse_when: longer text is not a time expression
 MAX_EXTRACT_LEN = 2000   # extract_when: longer text is returned untouched
 
 
+@dataclass(frozen=True)
+class When:
+    """A reading of a time expression: ``at`` (aware, in the user's zone), the ``others`` the same
+    words can mean (later readings, never past, never ``at``), and the ``zone`` the text named with
+    the user's words for it (``label``: "PST", "北京时间"), or None."""
+    at: datetime
+    others: tuple[datetime, ...] = ()
+    zone: tzinfo | None = None
+    label: str = ""
+
+    @property
+    def there(self) -> datetime | None:
+        """The instant on the wall clock of the zone the text named."""
+        return self.at.astimezone(self.zone) if self.zone is not None else None
+
+
 def parse_when(text: str, *, now: datetime, tz: str, locale: str | None = None) -> datetime | None:
     """The whole of `text` is a time expression (Chinese or English) -> aware datetime in `tz` that
     is after `now`, or None.  `locale` ("en-GB") decides how "15/2" style dates read."""
+    when = read_when(text, now=now, tz=tz, locale=locale, others=False)
+    return when.at if when is not None else None
+
+
+def read_when(text: str, *, now: datetime, tz: str, locale: str | None = None, others: bool = True) -> When | None:
+    """parse_when, with the other readings of the same words and the zone the text named."""
     try:
         if not isinstance(text, str) or len(text) > MAX_LEN:
             return None
         ctx = make_ctx(now, tz, locale)
-        return _future(parse(text, ctx), ctx)
+        first = _future(parse(text, ctx), ctx)
+        if first is None:
+            return None
+        alts = [f.at for v in (variants(norm(text), ctx) if others else ())
+                if (f := _future(parse(text, v), v)) is not None]
+        return When(first.at, _distinct(first.at, alts), first.zone, first.label)
     except Exception:
         return None
 
 
-def _future(dt: datetime | None, ctx) -> datetime | None:
+def _distinct(at: datetime, alts: list[datetime]) -> tuple[datetime, ...]:
+    out: list[datetime] = []
+    for dt in alts:
+        if dt != at and dt not in out:
+            out.append(dt)
+    return tuple(out)
+
+
+def _future(found: Found | None, ctx) -> Found | None:
     """A due time is never in the past: "这周一" said on a Tuesday is refused, not yesterday."""
-    return dt if dt is not None and dt > ctx.now_utc else None
+    return found if found is not None and found.at > ctx.now_utc else None
 
 
 def extract_when(text: str, *, now: datetime, tz: str, locale: str | None = None) -> tuple[datetime | None, str]:
@@ -124,16 +169,30 @@ def extract_when(text: str, *, now: datetime, tz: str, locale: str | None = None
     ``"明天下午3点 发送报价"`` -> (tomorrow 15:00, "发送报价"); ``"send quote on friday"`` ->
     (Friday 09:00, "send quote"); ``"send quote"`` -> (None, "send quote").
     """
+    when, rest = extract_reading(text, now=now, tz=tz, locale=locale, others=False)
+    return (when.at if when is not None else None), rest
+
+
+def extract_reading(text: str, *, now: datetime, tz: str, locale: str | None = None,
+                    others: bool = True) -> tuple[When | None, str]:
+    """extract_when with a ``When``: the other readings of the same words, the zone they named."""
     if not isinstance(text, str):
         return None, ""
     try:
         if len(text) > MAX_EXTRACT_LEN:
             return None, clean(text)
         ctx = make_ctx(now, tz, locale)
-        dt, rest = extract(text, ctx)
-        if dt is not None and _future(dt, ctx) is None:
+        found, rest = extract(text, ctx)
+        if found is None:
+            return None, rest
+        if _future(found, ctx) is None:
             return None, clean(text)   # a past time: the words stay in the text, the form asks
-        return dt, rest
+        alts = []
+        for v in (variants(norm(text), ctx) if others else ()):
+            f, r = extract(text, v)
+            if f is not None and r == rest and _future(f, v) is not None:
+                alts.append(f.at)
+        return When(found.at, _distinct(found.at, alts), found.zone, found.label), rest
     except Exception:
         try:
             return None, clean(text)

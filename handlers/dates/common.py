@@ -145,6 +145,12 @@ class Ctx:
     now_utc: datetime
     local: datetime  # naive wall-clock now in zone
     day_first: bool = False  # "15/2" style numeric dates (the user's locale)
+    # The other readings people give the same words (see ``readings``): weeks that start on
+    # Sunday ("下周三" said on a Sunday), "next Wednesday" meaning the coming one, and whether the
+    # locale says which of "2/3" is the day.
+    sunday_weeks: bool = False
+    next_is_coming: bool = False
+    order_known: bool = True
 
     @property
     def today(self) -> date:
@@ -163,6 +169,19 @@ def day_first(locale: str | None) -> bool:
     return loc in _DAY_FIRST or loc.split("-")[0] in _DAY_FIRST_LANGS
 
 
+_MONTH_FIRST = frozenset({"en-us", "en-ph"})
+_MONTH_FIRST_LANGS = frozenset({"zh", "ja", "ko"})   # 年/月/日 order: "2/3" is 2月3日
+
+
+def order_known(locale: str | None) -> bool:
+    """Does the locale say which number of "2/3" is the day?  en-US, zh, ja, ko and the day-first
+    locales do; no locale, bare "en" or en-CA do not."""
+    if not isinstance(locale, str):
+        return False
+    loc = locale.strip().lower().replace("_", "-")
+    return day_first(locale) or loc in _MONTH_FIRST or loc.split("-")[0] in _MONTH_FIRST_LANGS
+
+
 def make_ctx(now: datetime, tz: Any, locale: str | None = None) -> Ctx:
     zone = tz if isinstance(tz, tzinfo) else _zone(tz)
     if not isinstance(now, datetime):
@@ -171,7 +190,7 @@ def make_ctx(now: datetime, tz: Any, locale: str | None = None) -> Ctx:
         now = now.replace(tzinfo=timezone.utc)
     now_utc = now.astimezone(timezone.utc)
     return Ctx(zone=zone, now_utc=now_utc, local=now_utc.astimezone(zone).replace(tzinfo=None),
-               day_first=day_first(locale))
+               day_first=day_first(locale), order_known=order_known(locale))
 
 
 def aware(naive: datetime, zone: tzinfo) -> datetime:
@@ -237,12 +256,21 @@ def next_day_of_month(today: date, d: int) -> date | None:
     return first_not_past(today, (safe_date(y, m, d) for y, m in months))
 
 
-def weekday_date(today: date, target: int, which: str | None) -> date:
-    """which: None (next strictly after today), 'this', 'next', 'next2', 'last' (calendar weeks)."""
+def weekday_date(today: date, target: int, which: str | None, sunday: bool = False) -> date:
+    """which: None (next strictly after today), 'this', 'next', 'next2', 'last' (calendar weeks,
+    from Monday; from Sunday when `sunday`)."""
     if which is None:
         return today + timedelta(days=(target - today.weekday()) % 7 or 7)
     offset = {"this": 0, "next": 7, "next2": 14, "last": -7}[which]
+    if sunday:
+        start = today - timedelta(days=(today.weekday() + 1) % 7)
+        return start + timedelta(days=offset + (target + 1) % 7)
     return today - timedelta(days=today.weekday()) + timedelta(days=offset + target)
+
+
+def week_day(ctx: "Ctx", target: int, which: str | None) -> date:
+    """weekday_date in the context's reading of weeks."""
+    return weekday_date(ctx.today, target, which, ctx.sunday_weeks)
 
 
 def nth_weekday(y: int, m: int, wd: int, n: int) -> date | None:

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from .common import (
     EN_NUMBERS, EN_ORD, NB, NBD, Ctx, DateRule, DateSpec, TimeSpec, add_months, alt, date_rule,
     days_ahead, first_not_past, month_end, month_first, month_last, next_day_of_month, next_month_day,
-    nth_weekday, number, ordinal, relative, safe_date, weekday_date, zero_padded,
+    nth_weekday, number, ordinal, relative, safe_date, week_day, zero_padded,
 )
 
 DATE_RULES: list[DateRule] = []
@@ -104,19 +104,19 @@ def _weekday(m, ctx):
     after = _WEEK_AFTER.get(re.sub(r"\s+", " ", m.group(3) or ""))
     if lead and after:
         return None
-    which = after or ("next" if lead in ("next", "nxt") else None)
-    return DateSpec(day=weekday_date(ctx.today, WEEKDAYS[m.group(2)], which))
+    which = after or ("next" if lead in ("next", "nxt") and not ctx.next_is_coming else None)
+    return DateSpec(day=week_day(ctx, WEEKDAYS[m.group(2)], which))
 
 
 @date_rule(DATE_RULES, rf"({_NEXT}\s+(?:week|wk)|(?:the\s+)?week\s+after\s+next)\s*,?\s*(?:on\s+)?({_WD}){NB}")
 def _week_weekday(m, ctx):
     which = "next2" if "after" in m.group(1) else "next"
-    return DateSpec(day=weekday_date(ctx.today, WEEKDAYS[m.group(2)], which))
+    return DateSpec(day=week_day(ctx, WEEKDAYS[m.group(2)], which))
 
 
 @date_rule(DATE_RULES, rf"{_NEXT}\s+(?:week|wk)" + NB)
 def _next_week(m, ctx):
-    return DateSpec(day=weekday_date(ctx.today, 0, "next"))  # its Monday
+    return DateSpec(day=week_day(ctx, 0, "next"))  # its Monday
 
 
 @date_rule(DATE_RULES, rf"{_NEXT}\s+month" + NB)

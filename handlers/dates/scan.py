@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, tzinfo
 
 from .common import ALNUM, CN_NUM, RX_CJK, Ctx, norm
 from .en import AMBIGUOUS
 from .fallback import english_fallback, fallback
 from .grammar import candidates
-from .zones import split_zone
+from .zones import find_zone
 
 SCAN_WINDOW = 80         # how far from the end a trailing expression may start
 _FALLBACK_WORDS = 6      # how many words at the start or end dateparser may get
@@ -23,16 +23,36 @@ _CN_NUM_SET = frozenset(CN_NUM)
 _CN_STARTERS = frozenset("今明后大下本这上周星礼凌半深清早一中午傍晚夜月在于国节春元端听晏朝年") | _CN_NUM_SET
 
 
-def parse(text: str, ctx: Ctx) -> datetime | None:
-    s = norm(text).strip(_EDGE)
+@dataclass(frozen=True)
+class Found:
+    """What an expression says: the instant (in the user's zone) and, when the text named a zone,
+    that zone and the user's words for it ("PST", "北京时间")."""
+    at: datetime
+    zone: tzinfo | None = None
+    label: str = ""
+
+
+def _there(ctx: Ctx, zone: tzinfo) -> Ctx:
+    return replace(ctx, zone=zone, local=ctx.now_utc.astimezone(zone).replace(tzinfo=None))
+
+
+def _label(text: str, start: int, end: int) -> str:
+    return text[start:end].strip(" ()（）,，")
+
+
+def parse(text: str, ctx: Ctx) -> Found | None:
+    n = norm(text)
+    lead = len(n) - len(n.lstrip(_EDGE))
+    s = n.strip(_EDGE)
     if not s:
         return None
-    zone, body = split_zone(s)
-    if zone is not None:
-        there = replace(ctx, zone=zone, local=ctx.now_utc.astimezone(zone).replace(tzinfo=None))
-        dt = _parse(body, there)
-        return dt.astimezone(ctx.zone) if dt is not None else None
-    return _parse(s, ctx)
+    found = find_zone(s)
+    if found is not None:
+        zone, a, b = found
+        dt = _parse((s[:a] + " " + s[b:]).strip(" ,，"), _there(ctx, zone))
+        return Found(dt.astimezone(ctx.zone), zone, _label(text, lead + a, lead + b)) if dt is not None else None
+    dt = _parse(s, ctx)
+    return Found(dt) if dt is not None else None
 
 
 def _parse(s: str, ctx: Ctx) -> datetime | None:
@@ -71,7 +91,20 @@ def _can_start(s: str, i: int) -> bool:
     return False
 
 
-def extract(text: str, ctx: Ctx) -> tuple[datetime | None, str]:
+def extract(text: str, ctx: Ctx) -> tuple[Found | None, str]:
+    """A zone named in the text ("call Acme 9am PST") is read with the time it follows: the words
+    are blanked (positions kept) and the rest is read on that zone's clock."""
+    found = find_zone(norm(text))
+    if found is not None:
+        zone, a, b = found
+        dt, rest = _extract(text[:a] + " " * (b - a) + text[b:], _there(ctx, zone))
+        if dt is not None:
+            return Found(dt.astimezone(ctx.zone), zone, _label(text, a, b)), re.sub(r"[ \t]{2,}", " ", rest)
+    dt, rest = _extract(text, ctx)
+    return (Found(dt) if dt is not None else None), rest
+
+
+def _extract(text: str, ctx: Ctx) -> tuple[datetime | None, str]:
     s = norm(text)
     start = len(s) - len(s.lstrip(_EDGE))
     tail = len(s.rstrip(_EDGE))

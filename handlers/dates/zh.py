@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from .common import (
     CN_NUM, CNT, NUM, DateRule, DateSpec, TimeSpec, add_months, alt, date_rule, days_ahead, first_not_past,
     last_day, month_end, month_first, month_last, next_day_of_month, next_month_day, number, relative,
-    nth_weekday, safe_date, weekday_date, zero_padded,
+    nth_weekday, safe_date, week_day, zero_padded,
 )
 from .festivals import FESTIVALS, after_holiday
 
@@ -48,12 +48,12 @@ def _dayword(m, ctx):
 @date_rule(DATE_RULES, r"(?:(下下|下|本|这|今|上)\s*个?\s*)?(?:周|星期|礼拜)\s*([一二三四五六日天七1-7])")
 def _weekday(m, ctx):
     which = _WEEK_PREFIX[m.group(1)] if m.group(1) else None
-    return DateSpec(day=weekday_date(ctx.today, _WEEKDAY[m.group(2)], which))
+    return DateSpec(day=week_day(ctx, _WEEKDAY[m.group(2)], which))
 
 
 @date_rule(DATE_RULES, r"(下下|下)\s*个?\s*(?:周|星期|礼拜)")
 def _next_week(m, ctx):
-    return DateSpec(day=weekday_date(ctx.today, 0, _WEEK_PREFIX[m.group(1)]))  # its Monday
+    return DateSpec(day=week_day(ctx, 0, _WEEK_PREFIX[m.group(1)]))  # its Monday
 
 
 @date_rule(DATE_RULES, rf"(下下|下|本|这|今(?=\s*个))\s*个?\s*月\s*(?:({NUM})\s*[号日]|(底|末|尾|初))?")

@@ -48,9 +48,10 @@ def _zone(word: str, m: re.Match[str]) -> tzinfo | None:
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
-def split_zone(s: str) -> tuple[tzinfo | None, str]:
-    """(a zone named right after a clock time ("4pm CET monday", "下午3点 北京时间") or, for Chinese
-    names, at the start, the text without it) or (None, s)."""
+def find_zone(s: str) -> tuple[tzinfo, int, int] | None:
+    """A zone named right after a clock time ("4pm CET monday", "下午3点 北京时间") or, for Chinese
+    names, at the start: (the zone, where its words start and end in `s`); None when there is none
+    or it cannot be read (an offset past 14 hours)."""
     for m in _RX_ZONE.finditer(s):
         if m.start() == 0 or not _RX_CLOCK_BEFORE.search(s[: m.start()]):
             continue
@@ -58,10 +59,8 @@ def split_zone(s: str) -> tuple[tzinfo | None, str]:
         if word == "z" and not s[m.start(1) - 1].isdigit():
             continue
         zone = _zone(word, m)
-        if zone is None:
-            return None, s
-        return zone, (s[: m.start()] + " " + s[m.end():]).strip(" ,，")
+        return None if zone is None else (zone, m.start(), m.end())
     m = _RX_HEAD.match(s)
     if m and m.end() < len(s):
-        return ZoneInfo(_NAMED[m.group(1)]), s[m.end():]
-    return None, s
+        return ZoneInfo(_NAMED[m.group(1)]), 0, m.end()
+    return None

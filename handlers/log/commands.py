@@ -13,11 +13,14 @@ from slack_sdk.errors import SlackApiError
 from handlers import ids
 from handlers.refs import customer_option, load_customer_options
 from handlers.router import Subcommand
-from handlers.blocks import escape, field_errors, fmt_datetime, input_block, mention, modal, option, plain, section, text_input, unescape
+from handlers.blocks import (block_in, clip, context as context_block, escape, field_errors, fmt_datetime, input_block, mention,
+                             modal, option, plain, section, text_input, unescape)
 from handlers.context import crm_of, fetch_profile, Profile, viewer_of
-from handlers.forms import open_modal
+from handlers.dates import When
+from handlers.forms import open_modal, redraw, when_from_meta, when_meta, when_read
 from handlers.i18n import t
-from handlers.payload import customer_choice, datetime_of, option_of, state_values, text_of, user_of
+from handlers.payload import (MalformedPayload, clicked_value, customer_choice, datetime_of, dump_metadata, option_of,
+                              read_metadata, state_values, text_of, user_of)
 from handlers.prefill import Prefill, parse_free_text
 from store.alert_kinds import ACTION_ASSIGNED
 from store.db import transaction
@@ -33,6 +36,7 @@ log = logging.getLogger(__name__)
 
 def register(app: App) -> None:
     app.options(ids.LOG_CUSTOMER)(load_customer_options)
+    app.action(ids.LOG_DUE_OTHER)(on_due_other)
     app.view(ids.LOG_VIEW)(submit_log)
 
 
@@ -74,16 +78,70 @@ def build_log_view(profile: Profile, prefill: Prefill, *, now: datetime, metadat
         input_block(ids.LOG_FEEDBACK_BLOCK, t(loc, "f_feedback"), text_input(ids.LOG_FEEDBACK, limit=FEEDBACK_MAX, multiline=True), optional=True),
         input_block(ids.LOG_ACTION_BLOCK, t(loc, "f_action"),
                text_input(ids.LOG_ACTION, limit=ACTION_MAX, initial=prefill.action, placeholder=t(loc, "f_action_placeholder"))),
-        input_block(ids.LOG_DUE_BLOCK, t(loc, "f_due"), {"type": "datetimepicker", "action_id": ids.LOG_DUE, "initial_date_time": int(due.timestamp())}),
+        _due_input(ids.LOG_DUE_BLOCK, t(loc, "f_due"), due),
+        *(due_reading_blocks(profile, prefill.reading, prefill.due_words) if prefill.reading is not None else []),
         input_block(ids.LOG_OWNER_BLOCK, t(loc, "f_owner"), {"type": "users_select", "action_id": ids.LOG_OWNER, "initial_user": profile.user_id}),
     ]
+    if prefill.reading is not None:
+        metadata = {**metadata, "due": when_meta(prefill.reading), "words": clip(prefill.due_words, 60)}
     return modal(callback_id=ids.LOG_VIEW, title=t(loc, "log_title"), submit=t(loc, "save"), close=t(loc, "cancel"),
                  blocks=blocks, metadata=metadata)
 
 
-def _prefill(session, context: dict, text: str, *, now: datetime, tz: str) -> Prefill:
-    """What the words say; a customer the caller may not read is left out, as if unknown."""
-    prefill = parse_free_text(text, session=session, now=now, tz=tz) if text else Prefill()
+def _due_input(block_id: str, label: str, due: datetime) -> dict:
+    return input_block(block_id, label, {"type": "datetimepicker", "action_id": ids.LOG_DUE, "initial_date_time": int(due.timestamp())})
+
+
+def due_reading_blocks(profile: Profile, when: When, words: str) -> list[dict]:
+    """Under the due field prefilled from the user's words: what they were read as ("= 2026年12月9日
+    周三 09:00", both clocks when they named a zone) and, when they can mean another time, that
+    time and a button that puts it in the field."""
+    loc = profile.locale
+    lines = [when_read(when, profile)]
+    if words:
+        lines[0] = f"{t(loc, 'log_due_read', text=words)} {lines[0]}"
+    lines += [t(loc, "when_other", time=fmt_datetime(d, profile)) for d in when.others]
+    blocks = [{**context_block(escape("\n".join(lines))), "block_id": ids.LOG_DUE_READ_BLOCK}]
+    if when.others:  # one button, for the next reading: clicking again goes round them all
+        use = {"type": "button", "action_id": ids.LOG_DUE_OTHER, "value": str(int(when.others[0].timestamp())),
+               "text": plain(t(loc, "when_use", time=fmt_datetime(when.others[0], profile)), 75)}
+        blocks.append({"type": "actions", "block_id": f"{ids.LOG_DUE_READ_BLOCK}_other", "elements": [use]})
+    return blocks
+
+
+def on_due_other(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
+    """"Use <the other reading>": the due field holds that time (a new block, so Slack shows the
+    new initial time), and the line under it offers the reading it held."""
+    ack()
+    who: Profile = crm_of(context).who
+    view = body.get("view") or {}
+    try:
+        meta = read_metadata(view)
+        chosen = int(clicked_value(body) or "")
+    except (MalformedPayload, ValueError):
+        return
+    when = when_from_meta(meta.raw.get("due"), who, chosen)
+    due_block = block_in(view, ids.LOG_DUE_BLOCK)
+    if when is None or due_block is None:
+        return
+    words = meta.text("words")
+    blocks = []
+    for b in view.get("blocks", []):
+        block_id = str(b.get("block_id", ""))
+        if block_id == due_block:
+            blocks.append(_due_input(f"{ids.LOG_DUE_BLOCK}.{chosen}", b["label"]["text"], when.at))
+            blocks.extend(due_reading_blocks(who, when, words))
+        elif not block_id.startswith(ids.LOG_DUE_READ_BLOCK):
+            blocks.append(b)
+    new = {k: view[k] for k in ("type", "callback_id", "title", "submit", "close") if k in view}
+    new.update(blocks=blocks, private_metadata=dump_metadata({**meta.raw, "due": when_meta(when)}))
+    redraw(client=client, body=body, view=new)
+
+
+def _prefill(session, context: dict, text: str, *, now: datetime, profile: Profile) -> Prefill:
+    """What the words say (read in the user's zone and locale); a customer the caller may not read
+    is left out, as if unknown."""
+    prefill = parse_free_text(text, session=session, now=now, tz=profile.tz, locale=profile.locale) if text else Prefill()
     if prefill.customer is not None and not can_read(viewer_of(session, context), prefill.customer):
         prefill = replace(prefill, customer=None)
     return prefill
@@ -102,7 +160,7 @@ def open_log_modal(*, client: WebClient, context: dict, trigger_id: str, channel
         if customer is not None or not text:
             return Prefill(customer=customer)
         with transaction(crm.db) as session:
-            return _prefill(session, context, text, now=now, tz=profile.tz)
+            return _prefill(session, context, text, now=now, profile=profile)
 
     open_modal(client=client, context=context, trigger_id=trigger_id, channel=channel, respond=respond,
                build=lambda p: build_log_view(p, prefill_for(p), now=now, metadata={"channel": channel}))
@@ -116,6 +174,11 @@ def _value(values: dict, block: str, action: str) -> dict:
     return (values.get(block) or {}).get(action) or {}
 
 
+def _due_block(values: dict) -> str:
+    """The due field's block: "log_due", or "log_due.<unix time>" after "Use …"."""
+    return next((b for b in values if b.startswith(ids.LOG_DUE_BLOCK + ".")), ids.LOG_DUE_BLOCK)
+
+
 def _read(view: dict, who: Profile) -> tuple[dict, dict[str, str]]:
     """The submitted fields as plain values, plus errors for what cannot even be read."""
     values = state_values(view)
@@ -127,9 +190,10 @@ def _read(view: dict, who: Profile) -> tuple[dict, dict[str, str]]:
     except ValueError:
         occurred_on = None
         errors[ids.LOG_DATE_BLOCK] = t(who.locale, "err_date_invalid")
-    due_at = datetime_of(_value(values, ids.LOG_DUE_BLOCK, ids.LOG_DUE))
+    due_block = _due_block(values)
+    due_at = datetime_of(_value(values, due_block, ids.LOG_DUE))
     if due_at is None:
-        errors[ids.LOG_DUE_BLOCK] = t(who.locale, "err_required")
+        errors[due_block] = t(who.locale, "err_required")
     fields = {
         "customer_id": customer_id,
         "new_customer_name": new_name,
@@ -164,7 +228,8 @@ def submit_log(ack: Ack, body: dict, view: dict, client: WebClient, context: dic
                 enqueue(session=session, kind=ACTION_ASSIGNED, subject=f"next_action:{logged.action.id}",
                         due_key="assigned", recipient=logged.action.owner_id, now=now)
     except DomainError as e:
-        ack(response_action="errors", errors=field_errors(e, who.locale, blocks=ids.LOG_FIELD_BLOCKS, fallback=ids.LOG_CUSTOMER_BLOCK))
+        blocks = {**ids.LOG_FIELD_BLOCKS, "due": _due_block(state_values(view))}
+        ack(response_action="errors", errors=field_errors(e, who.locale, blocks=blocks, fallback=ids.LOG_CUSTOMER_BLOCK))
         return
     ack()
     _confirm(client=client, context=context, logged=logged, now=now)

@@ -36,6 +36,7 @@ from store.nps import (COMMENT_MAX, category, create_loop_action, is_detractor, 
 from store.outbox import enqueue
 from store.permissions import can_log, forbidden
 from store.users import admin_ids, get_user, manager_of
+from store.workdays import owner_calendar
 
 log = logging.getLogger(__name__)
 MAX_NAME_TOKENS = 4
@@ -71,8 +72,9 @@ def record_and_alert(*, session: Session, defaults: Defaults, customer_id: int, 
     owner = customer.owner_id
     cached = get_user(session=session, user_id=owner)
     locale = (cached.locale if cached else None) or defaults.locale
+    due = loop_due(owner_calendar(session, defaults.calendar, owner), response.responded_at)  # the owner's working days
     action = create_loop_action(session=session, response=response, owner_id=owner, title=t(locale, "nps_loop_title", score=response.score),
-                                due_at=loop_due(defaults.calendar, response.responded_at), created_by=recorded_by or owner, now=now)
+                                due_at=due, created_by=recorded_by or owner, now=now)
     data = {"response_id": response.id, "action_id": action.id}
     enqueue(session=session, kind=NPS_LOW, subject=subject(response.id, owner), due_key="response", recipient=owner, now=now, data=data)
     escalated: tuple[str, ...] = ()

@@ -11,14 +11,15 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from handlers import ids
-from handlers.blocks import clip, escape, fmt_datetime, input_block, mention, modal, plain, section
+from handlers.blocks import clip, context, escape, fmt_datetime, input_block, mention, modal, option, plain, section
 from handlers.context import crm_of, fetch_profile, Profile
-from handlers.dates import parse_when
+from handlers.dates import When, read_when
 from handlers.reminders.messages import closed_blocks
 from handlers.i18n import t
 from handlers.delivery.items import item_of, update_item
-from handlers.payload import clicked_value, element_state, read_metadata, record_id, state_values, text_of
-from handlers.forms import answer
+from handlers.payload import (MalformedPayload, clicked_value, element_state, option_of, read_metadata, record_id,
+                              state_values, text_of)
+from handlers.forms import answer, redraw, when_read
 from store.actions import action_with_customer, complete, get_action, refuse_stranger, reschedule
 from store.db import transaction
 from store.errors import DomainError
@@ -34,6 +35,7 @@ def register(app: App) -> None:
     app.action(ids.DUE_TOMORROW)(on_tomorrow)
     app.action(ids.DUE_RESCHEDULE)(on_reschedule)
     app.action(ids.HOME_ACTION_MENU)(on_home_menu)
+    app.action(ids.RESCHEDULE_WHEN)(on_reschedule_typed)
     app.view(ids.RESCHEDULE_VIEW)(submit_reschedule)
 
 
@@ -168,15 +170,30 @@ def on_home_menu(ack: Ack, body: dict, client: WebClient, context: dict) -> None
 
 # -- reschedule modal --------------------------------------------------------------------------
 
-def reschedule_view(profile: Profile, action: NextAction, metadata: dict) -> dict:
+def reschedule_view(profile: Profile, action: NextAction, metadata: dict, *, text: str = "",
+                    when: When | None = None, again: bool = False) -> dict:
+    """The "new time" field; as the user types, what it understood ("= 2026年12月9日 周三 09:00",
+    with both clocks when the text named a zone) and, for words with two readings ("下周三" said
+    on a Sunday, "2/3" without a locale that orders them), a choice between them, the first picked."""
     loc = profile.locale
-    when = {"type": "plain_text_input", "action_id": ids.RESCHEDULE_WHEN, "max_length": 100,
-            "placeholder": plain(t(loc, "reschedule_placeholder"), 150)}
+    when_input = {"type": "plain_text_input", "action_id": ids.RESCHEDULE_WHEN, "max_length": 100,
+                  "placeholder": plain(t(loc, "reschedule_placeholder"), 150),
+                  "dispatch_action_config": {"trigger_actions_on": ["on_enter_pressed", "on_character_entered"]}}
+    if text:
+        when_input["initial_value"] = text[:100]   # the words stay when the view is replaced on Save
     blocks = [
         section(f"*{escape(clip(action.title, 500))}*"),
-        input_block(ids.RESCHEDULE_BLOCK, t(loc, "reschedule_label"), when,
+        input_block(ids.RESCHEDULE_BLOCK, t(loc, "reschedule_label"), when_input, dispatch=True,
                     hint=t(loc, "reschedule_hint", due=fmt_datetime(action.due_at, profile))),
     ]
+    if when is not None:
+        blocks.append({**context(escape(when_read(when, profile))), "block_id": ids.RESCHEDULE_READ_BLOCK})
+    if when is not None and when.others:
+        choices = [option(fmt_datetime(d, profile), str(int(d.timestamp()))) for d in (when.at, *when.others)]
+        pick = {"type": "radio_buttons", "action_id": ids.RESCHEDULE_PICK, "options": choices, "initial_option": choices[0]}
+        label = t(loc, "when_pick_again", text=clip(text, 100)) if again else t(loc, "when_pick")
+        # a new block per reading, so Slack shows this reading's first choice, not an older pick
+        blocks.append(input_block(f"{ids.RESCHEDULE_PICK_BLOCK}.{int(when.at.timestamp())}", label, pick))
     return modal(callback_id=ids.RESCHEDULE_VIEW, title=t(loc, "reschedule_title"), submit=t(loc, "save"),
                  close=t(loc, "cancel"), blocks=blocks, metadata=metadata)
 
@@ -204,16 +221,59 @@ def _open_reschedule(*, body: dict, client: WebClient, context: dict, value: str
     client.views_open(trigger_id=body["trigger_id"], view=reschedule_view(who, action, metadata))
 
 
+def _own_action(session: Session, action_id: int | None, user_id: str) -> NextAction | None:
+    action = get_action(session=session, action_id=action_id) if action_id else None
+    return action if action is not None and action.owner_id == user_id else None
+
+
+def on_reschedule_typed(ack: Ack, body: dict, client: WebClient, context: dict) -> None:
+    """Each change to the "new time" field: the modal again with what it understood."""
+    ack()
+    crm = crm_of(context)
+    who: Profile = crm.who
+    view = body.get("view") or {}
+    try:
+        meta = read_metadata(view)
+        text = text_of(element_state(state_values(view), ids.RESCHEDULE_WHEN))
+        action_id = meta.id("action")
+    except MalformedPayload:
+        return
+    with transaction(crm.db) as session:
+        action = _own_action(session, action_id, who.user_id)
+    if action is None:
+        return
+    when = read_when(text, now=crm.defaults.clock(), tz=who.tz, locale=who.locale)
+    redraw(client=client, body=body, view=reschedule_view(who, action, meta.raw, text=text, when=when))
+
+
+def _picked(values: dict, when: When) -> datetime | None:
+    """The reading the user picked among `when`'s (None when the choice shown was for other words)."""
+    block = values.get(f"{ids.RESCHEDULE_PICK_BLOCK}.{int(when.at.timestamp())}")
+    if isinstance(block, dict):
+        chosen = option_of(block.get(ids.RESCHEDULE_PICK) or {})
+        return next((d for d in (when.at, *when.others) if str(int(d.timestamp())) == chosen), None)
+    return None
+
+
 def submit_reschedule(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
     crm = crm_of(context)
     who: Profile = crm.who
     now = crm.defaults.clock()
-    meta, text = read_metadata(view), text_of(element_state(state_values(view), ids.RESCHEDULE_WHEN))
+    meta, values = read_metadata(view), state_values(view)
+    text = text_of(element_state(values, ids.RESCHEDULE_WHEN))
     action_id, channel, ts = meta.id("action"), meta.text("channel"), meta.text("ts")
-    due = parse_when(text, now=now, tz=who.tz)
-    if due is None:
+    when = read_when(text, now=now, tz=who.tz, locale=who.locale)
+    if when is None:
         ack(response_action="errors", errors={ids.RESCHEDULE_BLOCK: t(who.locale, "err_when_unparsed")})
         return
+    due = _picked(values, when) if when.others else when.at
+    if due is None:  # two readings and no choice made for these words: show both, save nothing
+        with transaction(crm.db) as session:
+            action = _own_action(session, action_id, who.user_id)
+        if action is not None:
+            ack(response_action="update", view=reschedule_view(who, action, meta.raw, text=text, when=when, again=True))
+            return
+        due = when.at   # not theirs or gone: reschedule() below says so
     try:
         with transaction(crm.db) as session:
             reschedule(session=session, action_id=action_id, user_id=who.user_id, due_at=due, now=now, snooze=False)

@@ -76,6 +76,14 @@ TEXTS: dict[str, dict[str, str]] = {
     "reschedule_label": {ZH: "新的时间", EN: "New time"},
     "reschedule_placeholder": {ZH: "如：明天下午3点、下周二、12月5日 14:00", EN: "e.g. tomorrow 3pm, next Tuesday, Dec 5 14:00"},
     "reschedule_hint": {ZH: "现在截止：{due}", EN: "Due now: {due}"},
+    # what a due-time field understood (handlers/forms.when_lines)
+    "when_read": {ZH: "= {time}", EN: "= {time}"},
+    "when_read_zone": {ZH: "= {time}（{tz}）＝ {there}（{label}）", EN: "= {time} ({tz}) = {there} ({label})"},
+    "when_other": {ZH: "也可能是 {time}", EN: "It could also mean {time}"},
+    "when_use": {ZH: "改用 {time}", EN: "Use {time}"},
+    "when_pick": {ZH: "指的是哪一个？", EN: "Which one do you mean?"},
+    "when_pick_again": {ZH: "“{text}”有两种理解：选一个，再点保存。", EN: "“{text}” can mean two times: pick one, then Save."},
+    "log_due_read": {ZH: "从你写的“{text}”读到：", EN: "From your words “{text}”:"},
     # help: a header, one line per registered subcommand, a footer
     "help_header": {ZH: "*CRM 助手* 可用的命令：", EN: "*CRM assistant* commands:"},
     "help_log": {
