@@ -71,13 +71,14 @@ def test_a_rep_sees_their_own_month_in_chinese(bolt, fake, db):
         "*工作量与跟进*",
         "• 新线索：*1*　上期 0 ▲",
         "• 记录互动：*2*（电话 1 · 拜访 1）　上期 1 ▲",
+        "• 超 24 小时补录：*0.0%*（0/2）　上期 0.0% =",
         "• 到期待办：*2*（按时完成 1 · 逾期完成 1 · 未完成 0）　上期 0 ▲",
         "• 跟进按时完成率：*50.0%*（1/2）　上期 — ⚠️ 目标 ≥ 90%",
         "• 当前逾期待办：*0*",
     ]
     assert texts[6] == "上期：2026年9月 · ⚠️ 未达标：跟进按时完成率"
-    assert texts[7] == ("*各人明细*（记录互动 · 当前逾期 · 按时完成/到期）\n"
-                        "• <@U0REP00001>：记录互动 2 · 当前逾期 0 · 按时完成 1/2（逾期完成 1）")
+    assert texts[7] == ("*各人明细*（记录互动 · 超 24 小时补录 · 当前逾期 · 按时完成/到期）\n"
+                        "• <@U0REP00001>：记录互动 2 · 超 24 小时补录 0 · 当前逾期 0 · 按时完成 1/2（逾期完成 1）")
     assert reply["text"].startswith("📊 wang · 2026年10月\n新线索：1　上期 0 ▲\n")
 
 
@@ -86,13 +87,14 @@ def test_a_rep_in_new_york_gets_english_and_their_own_zone(bolt, fake, db):
     reply = _ask(bolt, fake, "stats 2026-10", REP_EN)
     texts = _texts(reply)
     assert texts[:2] == ["📊 alice · October 2026", "Period: October 2026"]
-    assert texts[2].splitlines()[1:4] == [
+    assert texts[2].splitlines()[1:5] == [
         "• New leads: *0* · prev. 0 =",
         "• Interactions logged: *1* (Email 1) · prev. 0 ▲",
+        "• Logged over 24 h late: *0.0%* (0/1) · prev. —",
         "• Next actions due: *1* (on time 1 · late 0 · not done 0) · prev. 0 ▲",
     ]
-    assert texts[7] == ("*Per rep* (logged · overdue now · done on time/due)\n"
-                        "• <@U0REPEN002>: logged 1 · overdue now 0 · done on time 1/1 (late 0)")
+    assert texts[7] == ("*Per rep* (logged · over 24 h late · overdue now · done on time/due)\n"
+                        "• <@U0REPEN002>: logged 1 · over 24 h late 0 · overdue now 0 · done on time 1/1 (late 0)")
 
 
 def test_a_manager_gets_the_team_and_may_ask_for_one_of_them(bolt, fake, db):
@@ -100,13 +102,13 @@ def test_a_manager_gets_the_team_and_may_ask_for_one_of_them(bolt, fake, db):
     texts = _texts(_ask(bolt, fake, "统计 2026-10", BOSS))
     assert texts[0] == "📊 zhao 的团队 · 2026年10月"
     assert texts[2].splitlines()[2] == "• 记录互动：*3*（邮件 1 · 电话 1 · 拜访 1）　上期 1 ▲"
-    assert texts[7].splitlines()[1:] == ["• <@U0REP00001>：记录互动 2 · 当前逾期 0 · 按时完成 1/2（逾期完成 1）",
-                                         "• <@U0REPEN002>：记录互动 1 · 当前逾期 0 · 按时完成 1/1（逾期完成 0）"]
+    assert texts[7].splitlines()[1:] == ["• <@U0REP00001>：记录互动 2 · 超 24 小时补录 0 · 当前逾期 0 · 按时完成 1/2（逾期完成 1）",
+                                         "• <@U0REPEN002>：记录互动 1 · 超 24 小时补录 0 · 当前逾期 0 · 按时完成 1/1（逾期完成 0）"]
     # `all` is everyone for admins only: a manager still gets the team
     assert _texts(_ask(bolt, fake, "stats all 2026-10", BOSS))[0] == "📊 zhao 的团队 · 2026年10月"
     texts = _texts(_ask(bolt, fake, f"stats <@{REP_EN}|alice> 2026-10", BOSS))
     assert texts[2].splitlines()[2] == "• 记录互动：*1*（邮件 1）　上期 0 ▲"
-    assert texts[7].splitlines()[1:] == ["• <@U0REPEN002>：记录互动 1 · 当前逾期 0 · 按时完成 1/1（逾期完成 0）"]
+    assert texts[7].splitlines()[1:] == ["• <@U0REPEN002>：记录互动 1 · 超 24 小时补录 0 · 当前逾期 0 · 按时完成 1/1（逾期完成 0）"]
 
 
 def test_an_admin_sees_everyone_and_anyone(bolt, fake, db):

@@ -18,9 +18,10 @@ from handlers.blocks import clip, context as context_block, escape, fmt_date, me
 from handlers.refs import card_picker
 from handlers.context import Profile
 from handlers.customers.cards import lines_sections, person, vocab
-from handlers.stats.text import Row, figure_rows, line, period_label
+from handlers.stats.text import Row, figure_rows, line, number, period_label
 from handlers.i18n import t
-from store.figures import Figures, Period, Scope, Targets, deals_moved, detractors, figures, per_rep, sla_breaches, stale_customers
+from store.figures import (Figures, Period, RepLine, Scope, Targets, deals_moved, detractors, figures, per_rep, rep_misses_late,
+                           sla_breaches, stale_customers)
 from store.customers import codes_of
 from store.grading import Cadence
 from store.health import RED, YELLOW, at_risk
@@ -81,14 +82,22 @@ def _list(title_key: str, lines: list[str], total: int, loc: str) -> dict:
     return lines_sections(title, lines, loc=loc, total=total)[0]
 
 
-def _rep_section(session, period, scope, now, loc) -> dict | None:
+def late_miss(r: RepLine, loc: str, targets: Targets | None) -> str:
+    """ ⚠️ target ≤ 10% after a rep's logged-late count when their share misses it."""
+    if targets is None or not rep_misses_late(r, targets):
+        return ""
+    return t(loc, "fig_miss_target", target=f"≤ {number(targets.logged_late_max)}%")
+
+
+def _rep_section(session, period, scope, now, loc, targets: Targets | None = None) -> dict | None:
     reps = per_rep(session=session, period=period, owner_ids=scope_reps(session, scope), now=now)
     if scope.kind == "everyone":  # every known user: only those with something to show
         reps = [r for r in reps if r.logged or r.overdue_now or r.due]
     if not reps:
         return None
-    lines = [t(loc, "fig_rep_line", rep=mention(r.owner_id), logged=r.logged, overdue=r.overdue_now, on_time=r.done_on_time,
-               due=r.due, late=r.done_late) for r in reps]
+    lines = [t(loc, "fig_rep_line", rep=mention(r.owner_id), logged=r.logged, logged_late=r.logged_late,
+               late_miss=late_miss(r, loc, targets), overdue=r.overdue_now, on_time=r.done_on_time, due=r.due, late=r.done_late)
+             for r in reps]
     return lines_sections(t(loc, "fig_sec_reps"), lines, loc=loc)[0]
 
 
@@ -141,7 +150,7 @@ def report_blocks(*, session: Session, period: Period, scope: Scope, now: dateti
     blocks = [{"type": "header", "text": {"type": "plain_text", "text": clip(title, HEADER_MAX) or " ", "emoji": True}},
               context_block(t(locale, "fig_period", period=period_label(period, locale)))]
     blocks += headline_blocks(f, locale, targets=targets)
-    reps = _rep_section(session, period, scope, now, locale)
+    reps = _rep_section(session, period, scope, now, locale, targets)
     if reps is not None:
         blocks.append(reps)
     lists, named = _list_sections(session, period, scope, now, profile, calendar, cadence, f.owner_ids)
