@@ -12,7 +12,7 @@ from handlers import ids
 from handlers.blocks import clip, context as context_block, escape, fmt_date, fmt_datetime, mention, plain, section
 from handlers.churn.forms import ChurnCard, churn_buttons, churn_sections, load_churn
 from handlers.context import Profile
-from handlers.health.text import TREND_POINTS, health_section
+from handlers.health.text import TREND_POINTS, health_section, not_at_risk_line
 from handlers.i18n import CATALOG, t
 from store.actions import open_actions_for_customer
 from store.audit import history
@@ -21,11 +21,12 @@ from store.crm_models import AuditEntry, Deal, Need, StageChange
 from store.customers import StageGroup
 from store.deals import deals_of
 from store.health import history as health_history
-from store.models import Contact, Customer, HealthScore, Interaction, NextAction, Ticket
+from store.models import Contact, Customer, HealthScore, Interaction, NextAction, RiskResponse, Ticket
 from store.needs import needs_of
 from store.nps import recent_interactions
 from store.permissions import Viewer, can_edit
 from store.privacy import Cipher
+from store.risk import standing_not_at_risk
 from store.profile import contact_details, tag_list
 from store.tickets import open_count, open_for_customer
 from store.vocab import codes
@@ -60,6 +61,7 @@ class CardData:
     editable: bool
     churn: ChurnCard | None = None  # the churn case and win-back plan (handlers/churn/forms.py)
     health: list[HealthScore] = field(default_factory=list)  # stored scores, newest first (converted and mature)
+    not_at_risk: RiskResponse | None = None  # the "not at risk" answer that still holds
 
 
 def load_card(session: Session, customer: Customer, *, viewer: Viewer, cipher: Cipher | None) -> CardData:
@@ -83,6 +85,7 @@ def load_card(session: Session, customer: Customer, *, viewer: Viewer, cipher: C
         editable=can_edit(viewer, customer),
         churn=load_churn(session, customer, viewer=viewer),
         health=health_history(session=session, customer_id=customer.id, limit=TREND_POINTS) if customer.health_score is not None else [],
+        not_at_risk=standing_not_at_risk(session=session, customers=[(customer.id, customer.health_score)]).get(customer.id),
     )
 
 
@@ -236,9 +239,7 @@ def card_blocks(d: CardData, profile: Profile, now: datetime) -> list[dict]:
     """At most 18 blocks: head, health, profile, phone and email (+ masked note), 7 item sections, churn, buttons."""
     loc = profile.locale
     blocks = [section(_head(d.customer, profile))]
-    health = health_section(d.health, profile, now=now)
-    if health is not None:
-        blocks.append(health)
+    blocks += health_section(d.health, profile, not_at_risk=not_at_risk_line(d.not_at_risk, profile))
     lines = _profile_lines(d.customer, d.tags, loc)
     if lines:
         blocks += lines_sections("", lines, loc=loc)
