@@ -236,7 +236,7 @@ def card_buttons(d: CardData, loc: str) -> dict:
 
 
 def card_blocks(d: CardData, profile: Profile, now: datetime) -> list[dict]:
-    """At most 18 blocks: head, health, profile, phone and email (+ masked note), 7 item sections, churn, buttons."""
+    """At most 19 blocks: head, health (and how it is computed), profile, phone and email (+ masked note), 7 item sections, churn, buttons."""
     loc = profile.locale
     blocks = [section(_head(d.customer, profile))]
     blocks += health_section(d.health, profile, not_at_risk=not_at_risk_line(d.not_at_risk, profile))
