@@ -2,7 +2,9 @@
 the figures of /crm stats as CSV, UTF-8 with a BOM (Excel opens the Chinese correctly).
 
 One row per figure (figure, period value, previous value, unit, target, missed), a blank line,
-then one row per rep (logged, overdue now, due, done on time, done late). Labels in
+then one row per rep (interactions that happened in the period, how many of them were logged over
+24 h late and whether that share misses CRM_TARGETS' logged_late, overdue now, due, done on time,
+done late). Labels in
 CRM_DEFAULT_LOCALE's language (or --lang). Percentages have one decimal, durations are minutes,
 amounts per currency. Bad arguments: one line on stderr, exit code 2.
 """
@@ -92,6 +94,7 @@ def figure_table(f, reps, names: dict[str, str], locale: str, targets) -> list[l
     """The CSV's rows: the figures' header and rows, a blank row, the reps' header and rows."""
     from handlers.stats.text import figure_rows, target_text
     from handlers.i18n import t
+    from store.figures import rep_misses_late
 
     rows = [[t(locale, k) for k in ("fig_csv_figure", "fig_csv_value", "fig_csv_previous", "fig_csv_unit", "fig_csv_target",
                                      "fig_csv_missed")]]
@@ -102,10 +105,13 @@ def figure_table(f, reps, names: dict[str, str], locale: str, targets) -> list[l
         rows.append([r.label, _cell(r, r.value), _cell(r, r.previous), unit, target_text(r) if r.target else "",
                      (t(locale, "fig_yes") if r.missed else t(locale, "fig_no")) if r.target else ""])
     rows.append([])
-    rows.append([t(locale, k) for k in ("fig_csv_rep", "fig_csv_name", "fig_csv_logged", "fig_csv_overdue", "fig_csv_due",
-                                         "fig_csv_on_time", "fig_csv_late")])
-    rows += [[r.owner_id, names.get(r.owner_id, ""), str(r.logged), str(r.overdue_now), str(r.due), str(r.done_on_time),
-              str(r.done_late)] for r in reps]
+    rows.append([t(locale, k) for k in ("fig_csv_rep", "fig_csv_name", "fig_csv_logged", "fig_csv_logged_late",
+                                         "fig_csv_logged_late_missed", "fig_csv_overdue", "fig_csv_due", "fig_csv_on_time",
+                                         "fig_csv_late")])
+    judged = targets is not None and targets.logged_late_max is not None
+    rows += [[r.owner_id, names.get(r.owner_id, ""), str(r.logged), str(r.logged_late),
+              (t(locale, "fig_yes") if rep_misses_late(r, targets) else t(locale, "fig_no")) if judged else "",
+              str(r.overdue_now), str(r.due), str(r.done_on_time), str(r.done_late)] for r in reps]
     return rows
 
 

@@ -6,7 +6,7 @@ the median percentile_cont on PostgreSQL or ORDER BY/LIMIT/OFFSET on SQLite); no
 rows it counts. Periods are half-open [start, end) of aware UTC instants (store.figures_base.Period,
 with the local day/week/month of a zone). Definitions, in full, where each is computed:
 
-    store.figures_activity   interactions logged (by way of contact), next actions due / done on
+    store.figures_activity   interactions by the day they happened (by way of contact), logged late, next actions due / done on
                              time / done late / still open, completion rate, overdue now, deals
                              won per currency, repurchase rate, per_rep
     store.figures_lifecycle  new leads, funnel conversion (lead -> nurturing -> converted), churn
@@ -24,7 +24,7 @@ stages, churn, repurchase, NPS, tickets) for the customer's current owner.
 Targets (the templates' defaults, passed in) are checked on the period's exact values, not the
 rounded percentages; a figure with nothing to judge (None) misses nothing. `Figures.misses` names
 the figures that miss: "completion_rate", "churn_rate", "high_value_churn_rate", "nps",
-"sla_response", "sla_resolution".
+"sla_response", "sla_resolution", "logged_late".
 """
 from __future__ import annotations
 
@@ -34,8 +34,8 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from store.figures_activity import (ActionCounts, RepLine, Won, action_counts, deals_won, interaction_counts, overdue_now,
-                                    per_rep, repurchase_rate)
+from store.figures_activity import (ActionCounts, RepLine, Won, action_counts, deals_won, interaction_counts, logged_late,
+                                    overdue_now, per_rep, repurchase_rate)
 from store.figures_base import Page, Period, Rate, Scope, Trend, percent
 from store.figures_lifecycle import lifecycle_figures, stage_times
 from store.figures_lists import DealMove, Detractor, StaleCustomer, deals_moved, detractors, stale_customers
@@ -45,7 +45,7 @@ from store.sla import Calendar
 
 __all__ = [
     "ActionCounts", "Calendar", "DealMove", "Detractor", "Figures", "Page", "Period", "Rate", "RepLine", "Scope", "SlaBreach",
-    "StaleCustomer", "Targets", "Trend", "Won", "deals_moved", "detractors", "figures", "per_rep", "percent", "sla_breaches",
+    "StaleCustomer", "Targets", "Trend", "Won", "deals_moved", "detractors", "figures", "per_rep", "percent", "rep_misses_late", "sla_breaches",
     "stale_customers",
 ]
 
@@ -60,6 +60,7 @@ class Targets:
     completion_min: float | None = 90
     sla_response_min: float | None = None
     sla_resolution_min: float | None = None
+    logged_late_max: float | None = 10
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class Figures:
     new_leads: Trend[int]
     interactions: Trend[int]
     interactions_by_way: dict[str, Trend[int]]
+    logged_late: Trend[Rate]
     actions: Trend[ActionCounts]
     completion_rate: Trend[Rate]
     overdue_now: int
@@ -103,8 +105,14 @@ def misses(f: Figures, targets: Targets) -> list[str]:
         ("nps", targets.nps_min, lambda t: _nps_misses(f.nps.value, t)),
         ("sla_response", targets.sla_response_min, lambda t: f.sla_response.value.below(t)),
         ("sla_resolution", targets.sla_resolution_min, lambda t: f.sla_resolution.value.below(t)),
+        ("logged_late", targets.logged_late_max, lambda t: f.logged_late.value.above(t)),
     ]
     return [name for name, target, missed in checks if target is not None and missed(target)]
+
+
+def rep_misses_late(line: RepLine, targets: Targets) -> bool:
+    """A rep's share of interactions logged late is above the target."""
+    return targets.logged_late_max is not None and line.late_rate.above(targets.logged_late_max)
 
 
 def _nps(session: Session, scope: Scope, p: Period) -> NpsStats:
@@ -129,6 +137,7 @@ def figures(*, session: Session, period: Period, scope: Scope, now: datetime, ta
         new_leads=life.new_leads,
         interactions=Trend(sum(t.value for t in by_way.values()), sum(t.previous for t in by_way.values())),
         interactions_by_way=by_way,
+        logged_late=logged_late(**common),
         actions=actions,
         completion_rate=Trend(actions.value.completion, actions.previous.completion),
         overdue_now=overdue_now(session=session, owner_ids=ids, now=now),

@@ -3,8 +3,16 @@
 Work counts for the person who did it: an interaction for its author, a next action for its owner
 (not the customer's owner). For a period [s, e):
 
-    interactions logged     interactions whose created_at (when logged) is in [s, e), in all and
-                            by way of contact
+    interactions            interactions that happened on one of the period's days (occurred_on,
+                            the day in the author's own zone, against the period's local days:
+                            Period.holds_day), whenever they were logged; in all and by way of
+                            contact
+    logged late             of those, the ones logged more than 24 hours after they happened.
+                            occurred_on has no time of day, so: logged_on (the day logged, in the
+                            author's zone) two or more days after occurred_on (a Sunday visit
+                            logged on Tuesday; one logged on Monday may be within 24 hours).
+                            Interactions whose logged_on is unknown count as on time. Share:
+                            logged late / interactions
     actions due             next actions whose due_at is in [s, e), not cancelled, and either done
                             or already due at `now` (those not yet due are left out). due_at is the
                             current due time: a snooze or reschedule moves it.
@@ -28,7 +36,7 @@ from sqlalchemy import and_, case, func
 from sqlmodel import Session, select
 
 from store.crm_models import Deal
-from store.figures_base import Period, Rate, Trend, count_if, owned
+from store.figures_base import Period, Rate, Trend, count_if, owned, plus_days
 from store.models import PENDING_ACTION, ActionStatus, Customer, Interaction, NextAction
 
 DONE = ActionStatus.done.value
@@ -36,13 +44,36 @@ COUNTED = (*PENDING_ACTION, DONE)  # every status but cancelled, spelt out so (s
 CENT = Decimal("0.01")
 
 
+LATE_DAYS = 2  # logged_on at least this many days after occurred_on: more than 24 hours after it happened
+
+
+def late(i=Interaction):
+    """SQL: the interaction was logged late (see the module's docstring)."""
+    return and_(i.logged_on.is_not(None), i.logged_on >= plus_days(i.occurred_on, LATE_DAYS))
+
+
+def _spans(period: Period, previous: Period, column):
+    first, after = previous.days()[0], period.days()[1]
+    return and_(column >= first, column < after)
+
+
 def interaction_counts(*, session: Session, period: Period, previous: Period, owner_ids) -> dict[str, Trend[int]]:
-    """Per way of contact (only ways logged in either period)."""
+    """Per way of contact (only ways with interactions in either period)."""
     i = Interaction
-    stmt = (select(i.way, count_if(period.contains(i.created_at)), count_if(previous.contains(i.created_at)))
-            .where(owned(i.author_id, owner_ids), i.created_at >= previous.start, i.created_at < period.end)
+    stmt = (select(i.way, count_if(period.holds_day(i.occurred_on)), count_if(previous.holds_day(i.occurred_on)))
+            .where(owned(i.author_id, owner_ids), _spans(period, previous, i.occurred_on))
             .group_by(i.way).order_by(i.way))
     return {way: Trend(int(cur), int(prev)) for way, cur, prev in session.execute(stmt)}
+
+
+def logged_late(*, session: Session, period: Period, previous: Period, owner_ids) -> Trend[Rate]:
+    """Interactions of each period logged late, of all that happened in it."""
+    i = Interaction
+    stmt = (select(count_if(and_(period.holds_day(i.occurred_on), late())), count_if(period.holds_day(i.occurred_on)),
+                   count_if(and_(previous.holds_day(i.occurred_on), late())), count_if(previous.holds_day(i.occurred_on)))
+            .where(owned(i.author_id, owner_ids), _spans(period, previous, i.occurred_on)))
+    n = [int(x) for x in session.execute(stmt).one()]
+    return Trend(Rate(n[0], n[1]), Rate(n[2], n[3]))
 
 
 @dataclass(frozen=True)
@@ -88,20 +119,27 @@ def overdue_now(*, session: Session, owner_ids, now: datetime) -> int:
 @dataclass(frozen=True)
 class RepLine:
     owner_id: str
-    logged: int
+    logged: int                   # interactions that happened in the period
     overdue_now: int
     due: int
     done_on_time: int
     done_late: int
+    logged_late: int = 0          # of `logged`, logged more than 24 hours after they happened
+
+    @property
+    def late_rate(self) -> Rate:
+        return Rate(self.logged_late, self.logged)
 
 
 def per_rep(*, session: Session, period: Period, owner_ids, now: datetime) -> list[RepLine]:
-    """One line per owner id given (sorted), zeros included: interactions logged in the period,
-    actions overdue now, and of the actions due in the period, done on time and done late."""
+    """One line per owner id given (sorted), zeros included: interactions that happened in the
+    period and how many of them were logged late, actions overdue now, and of the actions due in
+    the period, done on time and done late."""
     ids = sorted(set(owner_ids))
     i, a = Interaction, NextAction
-    logged = dict(session.execute(
-        select(i.author_id, func.count()).where(i.author_id.in_(ids), period.contains(i.created_at)).group_by(i.author_id)).all())
+    logged = {author: (int(n), int(n_late)) for author, n, n_late in session.execute(
+        select(i.author_id, func.count(), count_if(late())).where(i.author_id.in_(ids), period.holds_day(i.occurred_on))
+        .group_by(i.author_id))}
     overdue = dict(session.execute(
         select(a.owner_id, func.count()).where(a.owner_id.in_(ids), a.status.in_(PENDING_ACTION), a.due_at < now)
         .group_by(a.owner_id)).all())
@@ -111,8 +149,8 @@ def per_rep(*, session: Session, period: Period, owner_ids, now: datetime) -> li
     lines = []
     for owner in ids:
         counts = actions.get(owner, ActionCounts())
-        lines.append(RepLine(owner, int(logged.get(owner, 0)), int(overdue.get(owner, 0)), counts.due, counts.done_on_time,
-                             counts.done_late))
+        n, n_late = logged.get(owner, (0, 0))
+        lines.append(RepLine(owner, n, int(overdue.get(owner, 0)), counts.due, counts.done_on_time, counts.done_late, n_late))
     return lines
 
 

@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, and_, case, func, true
+from sqlalchemy import BigInteger, and_, case, func, literal_column, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, select
@@ -99,6 +99,19 @@ class Period:
     def contains(self, column):
         """SQL: start <= column < end."""
         return and_(column >= self.start, column < self.end)
+
+    def days(self) -> tuple[date, date]:
+        """The local days the period covers, [first, after): its zone's calendar days for a day, week
+        or month; for a span of two instants, the UTC days it touches."""
+        zone = ZoneInfo(self.tz or "UTC")
+        first = self.start.astimezone(zone).date()
+        return first, (self.end.astimezone(zone) - ONE_US).date() + timedelta(days=1)
+
+    def holds_day(self, column):
+        """SQL: the date column (a day in someone's own zone, such as interaction.occurred_on) is one
+        of the period's days."""
+        first, after = self.days()
+        return and_(column >= first, column < after)
 
 
 @dataclass(frozen=True)
@@ -223,6 +236,33 @@ def least(a, b):
 
 def greatest(a, b):
     return case((a > b, a), else_=b)
+
+
+class plus_days(FunctionElement):
+    """A date column plus a whole number of days, as a date comparable with another date column:
+    `date + n` on PostgreSQL, date(column, '+n day') on SQLite (dates kept as 'YYYY-MM-DD')."""
+
+    inherit_cache = True
+
+    def __init__(self, column, days: int) -> None:
+        super().__init__(column, literal_column(str(int(days))))
+
+
+def _two(element, compiler, **kw) -> tuple[str, str]:
+    column, days = element.clauses.clauses
+    return compiler.process(column, **kw), compiler.process(days, **kw)
+
+
+@compiles(plus_days, "postgresql")
+def _plus_days_pg(element, compiler, **kw) -> str:
+    column, days = _two(element, compiler, **kw)
+    return f"({column} + {days})"
+
+
+@compiles(plus_days, "sqlite")
+def _plus_days_sqlite(element, compiler, **kw) -> str:
+    column, days = _two(element, compiler, **kw)
+    return f"date({column}, '+' || {days} || ' day')"
 
 
 def count_if(condition):

@@ -1,7 +1,7 @@
 """A weekly trend of four figures, for the digest's chart: per local week (Monday first, as
 Period.week) of the last `weeks` complete weeks,
 
-    interactions     interactions logged (created_at in the week), for their author
+    interactions     interactions that happened in the week (occurred_on, Period.holds_day), for their author
     done_on_time     next actions due in the week, not cancelled, done with done_at <= due_at, for
                      the action's owner
     new_leads        customers created in the week, for the customer's current owner
@@ -57,6 +57,13 @@ def _per_week(session: Session, weeks: list[Period], column, *where) -> list[int
     return [int(n) for n in session.execute(stmt).one()]
 
 
+def _per_week_by_day(session: Session, weeks: list[Period], column, *where) -> list[int]:
+    """_per_week for a date column (a day in someone's own zone): COUNT per week holding that day."""
+    cols = [count_if(week.holds_day(column)) for week in weeks]
+    stmt = select(*cols).where(column >= weeks[0].days()[0], column < weeks[-1].days()[1], *where)
+    return [int(n) for n in session.execute(stmt).one()]
+
+
 def _done_on_time(session: Session, weeks: list[Period], owner_ids) -> list[int]:
     a = NextAction
     on_time = and_(a.status == DONE, a.done_at <= a.due_at)
@@ -69,7 +76,7 @@ def weekly_trend(*, session: Session, scope: Scope, weeks: int, end: Period | da
     ids = scope.owner_ids(session)
     i, c, d = Interaction, Customer, Deal
     series = (
-        _per_week(session, periods, i.created_at, owned(i.author_id, ids)),
+        _per_week_by_day(session, periods, i.occurred_on, owned(i.author_id, ids)),
         _done_on_time(session, periods, ids),
         _per_week(session, periods, c.created_at, owned(c.owner_id, ids)),
         _per_week(session, periods, d.closed_at, owned(d.owner_id, ids), d.stage == "won"),

@@ -116,7 +116,7 @@ def _tickets_by_customer(session: Session, now: datetime, w: HealthWeights, cal:
 
 def _gather(session: Session, now: datetime, w: HealthWeights, cal: Calendar,
             customer_ids: Collection[int] | None) -> dict[int, tuple[Facts, Stored]]:
-    """Every fact of every active customer (or of those asked for): seven queries, whatever the count."""
+    """Every fact of every active customer (or of those asked for): eight queries, whatever the count."""
     wanted = None if customer_ids is None else set(customer_ids)
     ids = None if wanted is None or len(wanted) > _IN_LIMIT else sorted(wanted)
     today = now.date()
@@ -154,6 +154,9 @@ def _gather(session: Session, now: datetime, w: HealthWeights, cal: Calendar,
                        .where(Deal.stage == WON, Deal.renewal_on >= today, Deal.renewal_on <= today + timedelta(days=w.renewal_days))
                        .group_by(Deal.customer_id), Deal.customer_id, ids)
     renewal = dict(session.execute(renewals).all())
+    renewing = _scoped(select(Deal.customer_id).where(Deal.stage == WON, Deal.renewal_on.is_not(None)).distinct(),
+                       Deal.customer_id, ids)
+    renews = set(session.execute(renewing).scalars())
     tickets = _tickets_by_customer(session, now, w, cal, ids)
     cells = rfm_scores(session=session)  # quintiles need them all, asked for or not
     if len(cells) < w.rfm_min_customers:
@@ -164,7 +167,7 @@ def _gather(session: Session, now: datetime, w: HealthWeights, cal: Calendar,
         (opened, breaches), (recent, prior) = tickets.get(cid, (0, 0)), interactions.get(cid, (0, 0))
         count, oldest = actions.get(cid, (0, None))
         out[cid] = (Facts(grade, contact_at, bool(contacted), nps.get(cid, ()), opened, breaches, recent, prior, count, oldest,
-                          renewal.get(cid), cells.get(cid)), (score, band))
+                          renewal.get(cid), cells.get(cid), cid in renews), (score, band))
     return out
 
 
@@ -253,6 +256,7 @@ class HealthChange:
     drop: int | None              # points below the week's highest score, when at least drop_points
     week_high: int | None
     reasons: list[tuple[str, dict]]
+    high_at: datetime | None = None  # when week_high was computed (its row's time; the previous row's for previous_score)
 
 
 def changes(*, session: Session, since: datetime, drop_points: int, week: timedelta = timedelta(days=7)) -> list[HealthChange]:
@@ -280,23 +284,31 @@ def changes(*, session: Session, since: datetime, drop_points: int, week: timede
     before: dict[int, list[tuple[datetime, int]]] = {}
     for row_id, at, score in session.execute(week_rows):
         before.setdefault(row_id, []).append((at, score))
+    previous_at = dict(session.execute(
+        select(h.id, func.max(earlier.computed_at))
+        .join(earlier, and_(earlier.customer_id == h.customer_id, earlier.computed_at < h.computed_at))
+        .where(h.computed_at >= since, fell).group_by(h.id)).all())
     latest, reddened = {}, set()
     for row in rows:
         if row.band == RED and row.previous_band != RED and row.health_band == RED:
             reddened.add(row.customer_id)
-        high = drop = None
+        high = drop = high_at = None
         if row.previous_score is not None and row.score < row.previous_score:
-            high = max([row.previous_score] + [s for at, s in before.get(row.id, []) if at >= row.computed_at - week])
+            kept = [(row.previous_score, previous_at.get(row.id))] + [
+                (s, at) for at, s in before.get(row.id, []) if at >= row.computed_at - week]
+            high = max(s for s, _ in kept)
+            high_at = max((at for s, at in kept if s == high and at is not None), default=None)
             drop = high - row.score if high - row.score >= drop_points else None
         dropped = drop is not None and row.health_score is not None and row.health_score <= row.score
         if row.customer_id in reddened or dropped:
-            latest[row.customer_id] = (row, high, drop if dropped else None)
-    components = _components(session, [row.id for row, _, _ in latest.values()])
+            latest[row.customer_id] = (row, high, drop if dropped else None, high_at)
+    components = _components(session, [row.id for row, _, _, _ in latest.values()])
     found = [
         HealthChange(customer_id=row.customer_id, code=row.code, name=row.name, owner_id=row.owner_id, at=row.computed_at,
                      score=row.score, band=row.band, previous_score=row.previous_score, previous_band=row.previous_band,
-                     turned_red=row.customer_id in reddened, drop=drop, week_high=high, reasons=reasons_of(components[row.id]))
-        for row, high, drop in latest.values()
+                     turned_red=row.customer_id in reddened, drop=drop, week_high=high, reasons=reasons_of(components[row.id]),
+                     high_at=high_at)
+        for row, high, drop, high_at in latest.values()
     ]
     return sorted(found, key=lambda c: (c.score, c.customer_id))
 

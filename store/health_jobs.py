@@ -199,7 +199,8 @@ def queue_pings(*, session: Session, since: datetime, now: datetime, drop_points
             continue
         data = {"score": change.score, "band": change.band, "previous_score": change.previous_score,
                 "previous_band": change.previous_band, "turned_red": change.turned_red, "drop": change.drop,
-                "week_high": change.week_high, "at": change.at.isoformat()}
+                "week_high": change.week_high, "at": change.at.isoformat(),
+                "high_at": change.high_at.isoformat() if change.high_at is not None else None}
         queued += enqueue(session=session, kind=PING, subject=f"customer:{change.customer_id}", due_key=change.at.isoformat(),
                           recipient=cs_owners.get(change.customer_id) or change.owner_id, now=now, data=data)
     return queued

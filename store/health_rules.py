@@ -13,13 +13,15 @@ Seven components, each worth 0-100 points, weighted by HealthWeights (defaults i
                   neither has
     actions       100 - 25 per overdue next action (open or snoozed, due before now), at least 0
     renewal       the nearest renewal_on of a won deal within the next 60 days, t days away:
-                  100 * t / 60; 100 when none
+                  100 * t / 60; 100 when its won deals renew later (or renewed already); left
+                  out for a customer without a won deal with a renewal date (nothing to judge)
     rfm           store.rfm.SEGMENT_POINTS of the customer's RFM segment, once at least 10
                   active customers have won deals
-A component with nothing to judge (no NPS response, no won deal, too few customers for RFM) is
-left out and the others share its weight. Each component's points are rounded half up to a whole
+A component with nothing to judge (no NPS response, no won deal with a renewal date, too few
+customers for RFM) is left out and the others share its weight. Each component's points are rounded half up to a whole
 number; the score is their weighted mean, rounded half up. Bands: green 70-100, yellow 40-69,
-red 0-39. Dates (interaction days, renewal days) are `now`'s UTC date.
+red 0-39. Day counts (interaction days, renewal days) are from `now`'s UTC date; "since" is the instant
+(ISO 8601, UTC) of the last contact, which the reader shows as a date in their own zone.
 
 Each component is a dict {"name", "weight", "points" (None: left out), "code", "params"}, computed
 and stored alike; its code and parameters explain it, e.g. ("recency_late", {"days": 40,
@@ -49,7 +51,7 @@ CODES = (
     "tickets_none", "tickets",
     "interactions_up", "interactions_down", "interactions_steady", "interactions_new", "interactions_none",
     "actions_none", "actions_overdue",
-    "renewal_none", "renewal_soon",
+    "renewal_none", "renewal_soon", "renewal_nothing",
     "rfm", "rfm_none",
 )
 DAY = timedelta(days=1)
@@ -116,7 +118,7 @@ class HealthWeights:
             raise ValueError("thresholds need 0 < yellow_min < green_min <= 100")
         if self.recency_zero_cadences < 2 or min(self.recent_days, self.prior_days, self.renewal_days) < 1:
             raise ValueError("recency_zero_cadences >= 2 and the day windows >= 1")
-        if not any(self.weight(name) for name in ("recency", "tickets", "interactions", "actions", "renewal")):
+        if not any(self.weight(name) for name in ("recency", "tickets", "interactions", "actions")):
             raise ValueError("a component that is always there needs a weight")
 
     def weight(self, name: str) -> int:
@@ -141,6 +143,7 @@ class Facts(NamedTuple):
     oldest_overdue_at: datetime | None = None
     renewal_on: date | None = None
     rfm: tuple[int, int, int] | None = None  # R, F, M
+    renews: bool = False               # a won deal has a renewal date (any): renewal has something to judge
 
 
 class Health(NamedTuple):
@@ -200,7 +203,7 @@ class _Rules:
         points = 100 if days <= c else 0 if days >= k * c else _half_up(100 * (k * c - days), (k - 1) * c)
         code = "recency_never" if not f.contacted else "recency_ok" if days <= c else "recency_late"
         return _part("recency", w.recency, points, code,
-                     {"days": days, "cadence_days": c, "since": f.last_contact_at.date().isoformat()})
+                     {"days": days, "cadence_days": c, "since": f.last_contact_at.isoformat()})
 
     def nps(self, f: Facts) -> dict:
         w = self.w
@@ -240,6 +243,8 @@ class _Rules:
 
     def renewal(self, f: Facts) -> dict:
         w = self.w
+        if f.renewal_on is None and not f.renews:
+            return _part("renewal", w.renewal, None, "renewal_nothing", {})
         days = None if f.renewal_on is None else (f.renewal_on - self.today).days
         if days is None or not 0 <= days <= w.renewal_days:
             return _part("renewal", w.renewal, 100, "renewal_none", {"days": w.renewal_days})

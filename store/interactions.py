@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session
 
@@ -13,7 +14,7 @@ from store.errors import Checker, DomainError
 from store.permissions import Viewer, can_log
 from store.grading import CADENCE
 from store.lifecycle import FIRST_CONTACT
-from store.models import Customer, Interaction, NextAction, Way
+from store.models import Customer, Interaction, NextAction, SlackUser, Way
 from store.text import ACTION_MAX, FEEDBACK_MAX, NAME_MAX, PARTICIPANTS_MAX, SUMMARY_MAX, clean, clean_line, require
 
 
@@ -41,10 +42,12 @@ def log_interaction(
     action_owner_id: str,
     now: datetime,
     viewer: Viewer | None = None,
+    tz: str | None = None,
 ) -> Logged:
     """Validate everything first, then write customer (if new), interaction and next action.
 
-    The caller's transaction makes it one unit: any DomainError leaves nothing written.
+    The caller's transaction makes it one unit: any DomainError leaves nothing written. `tz` is the
+    author's zone (default: the one cached for them), for the day it was logged (logged_on).
     """
     if due_at.tzinfo is None:
         raise ValueError("due_at must be aware")
@@ -88,6 +91,7 @@ def log_interaction(
         feedback=feedback,
         author_id=author_id,
         created_at=now,
+        logged_on=_local_day(session, author_id, tz, now),
     )
     session.add(interaction)
     session.flush()
@@ -108,6 +112,17 @@ def log_interaction(
     session.add(customer)
     session.flush()
     return Logged(customer=customer, interaction=interaction, action=action, customer_created=created)
+
+
+def _local_day(session: Session, author_id: str, tz: str | None, now: datetime) -> date | None:
+    """`now`'s date in the author's zone; None when the zone is not known."""
+    if tz is None:
+        user = session.get(SlackUser, author_id)
+        tz = user.tz if user is not None else None
+    try:
+        return now.astimezone(ZoneInfo(tz)).date() if tz else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def touched(session: Session, customer: Customer, *, at: datetime, by: str) -> None:

@@ -163,6 +163,9 @@ class Interaction(SQLModel, table=True):
         # digests: a rep's or team's interactions in a period, and everyone's by way of contact
         Index("ix_interaction_author_created", "author_id", "created_at"),
         Index("ix_interaction_created_way", "created_at", "way"),
+        # figures count an interaction by the day it happened (store/figures_activity.py)
+        Index("ix_interaction_author_occurred", "author_id", "occurred_on"),
+        Index("ix_interaction_occurred_way", "occurred_on", "way"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     customer_id: int = Field(foreign_key="customer.id")
@@ -174,6 +177,10 @@ class Interaction(SQLModel, table=True):
     feedback: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     author_id: str = Field(max_length=32, index=True)
     created_at: datetime = _ts(default=utcnow)
+    # The day it was logged, in the author's zone (created_at's local date): logged late when this is
+    # two or more days after occurred_on (store/figures_activity.py). None: not known (rows written
+    # without the author's zone count as on time).
+    logged_on: Optional[date] = None
 
 
 class NextAction(SQLModel, table=True):

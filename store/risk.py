@@ -9,7 +9,7 @@ answer of each kind counts.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_
@@ -106,6 +106,18 @@ def held_back(answers: Answers | None, *, score: int, turned_red: bool, at: date
     return not (fell_below or (turned_red and at > fine.at))
 
 
+def standing_not_at_risk(*, session: Session, customers: Collection[tuple[int, int | None]]) -> dict[int, RiskResponse]:
+    """The latest "not at risk" answer of each (customer id, current score) that still holds: the score
+    has not fallen below the one it was given at (what keeps the customer out of pings, `held_back`)."""
+    answers = latest_answers(session=session, customer_ids=[cid for cid, _ in customers])
+    out = {}
+    for cid, score in customers:
+        fine = answers.get(cid, Answers()).not_at_risk
+        if fine is not None and score is not None and (fine.score is None or score >= fine.score):
+            out[cid] = fine
+    return out
+
+
 # -- what a ping carries ---------------------------------------------------------------------------
 
 def still_applies(*, session: Session, customer: Customer | None, data: dict, queued_at: datetime, now: datetime) -> bool:
@@ -128,6 +140,7 @@ def still_applies(*, session: Session, customer: Customer | None, data: dict, qu
 class RiskList:
     items: list[AtRisk]
     total: int
+    not_at_risk: dict[int, RiskResponse] = field(default_factory=dict)  # of the items, answers that still hold
 
 
 def risk_list(*, session: Session, people: Collection[str] | None, limit: int = 20) -> RiskList:
@@ -152,7 +165,8 @@ def risk_list(*, session: Session, people: Collection[str] | None, limit: int = 
         components, cell, segment = explained.get(cid, ([], None, None))
         items.append(AtRisk(customer_id=cid, code=code, name=name, owner_id=owner_id, score=score, band=band, at=at,
                             rfm_cell=cell, segment=segment, reasons=reasons_of(components)))
-    return RiskList(items, total)
+    fine = standing_not_at_risk(session=session, customers=[(item.customer_id, item.score) for item in items])
+    return RiskList(items, total, fine)
 
 
 def at_risk_count(*, session: Session, owner_ids: Collection[str] | None) -> int:

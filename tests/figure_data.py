@@ -51,7 +51,7 @@ def week_data(s, monday: date) -> None:
     customer(s, 2, "云帆<物流>", A2, grade="B", last=at(monday, 3, 10), health=35, band="red")
     customer(s, 3, "蓝海", A1, health=55, band="yellow")
     s.add(Interaction(customer_id=1, occurred_on=monday + timedelta(days=2), way="visit", summary="拜访", author_id=A1,
-                      created_at=at(monday, 2, 10)))
+                      created_at=at(monday, 2, 10), logged_on=monday + timedelta(days=2)))
     s.add(NextAction(customer_id=1, title="发送报价", due_at=at(monday, 1, 10), owner_id=A1, created_by=A1, status="done",
                      done_at=at(monday, 1, 9), done_by=A1, created_at=at(monday, -7, 10)))
     s.add(NextAction(customer_id=2, title="回访", due_at=at(monday, 2, 9), owner_id=A2, created_by=A2, status="open",

@@ -9,6 +9,8 @@ The team of M1 is A1 and A2; B1 reports to M2.
 from __future__ import annotations
 
 import dataclasses
+from zoneinfo import ZoneInfo
+
 import io
 import re
 import warnings
@@ -65,7 +67,9 @@ def _data(db) -> None:
         _customer(s, 6, A1, END, "lead")                                                       # after W3
         for author, at in ((A1, W1S), (A1, W2S - US), (A1, W2S), (A2, z(2026, 11, 10)), (M1, z(2026, 11, 11)),
                            (B1, z(2026, 11, 18)), (A1, z(2026, 11, 20)), (A1, END), (A1, W1S - US)):
-            s.add(Interaction(customer_id=1, occurred_on=at.date(), way="visit", summary="s", author_id=author, created_at=at))
+            # happened on that instant's day in Shanghai (the authors' zone)
+            s.add(Interaction(customer_id=1, occurred_on=at.astimezone(ZoneInfo(SH)).date(), way="visit", summary="s",
+                              author_id=author, created_at=at))
         for owner, due, status, done in (
             (A1, z(2026, 11, 3), "done", z(2026, 11, 3)),          # done exactly at due: on time, W1
             (A1, z(2026, 11, 4), "done", z(2026, 11, 4, 0, 0, 1)),  # one second late

@@ -115,8 +115,11 @@ def test_targets_health_weights_and_risk_drop_come_from_settings(tmp_path):
 
     assert targets_of("") == Targets()
     assert targets_of("churn=12.5, nps=none, sla_response=95") == Targets(churn_max=12.5, nps_min=None, sla_response_min=95)
+    assert Targets().logged_late_max == 10  # the README's default
+    assert targets_of("logged_late=0") == Targets(logged_late_max=0)
+    assert targets_of("logged_late=none") == Targets(logged_late_max=None)
     assert health_of("recency=30, rfm=0, green_min=75") == HealthWeights(recency=30, rfm=0, green_min=75)
-    for bad in ("churn=lots", "margin=5", "nps=150"):
+    for bad in ("churn=lots", "margin=5", "nps=150", "logged_late=🙂", "logged_late=nan", "logged_late=1e9"):
         with pytest.raises(ValueError, match="CRM_TARGETS"):
             targets_of(bad)
     for bad in ("recency=-1", "loyalty=5", "yellow_min=80"):

@@ -155,17 +155,18 @@ def test_help_lists_the_digest_command(bolt, fake, db):
 
 def _week_of_work(db) -> None:
     """16-22 Nov (Shanghai): wang logs a visit to a new lead and a call to it; alice logs a meeting
-    with another new lead. 9-15 Nov: alice logged one call to a new lead. Actions fall due in December."""
+    with another new lead. 9-15 Nov: alice logged one call to a new lead. Actions fall due in December.
+    wang's call was made on Monday 16 Nov and logged on Wednesday: more than 24 h late."""
     later = U(2026, 12, 10, 2, 0)
 
-    def log(author, customer, name, way, at):
+    def log(author, customer, name, way, at, on=None):
         with transaction(db) as s:
             return log_interaction(session=s, author_id=author, customer_id=customer, new_customer_name=name, way=way,
-                                   occurred_on=at.astimezone(SH).date(), summary="沟通", feedback="", participants="",
+                                   occurred_on=on or at.astimezone(SH).date(), summary="沟通", feedback="", participants="",
                                    action_title="跟进", due_at=later, action_owner_id=author, now=at)
 
     galaxy = log(REP, None, "星河科技", "visit", U(2026, 11, 17, 3, 0)).customer
-    log(REP, galaxy.id, None, "phone", U(2026, 11, 18, 3, 0))
+    log(REP, galaxy.id, None, "phone", U(2026, 11, 18, 3, 0), on=date(2026, 11, 16))
     log(REP_EN, None, "Galaxy Tech", "meeting", U(2026, 11, 20, 3, 0))
     log(REP_EN, None, "Old Lead", "phone", U(2026, 11, 10, 3, 0))
 
@@ -209,10 +210,11 @@ def test_the_weekly_digest_goes_once_at_its_time_with_figures_per_rep_and_the_tw
     texts = _texts(post["blocks"])
     assert texts[0] == "📊 zhao 团队周报 · 2026年第47周（11月16日–11月22日）"
     assert texts[1] == "统计周期：2026年第47周（11月16日–11月22日）"
-    assert texts[3].splitlines()[:3] == ["*工作量与跟进*", "• 新线索：*2*　上期 1 ▲", "• 记录互动：*3*（会议 1 · 电话 1 · 拜访 1）　上期 1 ▲"]
+    assert texts[3].splitlines()[:4] == ["*工作量与跟进*", "• 新线索：*2*　上期 1 ▲", "• 记录互动：*3*（会议 1 · 电话 1 · 拜访 1）　上期 1 ▲",
+                                         "• 超 24 小时补录：*33.3%*（1/3）　上期 0.0% ▲ ⚠️ 目标 ≤ 10%"]
     reps = next(x for x in texts if x.startswith("*各人明细*"))
-    assert reps.splitlines()[1:] == [f"• <@{REP}>：记录互动 2 · 当前逾期 0 · 按时完成 0/0（逾期完成 0）",
-                                     f"• <@{REP_EN}>：记录互动 1 · 当前逾期 0 · 按时完成 0/0（逾期完成 0）"]
+    assert reps.splitlines()[1:] == [f"• <@{REP}>：记录互动 2 · 超 24 小时补录 1 ⚠️ 目标 ≤ 10% · 当前逾期 0 · 按时完成 0/0（逾期完成 0）",
+                                     f"• <@{REP_EN}>：记录互动 1 · 超 24 小时补录 0 · 当前逾期 0 · 按时完成 0/0（逾期完成 0）"]
     assert not any("流失复盘" in x for x in texts)  # subscribed on 20 Nov: its first November digest has no October review
     assert post["metadata"]["event_payload"]["outbox"].isdigit()
     digest_id = int(post["metadata"]["event_payload"]["outbox"])
@@ -238,11 +240,12 @@ def test_an_english_digest_for_everyone_reads_english(bolt, fake, db):
     [post] = _channel_posts(fake)
     texts = _texts(post["blocks"])
     assert texts[0] == "📊 Everyone's weekly digest · Week 47, 2026 (16 Nov – 22 Nov)"
-    assert texts[3].splitlines()[:3] == ["*Activity and follow-up*", "• New leads: *2* · prev. 1 ▲",
-                                         "• Interactions logged: *3* (Meeting 1 · Phone 1 · Visit 1) · prev. 1 ▲"]
+    assert texts[3].splitlines()[:4] == ["*Activity and follow-up*", "• New leads: *2* · prev. 1 ▲",
+                                         "• Interactions logged: *3* (Meeting 1 · Phone 1 · Visit 1) · prev. 1 ▲",
+                                         "• Logged over 24 h late: *33.3%* (1/3) · prev. 0.0% ▲ ⚠️ target ≤ 10%"]
     reps = next(x for x in texts if x.startswith("*Per rep*"))
-    assert reps.splitlines()[1:] == [f"• <@{REP}>: logged 2 · overdue now 0 · done on time 0/0 (late 0)",
-                                     f"• <@{REP_EN}>: logged 1 · overdue now 0 · done on time 0/0 (late 0)"]
+    assert reps.splitlines()[1:] == [f"• <@{REP}>: logged 2 · over 24 h late 1 ⚠️ target ≤ 10% · overdue now 0 · done on time 0/0 (late 0)",
+                                     f"• <@{REP_EN}>: logged 1 · over 24 h late 0 · overdue now 0 · done on time 0/0 (late 0)"]
     [done] = _uploads_done(fake)
     assert [f["title"] for f in done["files"]] == ["Conversion funnel", "Last 8 weeks"]
 
@@ -497,8 +500,9 @@ def test_a_quiet_weeks_digest_says_so_in_one_line_instead_of_empty_lists(bolt, f
         "*工作量与跟进*\n• 新线索：*0*　上期 0 =\n• 记录互动：*0*　上期 0 =\n• 到期待办：*0*　上期 0 =\n• 当前逾期待办：*0*",
         "*成交与客户*\n• 赢单：*0*　上期 0 =",
         "上期：2026年第46周（11月9日–11月15日）",
-        f"*各人明细*（记录互动 · 当前逾期 · 按时完成/到期）\n• <@{REP}>：记录互动 0 · 当前逾期 0 · 按时完成 0/0（逾期完成 0）\n"
-        f"• <@{REP_EN}>：记录互动 0 · 当前逾期 0 · 按时完成 0/0（逾期完成 0）",  # a team names each of its reps
+        f"*各人明细*（记录互动 · 超 24 小时补录 · 当前逾期 · 按时完成/到期）\n"
+        f"• <@{REP}>：记录互动 0 · 超 24 小时补录 0 · 当前逾期 0 · 按时完成 0/0（逾期完成 0）\n"
+        f"• <@{REP_EN}>：记录互动 0 · 超 24 小时补录 0 · 当前逾期 0 · 按时完成 0/0（逾期完成 0）",  # a team names each of its reps
         "没有超出跟进周期未联系的客户，没有商机变动，没有 SLA 超时工单，没有贬损者，没有风险客户。"]
     assert _texts(en["blocks"])[2] == "*At a glance*\nEvery figure is as it was in the previous period; no target missed."
     assert _texts(en["blocks"])[-1] == ("No customer beyond their cadence, no deal moved, no SLA breaches, no detractors, "

@@ -38,6 +38,7 @@ def _october(**kw) -> Figures:
         period=OCTOBER, previous_period=OCTOBER.previous(), owner_ids=None,
         new_leads=Trend(12, 10), interactions=Trend(30, 30),
         interactions_by_way={"phone": Trend(20, 25), "visit": Trend(10, 5), "email": Trend(0, 3)},
+        logged_late=Trend(Rate(2, 30), Rate(1, 30)),
         actions=Trend(ActionCounts(20, 15, 3, 2), ActionCounts(18, 16, 2, 0)),
         completion_rate=Trend(Rate(15, 20), Rate(16, 18)), overdue_now=4,
         lead_to_nurturing=Trend(Rate(4, 10), Rate(0, 0)), nurturing_to_converted=Trend(Rate(1, 3), Rate(1, 3)),
@@ -65,6 +66,7 @@ def test_headline_figures_in_chinese_with_changes_and_missed_targets():
         "*工作量与跟进*\n"
         "• 新线索：*12*　上期 10 ▲\n"
         "• 记录互动：*30*（电话 20 · 拜访 10）　上期 30 =\n"
+        "• 超 24 小时补录：*6.7%*（2/30）　上期 3.3% ▲\n"
         "• 到期待办：*20*（按时完成 15 · 逾期完成 3 · 未完成 2）　上期 18 ▲\n"
         "• 跟进按时完成率：*75.0%*（15/20）　上期 88.9% ▼ ⚠️ 目标 ≥ 90%\n"
         "• 当前逾期待办：*4*",
@@ -99,6 +101,7 @@ def test_headline_figures_in_english():
         "*Activity and follow-up*",
         "• New leads: *12* · prev. 10 ▲",
         "• Interactions logged: *30* (Phone 20 · Visit 10) · prev. 30 =",
+        "• Logged over 24 h late: *6.7%* (2/30) · prev. 3.3% ▲",
         "• Next actions due: *20* (on time 15 · late 3 · not done 2) · prev. 18 ▲",
         "• Follow-up completion: *75.0%* (15/20) · prev. 88.9% ▼ ⚠️ target ≥ 90%",
         "• Overdue now: *4*",
@@ -171,6 +174,7 @@ def test_the_report_of_a_week_for_everyone(db):
     assert texts[3].splitlines()[1:] == [
         "• 新线索：*0*　上期 0 =",
         "• 记录互动：*1*（拜访 1）　上期 0 ▲",
+        "• 超 24 小时补录：*0.0%*（0/1）",
         "• 到期待办：*2*（按时完成 1 · 逾期完成 0 · 未完成 1）　上期 0 ▲",
         "• 跟进按时完成率：*50.0%*（1/2） ⚠️ 目标 ≥ 90%",  # no previous rate: no "上期 —"
         "• 当前逾期待办：*1*",
@@ -189,9 +193,9 @@ def test_the_report_of_a_week_for_everyone(db):
     assert texts[6] == "上期：2026年第46周（11月9日–11月15日） · ⚠️ 未达标：跟进按时完成率、NPS"
     # every known user with something to show: M1 (nothing) is left out
     assert texts[7:] == [
-        "*各人明细*（记录互动 · 当前逾期 · 按时完成/到期）\n"
-        "• <@U0A1000001>：记录互动 1 · 当前逾期 0 · 按时完成 1/1（逾期完成 0）\n"
-        "• <@U0A2000002>：记录互动 0 · 当前逾期 1 · 按时完成 0/1（逾期完成 0）",
+        "*各人明细*（记录互动 · 超 24 小时补录 · 当前逾期 · 按时完成/到期）\n"
+        "• <@U0A1000001>：记录互动 1 · 超 24 小时补录 0 · 当前逾期 0 · 按时完成 1/1（逾期完成 0）\n"
+        "• <@U0A2000002>：记录互动 0 · 超 24 小时补录 0 · 当前逾期 1 · 按时完成 0/1（逾期完成 0）",
         "*超出跟进周期未联系的客户*（1）\n• *星河科技* `C000001` · A 类 · <@U0A1000001> · 2026年11月1日 起未联系（19 天）",
         "*商机变动*（1）\n• 年度合同 · *星河科技* `C000001` · 商务谈判 → 赢单 · CNY 120,000.00 · <@U0A1000001>",
         "*SLA 超时工单*（1）\n• `T1` P1 · *云帆&lt;物流&gt;* `C000002` · 首次响应超时、解决超时 · 处理人 <@U0A2000002>",
@@ -219,15 +223,16 @@ def test_a_reps_report_in_english_keeps_to_their_customers(db):
     assert texts[2].splitlines() == ["*At a glance*", "• NPS: *-100.0* (responses: 1) ⚠️ target ≥ 80",
                                      "• Deals won (CNY): *120,000.00 (1)* · prev. 0 ▲",
                                      "• Interactions logged: *1* (Visit 1) · prev. 0 ▲"]
-    assert texts[3].splitlines()[2:6] == [
+    assert texts[3].splitlines()[2:7] == [
         "• Interactions logged: *1* (Visit 1) · prev. 0 ▲",
+        "• Logged over 24 h late: *0.0%* (0/1)",
         "• Next actions due: *1* (on time 1 · late 0 · not done 0) · prev. 0 ▲",
         "• Follow-up completion: *100.0%* (1/1)",
         "• Overdue now: *0*",
     ]
     assert texts[7:] == [
-        "*Per rep* (logged · overdue now · done on time/due)\n"
-        "• <@U0A1000001>: logged 1 · overdue now 0 · done on time 1/1 (late 0)",
+        "*Per rep* (logged · over 24 h late · overdue now · done on time/due)\n"
+        "• <@U0A1000001>: logged 1 · over 24 h late 0 · overdue now 0 · done on time 1/1 (late 0)",
         "*Customers with no interaction beyond their cadence* (1)\n"
         "• *星河科技* `C000001` · Grade A · <@U0A1000001> · untouched since 1 Nov 2026 (19 days)",
         "*Deals that moved* (1)\n• 年度合同 · *星河科技* `C000001` · Negotiation → Won · CNY 120,000.00 · <@U0A1000001>",
@@ -260,8 +265,8 @@ def test_a_team_report_lists_every_report_even_with_nothing_to_show(db, locale, 
     assert "—" not in "\n".join(texts) and "—" not in fallback
     _, blocks = _report(db, Scope.team(M1), locale="en")
     assert _texts(blocks)[7].splitlines()[1:] == [
-        "• <@U0A1000001>: logged 1 · overdue now 0 · done on time 1/1 (late 0)",
-        "• <@U0A2000002>: logged 0 · overdue now 1 · done on time 0/1 (late 0)"]
+        "• <@U0A1000001>: logged 1 · over 24 h late 0 · overdue now 0 · done on time 1/1 (late 0)",
+        "• <@U0A2000002>: logged 0 · over 24 h late 0 · overdue now 1 · done on time 0/1 (late 0)"]
 
 
 def _crowd(db, n: int) -> None:

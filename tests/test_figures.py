@@ -147,7 +147,10 @@ def _work(db) -> None:
             (A2, c1, "visit", P0),                    # i8: previous week's first instant
             (A2, c1, "visit", P0 - US),               # i9: before both
         ):
-            s.add(Interaction(customer_id=cid, occurred_on=at.date(), way=way, summary="s", author_id=author, created_at=at))
+            # happened on that instant's day in Shanghai (the authors' zone), logged then
+            day = at.astimezone(ZoneInfo(SH)).date()
+            s.add(Interaction(customer_id=cid, occurred_on=day, way=way, summary="s", author_id=author, created_at=at,
+                              logged_on=day))
         for owner, due, status, done in (
             (A1, z(2026, 11, 15, 17), "done", z(2026, 11, 15, 17)),      # a1 done exactly at due: on time
             (A1, z(2026, 11, 17, 2), "done", z(2026, 11, 17, 2, 0, 1)),  # a2 one second late
@@ -179,9 +182,10 @@ def test_interactions_by_way_for_a_rep_a_team_and_everyone(db):
     assert everyone.interactions == Trend(5, 2)
     assert everyone.interactions_by_way == {"email": Trend(1, 0), "meeting": Trend(1, 0), "phone": Trend(1, 0),
                                             "visit": Trend(2, 2)}
-    # the UTC week (Mon 11-16 00:00Z to 11-23 00:00Z) holds i2 and i3; its previous week holds i1 and i4
+    # an interaction counts by the day it happened in its author's zone: a week laid out in UTC holds
+    # the same days (Mon 11-16 to Sun 11-22: i1 and i2; the week before: i4), not other instants
     utc = _figures(db, REP, period=Period.week(date(2026, 11, 18), "UTC"))
-    assert utc.interactions_by_way == {"phone": Trend(2, 0), "visit": Trend(0, 2)}
+    assert utc.interactions_by_way == {"phone": Trend(1, 0), "visit": Trend(1, 1)}
 
 
 def test_next_actions_on_time_late_and_overdue(db):

@@ -136,40 +136,40 @@ def _parts(components):
 #   M by amount: A 10,000, D 20,000, C 50,000, B 300,000                             -> A1 D2 C3 B4
 #   A 1-1-1 lost 0, B 3-4-4 loyal 90, C 4-3-3 potential_loyalist 80, D 2-2-2 hibernating 15
 EXPLAINED = {
-    "A": [("recency", 7, "recency_late", {"days": 40, "cadence_days": 14, "since": "2026-10-07"}),  # 100*(42-40)/28 = 7.1 -> 7
+    "A": [("recency", 7, "recency_late", {"days": 40, "cadence_days": 14, "since": "2026-10-07T02:00:00+00:00"}),  # 100*(42-40)/28 = 7.1 -> 7
           ("nps", 5, "nps_down", {"score": 3, "previous": 8}),                # 10*3 + 5*(3-8) = 5
           ("tickets", 50, "tickets", {"open": 1, "breaches": 2, "days": 90}),  # 100 - 10 - 2*20
           ("interactions", 0, "interactions_down", {"count": 0, "usual": 2.0, "days": 30}),  # 0 against 6/3
           ("actions", 50, "actions_overdue", {"count": 2, "oldest_days": 10, "oldest_on": "2026-11-06"}),  # 100 - 2*25
           ("renewal", 25, "renewal_soon", {"days": 15, "on": "2026-12-01"}),   # 100*15/60
           ("rfm", 0, "rfm", {"cell": "1-1-1", "segment": "lost"})],
-    "B": [("recency", 100, "recency_ok", {"days": 3, "cadence_days": 7, "since": "2026-11-13"}),
+    "B": [("recency", 100, "recency_ok", {"days": 3, "cadence_days": 7, "since": "2026-11-13T02:00:00+00:00"}),
           ("nps", 100, "nps_up", {"score": 9, "previous": 7}),                # 90 + 5*2 = 100
           ("tickets", 100, "tickets_none", {"open": 0, "breaches": 0, "days": 90}),
           ("interactions", 100, "interactions_up", {"count": 4, "usual": 2.3, "days": 30}),  # 100*4/(7/3) > 100
           ("actions", 100, "actions_none", {}),
           ("renewal", 100, "renewal_none", {"days": 60}),                     # 2027-02-14 is 90 days away
           ("rfm", 90, "rfm", {"cell": "3-4-4", "segment": "loyal"})],
-    "C": [("recency", 75, "recency_late", {"days": 45, "cadence_days": 30, "since": "2026-10-02"}),  # 100*(90-45)/60
+    "C": [("recency", 75, "recency_late", {"days": 45, "cadence_days": 30, "since": "2026-10-02T02:00:00+00:00"}),  # 100*(90-45)/60
           ("nps", 60, "nps_first", {"score": 6}),
           ("tickets", 80, "tickets", {"open": 2, "breaches": 0, "days": 90}),
           ("interactions", 0, "interactions_down", {"count": 0, "usual": 1.0, "days": 30}),
           ("actions", 100, "actions_none", {}),
           ("renewal", 100, "renewal_none", {"days": 60}),
           ("rfm", 80, "rfm", {"cell": "4-3-3", "segment": "potential_loyalist"})],
-    "D": [("recency", 67, "recency_never", {"days": 50, "cadence_days": 30, "since": "2026-09-27"}),  # 100*(90-50)/60 = 66.7 -> 67
+    "D": [("recency", 67, "recency_never", {"days": 50, "cadence_days": 30, "since": "2026-09-27T02:00:00+00:00"}),  # 100*(90-50)/60 = 66.7 -> 67
           ("nps", None, "nps_none", {}),
           ("tickets", 30, "tickets", {"open": 3, "breaches": 2, "days": 90}),   # 100 - 3*10 - 2*20
           ("interactions", 0, "interactions_none", {"count": 0, "usual": 0.0, "days": 30}),
           ("actions", 25, "actions_overdue", {"count": 3, "oldest_days": 5, "oldest_on": "2026-11-11"}),
-          ("renewal", 100, "renewal_none", {"days": 60}),
+          ("renewal", None, "renewal_nothing", {}),
           ("rfm", 15, "rfm", {"cell": "2-2-2", "segment": "hibernating"})],
-    "E": [("recency", 93, "recency_late", {"days": 8, "cadence_days": 7, "since": "2026-11-08"}),   # 100*(21-8)/14 = 92.9 -> 93
+    "E": [("recency", 93, "recency_late", {"days": 8, "cadence_days": 7, "since": "2026-11-08T02:00:00+00:00"}),   # 100*(21-8)/14 = 92.9 -> 93
           ("nps", None, "nps_none", {}),
           ("tickets", 100, "tickets_none", {"open": 0, "breaches": 0, "days": 90}),
           ("interactions", 100, "interactions_new", {"count": 1, "usual": 0.0, "days": 30}),
           ("actions", 100, "actions_none", {}),
-          ("renewal", 100, "renewal_none", {"days": 60}),
+          ("renewal", None, "renewal_nothing", {}),
           ("rfm", None, "rfm_none", {})],
 }
 SCORES = {
@@ -179,10 +179,10 @@ SCORES = {
     "B": (99, "green"),
     # C: 25*75 + 20*60 + 15*80 + 10*0 + 10*100 + 5*100 + 15*80 = 1875+1200+1200+0+1000+500+1200 = 6975; 69.75 -> 70
     "C": (70, "green"),
-    # D: no NPS, weights 100 - 20 = 80: 25*67 + 15*30 + 10*0 + 10*25 + 5*100 + 15*15 = 1675+450+0+250+500+225 = 3100;
-    #    3100/80 = 38.75 -> 39
-    "D": (39, "red"),
-    # E: no NPS, no RFM, weights 65: 25*93 + 15*100 + 10*100 + 10*100 + 5*100 = 6325; 6325/65 = 97.3 -> 97
+    # D: no NPS, no won deal with a renewal date, weights 100 - 20 - 5 = 75: 25*67 + 15*30 + 10*0 + 10*25 + 15*15
+    #    = 1675+450+0+250+225 = 2600; 2600/75 = 34.67 -> 35
+    "D": (35, "red"),
+    # E: no NPS, no RFM, no renewal date, weights 60: 25*93 + 15*100 + 10*100 + 10*100 = 5825; 5825/60 = 97.08 -> 97
     "E": (97, "green"),
 }
 
@@ -214,7 +214,7 @@ def test_the_reasons_are_the_components_that_cost_most(db, five):
         recompute(session=s, now=NOW, weights=W)
         rows = {name: history(session=s, customer_id=five[name])[0] for name in "ABD"}
     # A costs: recency 25*93 = 2325, nps 20*95 = 1900, rfm 15*100 = 1500, interactions 1000, tickets 750, ...
-    assert reasons_of(rows["A"].components) == [("recency_late", {"days": 40, "cadence_days": 14, "since": "2026-10-07"}),
+    assert reasons_of(rows["A"].components) == [("recency_late", {"days": 40, "cadence_days": 14, "since": "2026-10-07T02:00:00+00:00"}),
                                                 ("nps_down", {"score": 3, "previous": 8}),
                                                 ("rfm", {"cell": "1-1-1", "segment": "lost"})]
     # D costs: rfm 15*85 = 1275, tickets 15*70 = 1050, interactions 1000, recency 25*33 = 825, actions 750
@@ -249,7 +249,7 @@ def test_band_boundaries_and_weights():
     # the recency line: grade A (7 days), zero at 21 days
     facts = lambda days: Facts(grade="A", last_contact_at=NOW - days * DAYS)  # noqa: E731
     assert [score_of(facts(d), now=NOW).components[0]["points"] for d in (7, 8, 14, 20, 21, 60)] == [100, 93, 50, 7, 0, 0]
-    assert len(set(CODES)) == len(CODES) == 21
+    assert len(set(CODES)) == len(CODES) == 22
 
 
 
@@ -291,18 +291,19 @@ def test_history_is_kept_when_the_score_or_band_changes(db, five):
     #   C: both tickets past 2 h without a reply: open 2, breaches 2 -> 100-20-40 = 40;
     #      6975 - 15*(80-40) = 6375 -> 63.75 -> 64, yellow
     #   D: the 90-minute ticket is now 24.5 h old (both clocks), the 5-hour one 28 h (resolution):
-    #      breaches 5 -> 100-30-100 < 0 -> 0; 1675 + 0 + 0 + 250 + 500 + 225 = 2650; /80 = 33.1 -> 33
+    #      breaches 5 -> 100-30-100 < 0 -> 0; 1675 + 0 + 0 + 250 + 225 = 2150; /75 = 28.7 -> 29
     # B's interactions moved (29 days ago is now the month before: 3 against 8/3) but its points did not
     with transaction(db) as s:
         later = recompute(session=s, now=NOW + 23 * HOURS, weights=W)
     assert (later.written, later.bands) == (3, {"green": 2, "yellow": 1, "red": 2})
-    # a day on: E (9 days: 100*12/14 = 85.7 -> 86; 6325 - 25*7 = 6150; /65 = 94.6 -> 95) and C (46 days:
+    # a day on: E (9 days: 100*12/14 = 85.7 -> 86; 5825 - 25*7 = 5650; /60 = 94.2 -> 94), C (46 days:
     # 100*(90-46)/60 = 73.3 -> 73; both tickets now past 24 h as well: breaches 4 -> 100-20-80 = 0;
-    # 25*73 + 1200 + 0 + 0 + 1000 + 500 + 1200 = 5725 -> 57.25 -> 57) changed. A's recency fell (41 days:
-    # 100*1/28 = 3.6 -> 4; 1640 - 25*3 = 1565 -> 15.65 -> 16) but not its score; B and D held too
+    # 25*73 + 1200 + 0 + 0 + 1000 + 500 + 1200 = 5725 -> 57.25 -> 57) and D (51 days: 100*39/60 = 65;
+    # 2150 - 25*2 = 2100; /75 = 28) changed. A's recency fell (41 days: 100*1/28 = 3.6 -> 4; 1640 - 25*3
+    # = 1565 -> 15.65 -> 16) but not its score; B held too
     with transaction(db) as s:
         day = recompute(session=s, now=NOW + DAYS, weights=W)
-    assert day.written == 2
+    assert day.written == 3
     with transaction(db) as s:
         kept = {n: [(h.computed_at, h.score, h.band, h.previous_score, h.previous_band)
                     for h in history(session=s, customer_id=five[n])] for n in "ABCDE"}
@@ -312,8 +313,8 @@ def test_history_is_kept_when_the_score_or_band_changes(db, five):
         "B": [(NOW, 99, "green", None, None)],
         "C": [(NOW + DAYS, 57, "yellow", 64, "yellow"), (NOW + 23 * HOURS, 64, "yellow", 70, "green"),
               (NOW, 70, "green", None, None)],
-        "D": [(NOW + 23 * HOURS, 33, "red", 39, "red"), (NOW, 39, "red", None, None)],
-        "E": [(NOW + DAYS, 95, "green", 97, "green"), (NOW, 97, "green", None, None)],
+        "D": [(NOW + DAYS, 28, "red", 29, "red"), (NOW + 23 * HOURS, 29, "red", 35, "red"), (NOW, 35, "red", None, None)],
+        "E": [(NOW + DAYS, 94, "green", 97, "green"), (NOW, 97, "green", None, None)],
     }
     # the customer holds its latest row's score, band and time
     assert stored == {n: rows[0][:3] for n, rows in kept.items()}
@@ -338,8 +339,8 @@ def test_at_risk_lists_yellow_and_red_by_score_with_reasons(db, five):
         first = at_risk(session=s, scope_owner_ids=["U1", "U2"], limit=1)
         nobody = at_risk(session=s, scope_owner_ids=[], limit=10)
     assert [(r.name, r.score, r.band, r.owner_id, r.at, r.rfm_cell, r.segment) for r in everyone] == [
-        ("A", 17, "red", "U1", NOW, "1-1-1", "lost"), ("D", 39, "red", "U2", NOW, "2-2-2", "hibernating")]
-    assert everyone[0].reasons == [("recency_late", {"days": 40, "cadence_days": 14, "since": "2026-10-07"}),
+        ("A", 17, "red", "U1", NOW, "1-1-1", "lost"), ("D", 35, "red", "U2", NOW, "2-2-2", "hibernating")]
+    assert everyone[0].reasons == [("recency_late", {"days": 40, "cadence_days": 14, "since": "2026-10-07T02:00:00+00:00"}),
                                    ("nps_down", {"score": 3, "previous": 8}),
                                    ("rfm", {"cell": "1-1-1", "segment": "lost"})]
     assert [r.name for r in u2] == ["D"] and [r.name for r in first] == ["A"] and nobody == []
@@ -348,9 +349,10 @@ def test_at_risk_lists_yellow_and_red_by_score_with_reasons(db, five):
         recompute(session=s, now=NOW + DAYS, weights=W)
     with transaction(db) as s:
         later = at_risk(session=s, scope_owner_ids=None, limit=10)
-    # A's and D's latest rows are from NOW + 23 h (their scores held a day on): reasons come from those rows
+    # A's latest row is from NOW + 23 h (its score held a day on), D's and C's from NOW + 1 day: reasons
+    # come from those rows
     assert [(r.name, r.score, r.band, r.at) for r in later] == [
-        ("A", 16, "red", NOW + 23 * HOURS), ("D", 33, "red", NOW + 23 * HOURS), ("C", 57, "yellow", NOW + DAYS)]
+        ("A", 16, "red", NOW + 23 * HOURS), ("D", 28, "red", NOW + DAYS), ("C", 57, "yellow", NOW + DAYS)]
     assert later[1].reasons == [("tickets", {"open": 3, "breaches": 5, "days": 90}),
                                 ("rfm", {"cell": "2-2-2", "segment": "hibernating"}),
                                 ("interactions_none", {"count": 0, "usual": 0.0, "days": 30})]
@@ -359,8 +361,10 @@ def test_at_risk_lists_yellow_and_red_by_score_with_reasons(db, five):
 # -- changes: turns to red and weekly drops ------------------------------------------------------
 
 def _steady(s, name, *, grade="A", last_days=1, nps=None, overdue=0, created=NOW - 200 * DAYS):
-    """A mature customer with no tickets, deals or renewals; contact `last_days` ago (None: never)."""
+    """A mature customer with no tickets and one won deal renewing in over a year (renewal: 100); contact
+    `last_days` ago (None: never)."""
     cid = _customer(s, name, grade=grade, last=None if last_days is None else NOW - last_days * DAYS, created=created)
+    _deal(s, cid, date(2026, 1, 5), 1000, renewal_on=date(2028, 1, 5))
     if last_days is not None and last_days <= 1:
         _met(s, cid, last_days)
     if nps is not None:
@@ -378,8 +382,9 @@ def _changes(db, since, drop_points, **kw):
 
 
 def _recompute(db, at):
+    """Default weights: RFM needs 10 customers with won deals, more than these tests make."""
     with transaction(db) as s:
-        return recompute(session=s, now=at, weights=W)
+        return recompute(session=s, now=at, weights=HealthWeights())
 
 
 def test_changes_finds_turns_to_red_and_drops_of_15_points(db):
@@ -420,7 +425,7 @@ def test_changes_finds_turns_to_red_and_drops_of_15_points(db):
         found = {c.name: c.reasons for c in changes(session=s, since=NOW + DAYS, drop_points=15)}
     # Q's costs: nps 20*80 = 1600, tickets 15*100 = 1500, recency 25*43 = 1075, interactions 1000, actions 750
     assert found["Q"] == [("nps_first", {"score": 2}), ("tickets", {"open": 2, "breaches": 4, "days": 90}),
-                          ("recency_late", {"days": 13, "cadence_days": 7, "since": "2026-11-06"})]
+                          ("recency_late", {"days": 13, "cadence_days": 7, "since": "2026-11-06T02:00:00+00:00"})]
     assert found["P"] == [("nps_down", {"score": 2, "previous": 9})]
     assert [c[0] for c in _changes(db, NOW + DAYS, 25)] == ["Q", "V", "R"]  # P's 22 is not 25
     assert _changes(db, t3 + timedelta(minutes=1), 15) == []

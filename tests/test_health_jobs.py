@@ -88,23 +88,23 @@ def test_daily_and_touched_passes_queue_one_ping_per_change(db, three):
     x, y = three["X"], three["Y"]
     # Daily, at 10:00 Shanghai: every active customer (the lead is not scored).
     # X: recency 20 days against A's 7 (zero at 21): 100*(21-20)/14 = 7.1 -> 7; interactions 1 in 30 days, none
-    #    before: 100; no tickets, overdue actions, renewal: 100; no NPS, no RFM: left out (weights 25+15+10+10+5 = 65)
-    #    25*7 + 15*100 + 10*100 + 10*100 + 5*100 = 4175; 4175/65 = 64.2 -> 64 yellow
+    #    before: 100; no tickets, overdue actions: 100; no NPS, no RFM, no won deal with a renewal date: left out
+    #    (weights 25+15+10+10 = 60): 25*7 + 15*100 + 10*100 + 10*100 = 3675; 3675/60 = 61.25 -> 61 yellow
     # Y, V: every component 100 -> 100 green
     assert run(db, NOW).__dict__ == {"kind": DAILY, "computed": 3, "written": 3, "queued": 0}
-    assert _scores(db, x) == [(64, "yellow")]
+    assert _scores(db, x) == [(61, "yellow")]
 
     # 10:05: NPS 0 and three P1 tickets for X; at 10:06 X's two actions and Y's one fall due.
     with transaction(db) as s:
         s.add(NpsResponse(customer_id=x, score=0, source="slack", responded_at=NOW + 5 * MIN, created_at=NOW + 5 * MIN))
         _tickets(s, x, 3, NOW + 5 * MIN)
     t1 = NOW + 10 * MIN
-    # X: nps 0 (weight 20 joins: 85); tickets 100 - 3*10 = 70 (5 minutes of a 2-hour reply: no breach); actions 100 - 2*25 = 50
-    #    25*7 + 20*0 + 15*70 + 10*100 + 10*50 + 5*100 = 3225; 3225/85 = 37.9 -> 38 red: turned red, and 64 - 38 = 26 >= 15
-    # Y: actions 75: 25*100 + 15*100 + 10*100 + 10*75 + 5*100 = 6250; /65 = 96.2 -> 96 green. V untouched.
+    # X: nps 0 (weight 20 joins: 80); tickets 100 - 3*10 = 70 (5 minutes of a 2-hour reply: no breach); actions 100 - 2*25 = 50
+    #    25*7 + 20*0 + 15*70 + 10*100 + 10*50 = 2725; 2725/80 = 34.06 -> 34 red: turned red, and 61 - 34 = 27 >= 15
+    # Y: actions 75: 25*100 + 15*100 + 10*100 + 10*75 = 5750; /60 = 95.8 -> 96 green. V untouched.
     assert run(db, t1).__dict__ == {"kind": TOUCHED, "computed": 2, "written": 2, "queued": 1}
-    assert _scores(db, x) == [(64, "yellow"), (38, "red")] and _scores(db, y) == [(100, "green"), (96, "green")]
-    assert _pings(db) == [(f"customer:{x}", "CS1", t1.isoformat(), 38, 26, 64, True)]
+    assert _scores(db, x) == [(61, "yellow"), (34, "red")] and _scores(db, y) == [(100, "green"), (96, "green")]
+    assert _pings(db) == [(f"customer:{x}", "CS1", t1.isoformat(), 34, 27, 61, True)]
 
     # the same minute again: the claim is taken; a minute later the two passes back reach 10:00: computed again, nothing new
     assert run(db, t1).__dict__ == {"kind": None, "computed": 0, "written": 0, "queued": 0}
@@ -114,12 +114,12 @@ def test_daily_and_touched_passes_queue_one_ping_per_change(db, three):
     assert len(_claims(db)) == 3
 
     # a new drop: two more tickets at 10:17, pass at 10:22. tickets 100 - 5*10 = 50:
-    # 175 + 0 + 15*50 + 1000 + 500 + 500 = 2925; /85 = 34.4 -> 34: the week's high 64 - 34 = 30
+    # 175 + 0 + 15*50 + 1000 + 500 = 2425; /80 = 30.3 -> 30: the week's high 61 - 30 = 31
     with transaction(db) as s:
         _tickets(s, x, 2, NOW + 17 * MIN)
     t2 = NOW + 22 * MIN
     assert run(db, t2).__dict__ == {"kind": TOUCHED, "computed": 1, "written": 1, "queued": 1}
-    assert _pings(db)[1] == (f"customer:{x}", "CS1", t2.isoformat(), 34, 30, 64, False)
+    assert _pings(db)[1] == (f"customer:{x}", "CS1", t2.isoformat(), 30, 31, 61, False)
     assert _claims(db) == [(DAILY, "2026-11-16", "skipped", 3, 3, 0), (TOUCHED, minute_key(t1), "skipped", 2, 2, 1),
                            (TOUCHED, minute_key(t1 + MIN), "skipped", 2, 0, 0), (TOUCHED, minute_key(t2), "skipped", 1, 1, 1)]
     # delivery never takes a claim row
@@ -150,10 +150,10 @@ def test_the_very_first_pass_sets_the_baseline_without_pings(db):
             _action(s, r, NOW - DAY)
     # recency 25 days against A's 7 (zero at 21): 0; six tickets open for exactly a day, each past its 2-hour reply (the
     # 24-hour solution is not yet over): 100 - 6*10 - 6*20 -> 0; interactions 1 in 30 days, none before: 100;
-    # actions 100 - 4*25 = 0; renewal 100. 25*0 + 15*0 + 10*100 + 10*0 + 5*100 = 1500; /65 = 23.1 -> 23 red,
+    # actions 100 - 4*25 = 0; no renewal date: left out. 25*0 + 15*0 + 10*100 + 10*0 = 1000; /60 = 16.7 -> 17 red,
     # turned red from no score: but the first pass only sets the baseline
     assert run(db, NOW).__dict__ == {"kind": DAILY, "computed": 1, "written": 1, "queued": 0}
-    assert _scores(db, r) == [(23, "red")] and _pings(db) == []
+    assert _scores(db, r) == [(17, "red")] and _pings(db) == []
 
 
 def test_touched_finds_each_kind_of_event_through_its_index(db):

@@ -41,6 +41,7 @@ ZH_FIGURES = [
     ["新线索", "0", "0", "个", "", ""],
     ["记录互动", "1", "0", "个", "", ""],
     ["记录互动：拜访", "1", "0", "个", "", ""],
+    ["超 24 小时补录", "0.0", "", "%", "≤ 10%", "否"],
     ["到期待办", "2", "0", "个", "", ""],
     ["按时完成", "1", "0", "个", "", ""],
     ["逾期完成", "0", "0", "个", "", ""],
@@ -75,14 +76,14 @@ def test_a_weeks_figures_and_reps_as_csv_in_chinese(empty_database, tmp_path):
     out = tmp_path / "w47.csv"
     done = run(["report", "--period", "2026-W47", "--now", NOW, "--out", str(out)], env=env, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == f"已写入 {out}：29 项指标，3 位负责人。"
+    assert done.stdout.strip() == f"已写入 {out}：30 项指标，3 位负责人。"
     assert _rows(out.read_bytes()) == [
         *ZH_FIGURES,
         [],
-        ["负责人", "姓名", "记录互动", "当前逾期", "到期待办", "按时完成", "逾期完成"],
-        ["U0A1000001", "王小明", "1", "0", "1", "1", "0"],
-        ["U0A2000002", "alice", "0", "1", "1", "0", "0"],
-        ["U0M1000003", "赵总", "0", "0", "0", "0", "0"],
+        ["负责人", "姓名", "记录互动", "超 24 小时补录", "补录未达标", "当前逾期", "到期待办", "按时完成", "逾期完成"],
+        ["U0A1000001", "王小明", "1", "0", "否", "0", "1", "1", "0"],
+        ["U0A2000002", "alice", "0", "0", "否", "1", "1", "0", "0"],
+        ["U0M1000003", "赵总", "0", "0", "否", "0", "0", "0", "0"],
     ]
 
 
@@ -103,8 +104,10 @@ def test_one_reps_month_in_english_to_stdout(empty_database, tmp_path):
     assert by_name["NPS"] == ["", "", "points", "", ""]  # CRM_TARGETS nps=none: no target
     assert by_name["SLA first response met"] == ["50.0", "", "%", "", ""]
     assert by_name["Median first response"] == ["95.5", "", "minutes", "", ""]
-    assert rows[-2:] == [["rep", "name", "logged", "overdue now", "due", "done on time", "done late"],
-                         ["U0A2000002", "alice", "0", "1", "1", "0", "0"]]
+    assert by_name["Logged over 24 h late"] == ["", "", "%", "≤ 10%", "no"]  # nothing logged: nothing missed
+    assert rows[-2:] == [["rep", "name", "logged", "logged over 24 h late", "logged late missed", "overdue now", "due",
+                          "done on time", "done late"],
+                         ["U0A2000002", "alice", "0", "0", "no", "1", "1", "0", "0"]]
 
 
 def test_bad_arguments_are_one_line_and_exit_code_2(tmp_path):

@@ -115,7 +115,8 @@ def _tick(bolt, db, now):
 # G at 12:00, after NPS 3 at 11:00 and a P1 ticket at 11:30: NPS 10*3 + 5*(3-8) = 5; tickets 100 - 10 = 90 (30 minutes of a
 #   2-hour reply: no breach): 1075 + 100 + 1350 + 0 + 0 + 1000 + 165 = 3690 -> 36.9 -> 37 red; 53 - 37 = 16 >= 15
 #   what it cost: NPS 20*95 = 1900, RFM 15*100 = 1500, recency 25*57 = 1425 (interactions 1000, renewal 335, tickets 150)
-# H: 25*100 + 15*100 + 10*100 + 10*100 + 5*100 + 15*15 = 6725 over 80 (no NPS) = 84.1 -> 84 green, never pinged
+# H: no NPS and no won deal with a renewal date (both left out): 25*100 + 15*100 + 10*100 + 10*100 + 15*15 = 6225 over 75
+#   = 83 green, never pinged
 
 
 @pytest.fixture
@@ -142,7 +143,7 @@ def _red_ping(bolt, fake, db, **scenario):
     with transaction(db) as s:
         scores = [(r.score, r.band, r.rfm_cell, r.segment) for r in s.exec(select(HealthScore).order_by(HealthScore.id))]
         row = s.exec(select(Outbox).where(Outbox.kind == "churn_risk")).one()
-    assert scores == [(53, "yellow", "1-1-1", "lost"), (84, "green", "2-2-2", "hibernating"), (37, "red", "1-1-1", "lost")]
+    assert scores == [(53, "yellow", "1-1-1", "lost"), (83, "green", "2-2-2", "hibernating"), (37, "red", "1-1-1", "lost")]
     return g, row, fake.wait_for("chat.postMessage")[0]
 
 
@@ -157,7 +158,7 @@ def test_a_customer_turning_red_pings_its_success_owner_once_in_chinese(bolt, fa
     assert _texts(dm.params["blocks"]) == [
         "⚠️ *流失风险*：*星河科技*（C202611001）\n健康分 53 → *37*（🔴 危险），一周内下降 16 分并转为红色",
         f"客户成功：<@{REP}> · 负责人：<@{OWNER}>",
-        "*主要原因*\n• NPS 从 8 分降到 3 分\n• RFM 1-1-1：已流失客户\n• 已 30 天未联系（跟进周期 14 天，上次 2026-10-17）",
+        "*主要原因*\n• NPS 从 8 分降到 3 分\n• RFM 1-1-1：已流失客户\n• 已 30 天未联系（跟进周期 14 天，上次 2026年10月17日）",
         "*最近的互动*\n• 2026年10月17日 拜访：拜访张总，谈续约\n• 2026年10月2日 电话：电话：发票问题\n• 2026年9月7日 会议：季度回顾会议",
         "*未结工单（1）*\n• `T202611001` P1 · 新建 · 打印机又坏了\n"
         "　⏱ 首次响应：2026年11月16日 周一 13:30 到期，还剩 1小时30分钟\n"
@@ -188,7 +189,7 @@ def test_without_a_success_owner_the_owner_gets_it_in_english_in_his_zone(bolt, 
     assert _texts(dm.params["blocks"]) == [
         "⚠️ *Churn risk*: *Galaxy Tech* (C202611001)\nHealth 53 → *37* (🔴 red), −16 within a week, turned red",
         f"Customer success: none · Owner: <@{REP_EN}>",
-        "*Why*\n• NPS fell from 8 to 3\n• RFM 1-1-1: lost\n• no contact for 30 days (cadence 14 days, last on 2026-10-17)",
+        "*Why*\n• NPS fell from 8 to 3\n• RFM 1-1-1: lost\n• no contact for 30 days (cadence 14 days, last on 16 Oct 2026)",
         "*Last interactions*\n• 17 Oct 2026 Visit: Renewal visit\n• 2 Oct 2026 Phone: Invoice call\n• 7 Sep 2026 Meeting: Quarterly review",
         "*Open tickets (1)*\n• `T202611001` P1 · new · Printer broken again\n"
         "    ⏱ First response: due Mon 16 Nov 2026, 00:30, 1 h 30 min left\n"
@@ -358,11 +359,11 @@ def risky(db, team):
 
 
 PICK_ZH = "打开客户卡片…"
-A_LINE = ("🔴 危险 *甲公司*（C1） · 健康分 *20* · RFM 5-5-5（重要价值客户）\n"
+A_LINE = ("🔴 危险 *甲公司*（C1） · 健康分 *20*（2026年11月16日 评分）· RFM 5-5-5（重要价值客户）\n"
           "NPS 从 8 分降到 3 分；近 30 天互动 0 次，低于平时的 2.0 次；2 个未结工单，近 90 天 0 次 SLA 超时")
-B_LINE = ("🟡 关注 *乙公司*（C2） · 健康分 *45* · RFM —\n"
+B_LINE = ("🟡 关注 *乙公司*（C2） · 健康分 *45*（2026年11月16日 评分）· RFM —\n"
           "NPS 从 9 分降到 4 分；近 30 天互动 0 次，低于平时的 2.0 次；1 个未结工单，近 90 天 0 次 SLA 超时")
-C_LINE = ("🟡 关注 *丙公司*（C3） · 健康分 *60* · RFM —\n"
+C_LINE = ("🟡 关注 *丙公司*（C3） · 健康分 *60*（2026年11月16日 评分）· RFM —\n"
           "NPS 从 8 分降到 3 分；近 30 天互动 0 次，低于平时的 2.0 次；2 个未结工单，近 90 天 0 次 SLA 超时")
 # costs: NPS 20*95 = 1900, interactions 10*100 = 1000, tickets 15*20 = 300 (15*10 = 150 for B); RFM 100 or left out
 
@@ -397,7 +398,7 @@ def test_crm_risk_for_an_admin_lists_everyone_twenty_at_a_time_in_english(bolt, 
     reply = _risk(bolt, fake, ADMIN, "", 1)
     texts = _texts(reply["blocks"])
     assert len(reply["blocks"]) == 23 and texts[0] == "*All customers at risk: 26* (lowest score first)"
-    assert texts[1] == ("🔴 red *甲公司* (C1) · health *20* · RFM 5-5-5 (champions)\n"
+    assert texts[1] == ("🔴 red *甲公司* (C1) · health *20* (scored 15 Nov 2026) · RFM 5-5-5 (champions)\n"
                         "NPS fell from 8 to 3; 0 interactions in 30 days, down from the usual 2.0; 2 open tickets, 0 SLA breaches in 90 days")
     # lowest score first, then by id: A 20, Delta 30, B 45, Other 00-09 (50-59), C and Other 10 (60: C's id is lower), ...
     names = [t.split("*")[1] for t in texts[1:21]]

@@ -84,6 +84,7 @@ def test_a_rep_sees_their_own_month_in_chinese(bolt, fake, db):
         "*工作量与跟进*",
         "• 新线索：*1*　上期 0 ▲",
         "• 记录互动：*2*（电话 1 · 拜访 1）　上期 1 ▲",
+        "• 超 24 小时补录：*0.0%*（0/2）　上期 0.0% =",
         "• 到期待办：*2*（按时完成 1 · 逾期完成 1 · 未完成 0）　上期 0 ▲",
         "• 跟进按时完成率：*50.0%*（1/2） ⚠️ 目标 ≥ 90%",
         "• 当前逾期待办：*0*",
@@ -93,8 +94,8 @@ def test_a_rep_sees_their_own_month_in_chinese(bolt, fake, db):
                                      "• 线索→转化转化率：*0.0%*（0/1）　上期 0.0% ="]
     assert not any(x.startswith("*服务与满意度*") for x in texts) and "—" not in "\n".join(texts)
     assert texts[6] == "上期：2026年9月 · ⚠️ 未达标：跟进按时完成率"
-    assert texts[7] == ("*各人明细*（记录互动 · 当前逾期 · 按时完成/到期）\n"
-                        "• <@U0REP00001>：记录互动 2 · 当前逾期 0 · 按时完成 1/2（逾期完成 1）")
+    assert texts[7] == ("*各人明细*（记录互动 · 超 24 小时补录 · 当前逾期 · 按时完成/到期）\n"
+                        "• <@U0REP00001>：记录互动 2 · 超 24 小时补录 0 · 当前逾期 0 · 按时完成 1/2（逾期完成 1）")
     assert texts[8:] == ["没有超出跟进周期未联系的客户，没有商机变动，没有 SLA 超时工单，没有贬损者，没有风险客户。"]
     assert reply["text"].startswith("📊 wang · 2026年10月\n新线索：1　上期 0 ▲\n")
 
@@ -106,13 +107,14 @@ def test_a_rep_in_new_york_gets_english_and_their_own_zone(bolt, fake, db):
     assert texts[:2] == ["📊 alice · October 2026", "Period: October 2026"]
     assert texts[2].splitlines() == ["*At a glance*", "• Interactions logged: *1* (Email 1) · prev. 0 ▲",
                                      "• Next actions due: *1* (on time 1 · late 0 · not done 0) · prev. 0 ▲"]
-    assert texts[3].splitlines()[1:4] == [
+    assert texts[3].splitlines()[1:5] == [
         "• New leads: *0* · prev. 0 =",
         "• Interactions logged: *1* (Email 1) · prev. 0 ▲",
+        "• Logged over 24 h late: *0.0%* (0/1)",
         "• Next actions due: *1* (on time 1 · late 0 · not done 0) · prev. 0 ▲",
     ]
-    assert texts[6:] == ["*Per rep* (logged · overdue now · done on time/due)\n"
-                         "• <@U0REPEN002>: logged 1 · overdue now 0 · done on time 1/1 (late 0)",
+    assert texts[6:] == ["*Per rep* (logged · over 24 h late · overdue now · done on time/due)\n"
+                         "• <@U0REPEN002>: logged 1 · over 24 h late 0 · overdue now 0 · done on time 1/1 (late 0)",
                          "No customer beyond their cadence, no deal moved, no SLA breaches, no detractors, no customer at risk."]
 
 
@@ -121,13 +123,13 @@ def test_a_manager_gets_the_team_and_may_ask_for_one_of_them(bolt, fake, db):
     texts = _texts(_ask(bolt, fake, "统计 2026-10", BOSS))
     assert texts[0] == "📊 zhao 的团队 · 2026年10月"
     assert _sec(texts, "*工作量与跟进*")[2] == "• 记录互动：*3*（邮件 1 · 电话 1 · 拜访 1）　上期 1 ▲"
-    assert _sec(texts, "*各人明细*")[1:] == ["• <@U0REP00001>：记录互动 2 · 当前逾期 0 · 按时完成 1/2（逾期完成 1）",
-                                         "• <@U0REPEN002>：记录互动 1 · 当前逾期 0 · 按时完成 1/1（逾期完成 0）"]
+    assert _sec(texts, "*各人明细*")[1:] == ["• <@U0REP00001>：记录互动 2 · 超 24 小时补录 0 · 当前逾期 0 · 按时完成 1/2（逾期完成 1）",
+                                         "• <@U0REPEN002>：记录互动 1 · 超 24 小时补录 0 · 当前逾期 0 · 按时完成 1/1（逾期完成 0）"]
     # `all` is everyone for admins only: a manager still gets the team
     assert _texts(_ask(bolt, fake, "stats all 2026-10", BOSS))[0] == "📊 zhao 的团队 · 2026年10月"
     texts = _texts(_ask(bolt, fake, f"stats <@{REP_EN}|alice> 2026-10", BOSS))
     assert _sec(texts, "*工作量与跟进*")[2] == "• 记录互动：*1*（邮件 1）　上期 0 ▲"
-    assert _sec(texts, "*各人明细*")[1:] == ["• <@U0REPEN002>：记录互动 1 · 当前逾期 0 · 按时完成 1/1（逾期完成 0）"]
+    assert _sec(texts, "*各人明细*")[1:] == ["• <@U0REPEN002>：记录互动 1 · 超 24 小时补录 0 · 当前逾期 0 · 按时完成 1/1（逾期完成 0）"]
 
 
 def test_an_admin_sees_everyone_and_anyone(bolt, fake, db):

@@ -195,7 +195,7 @@ def _parts(d: CardData, place: str, profile: Profile, now: datetime) -> list[dic
 
 
 def card_blocks(d: CardData, profile: Profile, now: datetime) -> list[dict]:
-    """At most 18 blocks: head, health, profile, phone and email (+ masked note), 7 item sections, churn, buttons."""
+    """At most 19 blocks: head, health (and how it is computed), profile, phone and email (+ masked note), 7 item sections, churn, buttons."""
     loc = profile.locale
     blocks = [section(_head(d.customer, profile))]
     blocks += _parts(d, "head", profile, now)

@@ -15,7 +15,7 @@ from handlers.blocks import clip, context as context_block, escape, mention, sec
 from handlers.router import Subcommand
 from handlers.context import crm_of, fetch_profile, Profile, viewer_of
 from handlers.refs import card_picker
-from handlers.health.text import band_text, reasons_text, segment_text
+from handlers.health.text import band_text, not_at_risk_line, reasons_text, scored_on, segment_text
 from handlers.i18n import t
 from store.db import transaction
 from store.errors import DomainError
@@ -67,12 +67,16 @@ def scope_of(viewer: Viewer, text: str) -> Scope:
     return Scope("risk_head_user", frozenset({user}), user)
 
 
-def _line(item, profile: Profile, now: datetime) -> str:
+def _line(item, profile: Profile, now: datetime, fine=None) -> str:
+    """One customer: band, score and the day it was computed, RFM, the reasons stored with that score
+    (dates in the reader's zone), and the "not at risk" answer that still holds."""
     loc = profile.locale
     rfm = t(loc, "risk_rfm", cell=item.rfm_cell, segment=segment_text(loc, item.segment)) if item.rfm_cell else "—"
-    reasons = reasons_text(loc, item.reasons, now=now, sep=t(loc, "risk_sep")) if item.reasons else t(loc, "risk_why_none")
-    return t(loc, "risk_list_line", band=band_text(loc, item.band), score=item.score, rfm=rfm, reasons=reasons,
-             customer=t(loc, "lc_customer_ref", name=escape(clip(item.name, 80)), code=item.code))
+    reasons = reasons_text(loc, item.reasons, profile=profile, sep=t(loc, "risk_sep")) if item.reasons else t(loc, "risk_why_none")
+    text = t(loc, "risk_list_line", band=band_text(loc, item.band), score=item.score, rfm=rfm, reasons=reasons,
+             on=scored_on(item.at, profile), customer=t(loc, "lc_customer_ref", name=escape(clip(item.name, 80)), code=item.code))
+    answered = not_at_risk_line(fine, profile)
+    return f"{text}\n{answered}" if answered else text
 
 
 def list_blocks(found: RiskList, scope: Scope, profile: Profile, now: datetime) -> tuple[str, list[dict]]:
@@ -83,7 +87,8 @@ def list_blocks(found: RiskList, scope: Scope, profile: Profile, now: datetime) 
     if not found.total:
         text = f"{head}\n{t(loc, 'risk_list_none')}"
         return text, [section(text)]
-    blocks = [section(head), *(section(_line(item, profile, now)) for item in found.items)]
+    blocks = [section(head), *(section(_line(item, profile, now, found.not_at_risk.get(item.customer_id)))
+                               for item in found.items)]
     if found.total > len(found.items):
         blocks.append(context_block(t(loc, "risk_list_more", count=found.total - len(found.items))))
     blocks.append(card_picker([(item.customer_id, item.name, item.code) for item in found.items], loc))

@@ -4,7 +4,7 @@ comment, and the buttons (Start win-back plan, Log interaction, Snooze 7 days, N
 someone answered, the same without buttons and with a note saying who did what."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from sqlmodel import Session
@@ -50,11 +50,21 @@ def parse_value(value: str) -> tuple[int, int] | None:
     return None if None in pair else pair
 
 
-def score_line(data: dict, loc: str) -> str:
-    """e.g. 72 -> 35 (red), -37 within a week / turned red."""
+WEEK = timedelta(days=7)
+
+
+def score_line(data: dict, profile: Profile) -> str:
+    """e.g. 72 -> 35 (red), -37 within a week / turned red. "Within a week" only when the higher score
+    it fell from was kept within the week before; otherwise "since <the day it was computed>"."""
+    loc = profile.locale
     score, band, drop = data["score"], band_text(loc, data.get("band")), data.get("drop")
     red = bool(data.get("turned_red"))
     if drop is not None:
+        since = _since(data)
+        if since is not None:
+            key = "risk_score_drop_since_red" if red else "risk_score_drop_since"
+            return t(loc, key, before=data.get("week_high"), score=score, band=band, drop=drop,
+                     since=fmt_date(since.astimezone(profile.zone).date(), profile))
         key = "risk_score_drop_red" if red else "risk_score_drop"
         return t(loc, key, before=data.get("week_high"), score=score, band=band, drop=drop)
     if data.get("previous_score") is None:
@@ -62,11 +72,21 @@ def score_line(data: dict, loc: str) -> str:
     return t(loc, "risk_score_red", before=data["previous_score"], score=score, band=band)
 
 
-def _reasons(session: Session, customer: Customer, data: dict, loc: str, now: datetime) -> str:
+def _since(data: dict) -> datetime | None:
+    """When the score it fell from was computed, if that was more than a week before the fall."""
+    try:
+        high_at, at = datetime.fromisoformat(data["high_at"]), datetime.fromisoformat(data["at"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return high_at if at - high_at > WEEK else None
+
+
+def _reasons(session: Session, customer: Customer, data: dict, profile: Profile) -> str:
     """The three components that cost the score most, from the row that showed the change."""
     at = datetime.fromisoformat(data["at"]) if data.get("at") else customer.health_at
     reasons = reasons_of(components_at(session=session, customer_id=customer.id, at=at))
-    lines = [t(loc, "risk_line", text=reason_text(loc, code, params, now=now)) for code, params in reasons]
+    loc = profile.locale
+    lines = [t(loc, "risk_line", text=reason_text(loc, code, params, profile=profile)) for code, params in reasons]
     return "\n".join([t(loc, "risk_why_head"), *(lines or [t(loc, "risk_why_none")])])
 
 
@@ -124,9 +144,9 @@ def ping_blocks(session: Session, row: Outbox, customer: Customer, profile: Prof
     people = t(loc, "risk_people", cs_owner=mention(customer.cs_owner_id) if customer.cs_owner_id else t(loc, "risk_nobody"),
                owner=mention(customer.owner_id))
     blocks = [
-        section(t(loc, "risk_ping_head", customer=customer_ref(loc, customer)) + "\n" + score_line(data, loc)),
+        section(t(loc, "risk_ping_head", customer=customer_ref(loc, customer)) + "\n" + score_line(data, profile)),
         context_block(people),
-        section(_reasons(session, customer, data, loc, now)),
+        section(_reasons(session, customer, data, profile)),
         section(_recent(session, customer, profile)),
         section(_tickets(session, customer, calendar, now, profile)),
         section(_nps(session, customer, profile)),

@@ -223,7 +223,8 @@ def submit_log(ack: Ack, body: dict, view: dict, client: WebClient, context: dic
         return
     try:
         with transaction(crm.db) as session:
-            logged = log_interaction(session=session, author_id=who.user_id, now=now, viewer=viewer_of(session, context), **fields)
+            logged = log_interaction(session=session, author_id=who.user_id, now=now, viewer=viewer_of(session, context),
+                                     tz=who.tz, **fields)
             if logged.action.owner_id != who.user_id:
                 enqueue(session=session, kind=ACTION_ASSIGNED, subject=f"next_action:{logged.action.id}",
                         due_key="assigned", recipient=logged.action.owner_id, now=now)

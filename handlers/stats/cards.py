@@ -20,10 +20,11 @@ from handlers.blocks import clip, context as context_block, escape, fmt_date, me
 from handlers.refs import card_select
 from handlers.context import Profile
 from handlers.blocks import lines_sections, vocab
-from handlers.stats.text import Row, figure_rows, highlights, line, worth_a_line
+from handlers.stats.text import Row, figure_rows, highlights, line, number, worth_a_line
 from handlers.words import period_label, person
 from handlers.i18n import t
-from store.figures import Figures, Period, Scope, Targets, deals_moved, detractors, figures, per_rep, sla_breaches, stale_customers
+from store.figures import (Figures, Period, RepLine, Scope, Targets, deals_moved, detractors, figures, per_rep, rep_misses_late,
+                           sla_breaches, stale_customers)
 from store.customers import codes_of
 from store.grading import Cadence
 from store.health import RED, YELLOW, at_risk
@@ -108,14 +109,22 @@ def _nothing_block(keys: list[str], loc: str) -> dict | None:
     return context_block(t(loc, "fig_lists_empty", items=words[:1].upper() + words[1:]))
 
 
-def _rep_section(session, period, scope, now, loc) -> dict | None:
+def late_miss(r: RepLine, loc: str, targets: Targets | None) -> str:
+    """ ⚠️ target ≤ 10% after a rep's logged-late count when their share misses it."""
+    if targets is None or not rep_misses_late(r, targets):
+        return ""
+    return t(loc, "fig_miss_target", target=f"≤ {number(targets.logged_late_max)}%")
+
+
+def _rep_section(session, period, scope, now, loc, targets: Targets | None = None) -> dict | None:
     reps = per_rep(session=session, period=period, owner_ids=scope_reps(session, scope), now=now)
     if scope.kind == "everyone":  # every known user: only those with something to show
         reps = [r for r in reps if r.logged or r.overdue_now or r.due]
     if not reps:
         return None
-    lines = [t(loc, "fig_rep_line", rep=mention(r.owner_id), logged=r.logged, overdue=r.overdue_now, on_time=r.done_on_time,
-               due=r.due, late=r.done_late) for r in reps]
+    lines = [t(loc, "fig_rep_line", rep=mention(r.owner_id), logged=r.logged, logged_late=r.logged_late,
+               late_miss=late_miss(r, loc, targets), overdue=r.overdue_now, on_time=r.done_on_time, due=r.due, late=r.done_late)
+             for r in reps]
     return lines_sections(t(loc, "fig_sec_reps"), lines, loc=loc)[0]
 
 
@@ -170,7 +179,7 @@ def report_blocks(*, session: Session, period: Period, scope: Scope, now: dateti
               context_block(t(locale, "fig_period", period=period_label(period, locale)))]
     blocks.append(glance_block(f, locale, targets=targets))
     blocks += headline_blocks(f, locale, targets=targets)
-    reps = _rep_section(session, period, scope, now, locale)
+    reps = _rep_section(session, period, scope, now, locale, targets)
     if reps is not None:
         blocks.append(reps)
     blocks += _list_sections(session, period, scope, now, profile, calendar, cadence, f.owner_ids)

@@ -55,7 +55,7 @@ def _target(op: str, number: float | None) -> tuple[str, float] | None:
 
 def figure_rows(f: Figures, loc: str, targets: Targets | None = None) -> list[Row]:
     """Every figure, in the order a report shows them."""
-    tg = targets or Targets(None, None, None, None, None, None)
+    tg = targets or Targets(None, None, None, None, None, None, None)
     missed = set(f.misses)
     sep = t(loc, "fig_sep")
     ways = [(way, trend) for way, trend in f.interactions_by_way.items() if trend.value or trend.previous]
@@ -67,6 +67,7 @@ def figure_rows(f: Figures, loc: str, targets: Targets | None = None) -> list[Ro
             detail=t(loc, "fig_detail", text=by_way) if by_way else ""),
         *(Row(f"interactions_{way}", "activity", t(loc, "fig_interactions_way", way=t(loc, f"way_{way}")), "count",
               trend.value, trend.previous, lines="csv") for way, trend in ways),
+        _rate_row("logged_late", "activity", loc, f.logged_late, _target("max", tg.logged_late_max), "logged_late" in missed),
         Row("actions_due", "activity", t(loc, "fig_actions_due"), "count", a.due, ap.due,
             detail=t(loc, "fig_detail", text=t(loc, "fig_actions_detail", on_time=a.done_on_time, late=a.done_late,
                                                open=a.still_open)) if a.due else ""),
