@@ -42,7 +42,6 @@ from store.text import clean, clip_to
 from store.winback import CHURNED, IN_PROGRESS, LESSONS_MAX, Churned, mark_churned
 
 log = logging.getLogger(__name__)
-METADATA_MAX = 3000
 
 
 def register(app: App) -> None:
