@@ -377,5 +377,5 @@ def test_cli_says_what_it_cannot_use(empty_database, tmp_path):
     path.write_text("name\nA\n", encoding="utf-8")
     nobody = run(["import", str(path), "--default-owner", "Li Lei"], env=env, cwd=tmp_path)
     assert (nobody.returncode, nobody.stderr.splitlines()[-1]) == (
-        1, "--default-owner: “Li Lei” matches 2 Slack users: give the email or Slack ID instead.")
+        1, "--default-owner: “Li Lei” matches 2 Slack users: U0LILEI001, U0LILEI002. Give the email or Slack ID instead.")
     assert "Traceback" not in missing.stderr + nobody.stderr
