@@ -112,13 +112,14 @@ def create_app(settings: Settings, session_factory: SessionFactory, client: WebC
         if not context.get(VERIFIED):  # nothing from a request Slack did not sign is used, least of all its URL
             log.warning("unhandled error in an unverified request: %s", type(error).__name__)
             return BoltResponse(status=401, body="")
-        if isinstance(error, MalformedPayload):  # not ours and not the user's doing: nothing to say, nothing changed
-            log.warning("malformed %s payload ignored: %s", body.get("type") or body.get("command"), error)
-            return BoltResponse(status=200, body="")
-        log.error("unhandled error in %s", body.get("type") or body.get("command"), exc_info=error)
         crm = context.get(CRM)
         who = crm.who if crm else None
         locale = who.locale if who else settings.crm_default_locale
+        if isinstance(error, MalformedPayload):  # not the shape the bot wrote (e.g. broken private_metadata): nothing
+            # changed, and the user is told so instead of a modal that closes as if it had saved
+            log.warning("malformed %s payload refused: %s", body.get("type") or body.get("command"), error)
+            return _tell_about_error(body, respond, t(locale, "err_malformed"), api_url=settings.slack_api_url)
+        log.error("unhandled error in %s", body.get("type") or body.get("command"), exc_info=error)
         return _tell_about_error(body, respond, t(locale, "err_internal"), api_url=settings.slack_api_url)
 
     return app

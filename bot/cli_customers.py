@@ -1,7 +1,8 @@
 """`python -m bot import FILE.csv` and `python -m bot export [--out FILE.csv]`: customers as CSV.
 
 import: the lead template, the customer-information table or an export (store/customer_import.py
-says what each column does). All rows or none: every refused row is reported on stderr with its
+says what each column does); owners are matched to Slack users by bot/cli_owners.py, and --dry-run
+prints how each one was. All rows or none: every refused row is reported on stderr with its
 line and column in CRM_DEFAULT_LOCALE's language, and the exit code is 1. A progress bar goes to
 stderr when it is a terminal (or with --progress).
 export: one row per customer, UTF-8 with a BOM, headers in CRM_DEFAULT_LOCALE's language (or
@@ -25,7 +26,7 @@ def say(locale: str | None, key: str, **params: object) -> str:
 def add_customer_commands(sub: argparse._SubParsersAction) -> None:
     imp = sub.add_parser("import", help="import customers from a CSV file (all rows or none)")
     imp.add_argument("file", type=Path, help="UTF-8 CSV: the lead template's or the customer table's columns, Chinese or English")
-    imp.add_argument("--default-owner", metavar="USER", help="owner of rows that name none (Slack ID, email or name)")
+    imp.add_argument("--default-owner", metavar="USER", help="owner of rows that name none (Slack ID, email, real or display name)")
     imp.add_argument("--progress", action="store_true", help="show a progress bar on stderr even when it is not a terminal")
     imp.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
     exp = sub.add_parser("export", help="export every customer as CSV (UTF-8 with BOM)")
@@ -53,9 +54,34 @@ def _open(settings):
     return db, load_cipher(settings)
 
 
+def _owners(settings, session):
+    """The import's owner resolver: Slack when the bot has its token, else the people it knows."""
+    from bot.cli_owners import SlackOwners
+    from store.customer_rows import people
+
+    client = None
+    if settings.slack_bot_token:
+        from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+        from bot.app import make_client
+
+        client = make_client(settings)
+        client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))  # users.list is Tier 2
+
+    def fail(sentence: str) -> None:
+        raise SystemExit(sentence)
+
+    return SlackOwners(client=client, known=people(session), fail=fail)
+
+
+def _print_matched(loc: str, owners) -> None:
+    for text, (user_id, how, name) in owners.matched.items():
+        shown = say(loc, "imp_owner_matched_name", name=name) if name else ""
+        print(say(loc, "imp_owner_matched", owner=text, user=user_id, name=shown, how=say(loc, f"imp_how_{how}")))
+
+
 def cmd_import(settings, args) -> None:
     from store.customer_import import import_customers
-    from store.customer_rows import find_owner
     from store.db import transaction
     from store.errors import DomainError
     from store.types import utcnow
@@ -68,16 +94,18 @@ def cmd_import(settings, args) -> None:
     db, cipher = _open(settings)
     progress = _bar(loc) if args.progress or sys.stderr.isatty() else None
     with transaction(db) as session:
-        owner = None
+        owners, owner = _owners(settings, session), None
         if args.default_owner:
             try:
-                owner = find_owner(session=session, text=args.default_owner)
+                owner = owners(args.default_owner)
             except DomainError as e:
                 raise SystemExit(f"--default-owner: {say(loc, e.key, **e.params)}")
         report = import_customers(session=session, data=data, cipher=cipher, tz=settings.crm_default_tz, now=utcnow(),
-                                  default_owner=owner, progress=progress)
+                                  default_owner=owner, progress=progress, resolve_owner=owners)
         if args.dry_run:
             session.rollback()
+    if args.dry_run:
+        _print_matched(loc, owners)
     if report.ignored_columns:
         print(say(loc, "imp_ignored", columns=", ".join(report.ignored_columns)))
     if report.errors:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from handlers.blocks import fmt_datetime, mention, refusal, vocab
+from handlers.blocks import clip, escape, fmt_datetime, mention, refusal, vocab
 from handlers.context import crm_of, fetch_profile, Profile, viewer_of
 from handlers.dates import When
 from handlers.i18n import CATALOG, t
@@ -25,6 +25,7 @@ from store.permissions import Viewer, can_edit, can_read, forbidden
 log = logging.getLogger(__name__)
 # Where an ephemeral cannot go (the bot is not in that channel, or it is a DM between people): the DM.
 NOT_THERE = {"not_in_channel", "channel_not_found", "is_archived"}
+CANCELLED_SHOWN = 10  # actions named in a "cancelled" line; the rest counted
 
 
 # -- reading a submitted view ------------------------------------------------------------------
@@ -112,6 +113,22 @@ def auto_lines(actions: list[NextAction], profile: Profile) -> list[str]:
         lines.append(t(profile.locale, "lc_auto_action", title=title, due=fmt_datetime(action.due_at, profile),
                        owner=mention(action.owner_id)))
     return lines
+
+
+def action_name(action: NextAction, loc: str) -> str:
+    """An action's title in the reader's language (a rule's) or as typed (escaped)."""
+    kind = (action.origin or "").split(":")[1] if ":" in (action.origin or "") else (action.origin or "")
+    return vocab(loc, "auto_action", kind) if f"vocab_auto_action_{kind}" in CATALOG else escape(clip(action.title, 100))
+
+
+def cancelled_line(actions: list[NextAction], profile: Profile, *, reason: str) -> str | None:
+    """"Cancelled 2 open next actions (the customer churned): …", None when there were none."""
+    if not actions:
+        return None
+    loc = profile.locale
+    names = t(loc, "lc_list_sep").join(action_name(a, loc) for a in actions[:CANCELLED_SHOWN])
+    more = t(loc, "action_cancelled_more", n=len(actions) - CANCELLED_SHOWN) if len(actions) > CANCELLED_SHOWN else ""
+    return t(loc, "action_cancelled_line", n=len(actions), why=t(loc, f"action_close_reason_{reason}"), names=names + more)
 
 
 # -- Slack ---------------------------------------------------------------------------------------

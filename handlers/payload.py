@@ -1,7 +1,9 @@
 """Reading what Slack sends, strictly: a submitted view's private_metadata and state values, and
 the ids buttons carry. Anything that is not the shape the bot itself built raises
-MalformedPayload; bot/app.py's error handler answers that with a 200, a logged warning and no
-change (a forged or corrupted payload is not the user's mistake to explain)."""
+MalformedPayload; bot/app.py's error handler answers that with a 200, a logged warning, no change
+and one sentence saying nothing was saved (on the modal's first field, or through Slack's
+response_url): a broken private_metadata is never read as {}. private_metadata is built by
+dump_metadata (through blocks.modal) from ids only, and refused, never cut, past Slack's 3000."""
 from __future__ import annotations
 
 import json
@@ -14,6 +16,8 @@ from store.text import whole_number
 METADATA_MAX = 3000          # Slack's limit on private_metadata
 ID_MAX = 2**63 - 1           # a BIGINT primary key; past this PostgreSQL refuses the query
 _USER = re.compile(r"[UW][A-Z0-9]{2,}")
+_CHANNEL = re.compile(r"[CDGZ][A-Z0-9]{2,30}")
+_TS = re.compile(r"\d{1,12}\.\d{1,9}")
 _LATEST_STAMP = datetime(9000, 1, 1, tzinfo=timezone.utc).timestamp()  # a datetimepicker's answer stays well inside datetime
 
 
@@ -32,6 +36,14 @@ def record_id(value: object) -> int | None:
 
 def is_user_id(value: object) -> bool:
     return isinstance(value, str) and _USER.fullmatch(value) is not None
+
+
+def is_channel_id(value: object) -> bool:
+    return isinstance(value, str) and _CHANNEL.fullmatch(value) is not None
+
+
+def is_message_ts(value: object) -> bool:
+    return isinstance(value, str) and _TS.fullmatch(value) is not None
 
 
 # -- private_metadata --------------------------------------------------------------------------

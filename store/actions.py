@@ -39,7 +39,7 @@ def _pending(session: Session, action_id: int, user_id: str) -> NextAction:
     if action is None:
         raise DomainError("err_action_missing")
     if action.status not in PENDING_ACTION:
-        raise DomainError("err_action_closed", status=action.status)
+        raise DomainError("err_action_closed", status=action.status, why=action.close_reason or "")
     refuse_stranger(action, user_id)
     return action
 

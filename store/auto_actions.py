@@ -65,6 +65,17 @@ def close_pending(session: Session, *, customer_id: int, origins: tuple[str, ...
     return result.rowcount
 
 
+def cancel_all_pending(session: Session, *, customer_id: int, now: datetime, reason: str) -> int:
+    """Cancel every pending action of the customer (typed or rule-made), saying why; how many."""
+    result = session.execute(
+        update(NextAction)
+        .where(NextAction.customer_id == customer_id, NextAction.status.in_(PENDING_ACTION))
+        .values(status=ActionStatus.cancelled.value, announce_at=None, updated_at=now, close_reason=reason)
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount
+
+
 def pending_auto_ids(*, session: Session, customer_id: int) -> set[int]:
     """Ids of the customer's pending actions that a rule made (index on customer_id, status)."""
     stmt = select(NextAction.id).where(NextAction.customer_id == customer_id, NextAction.status.in_(PENDING_ACTION),

@@ -62,8 +62,8 @@ TAG_COLUMNS = {"need_tags": "need_stage", "free_tags": "free", "behaviour_tags":
 CHOICES = {"source": "source", "value_tier": "value_tier", "need_type": "need_type", "contact_role": "decision_role"}
 TAG_SPLIT = re.compile(r"[,，、;；]")
 CONTACT_SPLIT = re.compile(r"[,，、;；/]")
-_SLACK_ID = re.compile(r"^[UW](?=[A-Z0-9]*[0-9])[A-Z0-9]{6,}$")
-_ID_SUFFIX = re.compile(r"\(\s*([UW][A-Z0-9]{6,})\s*\)$")
+_SLACK_ID = re.compile(r"^[UW](?=[A-Z0-9]*[0-9])[A-Z0-9]{2,}$")  # any length Slack gives (UZH001, U0123ABCDEF)
+_ID_SUFFIX = re.compile(r"\(\s*([UW](?=[A-Z0-9]*[0-9])[A-Z0-9]{2,})\s*\)$")
 _CRM_CODE = re.compile(r"^C(\d{4})(0[1-9]|1[0-2])(\d{3,})$")
 CODE_MAX = 16
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9_\-]*$")

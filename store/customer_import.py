@@ -13,7 +13,9 @@ UTF-8 with or without a BOM; the columns are store/customer_csv.py's. What a row
   it lacks are added; nothing it has is changed (not its name, owner or stage). So importing the
   same file again changes nothing, and an enriched file fills the gaps.
 - 负责人/owner: a Slack user id, "name (U123...)" as the export writes it, an email or a name
-  (SlackUser.email / .name, casefolded); nobody or several people refuses the row.
+  (SlackUser.email / .name, casefolded); nobody or several people refuses the row. A caller that
+  can ask Slack passes `resolve_owner` (bot/cli_owners.py), called once per owner value with the
+  cell's text: it returns the user id or raises DomainError.
 - 阶段状态: a status or stage label (zh or en) or code; a new customer starts there (one stage
   history entry, "imported"; an import is a record of where customers are, not a move, so no
   transition rule applies and no lifecycle action is made).
@@ -29,6 +31,7 @@ UTF-8 with or without a BOM; the columns are store/customer_csv.py's. What a row
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -43,7 +46,18 @@ from store.customer_rows import (ImportReport, Progress, Row, RowError, Target, 
                                  read_row, row_keys_of)
 from store.customer_writes import write_targets
 
-__all__ = ["ImportReport", "RowError", "import_customers"]
+__all__ = ["ImportReport", "OwnerResolver", "RowError", "import_customers"]
+OwnerResolver = Callable[[str], str]  # an owner cell -> a Slack user id; DomainError when none or several
+
+
+class _Resolved:
+    """read_row's `who` when the caller resolves owners: an empty cell is no owner."""
+
+    def __init__(self, resolve: OwnerResolver) -> None:
+        self.resolve = resolve
+
+    def find(self, text: str, *, field: str = "owner") -> str | None:
+        return self.resolve(text) if (text or "").strip() else None
 
 
 # -- the whole file ----------------------------------------------------------------------------------
@@ -61,9 +75,11 @@ def _columns(header: list[str], report: ImportReport, default_owner: str | None)
 
 
 def import_customers(*, session: Session, data: bytes, cipher: Cipher, tz: str, now: datetime,
-                     default_owner: str | None = None, progress: Progress | None = None) -> ImportReport:
+                     default_owner: str | None = None, progress: Progress | None = None,
+                     resolve_owner: OwnerResolver | None = None) -> ImportReport:
     """Check every row; if any is refused write nothing and return the reasons, else write them all
-    (in the caller's transaction). `default_owner`: a Slack user id for rows without an owner."""
+    (in the caller's transaction). `default_owner`: a Slack user id for rows without an owner.
+    `resolve_owner`: how owner cells become user ids (default: the users the bot has met)."""
     report = ImportReport()
     try:
         text = data.decode("utf-8-sig")
@@ -75,7 +91,8 @@ def import_customers(*, session: Session, data: bytes, cipher: Cipher, tz: str, 
     if keys is None:
         return report
     written = {k: h.strip() for h, k in zip(header, keys) if k}
-    who, zone, rows, row_keys = people(session), ZoneInfo(tz), [], {}
+    who = people(session) if resolve_owner is None else _Resolved(resolve_owner)
+    zone, rows, row_keys = ZoneInfo(tz), [], {}
     for done, (line, cells) in enumerate(records, 1):
         report.rows += 1
         by_key = {k: read.unguard(cells[i]) if i < len(cells) else "" for i, k in enumerate(keys) if k}

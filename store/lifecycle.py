@@ -6,14 +6,17 @@ Stages and statuses (labels in store/vocab.py):
     nurturing  clear_intent 意向明确 | needs_follow_up 需跟进 | to_abandon 待放弃
     converted  signed 已签约 | implementing 实施中 | delivered 已交付
     mature     high_loyalty 高忠诚度 | stable 稳定 | needs_attention 需关注
-    churned    won_back 已挽回 | win_back_failed 挽回失败 | lost_for_good 不可挽回
+    churned    winning_back 挽回中 | won_back 已挽回 | win_back_failed 挽回失败 | lost_for_good 不可挽回
 
 Moves between stages (any status change within a stage is allowed):
     lead -> nurturing, converted            nurturing -> lead, converted, churned
     converted -> mature, churned            mature -> churned
     churned -> nurturing, converted, mature (a customer won back)
 Entering a stage without a status gives its default (to_nurture, needs_follow_up, signed,
-stable); churned has none: say whether the customer was won back, failed or is lost for good.
+stable); churned has none: say whether the customer is being won back (in progress, while it is
+recoverable and its plan is open), was won back, failed or is lost for good (store/winback.py).
+Entering churned cancels every pending next action of the earlier stages (a satisfaction check,
+a review, a follow-up, typed ones too), each with close_reason "churned" so a reader is told why.
 
 Time limits (TimeLimits, passed in), each an action for the customer's owner, in the owner's zone
 on the team's calendar (store/workdays.py): the first contact one working day of business time
@@ -37,7 +40,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from store import audit
-from store.auto_actions import close_pending, open_once
+from store.auto_actions import cancel_all_pending, close_pending, open_once
 from store.crm_models import StageChange
 from store.errors import DomainError
 from store.models import PENDING_ACTION, ActionStatus, Customer, NextAction
@@ -51,7 +54,7 @@ STAGE_STATUSES: dict[str, tuple[str, ...]] = {
     "nurturing": ("clear_intent", "needs_follow_up", "to_abandon"),
     "converted": ("signed", "implementing", "delivered"),
     "mature": ("high_loyalty", "stable", "needs_attention"),
-    "churned": ("won_back", "win_back_failed", "lost_for_good"),
+    "churned": ("winning_back", "won_back", "win_back_failed", "lost_for_good"),
 }
 DEFAULT_STATUS: dict[str, str] = {"lead": "to_nurture", "nurturing": "needs_follow_up", "converted": "signed", "mature": "stable"}
 NEXT_STAGES: dict[str, frozenset[str]] = {
@@ -71,6 +74,7 @@ WIN_BACK = "lifecycle:win_back"
 LEFT_BEHIND: dict[str, tuple[str, ...]] = {
     "lead": (FIRST_CONTACT,), "nurturing": (NEEDS_RESEARCH,), "mature": (QUARTERLY_REVIEW,), "churned": (WIN_BACK,),
 }
+CLOSED_BY_CHURN = "churned"  # NextAction.close_reason of the actions a churn cancelled
 
 
 @dataclass(frozen=True)
@@ -152,6 +156,8 @@ def move(session: Session, customer: Customer, *, stage: str, status: str | None
         customer.stage_changed_at = now
     session.add(customer)
     session.flush()
+    if stage == "churned" and before_stage != "churned":
+        cancel_all_pending(session, customer_id=customer.id, now=now, reason=CLOSED_BY_CHURN)
     if stage != before_stage and before_stage in LEFT_BEHIND:
         close_pending(session, customer_id=customer.id, origins=LEFT_BEHIND[before_stage], by=by, now=now,
                       status=ActionStatus.cancelled.value)

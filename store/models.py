@@ -211,6 +211,8 @@ class NextAction(SQLModel, table=True):
     updated_at: datetime = _ts(default=utcnow, onupdate=utcnow)
     # Who made it when nobody typed it: "lifecycle:first_contact", "cadence", ... (store/auto_actions.py)
     origin: Optional[str] = Field(default=None, max_length=48)
+    # Why the bot closed it without anyone clicking: "churned" (store/lifecycle.py CLOSED_BY_CHURN)
+    close_reason: Optional[str] = Field(default=None, max_length=32)
 
 
 class Outbox(SQLModel, table=True):

@@ -31,6 +31,7 @@ VOCAB: dict[str, dict[str, tuple[str, str]]] = {
         "high_loyalty": ("高忠诚度", "Highly loyal"),
         "stable": ("稳定", "Stable"),
         "needs_attention": ("需关注", "Needs attention"),
+        "winning_back": ("挽回中", "Winning back"),
         "won_back": ("已挽回", "Won back"),
         "win_back_failed": ("挽回失败", "Win-back failed"),
         "lost_for_good": ("不可挽回", "Lost for good"),

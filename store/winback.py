@@ -2,11 +2,11 @@
 
 `mark_churned` records a ChurnCase (the main reason, one of REASONS; whether the customer is
 recoverable; free-text lessons) and moves the customer to churned with store.lifecycle.change_stage.
-The churned stage's statuses are outcomes (won_back, win_back_failed, lost_for_good) and it has no
-"being won back": a customer not recoverable gets lost_for_good, a recoverable one win_back_failed
-("churned, not won back", what revision 0003 gave every churned customer it found) until its plan
-closes; `status` chooses another. A customer already churned keeps its status unless `status` is
-given, and gets one case per time it churned.
+A customer not recoverable gets lost_for_good; a recoverable one winning_back (挽回中, in progress)
+until its plan closes, and only the plan's outcome (OUTCOMES) sets the final status, so the history
+never records a failure that did not happen. `status` chooses another. Entering churned cancels the
+earlier stages' pending actions (store.lifecycle.move); `Churned.cancelled` lists them. A customer
+gets one case per time it churned.
 
 Win-back plans. A recoverable high-value customer (value_tier "high") must get one with its case;
 another recoverable customer may (then or later, `plan_winback`); one not recoverable may not, and
@@ -15,9 +15,12 @@ owner (by default the manager of the customer's owner, store.users.manager_of, e
 actions (a non-empty set of ACTIONS), a deadline after now and at most one calendar month ahead
 (store.lifecycle.add_months: Jan 31 -> Feb 28), and a note. The pending win-back action follows the
 plan: its owner and due time become the plan's. `close_plan` records the outcome (OUTCOMES, the
-churned stage's statuses), sets the customer's status to it while the customer is still churned
+churned stage's final statuses), sets the customer's status to it while the customer is still churned
 (store.lifecycle.move: the plan's owner may close it without the right to edit the customer, so the
-permission is checked here) and marks the win-back action done.
+permission is checked here) and marks the win-back action done. A customer won back then returns to
+the stage it left (RETURN_STATUS: mature as needs_attention, converted with the status it had,
+nurturing as needs_follow_up; converted when nothing says), reason WON_BACK: a second history line,
+and a converted or mature customer is scored for health again.
 
 `monthly_review`: churn cases of a period by reason, plans closed in it and how many won the
 customer back (recovery rate), and the lessons written. Periods are [start, end).
@@ -34,16 +37,20 @@ from sqlmodel import Session, select
 
 from store.auto_actions import close_pending, pending_with_origin
 from store.errors import Checker, DomainError
-from store.lifecycle import STAGE_STATUSES, WIN_BACK, TimeLimits, add_months, change_stage, move
-from store.models import ActionStatus, ChurnCase, Customer, WinbackPlan
+from store.crm_models import StageChange
+from store.lifecycle import CLOSED_BY_CHURN, WIN_BACK, TimeLimits, add_months, change_stage, move
+from store.models import ActionStatus, ChurnCase, Customer, NextAction, WinbackPlan
 from store.permissions import Viewer, can_edit, require
 from store.text import clean, require as require_text
 from store.users import manager_of
 
 REASONS = ("service_quality", "product_competitiveness", "price", "relationship", "business_change", "other")
 ACTIONS = ("price", "service_upgrade", "specific_fix")
-OUTCOMES = STAGE_STATUSES["churned"]  # won_back, win_back_failed, lost_for_good
+IN_PROGRESS = "winning_back"
+OUTCOMES = ("won_back", "win_back_failed", "lost_for_good")  # the churned stage's final statuses
 CHURNED = "churned"
+WON_BACK = "won_back"  # StageChange.reason of the return to the stage it left
+RETURN_STATUS = {"mature": "needs_attention", "nurturing": "needs_follow_up"}  # converted: the status it had
 HIGH_VALUE = "high"
 LESSONS_MAX, NOTE_MAX = 2000, 500
 
@@ -60,6 +67,7 @@ class PlanRequest:
 class Churned:
     case: ChurnCase
     plan: WinbackPlan | None
+    cancelled: list[NextAction]  # the earlier stages' pending actions the churn cancelled
 
 
 def check_plan(c: Checker, plan: PlanRequest, now: datetime) -> PlanRequest:
@@ -110,6 +118,12 @@ def open_case(session: Session, customer: Customer) -> ChurnCase | None:
     return session.exec(stmt.limit(1)).first()
 
 
+def last_case(session: Session, customer_id: int) -> ChurnCase | None:
+    """The customer's latest churn case, churned or not (a customer won back has left churned)."""
+    stmt = select(ChurnCase).where(ChurnCase.customer_id == customer_id).order_by(ChurnCase.at.desc(), ChurnCase.id.desc())
+    return session.exec(stmt.limit(1)).first()
+
+
 def mark_churned(*, session: Session, viewer: Viewer, customer_id: int, reason: str, recoverable: bool, lessons: str,
                  now: datetime, plan: PlanRequest | None = None, status: str | None = None,
                  limits: TimeLimits = TimeLimits()) -> Churned:
@@ -121,7 +135,7 @@ def mark_churned(*, session: Session, viewer: Viewer, customer_id: int, reason: 
     if reason not in REASONS:
         c.fail("winback_err_reason", field="reason", reason=reason)
     lessons = c.check(require_text, clean(lessons), field="lessons", limit=LESSONS_MAX, required=False)
-    if status is not None and status not in OUTCOMES:
+    if status is not None and status not in (IN_PROGRESS, *OUTCOMES):
         c.fail("err_status", field="status", stage=CHURNED, status=status)
     if open_case(session, customer) is not None:
         c.fail("winback_err_recorded", field="customer")
@@ -132,10 +146,10 @@ def mark_churned(*, session: Session, viewer: Viewer, customer_id: int, reason: 
     elif plan is not None:
         plan = check_plan(c, plan, now)
     c.done()
-    if customer.stage != CHURNED or status is not None:
-        change_stage(session=session, viewer=viewer, customer_id=customer.id, stage=CHURNED,
-                     status=status or ("win_back_failed" if recoverable else "lost_for_good"), reason=reason, now=now,
-                     limits=limits)
+    status = status or (IN_PROGRESS if recoverable else "lost_for_good")
+    if (customer.stage, customer.status) != (CHURNED, status):
+        change_stage(session=session, viewer=viewer, customer_id=customer.id, stage=CHURNED, status=status, reason=reason,
+                     now=now, limits=limits)
     if not recoverable:
         close_pending(session, customer_id=customer.id, origins=(WIN_BACK,), by=viewer.id, now=now,
                       status=ActionStatus.cancelled.value)
@@ -143,7 +157,9 @@ def mark_churned(*, session: Session, viewer: Viewer, customer_id: int, reason: 
     session.add(churn)
     session.flush()
     made = _make_plan(session, churn, customer, plan, by=viewer.id, now=now) if plan is not None else None
-    return Churned(case=churn, plan=made)
+    cancelled = session.exec(select(NextAction).where(NextAction.customer_id == customer.id, NextAction.updated_at == now,
+                                                      NextAction.close_reason == CLOSED_BY_CHURN).order_by(NextAction.due_at, NextAction.id))
+    return Churned(case=churn, plan=made, cancelled=list(cancelled))
 
 
 def plan_winback(*, session: Session, viewer: Viewer, case_id: int, plan: PlanRequest, now: datetime) -> WinbackPlan:
@@ -177,11 +193,25 @@ def close_plan(*, session: Session, viewer: Viewer, plan_id: int, outcome: str, 
         raise DomainError("winback_err_closed", field="outcome", outcome=plan.outcome)
     plan.outcome, plan.closed_at, plan.closed_by = outcome, now, viewer.id
     session.add(plan)
+    close_pending(session, customer_id=customer.id, origins=(WIN_BACK,), by=viewer.id, now=now)
     if customer.stage == CHURNED:
         move(session, customer, stage=CHURNED, status=outcome, by=viewer.id, now=now, limits=limits, reason="winback")
-    close_pending(session, customer_id=customer.id, origins=(WIN_BACK,), by=viewer.id, now=now)
+        if outcome == WON_BACK:
+            stage, status = stage_left(session, customer)
+            move(session, customer, stage=stage, status=status, by=viewer.id, now=now, limits=limits, reason=WON_BACK)
     session.flush()
     return plan
+
+
+def stage_left(session: Session, customer: Customer) -> tuple[str, str]:
+    """The stage (and status) a won-back customer returns to: the one it left for churned."""
+    stmt = (select(StageChange.from_stage, StageChange.from_status)
+            .where(StageChange.customer_id == customer.id, StageChange.to_stage == CHURNED,
+                   StageChange.from_stage.is_not(None), StageChange.from_stage != CHURNED)
+            .order_by(StageChange.at.desc(), StageChange.id.desc()).limit(1))
+    left = session.exec(stmt).first()
+    stage, status = left if left is not None else ("converted", "signed")
+    return stage, RETURN_STATUS.get(stage, status)
 
 
 def plan_of(*, session: Session, case_id: int) -> WinbackPlan | None:

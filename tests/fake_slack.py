@@ -160,7 +160,12 @@ class FakeSlack(SlackMethods):
         name: str = "",
         real_name: str = "",
         email: str = "",
+        display_name: str | None = None,
+        deleted: bool = False,
+        is_bot: bool = False,
     ) -> None:
+        """A workspace member users.info, users.list and users.lookupByEmail answer for; its
+        display name is `name` unless given."""
         with self._lock:
             self.users[user_id] = {
                 "id": user_id,
@@ -169,6 +174,9 @@ class FakeSlack(SlackMethods):
                 "name": name or user_id.lower(),
                 "real_name": real_name or name or user_id,
                 "email": email,
+                "display_name": (name or user_id.lower()) if display_name is None else display_name,
+                "deleted": deleted,
+                "is_bot": is_bot,
             }
 
     def add_channel(self, channel_id: str, *, name: str = "", private: bool = False, member: bool = True,

@@ -112,28 +112,52 @@ class SlackMethods:
             user = self.users.get(str(p.get("user") or ""))
         if user is None:
             return self._fail("user_not_found")
-        out = {
+        out = self._user_object(user)
+        if _truthy(p.get("include_locale")):
+            out["locale"] = user["locale"]
+        return {"ok": True, "user": out}
+
+    def _m_users_list(self, p: dict) -> dict:
+        """Pages of `limit` members (Slack's cursor: an opaque string; here the next index)."""
+        try:
+            limit = max(1, min(int(p.get("limit") or 100), 1000))
+            start = int(p.get("cursor") or 0)
+        except ValueError:
+            return self._fail("invalid_cursor")
+        with self._lock:
+            everyone = [self._user_object(u) for _, u in sorted(self.users.items())]
+        page = everyone[start:start + limit]
+        after = start + limit
+        return {"ok": True, "members": page, "response_metadata": {"next_cursor": str(after) if after < len(everyone) else ""}}
+
+    def _m_users_lookupByEmail(self, p: dict) -> dict:
+        email = str(p.get("email") or "").strip().casefold()
+        with self._lock:
+            found = [u for _, u in sorted(self.users.items()) if email and u["email"].casefold() == email]
+        if not found:
+            return self._fail("users_not_found")
+        return {"ok": True, "user": self._user_object(found[0])}
+
+    def _user_object(self, user: dict) -> dict:
+        return {
             "id": user["id"],
             "team_id": self.TEAM_ID,
             "name": user["name"],
             "real_name": user["real_name"],
-            "deleted": False,
-            "is_bot": False,
+            "deleted": user.get("deleted", False),
+            "is_bot": user.get("is_bot", False),
             "tz": user["tz"],
             "tz_label": user["tz"],
             "tz_offset": _tz_offset(user["tz"]),
             "profile": {
                 "real_name": user["real_name"],
                 "real_name_normalized": user["real_name"],
-                "display_name": user["name"],
-                "display_name_normalized": user["name"],
+                "display_name": user.get("display_name", user["name"]),
+                "display_name_normalized": user.get("display_name", user["name"]),
                 "email": user["email"],
                 "team": self.TEAM_ID,
             },
         }
-        if _truthy(p.get("include_locale")):
-            out["locale"] = user["locale"]
-        return {"ok": True, "user": out}
 
     # ---- messages ---------------------------------------------------------------
 

@@ -205,7 +205,7 @@ def test_a_recoverable_high_value_customer_needs_a_plan_owned_by_the_managers_by
     action = _win_back(db, galaxy.id)
     assert (action.owner_id, action.due_at, action.status) == (BOSS, deadline, "open")
     said = fake.wait_for("chat.postEphemeral")[0].params
-    assert said["text"] == (f"✅ {ref} marked churned: Price, can be won back.\nNow: Churned · Win-back failed\n"
+    assert said["text"] == (f"✅ {ref} marked churned: Price, can be won back.\nNow: Churned · Winning back\n"
                             f"Win-back plan: owner <@{BOSS}>, actions: Price offer, Fix the specific problem, "
                             f"due {fmt_datetime(deadline, EN_REP)}\nNote: Offer 10% off the renewal\n<@{BOSS}> has been told.")
     dm = next(c for c in fake.wait_for("chat.postMessage") if c.params["channel"] == BOSS).params
@@ -266,7 +266,7 @@ def test_winback_makes_the_plan_later_then_closes_it_won_back(bolt, fake, db, re
     view = fake.wait_for("views.open")[0].response["view"]
     assert submit(bolt, user=REP, view=view, values=_values(reason="price", recoverable="yes", lessons="报价比竞品高 20%"))[:2] == (200, b"")
     assert fake.wait_for("chat.postEphemeral")[0].params["text"] == (
-        f"✅ 已将 {ref}标记为流失：价格，可以挽回。\n状态：流失期 · 挽回失败\n可用 `/crm winback {galaxy.code}` 制定挽回计划。")
+        f"✅ 已将 {ref}标记为流失：价格，可以挽回。\n状态：流失期 · 挽回中\n可用 `/crm winback {galaxy.code}` 制定挽回计划。")
 
     fake.reset()
     bolt.command(f"winback {galaxy.code}", user=REP)
@@ -296,11 +296,12 @@ def test_winback_makes_the_plan_later_then_closes_it_won_back(bolt, fake, db, re
     outcome = {ids.WINBACK_OUTCOME_BLOCK: {ids.WINBACK_OUTCOME: chosen("won_back", "radio_buttons")},
                ids.WINBACK_LESSONS_BLOCK: {ids.WINBACK_LESSONS: typed("先解决打印机问题再谈价格")}}
     assert submit(bolt, user=REP, view=close, values=outcome)[:2] == (200, b"")
-    assert fake.wait_for("chat.postEphemeral")[0].params["text"] == f"✅ {ref}的挽回计划已结束：*已挽回*。\n状态：流失期 · 已挽回"
+    assert fake.wait_for("chat.postEphemeral")[0].params["text"] == (
+        f"✅ {ref}的挽回计划已结束：*已挽回*。\n状态：转化期 · 已签约\n客户已回到流失前的阶段，重新参与健康评分。")
     plan = _one(db, WinbackPlan, WinbackPlan.customer_id == galaxy.id)
     case = _row(db, ChurnCase, plan.churn_case_id)
     row = _row(db, Customer, galaxy.id)
-    assert (plan.outcome, row.stage, row.status, case.lessons) == ("won_back", "churned", "won_back", "报价比竞品高 20%\n先解决打印机问题再谈价格")
+    assert (plan.outcome, row.stage, row.status, case.lessons) == ("won_back", "converted", "signed", "报价比竞品高 20%\n先解决打印机问题再谈价格")
     assert _win_back(db, galaxy.id).status == "done"
     assert _errors(bolt, user=REP, view=close, values=outcome) == {ids.WINBACK_OUTCOME_BLOCK: "这个挽回计划已经结束了（已挽回）。"}
 

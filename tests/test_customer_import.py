@@ -341,7 +341,9 @@ def test_cli_imports_in_english_and_the_scheduler_announces_the_follow_up(empty_
                     f"XS-8,Old Lead,,,,2020-01-01,\n", encoding="utf-8")
     env = {"DATABASE_URL": empty_database.url, "CRM_DEFAULT_LOCALE": "en", "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": fake.url}
     checked = run(["import", str(path), "--default-owner", "王小明", "--dry-run"], env=env, cwd=tmp_path, at=NOW)
-    assert (checked.returncode, checked.stdout) == (0, "2 rows: 2 new customers, 0 rows added to customers already known, 0 rows with nothing new; "
+    assert (checked.returncode, checked.stdout) == (0, "Owner “王小明” → U0REP00001 (王小明): real name in Slack\n"
+                                                       "Owner “alice@example.com” → U0REPEN002: email of someone who has used the bot\n"
+                                                       "2 rows: 2 new customers, 0 rows added to customers already known, 0 rows with nothing new; "
                                                        "0 contacts and 2 next actions added.\n1 of those next actions are already due: "
                                                        "the bot's scheduler reminds their owners on its next run.\n"
                                                        "Checked only (--dry-run): nothing was written.\n"), checked.stderr
@@ -377,5 +379,5 @@ def test_cli_says_what_it_cannot_use(empty_database, tmp_path):
     path.write_text("name\nA\n", encoding="utf-8")
     nobody = run(["import", str(path), "--default-owner", "Li Lei"], env=env, cwd=tmp_path)
     assert (nobody.returncode, nobody.stderr.splitlines()[-1]) == (
-        1, "--default-owner: “Li Lei” matches 2 Slack users: give the email or Slack ID instead.")
+        1, "--default-owner: “Li Lei” matches 2 Slack users: U0LILEI001, U0LILEI002. Give the email or Slack ID instead.")
     assert "Traceback" not in missing.stderr + nobody.stderr

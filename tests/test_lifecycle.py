@@ -58,7 +58,7 @@ TABLE = {  # the lifecycle table, as the issue has it
     "nurturing": [("clear_intent", "意向明确"), ("needs_follow_up", "需跟进"), ("to_abandon", "待放弃")],
     "converted": [("signed", "已签约"), ("implementing", "实施中"), ("delivered", "已交付")],
     "mature": [("high_loyalty", "高忠诚度"), ("stable", "稳定"), ("needs_attention", "需关注")],
-    "churned": [("won_back", "已挽回"), ("win_back_failed", "挽回失败"), ("lost_for_good", "不可挽回")],
+    "churned": [("winning_back", "挽回中"), ("won_back", "已挽回"), ("win_back_failed", "挽回失败"), ("lost_for_good", "不可挽回")],
 }
 LEGAL = {("lead", "nurturing"), ("lead", "converted"), ("nurturing", "lead"), ("nurturing", "converted"),
          ("nurturing", "churned"), ("converted", "mature"), ("converted", "churned"), ("mature", "churned"),
@@ -239,11 +239,13 @@ def test_delivery_review_and_churn_limits(db):
         # 30 Nov + 3 months = Sun 28 Feb 2027: Mon 1 Mar 09:00
         ("lifecycle:quarterly_review", datetime(2027, 3, 1, 9, 0, tzinfo=SH), "U1"),
     ]
-    _move(db, cid, "churned", "win_back_failed", at=datetime(2027, 1, 31, 8, 0, tzinfo=UTC))
-    assert _pending(db, cid) == [
-        ("lifecycle:satisfaction_check", datetime(2026, 12, 7, 9, 0, tzinfo=SH), "U1"),
-        ("lifecycle:win_back", datetime(2027, 3, 1, 9, 0, tzinfo=SH), "U1"),  # 31 Jan + 1 month = Sun 28 Feb
-    ]
+    _move(db, cid, "churned", "winning_back", at=datetime(2027, 1, 31, 8, 0, tzinfo=UTC))
+    # the satisfaction check of the earlier stage is cancelled, saying why; only the win-back is left
+    assert _pending(db, cid) == [("lifecycle:win_back", datetime(2027, 3, 1, 9, 0, tzinfo=SH), "U1")]  # 31 Jan + 1 month = Sun 28 Feb
+    with transaction(db) as s:
+        closed = s.exec(select(NextAction.origin, NextAction.status, NextAction.close_reason)
+                        .where(NextAction.customer_id == cid, NextAction.status == "cancelled").order_by(NextAction.id)).all()
+    assert closed == [("lifecycle:satisfaction_check", "cancelled", "churned"), ("lifecycle:quarterly_review", "cancelled", "churned")]
 
 
 def test_quarterly_reviews_recur(db):

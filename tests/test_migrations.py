@@ -64,3 +64,68 @@ def test_a_database_from_the_foundation_revision_upgrades_without_loss(empty_dat
     assert tuple(action) == ("发送报价", "open", "U1")
     assert tuple(user) == ("wang", "Asia/Shanghai", "zh-CN", "rep")
     assert (sent, version) == ("sent", current_head())
+
+
+def test_0007_turns_a_failure_that_did_not_happen_into_winning_back(empty_database):
+    """At 0006 a recoverable churned customer was "win_back_failed" while its plan was open. After
+    0007: the open one is 挽回中 in its status, stage history and audit log; one whose plan failed,
+    one won back and one lost for good keep what really happened."""
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import text
+    from sqlmodel import Session
+
+    from store.customers import create_customer
+
+    upgrade(empty_database.url, "0006")
+    at = datetime(2026, 11, 2, 1, 0, tzinfo=timezone.utc)
+
+    def ts(moment):  # as the tables' UTCDateTime writes it
+        return moment.strftime("%Y-%m-%d %H:%M:%S.%f") if empty_database.backend == "sqlite" else moment
+
+    churned, closed = ts(at), ts(at + timedelta(days=5))
+    # customer: (id, status now, recoverable, plan outcome or None for an open plan, status the plan's close moved to)
+    cases = [(1, "win_back_failed", True, None), (2, "win_back_failed", True, "win_back_failed"),
+             (3, "won_back", True, "won_back"), (4, "lost_for_good", False, None)]
+    with empty_database.engine.begin() as conn:
+        for cid, status, recoverable, outcome in cases:
+            entered = "win_back_failed" if recoverable else "lost_for_good"
+            made = create_customer(session=Session(conn), name=f"客户{cid}", owner_id="U1", created_by="U1", now=at - timedelta(days=30))
+            assert made.id == cid
+            conn.execute(text("UPDATE customer SET stage = 'churned', status = :status WHERE id = :id"), {"id": cid, "status": status})
+            conn.execute(text("INSERT INTO stage_change (customer_id, at, by, from_stage, from_status, to_stage, to_status, reason)"
+                              " VALUES (:c, :at, 'U1', 'mature', 'stable', 'churned', :to, 'price')"), {"c": cid, "at": churned, "to": entered})
+            conn.execute(text("INSERT INTO audit_entry (at, by, entity, entity_id, customer_id, field, old, new)"
+                              " VALUES (:at, 'U1', 'customer', :c, :c, 'status', 'stable', :to)"), {"c": cid, "at": churned, "to": entered})
+            conn.execute(text("INSERT INTO churn_case (id, customer_id, at, by, reason, recoverable, lessons)"
+                              " VALUES (:c, :c, :at, 'U1', 'price', :r, '')"), {"c": cid, "at": churned, "r": recoverable})
+            if not recoverable:
+                continue
+            conn.execute(text("INSERT INTO winback_plan (churn_case_id, customer_id, owner_id, actions, note, deadline, created_at,"
+                              " created_by, outcome, closed_at, closed_by) VALUES (:c, :c, 'U1', '[\"price\"]', '', :d, :at, 'U1', :o, :cl, :by)"),
+                         {"c": cid, "at": churned, "d": ts(at + timedelta(days=20)), "o": outcome,
+                          "cl": closed if outcome else None, "by": "U1" if outcome else None})
+            if outcome:
+                conn.execute(text("INSERT INTO stage_change (customer_id, at, by, from_stage, from_status, to_stage, to_status, reason)"
+                                  " VALUES (:c, :at, 'U1', 'churned', 'win_back_failed', 'churned', :to, 'winback')"),
+                             {"c": cid, "at": closed, "to": outcome})
+                conn.execute(text("INSERT INTO audit_entry (at, by, entity, entity_id, customer_id, field, old, new)"
+                                  " VALUES (:at, 'U1', 'customer', :c, :c, 'status', 'win_back_failed', :to)"),
+                             {"c": cid, "at": closed, "to": outcome})
+    upgrade(empty_database.url)
+    with empty_database.engine.connect() as conn:
+        statuses = conn.execute(text("SELECT id, status FROM customer ORDER BY id")).all()
+        history = conn.execute(text("SELECT customer_id, from_status, to_status FROM stage_change"
+                                    " WHERE to_stage = 'churned' ORDER BY customer_id, at")).all()
+        audit = conn.execute(text("SELECT customer_id, old, new FROM audit_entry WHERE field = 'status' ORDER BY customer_id, at")).all()
+        columns = {c["name"] for c in inspect(conn).get_columns("next_action")}
+    assert statuses == [(1, "winning_back"), (2, "win_back_failed"), (3, "won_back"), (4, "lost_for_good")]
+    assert history == [(1, "stable", "winning_back"),
+                       (2, "stable", "win_back_failed"), (2, "win_back_failed", "win_back_failed"),
+                       (3, "stable", "winning_back"), (3, "winning_back", "won_back"),
+                       (4, "stable", "lost_for_good")]
+    assert audit == [(1, "stable", "winning_back"),
+                     (2, "stable", "win_back_failed"), (2, "win_back_failed", "win_back_failed"),
+                     (3, "stable", "winning_back"), (3, "winning_back", "won_back"),
+                     (4, "stable", "lost_for_good")]
+    assert "close_reason" in columns

@@ -156,11 +156,49 @@ def test_words_after_the_command_prefill_customer_and_description(bolt, fake, db
     view = fake.wait_for("views.open")[0].params["view"]
     assert block(view, ids.TICKET_CUSTOMER_BLOCK)["element"]["initial_option"]["value"] == f"c:{galaxy.id}"
     assert block(view, ids.TICKET_DESCRIPTION_BLOCK)["element"]["initial_value"] == "打印机无法启动 @zhao 说 <急> & 今天要"
-    fake.reset()
-    bolt.command("ticket 不认识的公司 打印机坏了", user=REP)
+
+
+@pytest.mark.parametrize("user, tz, locale, said", [
+    (REP, "Asia/Shanghai", "zh-CN",
+     "⚠️ 找不到客户“不认识的公司”。请在下面输入名称或编号搜索并选择；确实是新客户的话，输入名称后选“➕ 新建客户”。"),
+    (REP_EN, "America/New_York", "en-US",
+     "⚠️ No customer called “不认识的公司”. Search for it below by name or code and pick it; if it is a new customer, "
+     "type its name there and pick “➕ New customer”.")])
+def test_an_unknown_customer_is_said_to_be_unknown_and_offered_to_pick_or_create(bolt, fake, db, remember, user, tz, locale, said):
+    """`/crm ticket <unknown customer> 打印机又坏了`: the name is not the problem; the modal says so
+    above an empty picker, whose type-ahead offers the customers and "➕ New customer"."""
+    remember(user, tz, locale)
+    with transaction(db) as s:  # someone else's customer, not readable by a rep: as unknown as one that does not exist
+        create_customer(session=s, name="别人的公司", owner_id="U0STRANGER", created_by="U0STRANGER", now=utcnow())
+    bolt.command("ticket 不认识的公司 打印机又坏了 &lt;b&gt;&lt;急&gt;&lt;/b&gt;", user=user)
     view = fake.wait_for("views.open")[0].params["view"]
+    assert view["blocks"][0] == {"type": "section", "text": {"type": "mrkdwn", "text": said}}
     assert "initial_option" not in block(view, ids.TICKET_CUSTOMER_BLOCK)["element"]
-    assert block(view, ids.TICKET_DESCRIPTION_BLOCK)["element"]["initial_value"] == "不认识的公司 打印机坏了"
+    assert block(view, ids.TICKET_DESCRIPTION_BLOCK)["element"]["initial_value"] == "打印机又坏了 <b><急></b>"
+    fake.reset()
+    bolt.command("ticket 别人的公司 打印机又坏了", user=user)
+    view = fake.wait_for("views.open")[0].params["view"]
+    assert "别人的公司" in view["blocks"][0]["text"]["text"] and "initial_option" not in block(view, ids.TICKET_CUSTOMER_BLOCK)["element"]
+    # markup in the name is shown, not obeyed; a single word is a description, not a customer
+    fake.reset()
+    bolt.command("ticket <!channel>&lt;b&gt; 坏了", user=user)
+    assert fake.wait_for("views.open")[0].params["view"]["blocks"][0]["text"]["text"].count("&lt;b&gt;") == 1
+    fake.reset()
+    bolt.command("ticket 打印机又坏了", user=user)
+    view = fake.wait_for("views.open")[0].params["view"]
+    assert (view["blocks"][0].get("block_id"), block(view, ids.TICKET_DESCRIPTION_BLOCK)["element"]["initial_value"]) == (
+        ids.TICKET_CUSTOMER_BLOCK, "打印机又坏了")
+
+    # the picker offers to create it; picked, the ticket is the new customer's
+    body = suggestion(user=user, value="不认识的公司")
+    body.update(action_id=ids.TICKET_CUSTOMER, block_id=ids.TICKET_CUSTOMER_BLOCK)
+    offered = [o["value"] for o in json.loads(bolt.interact(body)[1])["options"]]
+    assert offered == ["n:不认识的公司"]
+    fake.reset()
+    assert _submit(bolt, user=user, customer="n:不认识的公司", description="打印机又坏了")[:2] == (200, b"")
+    ticket = _carded(db)
+    with transaction(db) as s:
+        assert (s.get(Customer, ticket.customer_id).name, ticket.description) == ("不认识的公司", "打印机又坏了")
 
 
 def test_customer_type_ahead_answers_for_the_ticket_picker(bolt, db, remember):
@@ -303,10 +341,11 @@ def test_every_button_records_its_time_and_redraws_the_card(bolt, fake, db, reme
     ticket = _carded(db)
     where = dict(value=str(ticket.id), channel=posted["channel"], ts=posted["ts"])
     steps = [
-        (BOSS, ids.TICKET_TAKE, "take", "处理中", ["我来处理", "已首次回复", "等待客户", "已解决"]),
-        (BOSS, ids.TICKET_REPLIED, "replied", "处理中", ["我来处理", "等待客户", "已解决"]),
-        (BOSS, ids.TICKET_PENDING, "pending", "等待客户", ["我来处理", "客户已回复", "已解决"]),
-        (BOSS, ids.TICKET_RESUME, "resume", "处理中", ["我来处理", "等待客户", "已解决"]),
+        # Take it is gone once someone took it; Customer answered only while waiting; Close once solved
+        (BOSS, ids.TICKET_TAKE, "take", "处理中", ["已首次回复", "等待客户", "已解决"]),
+        (BOSS, ids.TICKET_REPLIED, "replied", "处理中", ["等待客户", "已解决"]),
+        (BOSS, ids.TICKET_PENDING, "pending", "等待客户", ["客户已回复", "已解决"]),
+        (BOSS, ids.TICKET_RESUME, "resume", "处理中", ["等待客户", "已解决"]),
         (BOSS, ids.TICKET_SOLVED, "solved", "已解决", ["关闭"]),
         (REP, ids.TICKET_CLOSE, "close", "已关闭", []),
     ]
@@ -328,6 +367,24 @@ def test_every_button_records_its_time_and_redraws_the_card(bolt, fake, db, reme
         (None, "new"), ("new", "open"), ("open", "open"), ("open", "pending"), ("pending", "open"), ("open", "solved"), ("solved", "closed")]
     assert _texts(_card_update(fake, 6)["blocks"], "context")[0] == (
         f"✅ 首次响应：已达成（{_fmt(at['replied'])}）\n✅ 解决：已达成（{_fmt(at['solved'])}）")
+
+
+def test_the_buttons_follow_the_status_in_english(bolt, fake, db, remember):
+    """A new card: Take it, First reply sent, Waiting on customer, Solved (no Customer answered: nobody
+    is waited on; no Close: nothing is solved). Taken: no Take it. Waiting: Customer answered."""
+    _team(db)
+    remember(REP_EN, "America/New_York", "en-US")
+    _submit(bolt, user=REP_EN, assignee=None)
+    posted = fake.wait_for("chat.postMessage")[0]
+    ticket = _carded(db)
+    assert _labels(posted.params["blocks"]) == ["Take it", "First reply sent", "Waiting on customer", "Solved"]
+    where = dict(value=str(ticket.id), channel=posted.response["channel"], ts=posted.response["ts"])
+    for n, (action_id, labels) in enumerate([
+            (ids.TICKET_TAKE, ["First reply sent", "Waiting on customer", "Solved"]),
+            (ids.TICKET_PENDING, ["First reply sent", "Customer answered", "Solved"]),
+            (ids.TICKET_SOLVED, ["Close"])], start=1):
+        bolt.interact(button(user=REP_EN, action_id=action_id, **where))
+        assert _labels(_card_update(fake, n)["blocks"]) == labels
 
 
 def test_the_card_is_drawn_in_the_clickers_language_and_zone(bolt, fake, db, remember):

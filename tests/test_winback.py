@@ -106,8 +106,10 @@ def test_a_recoverable_high_value_customer_needs_a_plan_due_within_a_month(db):
     deadline = datetime(2027, 2, 28, 8, 0, tzinfo=UTC)  # exactly a month: allowed
     case_id, plan_id = _mark(db, cid, reason="service_quality", lessons="工单响应太慢",
                              plan=PlanRequest(actions=["specific_fix", "price", "price"], deadline=deadline, note="先修打印机"))
-    # recoverable: churned, "not won back" until the plan closes; the win-back action is the plan's now
-    assert _state(db, cid) == (("churned", "win_back_failed"), [("open", "UB", deadline)], 1)
+    # recoverable: churned, being won back (挽回中) until the plan closes; the win-back action is the plan's now
+    assert _state(db, cid) == (("churned", "winning_back"), [("open", "UB", deadline)], 1)
+    with transaction(db) as s:  # no failure recorded that did not happen
+        assert [(c.from_status, c.to_status) for c in stage_history(session=s, customer_id=cid)] == [("stable", "winning_back")]
     with transaction(db) as s:
         plan = s.get(WinbackPlan, plan_id)
         assert (plan.churn_case_id, plan.owner_id, plan.actions, plan.note, plan.deadline, plan.outcome, plan.created_by) == (
@@ -140,12 +142,36 @@ def test_closing_a_plan_sets_the_customers_status(db):
     assert _refused(lambda: close(REP, "maybe")) == [("winback_err_outcome", "outcome", {"outcome": "maybe"})]
     # the plan's owner may close it without the right to edit the customer
     assert close(Viewer(id="UCS"), "won_back") == ("won_back", NOW + timedelta(days=10), "UCS")
-    assert _state(db, cid) == (("churned", "won_back"), [("done", "UCS", deadline)], 1)
+    # won back: the outcome, then back to the stage it left (mature), as needs attention
+    assert _state(db, cid) == (("mature", "needs_attention"), [("done", "UCS", deadline)], 1)
     with transaction(db) as s:
-        change = stage_history(session=s, customer_id=cid)[0]
-        assert (change.from_status, change.to_status, change.by, change.at) == (
-            "win_back_failed", "won_back", "UCS", NOW + timedelta(days=10))
+        assert [(c.from_stage, c.from_status, c.to_stage, c.to_status, c.reason, c.by)
+                for c in stage_history(session=s, customer_id=cid)] == [
+            ("churned", "won_back", "mature", "needs_attention", "won_back", "UCS"),
+            ("churned", "winning_back", "churned", "won_back", "winback", "UCS"),
+            ("mature", "stable", "churned", "winning_back", "price", "U1")]
+        review = s.exec(select(NextAction).where(NextAction.customer_id == cid, NextAction.status == "open")).one()
+        assert (review.origin, review.due_at) == ("lifecycle:quarterly_review", datetime(2027, 5, 10, 1, 0, tzinfo=UTC))  # won back on 10 Feb + 3 months: Mon 10 May, 09:00 in Shanghai
     assert _refused(lambda: close(REP, "lost_for_good")) == [("winback_err_closed", "outcome", {"outcome": "won_back"})]
+
+
+def test_a_failed_plan_is_the_only_failure_in_the_history_and_a_converted_customer_returns_as_it_was(db):
+    failed, converted = _customer(db, "F", value_tier="high"), _customer(db, "G", value_tier="high", stage="converted")
+    with transaction(db) as s:
+        s.get(Customer, converted).status = "implementing"
+    plan = PlanRequest(actions={"price"}, deadline=NOW + timedelta(days=14))
+    _, failed_plan = _mark(db, failed, plan=plan)
+    _, converted_plan = _mark(db, converted, plan=plan)
+    with transaction(db) as s:
+        close_plan(session=s, viewer=REP, plan_id=failed_plan, outcome="win_back_failed", now=NOW + timedelta(days=3))
+        close_plan(session=s, viewer=REP, plan_id=converted_plan, outcome="won_back", now=NOW + timedelta(days=3))
+    with transaction(db) as s:
+        assert [(c.from_status, c.to_status) for c in stage_history(session=s, customer_id=failed)] == [
+            ("winning_back", "win_back_failed"), ("stable", "winning_back")]
+        assert [(c.from_stage, c.from_status, c.to_stage, c.to_status) for c in stage_history(session=s, customer_id=converted)][0] == (
+            "churned", "won_back", "converted", "implementing")
+    assert _state(db, failed)[0] == ("churned", "win_back_failed")
+    assert _state(db, converted)[0] == ("converted", "implementing")
 
 
 def test_a_plan_for_a_customer_already_moved_on_only_records_the_outcome(db):
@@ -165,11 +191,11 @@ def test_other_recoverable_customers_may_get_a_plan_later_and_one_only(db):
         change_stage(session=s, viewer=REP, customer_id=cid, stage="churned", status="lost_for_good", now=NOW - timedelta(hours=1))
     case_id, plan_id = _mark(db, cid, reason="relationship", recoverable=True)
     assert plan_id is None
-    assert _state(db, cid)[0] == ("churned", "lost_for_good")
+    assert _state(db, cid)[0] == ("churned", "winning_back")  # recoverable now: being won back
     assert _refused(lambda: _winback_later(db, case_id, deadline=NOW + timedelta(days=32))) == [
         ("winback_err_deadline_month", "deadline", {"latest": "2027-02-28T08:00:00+00:00"})]
     later = _winback_later(db, case_id)
-    assert _state(db, cid) == (("churned", "lost_for_good"), [("open", "U1", NOW + timedelta(days=10))], 1)
+    assert _state(db, cid) == (("churned", "winning_back"), [("open", "U1", NOW + timedelta(days=10))], 1)
     assert _refused(lambda: _winback_later(db, case_id)) == [("winback_err_has_plan", "plan", {})]
     with transaction(db) as s:
         assert plan_of(session=s, case_id=case_id).id == later

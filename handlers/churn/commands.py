@@ -27,22 +27,21 @@ from handlers.context import crm_of, Profile, viewer_of
 from handlers.i18n import t
 from handlers.payload import clicked_value
 from handlers.prefill import leading_customer
-from handlers.forms import answer, clicked_customer, metadata, open_modal, profile_now, redraw, state
+from handlers.forms import answer, cancelled_line, clicked_customer, metadata, open_modal, profile_now, redraw, state
 from store.alert_kinds import ACTION_ASSIGNED
 from store.auto_actions import pending_with_origin
 from store.customers import find_exact
 from store.db import transaction
 from store.errors import DomainError
-from store.lifecycle import WIN_BACK, check_move
+from store.lifecycle import CLOSED_BY_CHURN, WIN_BACK, check_move
 from store.models import Customer, WinbackPlan
 from store.outbox import enqueue
 from store.permissions import can_edit, forbidden, require
 from store.retention import current_case
 from store.text import clean, clip_to
-from store.winback import CHURNED, LESSONS_MAX, Churned, mark_churned
+from store.winback import CHURNED, IN_PROGRESS, LESSONS_MAX, Churned, mark_churned
 
 log = logging.getLogger(__name__)
-METADATA_MAX = 3000
 
 
 def register(app: App) -> None:
@@ -96,7 +95,7 @@ def churnable(session: Session, context: dict, customer: Customer) -> Target:
     viewer = viewer_of(session, context)
     require(can_edit(viewer, customer), viewer=viewer, customer=customer, action="edit")
     if customer.stage != CHURNED:
-        check_move(customer.stage, CHURNED, "lost_for_good")
+        check_move(customer.stage, CHURNED, IN_PROGRESS)
     elif current_case(session=session, customer=customer) is not None:
         raise DomainError("winback_err_recorded")
     return target_of(session, customer)
@@ -192,6 +191,9 @@ def _churned_text(profile: Profile, customer: Customer, done: Churned, told: boo
         lines.append(t(loc, "churn_plan_later", code=customer.code))
     if told:
         lines.append(t(loc, "winback_told", owner=mention(done.plan.owner_id)))
+    cancelled = cancelled_line(done.cancelled, profile, reason=CLOSED_BY_CHURN)
+    if cancelled:
+        lines.append(cancelled)
     return "\n".join(lines)
 
 

@@ -2,7 +2,6 @@
 once saved, the ping redraws itself (the health feature's `plan_started`, through Defaults.hooks)."""
 from __future__ import annotations
 
-import json
 import logging
 
 from slack_bolt import Ack, App
@@ -16,7 +15,7 @@ from handlers.churn.forms import customer_ref, form_of, labels, plan_request, re
 from handlers.context import CRM, Crm, crm_of, viewer_of
 from handlers.forms import answer, metadata, open_modal, profile_now, state
 from handlers.i18n import t
-from handlers.payload import Metadata
+from handlers.payload import MalformedPayload, Metadata, is_channel_id, is_message_ts, record_id
 from store.db import transaction
 from store.errors import DomainError
 from store.models import Customer
@@ -25,7 +24,6 @@ from store.retention import start_retention
 from store.risk import may_answer
 
 log = logging.getLogger(__name__)
-METADATA_MAX = 3000
 
 
 def register(app: App) -> None:
@@ -47,11 +45,18 @@ def open_retention_plan(*, client: WebClient, trigger_id: str, crm: Crm, custome
         error = DomainError("err_unknown_customer") if customer is None else forbidden(viewer, customer, action="edit")
         answer(client=client, channel="", user=who.user_id, text=churn_refusal(who, error))
         return
-    meta = {"customer": customer_id, "source": source}
-    if len(json.dumps(meta)) > METADATA_MAX:
-        log.warning("retention plan: source too long to keep (%s characters)", len(json.dumps(source)))
-        meta = {"customer": customer_id, "source": {}}
+    meta = {"customer": customer_id, "source": _small(source)}
     open_modal(client=client, context=context, trigger_id=trigger_id, channel="", build=lambda p: retention_view(p, target, meta, now=crm.defaults.clock()))
+
+
+def _small(source: dict) -> dict:
+    """Where the ping is, as ids only (the outbox row, the channel and the message's ts): anything
+    else is refused here, never cut to fit private_metadata."""
+    outbox, channel, ts = source.get("outbox"), source.get("channel"), source.get("ts")
+    if (outbox is not None and record_id(outbox) is None) or not (channel == "" or is_channel_id(channel)) \
+            or not (ts == "" or is_message_ts(ts)):
+        raise MalformedPayload(f"a risk ping's place is not ids: {source!r:.80}")
+    return {"outbox": outbox, "channel": channel, "ts": ts}
 
 
 def _source(meta: Metadata) -> Metadata:

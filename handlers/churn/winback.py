@@ -24,7 +24,7 @@ from store.errors import DomainError
 from store.models import ChurnCase, Customer
 from store.permissions import can_edit, can_read, require
 from store.retention import append_lessons, current_case
-from store.winback import close_plan, plan_of, plan_winback
+from store.winback import CHURNED, WON_BACK, close_plan, last_case, plan_of, plan_winback
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,11 @@ class Step:
 def winback_step(session: Session, context: dict, customer: Customer, channel: str) -> Step:
     viewer = viewer_of(session, context)
     case = current_case(session=session, customer=customer)
+    if case is None and customer.stage != CHURNED:  # won back (or moved on): its last plan's outcome, if it has one
+        case = last_case(session, customer.id)
     plan = plan_of(session=session, case_id=case.id) if case is not None else None
+    if case is not None and customer.stage != CHURNED and (plan is None or plan.outcome is None):
+        case = plan = None
     closer = plan is not None and plan.outcome is None and viewer.id == plan.owner_id  # may close it, whatever they read
     require(can_read(viewer, customer) or closer, viewer=viewer, customer=customer, action="read")
     if case is None:
@@ -158,8 +162,11 @@ def submit_close(ack: Ack, body: dict, view: dict, client: WebClient, context: d
     ack()
     profile = profile_now(client, context)
     loc = profile.locale
-    text = "\n".join([t(loc, "winback_closed", customer=customer_ref(loc, customer), outcome=label(loc, "outcome", plan.outcome)),
-                      t(loc, "churn_status", stage=stage_of(loc, customer))])
+    lines = [t(loc, "winback_closed", customer=customer_ref(loc, customer), outcome=label(loc, "outcome", plan.outcome)),
+             t(loc, "churn_status", stage=stage_of(loc, customer))]
+    if plan.outcome == WON_BACK and customer.stage != CHURNED:
+        lines.append(t(loc, "winback_returned"))
+    text = "\n".join(lines)
     answer(client=client, channel=channel, user=profile.user_id, text=text)
 
 

@@ -224,7 +224,14 @@ def _reason(change: StageChange, loc: str) -> str:
     """Why the stage changed; the creation's marker ("created") in the reader's words."""
     if not change.reason:
         return ""
-    words = t(loc, "cust_reason_created") if change.reason == "created" and not change.from_stage else escape(clip(change.reason, 200))
+    if change.reason == "created" and not change.from_stage:
+        words = t(loc, "cust_reason_created")
+    elif change.from_stage == "churned" and change.reason in ("winback", "won_back"):  # store/winback.py close_plan's markers
+        words = t(loc, f"cust_reason_{change.reason}")
+    elif change.to_stage == "churned" and f"winback_reason_{change.reason}" in CATALOG:  # a churn's reason code
+        words = t(loc, f"winback_reason_{change.reason}")
+    else:
+        words = escape(clip(change.reason, 200))
     return t(loc, "cust_reason", reason=words)
 
 

@@ -119,10 +119,11 @@ def _refuse(*, client: WebClient, context: dict, profile: Profile, action_id: in
     params = dict(error.params)
     if "status" in params:
         params["status"] = t(loc, f"status_{params['status']}")
-    if error.key == "err_action_closed":  # show the current state instead of stale buttons
+    if error.key == "err_action_closed":  # show the current state instead of stale buttons (and why the bot closed it)
+        why = params.pop("why", "")
+        note = t(loc, "already_closed_why", why=t(loc, f"action_close_reason_{why}"), **params) if why else t(loc, "already_closed", **params)
         with transaction(crm.db) as session:
-            update_message(session=session, client=client, action_id=action_id, profile=profile,
-                           note=t(loc, "already_closed", **params), **where)
+            update_message(session=session, client=client, action_id=action_id, profile=profile, note=note, **where)
         return
     answer(client=client, channel=where["channel"], user=profile.user_id, text=t(loc, error.key, **params))
 

@@ -92,6 +92,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "churn_plan_later": {ZH: "可用 `/crm winback {code}` 制定挽回计划。", EN: "Make its win-back plan with `/crm winback {code}`."},
     "winback_planned": {ZH: "✅ 已为 {customer}制定挽回计划。", EN: "✅ Win-back plan made for {customer}."},
     "winback_closed": {ZH: "✅ {customer}的挽回计划已结束：*{outcome}*。", EN: "✅ The win-back plan of {customer} is closed: *{outcome}*."},
+    "winback_returned": {ZH: "客户已回到流失前的阶段，重新参与健康评分。",
+                         EN: "The customer is back in the stage it left, and scored for health again."},
     "winback_told": {ZH: "已私信通知 {owner}。", EN: "{owner} has been told."},
     # the retention plan (from a churn-risk ping)
     "retention_title": {ZH: "挽留计划", EN: "Retention plan"},

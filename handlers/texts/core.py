@@ -46,6 +46,9 @@ TEXTS: dict[str, dict[str, str]] = {
                                EN: "Only the action's owner <@{owner}> or <@{creator}>, who set it, can change it."},
     "err_when_unparsed": {ZH: "没看懂这个时间。试试“明天下午3点”“下周二”或“2026-12-05 14:00”。", EN: "I could not read that time. Try “tomorrow 3pm”, “next Tuesday” or “2026-12-05 14:00”."},
     "err_slack": {ZH: "Slack 暂时没有响应（{error}），请稍后再试。", EN: "Slack did not answer ({error}); please try again in a moment."},
+    "err_malformed": {ZH: "这个表单或按钮带的数据无法读取，什么都没有保存。请关闭后重新打开（例如重新输入 `/crm` 命令）。",
+                      EN: "The data this form or button carries could not be read, so nothing was saved. Close it and open "
+                          "it again (e.g. type the `/crm` command again)."},
     "err_internal": {ZH: "出了点问题，已记录下来。请稍后再试。", EN: "Something went wrong and has been logged. Please try again."},
     "status_open": {ZH: "进行中", EN: "open"},
     "status_snoozed": {ZH: "已推迟", EN: "snoozed"},

@@ -94,6 +94,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "cust_stage_line": {ZH: "• {time} · {user}：{change}{reason}", EN: "• {time} · {user}: {change}{reason}"},
     "cust_reason": {ZH: "（{reason}）", EN: " ({reason})"},
     "cust_reason_created": {ZH: "新建", EN: "created"},
+    "cust_reason_winback": {ZH: "挽回计划结束", EN: "win-back plan closed"},
+    "cust_reason_won_back": {ZH: "挽回成功，回到流失前的阶段", EN: "won back: returned to the stage it left"},
     "cust_audit_change": {ZH: "{field}：{old} → {new}", EN: "{field}: {old} → {new}"},
     "cust_audit_created": {ZH: "创建：{new}", EN: "created: {new}"},
     "cust_history_head": {ZH: "*{customer}*（`{code}`）的历史", EN: "History of *{customer}* (`{code}`)"},

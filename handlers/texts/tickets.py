@@ -37,6 +37,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "ticket_status_pending": {ZH: "等待客户", EN: "waiting on the customer"},
     "ticket_status_solved": {ZH: "已解决", EN: "solved"},
     "ticket_status_closed": {ZH: "已关闭", EN: "closed"},
+    "ticket_customer_unknown": {ZH: "⚠️ 找不到客户“{name}”。请在下面输入名称或编号搜索并选择；确实是新客户的话，输入名称后选“➕ 新建客户”。",
+                                EN: "⚠️ No customer called “{name}”. Search for it below by name or code and pick it; if it is a new "
+                                    "customer, type its name there and pick “➕ New customer”."},
     "ticket_btn_take": {ZH: "我来处理", EN: "Take it"},
     "ticket_btn_replied": {ZH: "已首次回复", EN: "First reply sent"},
     "ticket_btn_pending": {ZH: "等待客户", EN: "Waiting on customer"},

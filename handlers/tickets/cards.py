@@ -22,9 +22,18 @@ PRIMARY = {"new": TAKE, "open": SOLVE, "pending": RESUME, "solved": CLOSE}
 
 # -- the card -----------------------------------------------------------------------------------
 
+def shown_actions(ticket: Ticket) -> list[str]:
+    """The buttons the ticket's status allows now: Take it until someone took it, First reply sent
+    until one is recorded, Waiting on customer while open, Customer answered while waiting, Solved
+    until solved, Close once solved; none once closed."""
+    return [action for action, _ in BUTTONS if ticket.status in ALLOWED[action]
+            and not (action == TAKE and ticket.taken_at is not None)
+            and not (action == REPLIED and ticket.first_response_at is not None)]
+
+
 def _buttons(ticket: Ticket, loc: str) -> list[dict]:
-    shown = [(action, action_id) for action, action_id in BUTTONS if ticket.status in ALLOWED[action]
-             and not (action == REPLIED and ticket.first_response_at is not None)]
+    allowed = shown_actions(ticket)
+    shown = [(action, action_id) for action, action_id in BUTTONS if action in allowed]
     out = []
     for action, action_id in shown:
         button = {"type": "button", "action_id": action_id, "text": plain(t(loc, f"ticket_btn_{action}")), "value": str(ticket.id)}

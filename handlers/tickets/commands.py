@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from handlers import ids
-from handlers.blocks import field_errors, input_block, modal, option, plain, unescape
+from handlers.blocks import escape, field_errors, input_block, modal, option, plain, section, unescape
 from handlers.router import Subcommand
 from handlers.context import crm_of, fetch_profile, Profile, viewer_of
 from handlers.i18n import t
@@ -33,6 +33,7 @@ from store.tickets import (CLOSE, DESCRIPTION_MAX, REPLIED, RESUME, SOLVE, TAKE,
 
 log = logging.getLogger(__name__)
 LIST_SHOWN = 20
+UNKNOWN_SHOWN = 60  # characters of an unknown customer's name repeated in the modal
 # Where a card cannot go (the bot is not in that channel, or it is a DM between people): the DM.
 NOT_THERE = {"not_in_channel", "channel_not_found", "is_archived"}
 ACTIONS = {ids.TICKET_TAKE: TAKE, ids.TICKET_REPLIED: REPLIED, ids.TICKET_PENDING: WAIT, ids.TICKET_RESUME: RESUME,
@@ -53,6 +54,7 @@ def register(app: App) -> None:
 class Prefill:
     customer: Customer | None = None
     description: str = ""
+    unknown: str = ""  # the name the command gave that matches no customer the user may read
 
 
 def _description(profile: Profile, initial: str) -> dict:
@@ -74,7 +76,8 @@ def build_ticket_view(profile: Profile, prefill: Prefill, *, metadata: dict) -> 
                 "initial_option": priorities[PRIORITIES.index(DEFAULT_PRIORITY)]}
     kinds = {"type": "static_select", "action_id": ids.TICKET_TYPE,
              "options": [option(t(loc, f"ticket_type_{k.value}"), k.value) for k in TicketType]}
-    blocks = [
+    blocks = [section(t(loc, "ticket_customer_unknown", name=escape(prefill.unknown)))] if prefill.unknown else []
+    blocks += [
         input_block(ids.TICKET_CUSTOMER_BLOCK, t(loc, "ticket_f_customer"), picker, hint=t(loc, "f_customer_hint")),
         input_block(ids.TICKET_PRIORITY_BLOCK, t(loc, "ticket_f_priority"), priority),
         input_block(ids.TICKET_TYPE_BLOCK, t(loc, "ticket_f_type"), kinds),
@@ -113,7 +116,12 @@ def _ticket_command(*, body: dict, client: WebClient, context: dict, respond, te
             customer, rest = leading_customer(text, session=session)
             if customer is not None and not can_read(viewer_of(session, context), customer):
                 customer, rest = None, text  # not theirs to see: as if unknown
-        prefill = Prefill(customer=customer, description=clip_to(rest if customer else text, DESCRIPTION_MAX))
+        unknown = ""
+        if customer is None:  # `/crm ticket <customer> <description>`: a first word we do not know is a name, not the problem
+            parts = text.split(None, 1)
+            if len(parts) == 2:
+                unknown, rest = clip_to(parts[0], UNKNOWN_SHOWN), parts[1]
+        prefill = Prefill(customer=customer, description=clip_to(rest, DESCRIPTION_MAX), unknown=unknown)
     open_ticket_modal(trigger_id=body["trigger_id"], client=client, context=context, prefill=prefill,
                       metadata={"channel": body.get("channel_id", "")})
 

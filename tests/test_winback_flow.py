@@ -1,0 +1,147 @@
+"""Win-back as a rep lives it, through the real Bolt app and the fake Slack, in zh-CN and en: a mature
+customer with a satisfaction check and a quarterly review open is churned as recoverable with a plan
+(挽回中 / Winning back, its earlier actions cancelled saying why, the old reminder's Done button says
+so too), then won back: the customer returns to the stage it left with a history line, and the next
+tick scores its health again. Every instant is stated (BoltServer.now)."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlmodel import select
+
+from handlers import ids
+from handlers.blocks import fmt_datetime
+from handlers.context import Profile
+from handlers.delivery.jobs import tick
+from store.crm_models import StageChange
+from store.customers import create_customer
+from store.db import transaction
+from store.lifecycle import change_stage
+from store.models import Customer, NextAction
+from store.permissions import Viewer
+from tests.conftest import REP, REP_EN
+from tests.flows import button
+from tests.record_flows import SALES, chosen, day, submit, typed
+
+UTC = timezone.utc
+T0 = datetime(2027, 3, 1, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai, 20:00 the day before in New York: nobody's quiet hours
+
+WORDS = {
+    "zh-CN": dict(
+        user=REP, tz="Asia/Shanghai", name="星河科技",
+        churned="✅ 已将 {ref}标记为流失：价格，可以挽回。\n状态：流失期 · 挽回中\n挽回计划：负责人 <@{user}>，措施：价格调整，截止 {due}\n"
+                "🗂️ 已取消之前阶段未完成的 2 项下一步行动（客户已流失）：交付后满意度回访、季度客户回顾",
+        already="ℹ️ 这项行动已经是“已取消”状态：客户已流失。",
+        closed="✅ {ref}的挽回计划已结束：*已挽回*。\n状态：成熟期 · 需关注\n客户已回到流失前的阶段，重新参与健康评分。",
+        history=["• {back} · <@{user}>：流失期 · 已挽回 → 成熟期 · 需关注（挽回成功，回到流失前的阶段）",
+                 "• {back} · <@{user}>：流失期 · 挽回中 → 流失期 · 已挽回（挽回计划结束）",
+                 "• {churn} · <@{user}>：成熟期 · 稳定 → 流失期 · 挽回中（价格）"],
+        health="*健康分* "),
+    "en-US": dict(
+        user=REP_EN, tz="America/New_York", name="Galaxy Tech",
+        churned="✅ {ref} marked churned: Price, can be won back.\nNow: Churned · Winning back\n"
+                "Win-back plan: owner <@{user}>, actions: Price offer, due {due}\n"
+                "🗂️ Cancelled 2 open next action(s) of earlier stages (the customer churned): "
+                "Satisfaction check after delivery, Quarterly customer review",
+        already="ℹ️ This next action is already cancelled: the customer churned.",
+        closed="✅ The win-back plan of {ref} is closed: *Won back*.\nNow: Mature · Needs attention\n"
+               "The customer is back in the stage it left, and scored for health again.",
+        history=["• {back} · <@{user}>: Churned · Won back → Mature · Needs attention (won back: returned to the stage it left)",
+                 "• {back} · <@{user}>: Churned · Winning back → Churned · Won back (win-back plan closed)",
+                 "• {churn} · <@{user}>: Mature · Stable → Churned · Winning back (Price)"],
+        health="*Health* "),
+}
+
+
+def _mature_customer(db, name: str, owner: str) -> Customer:
+    """Signed 20 days before T0, delivered 10 days before (a satisfaction check due 3 days before T0),
+    mature 9 days before (a quarterly review due in three months)."""
+    viewer = Viewer(id=owner)
+    with transaction(db) as s:
+        made = create_customer(session=s, name=name, owner_id=owner, created_by=owner, value_tier="medium", now=T0 - timedelta(days=21))
+        for days, stage, status in ((20, "converted", "signed"), (10, "converted", "delivered"), (9, "mature", "stable")):
+            change_stage(session=s, viewer=viewer, customer_id=made.id, stage=stage, status=status, now=T0 - timedelta(days=days))
+        return made
+
+
+def _health(db, customer_id: int) -> tuple[str, str, int | None]:
+    with transaction(db) as s:
+        row = s.get(Customer, customer_id)
+        return row.stage, row.status, row.health_score
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_a_customer_being_won_back_then_won_back(bolt, fake, db, remember, locale):
+    w = WORDS[locale]
+    user, profile = w["user"], Profile(user_id=w["user"], tz=w["tz"], locale=locale)
+    remember(user, w["tz"], locale)
+    galaxy = _mature_customer(db, w["name"], user)
+    ref = f"*{w['name']}*（{galaxy.code}）" if locale == "zh-CN" else f"*{w['name']}* ({galaxy.code})"
+
+    # the satisfaction check falls due: its reminder reaches the owner
+    check_due = T0 - timedelta(days=3)
+    tick(client=bolt.client, db=db, defaults=bolt.defaults, now=check_due + timedelta(minutes=1))
+    reminder = next(c for c in fake.calls_to("chat.postMessage") if c.params["channel"] == user)
+
+    # churned, recoverable, with a plan: in progress, and the earlier stages' actions cancelled, saying why
+    fake.reset()
+    bolt.now = T0
+    bolt.command(f"churn {w['name']}", user=user)
+    view = fake.wait_for("views.open")[0].response["view"]
+    deadline_day = (T0 + timedelta(days=10)).astimezone(profile.zone).date()
+    values = {ids.CHURN_REASON_BLOCK: {ids.CHURN_REASON: chosen("price", "radio_buttons")},
+              ids.CHURN_RECOVERABLE_BLOCK: {ids.CHURN_RECOVERABLE: chosen(ids.CHURN_YES, "radio_buttons")},
+              ids.CHURN_LESSONS_BLOCK: {ids.CHURN_LESSONS: typed(None)},
+              ids.WINBACK_OWNER_BLOCK: {ids.WINBACK_OWNER: {"type": "users_select", "selected_user": user}},
+              ids.WINBACK_ACTIONS_BLOCK: {ids.WINBACK_ACTIONS: {"type": "checkboxes", "selected_options": [
+                  {"text": {"type": "plain_text", "text": "price"}, "value": "price"}]}},
+              ids.WINBACK_DEADLINE_BLOCK: {ids.WINBACK_DEADLINE: day(deadline_day)},
+              ids.WINBACK_NOTE_BLOCK: {ids.WINBACK_NOTE: typed(None)}}
+    assert submit(bolt, user=user, view=view, values=values)[:2] == (200, b"")
+    due = datetime.combine(deadline_day, datetime.min.time().replace(hour=9), tzinfo=profile.zone)
+    assert fake.wait_for("chat.postEphemeral")[0].params["text"] == w["churned"].format(ref=ref, user=user, due=fmt_datetime(due, profile))
+    assert _health(db, galaxy.id) == ("churned", "winning_back", 79)  # scored while it was mature (no renewal date: renewal left out)
+    tick(client=bolt.client, db=db, defaults=bolt.defaults, now=T0 + timedelta(minutes=1))
+    assert _health(db, galaxy.id) == ("churned", "winning_back", None)  # a churned customer is not scored
+    with transaction(db) as s:
+        assert s.exec(select(NextAction.origin, NextAction.status, NextAction.close_reason)
+                      .where(NextAction.customer_id == galaxy.id).order_by(NextAction.id)).all() == [
+            ("lifecycle:satisfaction_check", "cancelled", "churned"), ("lifecycle:quarterly_review", "cancelled", "churned"),
+            ("lifecycle:win_back", "open", None)]
+        assert "win_back_failed" not in {c.to_status for c in s.exec(select(StageChange).where(StageChange.customer_id == galaxy.id))}
+
+    # the old reminder's Done says it was cancelled, and why
+    check_id = next(a["value"] for b in reminder.params["blocks"] if b["type"] == "actions" for a in b["elements"]
+                    if a["action_id"] == ids.DUE_DONE)
+    bolt.interact(button(user=user, action_id=ids.DUE_DONE, value=check_id, channel=reminder.response["channel"],
+                         ts=reminder.response["ts"], message=reminder.params))
+    assert w["already"] in json.dumps(fake.wait_for("chat.update")[0].params["blocks"], ensure_ascii=False)
+
+    # won back: back to mature, a history line, and scored for health again at the next tick
+    fake.reset()
+    back = T0 + timedelta(days=5)
+    bolt.now = back
+    bolt.command(f"winback {galaxy.code}", user=user)
+    close = fake.wait_for("views.open")[0].response["view"]
+    outcome = {ids.WINBACK_OUTCOME_BLOCK: {ids.WINBACK_OUTCOME: chosen("won_back", "radio_buttons")},
+               ids.WINBACK_LESSONS_BLOCK: {ids.WINBACK_LESSONS: typed(None)}}
+    assert submit(bolt, user=user, view=close, values=outcome)[:2] == (200, b"")
+    assert fake.wait_for("chat.postEphemeral")[0].params["text"] == w["closed"].format(ref=ref)
+
+    body = button(user=user, action_id=ids.CARD_HISTORY, value=str(galaxy.id), channel=SALES, ts="1700000000.000100")
+    body["response_url"] = fake.response_url("card")
+    bolt.interact(body)
+    shown = json.dumps(fake.wait_for("response_url:card")[0].params["blocks"], ensure_ascii=False)
+    for line in w["history"]:
+        assert json.dumps(line.format(back=fmt_datetime(back, profile), churn=fmt_datetime(T0, profile), user=user),
+                          ensure_ascii=False)[1:-1] in shown
+
+    tick(client=bolt.client, db=db, defaults=bolt.defaults, now=back + timedelta(minutes=1))
+    stage, status, score = _health(db, galaxy.id)
+    assert (stage, status, score is not None) == ("mature", "needs_attention", True)
+    fake.reset()
+    bolt.command(f"show {galaxy.code}", user=user)
+    card = fake.wait_for("response_url:cmd")[0].params["blocks"]
+    assert any(b["type"] == "section" and b["text"]["text"].startswith(w["health"]) for b in card)
