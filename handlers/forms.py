@@ -10,12 +10,13 @@ from datetime import date
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from handlers.blocks import fmt_datetime, mention, refusal, vocab
+from handlers.blocks import escape, fmt_datetime, mention, refusal
 from handlers.context import crm_of, fetch_profile, Profile, viewer_of
-from handlers.i18n import CATALOG, t
+from handlers.i18n import t
 from handlers.payload import (Metadata, clicked_value, date_of, option_of, read_metadata, record_id,
                               state_values, text_of)
 from store.errors import DomainError
+from store.auto_actions import title_in
 from store.db import transaction
 from store.models import Customer, NextAction
 from store.permissions import Viewer, can_edit, can_read, forbidden
@@ -57,9 +58,7 @@ def auto_lines(actions: list[NextAction], profile: Profile) -> list[str]:
     """"Next action created: …, due …, owner …" for each, its title in the reader's language."""
     lines = []
     for action in actions:
-        kind = (action.origin or "").split(":")[1] if ":" in (action.origin or "") else (action.origin or "")
-        title = vocab(profile.locale, "auto_action", kind) if f"vocab_auto_action_{kind}" in CATALOG else action.title
-        lines.append(t(profile.locale, "lc_auto_action", title=title, due=fmt_datetime(action.due_at, profile),
+        lines.append(t(profile.locale, "lc_auto_action", title=escape(title_in(action, profile.locale)), due=fmt_datetime(action.due_at, profile),
                        owner=mention(action.owner_id)))
     return lines
 

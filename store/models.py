@@ -204,6 +204,9 @@ class NextAction(SQLModel, table=True):
     updated_at: datetime = _ts(default=utcnow, onupdate=utcnow)
     # Who made it when nobody typed it: "lifecycle:first_contact", "cadence", ... (store/auto_actions.py)
     origin: Optional[str] = Field(default=None, max_length=48)
+    # What a rule made it (store/vocab.py "auto_action"): shown as that label in the reader's
+    # language; NULL for a title a person typed, shown as typed.
+    kind: Optional[str] = Field(default=None, max_length=32)
 
 
 class Outbox(SQLModel, table=True):

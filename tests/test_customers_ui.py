@@ -204,8 +204,8 @@ def test_new_saves_a_lead_with_its_first_contact_and_the_phone_encrypted(bolt, f
     assert (c.source, c.value_tier, c.need_type, tags) == ("exhibition", "high", "price_sensitive", [("free", "VIP"), ("free", "老客户转介绍")])
     assert "1234" not in raw_phone and "galaxy" not in raw_email
     assert (CIPHER.decrypt(raw_phone), CIPHER.decrypt(raw_email)) == ("138 1234 5678", "zhang@galaxy.cn")
-    assert (action.origin, action.owner_id, action.status, action.title) == (
-        "lifecycle:first_contact", REP, "open", "首次联系新线索 / First contact with the new lead")
+    assert (action.origin, action.owner_id, action.status, action.kind, action.title) == (
+        "lifecycle:first_contact", REP, "open", "first_contact", "首次联系新线索")
     calendar = bolt.defaults.calendar
     assert business_minutes(calendar, c.created_at, action.due_at) == 9 * 60  # one working day, 09:00-18:00
     assert calendar.start <= action.due_at.astimezone(SH).time() <= calendar.end

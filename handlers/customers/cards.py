@@ -16,6 +16,7 @@ from handlers.health.text import TREND_POINTS, health_section
 from handlers.i18n import CATALOG, t
 from store.actions import open_actions_for_customer
 from store.audit import history
+from store.auto_actions import title_in
 from store.contacts import contacts_of
 from store.crm_models import AuditEntry, Deal, Need, StageChange
 from store.customers import StageGroup
@@ -28,7 +29,6 @@ from store.permissions import Viewer, can_edit
 from store.privacy import Cipher
 from store.profile import contact_details, tag_list
 from store.tickets import open_count, open_for_customer
-from store.vocab import codes
 
 BUDGET = 2900          # characters of one section's lines, "and N more" included
 LINE_MAX = 400
@@ -122,10 +122,8 @@ def lines_sections(title: str, lines: list[str], *, loc: str, total: int | None 
 
 
 def action_title(action: NextAction, loc: str) -> str:
-    """The rules' actions in the reader's language (their stored title holds both)."""
-    parts = (action.origin or "").split(":")
-    kind = parts[1] if parts[0] == "lifecycle" and len(parts) > 1 else parts[0]
-    return t(loc, f"vocab_auto_action_{kind}") if kind in codes("auto_action") else escape(action.title)
+    """The rules' actions in the reader's language, a typed title as typed (escaped)."""
+    return escape(title_in(action, loc))
 
 
 def _field(loc: str, label_key: str, value: str) -> str:

@@ -19,6 +19,7 @@ from handlers.delivery.items import item_of, update_item
 from handlers.payload import clicked_value, element_state, read_metadata, record_id, state_values, text_of
 from handlers.forms import answer
 from store.actions import action_with_customer, complete, get_action, refuse_stranger, reschedule
+from store.auto_actions import title_in
 from store.db import transaction
 from store.errors import DomainError
 from store.models import NextAction
@@ -94,7 +95,7 @@ def update_message(*, session: Session, client: WebClient, action_id: int, profi
         return
     action, customer = found
     update_item(client=client, channel=channel, ts=ts, item=item, message_blocks=message_blocks,
-                new_blocks=closed_blocks(session, action, customer, profile, note), text=escape(f"{action.title} · {note}"))
+                new_blocks=closed_blocks(session, action, customer, profile, note), text=escape(f"{title_in(action, profile.locale)} · {note}"))
 
 
 def _refuse(*, client: WebClient, context: dict, profile: Profile, action_id: int, error: DomainError, where: dict) -> None:
@@ -147,7 +148,7 @@ def reschedule_view(profile: Profile, action: NextAction, metadata: dict) -> dic
     when = {"type": "plain_text_input", "action_id": ids.RESCHEDULE_WHEN, "max_length": 100,
             "placeholder": plain(t(loc, "reschedule_placeholder"), 150)}
     blocks = [
-        section(f"*{escape(clip(action.title, 500))}*"),
+        section(f"*{escape(clip(title_in(action, loc), 500))}*"),
         input_block(ids.RESCHEDULE_BLOCK, t(loc, "reschedule_label"), when,
                     hint=t(loc, "reschedule_hint", due=fmt_datetime(action.due_at, profile))),
     ]
