@@ -288,7 +288,7 @@ def test_show_gives_the_owner_manager_and_admin_the_phone_and_another_rep_it_mas
         assert sections[:2] + sections[3:9] == ZH_CARD
         assert sections[2] == "*电话：* +86 138-1234-5678　*邮箱：* zhang.san@galaxy.cn"
         assert _contexts(reply["blocks"]) == []
-        assert sections[9].split("\n")[:2] == ["*最近变更*", f"• 2026年11月16日 周一 10:00 · <@{REP}> · 创建：商机 MES 一期 1200000.00 CNY qualification"]
+        assert sections[9].split("\n")[:2] == ["*最近变更*", f"• 2026年11月16日 周一 10:00 · <@{REP}> · 创建：商机 MES 一期 1200000.00 CNY 资格确认"]
         assert _buttons(reply["blocks"]) == [(ids.CARD_LOG, "记录互动", str(c.id)), (ids.CARD_EDIT, "编辑", str(c.id)),
                                              (ids.CARD_HISTORY, "历史", str(c.id)), (ids.CARD_STAGE, "变更阶段", str(c.id)),
                                              (ids.CARD_GRADE, "评级", str(c.id)), (ids.CARD_NEED, "添加需求", str(c.id)),
@@ -304,7 +304,7 @@ def test_show_in_english_for_a_teammate_masks_phone_and_email_and_offers_no_edit
     reply = _reply(bolt, fake, "show 星河科技", REP_EN)
     assert reply["text"] == "Customer 星河科技 (C202611001): Lead · To nurture"
     assert _sections(reply["blocks"])[:9] == [
-        "*星河科技* · `C202611001`\n*Stage:* Lead · To nurture (since 15 Nov 2026) · *Grade:* not graded\n"
+        "*星河科技* · `C202611001`\n*Stage:* Lead · To nurture (since 15 Nov 2026) · not graded\n"
         "*Owner:* <@U0REP00001> · *Customer success:* —",
         "*Company:* 星河科技有限公司\n*Industry:* 制造业\n*Region:* 华东\n*Staff:* 350\n*Yearly revenue:* 50,000,000.00\n"
         "*Source channel:* Exhibition\n*Value tier:* High value\n*Need type:* Service-oriented\n*Tags:* VIP",
@@ -444,10 +444,10 @@ def test_edit_saves_the_profile_and_the_history_shows_it(bolt, fake, db, remembe
     audit = sections[2].split("\n")
     assert audit[0] == "*修改记录*"
     assert audit[1:4] == [f"• {fmt_datetime(e, _zh(REP))} · <@{REP}> · {what}" for e, what in zip(
-        [_saved_at(db, c.id)] * 3, ["电话：138****5678 → 139****1111", "标签：free:VIP → free:VIP, free:战略客户",
+        [_saved_at(db, c.id)] * 3, ["电话：138****5678 → 139****1111", "标签：VIP → VIP、战略客户",
                                     "公司全称：星河科技有限公司 → 星河科技集团"])]
     assert audit[-2:] == [f"• 2026年11月16日 周一 10:00 · <@{REP}> · 创建：C202611001",
-                          f"• 2026年11月16日 周一 10:00 · <@{REP}> · 标签：— → free:VIP"]
+                          f"• 2026年11月16日 周一 10:00 · <@{REP}> · 标签：— → VIP"]
 
 
 def _zh(user: str) -> Profile:

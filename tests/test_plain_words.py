@@ -74,3 +74,97 @@ def test_the_migration_gives_old_two_language_titles_their_kind(empty_database):
         rows = conn.execute(text("SELECT kind, title FROM next_action ORDER BY id")).all()
     assert [tuple(r) for r in rows] == [("first_contact", "首次联系新线索"), ("cadence", "定期跟进"),
                                         ("retention_price", "挽留客户：价格调整"), (None, "发送报价 / send quote")]
+
+
+# -- history and the card: every field and value through the vocabulary -----------------------------
+
+def _history_world(db, owner: str, name: str) -> int:
+    """A customer graded by hand then by BANT, moved with a reason, a deal, a contact and kinds of tags."""
+    from datetime import timedelta
+
+    from store.contacts import add_contact
+    from store.customers import create_customer
+    from store.deals import create_deal
+    from store.grading import set_bant, set_grade
+    from store.lifecycle import change_stage
+    from store.permissions import Viewer
+    from store.profile import write_tags
+
+    me = Viewer(id=owner)
+    with transaction(db) as s:
+        c = create_customer(session=s, name=name, owner_id=owner, created_by=owner, now=AT)
+        set_grade(session=s, viewer=me, customer_id=c.id, grade="B", now=AT + timedelta(minutes=1))
+        set_bant(session=s, viewer=me, customer_id=c.id, budget="strong", authority="weak", need="strong", timeline=None,
+                 now=AT + timedelta(minutes=2))
+        change_stage(session=s, viewer=me, customer_id=c.id, stage="nurturing", reason="预算已确认 <ok>", now=AT + timedelta(minutes=3))
+        create_deal(session=s, viewer=me, customer_id=c.id, title="MES 一期", amount="1200000", now=AT + timedelta(minutes=4))
+        add_contact(session=s, viewer=me, customer_id=c.id, name="张伟", title="采购总监", role="decision_maker",
+                    now=AT + timedelta(minutes=5))
+        write_tags(s, c, [("free", "VIP"), ("behaviour", "常看报价")], by=owner, now=AT + timedelta(minutes=6))
+        return c.id
+
+
+def _click_history(bolt, fake, user: str, customer_id: int) -> tuple[list[str], list[str]]:
+    import json
+    import time
+
+    from handlers import ids
+    from tests.flows import button
+
+    fake.reset()
+    bolt.command("show C203103001", user=user)
+    card = fake.wait_for("response_url:cmd")[0].params["blocks"]
+    body = button(user=user, action_id=ids.CARD_HISTORY, value=str(customer_id), channel="C0SALES001", ts="1700000000.000100",
+                  message={"blocks": card})
+    body["container"]["is_ephemeral"] = True
+    body["response_url"] = fake.response_url("card")
+    body["trigger_id"] = f"trigger.{time.time_ns()}"
+    assert bolt.interact(body)[:2] == (200, b"")
+    history = fake.wait_for("response_url:card")[0].params["blocks"]
+    assert "manual" not in json.dumps(history) and "decision_maker" not in json.dumps(history)
+    return block_texts(card), block_texts(history)
+
+
+def test_history_and_card_speak_chinese_with_no_code_left(bolt, fake, remember):
+    remember(REP, "Asia/Shanghai", "zh-CN")
+    bolt.now = AT
+    cid = _history_world(bolt.db, REP, "星河科技")
+    card, history = _click_history(bolt, fake, REP, cid)
+    assert card[0] == f"*星河科技*　`C203103001`\n*阶段：* 培育期 · 需跟进（自 2031年3月3日）　*等级：* B 类\n*负责人：* <@{REP}>　*客户成功：* —"
+    assert card[5] == ("*最近变更*\n"
+                       f"• 2031年3月3日 周一 09:06 · <@{REP}> · 标签：— → VIP、常看报价（行为）\n"
+                       f"• 2031年3月3日 周一 09:05 · <@{REP}> · 创建：联系人 张伟 采购总监 决策人\n"
+                       f"• 2031年3月3日 周一 09:04 · <@{REP}> · 创建：商机 MES 一期 1200000.00 CNY 资格确认\n"
+                       f"• 2031年3月3日 周一 09:03 · <@{REP}> · 状态：待培育 → 需跟进（预算已确认 &lt;ok&gt;）\n"
+                       f"• 2031年3月3日 周一 09:03 · <@{REP}> · 阶段：线索期 → 培育期")
+    assert history[2].split("\n")[6:] == [
+        f"• 2031年3月3日 周一 09:02 · <@{REP}> · 评级方式：手动评级 → 按 BANT 评级",
+        f"• 2031年3月3日 周一 09:02 · <@{REP}> · 需求：— → 充分",
+        f"• 2031年3月3日 周一 09:02 · <@{REP}> · 决策权：— → 部分",
+        f"• 2031年3月3日 周一 09:02 · <@{REP}> · 预算：— → 充分",
+        f"• 2031年3月3日 周一 09:01 · <@{REP}> · 评级方式：— → 手动评级",
+        f"• 2031年3月3日 周一 09:01 · <@{REP}> · 等级：— → B 类",
+        f"• 2031年3月3日 周一 09:00 · <@{REP}> · 创建：C203103001"]
+
+
+def test_history_and_card_speak_english_with_no_code_left(bolt, fake, remember):
+    remember(REP_EN, "America/New_York", "en-US")
+    bolt.now = AT
+    cid = _history_world(bolt.db, REP_EN, "Galaxy Tech")
+    card, history = _click_history(bolt, fake, REP_EN, cid)
+    assert card[0] == (f"*Galaxy Tech* · `C203103001`\n*Stage:* Nurturing · Needs follow-up (since 2 Mar 2031) · Grade B\n"
+                       f"*Owner:* <@{REP_EN}> · *Customer success:* —")
+    assert card[5] == ("*Latest changes*\n"
+                       f"• Sun 2 Mar 2031, 20:06 · <@{REP_EN}> · Tags: — → VIP, 常看报价 (Behaviour)\n"
+                       f"• Sun 2 Mar 2031, 20:05 · <@{REP_EN}> · created: contact 张伟 采购总监 Decision maker\n"
+                       f"• Sun 2 Mar 2031, 20:04 · <@{REP_EN}> · created: deal MES 一期 1200000.00 CNY Qualification\n"
+                       f"• Sun 2 Mar 2031, 20:03 · <@{REP_EN}> · status: To nurture → Needs follow-up (预算已确认 &lt;ok&gt;)\n"
+                       f"• Sun 2 Mar 2031, 20:03 · <@{REP_EN}> · stage: Lead → Nurturing")
+    assert history[2].split("\n")[6:] == [
+        f"• Sun 2 Mar 2031, 20:02 · <@{REP_EN}> · grading: by hand → from BANT",
+        f"• Sun 2 Mar 2031, 20:02 · <@{REP_EN}> · Need: — → Strong",
+        f"• Sun 2 Mar 2031, 20:02 · <@{REP_EN}> · Authority: — → Partial",
+        f"• Sun 2 Mar 2031, 20:02 · <@{REP_EN}> · Budget: — → Strong",
+        f"• Sun 2 Mar 2031, 20:01 · <@{REP_EN}> · grading: — → by hand",
+        f"• Sun 2 Mar 2031, 20:01 · <@{REP_EN}> · grade: — → Grade B",
+        f"• Sun 2 Mar 2031, 20:00 · <@{REP_EN}> · created: C203103001"]

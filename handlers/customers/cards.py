@@ -15,7 +15,7 @@ from handlers.context import Profile
 from handlers.health.text import TREND_POINTS, health_section
 from handlers.i18n import CATALOG, t
 from store.actions import open_actions_for_customer
-from store.audit import history
+from store.audit import history, reasons
 from store.auto_actions import title_in
 from store.contacts import contacts_of
 from store.crm_models import AuditEntry, Deal, Need, StageChange
@@ -29,6 +29,7 @@ from store.permissions import Viewer, can_edit
 from store.privacy import Cipher
 from store.profile import contact_details, tag_list
 from store.tickets import open_count, open_for_customer
+from store.vocab import codes
 
 BUDGET = 2900          # characters of one section's lines, "and N more" included
 LINE_MAX = 400
@@ -58,6 +59,7 @@ class CardData:
     deals: list[Deal]
     changes: list[AuditEntry]
     editable: bool
+    reasons: dict[datetime, str] = field(default_factory=dict)  # why, by the instant of a change (store.audit.reasons)
     churn: ChurnCard | None = None  # the churn case and win-back plan (handlers/churn/forms.py)
     health: list[HealthScore] = field(default_factory=list)  # stored scores, newest first (converted and mature)
 
@@ -69,6 +71,7 @@ def load_card(session: Session, customer: Customer, *, viewer: Viewer, cipher: C
     if cipher is not None:
         details = contact_details(session=session, viewer=viewer, customer_id=customer.id, cipher=cipher)
         phone, email, masked = details.phone, details.email, details.masked
+    changes = history(session=session, customer_id=customer.id, limit=CHANGES_SHOWN)
     return CardData(
         customer=customer, phone=phone, email=email, masked=masked,
         tags=[name for _, name in tag_list(session=session, customer_id=customer.id)],
@@ -79,7 +82,8 @@ def load_card(session: Session, customer: Customer, *, viewer: Viewer, cipher: C
         tickets=open_for_customer(session=session, customer_id=customer.id, limit=TICKETS_SHOWN, by_priority=True),
         ticket_count=open_count(session=session, customer_id=customer.id),
         deals=deals_of(session=session, customer_id=customer.id),
-        changes=history(session=session, customer_id=customer.id, limit=CHANGES_SHOWN),
+        changes=changes,
+        reasons=reasons(session=session, customer_id=customer.id, since=changes[-1].at) if changes else {},
         editable=can_edit(viewer, customer),
         churn=load_churn(session, customer, viewer=viewer),
         health=health_history(session=session, customer_id=customer.id, limit=TREND_POINTS) if customer.health_score is not None else [],
@@ -145,17 +149,61 @@ def _profile_lines(c: Customer, tags: list[str], loc: str) -> list[str]:
     return lines
 
 
-def field_label(field: str, loc: str) -> str:
-    """An audited field's name: the form's label, or the catalog's, or the field itself."""
-    key = next((k for k in (f"cust_field_{field}", f"cust_f_{field}") if k in CATALOG), None)
+# Audited fields of the other entities, by the label their form gives them.
+ENTITY_LABELS = {
+    "deal": {"title": "lc_f_deal_title", "amount": "lc_f_deal_amount", "currency": "lc_f_deal_currency", "stage": "lc_f_deal_stage",
+             "expected_close_on": "lc_f_deal_close", "contract_no": "lc_f_contract", "signed_on": "lc_f_signed_on",
+             "payment_terms": "lc_f_payment_terms", "service_start": "lc_f_service_start", "service_end": "lc_f_service_end",
+             "renewal_on": "lc_f_renewal", "lost_reason": "lc_f_lost_reason"},
+    "need": {"kind": "lc_f_need_kind", "description": "lc_f_need_description", "priority": "lc_f_priority", "status": "lc_f_need_status"},
+    "contact": {"name": "lc_f_contact_name", "title": "lc_f_contact_title", "role": "lc_f_contact_role", "phone": "lc_f_phone",
+                "email": "lc_f_email"},
+    "customer": {f"bant_{part}": f"lc_bant_{part}" for part in ("budget", "authority", "need", "timeline")},
+}
+
+
+def field_label(field: str, loc: str, entity: str = "customer") -> str:
+    """An audited field's name: its entity's form label, the customer form's, or the catalog's."""
+    keys = (ENTITY_LABELS.get(entity, {}).get(field), f"cust_field_{field}", f"cust_f_{field}")
+    key = next((k for k in keys if k and k in CATALOG), None)
     return t(loc, key) if key else escape(field)
 
 
 # Audited values shown through a vocabulary: (entity, field) -> kind.
 VALUE_VOCAB = {("customer", "stage"): "stage", ("customer", "status"): "status", ("customer", "grade"): "grade",
+               ("customer", "grade_source"): "grade_source",
+               **{("customer", f"bant_{part}"): "bant_level" for part in ("budget", "authority", "need", "timeline")},
                **{("customer", f): k for f, k in CHOICES.items()}, ("deal", "stage"): "deal_stage",
                ("need", "status"): "need_status", ("need", "priority"): "priority", ("need", "kind"): "need_kind",
                ("contact", "role"): "decision_role"}
+# Fields whose change has a reason kept beside it (stage_change, contact_change).
+REASONED = frozenset({"stage", "status", "title", "role"})
+# What a "created" entry's text ends with, for entities whose text ends with a code: the kind.
+CREATED_TAIL = {"deal": "deal_stage", "contact": "decision_role"}
+
+
+def _tags_text(stored: str, loc: str) -> str:
+    """The log's "kind:name, kind:name" (store/profile.py) as names, a kind other than free beside its name."""
+    out = []
+    for piece in stored.split(", "):
+        kind, sep, name = piece.partition(":")
+        if not sep or kind not in codes("tag_kind"):
+            out.append(escape(clip(piece, 60)))
+        elif kind == "free":
+            out.append(escape(clip(name, 60)))
+        else:
+            out.append(t(loc, "cust_tag_with_kind", name=escape(clip(name, 60)), kind=vocab(loc, "tag_kind", kind)))
+    return t(loc, "cust_list_sep").join(out)
+
+
+def _created_text(entry: AuditEntry, loc: str) -> str:
+    """The created entry's words, its last word (a deal's stage, a contact's role) through the vocabulary."""
+    words = entry.new or ""
+    kind = CREATED_TAIL.get(entry.entity)
+    head, _, tail = words.rpartition(" ")
+    if kind and tail in codes(kind):
+        return f"{escape(clip(head, 120))} {vocab(loc, kind, tail)}".strip()
+    return escape(clip(words, 120))
 
 
 def change_text(entry: AuditEntry, loc: str) -> str:
@@ -170,17 +218,35 @@ def change_text(entry: AuditEntry, loc: str) -> str:
             return vocab(loc, VALUE_VOCAB[entry.entity, entry.field], v)
         if entry.field in ("owner_id", "cs_owner_id"):
             return person(v, loc)
+        if (entry.entity, entry.field) == ("customer", "tags"):
+            return _tags_text(v, loc)
         return escape(clip(v, 120))
 
     if entry.field == "created":
-        return t(loc, "cust_audit_created", new=" ".join(x for x in (entity, value(entry.new)) if x))
-    name = field_label(entry.field, loc)
+        return t(loc, "cust_audit_created", new=" ".join(x for x in (entity, _created_text(entry, loc)) if x))
+    name = field_label(entry.field, loc, entry.entity)
     return t(loc, "cust_audit_change", field=f"{entity} · {name}" if entity else name, old=value(entry.old), new=value(entry.new))
 
 
-def _change_line(entry: AuditEntry, profile: Profile) -> str:
+def _change_line(entry: AuditEntry, profile: Profile, reason: str = "") -> str:
+    what = change_text(entry, profile.locale)
+    if reason:
+        what += t(profile.locale, "cust_reason", reason=reason_words(reason, profile.locale))
     return t(profile.locale, "cust_change_line", time=fmt_datetime(entry.at, profile), user=person(entry.by, profile.locale),
-             what=change_text(entry, profile.locale))
+             what=what)
+
+
+def _change_lines(d: CardData, profile: Profile) -> list[str]:
+    """The latest changes; a change's reason once, on the first of its entries (a stage and a status
+    moved together share one)."""
+    told: set = set()
+    lines = []
+    for e in d.changes:
+        reason = d.reasons.get(e.at, "") if e.field in REASONED and e.at not in told else ""
+        if reason:
+            told.add(e.at)
+        lines.append(_change_line(e, profile, reason))
+    return lines
 
 
 # -- the card ------------------------------------------------------------------------------------
@@ -214,7 +280,7 @@ def _item_sections(d: CardData, profile: Profile, now: datetime) -> list[dict]:
                               stage=vocab(loc, "deal_stage", x.stage))
                             + (t(loc, "cust_deal_close", date=fmt_date(x.expected_close_on, profile)) if x.expected_close_on and not x.closed_at else "")
                             for x in d.deals], None),
-        ("cust_sec_changes", [_change_line(e, profile) for e in d.changes], None),
+        ("cust_sec_changes", _change_lines(d, profile), None),
     ]
     out = []
     for title, lines, total in parts:
@@ -258,12 +324,24 @@ def card_text(c: Customer, loc: str) -> str:
 
 # -- history -------------------------------------------------------------------------------------
 
+DEAL_WON = "deal won: "  # store/deals.py's reason for the move a won deal makes
+
+
+def reason_words(reason: str, loc: str) -> str:
+    """A stored reason for a reader: the rules' markers ("created", "imported", "winback", "deal won: …")
+    in their words, what a person typed as typed (escaped)."""
+    if f"cust_reason_{reason}" in CATALOG:
+        return t(loc, f"cust_reason_{reason}")
+    if reason.startswith(DEAL_WON):
+        return t(loc, "cust_reason_deal_won", deal=escape(clip(reason[len(DEAL_WON):], 200)))
+    return escape(clip(reason, 200))
+
+
 def _reason(change: StageChange, loc: str) -> str:
-    """Why the stage changed; the creation's marker ("created") in the reader's words."""
+    """Why the stage changed, in the reader's words."""
     if not change.reason:
         return ""
-    words = t(loc, "cust_reason_created") if change.reason == "created" and not change.from_stage else escape(clip(change.reason, 200))
-    return t(loc, "cust_reason", reason=words)
+    return t(loc, "cust_reason", reason=reason_words(change.reason, loc))
 
 
 def history_blocks(c: Customer, stages: list[StageChange], entries: list[AuditEntry], profile: Profile) -> list[dict]:
