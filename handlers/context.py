@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -61,6 +61,7 @@ class Profile:
     name: str = ""
     fresh: bool = False  # known from users.info within PROFILE_TTL
     quiet_hours: str | None = None  # the user's own setting; None means the default
+    known: bool = False  # the locale is the user's own (users.info, or the request Slack sent), not the team default
 
     @property
     def zone(self) -> ZoneInfo:
@@ -82,7 +83,7 @@ def cached_profile(*, session: Session, user_id: str, defaults: Defaults, now: d
         return Profile(user_id=user_id, tz=defaults.tz, locale=defaults.locale)
     fresh = user.fetched_at is not None and now - user.fetched_at < PROFILE_TTL
     return Profile(user_id=user_id, tz=user.tz or defaults.tz, locale=user.locale or defaults.locale, name=user.name, fresh=fresh,
-                   quiet_hours=user.quiet_hours)
+                   quiet_hours=user.quiet_hours, known=bool(user.locale))
 
 
 def fetch_profile(*, client: WebClient, db: SessionFactory, user_id: str, defaults: Defaults, now: datetime | None = None) -> Profile:
@@ -109,7 +110,7 @@ def fetch_profile(*, client: WebClient, db: SessionFactory, user_id: str, defaul
             now=now,
         )
     return Profile(user_id=user_id, tz=user.tz or defaults.tz, locale=user.locale or defaults.locale, name=user.name, fresh=True,
-                   quiet_hours=user.quiet_hours)
+                   quiet_hours=user.quiet_hours, known=bool(user.locale))
 
 
 @dataclass(frozen=True)
@@ -144,10 +145,35 @@ def user_id_of(body: dict) -> str:
     return body.get("user_id") or user or ""
 
 
+def sent_locale(body: dict) -> str | None:
+    """The locale Slack put in the request, where it does (`user.locale` of interactive payloads, a
+    top-level `locale`); None otherwise (slash commands carry none)."""
+    user = body.get("user")
+    for value in ((user.get("locale") if isinstance(user, dict) else None), body.get("locale")):
+        if isinstance(value, str) and 2 <= len(value) <= 16:
+            return value
+    return None
+
+
+def reply_profile(*, client: WebClient, context: dict) -> Profile:
+    """Who is asking, in their own language before the first reply: the cached profile, else (a
+    user never seen, whose request carried no locale) users.info now, after the ack, and the
+    context's profile replaced by it."""
+    crm = crm_of(context)
+    if crm.who.known or not crm.who.user_id:
+        return crm.who
+    fresh = fetch_profile(client=client, db=crm.db, user_id=crm.who.user_id, defaults=crm.defaults)
+    context[CRM] = replace(crm, who=fresh)
+    return fresh
+
+
 def make_context_middleware(db: SessionFactory, defaults: Defaults, wake: Callable[[], None]):
     def crm_context(context, body, next):
         with transaction(db) as session:
             who = cached_profile(session=session, user_id=user_id_of(body), defaults=defaults)
+        locale = None if who.known else sent_locale(body)
+        if locale:
+            who = replace(who, locale=locale, known=True)
         context[CRM] = Crm(db=db, who=who, defaults=defaults, wake=wake)
         next()
 

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from handlers.blocks import escape, fmt_datetime, mention, refusal
-from handlers.context import crm_of, fetch_profile, Profile, viewer_of
+from handlers.context import crm_of, fetch_profile, Profile, reply_profile, viewer_of
 from handlers.i18n import t
 from handlers.payload import (Metadata, clicked_value, date_of, option_of, read_metadata, record_id,
                               state_values, text_of)
@@ -88,7 +88,7 @@ def card_customer(*, body: dict, client: WebClient, context: dict, edit: bool,
     if customer is not None and allowed(viewer, customer):
         return customer, viewer, channel
     error = DomainError("err_unknown_customer") if customer is None else forbidden(viewer, customer, action="edit" if edit else "read")
-    answer(client=client, channel=channel, user=viewer.id, text=refusal(crm.who.locale, error))
+    answer(client=client, channel=channel, user=viewer.id, text=refusal(reply_profile(client=client, context=context).locale, error))
     return None
 
 

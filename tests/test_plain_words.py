@@ -168,3 +168,60 @@ def test_history_and_card_speak_english_with_no_code_left(bolt, fake, remember):
         f"• Sun 2 Mar 2031, 20:01 · <@{REP_EN}> · grading: — → by hand",
         f"• Sun 2 Mar 2031, 20:01 · <@{REP_EN}> · grade: — → Grade B",
         f"• Sun 2 Mar 2031, 20:00 · <@{REP_EN}> · created: C203103001"]
+
+
+# -- refusals: in the asker's language from the first request, naming who may ----------------------
+
+def _boss_customer(db) -> int:
+    from store.customers import create_customer
+
+    with transaction(db) as s:
+        return create_customer(session=s, name="北辰集团", owner_id="U0BOSS0003", created_by="U0BOSS0003", now=AT).id
+
+
+def _card_click(bolt, fake, *, user: str, customer_id: int, locale: str | None) -> dict:
+    from handlers import ids
+    from tests.flows import button
+
+    body = button(user=user, action_id=ids.CARD_EDIT, value=str(customer_id), channel="C0SALES001", ts="1700000000.000100")
+    body["container"]["is_ephemeral"] = True
+    body["response_url"] = fake.response_url("card")
+    if locale:
+        body["user"]["locale"] = locale
+    fake.reset()
+    assert bolt.interact(body)[:2] == (200, b"")
+    return fake.wait_for("response_url:card")[0].params
+
+
+def test_a_first_time_english_user_is_refused_in_english_and_told_who_may(bolt, fake):
+    """Never seen before, nothing cached: the locale Slack sends with the click is used (no users.info)."""
+    cid = _boss_customer(bolt.db)
+    said = _card_click(bolt, fake, user=REP_EN, customer_id=cid, locale="en-US")
+    assert said["text"] == "Only the owner <@U0BOSS0003>, their manager or an admin can change this customer."
+    assert fake.calls_to("users.info") == []
+
+
+def test_a_chinese_user_is_told_who_may_change_the_customer(bolt, fake, remember):
+    remember(REP, "Asia/Shanghai", "zh-CN")
+    cid = _boss_customer(bolt.db)
+    said = _card_click(bolt, fake, user=REP, customer_id=cid, locale=None)
+    assert said["text"] == "只有负责人 <@U0BOSS0003>、其经理或管理员可以修改这个客户。"
+
+
+def test_a_first_time_user_without_a_locale_in_the_request_is_looked_up_before_the_reply(bolt, fake):
+    """A click without a locale from an English user never seen: users.info, then English (the team default is zh-CN)."""
+    cid = _boss_customer(bolt.db)
+    said = _card_click(bolt, fake, user=REP_EN, customer_id=cid, locale=None)
+    assert said["text"] == "Only the owner <@U0BOSS0003>, their manager or an admin can change this customer."
+    assert len(fake.calls_to("users.info")) == 1
+
+
+def test_a_first_slash_command_refusal_is_in_the_users_language(bolt, fake):
+    """Slash commands carry no locale: the router looks the user up after the ack, before it answers."""
+    fake.reset()
+    bolt.command("admin team", user=REP_EN)
+    assert fake.wait_for("response_url:cmd")[0].params["text"] == "Only admins can do that."
+    fake.reset()
+    bolt.command("admin team", user=REP_EN)  # cached now: no second lookup
+    assert fake.wait_for("response_url:cmd")[0].params["text"] == "Only admins can do that."
+    assert fake.calls_to("users.info") == []

@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 from handlers import ids
 from handlers.blocks import clip, escape, field_errors, fmt_datetime, mention, modal, section, unescape
 from handlers.router import Subcommand
-from handlers.context import crm_of, fetch_profile, Profile
+from handlers.context import crm_of, fetch_profile, Profile, reply_profile
 from handlers.customers.cards import (card_blocks, card_text, field_label, find_blocks, history_blocks, load_card, mine_blocks,
                                      pick_list)
 from handlers.customers.forms import Form, check_form, form_blocks, initial_values, read_form
@@ -237,7 +237,8 @@ def on_edit(ack: Ack, body: dict, client: WebClient, context: dict, respond) -> 
             initial = initial_values(customer, tag_list(session=session, customer_id=customer.id), details)
             owner = can_reassign(viewer, customer)
     if refusal:
-        _tell(client=client, body=body, respond=respond, text=t(who.locale, refusal.key, **refusal.params))
+        _tell(client=client, body=body, respond=respond, text=t(reply_profile(client=client, context=context).locale, refusal.key,
+                                                               **refusal.params))
         return
     meta = {"customer_id": customer.id, "channel": channel}
     open_modal(client=client, context=context, trigger_id=body["trigger_id"], channel=channel,

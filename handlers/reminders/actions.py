@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from handlers import ids
 from handlers.blocks import clip, escape, fmt_datetime, input_block, mention, modal, plain, section
-from handlers.context import crm_of, fetch_profile, Profile
+from handlers.context import crm_of, fetch_profile, Profile, reply_profile
 from handlers.dates import parse_when
 from handlers.home.views import publish
 from handlers.reminders.messages import closed_blocks
@@ -168,7 +168,7 @@ def on_reschedule(ack: Ack, body: dict, client: WebClient, context: dict) -> Non
     try:
         refuse_stranger(action, who.user_id)
     except DomainError as e:  # its title is not theirs to read either
-        answer(client=client, channel=channel, user=who.user_id, text=t(who.locale, e.key, **e.params))
+        answer(client=client, channel=channel, user=who.user_id, text=t(reply_profile(client=client, context=context).locale, e.key, **e.params))
         return
     metadata = {"action": action.id, "channel": channel, "ts": ts, "item": item}
     client.views_open(trigger_id=body["trigger_id"], view=reschedule_view(who, action, metadata))
