@@ -103,7 +103,7 @@ def fetch_profile(*, client: WebClient, db: SessionFactory, user_id: str, defaul
         user = save_user(
             session=session,
             user_id=user_id,
-            name=body.get("display_name") or body.get("real_name") or info.get("real_name") or info.get("name") or "",
+            name=person_name(info),
             email=body.get("email") or "",
             tz=info.get("tz") or None,
             locale=info.get("locale") or None,
@@ -111,6 +111,22 @@ def fetch_profile(*, client: WebClient, db: SessionFactory, user_id: str, defaul
         )
     return Profile(user_id=user_id, tz=user.tz or defaults.tz, locale=user.locale or defaults.locale, name=user.name, fresh=True,
                    quiet_hours=user.quiet_hours, known=bool(user.locale))
+
+
+def person_name(info: dict) -> str:
+    """How text names a person (not a <@mention>): their real name (钱浩), else the display name they
+    chose, else the handle (qianhao) only when Slack has nothing else."""
+    body = info.get("profile") or {}
+    for value in (body.get("real_name"), info.get("real_name"), body.get("display_name"), info.get("name")):
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return ""
+
+
+def name_of(*, client: WebClient, db: SessionFactory, user_id: str, defaults: Defaults, now: datetime | None = None) -> str:
+    """A person's name for text that is not a <@mention>: users.info's, cached with the profile (12 h);
+    the id when Slack will not say."""
+    return fetch_profile(client=client, db=db, user_id=user_id, defaults=defaults, now=now).name or user_id
 
 
 @dataclass(frozen=True)

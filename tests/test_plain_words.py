@@ -225,3 +225,35 @@ def test_a_first_slash_command_refusal_is_in_the_users_language(bolt, fake):
     bolt.command("admin team", user=REP_EN)  # cached now: no second lookup
     assert fake.wait_for("response_url:cmd")[0].params["text"] == "Only admins can do that."
     assert fake.calls_to("users.info") == []
+
+
+# -- names, not IDs ------------------------------------------------------------------------------------
+
+def _digest_header(bolt, fake, locale: str) -> str:
+    """A weekly digest of BOSS's team, BOSS never seen by the bot before (no cached name)."""
+    from zoneinfo import ZoneInfo
+
+    from store.digests import subscribe
+
+    with transaction(bolt.db) as s:
+        subscribe(session=s, channel_id="C0SALES001", cadence="weekly", team_of="U0BOSS0003", at_time="09:00", tz="Asia/Shanghai",
+                  locale=locale, by="U0BOSS0003", now=datetime(2026, 11, 20, tzinfo=timezone.utc))
+    tick(client=bolt.client, db=bolt.db, defaults=bolt.defaults, now=datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+    post = next(c.params for c in fake.wait_for("chat.postMessage") if c.params["channel"] == "C0SALES001")
+    return block_texts(post["blocks"])[0]
+
+
+def test_the_digest_header_names_the_manager_as_slack_does_in_chinese(bolt, fake):
+    assert _digest_header(bolt, fake, "zh-CN") == "📊 赵总 团队周报 · 2026年第47周（11月16日–11月22日）"
+
+
+def test_the_digest_header_names_the_manager_as_slack_does_in_english(bolt, fake):
+    assert _digest_header(bolt, fake, "en") == "📊 赵总's team weekly digest · Week 47, 2026 (16 Nov – 22 Nov)"
+
+
+def test_a_real_name_wins_over_the_handle_and_the_handle_is_the_last_resort():
+    from handlers.context import person_name
+
+    assert person_name({"name": "qianhao", "profile": {"display_name": "qianhao", "real_name": "钱浩"}}) == "钱浩"
+    assert person_name({"name": "qianhao", "profile": {"display_name": "Qian H", "real_name": " "}}) == "Qian H"
+    assert person_name({"name": "qianhao", "profile": {}}) == "qianhao"

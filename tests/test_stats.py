@@ -66,7 +66,7 @@ def test_a_rep_sees_their_own_month_in_chinese(bolt, fake, db):
     reply = _ask(bolt, fake, "stats 2026-10", REP)
     assert reply["response_type"] == "ephemeral"
     texts = _texts(reply)
-    assert texts[:2] == ["📊 wang · 2026年10月", "统计周期：2026年10月"]
+    assert texts[:2] == ["📊 王小明 · 2026年10月", "统计周期：2026年10月"]
     assert texts[2].splitlines() == [
         "*工作量与跟进*",
         "• 新线索：*1*　上期 0 ▲",
@@ -78,14 +78,14 @@ def test_a_rep_sees_their_own_month_in_chinese(bolt, fake, db):
     assert texts[6] == "上期：2026年9月 · ⚠️ 未达标：跟进按时完成率"
     assert texts[7] == ("*各人明细*（记录互动 · 当前逾期 · 按时完成/到期）\n"
                         "• <@U0REP00001>：记录互动 2 · 当前逾期 0 · 按时完成 1/2（逾期完成 1）")
-    assert reply["text"].startswith("📊 wang · 2026年10月\n新线索：1　上期 0 ▲\n")
+    assert reply["text"].startswith("📊 王小明 · 2026年10月\n新线索：1　上期 0 ▲\n")
 
 
 def test_a_rep_in_new_york_gets_english_and_their_own_zone(bolt, fake, db):
     _october(db)
     reply = _ask(bolt, fake, "stats 2026-10", REP_EN)
     texts = _texts(reply)
-    assert texts[:2] == ["📊 alice · October 2026", "Period: October 2026"]
+    assert texts[:2] == ["📊 Alice Smith · October 2026", "Period: October 2026"]
     assert texts[2].splitlines()[1:4] == [
         "• New leads: *0* · prev. 0 =",
         "• Interactions logged: *1* (Email 1) · prev. 0 ▲",
@@ -98,12 +98,12 @@ def test_a_rep_in_new_york_gets_english_and_their_own_zone(bolt, fake, db):
 def test_a_manager_gets_the_team_and_may_ask_for_one_of_them(bolt, fake, db):
     _october(db)
     texts = _texts(_ask(bolt, fake, "统计 2026-10", BOSS))
-    assert texts[0] == "📊 zhao 的团队 · 2026年10月"
+    assert texts[0] == "📊 赵总 的团队 · 2026年10月"
     assert texts[2].splitlines()[2] == "• 记录互动：*3*（邮件 1 · 电话 1 · 拜访 1）　上期 1 ▲"
     assert texts[7].splitlines()[1:] == ["• <@U0REP00001>：记录互动 2 · 当前逾期 0 · 按时完成 1/2（逾期完成 1）",
                                          "• <@U0REPEN002>：记录互动 1 · 当前逾期 0 · 按时完成 1/1（逾期完成 0）"]
     # `all` is everyone for admins only: a manager still gets the team
-    assert _texts(_ask(bolt, fake, "stats all 2026-10", BOSS))[0] == "📊 zhao 的团队 · 2026年10月"
+    assert _texts(_ask(bolt, fake, "stats all 2026-10", BOSS))[0] == "📊 赵总 的团队 · 2026年10月"
     texts = _texts(_ask(bolt, fake, f"stats <@{REP_EN}|alice> 2026-10", BOSS))
     assert texts[2].splitlines()[2] == "• 记录互动：*1*（邮件 1）　上期 0 ▲"
     assert texts[7].splitlines()[1:] == ["• <@U0REPEN002>：记录互动 1 · 当前逾期 0 · 按时完成 1/1（逾期完成 0）"]
