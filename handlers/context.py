@@ -49,6 +49,7 @@ class Defaults:
     targets: Targets = Targets()        # what a digest marks as missed
     health: HealthWeights = HealthWeights()  # health score weights and thresholds
     risk_drop: int = 15                 # points lost within a week that ping customer success
+    cs_owner: str | None = None         # the team's default customer-success owner (CRM_CS_OWNER) for converted customers
     clock: Callable[[], datetime] = utcnow  # "now" for every listener; tests pass a fixed one
     kinds: Mapping[str, Kind] = field(default_factory=dict)  # every alert kind by name: bot/alerts.py fills it
 

@@ -73,7 +73,7 @@ def export(db, locale: str = "zh-CN") -> str:
 
 
 ZH_HEADER = ("线索编号,来源渠道,客户名称,联系人,职位,联系方式,需求标签,负责人,阶段状态,下次跟进时间,备注,公司,行业,员工数,年营收,地区,"
-             "文化备注,价值等级,需求类型,电话,邮箱,等级,客户成功负责人,决策角色,自定义标签,行为标签,个人标签")
+             "文化备注,价值等级,需求类型,电话,邮箱,等级,客户成功经理,决策角色,自定义标签,行为标签,个人标签")
 
 
 def test_export_has_a_bom_chinese_headers_and_labels_and_readable_phones(db):

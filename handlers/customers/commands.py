@@ -23,6 +23,7 @@ from handlers.payload import read_metadata
 from handlers.forms import card_customer, clicked_customer as _clicked, open_modal
 from store.alert_kinds import ACTION_ASSIGNED
 from store.audit import history
+from store.contacts import add_contact
 from store.customers import create_lead, customers_by_stage, find_customers, find_exact, get_customer
 from store.db import transaction
 from store.errors import DomainError
@@ -86,6 +87,9 @@ def submit_new(ack: Ack, body: dict, view: dict, client: WebClient, context: dic
                                            email=form.email or None, tags={"free": form.tags}, **form.profile)
             if form.grade:
                 set_grade(session=session, viewer=viewer, customer_id=customer.id, grade=form.grade, now=now)
+            if form.contact_name:  # the key contact, their title the profile's contact_title
+                add_contact(session=session, viewer=viewer, customer_id=customer.id,
+                            name=form.contact_name, title=form.profile.get("contact_title") or "", role="contact", now=now)
             handed = action is not None and action.owner_id != who.user_id
             if handed:
                 enqueue(session=session, kind=ACTION_ASSIGNED, subject=f"next_action:{action.id}", due_key="assigned",

@@ -5,6 +5,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from handlers.blocks import clip, escape, fmt_datetime, mention, mentioned_users
+from handlers.people.admin_cs import run_cs
 from handlers.router import Subcommand, split
 from handlers.context import crm_of, Profile
 from handlers.i18n import t
@@ -53,6 +54,8 @@ def run_admin(*, body: dict, client: WebClient, context: dict, respond, text: st
         respond(response_type="ephemeral", text=_failures(context, who))
     elif verb == "team":
         respond(response_type="ephemeral", text=_team(context, who))
+    elif verb == "cs":
+        respond(response_type="ephemeral", text=run_cs(context=context, who=who, rest=rest))
     else:
         respond(response_type="ephemeral", text=t(who.locale, "admin_usage"))
 

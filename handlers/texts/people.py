@@ -10,10 +10,21 @@ TEXTS: dict[str, dict[str, str]] = {
                    EN: "• `/crm admin` for admins: roles, managers, alerts Slack refused"},
     "admin_usage": {
         ZH: "管理员命令：\n• `/crm admin role @某人 rep|manager|admin`\n• `/crm admin manager @销售 @经理`（只写一人则清除）\n"
-            "• `/crm admin team` 查看角色与经理\n• `/crm admin failures` 查看发送失败、不再重试的提醒",
+            "• `/crm admin team` 查看角色与经理\n• `/crm admin failures` 查看发送失败、不再重试的提醒\n"
+            "• `/crm admin cs 客户编号 @某人` 设置客户成功负责人（`none` 清除；只写 `cs` 查看团队默认）",
         EN: "Admin commands:\n• `/crm admin role @someone rep|manager|admin`\n• `/crm admin manager @rep @manager` (name only the rep to clear)\n"
-            "• `/crm admin team` lists roles and managers\n• `/crm admin failures` lists alerts Slack refused for good",
+            "• `/crm admin team` lists roles and managers\n• `/crm admin failures` lists alerts Slack refused for good\n"
+            "• `/crm admin cs CODE @someone` sets a customer's customer-success owner (`none` clears; `cs` alone shows the team default)",
     },
+    "admin_cs_default": {ZH: "团队默认的客户成功负责人：{user}（CRM_CS_OWNER）。客户转化时如未指定，由其接手。",
+                         EN: "The team's default customer-success owner: {user} (CRM_CS_OWNER). Customers that convert without one get them."},
+    "admin_cs_no_default": {ZH: "没有设置团队默认的客户成功负责人（CRM_CS_OWNER）。", EN: "No team default customer-success owner is set (CRM_CS_OWNER)."},
+    "admin_cs_usage": {ZH: "用法：`/crm admin cs 客户编号 @某人`，或 `/crm admin cs 客户编号 none` 清除。",
+                       EN: "Usage: `/crm admin cs CODE @someone`, or `/crm admin cs CODE none` to clear it."},
+    "admin_cs_unknown": {ZH: "找不到客户“{query}”：请用客户编号或完整名称。", EN: "No customer “{query}”: use its code or its full name."},
+    "admin_cs_set": {ZH: "*{customer}*（`{code}`）的客户成功负责人现在是 {user}。",
+                     EN: "The customer-success owner of *{customer}* (`{code}`) is now {user}."},
+    "admin_cs_cleared": {ZH: "已清除 *{customer}*（`{code}`）的客户成功负责人。", EN: "*{customer}* (`{code}`) has no customer-success owner now."},
     "err_admin_only": {ZH: "只有管理员可以这样做。", EN: "Only admins can do that."},
     "err_role": {ZH: "没有“{role}”这个角色：可选 rep、manager、admin。", EN: "There is no role “{role}”: use rep, manager or admin."},
     "err_own_manager": {ZH: "一个人不能做自己的经理。", EN: "Nobody can be their own manager."},
