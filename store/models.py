@@ -275,6 +275,20 @@ class SlaPolicy(SQLModel, table=True):
     escalate_after_minutes: int = 60  # after a breach, escalate again if nobody acted by then
 
 
+class AdminChange(SQLModel, table=True):
+    """A team setting an admin changed from Slack (`/crm admin sla`): who, when, what, from and to."""
+
+    __tablename__ = "admin_change"
+    __table_args__ = (Index("ix_admin_change_at", "at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: datetime = _ts()
+    by: str = Field(max_length=32)
+    setting: str = Field(max_length=32)   # e.g. "sla:P1"
+    field: str = Field(max_length=32)     # e.g. "response_minutes"
+    old: Optional[str] = Field(default=None, max_length=64)
+    new: Optional[str] = Field(default=None, max_length=64)
+
+
 class Ticket(SQLModel, table=True):
     __tablename__ = "ticket"
     __table_args__ = (

@@ -6,6 +6,7 @@ from slack_sdk import WebClient
 
 from handlers.blocks import clip, escape, fmt_datetime, mention, mentioned_users
 from handlers.people.admin_cs import run_cs
+from handlers.people.admin_sla import run_sla
 from handlers.router import Subcommand, split
 from handlers.context import crm_of, Profile
 from handlers.i18n import t
@@ -54,6 +55,8 @@ def run_admin(*, body: dict, client: WebClient, context: dict, respond, text: st
         respond(response_type="ephemeral", text=_failures(context, who))
     elif verb == "team":
         respond(response_type="ephemeral", text=_team(context, who))
+    elif verb == "sla":
+        respond(response_type="ephemeral", text=run_sla(context=context, who=who, rest=rest))
     elif verb == "cs":
         respond(response_type="ephemeral", text=run_cs(context=context, who=who, rest=rest))
     else:

@@ -1,4 +1,4 @@
-"""next actions keep the kind a rule made them as, shown in the reader's language
+"""next actions keep the kind a rule made them as; admin_change records /crm admin sla
 
 Revision ID: 0007_lang
 Revises: 0006
@@ -7,10 +7,12 @@ Create Date: 2026-12-06 22:50:00
 A rule's action used to store both languages in its title ("首次联系新线索 / First contact with the
 new lead"). It now stores its kind (rendered per reader) and the zh-CN label as the title. Rows of
 the old shape get their kind and that title back; a title a person typed is left as typed.
+admin_change keeps who changed which team setting from Slack (SLA targets), from what, to what.
 """
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
+import store.types
 
 
 revision = '0007_lang'
@@ -34,6 +36,18 @@ OLD_TITLES = {
 
 
 def upgrade() -> None:
+    op.create_table('admin_change',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('at', store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('by', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('setting', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('field', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('old', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('new', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('admin_change', schema=None) as batch_op:
+        batch_op.create_index('ix_admin_change_at', ['at'], unique=False)
     with op.batch_alter_table('next_action', schema=None) as batch_op:
         batch_op.add_column(sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True))
     action = sa.table('next_action', sa.column('title', sa.String), sa.column('kind', sa.String))
@@ -47,3 +61,6 @@ def downgrade() -> None:
         op.execute(action.update().where(action.c.kind == kind).values(title=f"{zh} / {en}"))
     with op.batch_alter_table('next_action', schema=None) as batch_op:
         batch_op.drop_column('kind')
+    with op.batch_alter_table('admin_change', schema=None) as batch_op:
+        batch_op.drop_index('ix_admin_change_at')
+    op.drop_table('admin_change')

@@ -1,0 +1,88 @@
+"""Admin without SQL (issue 16): `/crm admin sla` shows and changes the SLA targets, kept in
+admin_change, and new tickets follow them; signed requests into the real Bolt app."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlmodel import select
+
+from store.db import transaction
+from store.models import AdminChange, SlaPolicy
+from store.users import set_role
+from tests.conftest import REP_EN
+
+ADMIN = "U0ADMIN004"
+AT = datetime(2031, 3, 3, 1, 0, tzinfo=timezone.utc)  # Monday 09:00 in Shanghai, 20:00 Sunday in New York
+
+
+def _admin(bolt, fake, words: str, user: str = ADMIN) -> str:
+    fake.reset()
+    bolt.command(words, user=user)
+    return fake.wait_for("response_url:cmd")[0].params["text"]
+
+
+def _setup(bolt, remember, locale: str, tz: str) -> None:
+    remember(ADMIN, tz, locale)
+    with transaction(bolt.db) as s:
+        set_role(session=s, user_id=ADMIN, role="admin")
+    bolt.now = AT
+
+
+ZH_TARGETS = [
+    "*SLA 目标*（新开的工单按此计时，已开的工单保持原目标）",
+    "• P1：首次响应 2小时 · 解决 1天 · 按自然时间 · 用到 75% 时提醒 · 超时后 30分钟 无人处理再升级",
+    "• P2：首次响应 2小时 · 解决 1天 · 按工作时间 · 用到 75% 时提醒 · 超时后 1小时 无人处理再升级",
+    "• P3：首次响应 2小时 · 解决 1天 · 按工作时间 · 用到 75% 时提醒 · 超时后 2小时 无人处理再升级",
+    "• P4：首次响应 2小时 · 解决 1天 · 按工作时间 · 用到 75% 时提醒 · 超时后 4小时 无人处理再升级",
+    "修改：`/crm admin sla P1 response 1h resolution 8h calendar warn 75%`（也可写 business、escalate 30m）",
+]
+
+
+def test_sla_shows_the_readmes_default_targets_in_chinese(bolt, fake, remember):
+    _setup(bolt, remember, "zh-CN", "Asia/Shanghai")
+    assert _admin(bolt, fake, "admin sla").split("\n") == ZH_TARGETS
+
+
+def test_sla_changes_a_priority_keeps_who_did_it_and_lists_it(bolt, fake, db, remember):
+    _setup(bolt, remember, "zh-CN", "Asia/Shanghai")
+    said = _admin(bolt, fake, "admin sla P2 response 1h resolution 8h calendar warn 80%").split("\n")
+    assert said[0] == "✅ 已更新 P2 的 SLA 目标。"
+    assert said[3] == "• P2：首次响应 1小时 · 解决 8小时 · 按自然时间 · 用到 80% 时提醒 · 超时后 1小时 无人处理再升级"
+    assert said[7:] == [
+        "*最近修改*",
+        f"• 2031年3月3日 周一 09:00 · <@{ADMIN}> · P2 提醒比例：75% → 80%",
+        f"• 2031年3月3日 周一 09:00 · <@{ADMIN}> · P2 计时方式：按工作时间 → 按自然时间",
+        f"• 2031年3月3日 周一 09:00 · <@{ADMIN}> · P2 解决：1天 → 8小时",
+        f"• 2031年3月3日 周一 09:00 · <@{ADMIN}> · P2 首次响应：2小时 → 1小时",
+    ]
+    with transaction(db) as s:
+        row = s.get(SlaPolicy, "P2")
+        log = [(c.by, c.setting, c.field, c.old, c.new) for c in s.exec(select(AdminChange).order_by(AdminChange.id))]
+    assert (row.response_minutes, row.resolution_minutes, row.business, row.warn_pct) == (60, 480, False, 80)
+    assert log == [(ADMIN, "sla:P2", "response_minutes", "120", "60"), (ADMIN, "sla:P2", "resolution_minutes", "1440", "480"),
+                   (ADMIN, "sla:P2", "business", "True", "False"), (ADMIN, "sla:P2", "warn_pct", "75", "80")]
+
+
+def test_sla_in_english_and_every_bad_word_changes_nothing(bolt, fake, db, remember):
+    _setup(bolt, remember, "en-US", "America/New_York")
+    said = _admin(bolt, fake, "admin sla P1 escalate 1h30m business").split("\n")
+    assert said[:3] == ["✅ P1's SLA targets are updated.", "*SLA targets* (tickets opened from now on; open tickets keep theirs)",
+                        "• P1: response 2h · resolution 1d · business hours · warn at 75% · escalate again after 1h 30m"]
+    assert said[-3:] == ["*Latest changes*", f"• Sun 2 Mar 2031, 20:00 · <@{ADMIN}> · P1 escalation: 30m → 1h 30m",
+                         f"• Sun 2 Mar 2031, 20:00 · <@{ADMIN}> · P1 clock: calendar hours → business hours"]
+    for words, answer in [
+        ("admin sla P9 response 1h", "Start with the priority, P1-P4, e.g. `/crm admin sla P1 response 1h` (got “P9”)."),
+        ("admin sla P1 respond 1h", "“respond” is not understood: use response, resolution or escalate with a duration, "
+                                    "warn with a percentage, or calendar, business."),
+        ("admin sla P1 response soon", "“soon” is not a duration: write 30m, 1h, 1h30m or 2d (at most 60 days)."),
+        ("admin sla P1 response 99d", "“99d” is not a duration: write 30m, 1h, 1h30m or 2d (at most 60 days)."),
+        ("admin sla P1 warn 150%", "The warning must be between 1% and 99% (got “150%”)."),
+        ("admin sla P1 response 9h resolution 8h", "The resolution target cannot be shorter than the response target."),
+        ("admin sla P1", "What should change for P1? e.g. `/crm admin sla P1 response 1h`."),
+        ("admin sla P1 response <@U1> 🙂", "“<@U1>” is not a duration: write 30m, 1h, 1h30m or 2d (at most 60 days)."),
+    ]:
+        assert _admin(bolt, fake, words) == answer
+    with transaction(db) as s:
+        assert len(s.exec(select(AdminChange)).all()) == 2
+        assert s.get(SlaPolicy, "P1").response_minutes == 120
+    assert _admin(bolt, fake, "admin sla P1 response 1h", user=REP_EN) == "Only admins can do that."
