@@ -45,6 +45,9 @@ RESCHEDULE_BLOCK, RESCHEDULE_WHEN = "reschedule_when", "reschedule_when_text"
 
 # /crm admin, /crm quiet
 ADMIN_FAILURES = "admin_failures"
+# /crm admin failures: each failure's actions block is "admin_failure.<outbox id>"; Resend carries the id as its value
+ADMIN_FAILURE_BLOCK = "admin_failure"
+ADMIN_FAILURE_RESEND, ADMIN_FAILURE_REASSIGN = "admin_failure_resend", "admin_failure_reassign"
 
 # Tickets (/crm ticket, the "Create CRM ticket" message shortcut, the ticket card)
 TICKET_VIEW = "crm_ticket"
