@@ -151,10 +151,10 @@ def test_new_acks_and_opens_the_modal_before_any_other_slack_call(bolt, fake):
     assert fake.methods()[0] == "views.open"
     assert (view["callback_id"], view["title"]["text"], view["submit"]["text"]) == (ids.CUSTOMER_NEW_VIEW, "新建客户", "创建")
     assert [b["block_id"] for b in view["blocks"]] == [
-        ids.CUST_NAME_BLOCK, ids.CUST_COMPANY_BLOCK, ids.CUST_TITLE_BLOCK, ids.CUST_INDUSTRY_BLOCK, ids.CUST_STAFF_BLOCK,
-        ids.CUST_REVENUE_BLOCK, ids.CUST_REGION_BLOCK, ids.CUST_NOTES_BLOCK, ids.CUST_SOURCE_BLOCK, ids.CUST_TIER_BLOCK,
-        ids.CUST_NEED_TYPE_BLOCK, ids.CUST_PHONE_BLOCK, ids.CUST_EMAIL_BLOCK, ids.CUST_TAGS_BLOCK, ids.CUST_GRADE_BLOCK,
-        ids.CUST_OWNER_BLOCK]
+        ids.CUST_NAME_BLOCK, ids.CUST_COMPANY_BLOCK, ids.CUST_CONTACT_BLOCK, ids.CUST_TITLE_BLOCK, ids.CUST_INDUSTRY_BLOCK,
+        ids.CUST_STAFF_BLOCK, ids.CUST_REVENUE_BLOCK, ids.CUST_REGION_BLOCK, ids.CUST_NOTES_BLOCK, ids.CUST_SOURCE_BLOCK,
+        ids.CUST_TIER_BLOCK, ids.CUST_NEED_TYPE_BLOCK, ids.CUST_PHONE_BLOCK, ids.CUST_EMAIL_BLOCK, ids.CUST_TAGS_BLOCK,
+        ids.CUST_GRADE_BLOCK, ids.CUST_OWNER_BLOCK, ids.CUST_CS_OWNER_BLOCK]
     assert block(view, ids.CUST_NAME_BLOCK)["element"]["initial_value"] == "星河科技 & 伙伴"
     assert block(view, ids.CUST_OWNER_BLOCK)["element"] == {"type": "users_select", "action_id": ids.CUST_OWNER, "initial_user": REP}
     sources = block(view, ids.CUST_SOURCE_BLOCK)

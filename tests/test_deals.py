@@ -86,7 +86,7 @@ def test_negotiation_asks_for_signing_within_a_week(db):
     assert _signing(db, cid) == [(origin, "cancelled", NOW + timedelta(days=9)), (origin, "open", NOW + timedelta(days=7))]
     with transaction(db) as s:
         action = s.exec(select(NextAction).where(NextAction.status == "open")).one()
-        assert (action.owner_id, action.title) == ("U1", "推进签约 / Get the contract signed")
+        assert (action.owner_id, action.kind, action.title) == ("U1", "signing", "推进签约")
     other = _deal(db, cid, stage="negotiation", now=NOW + timedelta(days=5))  # a second deal has its own
     assert _signing(db, cid)[2] == (f"lifecycle:signing:{other}", "open", NOW + timedelta(days=12))
 
