@@ -175,6 +175,8 @@ def test_admin_cs_shows_the_default_and_sets_and_clears_a_customers_in_chinese(b
     assert _admin(bolt_cs, fake, f"admin cs {galaxy.code} none") == f"已清除 *星河科技*（`{galaxy.code}`）的客户成功负责人。"
     assert _admin(bolt_cs, fake, "admin cs 不存在的 <b>客户</b> <@U0X1|x>") == "找不到客户“不存在的 &lt;b&gt;客户&lt;/b&gt;”：请用客户编号或完整名称。"
     assert _admin(bolt_cs, fake, f"admin cs {galaxy.code}") == "用法：`/crm admin cs 客户编号 @某人`，或 `/crm admin cs 客户编号 none` 清除。"
+    huge = _admin(bolt_cs, fake, "admin cs " + "🙂" * 3000 + " none")
+    assert huge.startswith("找不到客户“🙂🙂") and len(huge) < 120
 
 
 def test_admin_cs_in_english_without_a_default_and_refused_to_a_rep(bolt, fake, db, remember):

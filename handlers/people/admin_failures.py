@@ -42,7 +42,8 @@ def failure_blocks(f: Failure, profile: Profile) -> list[dict]:
     to = mention(row.recipient) if row.recipient.startswith(("U", "W")) else f"<#{row.recipient}>"
     text = t(loc, "admin_failure_line", when=fmt_datetime(row.created_at, profile), kind=kind, about=_about(f, loc), user=to,
              error=escape(clip(row.last_error or "?", 100)), attempts=row.attempts,
-             advice=t(loc, f"admin_failure_advice_{f.advice}", user=to))
+             advice=t(loc, "admin_failure_advice_channel" if f.advice == "no_channel" and f.channel else f"admin_failure_advice_{f.advice}",
+                      user=to))
     buttons: list[dict] = [{"type": "button", "action_id": ids.ADMIN_FAILURE_RESEND, "value": str(row.id),
                             "text": plain(t(loc, "admin_failure_resend"))}]
     if f.reassignable:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from handlers.blocks import fmt_datetime, mention
 from handlers.context import Profile, crm_of
-from handlers.i18n import t
+from handlers.i18n import ZH, lang, t
 from store.db import transaction
 from store.sla_policy import parse_change, policies, recent_changes, set_targets
 from store.ticket_sla import Targets
@@ -15,7 +15,8 @@ def duration(minutes: int, loc: str) -> str:
     days, rest = divmod(minutes, 1440)
     hours, mins = divmod(rest, 60)
     parts = [(days, "dur_days"), (hours, "dur_hours"), (mins, "dur_minutes")]
-    return t(loc, "dur_sep").join(t(loc, key, n=n) for n, key in parts if n) or t(loc, "dur_minutes", n=0)
+    sep = "" if lang(loc) == ZH else " "  # 1小时30分钟 / 1h 30m
+    return sep.join(t(loc, key, n=n) for n, key in parts if n) or t(loc, "dur_minutes", n=0)
 
 
 def _value(field: str, value: str, loc: str) -> str:
