@@ -59,6 +59,13 @@ def test_sla_changes_a_priority_keeps_who_did_it_and_lists_it(bolt, fake, db, re
         row = s.get(SlaPolicy, "P2")
         log = [(c.by, c.setting, c.field, c.old, c.new) for c in s.exec(select(AdminChange).order_by(AdminChange.id))]
     assert (row.response_minutes, row.resolution_minutes, row.business, row.warn_pct) == (60, 480, False, 80)
+    from store.tickets import create_ticket  # a ticket opened now follows the new targets
+
+    with transaction(db) as s:
+        ticket = create_ticket(session=s, created_by=ADMIN, customer_id=None, new_customer_name="星河科技", priority="P2",
+                               ticket_type="complaint", description="打印机坏了", assignee_id=ADMIN, calendar=bolt.defaults.calendar,
+                               now=AT)
+        assert (ticket.response_minutes, ticket.resolution_minutes, ticket.sla_business) == (60, 480, False)
     assert log == [(ADMIN, "sla:P2", "response_minutes", "120", "60"), (ADMIN, "sla:P2", "resolution_minutes", "1440", "480"),
                    (ADMIN, "sla:P2", "business", "True", "False"), (ADMIN, "sla:P2", "warn_pct", "75", "80")]
 
