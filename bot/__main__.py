@@ -94,13 +94,21 @@ def cmd_run(settings, _args) -> None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         socket_handler = SocketModeHandler(app, settings.slack_app_token)
-        log.info("Socket Mode; HTTP on port %s for /healthz, /readyz, /metrics and POST /webhooks/nps", settings.port)
-    else:
-        from bot.web import EVENTS_PATH
-
-        log.info("HTTP on port %s, Slack requests at POST %s", settings.port, EVENTS_PATH)
+    log.info("%s", start_line(settings, db))
     serve(web=web, socket_handler=socket_handler, scheduler=scheduler, watch=watch, readiness=readiness,
           listeners=listeners, db=db, grace=settings.shutdown_grace)
+
+
+def start_line(settings, db) -> str:
+    """The one line a start logs: mode, port, database kind, revision."""
+    from bot.web import EVENTS_PATH
+    from store.migrate import database_revision
+
+    with db() as session:
+        engine = session.get_bind()
+        revision = database_revision(engine) or "none"
+    mode = ("Socket Mode" if settings.socket_mode else f"HTTP mode (Slack requests at POST {EVENTS_PATH})")
+    return f"started: {mode}, port {settings.port}, database {engine.dialect.name}, revision {revision}"
 
 
 def _web_front(*, settings, app, db, defaults, wake, readiness=None, metrics=None):
@@ -144,7 +152,6 @@ def main(argv: list[str] | None = None) -> None:
             configure_logging(level=settings.log_level, fmt=settings.log_format)
         except ValueError as e:
             raise SettingsError(str(e)) from None
-        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # seven lines of its set-up on every start
         if args.command not in ("new-key", "manifest"):  # every other command opens the database, and may read the key
             check_database_url(settings.database_url)
             check_key(settings)

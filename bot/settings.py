@@ -1,6 +1,7 @@
 """The one place that knows every environment variable (a `.env` file is read too)."""
 from __future__ import annotations
 
+import re
 from dataclasses import fields
 from datetime import timedelta
 
@@ -131,6 +132,7 @@ class Settings(BaseSettings):
     # health score weights and thresholds (store/health_rules.py HealthWeights: names and reasons)
     crm_health_weights: str = ""
     crm_risk_drop_points: int = 15           # a fall of this many points within a week pings customer success
+    crm_cs_owner: str | None = None          # Slack user ID: customer-success owner of customers that convert without one
 
     @property
     def admin_ids(self) -> frozenset[str]:
@@ -161,6 +163,14 @@ class Settings(BaseSettings):
         if value not in ("own", "team", "all"):
             raise SettingValueError(f"CRM_VISIBILITY must be own, team or all, not {value!r}")
         return value
+
+    @field_validator("crm_cs_owner")
+    @classmethod
+    def _a_user_id(cls, value: str | None) -> str | None:
+        value = (value or "").strip()
+        if value and not re.fullmatch(r"[UW][A-Z0-9]{2,31}", value):
+            raise SettingValueError(f"CRM_CS_OWNER must be a Slack user ID such as U0123ABCD, not {value!r}")
+        return value or None
 
     @field_validator("crm_risk_drop_points")
     @classmethod

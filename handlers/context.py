@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -50,6 +50,7 @@ class Defaults:
     targets: Targets = Targets()        # what a digest marks as missed
     health: HealthWeights = HealthWeights()  # health score weights and thresholds
     risk_drop: int = 15                 # points lost within a week that ping customer success
+    cs_owner: str | None = None         # the team's default customer-success owner (CRM_CS_OWNER) for converted customers
     clock: Callable[[], datetime] = utcnow  # "now" for every listener; tests pass a fixed one
     kinds: Mapping[str, Kind] = field(default_factory=dict)  # every alert kind by name: bot/alerts.py fills it
     hooks: Hooks = field(default_factory=Hooks)              # what features lend each other: bot/hooks.py fills it
@@ -63,6 +64,7 @@ class Profile:
     name: str = ""
     fresh: bool = False  # known from users.info within PROFILE_TTL
     quiet_hours: str | None = None  # the user's own setting; None means the default
+    known: bool = False  # the locale is the user's own (users.info, or the request Slack sent), not the team default
 
     @property
     def zone(self) -> ZoneInfo:
@@ -84,7 +86,7 @@ def cached_profile(*, session: Session, user_id: str, defaults: Defaults, now: d
         return Profile(user_id=user_id, tz=defaults.tz, locale=defaults.locale)
     fresh = user.fetched_at is not None and now - user.fetched_at < PROFILE_TTL
     return Profile(user_id=user_id, tz=user.tz or defaults.tz, locale=user.locale or defaults.locale, name=user.name, fresh=fresh,
-                   quiet_hours=user.quiet_hours)
+                   quiet_hours=user.quiet_hours, known=bool(user.locale))
 
 
 def fetch_profile(*, client: WebClient, db: SessionFactory, user_id: str, defaults: Defaults, now: datetime | None = None) -> Profile:
@@ -104,14 +106,30 @@ def fetch_profile(*, client: WebClient, db: SessionFactory, user_id: str, defaul
         user = save_user(
             session=session,
             user_id=user_id,
-            name=body.get("display_name") or body.get("real_name") or info.get("real_name") or info.get("name") or "",
+            name=person_name(info),
             email=body.get("email") or "",
             tz=info.get("tz") or None,
             locale=info.get("locale") or None,
             now=now,
         )
     return Profile(user_id=user_id, tz=user.tz or defaults.tz, locale=user.locale or defaults.locale, name=user.name, fresh=True,
-                   quiet_hours=user.quiet_hours)
+                   quiet_hours=user.quiet_hours, known=bool(user.locale))
+
+
+def person_name(info: dict) -> str:
+    """How text names a person (not a <@mention>): their real name (钱浩), else the display name they
+    chose, else the handle (qianhao) only when Slack has nothing else."""
+    body = info.get("profile") or {}
+    for value in (body.get("real_name"), info.get("real_name"), body.get("display_name"), info.get("name")):
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return ""
+
+
+def name_of(*, client: WebClient, db: SessionFactory, user_id: str, defaults: Defaults, now: datetime | None = None) -> str:
+    """A person's name for text that is not a <@mention>: users.info's, cached with the profile (12 h);
+    the id when Slack will not say."""
+    return fetch_profile(client=client, db=db, user_id=user_id, defaults=defaults, now=now).name or user_id
 
 
 @dataclass(frozen=True)
@@ -146,10 +164,35 @@ def user_id_of(body: dict) -> str:
     return body.get("user_id") or user or ""
 
 
+def sent_locale(body: dict) -> str | None:
+    """The locale Slack put in the request, where it does (`user.locale` of interactive payloads, a
+    top-level `locale`); None otherwise (slash commands carry none)."""
+    user = body.get("user")
+    for value in ((user.get("locale") if isinstance(user, dict) else None), body.get("locale")):
+        if isinstance(value, str) and 2 <= len(value) <= 16:
+            return value
+    return None
+
+
+def reply_profile(*, client: WebClient, context: dict) -> Profile:
+    """Who is asking, in their own language before the first reply: the cached profile, else (a
+    user never seen, whose request carried no locale) users.info now, after the ack, and the
+    context's profile replaced by it."""
+    crm = crm_of(context)
+    if crm.who.known or not crm.who.user_id:
+        return crm.who
+    fresh = fetch_profile(client=client, db=crm.db, user_id=crm.who.user_id, defaults=crm.defaults)
+    context[CRM] = replace(crm, who=fresh)
+    return fresh
+
+
 def make_context_middleware(db: SessionFactory, defaults: Defaults, wake: Callable[[], None]):
     def crm_context(context, body, next):
         with transaction(db) as session:
             who = cached_profile(session=session, user_id=user_id_of(body), defaults=defaults)
+        locale = None if who.known else sent_locale(body)
+        if locale:
+            who = replace(who, locale=locale, known=True)
         context[CRM] = Crm(db=db, who=who, defaults=defaults, wake=wake)
         next()
 

@@ -12,12 +12,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from handlers.blocks import clip, escape, fmt_datetime, mention, refusal, vocab
-from handlers.context import crm_of, fetch_profile, Profile, viewer_of
+from handlers.context import crm_of, fetch_profile, Profile, reply_profile, viewer_of
 from handlers.dates import When
 from handlers.i18n import CATALOG, t
 from handlers.payload import (Metadata, clicked_value, date_of, option_of, read_metadata, record_id,
                               state_values, text_of)
 from store.errors import DomainError
+from store.auto_actions import title_in
 from store.db import transaction
 from store.models import Customer, NextAction
 from store.permissions import Viewer, can_edit, can_read, forbidden
@@ -108,9 +109,7 @@ def auto_lines(actions: list[NextAction], profile: Profile) -> list[str]:
     """"Next action created: …, due …, owner …" for each, its title in the reader's language."""
     lines = []
     for action in actions:
-        kind = (action.origin or "").split(":")[1] if ":" in (action.origin or "") else (action.origin or "")
-        title = vocab(profile.locale, "auto_action", kind) if f"vocab_auto_action_{kind}" in CATALOG else action.title
-        lines.append(t(profile.locale, "lc_auto_action", title=title, due=fmt_datetime(action.due_at, profile),
+        lines.append(t(profile.locale, "lc_auto_action", title=escape(title_in(action, profile.locale)), due=fmt_datetime(action.due_at, profile),
                        owner=mention(action.owner_id)))
     return lines
 
@@ -156,7 +155,7 @@ def card_customer(*, body: dict, client: WebClient, context: dict, edit: bool,
     if customer is not None and allowed(viewer, customer):
         return customer, viewer, channel
     error = DomainError("err_unknown_customer") if customer is None else forbidden(viewer, customer, action="edit" if edit else "read")
-    answer(client=client, channel=channel, user=viewer.id, text=refusal(crm.who.locale, error))
+    answer(client=client, channel=channel, user=viewer.id, text=refusal(reply_profile(client=client, context=context).locale, error))
     return None
 
 

@@ -48,6 +48,9 @@ RESCHEDULE_PICK_BLOCK, RESCHEDULE_PICK = "reschedule_pick", "reschedule_pick_one
 
 # /crm admin, /crm quiet
 ADMIN_FAILURES = "admin_failures"
+# /crm admin failures: each failure's actions block is "admin_failure.<outbox id>"; Resend carries the id as its value
+ADMIN_FAILURE_BLOCK = "admin_failure"
+ADMIN_FAILURE_RESEND, ADMIN_FAILURE_REASSIGN = "admin_failure_resend", "admin_failure_reassign"
 
 # Tickets (/crm ticket, the "Create CRM ticket" message shortcut, the ticket card)
 TICKET_VIEW = "crm_ticket"
@@ -99,6 +102,7 @@ CUSTOMER_EDIT_VIEW = "crm_customer_edit"
 CUST_NAME_BLOCK, CUST_NAME = "cust_name", "cust_name_text"
 CUST_COMPANY_BLOCK, CUST_COMPANY = "cust_company", "cust_company_text"
 CUST_TITLE_BLOCK, CUST_TITLE = "cust_contact_title", "cust_contact_title_text"
+CUST_CONTACT_BLOCK, CUST_CONTACT = "cust_contact_name", "cust_contact_name_text"
 CUST_INDUSTRY_BLOCK, CUST_INDUSTRY = "cust_industry", "cust_industry_text"
 CUST_STAFF_BLOCK, CUST_STAFF = "cust_staff", "cust_staff_text"
 CUST_REVENUE_BLOCK, CUST_REVENUE = "cust_revenue", "cust_revenue_text"
@@ -115,7 +119,7 @@ CUST_OWNER_BLOCK, CUST_OWNER = "cust_owner", "cust_owner_pick"
 CUST_CS_OWNER_BLOCK, CUST_CS_OWNER = "cust_cs_owner", "cust_cs_owner_pick"
 # Which block of the customer modals shows the error for a store field.
 CUST_FIELD_BLOCKS = {
-    "customer": CUST_NAME_BLOCK, "company": CUST_COMPANY_BLOCK, "contact_title": CUST_TITLE_BLOCK,
+    "customer": CUST_NAME_BLOCK, "company": CUST_COMPANY_BLOCK, "contact_title": CUST_TITLE_BLOCK, "contact_name": CUST_CONTACT_BLOCK,
     "industry": CUST_INDUSTRY_BLOCK, "staff_count": CUST_STAFF_BLOCK, "annual_revenue": CUST_REVENUE_BLOCK,
     "region": CUST_REGION_BLOCK, "cultural_notes": CUST_NOTES_BLOCK, "source": CUST_SOURCE_BLOCK,
     "phone": CUST_PHONE_BLOCK, "email": CUST_EMAIL_BLOCK, "tags": CUST_TAGS_BLOCK, "value_tier": CUST_TIER_BLOCK,
@@ -171,7 +175,8 @@ GRADE_FIELD_BLOCKS = {"grade": GRADE_GRADE_BLOCK, **{f"bant_{f}": block for f, (
 NEED_FIELD_BLOCKS = {"kind": NEED_KIND_BLOCK, "description": NEED_DESCRIPTION_BLOCK, "priority": NEED_PRIORITY_BLOCK,
                      "status": NEED_STATUS_BLOCK}
 DEAL_FIELD_BLOCKS = {"title": DEAL_TITLE_BLOCK, "amount": DEAL_AMOUNT_BLOCK, "currency": DEAL_CURRENCY_BLOCK,
-                     "stage": DEAL_STAGE_BLOCK, "expected_close_on": DEAL_CLOSE_BLOCK}
+                     "stage": DEAL_STAGE_BLOCK, "expected_close_on": DEAL_CLOSE_BLOCK, "contract_no": DEAL_CONTRACT_BLOCK,
+                     "signed_on": DEAL_SIGNED_BLOCK}
 DEAL_MOVE_FIELD_BLOCKS = {"stage": DEAL_MOVE_STAGE_BLOCK, "contract_no": DEAL_CONTRACT_BLOCK, "signed_on": DEAL_SIGNED_BLOCK,
                           "payment_terms": DEAL_TERMS_BLOCK, "service_end": DEAL_SERVICE_END_BLOCK,
                           "lost_reason": DEAL_LOST_BLOCK}

@@ -10,9 +10,9 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from handlers.context import crm_of
+from handlers.context import crm_of, reply_profile
 from handlers import ids
-from handlers.blocks import clip, escape
+from handlers.blocks import clip, escape, refusal
 from handlers.i18n import t
 from store.errors import DomainError
 
@@ -44,11 +44,10 @@ def make_router(subcommands: Sequence[Subcommand]):
 
     def handle_crm(ack: Ack, body: dict, client: WebClient, context: dict, respond: Respond) -> None:
         ack()
-        crm = crm_of(context)
         sub, rest = split(body.get("text", ""))
-        locale = crm.who.locale
         route = routes.get(sub)
         if route is None:
+            locale = reply_profile(client=client, context=context).locale
             text = help_text(locale, subcommands)
             if sub and sub not in ("help", "帮助", "?"):
                 text = t(locale, "unknown_subcommand", sub=escape(clip(sub, 40))) + "\n\n" + text
@@ -57,8 +56,9 @@ def make_router(subcommands: Sequence[Subcommand]):
         try:
             route.run(body=body, client=client, context=context, respond=respond, text=rest)
         except DomainError as e:
-            respond(response_type="ephemeral", text=t(locale, e.key, **e.params))
+            respond(response_type="ephemeral", text=refusal(reply_profile(client=client, context=context).locale, e))
         except SlackApiError as e:
+            locale = crm_of(context).who.locale
             respond(response_type="ephemeral", text=t(locale, "err_slack", error=e.response.get("error") or "?"))
 
     return handle_crm

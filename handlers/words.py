@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from handlers.blocks import escape, mention, vocab
 from handlers.i18n import ZH, lang, t
+from store.auto_actions import title_in
 from store.models import NextAction
-from store.vocab import codes
 
 _WEEKDAYS_ZH = "一二三四五六日"
 
@@ -22,10 +22,8 @@ def person(user_id: str | None, loc: str) -> str:
 
 
 def action_title(action: NextAction, loc: str) -> str:
-    """The rules' actions in the reader's language (their stored title holds both)."""
-    parts = (action.origin or "").split(":")
-    kind = parts[1] if parts[0] == "lifecycle" and len(parts) > 1 else parts[0]
-    return t(loc, f"vocab_auto_action_{kind}") if kind in codes("auto_action") else escape(action.title)
+    """The rules' actions in the reader's language, a typed title as typed (escaped)."""
+    return escape(title_in(action, loc))
 
 
 def stage_status(locale: str, stage: str | None, status: str | None) -> str:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, select
 
-from store.crm_models import AuditEntry
+from store.crm_models import AuditEntry, ContactChange, StageChange
 
 
 def as_text(value: object) -> str | None:
@@ -51,3 +51,15 @@ def history(*, session: Session, customer_id: int, limit: int = 50) -> list[Audi
         .limit(limit)
     )
     return list(session.exec(stmt))
+
+
+def reasons(*, session: Session, customer_id: int, since: datetime) -> dict[datetime, str]:
+    """Why the customer's stage or a contact's title/role changed, by the instant of the change
+    (the audit entries of that change carry the same instant), from `since` on."""
+    found: dict[datetime, str] = {}
+    for table in (StageChange, ContactChange):
+        stmt = select(table.at, table.reason).where(table.customer_id == customer_id, table.at >= since, table.reason != "")
+        for at, reason in session.exec(stmt):
+            if reason != "created":  # the creation's marker: "created" says it already
+                found[at] = reason
+    return found

@@ -3,8 +3,9 @@
 Each carries an `origin` ("lifecycle:first_contact", "lifecycle:signing:42", "cadence", ...).
 A customer never has two pending actions of one origin: checked here, and guaranteed by the
 partial unique index uq_next_action_open_origin, so two replicas sweeping at once create one.
-Their titles are the zh-CN and English labels (store/vocab.py "auto_action"); a handler that
-knows the reader's locale can show `label("auto_action", kind, locale)` instead.
+Each stores its `kind` (store/vocab.py "auto_action") and is shown as that label in the reader's
+language (`title_in`); the stored title is the zh-CN label, for exports and anything older.
+A title a person typed has no kind and is shown as typed.
 """
 from __future__ import annotations
 
@@ -16,14 +17,21 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from store.models import PENDING_ACTION, ActionStatus, NextAction
-from store.vocab import VOCAB
+from store.vocab import VOCAB, label
 
 SYSTEM = "crm"  # created_by of actions the rules made
 
 
 def title_for(kind: str) -> str:
-    zh, en = VOCAB["auto_action"][kind]
-    return f"{zh} / {en}"
+    """The stored title of a rule's action: its zh-CN label (the reader sees `title_in`)."""
+    return VOCAB["auto_action"][kind][0]
+
+
+def title_in(action: NextAction, locale: str | None) -> str:
+    """The action's title for a reader: a rule's in their language, a typed one as typed (unescaped)."""
+    if action.kind and action.kind in VOCAB["auto_action"]:
+        return label("auto_action", action.kind, locale)
+    return action.title
 
 
 def pending_with_origin(session: Session, customer_id: int, origin: str) -> NextAction | None:
@@ -42,7 +50,7 @@ def open_once(
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = (
         insert(NextAction)
-        .values(customer_id=customer_id, interaction_id=None, title=title_for(kind), due_at=due_at,
+        .values(customer_id=customer_id, interaction_id=None, title=title_for(kind), kind=kind, due_at=due_at,
                 announce_at=due_at, owner_id=owner_id, created_by=created_by, status=ActionStatus.open.value,
                 origin=origin, created_at=now, updated_at=now)
         .on_conflict_do_nothing()

@@ -7,7 +7,7 @@ Headers in Chinese or English, any order and case; a trailing "*" or "(...)" is 
                     下次跟进时间/next_follow_up 备注/notes
     customer info   公司/company 行业/industry 员工数(规模)/staff_count 年营收/annual_revenue
                     地区/region 文化备注/cultural_notes 价值等级/value_tier 需求类型/need_type
-                    电话/phone 邮箱/email 等级/grade 客户成功负责人/cs_owner
+                    电话/phone 邮箱/email 等级/grade 客户成功经理/cs_owner
     more            决策角色/contact_role 自定义标签/free_tags 行为标签/behaviour_tags 个人标签/personal_tags
 The export writes every column, in this order, with the first name of each.
 """
@@ -52,7 +52,7 @@ COLUMNS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "phone": ("电话", "phone", ("手机", "电话号码", "phone_number", "mobile")),
     "email": ("邮箱", "email", ("电子邮箱", "e_mail")),
     "grade": ("等级", "grade", ("客户等级",)),
-    "cs_owner": ("客户成功负责人", "cs_owner", ("客户成功", "cs_owner_id")),
+    "cs_owner": ("客户成功经理", "cs_owner", ("客户成功负责人", "客户成功", "cs_owner_id", "cs_manager")),
     "contact_role": ("决策角色", "contact_role", ("decision_role",)),
     "free_tags": ("自定义标签", "free_tags", ("标签",)),
     "behaviour_tags": ("行为标签", "behaviour_tags", ("behavior_tags",)),

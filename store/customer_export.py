@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from store.auto_actions import title_in
 from store.crm_models import CustomerTag
 from store.customer_csv import COLUMNS, TAG_COLUMNS, format_time, guard, header, joiner, person
 from store.models import PENDING_ACTION, Contact, Customer, NextAction, SlackUser
@@ -38,7 +39,7 @@ def _row(c: Customer, *, tags: list[tuple[str, str]], contact: Contact | None, a
         "title": contact.title if contact and contact.title else c.contact_title,
         "contact_info": "; ".join(x for x in (opened(contact.phone_enc), opened(contact.email_enc)) if x) if contact else "",
         "owner": person(users.get(c.owner_id, ""), c.owner_id), "stage_status": chosen("status", c.status),
-        "next_follow_up": format_time(action.due_at, zone) if action else "", "notes": action.title if action else "",
+        "next_follow_up": format_time(action.due_at, zone) if action else "", "notes": title_in(action, locale) if action else "",
         "company": c.company, "industry": c.industry,
         "staff_count": "" if c.staff_count is None else str(c.staff_count),
         "annual_revenue": "" if c.annual_revenue is None else format(c.annual_revenue, "f"),

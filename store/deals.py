@@ -80,11 +80,14 @@ def _check(c: Checker, *, title: str | None, amount: object, currency: str | Non
 
 def create_deal(*, session: Session, viewer: Viewer, customer_id: int, title: str, amount: Decimal | int | str,
                 now: datetime, currency: str = "CNY", stage: str = "qualification", expected_close_on: date | None = None,
-                limits: TimeLimits = TimeLimits()) -> Deal:
+                limits: TimeLimits = TimeLimits(), won: WonTerms | None = None, cs_owner: str | None = None) -> Deal:
+    """An open deal, or one already won (with its contract's terms, `won`: the customer converts)."""
     c = Checker()
     values = _check(c, title=title, amount=amount, currency=currency, new=True)
-    if stage not in OPEN_STAGES:
+    if stage not in (*OPEN_STAGES, "won"):
         c.fail("err_deal_stage", field="stage", stage=stage)
+    if stage == "won":
+        won = c.check(_check_won, won)
     c.done()
     customer = _customer(session, viewer, customer_id)
     deal = Deal(customer_id=customer.id, stage=stage, expected_close_on=expected_close_on, owner_id=customer.owner_id,
@@ -95,6 +98,8 @@ def create_deal(*, session: Session, viewer: Viewer, customer_id: int, title: st
                  field="created", old=None, new=f"{deal.title} {deal.amount} {deal.currency} {stage}")
     if stage == "negotiation":
         _ask_for_signing(session, deal, customer, now=now, limits=limits, by=viewer.id)
+    if stage == "won":
+        _win(session, deal, customer, won, viewer=viewer, now=now, limits=limits, cs_owner=cs_owner)
     session.flush()
     return deal
 
@@ -142,7 +147,8 @@ def _check_won(won: WonTerms | None) -> WonTerms:
 
 
 def move_deal(*, session: Session, viewer: Viewer, deal_id: int, stage: str, now: datetime,
-              limits: TimeLimits = TimeLimits(), won: WonTerms | None = None, lost_reason: str = "") -> Deal:
+              limits: TimeLimits = TimeLimits(), won: WonTerms | None = None, lost_reason: str = "",
+              cs_owner: str | None = None) -> Deal:
     if stage not in DEAL_STAGES:
         raise DomainError("err_deal_stage", field="stage", stage=stage)
     if stage == "won":
@@ -162,7 +168,7 @@ def move_deal(*, session: Session, viewer: Viewer, deal_id: int, stage: str, now
         outcome = ActionStatus.done.value if stage == "won" else ActionStatus.cancelled.value
         close_pending(session, customer_id=customer.id, origins=(signing_origin(deal.id),), by=viewer.id, now=now, status=outcome)
     if stage == "won":
-        _win(session, deal, customer, won, viewer=viewer, now=now, limits=limits)
+        _win(session, deal, customer, won, viewer=viewer, now=now, limits=limits, cs_owner=cs_owner)
     elif stage == "lost":
         deal.closed_at = now
         deal.lost_reason = clean_line(lost_reason)[:TERMS_MAX] or None
@@ -172,7 +178,7 @@ def move_deal(*, session: Session, viewer: Viewer, deal_id: int, stage: str, now
 
 
 def _win(session: Session, deal: Deal, customer: Customer, won: WonTerms, *, viewer: Viewer, now: datetime,
-         limits: TimeLimits) -> None:
+         limits: TimeLimits, cs_owner: str | None = None) -> None:
     terms = {"contract_no": clean_line(won.contract_no), "signed_on": won.signed_on,
              "payment_terms": clean_line(won.payment_terms) or None, "service_start": won.service_start,
              "service_end": won.service_end, "renewal_on": won.renewal_on}
@@ -183,7 +189,7 @@ def _win(session: Session, deal: Deal, customer: Customer, won: WonTerms, *, vie
     deal.closed_at = now
     if customer.stage in ("lead", "nurturing"):
         move(session, customer, stage="converted", status="signed", by=viewer.id, now=now, limits=limits,
-             reason=f"deal won: {deal.title}")
+             reason=f"deal won: {deal.title}", cs_owner=cs_owner)
 
 
 def deals_of(*, session: Session, customer_id: int) -> list[Deal]:

@@ -139,8 +139,10 @@ def open_first_contact(session: Session, customer: Customer, *, cal: Calendar, l
 
 
 def move(session: Session, customer: Customer, *, stage: str, status: str | None, by: str, now: datetime,
-         limits: TimeLimits, reason: str = "") -> StageChange | None:
-    """Move without a permission check (the caller did it, or a rule moves it: a deal won)."""
+         limits: TimeLimits, reason: str = "", cs_owner: str | None = None) -> StageChange | None:
+    """Move without a permission check (the caller did it, or a rule moves it: a deal won).
+    `cs_owner`: the team's default customer-success owner (CRM_CS_OWNER), given to a customer that
+    converts without one."""
     status = check_move(customer.stage, stage, status)
     if (stage, status) == (customer.stage, customer.status):
         return None
@@ -154,6 +156,9 @@ def move(session: Session, customer: Customer, *, stage: str, status: str | None
     audit.stamp(customer, now)
     if stage != before_stage:
         customer.stage_changed_at = now
+    if stage == "converted" and stage != before_stage and cs_owner and not customer.cs_owner_id:
+        audit.record(session, at=now, by=by, customer_id=customer.id, field="cs_owner_id", old=None, new=cs_owner)
+        customer.cs_owner_id = cs_owner
     session.add(customer)
     session.flush()
     if stage == "churned" and before_stage != "churned":
@@ -183,13 +188,14 @@ def _time_limits(session: Session, customer: Customer, *, entered_stage: bool, e
 
 
 def change_stage(*, session: Session, viewer: Viewer, customer_id: int, stage: str, status: str | None = None,
-                 reason: str = "", now: datetime, limits: TimeLimits = TimeLimits()) -> StageChange | None:
+                 reason: str = "", now: datetime, limits: TimeLimits = TimeLimits(), cs_owner: str | None = None) -> StageChange | None:
     """Change a customer's stage and/or status; None when it already was so."""
     customer = session.get(Customer, customer_id, with_for_update=True)
     if customer is None:
         raise DomainError("err_unknown_customer", field="customer")
     require(can_edit(viewer, customer), viewer=viewer, customer=customer, action="edit")
-    return move(session, customer, stage=stage, status=status, by=viewer.id, now=now, limits=limits, reason=reason)
+    return move(session, customer, stage=stage, status=status, by=viewer.id, now=now, limits=limits, reason=reason,
+                cs_owner=cs_owner)
 
 
 def stage_history(*, session: Session, customer_id: int) -> list[StageChange]:

@@ -213,6 +213,9 @@ class NextAction(SQLModel, table=True):
     origin: Optional[str] = Field(default=None, max_length=48)
     # Why the bot closed it without anyone clicking: "churned" (store/lifecycle.py CLOSED_BY_CHURN)
     close_reason: Optional[str] = Field(default=None, max_length=32)
+    # What a rule made it (store/vocab.py "auto_action"): shown as that label in the reader's
+    # language; NULL for a title a person typed, shown as typed.
+    kind: Optional[str] = Field(default=None, max_length=32)
 
 
 class Outbox(SQLModel, table=True):
@@ -279,6 +282,20 @@ class SlaPolicy(SQLModel, table=True):
     business: bool = True           # business hours (team calendar) or calendar hours
     warn_pct: int = 75              # warn the assignee when this share of a target is used
     escalate_after_minutes: int = 60  # after a breach, escalate again if nobody acted by then
+
+
+class AdminChange(SQLModel, table=True):
+    """A team setting an admin changed from Slack (`/crm admin sla`): who, when, what, from and to."""
+
+    __tablename__ = "admin_change"
+    __table_args__ = (Index("ix_admin_change_at", "at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: datetime = _ts()
+    by: str = Field(max_length=32)
+    setting: str = Field(max_length=32)   # e.g. "sla:P1"
+    field: str = Field(max_length=32)     # e.g. "response_minutes"
+    old: Optional[str] = Field(default=None, max_length=64)
+    new: Optional[str] = Field(default=None, max_length=64)
 
 
 class Ticket(SQLModel, table=True):

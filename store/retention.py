@@ -19,7 +19,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from store.auto_actions import pending_with_origin
+from store.auto_actions import pending_with_origin, title_for
 from store.errors import Checker, DomainError
 from store.models import ActionStatus, ChurnCase, Customer, NextAction, RiskResponse
 from store.permissions import Viewer, require
@@ -31,12 +31,7 @@ from store.winback import LESSONS_MAX, PlanRequest, check_plan, open_case
 
 ORIGIN = "retention"
 KIND = "winback"  # RiskResponse.kind of a plan started from a ping
-# Titles of the actions (zh-CN / English, as store.auto_actions.title_for writes the rules' titles).
-TITLES = {
-    "price": ("挽留客户：价格调整", "Keep the customer: price offer"),
-    "service_upgrade": ("挽留客户：服务升级", "Keep the customer: service upgrade"),
-    "specific_fix": ("挽留客户：解决具体问题", "Keep the customer: fix the specific problem"),
-}
+# An action `code` of the plan is the rule-made action of kind "retention_<code>" (store/vocab.py).
 
 
 @dataclass(frozen=True)
@@ -68,8 +63,8 @@ def start_retention(*, session: Session, viewer: Viewer, customer_id: int, plan:
     for code in plan.actions:
         action = pending_with_origin(session, customer.id, origin_of(code))
         if action is None:
-            zh, en = TITLES[code]
-            action = NextAction(customer_id=customer.id, title=f"{zh} / {en}", origin=origin_of(code), created_by=viewer.id,
+            kind = f"retention_{code}"
+            action = NextAction(customer_id=customer.id, title=title_for(kind), kind=kind, origin=origin_of(code), created_by=viewer.id,
                                 status=ActionStatus.open.value, due_at=plan.deadline, owner_id=owner, created_at=now)
         action.owner_id, action.due_at, action.announce_at, action.updated_at = owner, plan.deadline, plan.deadline, now
         session.add(action)

@@ -109,6 +109,14 @@ VOCAB: dict[str, dict[str, tuple[str, str]]] = {
         "quarterly_review": ("季度客户回顾", "Quarterly customer review"),
         "win_back": ("流失客户挽回", "Win the customer back"),
         "cadence": ("定期跟进", "Follow-up is due"),
+        "retention_price": ("挽留客户：价格调整", "Keep the customer: price offer"),
+        "retention_service_upgrade": ("挽留客户：服务升级", "Keep the customer: service upgrade"),
+        "retention_specific_fix": ("挽留客户：解决具体问题", "Keep the customer: fix the specific problem"),
+    },
+    # How a customer's grade was set (Customer.grade_source), as the history shows it.
+    "grade_source": {
+        "manual": ("手动评级", "by hand"),
+        "bant": ("按 BANT 评级", "from BANT"),
     },
 }
 

@@ -44,13 +44,14 @@ def sign(body: bytes, *, secret: str = SECRET, timestamp: int | None = None) -> 
 
 class BoltServer:
     def __init__(self, *, db, fake, nps_secret: str | None = None, executor: ThreadPoolExecutor | None = None,
-                 metrics=None, readiness=None) -> None:
-        """`metrics`, `readiness`: bot.metrics.Metrics and bot.health.Readiness, served at /metrics and /readyz."""
+                 metrics=None, readiness=None, **settings_kw) -> None:
+        """`metrics`, `readiness`: bot.metrics.Metrics and bot.health.Readiness, served at /metrics and /readyz.
+        `settings_kw`: more settings, as the environment would give them (crm_cs_owner="U…")."""
         self.db, self.fake, self.metrics, self.readiness = db, fake, metrics, readiness
         self.settings = Settings(_env_file=None, slack_bot_token="xoxb-test", slack_signing_secret=SECRET,
                                  slack_api_url=fake.url, database_url="sqlite://", crm_default_tz="Asia/Shanghai",
                                  crm_default_locale="zh-CN", crm_quiet_hours="off",  # tests that want quiet hours set them
-                                 crm_nps_webhook_secret=nps_secret)
+                                 crm_nps_webhook_secret=nps_secret, **settings_kw)
         # the app's clock: the wall clock until a test sets `now` (then every listener reads that instant)
         self.now: datetime | None = None
         self.defaults = replace(defaults_of(self.settings, Cipher(TEST_KEY)), clock=self._clock)

@@ -391,9 +391,9 @@ def test_a_retention_plan_records_the_answer_and_gives_the_manager_an_action_per
     with transaction(db) as s:
         made = s.exec(select(NextAction).where(NextAction.customer_id == galaxy.id, NextAction.origin.like("retention:%"))
                       .order_by(NextAction.origin)).all()
-    assert [(a.origin, a.title, a.owner_id, a.due_at, a.created_by, a.status) for a in made] == [
-        ("retention:price", "挽留客户：价格调整 / Keep the customer: price offer", BOSS, deadline, REP, "open"),
-        ("retention:service_upgrade", "挽留客户：服务升级 / Keep the customer: service upgrade", BOSS, deadline, REP, "open")]
+    assert [(a.origin, a.kind, a.title, a.owner_id, a.due_at, a.created_by, a.status) for a in made] == [
+        ("retention:price", "retention_price", "挽留客户：价格调整", BOSS, deadline, REP, "open"),
+        ("retention:service_upgrade", "retention_service_upgrade", "挽留客户：服务升级", BOSS, deadline, REP, "open")]
     said = fake.wait_for("chat.postEphemeral")[0].params
     assert (said["channel"], said["text"]) == ("D0REP00001", (
         f"✅ 已为 *星河科技*（{galaxy.code}）制定挽留计划：负责人 <@{BOSS}>，措施：价格调整、服务升级，"

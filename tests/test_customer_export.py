@@ -73,7 +73,7 @@ def export(db, locale: str = "zh-CN") -> str:
 
 
 ZH_HEADER = ("线索编号,来源渠道,客户名称,联系人,职位,联系方式,需求标签,负责人,阶段状态,下次跟进时间,备注,公司,行业,员工数,年营收,地区,"
-             "文化备注,价值等级,需求类型,电话,邮箱,等级,客户成功负责人,决策角色,自定义标签,行为标签,个人标签")
+             "文化备注,价值等级,需求类型,电话,邮箱,等级,客户成功经理,决策角色,自定义标签,行为标签,个人标签")
 
 
 def test_export_has_a_bom_chinese_headers_and_labels_and_readable_phones(db):
@@ -95,11 +95,12 @@ def test_export_in_english_guards_cells_excel_would_run_as_formulas(db):
     lines = export(db, "en").removeprefix("\ufeff").split("\r\n")
     assert lines[0] == ",".join(en for _, en, _ in COLUMNS.values())
     assert lines[1:] == [
-        # the lifecycle's own actions (win-back, quarterly review) are next actions like any other
-        "C202611001,,'=SUM(A1),'-Bob,,bob@x.com,,Alice Smith (U0REPEN002),Lost for good,2026-12-22 16:00,"
-        "流失客户挽回 / Win the customer back,,,,,,,,,,,,,Influencer,,,",
+        # the lifecycle's own actions (win-back, quarterly review) are next actions like any other, due at the start
+        # of their owner's working day (Alice in New York: 09:00 there is 22:00 in Shanghai)
+        "C202611001,,'=SUM(A1),'-Bob,,bob@x.com,,Alice Smith (U0REPEN002),Lost for good,2026-12-22 22:00,"
+        "Win the customer back,,,,,,,,,,,,,Influencer,,,",
         'C202611002,,"Plain, ""Quoted"" Co",,,,,U0GHOST001,To nurture,2026-11-20 09:00,Call back,,,,,,,,,,,,,,,,',
-        "C202611003,,蓝天物流,,,,,赵总 (U0BOSS0003),Stable,2027-02-22 16:00,季度客户回顾 / Quarterly customer review,,,,,,,,,"
+        "C202611003,,蓝天物流,,,,,赵总 (U0BOSS0003),Stable,2027-02-22 09:00,Quarterly customer review,,,,,,,,,"
         "'+8613900001111,,,,,老客户,,",
         ""]
 

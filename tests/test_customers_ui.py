@@ -151,10 +151,10 @@ def test_new_acks_and_opens_the_modal_before_any_other_slack_call(bolt, fake):
     assert fake.methods()[0] == "views.open"
     assert (view["callback_id"], view["title"]["text"], view["submit"]["text"]) == (ids.CUSTOMER_NEW_VIEW, "新建客户", "创建")
     assert [b["block_id"] for b in view["blocks"]] == [
-        ids.CUST_NAME_BLOCK, ids.CUST_COMPANY_BLOCK, ids.CUST_TITLE_BLOCK, ids.CUST_INDUSTRY_BLOCK, ids.CUST_STAFF_BLOCK,
-        ids.CUST_REVENUE_BLOCK, ids.CUST_REGION_BLOCK, ids.CUST_NOTES_BLOCK, ids.CUST_SOURCE_BLOCK, ids.CUST_TIER_BLOCK,
-        ids.CUST_NEED_TYPE_BLOCK, ids.CUST_PHONE_BLOCK, ids.CUST_EMAIL_BLOCK, ids.CUST_TAGS_BLOCK, ids.CUST_GRADE_BLOCK,
-        ids.CUST_OWNER_BLOCK]
+        ids.CUST_NAME_BLOCK, ids.CUST_COMPANY_BLOCK, ids.CUST_CONTACT_BLOCK, ids.CUST_TITLE_BLOCK, ids.CUST_INDUSTRY_BLOCK,
+        ids.CUST_STAFF_BLOCK, ids.CUST_REVENUE_BLOCK, ids.CUST_REGION_BLOCK, ids.CUST_NOTES_BLOCK, ids.CUST_SOURCE_BLOCK,
+        ids.CUST_TIER_BLOCK, ids.CUST_NEED_TYPE_BLOCK, ids.CUST_PHONE_BLOCK, ids.CUST_EMAIL_BLOCK, ids.CUST_TAGS_BLOCK,
+        ids.CUST_GRADE_BLOCK, ids.CUST_OWNER_BLOCK, ids.CUST_CS_OWNER_BLOCK]
     assert block(view, ids.CUST_NAME_BLOCK)["element"]["initial_value"] == "星河科技 & 伙伴"
     assert block(view, ids.CUST_OWNER_BLOCK)["element"] == {"type": "users_select", "action_id": ids.CUST_OWNER, "initial_user": REP}
     sources = block(view, ids.CUST_SOURCE_BLOCK)
@@ -204,8 +204,8 @@ def test_new_saves_a_lead_with_its_first_contact_and_the_phone_encrypted(bolt, f
     assert (c.source, c.value_tier, c.need_type, tags) == ("exhibition", "high", "price_sensitive", [("free", "VIP"), ("free", "老客户转介绍")])
     assert "1234" not in raw_phone and "galaxy" not in raw_email
     assert (CIPHER.decrypt(raw_phone), CIPHER.decrypt(raw_email)) == ("138 1234 5678", "zhang@galaxy.cn")
-    assert (action.origin, action.owner_id, action.status, action.title) == (
-        "lifecycle:first_contact", REP, "open", "首次联系新线索 / First contact with the new lead")
+    assert (action.origin, action.owner_id, action.status, action.kind, action.title) == (
+        "lifecycle:first_contact", REP, "open", "first_contact", "首次联系新线索")
     calendar = bolt.defaults.calendar
     assert business_minutes(calendar, c.created_at, action.due_at) == 9 * 60  # one working day, 09:00-18:00
     assert calendar.start <= action.due_at.astimezone(SH).time() <= calendar.end
@@ -288,7 +288,7 @@ def test_show_gives_the_owner_manager_and_admin_the_phone_and_another_rep_it_mas
         assert sections[:2] + sections[3:9] == ZH_CARD
         assert sections[2] == "*电话：* +86 138-1234-5678　*邮箱：* zhang.san@galaxy.cn"
         assert _contexts(reply["blocks"]) == []
-        assert sections[9].split("\n")[:2] == ["*最近变更*", f"• 2026年11月16日 周一 10:00 · <@{REP}> · 创建：商机 MES 一期 1200000.00 CNY qualification"]
+        assert sections[9].split("\n")[:2] == ["*最近变更*", f"• 2026年11月16日 周一 10:00 · <@{REP}> · 创建：商机 MES 一期 1200000.00 CNY 资格确认"]
         assert _buttons(reply["blocks"]) == [(ids.CARD_LOG, "记录互动", str(c.id)), (ids.CARD_EDIT, "编辑", str(c.id)),
                                              (ids.CARD_HISTORY, "历史", str(c.id)), (ids.CARD_STAGE, "变更阶段", str(c.id)),
                                              (ids.CARD_GRADE, "评级", str(c.id)), (ids.CARD_NEED, "添加需求", str(c.id)),
@@ -304,7 +304,7 @@ def test_show_in_english_for_a_teammate_masks_phone_and_email_and_offers_no_edit
     reply = _reply(bolt, fake, "show 星河科技", REP_EN)
     assert reply["text"] == "Customer 星河科技 (C202611001): Lead · To nurture"
     assert _sections(reply["blocks"])[:9] == [
-        "*星河科技* · `C202611001`\n*Stage:* Lead · To nurture (since 15 Nov 2026) · *Grade:* not graded\n"
+        "*星河科技* · `C202611001`\n*Stage:* Lead · To nurture (since 15 Nov 2026) · not graded\n"
         "*Owner:* <@U0REP00001> · *Customer success:* —",
         "*Company:* 星河科技有限公司\n*Industry:* 制造业\n*Region:* 华东\n*Staff:* 350\n*Yearly revenue:* 50,000,000.00\n"
         "*Source channel:* Exhibition\n*Value tier:* High value\n*Need type:* Service-oriented\n*Tags:* VIP",
@@ -444,10 +444,10 @@ def test_edit_saves_the_profile_and_the_history_shows_it(bolt, fake, db, remembe
     audit = sections[2].split("\n")
     assert audit[0] == "*修改记录*"
     assert audit[1:4] == [f"• {fmt_datetime(e, _zh(REP))} · <@{REP}> · {what}" for e, what in zip(
-        [_saved_at(db, c.id)] * 3, ["电话：138****5678 → 139****1111", "标签：free:VIP → free:VIP, free:战略客户",
+        [_saved_at(db, c.id)] * 3, ["电话：138****5678 → 139****1111", "标签：VIP → VIP、战略客户",
                                     "公司全称：星河科技有限公司 → 星河科技集团"])]
     assert audit[-2:] == [f"• 2026年11月16日 周一 10:00 · <@{REP}> · 创建：C202611001",
-                          f"• 2026年11月16日 周一 10:00 · <@{REP}> · 标签：— → free:VIP"]
+                          f"• 2026年11月16日 周一 10:00 · <@{REP}> · 标签：— → VIP"]
 
 
 def _zh(user: str) -> Profile:

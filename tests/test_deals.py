@@ -89,7 +89,7 @@ def test_negotiation_asks_for_signing_within_a_week(db):
     assert _signing(db, cid) == [(origin, "cancelled", wed_25), (origin, "open", mon_23)]
     with transaction(db) as s:
         action = s.exec(select(NextAction).where(NextAction.status == "open")).one()
-        assert (action.owner_id, action.title) == ("U1", "推进签约 / Get the contract signed")
+        assert (action.owner_id, action.kind, action.title) == ("U1", "signing", "推进签约")
     other = _deal(db, cid, stage="negotiation", now=NOW + timedelta(days=5))  # a second deal has its own
     # a week after Saturday 21 November is a Saturday: Monday 30 November
     assert _signing(db, cid)[2] == (f"lifecycle:signing:{other}", "open", mon_30)

@@ -111,10 +111,11 @@ def customer(db, name: str, owner: str = REP, *, stage: str = "lead", band: str 
         return c
 
 
-def action(db, c: Customer, title: str, due: datetime, owner: str = REP, *, status: str = "open", origin: str | None = None) -> NextAction:
+def action(db, c: Customer, title: str, due: datetime, owner: str = REP, *, status: str = "open", origin: str | None = None,
+           kind: str | None = None) -> NextAction:
     with transaction(db) as s:
         a = NextAction(customer_id=c.id, title=title, due_at=due, owner_id=owner, created_by=owner, status=status,
-                       announce_at=None, created_at=NOW - timedelta(days=10), updated_at=NOW - timedelta(days=10), origin=origin)
+                       announce_at=None, created_at=NOW - timedelta(days=10), updated_at=NOW - timedelta(days=10), origin=origin, kind=kind)
         s.add(a)
         s.flush()
         return a
@@ -158,7 +159,7 @@ def test_rep_sees_overdue_today_and_upcoming_actions_customers_and_tickets_in_ch
     late = action(db, star, "发送报价", sh(2031, 3, 3, 9, 0))               # 25 hours ago
     today = action(db, blue, "电话回访", sh(2031, 3, 4, 15, 0))
     soon = action(db, hill, "上门演示 <b>", sh(2031, 3, 6, 9, 30))
-    auto = action(db, pine, "定期跟进 / Follow-up is due", sh(2031, 3, 11, 23, 59), origin="cadence")
+    auto = action(db, pine, "定期跟进", sh(2031, 3, 11, 23, 59), origin="cadence", kind="cadence")
     action(db, star, "太远了", sh(2031, 3, 12, 0, 0))                       # the 8th day: not shown
     action(db, star, "已完成", sh(2031, 3, 3, 9, 0), status="done")
     action(db, north, "别人的", sh(2031, 3, 3, 9, 0), BOSS)

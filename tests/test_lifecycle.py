@@ -177,7 +177,7 @@ def test_a_new_lead_is_first_contacted_within_one_working_day(db, created, due):
         cid = customer.id
     assert (action.origin, action.owner_id, action.created_by) == ("lifecycle:first_contact", "U_OWNER", "U_BOT")
     assert action.due_at == due.astimezone(UTC) and action.announce_at == action.due_at
-    assert action.title == "首次联系新线索 / First contact with the new lead"
+    assert (action.kind, action.title) == ("first_contact", "首次联系新线索")
     assert _pending(db, cid) == [("lifecycle:first_contact", due.astimezone(UTC), "U_OWNER")]
 
 

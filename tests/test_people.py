@@ -53,9 +53,17 @@ def test_admins_see_alerts_slack_refused_for_good(bolt, fake, remember):
     with transaction(bolt.db) as s:
         for row, error in zip(outbox.claim(session=s, now=now), ("user_not_found", "channel_not_found")):
             outbox.mark_failed(session=s, outbox_id=row.id, error=error)
-    text = _reply(bolt, fake, "admin failures", BOSS)
-    assert "The last 2 alerts Slack refused for good:" in text and f"`action_due` to <@{REP}>: user_not_found (1 attempts)" in text
-    assert "`digest` to <#C0SALES001>: channel_not_found (1 attempts)" in text  # a channel digest names the channel
+    fake.reset()
+    bolt.command("admin failures", user=BOSS)
+    answer = fake.wait_for("response_url:cmd")[0].params
+    lines = "\n".join(b["text"]["text"] for b in answer["blocks"] if b["type"] == "section").split("\n")
+    assert answer["text"] == lines[0]
+    assert lines[0] == "*The last 2 alerts Slack refused for good*"
+    assert lines[1].endswith("· channel digest · channel <#C0SALES001> → <#C0SALES001>")  # a channel digest names the channel
+    assert lines[2] == ("Slack said `channel_not_found` (1 attempts). The bot is not in that channel, or it is gone: "
+                        "add the bot to <#C0SALES001> (or subscribe another channel), then Resend.")
+    assert lines[3].endswith(f"· action due · (its record is gone) → <@{REP}>")
+    assert lines[4] == f"Slack said `user_not_found` (1 attempts). <@{REP}>'s account is deactivated or gone: reassign the action to someone else."
 
 
 def test_quiet_hours_are_set_shown_and_refused_when_malformed(bolt, fake, remember):

@@ -72,7 +72,7 @@ def test_a_rep_sees_their_own_month_in_chinese(bolt, fake, db):
     reply = _ask(bolt, fake, "stats 2026-10", REP)
     assert reply["response_type"] == "ephemeral"
     texts = _texts(reply)
-    assert texts[:2] == ["📊 wang · 2026年10月", "统计周期：2026年10月"]
+    assert texts[:2] == ["📊 王小明 · 2026年10月", "统计周期：2026年10月"]
     # first the missed target, then what moved most: 0 -> 2 actions due, 0 -> 1 new lead (1 -> 2 interactions ties, later)
     assert texts[2].splitlines() == [
         "*本期要点*",
@@ -97,14 +97,14 @@ def test_a_rep_sees_their_own_month_in_chinese(bolt, fake, db):
     assert texts[7] == ("*各人明细*（记录互动 · 超 24 小时补录 · 当前逾期 · 按时完成/到期）\n"
                         "• <@U0REP00001>：记录互动 2 · 超 24 小时补录 0 · 当前逾期 0 · 按时完成 1/2（逾期完成 1）")
     assert texts[8:] == ["没有超出跟进周期未联系的客户，没有商机变动，没有 SLA 超时工单，没有贬损者，没有风险客户。"]
-    assert reply["text"].startswith("📊 wang · 2026年10月\n新线索：1　上期 0 ▲\n")
+    assert reply["text"].startswith("📊 王小明 · 2026年10月\n新线索：1　上期 0 ▲\n")
 
 
 def test_a_rep_in_new_york_gets_english_and_their_own_zone(bolt, fake, db):
     _october(db)
     reply = _ask(bolt, fake, "stats 2026-10", REP_EN)
     texts = _texts(reply)
-    assert texts[:2] == ["📊 alice · October 2026", "Period: October 2026"]
+    assert texts[:2] == ["📊 Alice Smith · October 2026", "Period: October 2026"]
     assert texts[2].splitlines() == ["*At a glance*", "• Interactions logged: *1* (Email 1) · prev. 0 ▲",
                                      "• Next actions due: *1* (on time 1 · late 0 · not done 0) · prev. 0 ▲"]
     assert texts[3].splitlines()[1:5] == [
@@ -121,12 +121,12 @@ def test_a_rep_in_new_york_gets_english_and_their_own_zone(bolt, fake, db):
 def test_a_manager_gets_the_team_and_may_ask_for_one_of_them(bolt, fake, db):
     _october(db)
     texts = _texts(_ask(bolt, fake, "统计 2026-10", BOSS))
-    assert texts[0] == "📊 zhao 的团队 · 2026年10月"
+    assert texts[0] == "📊 赵总 的团队 · 2026年10月"
     assert _sec(texts, "*工作量与跟进*")[2] == "• 记录互动：*3*（邮件 1 · 电话 1 · 拜访 1）　上期 1 ▲"
     assert _sec(texts, "*各人明细*")[1:] == ["• <@U0REP00001>：记录互动 2 · 超 24 小时补录 0 · 当前逾期 0 · 按时完成 1/2（逾期完成 1）",
                                          "• <@U0REPEN002>：记录互动 1 · 超 24 小时补录 0 · 当前逾期 0 · 按时完成 1/1（逾期完成 0）"]
     # `all` is everyone for admins only: a manager still gets the team
-    assert _texts(_ask(bolt, fake, "stats all 2026-10", BOSS))[0] == "📊 zhao 的团队 · 2026年10月"
+    assert _texts(_ask(bolt, fake, "stats all 2026-10", BOSS))[0] == "📊 赵总 的团队 · 2026年10月"
     texts = _texts(_ask(bolt, fake, f"stats <@{REP_EN}|alice> 2026-10", BOSS))
     assert _sec(texts, "*工作量与跟进*")[2] == "• 记录互动：*1*（邮件 1）　上期 0 ▲"
     assert _sec(texts, "*各人明细*")[1:] == ["• <@U0REPEN002>：记录互动 1 · 超 24 小时补录 0 · 当前逾期 0 · 按时完成 1/1（逾期完成 0）"]

@@ -3,7 +3,7 @@
 much a customer has, a card stays within Block Kit's 50 blocks and 3000 characters a section."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +16,8 @@ from handlers.hooks import CardPart
 from handlers.i18n import CATALOG, t
 from handlers.words import action_title, person
 from store.actions import open_actions_for_customer
-from store.audit import history
+from store.audit import history, reasons
+
 from store.contacts import contacts_of
 from store.crm_models import AuditEntry, Deal, Need, StageChange
 from store.customers import StageGroup
@@ -28,6 +29,7 @@ from store.permissions import Viewer, can_edit
 from store.privacy import Cipher
 from store.profile import contact_details, tag_list
 from store.tickets import open_count, open_for_customer
+from store.vocab import codes
 
 CHANGES_SHOWN, TICKETS_SHOWN, INTERACTIONS_SHOWN = 5, 10, 3
 HISTORY_SECTIONS = 6   # per part of the history (stage changes, audit log)
@@ -37,7 +39,6 @@ BUTTONS = ((ids.CARD_LOG, "cust_btn_log", False), (ids.CARD_EDIT, "cust_btn_edit
            (ids.CARD_HISTORY, "cust_btn_history", False), (ids.CARD_STAGE, "cust_btn_stage", True),
            (ids.CARD_GRADE, "cust_btn_grade", True), (ids.CARD_NEED, "cust_btn_need", True),
            (ids.CARD_DEAL, "cust_btn_deal", True), (ids.CARD_CONTACT, "cust_btn_contact", True))
-
 
 @dataclass(frozen=True)
 class CardData:
@@ -56,7 +57,7 @@ class CardData:
     changes: list[AuditEntry]
     editable: bool
     parts: tuple[tuple[CardPart, Any], ...] = ()  # other features' sections (health, churn: Defaults.hooks), loaded
-
+    reasons: dict[datetime, str] = field(default_factory=dict)  # why, by the instant of a change (store.audit.reasons)
 
 def load_card(session: Session, customer: Customer, *, viewer: Viewer, cipher: Cipher | None,
               parts: tuple[CardPart, ...] = ()) -> CardData:
@@ -67,6 +68,7 @@ def load_card(session: Session, customer: Customer, *, viewer: Viewer, cipher: C
     if cipher is not None:
         details = contact_details(session=session, viewer=viewer, customer_id=customer.id, cipher=cipher)
         phone, email, masked = details.phone, details.email, details.masked
+    changes = history(session=session, customer_id=customer.id, limit=CHANGES_SHOWN)
     return CardData(
         customer=customer, phone=phone, email=email, masked=masked,
         tags=[name for _, name in tag_list(session=session, customer_id=customer.id)],
@@ -77,17 +79,16 @@ def load_card(session: Session, customer: Customer, *, viewer: Viewer, cipher: C
         tickets=open_for_customer(session=session, customer_id=customer.id, limit=TICKETS_SHOWN, by_priority=True),
         ticket_count=open_count(session=session, customer_id=customer.id),
         deals=deals_of(session=session, customer_id=customer.id),
-        changes=history(session=session, customer_id=customer.id, limit=CHANGES_SHOWN),
+        changes=changes,
+        reasons=reasons(session=session, customer_id=customer.id, since=changes[-1].at) if changes else {},
         editable=can_edit(viewer, customer),
         parts=tuple((part, part.load(session, customer, viewer)) for part in parts),
     )
-
 
 # -- pieces --------------------------------------------------------------------------------------
 
 def _field(loc: str, label_key: str, value: str) -> str:
     return t(loc, "cust_card_field", label=t(loc, label_key), value=value)
-
 
 def _profile_lines(c: Customer, tags: list[str], loc: str) -> list[str]:
     texts = [("company", c.company), ("contact_title", c.contact_title), ("industry", c.industry), ("region", c.region)]
@@ -103,19 +104,57 @@ def _profile_lines(c: Customer, tags: list[str], loc: str) -> list[str]:
         lines.append(_field(loc, "cust_f_cultural_notes", escape(clip(c.cultural_notes, 800))))
     return lines
 
+# Audited fields of the other entities, by the label their form gives them.
+ENTITY_LABELS = {
+    "deal": {"title": "lc_f_deal_title", "amount": "lc_f_deal_amount", "currency": "lc_f_deal_currency", "stage": "lc_f_deal_stage",
+             "expected_close_on": "lc_f_deal_close", "contract_no": "lc_f_contract", "signed_on": "lc_f_signed_on",
+             "payment_terms": "lc_f_payment_terms", "service_start": "lc_f_service_start", "service_end": "lc_f_service_end",
+             "renewal_on": "lc_f_renewal", "lost_reason": "lc_f_lost_reason"},
+    "need": {"kind": "lc_f_need_kind", "description": "lc_f_need_description", "priority": "lc_f_priority", "status": "lc_f_need_status"},
+    "contact": {"name": "lc_f_contact_name", "title": "lc_f_contact_title", "role": "lc_f_contact_role", "phone": "lc_f_phone",
+                "email": "lc_f_email"},
+    "customer": {f"bant_{part}": f"lc_bant_{part}" for part in ("budget", "authority", "need", "timeline")},
+}
 
-def field_label(field: str, loc: str) -> str:
-    """An audited field's name: the form's label, or the catalog's, or the field itself."""
-    key = next((k for k in (f"cust_field_{field}", f"cust_f_{field}") if k in CATALOG), None)
+def field_label(field: str, loc: str, entity: str = "customer") -> str:
+    """An audited field's name: its entity's form label, the customer form's, or the catalog's."""
+    keys = (ENTITY_LABELS.get(entity, {}).get(field), f"cust_field_{field}", f"cust_f_{field}")
+    key = next((k for k in keys if k and k in CATALOG), None)
     return t(loc, key) if key else escape(field)
-
 
 # Audited values shown through a vocabulary: (entity, field) -> kind.
 VALUE_VOCAB = {("customer", "stage"): "stage", ("customer", "status"): "status", ("customer", "grade"): "grade",
+               ("customer", "grade_source"): "grade_source",
+               **{("customer", f"bant_{part}"): "bant_level" for part in ("budget", "authority", "need", "timeline")},
                **{("customer", f): k for f, k in CHOICES.items()}, ("deal", "stage"): "deal_stage",
                ("need", "status"): "need_status", ("need", "priority"): "priority", ("need", "kind"): "need_kind",
                ("contact", "role"): "decision_role"}
+# Fields whose change has a reason kept beside it (stage_change, contact_change).
+REASONED = frozenset({"stage", "status", "title", "role"})
+# What a "created" entry's text ends with, for entities whose text ends with a code: the kind.
+CREATED_TAIL = {"deal": "deal_stage", "contact": "decision_role"}
 
+def _tags_text(stored: str, loc: str) -> str:
+    """The log's "kind:name, kind:name" (store/profile.py) as names, a kind other than free beside its name."""
+    out = []
+    for piece in stored.split(", "):
+        kind, sep, name = piece.partition(":")
+        if not sep or kind not in codes("tag_kind"):
+            out.append(escape(clip(piece, 60)))
+        elif kind == "free":
+            out.append(escape(clip(name, 60)))
+        else:
+            out.append(t(loc, "cust_tag_with_kind", name=escape(clip(name, 60)), kind=vocab(loc, "tag_kind", kind)))
+    return t(loc, "cust_list_sep").join(out)
+
+def _created_text(entry: AuditEntry, loc: str) -> str:
+    """The created entry's words, its last word (a deal's stage, a contact's role) through the vocabulary."""
+    words = entry.new or ""
+    kind = CREATED_TAIL.get(entry.entity)
+    head, _, tail = words.rpartition(" ")
+    if kind and tail in codes(kind):
+        return f"{escape(clip(head, 120))} {vocab(loc, kind, tail)}".strip()
+    return escape(clip(words, 120))
 
 def change_text(entry: AuditEntry, loc: str) -> str:
     """One audit entry: "stage: Lead → Nurturing", "deal · amount: 100.00 → 120.00"."""
@@ -129,18 +168,33 @@ def change_text(entry: AuditEntry, loc: str) -> str:
             return vocab(loc, VALUE_VOCAB[entry.entity, entry.field], v)
         if entry.field in ("owner_id", "cs_owner_id"):
             return person(v, loc)
+        if (entry.entity, entry.field) == ("customer", "tags"):
+            return _tags_text(v, loc)
         return escape(clip(v, 120))
 
     if entry.field == "created":
-        return t(loc, "cust_audit_created", new=" ".join(x for x in (entity, value(entry.new)) if x))
-    name = field_label(entry.field, loc)
+        return t(loc, "cust_audit_created", new=" ".join(x for x in (entity, _created_text(entry, loc)) if x))
+    name = field_label(entry.field, loc, entry.entity)
     return t(loc, "cust_audit_change", field=f"{entity} · {name}" if entity else name, old=value(entry.old), new=value(entry.new))
 
-
-def _change_line(entry: AuditEntry, profile: Profile) -> str:
+def _change_line(entry: AuditEntry, profile: Profile, reason: str = "") -> str:
+    what = change_text(entry, profile.locale)
+    if reason:
+        what += t(profile.locale, "cust_reason", reason=reason_words(reason, profile.locale))
     return t(profile.locale, "cust_change_line", time=fmt_datetime(entry.at, profile), user=person(entry.by, profile.locale),
-             what=change_text(entry, profile.locale))
+             what=what)
 
+def _change_lines(d: CardData, profile: Profile) -> list[str]:
+    """The latest changes; a change's reason once, on the first of its entries (a stage and a status
+    moved together share one)."""
+    told: set = set()
+    lines = []
+    for e in d.changes:
+        reason = d.reasons.get(e.at, "") if e.field in REASONED and e.at not in told else ""
+        if reason:
+            told.add(e.at)
+        lines.append(_change_line(e, profile, reason))
+    return lines
 
 # -- the card ------------------------------------------------------------------------------------
 
@@ -152,7 +206,6 @@ def _head(c: Customer, profile: Profile) -> str:
                       t(loc, "cust_card_stage", stage=vocab(loc, "stage", c.stage), status=vocab(loc, "status", c.status),
                         since=since, grade=grade),
                       t(loc, "cust_card_owners", owner=person(c.owner_id, loc), cs_owner=person(c.cs_owner_id, loc))))
-
 
 def _item_sections(d: CardData, profile: Profile, now: datetime) -> list[dict]:
     loc = profile.locale
@@ -173,14 +226,13 @@ def _item_sections(d: CardData, profile: Profile, now: datetime) -> list[dict]:
                               stage=vocab(loc, "deal_stage", x.stage))
                             + (t(loc, "cust_deal_close", date=fmt_date(x.expected_close_on, profile)) if x.expected_close_on and not x.closed_at else "")
                             for x in d.deals], None),
-        ("cust_sec_changes", [_change_line(e, profile) for e in d.changes], None),
+        ("cust_sec_changes", _change_lines(d, profile), None),
     ]
     out = []
     for title, lines, total in parts:
         if lines:
             out += lines_sections(t(loc, title), lines, loc=loc, total=total)
     return out
-
 
 def card_buttons(d: CardData, loc: str) -> dict:
     value = str(d.customer.id)
@@ -189,10 +241,8 @@ def card_buttons(d: CardData, loc: str) -> dict:
     elements += [button for part, loaded in d.parts for button in part.buttons(loaded, loc)]
     return {"type": "actions", "block_id": ids.CARD_ACTIONS_BLOCK, "elements": elements}
 
-
 def _parts(d: CardData, place: str, profile: Profile, now: datetime) -> list[dict]:
     return [block for part, loaded in d.parts if part.place == place for block in part.blocks(loaded, profile, now)]
-
 
 def card_blocks(d: CardData, profile: Profile, now: datetime) -> list[dict]:
     """At most 19 blocks: head, health (and how it is computed), profile, phone and email (+ masked note), 7 item sections, churn, buttons."""
@@ -212,28 +262,32 @@ def card_blocks(d: CardData, profile: Profile, now: datetime) -> list[dict]:
     blocks.append(card_buttons(d, loc))
     return blocks
 
-
 def card_text(c: Customer, loc: str) -> str:
     return t(loc, "cust_card_text", customer=escape(c.name), code=c.code, stage=vocab(loc, "stage", c.stage),
              status=vocab(loc, "status", c.status))
 
-
 # -- history -------------------------------------------------------------------------------------
 
+DEAL_WON = "deal won: "  # store/deals.py's reason for the move a won deal makes
+
+def reason_words(reason: str, loc: str) -> str:
+    """A stored reason for a reader: the rules' markers ("created", "imported", "winback", "deal won: …")
+    in their words, what a person typed as typed (escaped)."""
+    if f"cust_reason_{reason}" in CATALOG:
+        return t(loc, f"cust_reason_{reason}")
+    if reason.startswith(DEAL_WON):
+        return t(loc, "cust_reason_deal_won", deal=escape(clip(reason[len(DEAL_WON):], 200)))
+    return escape(clip(reason, 200))
+
 def _reason(change: StageChange, loc: str) -> str:
-    """Why the stage changed; the creation's marker ("created") in the reader's words."""
+    """Why the stage changed, in the reader's words."""
     if not change.reason:
         return ""
-    if change.reason == "created" and not change.from_stage:
-        words = t(loc, "cust_reason_created")
-    elif change.from_stage == "churned" and change.reason in ("winback", "won_back"):  # store/winback.py close_plan's markers
-        words = t(loc, f"cust_reason_{change.reason}")
-    elif change.to_stage == "churned" and f"winback_reason_{change.reason}" in CATALOG:  # a churn's reason code
+    if change.to_stage == "churned" and f"winback_reason_{change.reason}" in CATALOG:  # a churn's reason code
         words = t(loc, f"winback_reason_{change.reason}")
     else:
-        words = escape(clip(change.reason, 200))
+        words = reason_words(change.reason, loc)
     return t(loc, "cust_reason", reason=words)
-
 
 def history_blocks(c: Customer, stages: list[StageChange], entries: list[AuditEntry], profile: Profile) -> list[dict]:
     """The stage history and the audit log, newest first, each in at most HISTORY_SECTIONS sections."""
@@ -252,12 +306,10 @@ def history_blocks(c: Customer, stages: list[StageChange], entries: list[AuditEn
                                  sections=HISTORY_SECTIONS)
     return blocks
 
-
 # -- lists ---------------------------------------------------------------------------------------
 
 def pick_list(customers: list[Customer], loc: str) -> str:
     return "\n".join(t(loc, "cust_pick_line", code=c.code, name=escape(clip(c.name, 80))) for c in customers)
-
 
 def find_blocks(query: str, found: list[Customer], *, limit: int, loc: str) -> tuple[str, list[dict]]:
     """At most `limit` of `found`; a note to refine the words when there are more."""
@@ -272,7 +324,6 @@ def find_blocks(query: str, found: list[Customer], *, limit: int, loc: str) -> t
     if len(found) > limit:
         blocks.append(context_block(t(loc, "cust_find_more", limit=limit)))
     return head.strip("*"), blocks
-
 
 def mine_blocks(groups: list[StageGroup], loc: str) -> tuple[str, list[dict]]:
     """One section per stage (five at most): the count and the first customers of each."""

@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 from handlers import ids
 from handlers.blocks import clip, escape, field_errors, fmt_datetime, mention, modal, section, unescape
 from handlers.router import Subcommand
-from handlers.context import crm_of, fetch_profile, Profile
+from handlers.context import crm_of, fetch_profile, Profile, reply_profile
 from handlers.customers.cards import (card_blocks, card_text, field_label, find_blocks, history_blocks, load_card, mine_blocks,
                                      pick_list)
 from handlers.customers.forms import Form, check_form, form_blocks, initial_values, read_form
@@ -22,6 +22,7 @@ from handlers.payload import read_metadata
 from handlers.forms import card_customer, clicked_customer as _clicked, open_modal
 from store.alert_kinds import ACTION_ASSIGNED
 from store.audit import history
+from store.contacts import add_contact
 from store.customers import create_lead, customers_by_stage, find_customers, find_exact, get_customer
 from store.db import transaction
 from store.errors import DomainError
@@ -85,6 +86,9 @@ def submit_new(ack: Ack, body: dict, view: dict, client: WebClient, context: dic
                                            email=form.email or None, tags={"free": form.tags}, **form.profile)
             if form.grade:
                 set_grade(session=session, viewer=viewer, customer_id=customer.id, grade=form.grade, now=now)
+            if form.contact_name:  # the key contact, their title the profile's contact_title
+                add_contact(session=session, viewer=viewer, customer_id=customer.id,
+                            name=form.contact_name, title=form.profile.get("contact_title") or "", role="contact", now=now)
             handed = action is not None and action.owner_id != who.user_id
             if handed:
                 enqueue(session=session, kind=ACTION_ASSIGNED, subject=f"next_action:{action.id}", due_key="assigned",
@@ -237,7 +241,8 @@ def on_edit(ack: Ack, body: dict, client: WebClient, context: dict, respond) -> 
             initial = initial_values(customer, tag_list(session=session, customer_id=customer.id), details)
             owner = can_reassign(viewer, customer)
     if refusal:
-        _tell(client=client, body=body, respond=respond, text=t(who.locale, refusal.key, **refusal.params))
+        _tell(client=client, body=body, respond=respond, text=t(reply_profile(client=client, context=context).locale, refusal.key,
+                                                               **refusal.params))
         return
     meta = {"customer_id": customer.id, "channel": channel}
     open_modal(client=client, context=context, trigger_id=body["trigger_id"], channel=channel,

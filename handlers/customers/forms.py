@@ -51,8 +51,11 @@ def _users(action_id: str, initial: str | None) -> dict:
 def form_blocks(loc: str, v: dict, *, new: bool, owner: bool, contact: bool) -> list[dict]:
     """`v`: initial values by field. `owner`: the owner picker; `contact`: phone and email."""
     blocks = [_field(ids.CUST_NAME_BLOCK, t(loc, "cust_f_name"), text_input(ids.CUST_NAME, limit=NAME_MAX, initial=v.get("name")), optional=False)]
-    hints = {"staff_count": "cust_f_number_hint", "annual_revenue": "cust_f_number_hint"}
+    hints = {"staff_count": "cust_f_staff_hint", "annual_revenue": "cust_f_number_hint"}
     for field, block, action, limit in TEXTS:
+        if new and field == "contact_title":  # the key contact: their name, then their title; saved as the first contact
+            blocks.append(_field(ids.CUST_CONTACT_BLOCK, t(loc, "cust_f_contact_name"), text_input(ids.CUST_CONTACT, limit=NAME_MAX),
+                                 hint=t(loc, "cust_f_contact_name_hint")))
         element = text_input(action, limit=limit, initial=v.get(field), multiline=field == "cultural_notes")
         hint = t(loc, hints[field]) if field in hints else None
         blocks.append(_field(block, t(loc, f"cust_f_{field}"), element, hint=hint))
@@ -70,8 +73,8 @@ def form_blocks(loc: str, v: dict, *, new: bool, owner: bool, contact: bool) -> 
     if owner:
         blocks.append(_field(ids.CUST_OWNER_BLOCK, t(loc, "cust_f_owner"), _users(ids.CUST_OWNER, v.get("owner")), optional=False,
                              hint=t(loc, "cust_f_owner_hint") if new else None))
-    if not new:
-        blocks.append(_field(ids.CUST_CS_OWNER_BLOCK, t(loc, "cust_f_cs_owner_id"), _users(ids.CUST_CS_OWNER, v.get("cs_owner_id"))))
+    blocks.append(_field(ids.CUST_CS_OWNER_BLOCK, t(loc, "cust_f_cs_owner_id"), _users(ids.CUST_CS_OWNER, v.get("cs_owner_id")),
+                         hint=t(loc, "cust_f_cs_owner_hint") if new else None))
     return blocks
 
 
@@ -86,6 +89,7 @@ class Form:
     email: str | None
     grade: str | None
     owner: str | None
+    contact_name: str = ""  # the key contact's name (/crm new only)
 
 
 def read_form(view: dict) -> Form:
@@ -118,13 +122,16 @@ def read_form(view: dict) -> Form:
     return Form(name=text(ids.CUST_NAME_BLOCK, ids.CUST_NAME) or "", profile=profile,
                 tags=[x for x in (clean_line(p) for p in _TAG_SPLIT.split(text(ids.CUST_TAGS_BLOCK, ids.CUST_TAGS) or "")) if x],
                 phone=text(ids.CUST_PHONE_BLOCK, ids.CUST_PHONE), email=text(ids.CUST_EMAIL_BLOCK, ids.CUST_EMAIL),
-                grade=option_of(grade or {}), owner=user_of(owner or {}))
+                grade=option_of(grade or {}), owner=user_of(owner or {}),
+                contact_name=clean_line(text(ids.CUST_CONTACT_BLOCK, ids.CUST_CONTACT) or ""))
 
 
 def check_form(form: Form, *, cipher_ready: bool, owner_error: bool = False) -> None:
     """Every field at once, by the store's own checks, before anything is written."""
     c = Checker()
     c.check(require_text, clean_line(form.name), field="customer", limit=NAME_MAX)
+    if form.contact_name:
+        c.check(require_text, form.contact_name, field="contact_name", limit=NAME_MAX)
     c.check(check_profile, form.profile)
     c.check(check_tags, {"free": form.tags})
     c.check(check_phone_email, form.phone, form.email)

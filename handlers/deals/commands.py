@@ -91,8 +91,13 @@ def build_deal_view(profile: Profile, customer: Customer, deals: list[Deal], *, 
                 text_input(ids.DEAL_AMOUNT, limit=AMOUNT_MAX, placeholder=t(loc, "lc_f_deal_amount_placeholder"))),
             input_block(ids.DEAL_CURRENCY_BLOCK, t(loc, "lc_f_deal_currency"), text_input(ids.DEAL_CURRENCY, limit=3, initial="CNY")),
             input_block(ids.DEAL_STAGE_BLOCK, t(loc, "lc_f_deal_stage"),
-                static_select(ids.DEAL_STAGE, vocab_options(loc, "deal_stage", OPEN_STAGES), initial="qualification")),
+                static_select(ids.DEAL_STAGE, vocab_options(loc, "deal_stage", (*OPEN_STAGES, "won")), initial="qualification")),
             input_block(ids.DEAL_CLOSE_BLOCK, t(loc, "lc_f_deal_close"), datepicker(ids.DEAL_CLOSE), optional=True),
+            # a deal signed already is created as won: its contract number and signing date then
+            input_block(ids.DEAL_CONTRACT_BLOCK, t(loc, "lc_f_contract"), text_input(ids.DEAL_CONTRACT, limit=CONTRACT_MAX),
+                        optional=True, hint=t(loc, "lc_f_won_only_hint")),
+            input_block(ids.DEAL_SIGNED_BLOCK, t(loc, "lc_f_signed_on"), datepicker(ids.DEAL_SIGNED), optional=True,
+                        hint=t(loc, "lc_f_won_only_hint")),
         ]
     return modal(callback_id=ids.DEAL_VIEW, title=t(loc, "lc_deal_title"), blocks=blocks, metadata=meta,
                  submit=t(loc, "save") if editable else None, close=t(loc, "cancel" if editable else "lc_close"))
@@ -123,7 +128,8 @@ def submit_deal(ack: Ack, body: dict, view: dict, client: WebClient, context: di
                                title=typed(values, ids.DEAL_TITLE), amount=typed(values, ids.DEAL_AMOUNT),
                                currency=typed(values, ids.DEAL_CURRENCY) or "CNY",
                                stage=picked(values, ids.DEAL_STAGE) or "qualification",
-                               expected_close_on=picked_date(values, ids.DEAL_CLOSE), limits=crm.defaults.limits)
+                               expected_close_on=picked_date(values, ids.DEAL_CLOSE), limits=crm.defaults.limits,
+                               won=_terms(values), cs_owner=crm.defaults.cs_owner)
             customer, actions = session.get(Customer, customer_id), new_auto_actions(session=session, customer_id=customer_id, before=before)
     except DomainError as e:
         ack(response_action="errors", errors=field_errors(e, loc, view=view, blocks=ids.DEAL_FIELD_BLOCKS, fallback=ids.DEAL_TITLE_BLOCK))
@@ -236,7 +242,7 @@ def submit_move(ack: Ack, body: dict, view: dict, client: WebClient, context: di
             customer = session.get(Customer, deal.customer_id)
             before, customer_before, auto = deal.stage, (customer.stage, customer.status), pending_auto_ids(session=session, customer_id=customer.id)
             move_deal(session=session, viewer=viewer_of(session, context), deal_id=deal.id, stage=stage, now=crm.defaults.clock(),
-                      limits=crm.defaults.limits, won=won if stage == "won" else None, lost_reason=lost)
+                      limits=crm.defaults.limits, won=won if stage == "won" else None, lost_reason=lost, cs_owner=crm.defaults.cs_owner)
             actions = new_auto_actions(session=session, customer_id=customer.id, before=auto)
     except DomainError as e:
         ack(response_action="errors", errors=field_errors(e, loc, view=view, blocks=ids.DEAL_MOVE_FIELD_BLOCKS, fallback=ids.DEAL_MOVE_STAGE_BLOCK))

@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlmodel import Session
 
 from handlers.blocks import clip, escape, MESSAGE_BLOCKS, section
-from handlers.context import Defaults, Profile
+from handlers.context import Defaults, Profile, name_of
 from handlers.delivery.send import BASE_DELAY, Pacer, Report, not_sent, post_chunk, reconcile
 from handlers.words import period_label
 from handlers.i18n import CATALOG, t
@@ -147,6 +147,11 @@ def send_digest(*, client: WebClient, db: SessionFactory, defaults: Defaults, no
                 pacer: Pacer) -> None:
     if not reconcile(client=client, db=db, now=now, recipient=row.recipient, rows=[row], report=report):
         return  # found in the channel (sent), or the check must wait (retry)
+    with transaction(db) as session:
+        sub = subscription_of(session, row)
+        team_of = sub.team_of if sub is not None else ""
+    if team_of:  # the header names the manager as Slack does: users.info, cached, before the render reads it
+        name_of(client=client, db=db, user_id=team_of, defaults=defaults, now=now)
     with transaction(db) as session:
         sub = subscription_of(session, row)
         rendered = render_digest(session, row, sub, defaults, now) if sub is not None else None

@@ -114,7 +114,7 @@ def change(session: Session, context: dict, *, customer_id: int, stage: str, sta
         raise DomainError("err_unknown_customer", field="stage")
     before, auto = (customer.stage, customer.status), pending_auto_ids(session=session, customer_id=customer_id)
     done = change_stage(session=session, viewer=viewer_of(session, context), customer_id=customer_id, stage=stage,
-                        status=status, reason=reason, now=now, limits=crm.defaults.limits)
+                        status=status, reason=reason, now=now, limits=crm.defaults.limits, cs_owner=crm.defaults.cs_owner)
     return Changed(customer=customer, before=before, changed=done is not None, reason=done.reason if done else "",
                    actions=new_auto_actions(session=session, customer_id=customer_id, before=auto))
 

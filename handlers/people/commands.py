@@ -4,11 +4,14 @@ from __future__ import annotations
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from handlers.blocks import clip, escape, fmt_datetime, mention, mentioned_users
+from handlers.blocks import mention, mentioned_users
+from handlers.people.admin_cs import run_cs
+from handlers.people import admin_failures
+from handlers.people.admin_failures import failures_answer
+from handlers.people.admin_sla import run_sla
 from handlers.router import Subcommand, split
 from handlers.context import crm_of, Profile
 from handlers.i18n import t
-from store import outbox
 from store.db import transaction
 from store.errors import DomainError
 from store.models import Role, SlackUser
@@ -19,7 +22,8 @@ FAILURES_SHOWN = 20
 
 
 def register(app: App) -> None:
-    """No listeners beyond the subcommands."""
+    """The failures' buttons (handlers/people/admin_failures.py); the rest are subcommands."""
+    admin_failures.register(app)
 
 
 def _require_admin(context: dict) -> None:
@@ -50,23 +54,16 @@ def run_admin(*, body: dict, client: WebClient, context: dict, respond, text: st
         key = "admin_manager_set" if manager else "admin_manager_cleared"
         respond(response_type="ephemeral", text=t(who.locale, key, user=mention(users[0]), manager=mention(manager or "")))
     elif verb == "failures":
-        respond(response_type="ephemeral", text=_failures(context, who))
+        text, blocks = failures_answer(context, who)
+        respond(response_type="ephemeral", text=text, blocks=blocks)
     elif verb == "team":
         respond(response_type="ephemeral", text=_team(context, who))
+    elif verb == "sla":
+        respond(response_type="ephemeral", text=run_sla(context=context, who=who, rest=rest))
+    elif verb == "cs":
+        respond(response_type="ephemeral", text=run_cs(context=context, who=who, rest=rest))
     else:
         respond(response_type="ephemeral", text=t(who.locale, "admin_usage"))
-
-
-def _failures(context: dict, who: Profile) -> str:
-    crm = crm_of(context)
-    with transaction(crm.db) as session:
-        rows = outbox.failed(session=session, limit=FAILURES_SHOWN)
-    if not rows:
-        return t(who.locale, "admin_no_failures")
-    lines = [t(who.locale, "admin_failures_header", count=len(rows))]
-    lines += [t(who.locale, "admin_failure_line", kind=row.kind, user=mention(row.recipient), error=escape(clip(row.last_error or "", 100)),
-                when=fmt_datetime(row.created_at, who), attempts=row.attempts) for row in rows]
-    return "\n".join(lines)
 
 
 def _team(context: dict, who: Profile) -> str:

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from handlers import ids
 from handlers.blocks import clip, context, escape, fmt_datetime, input_block, mention, modal, option, plain, section
-from handlers.context import crm_of, fetch_profile, Profile
+from handlers.context import crm_of, fetch_profile, Profile, reply_profile
 from handlers.dates import When, read_when
 from handlers.reminders.messages import closed_blocks
 from handlers.i18n import t
@@ -21,6 +21,7 @@ from handlers.payload import (MalformedPayload, clicked_value, element_state, op
                               state_values, text_of)
 from handlers.forms import answer, redraw, when_read
 from store.actions import action_with_customer, complete, get_action, refuse_stranger, reschedule
+from store.auto_actions import title_in
 from store.db import transaction
 from store.errors import DomainError
 from store.models import NextAction
@@ -110,7 +111,7 @@ def update_message(*, session: Session, client: WebClient, action_id: int, profi
         return
     action, customer = found
     update_item(client=client, channel=channel, ts=ts, item=item, message_blocks=message_blocks,
-                new_blocks=closed_blocks(session, action, customer, profile, note), text=escape(f"{action.title} · {note}"))
+                new_blocks=closed_blocks(session, action, customer, profile, note), text=escape(f"{title_in(action, profile.locale)} · {note}"))
 
 
 def _refuse(*, client: WebClient, context: dict, profile: Profile, action_id: int, error: DomainError, where: dict) -> None:
@@ -183,7 +184,7 @@ def reschedule_view(profile: Profile, action: NextAction, metadata: dict, *, tex
     if text:
         when_input["initial_value"] = text[:100]   # the words stay when the view is replaced on Save
     blocks = [
-        section(f"*{escape(clip(action.title, 500))}*"),
+        section(f"*{escape(clip(title_in(action, loc), 500))}*"),
         input_block(ids.RESCHEDULE_BLOCK, t(loc, "reschedule_label"), when_input, dispatch=True,
                     hint=t(loc, "reschedule_hint", due=fmt_datetime(action.due_at, profile))),
     ]
@@ -215,7 +216,7 @@ def _open_reschedule(*, body: dict, client: WebClient, context: dict, value: str
     try:
         refuse_stranger(action, who.user_id)
     except DomainError as e:  # its title is not theirs to read either
-        answer(client=client, channel=channel, user=who.user_id, text=t(who.locale, e.key, **e.params))
+        answer(client=client, channel=channel, user=who.user_id, text=t(reply_profile(client=client, context=context).locale, e.key, **e.params))
         return
     metadata = {"action": action.id, "channel": channel, "ts": ts, "item": item,
                 **({"home": home_state(body) or "{}"} if _from_home(body) else {})}

@@ -13,12 +13,13 @@ from handlers.delivery.kind import Kind, Rendered
 from handlers.i18n import t
 from store.actions import action_with_customer
 from store.alert_kinds import ACTION_ASSIGNED, ACTION_DUE
+from store.auto_actions import title_in
 from store.models import PENDING_ACTION, Customer, Interaction, NextAction, Outbox
 
 
 def _body(session: Session, action: NextAction, customer: Customer, profile: Profile) -> list[dict]:
     loc = profile.locale
-    blocks = [section(t(loc, "due_body", action=escape(action.title), customer=escape(customer.name), code=customer.code,
+    blocks = [section(t(loc, "due_body", action=escape(title_in(action, loc)), customer=escape(customer.name), code=customer.code,
                         due=fmt_datetime(action.due_at, profile)))]
     origin = session.get(Interaction, action.interaction_id) if action.interaction_id else None
     if origin is not None:
@@ -47,7 +48,7 @@ def render_due(session: Session, row: Outbox, profile: Profile, now: datetime, d
         return None
     loc = profile.locale
     blocks = [section(f"*{t(loc, 'due_header')}*"), *_body(session, action, customer, profile), _buttons(action, profile)]
-    return Rendered(text=escape(t(loc, "due_fallback", action=action.title, customer=customer.name)), blocks=blocks)
+    return Rendered(text=escape(t(loc, "due_fallback", action=title_in(action, loc), customer=customer.name)), blocks=blocks)
 
 
 def render_assigned(session: Session, row: Outbox, profile: Profile, now: datetime, defaults: Defaults) -> Rendered | None:

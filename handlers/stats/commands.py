@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from handlers.blocks import clip, escape, mention, mentioned_users
 from handlers.router import Subcommand
-from handlers.context import crm_of, fetch_profile, Profile, viewer_of
+from handlers.context import crm_of, fetch_profile, name_of, Profile, viewer_of
 from handlers.stats.cards import report_blocks
 from handlers.stats.text import parse_period_code
 from handlers.words import period_label
@@ -29,7 +29,7 @@ from store.db import transaction
 from store.errors import DomainError
 from store.figures import Period, Scope
 from store.models import Role
-from store.users import get_user, manager_of
+from store.users import manager_of
 
 TEAM_WORDS = ("team", "团队", "本团队")
 ALL_WORDS = ("all", "everyone", "全部", "全员", "所有人")
@@ -105,18 +105,14 @@ def resolve_scope(session: Session, context: dict, request: Request, user_id: st
     return Scope.everyone() if admin else Scope.team(user_id) if manager else Scope.rep(user_id)
 
 
-def _name(session: Session, user_id: str) -> str:
-    user = get_user(session=session, user_id=user_id)
-    return (user.name if user and user.name else None) or user_id
-
-
-def title_of(session: Session, scope: Scope, period: Period, loc: str) -> str:
+def title_of(scope: Scope, period: Period, loc: str, name: str) -> str:
+    """`name`: the scope's person as Slack names them (handlers.context.name_of)."""
     if scope.kind == "everyone":
         who = t(loc, "stats_scope_all")
     elif scope.kind == "team":
-        who = t(loc, "stats_scope_team", name=_name(session, scope.user_id))
+        who = t(loc, "stats_scope_team", name=name)
     else:
-        who = _name(session, scope.user_id)
+        who = name
     return t(loc, "stats_title", scope=who, period=period_label(period, loc))
 
 
@@ -130,9 +126,11 @@ def _stats_command(*, body: dict, client: WebClient, context: dict, respond, tex
         request = parse_request(text, now=now, tz=tz)
         with transaction(crm.db) as session:
             scope = resolve_scope(session, context, request, profile.user_id)
+        name = "" if scope.kind == "everyone" else name_of(client=client, db=crm.db, user_id=scope.user_id, defaults=defaults)
+        with transaction(crm.db) as session:
             fallback, blocks = report_blocks(session=session, period=request.period, scope=scope, now=now, locale=loc,
                                              tz=tz, targets=defaults.targets, calendar=defaults.calendar,
-                                             title=title_of(session, scope, request.period, loc), cadence=defaults.cadence)
+                                             title=title_of(scope, request.period, loc, name), cadence=defaults.cadence)
     except DomainError as e:
         respond(response_type="ephemeral", text=t(loc, e.key, **e.params) + "\n" + t(loc, "stats_usage"))
         return

@@ -104,6 +104,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "lc_deal_move_title": {ZH: "推进商机", EN: "Move deal"},
     "lc_f_deal_move_stage": {ZH: "转到阶段", EN: "Move to"},
     "lc_f_contract": {ZH: "合同编号", EN: "Contract number"},
+    "lc_f_won_only_hint": {ZH: "阶段选“赢单”时必填（直接录入已签约的商机）。", EN: "Needed when the stage is Won (a deal already signed)."},
     "lc_f_signed_on": {ZH: "签约日期", EN: "Signed on"},
     "lc_f_payment_terms": {ZH: "付款方式", EN: "Payment terms"},
     "lc_f_service_start": {ZH: "服务开始日期", EN: "Service starts"},
