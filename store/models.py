@@ -225,6 +225,9 @@ class Outbox(SQLModel, table=True):
     attempts: int = 0
     next_attempt_at: datetime = _ts()
     lease_until: Optional[datetime] = _ts(nullable=True)
+    # The claim that holds it (a fresh token per delivery run): every later update of a claimed
+    # row checks it, so a run whose lease ran out cannot touch what another replica took over.
+    claim_token: Optional[str] = Field(default=None, max_length=32)
     last_error: Optional[str] = Field(default=None, max_length=500)
     # Set just before chat.postMessage, cleared by the outcome: a claim that finds it set knows a
     # post may have reached Slack before its process died, and checks before posting again.

@@ -47,7 +47,17 @@ def render_due(session: Session, row: Outbox, profile: Profile, now: datetime, d
         return None
     loc = profile.locale
     blocks = [section(f"*{t(loc, 'due_header')}*"), *_body(session, action, customer, profile), _buttons(action, profile)]
-    return Rendered(text=escape(t(loc, "due_fallback", action=action.title, customer=customer.name)), blocks=blocks)
+    return Rendered(text=escape(t(loc, "due_fallback", action=action.title, customer=customer.name)), blocks=blocks,
+                    line=_line(action, customer, profile))
+
+
+def _line(action: NextAction, customer: Customer, profile: Profile) -> dict:
+    """The alert as one line of a long list: what, for whom, when, and Done."""
+    loc = profile.locale
+    text = t(loc, "due_line", action=escape(clip(action.title, 200)), customer=escape(clip(customer.name, 200)), code=customer.code,
+             due=fmt_datetime(action.due_at, profile))
+    return {**section(text), "accessory": {"type": "button", "action_id": ids.DUE_DONE, "text": plain(t(loc, "btn_done")),
+                                           "style": "primary", "value": str(action.id)}}
 
 
 def render_assigned(session: Session, row: Outbox, profile: Profile, now: datetime, defaults: Defaults) -> Rendered | None:

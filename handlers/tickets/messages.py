@@ -75,4 +75,12 @@ def render_escalate(session: Session, row: Outbox, profile: Profile, now: dateti
     return _alert(head, ticket, customer, profile)
 
 
-KINDS = {SLA_WARN: Kind(render_warn), SLA_BREACH: Kind(render_breach, urgent=True), SLA_ESCALATE: Kind(render_escalate, urgent=True)}
+def around_the_clock(row: Outbox) -> bool:
+    """A warning on a clock counted in calendar hours (P1 by default) cannot wait for the morning:
+    by then the clock has run out."""
+    return (row.data or {}).get("business") is False
+
+
+KINDS = {SLA_WARN: Kind(render_warn, urgent=around_the_clock),
+         SLA_BREACH: Kind(render_breach, urgent=True, grouped=False, header="alert_header_sla_breach"),
+         SLA_ESCALATE: Kind(render_escalate, urgent=True, grouped=False, header="alert_header_sla_escalate")}
