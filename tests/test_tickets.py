@@ -547,7 +547,7 @@ def test_running_and_overdue_clocks_count_down_in_working_time(db):
         "⏱ 解决：2026年11月25日 周三 15:00 到期，还剩 23小时（工作时间）"]
     assert _texts(friday, "section")[1].split("\n")[1:] == [
         "⚠️ First response: done Sun 22 Nov 2026, 22:20, late by 20 min of working time",
-        "🔴 Resolution: overdue by 12 h 30 min of working time"]
+        "🔴 Resolution: 12 h 30 min overdue (business hours)"]
 
 
 def test_spans_read_naturally():

@@ -52,7 +52,7 @@ MAX_DELAY = timedelta(hours=1)
 MAX_ATTEMPTS = 50  # about two days of hourly tries
 METADATA_EVENT = "crm_alert"
 HISTORY_LOOKBACK = 100  # messages searched for an earlier post whose outcome we never heard
-CLAIM_BATCH = 1000  # alerts claimed at once; a run claims batch after batch until nothing is due
+CLAIM_BATCH = 5000  # alerts claimed at once; a run claims batch after batch until nothing is due
 MAX_BATCHES = 100   # a bound on one run, whatever happens to the clock
 FULL_MESSAGES = 5   # beyond this many messages for one person, routine alerts shrink to a line each
 
@@ -214,7 +214,7 @@ def _deliver_to(*, client, db, defaults: Defaults, now: datetime, recipient: str
                 outbox.mark_skipped(session=session, outbox_id=row.id, reason="no longer applies", token=row.claim_token)
                 report.skipped += 1
             else:
-                items.append(Item(row, rendered, kind))
+                items.append(Item(row, rendered, kind, shown=rendered))
     standalone = [[item] for item in items if not item.kind.grouped]
     for chunk in standalone + _chunks([item for item in items if item.kind.grouped]):
         header = chunk[0].kind.header if len(chunk) == 1 and not chunk[0].kind.grouped else None

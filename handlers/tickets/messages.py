@@ -10,7 +10,7 @@ from handlers.context import Defaults, Profile
 from handlers.delivery.kind import Kind, Rendered
 from handlers.i18n import t
 from handlers.payload import record_id
-from handlers.tickets.cards import ALERT_DESCRIPTION_SHOWN, _MINUTE, _ZERO, _assignee, _quote, fmt_span
+from handlers.tickets.cards import ALERT_DESCRIPTION_SHOWN, _MINUTE, _ZERO, _assignee, _quote, fmt_overdue, fmt_span
 from store.alert_kinds import SLA_BREACH, SLA_ESCALATE, SLA_WARN
 from store.models import Customer, Outbox, Ticket
 from store.ticket_sla import ACTIVE, CLOCKS, acted_since
@@ -60,7 +60,7 @@ def render_breach(session: Session, row: Outbox, profile: Profile, now: datetime
     ticket, customer, name, due = found
     loc = profile.locale
     head = t(loc, "sla_breach_head", code=ticket.code, clock=t(loc, f"sla_clock_{name}"), due=fmt_datetime(due, profile),
-             over=fmt_span(max(now - due, _ZERO) // _MINUTE, loc))
+             over=fmt_overdue(max(now - due, _ZERO) // _MINUTE, loc))
     return _alert(head, ticket, customer, profile)
 
 
@@ -71,7 +71,7 @@ def render_escalate(session: Session, row: Outbox, profile: Profile, now: dateti
     ticket, customer, name, due = found
     loc = profile.locale
     head = t(loc, "sla_escalate_head", code=ticket.code, clock=t(loc, f"sla_clock_{name}"), due=fmt_datetime(due, profile),
-             over=fmt_span(max(now - due, _ZERO) // _MINUTE, loc))
+             over=fmt_overdue(max(now - due, _ZERO) // _MINUTE, loc))
     return _alert(head, ticket, customer, profile)
 
 
