@@ -65,13 +65,17 @@ class Alert:
 def enqueue_many(*, session: Session, alerts: list[Alert], now: datetime) -> int:
     """Queue many alerts in a few statements, each once per (kind, subject, due_key) as enqueue()
     does. Returns how many this call queued (the others were there already)."""
+    if not alerts:
+        return 0
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    table = Outbox.__table__
+    # one statement, compiled once and cached, executed for many rows (SQLAlchemy's insertmanyvalues)
+    stmt = insert(table).on_conflict_do_nothing(index_elements=["kind", "subject", "due_key"]).returning(table.c.id)
     queued = 0
-    for batch in _batches(alerts):
+    for batch in _batches(alerts, 2000):
         values = [dict(kind=a.kind, subject=a.subject, due_key=a.due_key, recipient=a.recipient, data=a.data or {},
                        status="pending", attempts=0, next_attempt_at=now, created_at=now) for a in batch]
-        stmt = insert(Outbox).values(values).on_conflict_do_nothing(index_elements=["kind", "subject", "due_key"]).returning(Outbox.id)
-        queued += len(session.execute(stmt).all())
+        queued += len(session.connection().execute(stmt, values).all())
     return queued
 
 
