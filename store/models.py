@@ -183,6 +183,9 @@ class NextAction(SQLModel, table=True):
         # digests: actions due / overdue per rep or team (status in the key: see store/figures_activity.py)
         Index("ix_next_action_owner_status_due", "owner_id", "status", "due_at"),
         Index("ix_next_action_status_due", "status", "due_at"),
+        # the scheduler's due sweep (status IN pending AND announce_at <= now): SQLite without
+        # statistics prefers an index led by status, so this one is led by status too
+        Index("ix_next_action_status_announce", "status", "announce_at"),
         # an automatic action (origin set) is open at most once per customer and origin
         Index("uq_next_action_open_origin", "customer_id", "origin", unique=True,
               sqlite_where=text(_OPEN_ORIGIN), postgresql_where=text(_OPEN_ORIGIN)),

@@ -1,4 +1,4 @@
-"""outbox claim token
+"""outbox claim token; an index for the due sweep
 
 Revision ID: 0007_perf
 Revises: 0006
@@ -18,8 +18,12 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.add_column(sa.Column('claim_token', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True))
+    with op.batch_alter_table('next_action', schema=None) as batch_op:
+        batch_op.create_index('ix_next_action_status_announce', ['status', 'announce_at'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('next_action', schema=None) as batch_op:
+        batch_op.drop_index('ix_next_action_status_announce')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_column('claim_token')
