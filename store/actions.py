@@ -112,3 +112,12 @@ def mark_all_announced(*, session: Session, announced: list[tuple[int, datetime]
     stmt = (update(table).where(table.c.id == bindparam("aid"), table.c.announce_at == bindparam("was"))
             .values(announce_at=None))
     session.connection().execute(stmt, [{"aid": aid, "was": was} for aid, was in announced])
+
+
+def fetch_all(*, session: Session, model, ids: list[int]) -> list:
+    """Rows of `model` by id, loaded into the session in a few IN queries (session.get then finds
+    them without a query)."""
+    found, unique = [], list(dict.fromkeys(ids))
+    for start in range(0, len(unique), 500):
+        found += session.exec(select(model).where(model.id.in_(unique[start:start + 500]))).all()
+    return found

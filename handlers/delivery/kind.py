@@ -27,10 +27,13 @@ class Kind:
     same sweep; the rest (breaches, escalations, churn risk) stand out as their own message under
     `header` (a text key). A kind with its own sender (channel digests) is not rendered, grouped
     or held for quiet hours: handlers.delivery.send.deliver calls
-    `send(client=, db=, defaults=, now=, row=, report=, pacer=)`."""
+    `send(client=, db=, defaults=, now=, row=, report=, pacer=)`. `prefetch(session, rows)`, if
+    given, loads what the renderer will read for many rows at once (2,000 reminders: three
+    queries, not 4,000) and returns it (the caller holds it while rendering)."""
 
     render: Callable[..., Rendered | None] | None
     urgent: bool | Callable[[Outbox], bool] = False
     send: Callable[..., None] | None = None
     grouped: bool = True
     header: str | None = None
+    prefetch: Callable[..., object] | None = None

@@ -52,7 +52,7 @@ MAX_DELAY = timedelta(hours=1)
 MAX_ATTEMPTS = 50  # about two days of hourly tries
 METADATA_EVENT = "crm_alert"
 HISTORY_LOOKBACK = 100  # messages searched for an earlier post whose outcome we never heard
-CLAIM_BATCH = 5000  # alerts claimed at once; a run claims batch after batch until nothing is due
+CLAIM_BATCH = 20000  # alerts claimed at once; a run claims batch after batch until nothing is due
 MAX_BATCHES = 100   # a bound on one run, whatever happens to the clock
 FULL_MESSAGES = 5   # beyond this many messages for one person, routine alerts shrink to a line each
 
@@ -205,8 +205,12 @@ def _deliver_to(*, client, db, defaults: Defaults, now: datetime, recipient: str
     rows = reconcile(client=client, db=db, now=now, recipient=recipient, rows=rows, report=report)
     profile = fetch_profile(client=client, db=db, user_id=recipient, defaults=defaults, now=now)
     rows = _wait_out_quiet_hours(db=db, now=now, profile=profile, defaults=defaults, rows=rows, report=report)
-    items = []
+    items, kept = [], []  # kept: what prefetch loaded, held so the session's weak identity map keeps it
     with transaction(db) as session:
+        for name in {row.kind for row in rows}:
+            kind = defaults.kinds[name]
+            if kind.prefetch is not None:
+                kept.append(kind.prefetch(session, [row for row in rows if row.kind == name]))
         for row in rows:
             kind = defaults.kinds[row.kind]
             rendered = kind.render(session, row, profile, now, defaults)

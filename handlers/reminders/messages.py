@@ -11,7 +11,8 @@ from handlers.blocks import clip, context as context_block, escape, fmt_date, fm
 from handlers.context import Defaults, Profile
 from handlers.delivery.kind import Kind, Rendered
 from handlers.i18n import t
-from store.actions import action_with_customer
+from handlers.payload import record_id
+from store.actions import action_with_customer, fetch_all
 from store.alert_kinds import ACTION_ASSIGNED, ACTION_DUE
 from store.models import PENDING_ACTION, Customer, Interaction, NextAction, Outbox
 
@@ -37,9 +38,25 @@ def _buttons(action: NextAction, profile: Profile) -> dict:
     ]}
 
 
+def prefetch(session: Session, rows: list[Outbox]) -> list:
+    """The actions, customers and originating interactions of many alerts, into the session (the
+    renderers then read them with session.get, without a query each); returned, for the caller
+    to hold while it renders (the session keeps only weak references)."""
+    wanted = [record_id(row.subject.split(":")[-1]) for row in rows]
+    actions = fetch_all(session=session, model=NextAction, ids=[a for a in wanted if a is not None])
+    return [actions, fetch_all(session=session, model=Customer, ids=[a.customer_id for a in actions]),
+            fetch_all(session=session, model=Interaction, ids=[a.interaction_id for a in actions if a.interaction_id])]
+
+
+def _found(session: Session, row: Outbox) -> tuple[NextAction, Customer] | None:
+    action = session.get(NextAction, record_id(row.subject.split(":")[-1]) or 0)
+    customer = session.get(Customer, action.customer_id) if action is not None else None
+    return (action, customer) if customer is not None else None
+
+
 def render_due(session: Session, row: Outbox, profile: Profile, now: datetime, defaults: Defaults) -> Rendered | None:
     """The alert for a due action, or None when it no longer applies (done, or moved since)."""
-    found = action_with_customer(session=session, action_id=int(row.subject.split(":")[1]))
+    found = _found(session, row)
     if found is None:
         return None
     action, customer = found
@@ -74,4 +91,4 @@ def closed_blocks(session: Session, action: NextAction, customer: Customer, prof
     return [*_body(session, action, customer, profile), context_block(note)]
 
 
-KINDS = {ACTION_DUE: Kind(render_due), ACTION_ASSIGNED: Kind(render_assigned)}
+KINDS = {ACTION_DUE: Kind(render_due, prefetch=prefetch), ACTION_ASSIGNED: Kind(render_assigned)}
