@@ -21,7 +21,7 @@ from store.db import SessionFactory, transaction
 
 log = logging.getLogger(__name__)
 TICK_ID = "crm-tick"
-DELIVERY_WORKERS = 8  # recipients served at once (Slack's 1 message/s is per channel), one keeps the lease
+DELIVERY_WORKERS = 32  # recipients served at once (Slack's 1 message/s is per channel: a worker mostly waits), one keeps the lease
 
 
 class TickWatch:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import tuple_, update
 from sqlmodel import Session, select
 
 from store.errors import DomainError
@@ -105,13 +105,12 @@ def announcements_due(*, session: Session, now: datetime, limit: int = 2000) -> 
 
 
 def mark_all_announced(*, session: Session, announced: list[tuple[int, datetime]]) -> None:
-    """mark_announced for many (action id, the announce_at read) at once, in one executemany."""
-    if not announced:
-        return
-    table = NextAction.__table__
-    stmt = (update(table).where(table.c.id == bindparam("aid"), table.c.announce_at == bindparam("was"))
-            .values(announce_at=None))
-    session.connection().execute(stmt, [{"aid": aid, "was": was} for aid, was in announced])
+    """mark_announced for many (action id, the announce_at read) at once: a row is cleared only if
+    its announce_at is still the one read (nobody moved it meanwhile), 500 pairs a statement."""
+    for start in range(0, len(announced), 500):
+        pairs = announced[start:start + 500]
+        session.execute(update(NextAction).where(tuple_(NextAction.id, NextAction.announce_at).in_(pairs))
+                        .values(announce_at=None).execution_options(synchronize_session=False))
 
 
 def fetch_all(*, session: Session, model, ids: list[int]) -> list:

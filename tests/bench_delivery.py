@@ -3,7 +3,7 @@
     .venv/bin/python -m tests.bench_delivery [--due 10000] [--owners 5] [--database-url postgresql+psycopg://...]
 
 Seeds `--due` next actions falling due at one instant for `--owners` owners, then runs the
-scheduler's tick as the bot does (8 delivery workers, a real 1 s pacer per channel) against the
+scheduler's tick as the bot does (its delivery workers, a real 1 s pacer per channel) against the
 fake Slack enforcing Slack's chat limit: one message per second per channel, 429 with
 Retry-After beyond it. Prints the figures, the floor measured in the same run (the raw select of
 the due rows, and the fewest messages that can carry them posted straight at 1/s per channel,
@@ -23,6 +23,7 @@ from sqlalchemy import insert, text
 from sqlmodel import SQLModel
 
 from bot.alerts import alert_kinds
+from bot.scheduler import DELIVERY_WORKERS
 from handlers.context import Defaults
 from handlers.delivery.jobs import queue_due_actions, tick
 from handlers.blocks import MESSAGE_BLOCKS
@@ -33,7 +34,7 @@ from tests.fake_slack import FakeSlack
 from tests.scratch import ScratchDatabase
 
 NOW = datetime(2031, 3, 4, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai, a Tuesday
-WORKERS = 8
+WORKERS = DELIVERY_WORKERS  # as the bot runs
 
 
 def seed(engine, due: int, owners: int) -> list[str]:
