@@ -111,10 +111,20 @@ def claim(*, session: Session, now: datetime, limit: int = 50, token: str | None
     return sorted(won, key=lambda row: row.id)
 
 
-def renew(*, session: Session, token: str, until: datetime) -> int:
-    """A run still working: its claims last until `until`. Returns how many it still holds."""
-    return session.execute(update(Outbox).where(Outbox.status == "sending", Outbox.claim_token == token)
-                           .values(lease_until=until).execution_options(synchronize_session=False)).rowcount
+def renew(*, session: Session, token: str, until: datetime, outbox_ids: list[int] | None = None) -> int:
+    """A run still working: its claims (or those of `outbox_ids`) last until `until`. Returns how
+    many it renewed. On PostgreSQL a row another transaction of the run holds locked (being
+    posted or finished) is skipped, not waited for: the renewal never takes part in a deadlock,
+    and that row is renewed next time if it is still claimed."""
+    held = and_(Outbox.status == "sending", Outbox.claim_token == token)
+    renewed = 0
+    for batch in (_batches(outbox_ids) if outbox_ids is not None else [None]):
+        where = held if batch is None else and_(held, Outbox.id.in_(batch))
+        if session.get_bind().dialect.name == "postgresql":
+            where = Outbox.id.in_(select(Outbox.id).where(where).with_for_update(skip_locked=True))
+        renewed += session.execute(update(Outbox).where(where).values(lease_until=until)
+                                   .execution_options(synchronize_session=False)).rowcount
+    return renewed
 
 
 def _held(outbox_ids: list[int], token: str | None):

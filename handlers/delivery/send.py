@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.exc import DBAPIError
 
 from handlers.blocks import clip, context as context_block, MESSAGE_BLOCKS, plain
 from handlers.context import Defaults, Profile, fetch_profile
@@ -90,15 +91,18 @@ class Lease:
         self.db, self.clock, self.token, self.every = db, clock, token or outbox.new_token(), every
         self.stopped = threading.Event()
 
-    def renew(self) -> int:
-        """The run's claims last LEASE from now; returns how many it still holds."""
+    def renew(self, outbox_ids: list[int] | None = None) -> int:
+        """The run's claims (or those of `outbox_ids`) last LEASE from now; returns how many it renewed."""
         with transaction(self.db) as session:
-            return outbox.renew(session=session, token=self.token, until=self.clock() + outbox.LEASE)
+            return outbox.renew(session=session, token=self.token, until=self.clock() + outbox.LEASE, outbox_ids=outbox_ids)
 
     def keep_alive(self) -> None:
         """Renew every `every` seconds until the run stops (on a worker lent by bot/)."""
         while not self.stopped.wait(self.every):
-            self.renew()
+            try:
+                self.renew()
+            except DBAPIError as e:  # the next beat tries again; the token keeps a lost claim harmless
+                log.warning("could not renew the delivery lease: %s", e.orig or e)
 
 
 def backoff(attempts: int, retry_after: int | None = None) -> timedelta:
@@ -200,8 +204,8 @@ class Item:
 
 def _deliver_to(*, client, db, defaults: Defaults, now: datetime, recipient: str, rows: list[Outbox], report: Report,
                 pacer: Pacer, lease: Lease | None = None) -> None:
-    if lease is not None:
-        lease.renew()
+    if lease is not None:  # this recipient's rows only: workers never update each other's
+        lease.renew([row.id for row in rows])
     rows = reconcile(client=client, db=db, now=now, recipient=recipient, rows=rows, report=report)
     profile = fetch_profile(client=client, db=db, user_id=recipient, defaults=defaults, now=now)
     rows = _wait_out_quiet_hours(db=db, now=now, profile=profile, defaults=defaults, rows=rows, report=report)
