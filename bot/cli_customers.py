@@ -122,6 +122,11 @@ def cmd_import(settings, args) -> None:
         print(say(loc, "imp_overdue", count=report.overdue))
     if args.dry_run:
         print(say(loc, "imp_dry_run"))
+    elif report.rows >= 1000:
+        from store.db import optimize
+
+        with db() as session:  # statistics for the rows just added
+            optimize(session.get_bind())
 
 
 def cmd_export(settings, args) -> None:

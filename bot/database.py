@@ -14,7 +14,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from bot.settings import SettingsError
-from store.db import SessionFactory, make_engine, normalise_url, session_factory
+from store.db import SessionFactory, make_engine, normalise_url, optimize, session_factory
 
 ACCEPTED = "sqlite:///crm.db (a file) or postgresql://user:password@host:5432/name"
 
@@ -68,4 +68,6 @@ def open_database(url: str) -> SessionFactory:
                                 f"you can write to, e.g. sqlite:///crm.db.") from None
         raise DatabaseUnreachable(f"Could not open the database at {parsed.render_as_string(hide_password=True)} "
                                   f"({reason}); check DATABASE_URL and that the server is running.") from None
-    return session_factory(make_engine(url))
+    engine = make_engine(url)
+    optimize(engine)  # SQLite: planner statistics, so the scheduler's sweeps use their indexes
+    return session_factory(engine)

@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 from apscheduler.jobstores.base import JobLookupError
@@ -14,11 +15,13 @@ from slack_sdk import WebClient
 
 from handlers.context import Defaults
 from handlers.delivery.jobs import tick
+from handlers.delivery.send import Workers
 from store import outbox
 from store.db import SessionFactory, transaction
 
 log = logging.getLogger(__name__)
 TICK_ID = "crm-tick"
+DELIVERY_WORKERS = 32  # recipients served at once (Slack's 1 message/s is per channel: a worker mostly waits), one keeps the lease
 
 
 class TickWatch:
@@ -28,16 +31,19 @@ class TickWatch:
 
     def __init__(self, *, metrics=None, on_tick: Callable[[], None] | None = None) -> None:
         self.metrics, self.on_tick = metrics, on_tick
-        self.running_since: datetime | None = None  # the running tick's `now`, which stamps its claims
+        self.running_since: datetime | None = None  # the running tick's `now`
+        self.token: str | None = None  # the running tick's outbox claim token
         self.idle = threading.Event()
         self.idle.set()
 
-    def started(self, now: datetime) -> None:
+    def started(self, now: datetime) -> str:
+        """A tick begins at `now`; returns the token its outbox claims carry."""
         self.idle.clear()
-        self.running_since = now
+        self.running_since, self.token = now, outbox.new_token()
+        return self.token
 
     def finished(self, *, db: SessionFactory, seconds: float, ok: bool) -> None:
-        self.running_since = None
+        self.running_since = self.token = None
         self.idle.set()
         if self.metrics is not None:
             self.metrics.job_seconds.labels("tick").observe(seconds)
@@ -47,20 +53,21 @@ class TickWatch:
 
     def release_claims(self, db: SessionFactory) -> int:
         """The running tick's outbox claims back to pending (the process is stopping)."""
-        since = self.running_since
-        if since is None:
+        token = self.token
+        if token is None:
             return 0
         with transaction(db) as session:
-            return outbox.release_claims(session=session, claimed_at=since)
+            return outbox.release_claims(session=session, token=token)
 
 
-def run_tick(*, client: WebClient, db: SessionFactory, defaults: Defaults, watch: TickWatch | None = None) -> None:
+def run_tick(*, client: WebClient, db: SessionFactory, defaults: Defaults, watch: TickWatch | None = None,
+             workers: Workers | None = None) -> None:
     now = datetime.now(timezone.utc)
     watch = watch or TickWatch()
-    watch.started(now)
+    token = watch.started(now)
     started, ok = time.perf_counter(), False
     try:
-        report = tick(client=client, db=db, defaults=defaults, now=now)
+        report = tick(client=client, db=db, defaults=defaults, now=now, workers=workers, token=token)
         ok = True
     finally:
         watch.finished(db=db, seconds=time.perf_counter() - started, ok=ok)
@@ -91,8 +98,9 @@ def start_scheduler(*, client: WebClient, db: SessionFactory, defaults: Defaults
         timezone=timezone.utc,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 50},
     )
+    workers = Workers(ThreadPoolExecutor(DELIVERY_WORKERS, thread_name_prefix="crm-deliver"), DELIVERY_WORKERS)
     scheduler.add_job(run_tick, "interval", minutes=1, id=TICK_ID, replace_existing=True,
-                      kwargs={"client": client, "db": db, "defaults": defaults, "watch": watch},
+                      kwargs={"client": client, "db": db, "defaults": defaults, "watch": watch, "workers": workers},
                       next_run_time=datetime.now(timezone.utc))
     scheduler.start()
     return scheduler

@@ -29,6 +29,18 @@ def fmt_span(minutes: int, locale: str, *, days: bool = True) -> str:
     return t(locale, "sla_span_m", m=m)
 
 
+def fmt_overdue(minutes: int, locale: str) -> str:
+    """How long a clock has been overdue: past a day in days and hours (`25天2小时`, `25 days 2 hours`)
+    whatever the clock counts, so 602 hours of working time read as 25 days 2 hours; under a day
+    as fmt_span."""
+    minutes = abs(minutes)
+    if minutes < 1440:
+        return fmt_span(minutes, locale)
+    d, h = minutes // 1440, minutes % 1440 // 60
+    days = t(locale, "sla_over_day" if d == 1 else "sla_over_days", d=d)
+    return days if not h else t(locale, "sla_over_dh", days=days, hours=t(locale, "sla_over_hour" if h == 1 else "sla_over_hours", h=h))
+
+
 def clock_line(name: str, clock: Clock, calendar: Calendar, now: datetime, profile: Profile) -> str:
     loc = profile.locale
     label, left = t(loc, f"sla_clock_{name}"), remaining_minutes(calendar, clock, now)
@@ -41,7 +53,7 @@ def clock_line(name: str, clock: Clock, calendar: Calendar, now: datetime, profi
     if now_state == "breached":
         if clock.stopped_at is not None:
             return t(loc, "sla_late", clock=label, at=fmt_datetime(clock.stopped_at, profile), over=span)
-        return t(loc, "sla_breached", clock=label, over=span)
+        return t(loc, "sla_breached_working" if clock.business else "sla_breached", clock=label, over=fmt_overdue(left, loc))
     if now_state == "paused":
         return t(loc, "sla_paused", clock=label, left=span)
     return t(loc, "sla_running", clock=label, due=fmt_datetime(due_at(calendar, clock), profile), left=span)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import tuple_, update
 from sqlmodel import Session, select
 
 from store.errors import DomainError
@@ -90,3 +90,33 @@ def mark_announced(*, session: Session, action: NextAction) -> None:
     """The action's alert is queued: clear announce_at, unless someone moved it since it was read."""
     session.execute(update(NextAction).where(NextAction.id == action.id, NextAction.announce_at == action.announce_at)
                     .values(announce_at=None))
+
+
+def announcements_due(*, session: Session, now: datetime, limit: int = 2000) -> list[tuple[int, datetime, str, datetime]]:
+    """(id, due_at, owner_id, announce_at) of pending actions whose announcement is due, oldest
+    first: plain rows, not objects, for the scheduler's sweep (index on announce_at)."""
+    stmt = (
+        select(NextAction.id, NextAction.due_at, NextAction.owner_id, NextAction.announce_at)
+        .where(NextAction.announce_at <= now, NextAction.status.in_(PENDING_ACTION))
+        .order_by(NextAction.announce_at, NextAction.id)
+        .limit(limit)
+    )
+    return [tuple(row) for row in session.execute(stmt).all()]
+
+
+def mark_all_announced(*, session: Session, announced: list[tuple[int, datetime]]) -> None:
+    """mark_announced for many (action id, the announce_at read) at once: a row is cleared only if
+    its announce_at is still the one read (nobody moved it meanwhile), 500 pairs a statement."""
+    for start in range(0, len(announced), 500):
+        pairs = announced[start:start + 500]
+        session.execute(update(NextAction).where(tuple_(NextAction.id, NextAction.announce_at).in_(pairs))
+                        .values(announce_at=None).execution_options(synchronize_session=False))
+
+
+def fetch_all(*, session: Session, model, ids: list[int]) -> list:
+    """Rows of `model` by id, loaded into the session in a few IN queries (session.get then finds
+    them without a query)."""
+    found, unique = [], list(dict.fromkeys(ids))
+    for start in range(0, len(unique), 500):
+        found += session.exec(select(model).where(model.id.in_(unique[start:start + 500]))).all()
+    return found

@@ -56,3 +56,16 @@ def transaction(factory: SessionFactory) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def optimize(engine: Engine) -> None:
+    """SQLite's planner statistics: without them it may sort every pending action to find the few
+    due (300 ms a sweep at 300,000 open actions instead of 1.5 ms). ANALYZE (bounded by
+    analysis_limit) when a file has never been analysed, PRAGMA optimize after; run at start and
+    after a large import. PostgreSQL's autovacuum keeps its own."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.begin() as conn:
+        analysed = conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first() is not None
+        conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+        conn.exec_driver_sql("PRAGMA optimize" if analysed else "ANALYZE")

@@ -190,6 +190,9 @@ class NextAction(SQLModel, table=True):
         # digests: actions due / overdue per rep or team (status in the key: see store/figures_activity.py)
         Index("ix_next_action_owner_status_due", "owner_id", "status", "due_at"),
         Index("ix_next_action_status_due", "status", "due_at"),
+        # the scheduler's due sweep (status IN pending AND announce_at <= now): SQLite without
+        # statistics prefers an index led by status, so this one is led by status too
+        Index("ix_next_action_status_announce", "status", "announce_at"),
         # an automatic action (origin set) is open at most once per customer and origin
         Index("uq_next_action_open_origin", "customer_id", "origin", unique=True,
               sqlite_where=text(_OPEN_ORIGIN), postgresql_where=text(_OPEN_ORIGIN)),
@@ -237,6 +240,9 @@ class Outbox(SQLModel, table=True):
     attempts: int = 0
     next_attempt_at: datetime = _ts()
     lease_until: Optional[datetime] = _ts(nullable=True)
+    # The claim that holds it (a fresh token per delivery run): every later update of a claimed
+    # row checks it, so a run whose lease ran out cannot touch what another replica took over.
+    claim_token: Optional[str] = Field(default=None, max_length=32)
     last_error: Optional[str] = Field(default=None, max_length=500)
     # Set just before chat.postMessage, cleared by the outcome: a claim that finds it set knows a
     # post may have reached Slack before its process died, and checks before posting again.

@@ -4,11 +4,16 @@ pending --claim--> sending --ok--> sent
                            --retryable error--> pending (next_attempt_at later)
                            --permanent error--> failed
                            --nothing left to say--> skipped
-A claim is a compare-and-set on the row, so two replicas never hold the same alert; a claim
-whose process died is taken over once its lease has run out.
+A claim is a compare-and-set on the row that stamps it with the run's token, so two replicas
+never hold the same alert; a claim whose process died is taken over once its lease has run out.
+Every later update (posting, the outcome, a renewed lease) names the token and touches only rows
+that token still holds: a run that outlived its lease cannot undo or repeat what the replica that
+took over did.
 """
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,6 +26,16 @@ from store.models import Outbox
 from store.types import UTCDateTime
 
 LEASE = timedelta(minutes=2)
+BATCH = 500  # rows per statement when many are written at once (well inside SQLite's 32,766 parameters)
+
+
+def new_token() -> str:
+    return uuid.uuid4().hex
+
+
+def _batches(items: list, size: int = BATCH) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def enqueue(*, session: Session, kind: str, subject: str, due_key: str, recipient: str, now: datetime, data: dict | None = None) -> bool:
@@ -36,6 +51,34 @@ def enqueue(*, session: Session, kind: str, subject: str, due_key: str, recipien
     return session.execute(stmt).first() is not None
 
 
+@dataclass(frozen=True)
+class Alert:
+    """One alert to queue (enqueue_many)."""
+
+    kind: str
+    subject: str
+    due_key: str
+    recipient: str
+    data: dict | None = None
+
+
+def enqueue_many(*, session: Session, alerts: list[Alert], now: datetime) -> int:
+    """Queue many alerts in a few statements, each once per (kind, subject, due_key) as enqueue()
+    does. Returns how many this call queued (the others were there already)."""
+    if not alerts:
+        return 0
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    table = Outbox.__table__
+    # one statement, compiled once and cached, executed for many rows (SQLAlchemy's insertmanyvalues)
+    stmt = insert(table).on_conflict_do_nothing(index_elements=["kind", "subject", "due_key"]).returning(table.c.id)
+    queued = 0
+    for batch in _batches(alerts, 2000):
+        values = [dict(kind=a.kind, subject=a.subject, due_key=a.due_key, recipient=a.recipient, data=a.data or {},
+                       status="pending", attempts=0, next_attempt_at=now, created_at=now) for a in batch]
+        queued += len(session.connection().execute(stmt, values).all())
+    return queued
+
+
 def _claimable(now: datetime):
     return or_(
         and_(Outbox.status == "pending", Outbox.next_attempt_at <= now),
@@ -43,71 +86,123 @@ def _claimable(now: datetime):
     )
 
 
-def claim(*, session: Session, now: datetime, limit: int = 50) -> list[Outbox]:
-    """Take up to `limit` due alerts for this process. Commit right after, before sending."""
+def claim(*, session: Session, now: datetime, limit: int = 50, token: str | None = None) -> list[Outbox]:
+    """Take up to `limit` due alerts for this process, stamped with `token` (a new one if not
+    given; read it back from the rows). Commit right after, before sending."""
+    token = token or new_token()
     stmt = select(Outbox.id).where(_claimable(now)).order_by(Outbox.next_attempt_at, Outbox.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
-    claimed = []
-    for outbox_id in session.exec(stmt).all():
-        won = session.execute(
-            update(Outbox)
-            .where(Outbox.id == outbox_id, _claimable(now))
-            .values(status="sending", lease_until=now + LEASE, attempts=Outbox.attempts + 1)
-        ).rowcount
-        if won:
-            claimed.append(outbox_id)
-    session.flush()
-    if not claimed:
+    ids = list(session.exec(stmt).all())
+    if not ids:
         return []
+    for batch in _batches(ids):  # compare-and-set: a row another replica took meanwhile is not claimable any more
+        session.execute(
+            update(Outbox)
+            .where(Outbox.id.in_(batch), _claimable(now))
+            .values(status="sending", lease_until=now + LEASE, attempts=Outbox.attempts + 1, claim_token=token)
+            .execution_options(synchronize_session=False)
+        )
+    session.flush()
     session.expire_all()
-    return list(session.exec(select(Outbox).where(Outbox.id.in_(claimed)).order_by(Outbox.id)))
+    won = []
+    for batch in _batches(ids):
+        won += session.exec(select(Outbox).where(Outbox.id.in_(batch), Outbox.status == "sending", Outbox.claim_token == token))
+    return sorted(won, key=lambda row: row.id)
 
 
-def _finish(session: Session, outbox_id: int, **values) -> None:
-    session.execute(update(Outbox).where(Outbox.id == outbox_id, Outbox.status == "sending").values(lease_until=None, **values))
+def renew(*, session: Session, token: str, until: datetime, outbox_ids: list[int] | None = None) -> int:
+    """A run still working: its claims (or those of `outbox_ids`) last until `until`. Returns how
+    many it renewed. On PostgreSQL a row another transaction of the run holds locked (being
+    posted or finished) is skipped, not waited for: the renewal never takes part in a deadlock,
+    and that row is renewed next time if it is still claimed."""
+    held = and_(Outbox.status == "sending", Outbox.claim_token == token)
+    renewed = 0
+    for batch in (_batches(outbox_ids) if outbox_ids is not None else [None]):
+        where = held if batch is None else and_(held, Outbox.id.in_(batch))
+        if session.get_bind().dialect.name == "postgresql":
+            where = Outbox.id.in_(select(Outbox.id).where(where).with_for_update(skip_locked=True))
+        renewed += session.execute(update(Outbox).where(where).values(lease_until=until)
+                                   .execution_options(synchronize_session=False)).rowcount
+    return renewed
 
 
-def mark_posting(*, session: Session, outbox_ids: list[int], now: datetime) -> None:
+def _held(outbox_ids: list[int], token: str | None):
+    """Rows still claimed, by this token when one is given (tools and tests that hold no run's
+    token act as whoever holds the claim)."""
+    held = and_(Outbox.id.in_(outbox_ids), Outbox.status == "sending")
+    return held if token is None else and_(held, Outbox.claim_token == token)
+
+
+def finish(session: Session, outbox_ids: list[int], token: str | None, **values) -> int:
+    """The outcome of claimed rows this token still holds; returns how many it changed."""
+    changed = 0
+    for batch in _batches(list(outbox_ids)):
+        changed += session.execute(update(Outbox).where(_held(batch, token))
+                                   .values(lease_until=None, claim_token=None, **values)
+                                   .execution_options(synchronize_session=False)).rowcount
+    return changed
+
+
+def _finish(session: Session, outbox_id: int, token: str | None = None, **values) -> None:
+    finish(session, [outbox_id], token, **values)
+
+
+def mark_posting(*, session: Session, outbox_ids: list[int], now: datetime, token: str | None = None) -> list[int]:
     """Just before chat.postMessage: if the process dies now, whoever claims these next must
-    first look in Slack for the message before posting again."""
-    session.execute(update(Outbox).where(Outbox.id.in_(outbox_ids), Outbox.status == "sending").values(posting_at=now))
+    first look in Slack for the message before posting again. Returns the ids still held (only
+    those may be posted)."""
+    marked = []
+    for batch in _batches(list(outbox_ids)):
+        marked += session.execute(update(Outbox).where(_held(batch, token)).values(posting_at=now)
+                                  .returning(Outbox.id).execution_options(synchronize_session=False)).scalars().all()
+    return marked
 
 
-def mark_sent(*, session: Session, outbox_id: int, channel: str, ts: str, now: datetime) -> None:
-    _finish(session, outbox_id, status="sent", channel=channel, ts=ts, sent_at=now, last_error=None, posting_at=None)
+def mark_sent(*, session: Session, outbox_id: int, channel: str, ts: str, now: datetime, token: str | None = None) -> None:
+    _finish(session, outbox_id, token, status="sent", channel=channel, ts=ts, sent_at=now, last_error=None, posting_at=None)
 
 
-def defer(*, session: Session, outbox_id: int, until: datetime) -> None:
+def mark_all_sent(*, session: Session, outbox_ids: list[int], channel: str, ts: str, now: datetime, token: str | None) -> int:
+    """Several alerts carried by one message."""
+    return finish(session, outbox_ids, token, status="sent", channel=channel, ts=ts, sent_at=now, last_error=None, posting_at=None)
+
+
+def defer(*, session: Session, outbox_id: int, until: datetime, token: str | None = None) -> None:
     """Not now (quiet hours): back to pending without counting an attempt."""
-    _finish(session, outbox_id, status="pending", next_attempt_at=until, attempts=Outbox.attempts - 1)
+    _finish(session, outbox_id, token, status="pending", next_attempt_at=until, attempts=Outbox.attempts - 1)
 
 
-def mark_retry(*, session: Session, outbox_id: int, at: datetime, error: str) -> None:
-    _finish(session, outbox_id, status="pending", next_attempt_at=at, last_error=error[:500], posting_at=None)
+def defer_all(*, session: Session, outbox_ids: list[int], until: datetime, token: str | None) -> int:
+    return finish(session, outbox_ids, token, status="pending", next_attempt_at=until, attempts=Outbox.attempts - 1)
 
 
-def mark_failed(*, session: Session, outbox_id: int, error: str) -> None:
-    _finish(session, outbox_id, status="failed", last_error=error[:500], posting_at=None)
+def mark_retry(*, session: Session, outbox_id: int, at: datetime, error: str, token: str | None = None) -> None:
+    _finish(session, outbox_id, token, status="pending", next_attempt_at=at, last_error=error[:500], posting_at=None)
 
 
-def mark_skipped(*, session: Session, outbox_id: int, reason: str) -> None:
-    _finish(session, outbox_id, status="skipped", last_error=reason[:500])
+def mark_failed(*, session: Session, outbox_id: int, error: str, token: str | None = None) -> None:
+    _finish(session, outbox_id, token, status="failed", last_error=error[:500], posting_at=None)
+
+
+def mark_skipped(*, session: Session, outbox_id: int, reason: str, token: str | None = None) -> None:
+    _finish(session, outbox_id, token, status="skipped", last_error=reason[:500])
 
 
 def get(*, session: Session, outbox_id: int) -> Outbox | None:
     return session.get(Outbox, outbox_id)
 
 
-def release_claims(*, session: Session, claimed_at: datetime) -> int:
-    """Hand back what `claim(now=claimed_at)` took and has not finished (a process stopping):
+def release_claims(*, session: Session, token: str) -> int:
+    """Hand back what the run holding `token` took and has not finished (a process stopping):
     pending again at once, the attempt not counted, so another replica takes them on its next
     tick instead of after the lease. `posting_at` stays: a post that may have reached Slack is
     looked for before it is posted again. Returns how many were released."""
     return session.execute(
         update(Outbox)
-        .where(Outbox.status == "sending", Outbox.lease_until == claimed_at + LEASE)
-        .values(status="pending", lease_until=None, attempts=Outbox.attempts - 1)
+        .where(Outbox.status == "sending", Outbox.claim_token == token)
+        .values(status="pending", lease_until=None, claim_token=None, attempts=Outbox.attempts - 1)
+        .execution_options(synchronize_session=False)
     ).rowcount
 
 

@@ -180,7 +180,7 @@ def sweep_sla(*, db: SessionFactory, calendar: Calendar, now: datetime, admins: 
             for alert in due_alerts(session=session, ticket=ticket, calendar=calendar, now=now, admins=admins):
                 queued += enqueue(session=session, kind=alert.kind, subject=subject(ticket.id, alert.clock, alert.recipient),
                                   due_key=alert.due.isoformat(), recipient=alert.recipient, now=now,
-                                  data={"ticket": ticket.id, "clock": alert.clock})
+                                  data={"ticket": ticket.id, "clock": alert.clock, "business": ticket.sla_business})
             session.execute(update(Ticket)
                             .where(Ticket.id == ticket.id, Ticket.sla_next_at == ticket.sla_next_at)
                             .values(sla_next_at=next_stage(ticket, calendar, after=now), updated_at=Ticket.updated_at))

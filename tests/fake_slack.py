@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import sys
+import math
 import threading
 import time
 from collections import deque
@@ -86,6 +87,10 @@ class FakeSlack(SlackMethods):
         self._external_ids: dict[str, str] = {}  # external_id -> view_id
         self._seq = 0
         self._ts_seq = 0
+        # Slack's chat.postMessage limit, when set: about one message per `post_interval` seconds
+        # per channel; a post sooner gets 429 with Retry-After (benchmarks turn it on).
+        self.post_interval: float | None = None
+        self._last_post: dict[str, float] = {}
         self._stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -413,6 +418,8 @@ class _Handler(BaseHTTPRequestHandler):
         fake._record(call)
         if self._scripted_failure(fake, call):
             return
+        if method == "chat.postMessage" and self._over_rate(fake, call):
+            return
         try:
             status, answer = self._answer(fake, kind, call, body, problems)
         except Exception as exc:  # a bug in the fake must not look like a Slack answer
@@ -444,6 +451,19 @@ class _Handler(BaseHTTPRequestHandler):
             error = "internal_error" if failure.status >= 500 else f"http_{failure.status}"
         extra = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
         self._reply(call, failure.status, {"ok": False, "error": error}, extra)
+        return True
+
+    def _over_rate(self, fake: FakeSlack, call: Call) -> bool:
+        """429 for a post within `post_interval` of the last accepted one to that channel."""
+        if not fake.post_interval:
+            return False
+        channel, now = str(call.params.get("channel", "")), time.monotonic()
+        with fake._lock:
+            wait = fake._last_post.get(channel, float("-inf")) + fake.post_interval - now
+            if wait <= 0:
+                fake._last_post[channel] = now
+                return False
+        self._reply(call, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(max(1, math.ceil(wait)))})
         return True
 
     @staticmethod

@@ -192,6 +192,7 @@ def test_a_repeated_low_score_escalates_to_the_owners_manager(bolt, fake, db, re
         loop = s.exec(select(NextAction).order_by(NextAction.id.desc())).first()
     texts = _texts(to_boss[0]["blocks"])
     assert texts == [
+        "🚨 NPS 升级：反复给低分的客户",  # its own message under a header, never an item of a bundle
         f"🚨 *NPS 连续低分*：*星河科技*（`{galaxy.code}`）打了 *2 分（贬损者）*，负责人 <@{REP}>",
         "> 还是很慢",
         f"评分时间：{_zh(second_r.responded_at)} · 90 天内上一次低分：5 分（{_zh_date(first_r.responded_at)}）",
@@ -217,8 +218,10 @@ def test_without_a_manager_the_admins_get_the_escalation(bolt, fake, db, remembe
     posts = fake.wait_for("chat.postMessage", count=3)
     to_admin = [c.params for c in posts if c.params["channel"] == ADMIN]
     assert [p["text"] for p in to_admin] == ["Repeated low NPS: Galaxy Tech scored 4"]
-    assert _texts(to_admin[0]["blocks"])[0] == (f"🚨 *Repeated low NPS*: *Galaxy Tech* (`{galaxy.code}`) scored *4 (detractor)*;"
-                                                f" owner <@{REP_EN}>")
+    assert to_admin[0]["blocks"][0]["type"] == "header"
+    assert _texts(to_admin[0]["blocks"])[:2] == [
+        "🚨 NPS escalation: a repeat detractor",
+        f"🚨 *Repeated low NPS*: *Galaxy Tech* (`{galaxy.code}`) scored *4 (detractor)*; owner <@{REP_EN}>"]
     low = [c.params for c in posts if c.params["channel"] == REP_EN]
     assert [p["text"] for p in low] == ["Low NPS: Galaxy Tech scored 6", "Low NPS: Galaxy Tech scored 4"]
     assert _texts(low[1]["blocks"])[-1] == "Loop closed"

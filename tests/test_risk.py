@@ -155,7 +155,9 @@ def test_a_customer_turning_red_pings_its_success_owner_once_in_chinese(bolt, fa
     g, row, dm = _red_ping(bolt, fake, db, **ZH_SCENARIO)
     assert (row.subject, row.recipient, row.due_key) == (f"customer:{g.id}", REP, T1.isoformat())
     assert dm.params["channel"] == REP and dm.params["text"] == "流失风险：星河科技 健康分 37"
+    assert dm.params["blocks"][0]["type"] == "header"  # its own message, never an item of a bundle
     assert _texts(dm.params["blocks"]) == [
+        "📉 流失风险",
         "⚠️ *流失风险*：*星河科技*（C202611001）\n健康分 53 → *37*（🔴 危险），一周内下降 16 分并转为红色",
         f"客户成功：<@{REP}> · 负责人：<@{OWNER}>",
         "*主要原因*\n• NPS 从 8 分降到 3 分\n• RFM 1-1-1：已流失客户\n• 已 30 天未联系（跟进周期 14 天，上次 2026年10月17日）",
@@ -187,6 +189,7 @@ def test_without_a_success_owner_the_owner_gets_it_in_english_in_his_zone(bolt, 
     assert (row.recipient, dm.params["channel"], dm.params["text"]) == (REP_EN, REP_EN, "Churn risk: Galaxy Tech, health 37")
     # New York is UTC-5: 12:00 in Shanghai is Sunday 23:00 there; the ticket opened at 22:30
     assert _texts(dm.params["blocks"]) == [
+        "📉 Churn risk",
         "⚠️ *Churn risk*: *Galaxy Tech* (C202611001)\nHealth 53 → *37* (🔴 red), −16 within a week, turned red",
         f"Customer success: none · Owner: <@{REP_EN}>",
         "*Why*\n• NPS fell from 8 to 3\n• RFM 1-1-1: lost\n• no contact for 30 days (cadence 14 days, last on 16 Oct 2026)",
@@ -208,10 +211,10 @@ def test_without_a_success_owner_the_owner_gets_it_in_english_in_his_zone(bolt, 
 
 
 def _same_ping(update: dict, dm) -> bool:
-    """A redraw shows the same ping: head, people, last interactions, NPS, card link. (The reasons and the tickets' time left are
-    drawn as of the click, after the test's fixed clock.)"""
+    """A redraw shows the same ping: header, head, people, last interactions, NPS, card link. (The reasons and the tickets'
+    time left are drawn as of the click, after the test's fixed clock.)"""
     before, after = _texts(dm.params["blocks"]), _texts(update["blocks"])
-    return len(before) == len(after) and all(before[n] == after[n] for n in (0, 1, 3, 5, 6))
+    return len(before) == len(after) and all(before[n] == after[n] for n in (0, 1, 2, 4, 6, 7))
 
 
 def _answers(db, cid) -> list[RiskResponse]:

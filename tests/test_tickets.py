@@ -605,7 +605,7 @@ def test_running_and_overdue_clocks_count_down_in_working_time(db):
         "⏱ 解决：2026年11月25日 周三 15:00 到期，还剩 23小时（工作时间）"]
     assert _texts(friday, "section")[1].split("\n")[1:] == [
         "⚠️ First response: done Sun 22 Nov 2026, 22:20, late by 20 min of working time",
-        "🔴 Resolution: overdue by 12 h 30 min of working time"]
+        "🔴 Resolution: 12 h 30 min overdue (business hours)"]
 
 
 def test_spans_read_naturally():
@@ -617,8 +617,9 @@ def test_spans_read_naturally():
 # -- wiring -----------------------------------------------------------------------------------------
 
 def test_tickets_are_wired_into_help_and_the_alert_kinds(bolt, fake, remember):
-    assert {k: alert_kinds()[k].urgent for k in ("sla_warn", "sla_breach", "sla_escalate")} == {
-        "sla_warn": False, "sla_breach": True, "sla_escalate": True}
+    assert {k: alert_kinds()[k].urgent for k in ("sla_breach", "sla_escalate")} == {"sla_breach": True, "sla_escalate": True}
+    warn = alert_kinds()["sla_warn"].urgent  # urgent only on a clock counted around the clock (P1)
+    assert [warn(Outbox(kind="sla_warn", subject="s", due_key="k", recipient=REP, data={"business": b})) for b in (False, True)] == [True, False]
     remember(REP_EN, "America/New_York", "en-US")
     bolt.command("help", user=REP_EN)
     help_text = fake.wait_for("response_url:cmd")[0].params["text"]

@@ -8,6 +8,7 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from handlers.blocks import MESSAGE_BLOCKS, SECTION_MAX, clip
 from store.text import whole_number
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,21 @@ def replace_item(blocks: list[dict], item: str | None, new_blocks: list[dict]) -
     return blocks[: positions[0]] + tag_blocks(new_blocks, item) + blocks[positions[-1] + 1:]
 
 
+def _texts(block: dict) -> list[str]:
+    if block.get("type") == "section":
+        return [block.get("text", {}).get("text", "")]
+    if block.get("type") == "context":
+        return [e.get("text", "") for e in block.get("elements", []) if e.get("type") in ("mrkdwn", "plain_text")]
+    return []
+
+
+def squeeze(blocks: list[dict]) -> list[dict]:
+    """An item's blocks as one section (their texts, buttons left out): how a redrawn item fits a
+    message that was already full of one-line items."""
+    text = "\n".join(part for block in blocks for part in _texts(block) if part)
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": clip(text or " ", SECTION_MAX)}}]
+
+
 def current_blocks(client: WebClient, channel: str, ts: str) -> list[dict] | None:
     """The blocks of a message as Slack has them now (for redraws that come from a modal)."""
     try:
@@ -57,6 +73,8 @@ def update_item(*, client: WebClient, channel: str, ts: str, item: str | None, n
     if item is not None and message_blocks is None:
         message_blocks = current_blocks(client, channel, ts)
     blocks = replace_item(message_blocks or [], item, new_blocks) if message_blocks else (tag_blocks(new_blocks, item) if item else new_blocks)
+    if message_blocks and len(blocks) > MESSAGE_BLOCKS:
+        blocks = replace_item(message_blocks, item, squeeze(new_blocks))
     try:
         client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
     except SlackApiError as e:

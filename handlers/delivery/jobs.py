@@ -7,10 +7,10 @@ from datetime import datetime
 from slack_sdk import WebClient
 
 from handlers.context import Defaults
-from handlers.delivery.send import Pacer, deliver
+from handlers.delivery.send import Pacer, Workers, deliver
 from store.alert_kinds import ACTION_DUE
 from store import outbox
-from store.actions import mark_announced, to_announce
+from store.actions import announcements_due, mark_all_announced
 from store.db import SessionFactory, transaction
 from store.digests import queue_due as queue_digests
 from store.grading import cadence_sweep
@@ -38,15 +38,24 @@ class TickReport:
         return asdict(self)
 
 
+QUEUE_BATCH = 2000
+QUEUE_BATCHES = 50  # 100,000 announcements in one sweep at most; the rest on the next
+
+
 def queue_due_actions(*, db: SessionFactory, now: datetime) -> int:
-    """Queue one alert per due action and due time. Safe to run twice, or on two replicas:
-    the outbox key absorbs the second, and announce_at is cleared only if nobody moved it."""
+    """Queue one alert per due action and due time, a batch per transaction (a few statements
+    each), until none is left. Safe to run twice, or on two replicas: the outbox key absorbs the
+    second, and announce_at is cleared only if nobody moved it."""
     queued = 0
-    with transaction(db) as session:
-        for action in to_announce(session=session, now=now):
-            queued += outbox.enqueue(session=session, kind=ACTION_DUE, subject=f"next_action:{action.id}",
-                                     due_key=action.due_at.isoformat(), recipient=action.owner_id, now=now)
-            mark_announced(session=session, action=action)
+    for _ in range(QUEUE_BATCHES):
+        with transaction(db) as session:
+            due = announcements_due(session=session, now=now, limit=QUEUE_BATCH)
+            alerts = [outbox.Alert(kind=ACTION_DUE, subject=f"next_action:{aid}", due_key=due_at.isoformat(), recipient=owner)
+                      for aid, due_at, owner, _ in due]
+            queued += outbox.enqueue_many(session=session, alerts=alerts, now=now)
+            mark_all_announced(session=session, announced=[(aid, was) for aid, _, _, was in due])
+        if len(due) < QUEUE_BATCH:
+            break
     return queued
 
 
@@ -60,8 +69,10 @@ def lifecycle_sweeps(*, db: SessionFactory, defaults: Defaults, now: datetime) -
     return len(made)
 
 
-def tick(*, client: WebClient, db: SessionFactory, defaults: Defaults, now: datetime, pacer: Pacer | None = None) -> TickReport:
-    """Every job once, as of `now`; `pacer` spaces posts to one channel (a test passes a virtual clock's)."""
+def tick(*, client: WebClient, db: SessionFactory, defaults: Defaults, now: datetime, pacer: Pacer | None = None,
+         workers: Workers | None = None, token: str | None = None) -> TickReport:
+    """Every job once, as of `now`; `pacer` spaces posts to one channel (a test passes a virtual clock's);
+    `workers` (lent by bot/) serve recipients in parallel; `token` names the run's outbox claims."""
     created = lifecycle_sweeps(db=db, defaults=defaults, now=now)
     queued = queue_due_actions(db=db, now=now)
     sla_queued = sweep_sla(db=db, calendar=defaults.calendar, admins=defaults.admins, now=now)
@@ -69,7 +80,7 @@ def tick(*, client: WebClient, db: SessionFactory, defaults: Defaults, now: date
         digests = queue_digests(session=session, now=now)
     health = health_pass(db=db, now=now, weights=defaults.health, cadence=defaults.cadence, calendar=defaults.calendar,
                          drop_points=defaults.risk_drop)
-    sent = deliver(client=client, db=db, defaults=defaults, now=now, pacer=pacer)
+    sent = deliver(client=client, db=db, defaults=defaults, now=now, pacer=pacer, workers=workers, token=token)
     return TickReport(queued=queued, sent=sent.sent, retried=sent.retried, failed=sent.failed, skipped=sent.skipped,
                       deferred=sent.deferred, messages=sent.messages, sla_queued=sla_queued, actions_created=created,
                       digests_queued=digests, health_computed=health.computed, risk_queued=health.queued)

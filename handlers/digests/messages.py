@@ -139,7 +139,7 @@ def render_digest(session: Session, row: Outbox, sub: DigestSubscription, defaul
 
 def _skip(db: SessionFactory, row: Outbox, report: Report, reason: str) -> None:
     with transaction(db) as session:
-        outbox.mark_skipped(session=session, outbox_id=row.id, reason=reason)
+        outbox.mark_skipped(session=session, outbox_id=row.id, reason=reason, token=row.claim_token)
     report.skipped += 1
 
 
@@ -202,11 +202,12 @@ def _chart_state(db: SessionFactory, row: Outbox, report: Report, now: datetime)
         sub = subscription_of(session, row)
         digest = digest_of(session=session, chart_row=row)
         if sub is None or digest is None or digest.status in ("failed", "skipped"):
-            outbox.mark_skipped(session=session, outbox_id=row.id, reason="no digest to follow")
+            outbox.mark_skipped(session=session, outbox_id=row.id, reason="no digest to follow", token=row.claim_token)
             report.skipped += 1
             return None
         if digest.status != "sent":
-            outbox.defer(session=session, outbox_id=row.id, until=max(digest.next_attempt_at, now + BASE_DELAY))
+            outbox.defer(session=session, outbox_id=row.id, until=max(digest.next_attempt_at, now + BASE_DELAY),
+                         token=row.claim_token)
             report.deferred += 1
             return None
         return sub
@@ -223,7 +224,9 @@ def send_charts(*, client: WebClient, db: SessionFactory, defaults: Defaults, no
         sub = subscription_of(session, row)
         files = chart_files(session, row, sub, defaults, now)
         comment = t(sub.locale, "digest_charts_comment", title=escape(title_of(session, sub, period_of_row(row, sub))))
-        outbox.mark_posting(session=session, outbox_ids=[row.id], now=now)
+        held = outbox.mark_posting(session=session, outbox_ids=[row.id], now=now, token=row.claim_token)
+    if not held:
+        return  # taken over by another run (our lease ran out): theirs to send
     pacer.wait(row.recipient)
     try:
         done = client.files_upload_v2(channel=row.recipient, file_uploads=files, initial_comment=comment)
@@ -234,7 +237,8 @@ def send_charts(*, client: WebClient, db: SessionFactory, defaults: Defaults, no
         pacer.done(row.recipient)
     first = (done.get("files") or [{}])[0]
     with transaction(db) as session:
-        outbox.mark_sent(session=session, outbox_id=row.id, channel=row.recipient, ts=str(first.get("id", ""))[:32], now=now)
+        outbox.mark_sent(session=session, outbox_id=row.id, channel=row.recipient, ts=str(first.get("id", ""))[:32], now=now,
+                         token=row.claim_token)
     report.sent += 1
 
 

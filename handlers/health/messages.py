@@ -174,7 +174,7 @@ def render_ping(session: Session, row: Outbox, profile: Profile, now: datetime, 
                     blocks=ping_blocks(session, row, customer, profile, now, calendar=defaults.calendar))
 
 
-KINDS = {PING: Kind(render_ping)}
+KINDS = {PING: Kind(render_ping, grouped=False, header="alert_header_churn_risk")}
 
 
 # -- redrawn once answered ---------------------------------------------------------------------------

@@ -121,4 +121,4 @@ def render_escalation(session: Session, row: Outbox, profile: Profile, now: date
     return Rendered(text=text, blocks=blocks)
 
 
-KINDS = {NPS_LOW: Kind(render_low), NPS_ESCALATION: Kind(render_escalation)}
+KINDS = {NPS_LOW: Kind(render_low), NPS_ESCALATION: Kind(render_escalation, grouped=False, header="alert_header_nps_escalation")}

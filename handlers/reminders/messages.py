@@ -11,7 +11,8 @@ from handlers.blocks import clip, context as context_block, escape, fmt_date, fm
 from handlers.context import Defaults, Profile
 from handlers.delivery.kind import Kind, Rendered
 from handlers.i18n import t
-from store.actions import action_with_customer
+from handlers.payload import record_id
+from store.actions import action_with_customer, fetch_all
 from store.alert_kinds import ACTION_ASSIGNED, ACTION_DUE
 from store.auto_actions import title_in
 from store.models import PENDING_ACTION, Customer, Interaction, NextAction, Outbox
@@ -38,9 +39,25 @@ def _buttons(action: NextAction, profile: Profile) -> dict:
     ]}
 
 
+def prefetch(session: Session, rows: list[Outbox]) -> list:
+    """The actions, customers and originating interactions of many alerts, into the session (the
+    renderers then read them with session.get, without a query each); returned, for the caller
+    to hold while it renders (the session keeps only weak references)."""
+    wanted = [record_id(row.subject.split(":")[-1]) for row in rows]
+    actions = fetch_all(session=session, model=NextAction, ids=[a for a in wanted if a is not None])
+    return [actions, fetch_all(session=session, model=Customer, ids=[a.customer_id for a in actions]),
+            fetch_all(session=session, model=Interaction, ids=[a.interaction_id for a in actions if a.interaction_id])]
+
+
+def _found(session: Session, row: Outbox) -> tuple[NextAction, Customer] | None:
+    action = session.get(NextAction, record_id(row.subject.split(":")[-1]) or 0)
+    customer = session.get(Customer, action.customer_id) if action is not None else None
+    return (action, customer) if customer is not None else None
+
+
 def render_due(session: Session, row: Outbox, profile: Profile, now: datetime, defaults: Defaults) -> Rendered | None:
     """The alert for a due action, or None when it no longer applies (done, or moved since)."""
-    found = action_with_customer(session=session, action_id=int(row.subject.split(":")[1]))
+    found = _found(session, row)
     if found is None:
         return None
     action, customer = found
@@ -48,7 +65,17 @@ def render_due(session: Session, row: Outbox, profile: Profile, now: datetime, d
         return None
     loc = profile.locale
     blocks = [section(f"*{t(loc, 'due_header')}*"), *_body(session, action, customer, profile), _buttons(action, profile)]
-    return Rendered(text=escape(t(loc, "due_fallback", action=title_in(action, loc), customer=customer.name)), blocks=blocks)
+    return Rendered(text=escape(t(loc, "due_fallback", action=title_in(action, loc), customer=customer.name)), blocks=blocks,
+                    line=_line(action, customer, profile))
+
+
+def _line(action: NextAction, customer: Customer, profile: Profile) -> dict:
+    """The alert as one line of a long list: what, for whom, when, and Done."""
+    loc = profile.locale
+    text = t(loc, "due_line", action=escape(clip(title_in(action, loc), 200)), customer=escape(clip(customer.name, 200)), code=customer.code,
+             due=fmt_datetime(action.due_at, profile))
+    return {**section(text), "accessory": {"type": "button", "action_id": ids.DUE_DONE, "text": plain(t(loc, "btn_done")),
+                                           "style": "primary", "value": str(action.id)}}
 
 
 def render_assigned(session: Session, row: Outbox, profile: Profile, now: datetime, defaults: Defaults) -> Rendered | None:
@@ -65,4 +92,4 @@ def closed_blocks(session: Session, action: NextAction, customer: Customer, prof
     return [*_body(session, action, customer, profile), context_block(note)]
 
 
-KINDS = {ACTION_DUE: Kind(render_due), ACTION_ASSIGNED: Kind(render_assigned)}
+KINDS = {ACTION_DUE: Kind(render_due, prefetch=prefetch), ACTION_ASSIGNED: Kind(render_assigned)}

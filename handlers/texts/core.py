@@ -61,6 +61,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "logged_fallback": {ZH: "已记录与 {customer} 的互动，下一步：{action}，截止 {due}", EN: "Logged {customer}: next {action}, due {due}"},
     "assigned": {ZH: "📌 {author} 给你安排了一项下一步行动。", EN: "📌 {author} gave you a next action."},
     "alerts_grouped": {ZH: "🔔 你有 {count} 条提醒：", EN: "🔔 You have {count} alerts:"},
+    # the header of an alert that is its own message
+    "alert_header_sla_breach": {ZH: "🔴 SLA 超时", EN: "🔴 SLA breached"},
+    "alert_header_sla_escalate": {ZH: "🚨 SLA 升级", EN: "🚨 SLA escalation"},
+    "alert_header_churn_risk": {ZH: "📉 流失风险", EN: "📉 Churn risk"},
+    "alert_header_nps_escalation": {ZH: "🚨 NPS 升级：反复给低分的客户", EN: "🚨 NPS escalation: a repeat detractor"},
+    "due_line": {ZH: "⏰ *{action}* · {customer}（`{code}`）· 截止 {due}", EN: "⏰ *{action}* · {customer} (`{code}`) · due {due}"},
     # due next action
     "due_header": {ZH: "⏰ 下一步行动到期", EN: "⏰ Next action due"},
     "due_body": {ZH: "*{action}*\n*客户：* {customer}（`{code}`）\n*截止：* {due}", EN: "*{action}*\n*Customer:* {customer} (`{code}`)\n*Due:* {due}"},

@@ -10,7 +10,7 @@ from handlers.context import Defaults, Profile
 from handlers.delivery.kind import Kind, Rendered
 from handlers.i18n import t
 from handlers.payload import record_id
-from handlers.sla_words import MINUTE as _MINUTE, ZERO as _ZERO, fmt_span
+from handlers.sla_words import MINUTE as _MINUTE, ZERO as _ZERO, fmt_overdue, fmt_span
 from handlers.tickets.cards import ALERT_DESCRIPTION_SHOWN, _assignee, _quote
 from store.alert_kinds import SLA_BREACH, SLA_ESCALATE, SLA_WARN
 from store.models import Customer, Outbox, Ticket
@@ -61,7 +61,7 @@ def render_breach(session: Session, row: Outbox, profile: Profile, now: datetime
     ticket, customer, name, due = found
     loc = profile.locale
     head = t(loc, "sla_breach_head", code=ticket.code, clock=t(loc, f"sla_clock_{name}"), due=fmt_datetime(due, profile),
-             over=fmt_span(max(now - due, _ZERO) // _MINUTE, loc))
+             over=fmt_overdue(max(now - due, _ZERO) // _MINUTE, loc))
     return _alert(head, ticket, customer, profile)
 
 
@@ -72,8 +72,16 @@ def render_escalate(session: Session, row: Outbox, profile: Profile, now: dateti
     ticket, customer, name, due = found
     loc = profile.locale
     head = t(loc, "sla_escalate_head", code=ticket.code, clock=t(loc, f"sla_clock_{name}"), due=fmt_datetime(due, profile),
-             over=fmt_span(max(now - due, _ZERO) // _MINUTE, loc))
+             over=fmt_overdue(max(now - due, _ZERO) // _MINUTE, loc))
     return _alert(head, ticket, customer, profile)
 
 
-KINDS = {SLA_WARN: Kind(render_warn), SLA_BREACH: Kind(render_breach, urgent=True), SLA_ESCALATE: Kind(render_escalate, urgent=True)}
+def around_the_clock(row: Outbox) -> bool:
+    """A warning on a clock counted in calendar hours (P1 by default) cannot wait for the morning:
+    by then the clock has run out."""
+    return (row.data or {}).get("business") is False
+
+
+KINDS = {SLA_WARN: Kind(render_warn, urgent=around_the_clock),
+         SLA_BREACH: Kind(render_breach, urgent=True, grouped=False, header="alert_header_sla_breach"),
+         SLA_ESCALATE: Kind(render_escalate, urgent=True, grouped=False, header="alert_header_sla_escalate")}

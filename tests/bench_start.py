@@ -1,0 +1,111 @@
+"""Benchmark (not a test): how long `python -m bot` takes to answer on its port, and how much
+memory it holds once idle, against a bare Bolt app served the same way in the same run.
+
+    .venv/bin/python -m tests.bench_start [--idle 20] [--runs 3]
+
+Each run starts a process against the fake Slack and a fresh SQLite file (migrated beforehand,
+so the time is the start, not the first migration), polls `/healthz` until it answers, waits
+`--idle` seconds, then reads VmRSS and whether matplotlib is mapped (/proc/<pid>/maps).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+from tests.fake_slack import FakeSlack
+
+ROOT = Path(__file__).resolve().parent.parent
+BARE = """
+import os
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from waitress import serve
+app = App(token="xoxb-bare", signing_secret="s" * 32, token_verification_enabled=False)
+handler = SlackRequestHandler(app)
+def wsgi(environ, start_response):
+    if environ["PATH_INFO"] == "/healthz":
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+    return handler(environ, start_response)
+serve(wsgi, host="127.0.0.1", port=int(os.environ["PORT"]), _quiet=True)
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _answering(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _maps(pid: int, name: str) -> bool:
+    return name in Path(f"/proc/{pid}/maps").read_text()
+
+
+def measure(argv: list[str], env: dict, idle: float) -> tuple[float, float, bool]:
+    """(seconds until /healthz answers, RSS MB after `idle` s, matplotlib mapped)."""
+    port = _free_port()
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=ROOT, env={**env, "PORT": str(port)}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        while not _answering(port):
+            if proc.poll() is not None:
+                raise SystemExit(f"{argv} exited: {proc.stderr.read().decode()[-2000:]}")
+            threading.Event().wait(0.01)
+        ready = time.perf_counter() - started
+        threading.Event().wait(idle)
+        return ready, _rss_mb(proc.pid), _maps(proc.pid, "matplotlib")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--idle", type=float, default=20.0)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    fake = FakeSlack().start()
+    folder = tempfile.TemporaryDirectory()
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "CRM_"))}
+    env = {**clean, "PYTHONPATH": str(ROOT), "DATABASE_URL": f"sqlite:///{folder.name}/crm.db", "SLACK_BOT_TOKEN": "xoxb-test",
+           "SLACK_SIGNING_SECRET": "s" * 32, "SLACK_API_URL": fake.url, "CRM_ENCRYPTION_KEY": "bench-encryption-key-0123456789-abcdef"}
+    try:
+        subprocess.run([sys.executable, "-m", "bot", "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
+        bot = [measure([sys.executable, "-m", "bot"], env, args.idle) for _ in range(args.runs)]
+        bare = [measure([sys.executable, "-c", BARE], env, args.idle) for _ in range(args.runs)]
+    finally:
+        fake.stop()
+        folder.cleanup()
+    best = lambda runs, i: min(r[i] for r in runs)  # noqa: E731 - the least disturbed run on a shared machine
+    print(f"runs: {args.runs} each, idle {args.idle:g} s; best of the runs (the machine is shared)")
+    print(f"cold start to port answering: figure {best(bot, 0):.2f} s, floor (bare Bolt + waitress) {best(bare, 0):.2f} s, "
+          f"ratio {best(bot, 0) / best(bare, 0):.1f}x (target <= 0.6 s)")
+    print(f"idle RSS: figure {best(bot, 1):.0f} MB, floor {best(bare, 1):.0f} MB, ratio {best(bot, 1) / best(bare, 1):.1f}x "
+          f"(target <= 90 MB); matplotlib loaded while idle: {any(r[2] for r in bot)}")
+
+
+if __name__ == "__main__":
+    main()
