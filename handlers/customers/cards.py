@@ -20,6 +20,7 @@ from store.contacts import contacts_of
 from store.crm_models import AuditEntry, Deal, Need, StageChange
 from store.customers import StageGroup
 from store.deals import deals_of
+from store.payments import Collected, collected_by_deal
 from store.health import history as health_history
 from store.models import Contact, Customer, HealthScore, Interaction, NextAction, Ticket
 from store.needs import needs_of
@@ -60,6 +61,7 @@ class CardData:
     editable: bool
     churn: ChurnCard | None = None  # the churn case and win-back plan (handlers/churn/forms.py)
     health: list[HealthScore] = field(default_factory=list)  # stored scores, newest first (converted and mature)
+    collected: dict[int, Collected] = field(default_factory=dict)  # won deals' payment schedules (store/payments.py)
 
 
 def load_card(session: Session, customer: Customer, *, viewer: Viewer, cipher: Cipher | None) -> CardData:
@@ -78,7 +80,8 @@ def load_card(session: Session, customer: Customer, *, viewer: Viewer, cipher: C
         interactions=recent_interactions(session=session, customer_id=customer.id, limit=INTERACTIONS_SHOWN),
         tickets=open_for_customer(session=session, customer_id=customer.id, limit=TICKETS_SHOWN, by_priority=True),
         ticket_count=open_count(session=session, customer_id=customer.id),
-        deals=deals_of(session=session, customer_id=customer.id),
+        deals=(deals := deals_of(session=session, customer_id=customer.id)),
+        collected=collected_by_deal(session=session, deal_ids=[x.id for x in deals if x.stage == "won"]),
         changes=history(session=session, customer_id=customer.id, limit=CHANGES_SHOWN),
         editable=can_edit(viewer, customer),
         churn=load_churn(session, customer, viewer=viewer),
@@ -215,6 +218,9 @@ def _item_sections(d: CardData, profile: Profile, now: datetime) -> list[dict]:
         ("cust_sec_deals", [t(loc, "cust_deal_line", title=escape(x.title), amount=format(x.amount, ",.2f"), currency=x.currency,
                               stage=vocab(loc, "deal_stage", x.stage))
                             + (t(loc, "cust_deal_close", date=fmt_date(x.expected_close_on, profile)) if x.expected_close_on and not x.closed_at else "")
+                            + (" · " + t(loc, "pay_collected", received=format(d.collected[x.id].received, ",.2f"),
+                                         scheduled=format(d.collected[x.id].scheduled, ",.2f"), currency=x.currency,
+                                         paid=d.collected[x.id].paid, count=d.collected[x.id].instalments) if x.id in d.collected else "")
                             for x in d.deals], None),
         ("cust_sec_changes", [_change_line(e, profile) for e in d.changes], None),
     ]
