@@ -11,6 +11,7 @@ from store.figures import Targets
 from store.grading import Cadence
 from store.health import HealthWeights
 from store.lifecycle import TimeLimits
+from store.payment_jobs import MoneyDays
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
 
@@ -95,8 +96,20 @@ def health_of(text: str) -> HealthWeights:
         raise SettingValueError(f"CRM_HEALTH_WEIGHTS: {e}") from None
 
 
+def money_days_of(text: str) -> MoneyDays:
+    """"ahead=3,escalate=7,renewal=60" -> MoneyDays (whole days; ahead may be 0, the others from 1)."""
+    values = {}
+    names = {f.name for f in fields(MoneyDays)}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, number = (x.strip() for x in part.partition("="))
+        if name not in names or not number.isdigit() or int(number) > 3660 or (name != "ahead" and int(number) == 0):
+            raise SettingValueError(f"CRM_MONEY_DAYS: {part!r} should be ahead=0..3660, escalate=1..3660 or renewal=1..3660")
+        values[name] = int(number)
+    return MoneyDays(**values)
+
+
 _PARSERS = {"crm_cadence_days": cadence_of, "crm_time_limits": limits_of, "crm_targets": targets_of,
-            "crm_health_weights": health_of}
+            "crm_health_weights": health_of, "crm_money_days": money_days_of}
 
 
 class Settings(BaseSettings):
@@ -131,6 +144,10 @@ class Settings(BaseSettings):
     # health score weights and thresholds (store/health_rules.py HealthWeights: names and reasons)
     crm_health_weights: str = ""
     crm_risk_drop_points: int = 15           # a fall of this many points within a week pings customer success
+    # money after signing (store/payment_jobs.py MoneyDays): an instalment's next action `ahead` days
+    # before its due date, the owner's manager alerted `escalate` days after it, a renewal's next
+    # action `renewal` days before the renewal date
+    crm_money_days: str = "ahead=3,escalate=7,renewal=60"
 
     @property
     def admin_ids(self) -> frozenset[str]:
@@ -148,7 +165,7 @@ class Settings(BaseSettings):
     def _trailing_slash(cls, value: str) -> str:
         return value if value.endswith("/") else value + "/"
 
-    @field_validator("crm_cadence_days", "crm_time_limits", "crm_targets", "crm_health_weights")
+    @field_validator("crm_cadence_days", "crm_time_limits", "crm_targets", "crm_health_weights", "crm_money_days")
     @classmethod
     def _a_mini_language(cls, value: str, info) -> str:
         """Each CRM_* mini-language is parsed once at load, so a bad one stops the bot with its sentence."""
@@ -184,6 +201,10 @@ class Settings(BaseSettings):
     @property
     def health_weights(self) -> HealthWeights:
         return health_of(self.crm_health_weights)
+
+    @property
+    def money_days(self) -> MoneyDays:
+        return money_days_of(self.crm_money_days)
 
     @property
     def socket_mode(self) -> bool:

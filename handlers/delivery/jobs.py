@@ -16,6 +16,7 @@ from store.digests import queue_due as queue_digests
 from store.grading import cadence_sweep
 from store.health_jobs import run_due as health_pass
 from store.lifecycle import review_sweep
+from store.payment_jobs import sweep_money
 from store.ticket_sla import sweep_sla
 
 
@@ -33,6 +34,7 @@ class TickReport:
     digests_queued: int = 0
     health_computed: int = 0   # customers whose health was recomputed (store/health_jobs.py)
     risk_queued: int = 0       # churn-risk pings queued
+    money_queued: int = 0      # overdue-payment alerts queued (store/payment_jobs.py; its next actions are in actions_created)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -63,6 +65,8 @@ def lifecycle_sweeps(*, db: SessionFactory, defaults: Defaults, now: datetime) -
 def tick(*, client: WebClient, db: SessionFactory, defaults: Defaults, now: datetime, pacer: Pacer | None = None) -> TickReport:
     """Every job once, as of `now`; `pacer` spaces posts to one channel (a test passes a virtual clock's)."""
     created = lifecycle_sweeps(db=db, defaults=defaults, now=now)
+    with transaction(db) as session:
+        money = sweep_money(session=session, now=now, tz=defaults.calendar.tz, days=defaults.money, admins=defaults.admins)
     queued = queue_due_actions(db=db, now=now)
     sla_queued = sweep_sla(db=db, calendar=defaults.calendar, admins=defaults.admins, now=now)
     with transaction(db) as session:
@@ -71,5 +75,6 @@ def tick(*, client: WebClient, db: SessionFactory, defaults: Defaults, now: date
                          drop_points=defaults.risk_drop)
     sent = deliver(client=client, db=db, defaults=defaults, now=now, pacer=pacer)
     return TickReport(queued=queued, sent=sent.sent, retried=sent.retried, failed=sent.failed, skipped=sent.skipped,
-                      deferred=sent.deferred, messages=sent.messages, sla_queued=sla_queued, actions_created=created,
-                      digests_queued=digests, health_computed=health.computed, risk_queued=health.queued)
+                      deferred=sent.deferred, messages=sent.messages, sla_queued=sla_queued, actions_created=created + money.actions,
+                      digests_queued=digests, health_computed=health.computed, risk_queued=health.queued,
+                      money_queued=money.alerts)
