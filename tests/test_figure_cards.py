@@ -188,6 +188,7 @@ def test_the_report_of_a_week_for_everyone(db):
         "*贬损者（NPS 0-6 分）*（1）\n• *蓝海* `C000003` · 4 分：“响应慢” · <@U0A1000001>",
         "*风险客户*（2）\n• 🔴 *云帆&lt;物流&gt;* `C000002` · 健康分 35 · <@U0A2000002>\n"
         "• 🟡 *蓝海* `C000003` · 健康分 55 · <@U0A1000001>",
+        "*💰 回款*（本期应收 · 本期回款 · 当前逾期）\n本期没有应收、回款或逾期。",  # the week's deal has no payment schedule
     ]
     # every customer the lists name, once, in one select that opens its card
     assert _picked(blocks) == ("打开客户卡片…", ["星河科技 (C000001)", "云帆<物流> (C000002)", "蓝海 (C000003)"])
@@ -215,6 +216,7 @@ def test_a_reps_report_in_english_keeps_to_their_customers(db):
         "*SLA breaches* (0)\nNone",
         "*Detractors (NPS 0-6)* (1)\n• *蓝海* `C000003` · scored 4: “响应慢” · <@U0A1000001>",
         "*Customers at risk* (1)\n• 🟡 *蓝海* `C000003` · health 55 · <@U0A1000001>",
+        "*💰 Receivables* (due this period · collected · overdue now)\nNothing due, collected or overdue.",
     ]
     assert _picked(blocks) == ("Open a customer's card…", ["星河科技 (C000001)", "蓝海 (C000003)"])
 

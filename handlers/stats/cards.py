@@ -22,6 +22,7 @@ from handlers.stats.text import Row, figure_rows, line, period_label
 from handlers.i18n import t
 from store.figures import Figures, Period, Scope, Targets, deals_moved, detractors, figures, per_rep, sla_breaches, stale_customers
 from store.customers import codes_of
+from store.receivables import receivables, renewals
 from store.grading import Cadence
 from store.health import RED, YELLOW, at_risk
 from store.risk import at_risk_count
@@ -133,9 +134,46 @@ def _list_sections(session, period, scope, now, profile: Profile, calendar: Cale
             _list("fig_sec_at_risk", risk_lines, risk_total, loc)], named
 
 
+def _money(value) -> str:
+    return f"{value:,.2f}"
+
+
+def _receivable_words(r) -> dict:
+    return {"due": _money(r.due.amount), "due_count": r.due.count, "collected": _money(r.collected.amount),
+            "collected_count": r.collected.count, "overdue": _money(r.overdue.amount), "overdue_count": r.overdue.count}
+
+
+def receivables_section(session: Session, period: Period, scope: Scope, now: datetime, loc: str, owner_ids) -> dict:
+    """Due this period, collected, overdue now, per currency; then per rep for a team or everyone."""
+    found = receivables(session=session, period=period, owner_ids=owner_ids, now=now)
+    lines = [t(loc, "rcv_line", currency=c, **_receivable_words(r)) for c, r in found.total.items()] or [t(loc, "rcv_none")]
+    if scope.kind != "rep":
+        lines += [t(loc, "rcv_rep_line", rep=mention(owner), currency=c, **_receivable_words(r))
+                  for owner, by_currency in found.per_rep.items() for c, r in by_currency.items()]
+    return lines_sections(t(loc, "rcv_sec"), lines, loc=loc)[0]
+
+
+def renewals_section(session: Session, month: Period, loc: str, tz: str, owner_ids) -> dict:
+    """The won deals renewing in `month` (the managers' digest)."""
+    profile = Profile(user_id="", tz=tz, locale=loc)
+    rows, total = renewals(session=session, period=month, owner_ids=owner_ids, limit=SHOWN)
+    lines = [t(loc, "rcv_renewal_line", customer=_name(r.customer_name), code=r.customer_code, title=_name(r.title),
+               amount=_money(r.amount), currency=r.currency, day=fmt_date(r.renewal_on, profile), owner=person(r.owner_id, loc))
+             for r in rows]
+    return _list_titled(t(loc, "rcv_renewals_sec", month=period_label(month, loc), count=total), lines, total, loc)
+
+
+def _list_titled(title: str, lines: list[str], total: int, loc: str) -> dict:
+    if not total:
+        return section(f"{title}\n{t(loc, 'fig_list_none')}")
+    return lines_sections(title, lines, loc=loc, total=total)[0]
+
+
 def report_blocks(*, session: Session, period: Period, scope: Scope, now: datetime, locale: str, tz: str, targets: Targets,
-                  calendar: Calendar, title: str, max_blocks: int = 50, cadence: Cadence = Cadence()) -> tuple[str, list[dict]]:
-    """The whole report as (plain-text fallback of at most 3000 characters, at most `max_blocks` blocks)."""
+                  calendar: Calendar, title: str, max_blocks: int = 50, cadence: Cadence = Cadence(),
+                  renewals_month: Period | None = None) -> tuple[str, list[dict]]:
+    """The whole report as (plain-text fallback of at most 3000 characters, at most `max_blocks` blocks);
+    with `renewals_month` (the managers' digest) the won deals renewing in that month too."""
     profile = Profile(user_id="", tz=tz, locale=locale)
     f = figures(session=session, period=period, scope=scope, now=now, targets=targets, calendar=calendar)
     blocks = [{"type": "header", "text": {"type": "plain_text", "text": clip(title, HEADER_MAX) or " ", "emoji": True}},
@@ -147,6 +185,9 @@ def report_blocks(*, session: Session, period: Period, scope: Scope, now: dateti
     lists, named = _list_sections(session, period, scope, now, profile, calendar, cadence, f.owner_ids)
     picker = card_picker(named, locale)
     blocks += lists
+    blocks.append(receivables_section(session, period, scope, now, locale, f.owner_ids))
+    if renewals_month is not None:
+        blocks.append(renewals_section(session, renewals_month, locale, tz, f.owner_ids))
     room = max_blocks - (picker is not None)  # the picker comes last, whatever is cut
     if len(blocks) > room:
         blocks = blocks[:max(room - 1, 0)] + [context_block(t(locale, "fig_truncated"))]

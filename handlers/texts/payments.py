@@ -89,4 +89,24 @@ TEXTS: dict[str, dict[str, str]] = {
                             EN: "⚠️ {owner}'s payment is {days} days overdue: {customer} · *{title}* instalment {seq}, due {day}, "
                                 "{outstanding} {currency} outstanding."},
     "pay_escalate_fallback": {ZH: "回款逾期 {days} 天：{customer}", EN: "Payment {days} days overdue: {customer}"},
+    # receivables in /crm stats, the digests and the report
+    "rcv_sec": {ZH: "*💰 回款*（本期应收 · 本期回款 · 当前逾期）", EN: "*💰 Receivables* (due this period · collected · overdue now)"},
+    "rcv_line": {ZH: "• {currency}：应收 {due}（{due_count} 期）· 回款 {collected}（{collected_count} 笔）· 逾期 {overdue}（{overdue_count} 期）",
+                 EN: "• {currency}: due {due} ({due_count}) · collected {collected} ({collected_count}) · overdue {overdue} ({overdue_count})"},
+    "rcv_rep_line": {ZH: "• {rep} {currency}：应收 {due}（{due_count} 期）· 回款 {collected}（{collected_count} 笔）· 逾期 {overdue}（{overdue_count} 期）",
+                     EN: "• {rep} {currency}: due {due} ({due_count}) · collected {collected} ({collected_count}) · overdue {overdue} ({overdue_count})"},
+    "rcv_none": {ZH: "本期没有应收、回款或逾期。", EN: "Nothing due, collected or overdue."},
+    "rcv_renewals_sec": {ZH: "*🔁 {month}续约*（{count} 个）", EN: "*🔁 Renewals in {month}* ({count})"},
+    "rcv_renewal_line": {ZH: "• *{customer}* `{code}` · {title} · {amount} {currency} · {day} 续约 · {owner}",
+                         EN: "• *{customer}* `{code}` · {title} · {amount} {currency} · renews {day} · {owner}"},
+    # the report's CSV
+    "rcv_csv_header_scope": {ZH: "回款", EN: "receivables"},
+    "rcv_csv_all": {ZH: "合计", EN: "total"},
+    "rcv_csv_currency": {ZH: "币种", EN: "currency"},
+    "rcv_csv_due": {ZH: "本期应收", EN: "due"},
+    "rcv_csv_due_count": {ZH: "应收期数", EN: "instalments due"},
+    "rcv_csv_collected": {ZH: "本期回款", EN: "collected"},
+    "rcv_csv_collected_count": {ZH: "回款笔数", EN: "payments"},
+    "rcv_csv_overdue": {ZH: "当前逾期", EN: "overdue now"},
+    "rcv_csv_overdue_count": {ZH: "逾期期数", EN: "instalments overdue"},
 }
