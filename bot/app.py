@@ -46,7 +46,8 @@ def _defaults_of(settings: Settings, cipher: Cipher | None) -> Defaults:
     return Defaults(tz=settings.crm_default_tz, locale=settings.crm_default_locale, quiet_hours=settings.crm_quiet_hours,
                     admins=settings.admin_ids, calendar=calendar, visibility=settings.crm_visibility, cipher=cipher,
                     cadence=settings.cadence, limits=settings.limits, targets=settings.targets, health=settings.health_weights,
-                    risk_drop=settings.crm_risk_drop_points, money=settings.money_days, kinds=alert_kinds())
+                    risk_drop=settings.crm_risk_drop_points, money=settings.money_days, tiers=settings.tier_shares,
+                    kinds=alert_kinds())
 
 
 VERIFIED = "crm_verified"

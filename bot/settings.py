@@ -12,6 +12,7 @@ from store.grading import Cadence
 from store.health import HealthWeights
 from store.lifecycle import TimeLimits
 from store.payment_jobs import MoneyDays
+from store.value_tiers import TierShares
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
 
@@ -108,8 +109,23 @@ def money_days_of(text: str) -> MoneyDays:
     return MoneyDays(**values)
 
 
+def tiers_of(text: str) -> TierShares:
+    """"high=20,medium=50" -> TierShares (percent of customers; together at most 100)."""
+    values = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, number = (x.strip() for x in part.partition("="))
+        if name not in ("high", "medium") or not number.isdigit():
+            raise SettingValueError(f"CRM_VALUE_TIERS: {part!r} should be high or medium = a whole percent")
+        values[name] = int(number)
+    try:
+        return TierShares(**values)
+    except ValueError as e:
+        raise SettingValueError(f"CRM_VALUE_TIERS: {e}") from None
+
+
 _PARSERS = {"crm_cadence_days": cadence_of, "crm_time_limits": limits_of, "crm_targets": targets_of,
-            "crm_health_weights": health_of, "crm_money_days": money_days_of}
+            "crm_health_weights": health_of, "crm_money_days": money_days_of,
+            "crm_value_tiers": tiers_of}
 
 
 class Settings(BaseSettings):
@@ -148,6 +164,8 @@ class Settings(BaseSettings):
     # before its due date, the owner's manager alerted `escalate` days after it, a renewal's next
     # action `renewal` days before the renewal date
     crm_money_days: str = "ahead=3,escalate=7,renewal=60"
+    # value tiers from the yearly won amount (store/value_tiers.py): the top high % of customers, the next medium %
+    crm_value_tiers: str = "high=20,medium=50"
 
     @property
     def admin_ids(self) -> frozenset[str]:
@@ -165,7 +183,8 @@ class Settings(BaseSettings):
     def _trailing_slash(cls, value: str) -> str:
         return value if value.endswith("/") else value + "/"
 
-    @field_validator("crm_cadence_days", "crm_time_limits", "crm_targets", "crm_health_weights", "crm_money_days")
+    @field_validator("crm_cadence_days", "crm_time_limits", "crm_targets", "crm_health_weights", "crm_money_days",
+                     "crm_value_tiers")
     @classmethod
     def _a_mini_language(cls, value: str, info) -> str:
         """Each CRM_* mini-language is parsed once at load, so a bad one stops the bot with its sentence."""
@@ -205,6 +224,10 @@ class Settings(BaseSettings):
     @property
     def money_days(self) -> MoneyDays:
         return money_days_of(self.crm_money_days)
+
+    @property
+    def tier_shares(self) -> TierShares:
+        return tiers_of(self.crm_value_tiers)
 
     @property
     def socket_mode(self) -> bool:

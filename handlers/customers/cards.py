@@ -142,12 +142,18 @@ def _profile_lines(c: Customer, tags: list[str], loc: str) -> list[str]:
         lines.append(_field(loc, "cust_f_staff_count", f"{c.staff_count:,}"))
     if c.annual_revenue is not None:
         lines.append(_field(loc, "cust_f_annual_revenue", format(c.annual_revenue, ",.2f")))
-    lines += [_field(loc, f"cust_f_{name}", vocab(loc, kind, getattr(c, name))) for name, kind in CHOICES.items() if getattr(c, name)]
+    lines += [_field(loc, f"cust_f_{name}", vocab(loc, kind, getattr(c, name)) + (_tier_mark(c, loc) if name == "value_tier" else ""))
+              for name, kind in CHOICES.items() if getattr(c, name)]
     if tags:
         lines.append(_field(loc, "cust_f_tags", escape(clip(t(loc, "cust_list_sep").join(tags), 600))))
     if c.cultural_notes:
         lines.append(_field(loc, "cust_f_cultural_notes", escape(clip(c.cultural_notes, 800))))
     return lines
+
+
+def _tier_mark(c: Customer, loc: str) -> str:
+    """Whether the value tier was computed (store/value_tiers.py) or chosen by a person."""
+    return t(loc, "tier_mark_auto" if c.value_tier_source == "auto" else "tier_mark_manual")
 
 
 def field_label(field: str, loc: str) -> str:

@@ -17,6 +17,7 @@ from store.grading import cadence_sweep
 from store.health_jobs import run_due as health_pass
 from store.lifecycle import review_sweep
 from store.payment_jobs import sweep_money
+from store.value_tiers import run_nightly as tier_pass
 from store.ticket_sla import sweep_sla
 
 
@@ -35,6 +36,7 @@ class TickReport:
     health_computed: int = 0   # customers whose health was recomputed (store/health_jobs.py)
     risk_queued: int = 0       # churn-risk pings queued
     money_queued: int = 0      # overdue-payment alerts queued (store/payment_jobs.py; its next actions are in actions_created)
+    tiers_changed: int = 0     # customers whose value tier the nightly pass changed (store/value_tiers.py)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -67,6 +69,8 @@ def tick(*, client: WebClient, db: SessionFactory, defaults: Defaults, now: date
     created = lifecycle_sweeps(db=db, defaults=defaults, now=now)
     with transaction(db) as session:
         money = sweep_money(session=session, now=now, tz=defaults.calendar.tz, days=defaults.money, admins=defaults.admins)
+    with transaction(db) as session:
+        tiers = tier_pass(session=session, now=now, tz=defaults.calendar.tz, shares=defaults.tiers) or 0
     queued = queue_due_actions(db=db, now=now)
     sla_queued = sweep_sla(db=db, calendar=defaults.calendar, admins=defaults.admins, now=now)
     with transaction(db) as session:
@@ -77,4 +81,4 @@ def tick(*, client: WebClient, db: SessionFactory, defaults: Defaults, now: date
     return TickReport(queued=queued, sent=sent.sent, retried=sent.retried, failed=sent.failed, skipped=sent.skipped,
                       deferred=sent.deferred, messages=sent.messages, sla_queued=sla_queued, actions_created=created + money.actions,
                       digests_queued=digests, health_computed=health.computed, risk_queued=health.queued,
-                      money_queued=money.alerts)
+                      money_queued=money.alerts, tiers_changed=tiers)
