@@ -17,6 +17,7 @@ from store.grading import cadence_sweep
 from store.health_jobs import run_due as health_pass
 from store.lifecycle import review_sweep
 from store.payment_jobs import sweep_money
+from store.tier_cadence import care_sweep
 from store.value_tiers import run_nightly as tier_pass
 from store.ticket_sla import sweep_sla
 
@@ -55,12 +56,14 @@ def queue_due_actions(*, db: SessionFactory, now: datetime) -> int:
 
 
 def lifecycle_sweeps(*, db: SessionFactory, defaults: Defaults, now: datetime) -> int:
-    """Follow-ups for customers beyond their grade's cadence, quarterly reviews of mature ones.
+    """Follow-ups for customers beyond their grade's cadence (converted and mature ones with a value
+    tier: their tier's, store/tier_cadence.py), quarterly reviews of mature ones.
     Each creates next actions (at most one open per customer and origin, by a unique index); the
     announcement below treats them like any other."""
     with transaction(db) as session:
         made = cadence_sweep(session=session, now=now, cadence=defaults.cadence)
         made += review_sweep(session=session, now=now, limits=defaults.limits)
+        made += care_sweep(session=session, now=now, tz=defaults.calendar.tz)
     return len(made)
 
 
