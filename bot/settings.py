@@ -59,7 +59,7 @@ def limits_of(text: str) -> TimeLimits:
 
 _TARGETS = {  # CRM_TARGETS name -> Targets field
     "high_value_churn": "high_value_churn_max", "churn": "churn_max", "nps": "nps_min", "completion": "completion_min",
-    "sla_response": "sla_response_min", "sla_resolution": "sla_resolution_min",
+    "sla_response": "sla_response_min", "sla_resolution": "sla_resolution_min", "aov_growth_high": "aov_growth_high_min",
 }
 
 
@@ -156,7 +156,8 @@ class Settings(BaseSettings):
     # check (days), review, win-back (months); any left out keep their default
     crm_time_limits: str = "first_contact=1,needs_research=14,signing=7,satisfaction_check=7,review=3,win_back=1"
     # targets a digest marks as missed: percentages (NPS in points); "none" leaves one out
-    crm_targets: str = "high_value_churn=5,churn=10,nps=80,completion=90,sla_response=none,sla_resolution=none"
+    crm_targets: str = ("high_value_churn=5,churn=10,nps=80,completion=90,sla_response=none,sla_resolution=none,"
+                        "aov_growth_high=12")
     # health score weights and thresholds (store/health_rules.py HealthWeights: names and reasons)
     crm_health_weights: str = ""
     crm_risk_drop_points: int = 15           # a fall of this many points within a week pings customer success

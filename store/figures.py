@@ -60,6 +60,7 @@ class Targets:
     completion_min: float | None = 90
     sla_response_min: float | None = None
     sla_resolution_min: float | None = None
+    aov_growth_high_min: float | None = 12  # high-value customers' average order value growth a year (store/aov.py)
 
 
 @dataclass(frozen=True)

@@ -189,6 +189,9 @@ def test_the_report_of_a_week_for_everyone(db):
         "*风险客户*（2）\n• 🔴 *云帆&lt;物流&gt;* `C000002` · 健康分 35 · <@U0A2000002>\n"
         "• 🟡 *蓝海* `C000003` · 健康分 55 · <@U0A1000001>",
         "*💰 回款*（本期应收 · 本期回款 · 当前逾期）\n本期没有应收、回款或逾期。",  # the week's deal has no payment schedule
+        # the one deal won within two years (120,000, this year), its customer without a tier: no year before to compare
+        "*📈 客单价增长率*（近 12 个月 / 前 12 个月，按价值分层和负责人）\n• 未分层 CNY：120,000.00 / —（—）\n"
+        "• <@U0A1000001> CNY：120,000.00 / —（—）",
     ]
     # every customer the lists name, once, in one select that opens its card
     assert _picked(blocks) == ("打开客户卡片…", ["星河科技 (C000001)", "云帆<物流> (C000002)", "蓝海 (C000003)"])
@@ -217,6 +220,7 @@ def test_a_reps_report_in_english_keeps_to_their_customers(db):
         "*Detractors (NPS 0-6)* (1)\n• *蓝海* `C000003` · scored 4: “响应慢” · <@U0A1000001>",
         "*Customers at risk* (1)\n• 🟡 *蓝海* `C000003` · health 55 · <@U0A1000001>",
         "*💰 Receivables* (due this period · collected · overdue now)\nNothing due, collected or overdue.",
+        "*📈 Average order value growth* (last 12 months / the 12 before, by value tier and rep)\n• No tier CNY: 120,000.00 / — (—)",
     ]
     assert _picked(blocks) == ("Open a customer's card…", ["星河科技 (C000001)", "蓝海 (C000003)"])
 

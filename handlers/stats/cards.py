@@ -22,6 +22,7 @@ from handlers.stats.text import Row, figure_rows, line, period_label
 from handlers.i18n import t
 from store.figures import Figures, Period, Scope, Targets, deals_moved, detractors, figures, per_rep, sla_breaches, stale_customers
 from store.customers import codes_of
+from store.aov import aov_growth
 from store.receivables import receivables, renewals
 from store.grading import Cadence
 from store.health import RED, YELLOW, at_risk
@@ -163,6 +164,28 @@ def renewals_section(session: Session, month: Period, loc: str, tz: str, owner_i
     return _list_titled(t(loc, "rcv_renewals_sec", month=period_label(month, loc), count=total), lines, total, loc)
 
 
+def _growth(value) -> str:
+    return "—" if value is None else f"{value:+.1f}%"
+
+
+def aov_section(session: Session, period: Period, scope: Scope, loc: str, owner_ids, targets: Targets) -> dict:
+    """Average order value, this year against the year before, and its growth: per tier (high ones
+    against CRM_TARGETS' aov_growth_high), then per rep for a team or everyone."""
+    found = aov_growth(session=session, end=period.end, owner_ids=owner_ids)
+    minimum = targets.aov_growth_high_min
+
+    def line(who: str, currency: str, a, target: float | None) -> str:
+        miss = t(loc, "aov_miss", target=f"{target:g}") if target is not None and a.below(target) else ""
+        return t(loc, "aov_line", who=who, currency=currency, value=_money(a.value) if a.value is not None else "—",
+                 previous=_money(a.previous) if a.previous is not None else "—", growth=_growth(a.growth), miss=miss)
+
+    lines = [line(vocab(loc, "value_tier", tier) if tier != "none" else t(loc, "aov_tier_none"), currency, a,
+                  minimum if tier == "high" else None) for (tier, currency), a in found.by_tier.items()]
+    if scope.kind != "rep":
+        lines += [line(mention(owner), currency, a, None) for (owner, currency), a in found.by_rep.items()]
+    return lines_sections(t(loc, "aov_sec"), lines or [t(loc, "aov_none")], loc=loc)[0]
+
+
 def _list_titled(title: str, lines: list[str], total: int, loc: str) -> dict:
     if not total:
         return section(f"{title}\n{t(loc, 'fig_list_none')}")
@@ -186,6 +209,7 @@ def report_blocks(*, session: Session, period: Period, scope: Scope, now: dateti
     picker = card_picker(named, locale)
     blocks += lists
     blocks.append(receivables_section(session, period, scope, now, locale, f.owner_ids))
+    blocks.append(aov_section(session, period, scope, locale, f.owner_ids, targets))
     if renewals_month is not None:
         blocks.append(renewals_section(session, renewals_month, locale, tz, f.owner_ids))
     room = max_blocks - (picker is not None)  # the picker comes last, whatever is cut

@@ -57,7 +57,7 @@ def _target(op: str, number: float | None) -> tuple[str, float] | None:
 
 def figure_rows(f: Figures, loc: str, targets: Targets | None = None) -> list[Row]:
     """Every figure, in the order a report shows them."""
-    tg = targets or Targets(None, None, None, None, None, None)
+    tg = targets or Targets(None, None, None, None, None, None, None)
     missed = set(f.misses)
     sep = t(loc, "fig_sep")
     ways = [(way, trend) for way, trend in f.interactions_by_way.items() if trend.value or trend.previous]

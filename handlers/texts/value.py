@@ -17,4 +17,18 @@ TEXTS: dict[str, dict[str, str]] = {
     "tier_none": {ZH: "未分层", EN: "no tier"},
     "tier_mark_auto": {ZH: "（按年度赢单金额）", EN: " (from the yearly won amount)"},
     "tier_mark_manual": {ZH: "（手动设置）", EN: " (set by hand)"},
+    # average order value growth in /crm stats, the digests and the report
+    "aov_sec": {ZH: "*📈 客单价增长率*（近 12 个月 / 前 12 个月，按价值分层和负责人）",
+                EN: "*📈 Average order value growth* (last 12 months / the 12 before, by value tier and rep)"},
+    "aov_line": {ZH: "• {who} {currency}：{value} / {previous}（{growth}）{miss}", EN: "• {who} {currency}: {value} / {previous} ({growth}){miss}"},
+    "aov_tier_none": {ZH: "未分层", EN: "No tier"},
+    "aov_none": {ZH: "两年内没有赢单。", EN: "No deal won within two years."},
+    "aov_miss": {ZH: " ⚠️ 目标 ≥ {target}%", EN: " ⚠️ target ≥ {target}%"},
+    "aov_csv_header": {ZH: "客单价", EN: "average order value"},
+    "aov_csv_currency": {ZH: "币种", EN: "currency"},
+    "aov_csv_value": {ZH: "近 12 个月", EN: "last 12 months"},
+    "aov_csv_previous": {ZH: "前 12 个月", EN: "12 months before"},
+    "aov_csv_growth": {ZH: "增长率（%）", EN: "growth (%)"},
+    "aov_csv_target": {ZH: "目标", EN: "target"},
+    "aov_csv_missed": {ZH: "未达标", EN: "missed"},
 }
