@@ -114,9 +114,10 @@ def plan_from_terms(*, total: Decimal, terms: str, first: date | None, every_day
     """The instalments of `terms` (see the module's docstring); every problem at once."""
     c = Checker()
     percents = c.check(percents_of, terms)
-    typed = c.check(dates_of, dates_text) if (dates_text or "").strip() else None
-    every = c.check(every_of, every_days) if typed is None else EVERY_DAYS
-    if typed is None and first is None:
+    listed = bool((dates_text or "").strip())
+    typed = c.check(dates_of, dates_text) if listed else None
+    every = EVERY_DAYS if listed else c.check(every_of, every_days)
+    if not listed and first is None:
         c.fail("pay_err_first", field="first")
     c.done()
     if typed is not None and len(typed) != len(percents):

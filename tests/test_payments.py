@@ -238,3 +238,18 @@ def test_someone_elses_customer_and_unknown_words_are_refused(bolt, fake, db, re
     assert fake.wait_for("chat.postEphemeral")[0].params["text"] == "找不到这一期回款。"
     with transaction(db) as s:
         assert s.exec(select(NextAction).where(NextAction.origin.like("payment:%"))).all() == []
+
+
+def test_two_deals_of_24_instalments_stay_within_a_messages_50_blocks(bolt, fake, db, remember):
+    remember(REP, "Asia/Shanghai", "zh-CN")
+    bolt.now = NOW
+    galaxy = customer(db, "星河科技", owner=REP, stage="nurturing")
+    long_title = "年度框架合同🙂" * 20  # 140 characters
+    for n in range(2):
+        deal_id = won_deal(db, galaxy.id, owner=REP, amount="2400", title=f"{long_title}{n}")
+        with transaction(db) as s:
+            set_schedule(session=s, viewer=Viewer(id=REP), deal_id=deal_id, now=NOW,
+                         planned=plan_by_hand(total=Decimal("2400"), text="\n".join(f"100 2027-01-{d:02d}" for d in range(1, 25))))
+    blocks = _pay_blocks(bolt, fake, "pay 星河科技", REP)  # the fake refuses a message past Block Kit's limits
+    assert len(blocks) == 28  # 1 + 24 + 2 of the first deal; the second (27 more) does not fit
+    assert blocks[-1]["elements"][0]["text"] == "……还有 1 个赢单商机没有列出：在客户卡片的“商机”里查看。"
