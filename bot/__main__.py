@@ -14,6 +14,7 @@ from bot.cli_args import BadArgument, parse_now
 from bot.cli_customers import add_customer_commands, cmd_export, cmd_import
 from bot.cli_keys import add_key_commands, cmd_new_key, cmd_rotate_key
 from bot.cli_nps import add_import_nps, cmd_import_nps
+from bot.cli_payments import add_payments, cmd_payments
 from bot.cli_report import add_report, cmd_report
 from bot.manifest_cli import add_manifest, cmd_manifest
 from bot.database import check_database_url
@@ -141,11 +142,12 @@ def main(argv: list[str] | None = None) -> None:
     add_import_nps(sub)
     add_customer_commands(sub)
     add_report(sub)
+    add_payments(sub)
     add_manifest(sub)
     args = parser.parse_args(argv)
     commands = {"migrate": cmd_migrate, "jobs": cmd_jobs, "import-nps": cmd_import_nps, "new-key": cmd_new_key}
     commands |= {"import": cmd_import, "export": cmd_export, "manifest": cmd_manifest}
-    commands |= {"report": cmd_report, "rotate-key": cmd_rotate_key}
+    commands |= {"report": cmd_report, "rotate-key": cmd_rotate_key, "payments": cmd_payments}
     try:
         settings = load_settings()
         try:

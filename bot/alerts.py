@@ -11,10 +11,11 @@ from handlers.delivery.kind import Kind
 from handlers.digests import messages as digests
 from handlers.health import messages as health
 from handlers.nps import messages as nps
+from handlers.payments import messages as payments
 from handlers.reminders import messages as reminders
 from handlers.tickets import messages as tickets
 
-SOURCES = (reminders, nps, tickets, health, digests)
+SOURCES = (reminders, nps, tickets, health, digests, payments)
 
 
 def alert_kinds() -> Mapping[str, Kind]:

@@ -4,7 +4,11 @@ the figures of /crm stats as CSV, UTF-8 with a BOM (Excel opens the Chinese corr
 One row per figure (figure, period value, previous value, unit, target, missed), a blank line,
 then one row per rep (interactions that happened in the period, how many of them were logged over
 24 h late and whether that share misses CRM_TARGETS' logged_late, overdue now, due, done on time,
-done late). Labels in
+done late), a blank line, then the
+receivables: per currency for the whole scope, then per rep and currency (due this period and how
+many instalments, collected and how many payments, overdue now and how many instalments), a blank
+line, then the average order value per value tier (high, medium, low, none) and per rep and currency:
+the last 12 months, the 12 before, the growth in percent, the target (high) and whether it is missed. Labels in
 CRM_DEFAULT_LOCALE's language (or --lang). Percentages have one decimal, durations are minutes,
 amounts per currency. Bad arguments: one line on stderr, exit code 2.
 """
@@ -115,6 +119,40 @@ def figure_table(f, reps, names: dict[str, str], locale: str, targets) -> list[l
     return rows
 
 
+def receivable_table(found, locale: str) -> list[list[str]]:
+    """Receivables (store/receivables.py): a header, one row per currency for the whole scope, then one
+    per rep and currency."""
+    from handlers.i18n import t
+
+    def cells(r) -> list[str]:
+        return [f"{r.due.amount:.2f}", str(r.due.count), f"{r.collected.amount:.2f}", str(r.collected.count),
+                f"{r.overdue.amount:.2f}", str(r.overdue.count)]
+
+    rows = [[t(locale, k) for k in ("rcv_csv_header_scope", "rcv_csv_currency", "rcv_csv_due", "rcv_csv_due_count",
+                                     "rcv_csv_collected", "rcv_csv_collected_count", "rcv_csv_overdue", "rcv_csv_overdue_count")]]
+    rows += [[t(locale, "rcv_csv_all"), c, *cells(r)] for c, r in found.total.items()]
+    rows += [[owner, c, *cells(r)] for owner, by in found.per_rep.items() for c, r in by.items()]
+    return rows
+
+
+def aov_table(found, locale: str, targets) -> list[list[str]]:
+    """Average order value (store/aov.py): a header, one row per tier and currency, then per rep and currency."""
+    from handlers.i18n import t
+
+    def cells(a, target) -> list[str]:
+        growth = "" if a.growth is None else f"{a.growth:.1f}"
+        missed = "" if target is None else (t(locale, "fig_yes") if a.below(target) else t(locale, "fig_no"))
+        return [f"{a.value:.2f}" if a.value is not None else "", f"{a.previous:.2f}" if a.previous is not None else "", growth,
+                f"≥ {target:g}%" if target is not None else "", missed]
+
+    rows = [[t(locale, k) for k in ("aov_csv_header", "aov_csv_currency", "aov_csv_value", "aov_csv_previous", "aov_csv_growth",
+                                     "aov_csv_target", "aov_csv_missed")]]
+    minimum = targets.aov_growth_high_min
+    rows += [[tier, c, *cells(a, minimum if tier == "high" else None)] for (tier, c), a in found.by_tier.items()]
+    rows += [[owner, c, *cells(a, None)] for (owner, c), a in found.by_rep.items()]
+    return rows
+
+
 def cmd_report(settings, args) -> None:
     checked = _checked(settings, args)  # before the imports below: store.migrate's alembic logs as it loads
     from bot.app import defaults_of
@@ -123,6 +161,8 @@ def cmd_report(settings, args) -> None:
     from handlers.i18n import t
     from store.db import transaction
     from store.figures import Period, Scope, figures, per_rep
+    from store.aov import aov_growth
+    from store.receivables import receivables
     from store.models import SlackUser
 
     (unit, day, tz), (kind, user_id), locale, now = checked
@@ -133,7 +173,10 @@ def cmd_report(settings, args) -> None:
         f = figures(session=session, period=period, scope=scope, now=now, targets=defaults.targets, calendar=defaults.calendar)
         reps = per_rep(session=session, period=period, owner_ids=scope_reps(session, scope), now=now)
         names = {user.id: user.name or "" for user in (session.get(SlackUser, r.owner_id) for r in reps) if user is not None}
-    table = figure_table(f, reps, names, locale, defaults.targets)
+        money = receivables(session=session, period=period, owner_ids=f.owner_ids, now=now)
+        aov = aov_growth(session=session, end=period.end, owner_ids=f.owner_ids)
+    table = (figure_table(f, reps, names, locale, defaults.targets) + [[]] + receivable_table(money, locale) + [[]]
+             + aov_table(aov, locale, defaults.targets))
     if args.out:
         try:
             with open(args.out, "w", encoding="utf-8-sig", newline="") as out:

@@ -12,6 +12,8 @@ from store.figures import Targets
 from store.grading import Cadence
 from store.health import HealthWeights
 from store.lifecycle import TimeLimits
+from store.payment_jobs import MoneyDays
+from store.value_tiers import TierShares
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
 
@@ -59,6 +61,7 @@ def limits_of(text: str) -> TimeLimits:
 _TARGETS = {  # CRM_TARGETS name -> Targets field
     "high_value_churn": "high_value_churn_max", "churn": "churn_max", "nps": "nps_min", "completion": "completion_min",
     "sla_response": "sla_response_min", "sla_resolution": "sla_resolution_min", "logged_late": "logged_late_max",
+    "aov_growth_high": "aov_growth_high_min",
 }
 
 
@@ -96,8 +99,35 @@ def health_of(text: str) -> HealthWeights:
         raise SettingValueError(f"CRM_HEALTH_WEIGHTS: {e}") from None
 
 
+def money_days_of(text: str) -> MoneyDays:
+    """"ahead=3,escalate=7,renewal=60" -> MoneyDays (whole days; ahead may be 0, the others from 1)."""
+    values = {}
+    names = {f.name for f in fields(MoneyDays)}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, number = (x.strip() for x in part.partition("="))
+        if name not in names or not number.isdigit() or int(number) > 3660 or (name != "ahead" and int(number) == 0):
+            raise SettingValueError(f"CRM_MONEY_DAYS: {part!r} should be ahead=0..3660, escalate=1..3660 or renewal=1..3660")
+        values[name] = int(number)
+    return MoneyDays(**values)
+
+
+def tiers_of(text: str) -> TierShares:
+    """"high=20,medium=50" -> TierShares (percent of customers; together at most 100)."""
+    values = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, number = (x.strip() for x in part.partition("="))
+        if name not in ("high", "medium") or not number.isdigit():
+            raise SettingValueError(f"CRM_VALUE_TIERS: {part!r} should be high or medium = a whole percent")
+        values[name] = int(number)
+    try:
+        return TierShares(**values)
+    except ValueError as e:
+        raise SettingValueError(f"CRM_VALUE_TIERS: {e}") from None
+
+
 _PARSERS = {"crm_cadence_days": cadence_of, "crm_time_limits": limits_of, "crm_targets": targets_of,
-            "crm_health_weights": health_of}
+            "crm_health_weights": health_of, "crm_money_days": money_days_of,
+            "crm_value_tiers": tiers_of}
 
 
 class Settings(BaseSettings):
@@ -128,11 +158,18 @@ class Settings(BaseSettings):
     # check (days), review, win-back (months); any left out keep their default
     crm_time_limits: str = "first_contact=1,needs_research=14,signing=7,satisfaction_check=7,review=3,win_back=1"
     # targets a digest marks as missed: percentages (NPS in points); "none" leaves one out
-    crm_targets: str = "high_value_churn=5,churn=10,nps=80,completion=90,sla_response=none,sla_resolution=none,logged_late=10"
+    crm_targets: str = ("high_value_churn=5,churn=10,nps=80,completion=90,sla_response=none,sla_resolution=none,"
+                        "logged_late=10,aov_growth_high=12")
     # health score weights and thresholds (store/health_rules.py HealthWeights: names and reasons)
     crm_health_weights: str = ""
     crm_risk_drop_points: int = 15           # a fall of this many points within a week pings customer success
     crm_cs_owner: str | None = None          # Slack user ID: customer-success owner of customers that convert without one
+    # money after signing (store/payment_jobs.py MoneyDays): an instalment's next action `ahead` days
+    # before its due date, the owner's manager alerted `escalate` days after it, a renewal's next
+    # action `renewal` days before the renewal date
+    crm_money_days: str = "ahead=3,escalate=7,renewal=60"
+    # value tiers from the yearly won amount (store/value_tiers.py): the top high % of customers, the next medium %
+    crm_value_tiers: str = "high=20,medium=50"
 
     @property
     def admin_ids(self) -> frozenset[str]:
@@ -150,7 +187,8 @@ class Settings(BaseSettings):
     def _trailing_slash(cls, value: str) -> str:
         return value if value.endswith("/") else value + "/"
 
-    @field_validator("crm_cadence_days", "crm_time_limits", "crm_targets", "crm_health_weights")
+    @field_validator("crm_cadence_days", "crm_time_limits", "crm_targets", "crm_health_weights", "crm_money_days",
+                     "crm_value_tiers")
     @classmethod
     def _a_mini_language(cls, value: str, info) -> str:
         """Each CRM_* mini-language is parsed once at load, so a bad one stops the bot with its sentence."""
@@ -194,6 +232,14 @@ class Settings(BaseSettings):
     @property
     def health_weights(self) -> HealthWeights:
         return health_of(self.crm_health_weights)
+
+    @property
+    def money_days(self) -> MoneyDays:
+        return money_days_of(self.crm_money_days)
+
+    @property
+    def tier_shares(self) -> TierShares:
+        return tiers_of(self.crm_value_tiers)
 
     @property
     def socket_mode(self) -> bool:

@@ -24,6 +24,8 @@ from store.figures import Targets
 from store.grading import Cadence
 from store.health import HealthWeights
 from store.lifecycle import TimeLimits
+from store.payment_jobs import MoneyDays
+from store.value_tiers import TierShares
 from store.permissions import Viewer, viewer_for
 from store.privacy import Cipher
 from store.sla import Calendar
@@ -51,6 +53,8 @@ class Defaults:
     health: HealthWeights = HealthWeights()  # health score weights and thresholds
     risk_drop: int = 15                 # points lost within a week that ping customer success
     cs_owner: str | None = None         # the team's default customer-success owner (CRM_CS_OWNER) for converted customers
+    money: MoneyDays = MoneyDays()      # payment due / overdue / escalation and renewal days (CRM_MONEY_DAYS)
+    tiers: TierShares = TierShares()    # value tiers' shares of customers (CRM_VALUE_TIERS)
     clock: Callable[[], datetime] = utcnow  # "now" for every listener; tests pass a fixed one
     kinds: Mapping[str, Kind] = field(default_factory=dict)  # every alert kind by name: bot/alerts.py fills it
     hooks: Hooks = field(default_factory=Hooks)              # what features lend each other: bot/hooks.py fills it

@@ -233,3 +233,21 @@ RISK_REASON_VIEW = "crm_risk_not_at_risk"
 RISK_REASON_BLOCK, RISK_REASON = "risk_reason", "risk_reason_text"
 # Links from lists of customers to their cards (handlers/customers/links.py)
 CARD_PICKER_BLOCK, CARD_PICKER = "card_picker", "card_picker_pick"
+
+# Payment schedules (handlers/payments/). DEAL_PAYMENTS sits on a won deal in the deal list and in
+# `/crm pay` (value: the deal id); PAY_SCHEDULE_OPEN carries the deal id, PAY_RECEIVE_OPEN the instalment id.
+DEAL_PAYMENTS = "deal_payments"
+PAY_SCHEDULE_OPEN = "pay_schedule_open"
+PAY_RECEIVE_OPEN = "pay_receive_open"
+PAY_LIST_VIEW = "crm_pay_list"
+PAY_SCHEDULE_VIEW = "crm_pay_schedule"
+PAY_RECEIVE_VIEW = "crm_pay_receive"
+PAY_TERMS_BLOCK, PAY_TERMS = "pay_terms", "pay_terms_text"
+PAY_FIRST_BLOCK, PAY_FIRST = "pay_first", "pay_first_pick"
+PAY_EVERY_BLOCK, PAY_EVERY = "pay_every", "pay_every_text"
+PAY_DATES_BLOCK, PAY_DATES = "pay_dates", "pay_dates_text"
+PAY_HAND_BLOCK, PAY_HAND = "pay_hand", "pay_hand_text"
+PAY_AMOUNT_BLOCK, PAY_AMOUNT = "pay_amount", "pay_amount_text"
+PAY_DAY_BLOCK, PAY_DAY = "pay_day", "pay_day_pick"
+PAY_FIELD_BLOCKS = {"terms": PAY_TERMS_BLOCK, "first": PAY_FIRST_BLOCK, "every": PAY_EVERY_BLOCK, "dates": PAY_DATES_BLOCK,
+                    "hand": PAY_HAND_BLOCK, "amount": PAY_AMOUNT_BLOCK, "received_on": PAY_DAY_BLOCK}

@@ -12,3 +12,5 @@ SLA_ESCALATE = "sla_escalate"        # ... long enough to escalate
 RISK_PING = "churn_risk"             # a customer's health dropped (store/health_jobs.py)
 DIGEST = "digest"                    # a channel digest (store/digests.py), sent by its own sender
 DIGEST_CHART = "digest_chart"        # the digest's charts, sent after it
+PAYMENT_OVERDUE = "payment_overdue"    # an instalment was not paid by its due date, to the deal's owner (store/payment_jobs.py)
+PAYMENT_ESCALATE = "payment_escalate"  # ... still unpaid some days later, to the owner's manager (or the admins)

@@ -42,15 +42,16 @@ def pending_with_origin(session: Session, customer_id: int, origin: str) -> Next
 
 def open_once(
     session: Session, *, customer_id: int, owner_id: str, origin: str, kind: str, due_at: datetime,
-    now: datetime, created_by: str = SYSTEM,
+    now: datetime, created_by: str = SYSTEM, title: str | None = None,
 ) -> NextAction | None:
-    """Create the action unless one of this origin is pending for the customer; None then."""
+    """Create the action unless one of this origin is pending for the customer; None then. Its
+    title is the kind's (both languages) unless `title` is given."""
     if pending_with_origin(session, customer_id, origin) is not None:
         return None
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = (
         insert(NextAction)
-        .values(customer_id=customer_id, interaction_id=None, title=title_for(kind), kind=kind, due_at=due_at,
+        .values(customer_id=customer_id, interaction_id=None, title=(title or title_for(kind))[:500], kind=kind, due_at=due_at,
                 announce_at=due_at, owner_id=owner_id, created_by=created_by, status=ActionStatus.open.value,
                 origin=origin, created_at=now, updated_at=now)
         .on_conflict_do_nothing()

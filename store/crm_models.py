@@ -119,5 +119,7 @@ class Deal(SQLModel, table=True):
     service_start: Optional[date] = None
     service_end: Optional[date] = None
     renewal_on: Optional[date] = Field(default=None, index=True)
+    # the renewal date whose "renewal" next action the scheduler made (store/payment_jobs.py)
+    renewal_reminded_on: Optional[date] = None
     created_at: datetime = ts_field(default=utcnow)
     updated_at: datetime = ts_field(default=utcnow, onupdate=utcnow)

@@ -61,6 +61,7 @@ class Targets:
     sla_response_min: float | None = None
     sla_resolution_min: float | None = None
     logged_late_max: float | None = 10
+    aov_growth_high_min: float | None = 12  # high-value customers' average order value growth a year (store/aov.py)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from store.auto_actions import open_once
 from store.errors import Checker, DomainError
 from store.models import PENDING_ACTION, Customer, NextAction
 from store.permissions import Viewer, can_edit, require
+from store.tier_cadence import tier_cadence_applies
 from store.types import UTCDateTime
 from store.vocab import codes
 
@@ -120,7 +121,9 @@ def _overdue(cadence: Cadence, now: datetime):
         NextAction.customer_id == Customer.id,
         or_(NextAction.status.in_(PENDING_ACTION), (NextAction.origin == CADENCE) & (NextAction.created_at >= since)),
     )
-    return select(Customer.id, Customer.owner_id).where(or_(*stale), Customer.stage != "churned", ~busy.exists())
+    # converted and mature customers with a value tier follow the tier's cadence instead (store/tier_cadence.py)
+    return select(Customer.id, Customer.owner_id).where(or_(*stale), Customer.stage != "churned", ~busy.exists(),
+                                                        ~tier_cadence_applies())
 
 
 def cadence_sweep(*, session: Session, now: datetime, cadence: Cadence = Cadence(), limit: int = 1000) -> list[NextAction]:

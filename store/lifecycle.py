@@ -173,14 +173,15 @@ def move(session: Session, customer: Customer, *, stage: str, status: str | None
 
 def _time_limits(session: Session, customer: Customer, *, entered_stage: bool, entered_status: bool,
                  limits: TimeLimits, now: datetime, by: str) -> None:
-    def make(origin: str, kind: str, reached: datetime) -> None:
-        open_once(session, customer_id=customer.id, owner_id=customer.owner_id, origin=origin, kind=kind,
-                  due_at=limit_due(session, customer.owner_id, limits, reached), now=now, created_by=by)
+    def make(origin: str, kind: str, reached: datetime, owner_id: str | None = None) -> None:
+        owner = owner_id or customer.owner_id
+        open_once(session, customer_id=customer.id, owner_id=owner, origin=origin, kind=kind,
+                  due_at=limit_due(session, owner, limits, reached), now=now, created_by=by)
 
     if entered_stage and customer.stage == "nurturing":
         make(NEEDS_RESEARCH, "needs_research", (customer.first_contact_at or now) + limits.needs_research)
-    if entered_stage and customer.stage == "mature":
-        make(QUARTERLY_REVIEW, "quarterly_review", add_months(now, limits.review_months))
+    if entered_stage and customer.stage == "mature":  # the review goes to customer success, when there is one
+        make(QUARTERLY_REVIEW, "quarterly_review", add_months(now, limits.review_months), customer.cs_owner_id)
     if entered_stage and customer.stage == "churned":
         make(WIN_BACK, "win_back", add_months(now, limits.win_back_months))
     if entered_status and customer.status == "delivered":
@@ -206,7 +207,8 @@ def stage_history(*, session: Session, customer_id: int) -> list[StageChange]:
 
 def review_sweep(*, session: Session, now: datetime, limits: TimeLimits = TimeLimits(), limit: int = 1000) -> list[NextAction]:
     """The next quarterly review of each mature customer that has none pending: due a quarter
-    after the latest review's due time (or after the customer became mature)."""
+    after the latest review's due time (or after the customer became mature), for its
+    customer-success owner (the lifecycle template's 季度回顾), else its owner."""
     mine = (NextAction.customer_id == Customer.id, NextAction.origin == QUARTERLY_REVIEW)
     pending = select(NextAction.id).where(*mine, NextAction.status.in_(PENDING_ACTION))
     last_due = select(func.max(NextAction.due_at)).where(*mine).scalar_subquery()
@@ -219,8 +221,9 @@ def review_sweep(*, session: Session, now: datetime, limits: TimeLimits = TimeLi
     made = []
     for customer, last in session.exec(stmt).all():
         base = last or customer.stage_changed_at or now
-        due = limit_due(session, customer.owner_id, limits, add_months(base, limits.review_months))
-        action = open_once(session, customer_id=customer.id, owner_id=customer.owner_id, origin=QUARTERLY_REVIEW,
+        owner = customer.cs_owner_id or customer.owner_id
+        due = limit_due(session, owner, limits, add_months(base, limits.review_months))
+        action = open_once(session, customer_id=customer.id, owner_id=owner, origin=QUARTERLY_REVIEW,
                            kind="quarterly_review", due_at=due, now=now)
         if action is not None:
             made.append(action)

@@ -116,6 +116,9 @@ class Customer(SQLModel, table=True):
     annual_revenue: Optional[Decimal] = Field(default=None, sa_column=Column(Numeric(18, 2), nullable=True))
     cultural_notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     value_tier: Optional[str] = Field(default=None, max_length=8)
+    # "auto" when the nightly pass set value_tier from the yearly won amount (store/value_tiers.py),
+    # "manual" when a person chose it (kept by the pass); NULL for a tier from before either.
+    value_tier_source: Optional[str] = Field(default=None, max_length=8)
     need_type: Optional[str] = Field(default=None, max_length=24)
     # Phone and email: Fernet tokens, and keyed blind indexes to match them (store/privacy.py).
     phone_enc: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))
@@ -387,3 +390,6 @@ from store.health_models import ChurnCase, HealthScore, RiskResponse, WinbackPla
 
 # Channel digest subscriptions (store/digests.py).
 from store.digest_models import DigestSubscription  # noqa: E402,F401
+
+# Payment schedules and receipts of won deals (store/payments.py, store/receivables.py).
+from store.money_models import Instalment, Receipt  # noqa: E402,F401

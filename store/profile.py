@@ -98,6 +98,8 @@ def update_customer(*, session: Session, viewer: Viewer, customer_id: int, now: 
     values = check_profile(fields)
     if name is not None:
         values["name"] = require_text(clean_line(name), field="customer", limit=NAME_MAX)
+    if "value_tier" in values and values["value_tier"] != customer.value_tier:
+        customer.value_tier_source = "manual" if values["value_tier"] else None  # a person's choice: the nightly pass keeps it
     for field, value in values.items():
         audit.record(session, at=now, by=viewer.id, customer_id=customer.id, field=field, old=getattr(customer, field), new=value)
         setattr(customer, field, value)

@@ -266,7 +266,7 @@ def test_new_shows_every_bad_field_in_the_users_language_and_saves_nothing(bolt,
 ZH_CARD = [
     "*星河科技*　`C202611001`\n*阶段：* 线索期 · 待培育（自 2026年11月16日）　*等级：* 未评级\n*负责人：* <@U0REP00001>　*客户成功：* —",
     "*公司全称：* 星河科技有限公司\n*行业：* 制造业\n*地区：* 华东\n*员工人数：* 350\n*年营收（元）：* 50,000,000.00\n"
-    "*来源渠道：* 展会\n*价值分层：* 高价值\n*需求类型：* 服务导向型\n*标签：* VIP",
+    "*来源渠道：* 展会\n*价值分层：* 高价值（手动设置）\n*需求类型：* 服务导向型\n*标签：* VIP",
     "*联系人*\n• 张伟 · 采购总监 · 决策人",
     "*待跟进需求*\n• 产线 MES 升级（现有需求，高优先级，未跟进）",
     "*待办行动*\n• 发送报价 · 2030年1月7日 周一 15:00 · <@U0REP00001>",
@@ -307,7 +307,7 @@ def test_show_in_english_for_a_teammate_masks_phone_and_email_and_offers_no_edit
         "*星河科技* · `C202611001`\n*Stage:* Lead · To nurture (since 15 Nov 2026) · not graded\n"
         "*Owner:* <@U0REP00001> · *Customer success:* —",
         "*Company:* 星河科技有限公司\n*Industry:* 制造业\n*Region:* 华东\n*Staff:* 350\n*Yearly revenue:* 50,000,000.00\n"
-        "*Source channel:* Exhibition\n*Value tier:* High value\n*Need type:* Service-oriented\n*Tags:* VIP",
+        "*Source channel:* Exhibition\n*Value tier:* High value (set by hand)\n*Need type:* Service-oriented\n*Tags:* VIP",
         "*Phone:* 138****5678 · *Email:* z***@galaxy.cn",
         "*Contacts*\n• 张伟 · 采购总监 · Decision maker",
         "*Open needs*\n• 产线 MES 升级 (Current need, High priority, Not started)",

@@ -84,6 +84,12 @@ def test_a_weeks_figures_and_reps_as_csv_in_chinese(empty_database, tmp_path):
         ["U0A1000001", "王小明", "1", "0", "否", "0", "1", "1", "0"],
         ["U0A2000002", "alice", "0", "0", "否", "1", "1", "0", "0"],
         ["U0M1000003", "赵总", "0", "0", "否", "0", "0", "0", "0"],
+        [],
+        ["回款", "币种", "本期应收", "应收期数", "本期回款", "回款笔数", "当前逾期", "逾期期数"],  # no payment schedule that week
+        [],
+        ["客单价", "币种", "近 12 个月", "前 12 个月", "增长率（%）", "目标", "未达标"],
+        ["none", "CNY", "120000.00", "", "", "", ""],  # the week's one won deal: no year before to compare
+        ["U0A1000001", "CNY", "120000.00", "", "", "", ""],
     ]
 
 
@@ -105,9 +111,13 @@ def test_one_reps_month_in_english_to_stdout(empty_database, tmp_path):
     assert by_name["SLA first response met"] == ["50.0", "", "%", "", ""]
     assert by_name["Median first response"] == ["95.5", "", "minutes", "", ""]
     assert by_name["Logged over 24 h late"] == ["", "", "%", "≤ 10%", "no"]  # nothing logged: nothing missed
-    assert rows[-2:] == [["rep", "name", "logged", "logged over 24 h late", "logged late missed", "overdue now", "due",
+    assert rows[-6:] == [["rep", "name", "logged", "logged over 24 h late", "logged late missed", "overdue now", "due",
                           "done on time", "done late"],
-                         ["U0A2000002", "alice", "0", "0", "no", "1", "1", "0", "0"]]
+                         ["U0A2000002", "alice", "0", "0", "no", "1", "1", "0", "0"], [],
+                         ["receivables", "currency", "due", "instalments due", "collected", "payments", "overdue now",
+                          "instalments overdue"], [],
+                         ["average order value", "currency", "last 12 months", "12 months before", "growth (%)", "target",
+                          "missed"]]  # A2 won nothing
 
 
 def test_bad_arguments_are_one_line_and_exit_code_2(tmp_path):

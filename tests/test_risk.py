@@ -22,6 +22,7 @@ from handlers.delivery.jobs import tick
 from handlers.health.messages import render_ping
 from store.crm_models import Deal
 from store.db import transaction
+from store.payment_jobs import MoneyDays
 from store.health import HealthWeights
 from store.models import Customer, HealthScore, Interaction, NextAction, NpsResponse, Outbox, RiskResponse, Ticket
 from store.users import set_manager, set_role
@@ -101,7 +102,9 @@ def _turn_red(db, g: Customer, comment: str, description: str) -> None:
 
 
 def _tick(bolt, db, now):
-    return tick(client=bolt.client, db=db, defaults=replace(bolt.defaults, health=W), now=now)
+    # renewal=14: G's renewal in 20 days stays out of the renewal reminders (CRM_MONEY_DAYS), whose next action
+    # would otherwise fall overdue between the two passes and change the scores worked out below
+    return tick(client=bolt.client, db=db, defaults=replace(bolt.defaults, health=W, money=MoneyDays(renewal=14)), now=now)
 
 
 # The scores, by hand (weights: recency 25, nps 20, tickets 15, rfm 15, interactions 10, actions 10, renewal 5).

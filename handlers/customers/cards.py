@@ -23,6 +23,7 @@ from store.crm_models import AuditEntry, Deal, Need, StageChange
 from store.customers import StageGroup
 from store.deals import deals_of
 from store.models import Contact, Customer, Interaction, NextAction, Ticket
+from store.payments import Collected, collected_by_deal
 from store.needs import needs_of
 from store.nps import recent_interactions
 from store.permissions import Viewer, can_edit
@@ -58,6 +59,7 @@ class CardData:
     editable: bool
     parts: tuple[tuple[CardPart, Any], ...] = ()  # other features' sections (health, churn: Defaults.hooks), loaded
     reasons: dict[datetime, str] = field(default_factory=dict)  # why, by the instant of a change (store.audit.reasons)
+    collected: dict[int, Collected] = field(default_factory=dict)  # won deals' payment schedules (store/payments.py)
 
 def load_card(session: Session, customer: Customer, *, viewer: Viewer, cipher: Cipher | None,
               parts: tuple[CardPart, ...] = ()) -> CardData:
@@ -78,7 +80,8 @@ def load_card(session: Session, customer: Customer, *, viewer: Viewer, cipher: C
         interactions=recent_interactions(session=session, customer_id=customer.id, limit=INTERACTIONS_SHOWN),
         tickets=open_for_customer(session=session, customer_id=customer.id, limit=TICKETS_SHOWN, by_priority=True),
         ticket_count=open_count(session=session, customer_id=customer.id),
-        deals=deals_of(session=session, customer_id=customer.id),
+        deals=(deals := deals_of(session=session, customer_id=customer.id)),
+        collected=collected_by_deal(session=session, deal_ids=[x.id for x in deals if x.stage == "won"]),
         changes=changes,
         reasons=reasons(session=session, customer_id=customer.id, since=changes[-1].at) if changes else {},
         editable=can_edit(viewer, customer),
@@ -97,7 +100,8 @@ def _profile_lines(c: Customer, tags: list[str], loc: str) -> list[str]:
         lines.append(_field(loc, "cust_f_staff_count", f"{c.staff_count:,}"))
     if c.annual_revenue is not None:
         lines.append(_field(loc, "cust_f_annual_revenue", format(c.annual_revenue, ",.2f")))
-    lines += [_field(loc, f"cust_f_{name}", vocab(loc, kind, getattr(c, name))) for name, kind in CHOICES.items() if getattr(c, name)]
+    lines += [_field(loc, f"cust_f_{name}", vocab(loc, kind, getattr(c, name)) + (_tier_mark(c, loc) if name == "value_tier" else ""))
+              for name, kind in CHOICES.items() if getattr(c, name)]
     if tags:
         lines.append(_field(loc, "cust_f_tags", escape(clip(t(loc, "cust_list_sep").join(tags), 600))))
     if c.cultural_notes:
@@ -115,6 +119,11 @@ ENTITY_LABELS = {
                 "email": "lc_f_email"},
     "customer": {f"bant_{part}": f"lc_bant_{part}" for part in ("budget", "authority", "need", "timeline")},
 }
+
+def _tier_mark(c: Customer, loc: str) -> str:
+    """Whether the value tier was computed (store/value_tiers.py) or chosen by a person."""
+    return t(loc, "tier_mark_auto" if c.value_tier_source == "auto" else "tier_mark_manual")
+
 
 def field_label(field: str, loc: str, entity: str = "customer") -> str:
     """An audited field's name: its entity's form label, the customer form's, or the catalog's."""
@@ -225,6 +234,9 @@ def _item_sections(d: CardData, profile: Profile, now: datetime) -> list[dict]:
         ("cust_sec_deals", [t(loc, "cust_deal_line", title=escape(x.title), amount=format(x.amount, ",.2f"), currency=x.currency,
                               stage=vocab(loc, "deal_stage", x.stage))
                             + (t(loc, "cust_deal_close", date=fmt_date(x.expected_close_on, profile)) if x.expected_close_on and not x.closed_at else "")
+                            + (" · " + t(loc, "pay_collected", received=format(d.collected[x.id].received, ",.2f"),
+                                         scheduled=format(d.collected[x.id].scheduled, ",.2f"), currency=x.currency,
+                                         paid=d.collected[x.id].paid, count=d.collected[x.id].instalments) if x.id in d.collected else "")
                             for x in d.deals], None),
         ("cust_sec_changes", _change_lines(d, profile), None),
     ]

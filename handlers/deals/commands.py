@@ -24,6 +24,7 @@ from store.db import transaction
 from store.errors import DomainError
 from store.deals import CONTRACT_MAX, DEAL_STAGES, OPEN_STAGES, TERMS_MAX, TITLE_MAX, WonTerms, create_deal, deals_of, move_deal
 from store.models import Customer, Deal
+from store.payments import Collected, collected_by_deal
 from store.permissions import can_edit, can_read, forbidden, require
 from store.text import clean
 
@@ -53,7 +54,8 @@ def named_customer(session: Session, text: str) -> tuple[Customer, str]:
 
 # -- deals -----------------------------------------------------------------------------------------
 
-def deal_line(profile: Profile, deal: Deal) -> str:
+def deal_line(profile: Profile, deal: Deal, collected: Collected | None = None) -> str:
+    """One deal; a won deal with a payment schedule says what is collected."""
     loc = profile.locale
     parts = [t(loc, "lc_deal_line", title=escape(deal.title), amount=f"{deal.amount:,.2f}", currency=deal.currency,
                stage=vocab(loc, "deal_stage", deal.stage))]
@@ -63,12 +65,18 @@ def deal_line(profile: Profile, deal: Deal) -> str:
         parts.append(t(loc, "lc_deal_contract", contract=escape(deal.contract_no)))
     if deal.stage == "lost" and deal.lost_reason:
         parts.append(escape(deal.lost_reason))
+    if collected is not None:
+        parts.append(t(loc, "pay_collected", received=f"{collected.received:,.2f}", scheduled=f"{collected.scheduled:,.2f}",
+                       currency=deal.currency, paid=collected.paid, count=collected.instalments))
     return " · ".join(parts)
 
 
-def build_deal_view(profile: Profile, customer: Customer, deals: list[Deal], *, editable: bool, meta: dict) -> dict:
-    """The customer's deals, each open one with a Move button; below, the form for a new one
-    (read-only for someone who may not edit the customer)."""
+def build_deal_view(profile: Profile, customer: Customer, deals: list[Deal], *, editable: bool, meta: dict,
+                    collected: dict[int, Collected] | None = None) -> dict:
+    """The customer's deals, each open one with a Move button, each won one with Payments (its
+    payment schedule, and what is collected); below, the form for a new one (read-only for someone
+    who may not edit the customer)."""
+    collected = collected or {}
     loc = profile.locale
     blocks = [section(t(loc, "lc_deals_header", customer=customer_ref(loc, customer)))]
     for deal in [d for d in deals if d.stage in OPEN_STAGES][:OPEN_SHOWN]:
@@ -78,8 +86,14 @@ def build_deal_view(profile: Profile, customer: Customer, deals: list[Deal], *, 
                                   "text": plain(t(loc, "lc_deal_move_button"))}
         blocks.append(block)
     closed = [d for d in deals if d.stage not in OPEN_STAGES][:CLOSED_SHOWN]
-    if closed:
-        blocks.append(context_block("\n".join(deal_line(profile, d) for d in closed)))
+    for deal in [d for d in closed if d.stage == "won"]:
+        block = section(deal_line(profile, deal, collected.get(deal.id)))
+        block["accessory"] = {"type": "button", "action_id": ids.DEAL_PAYMENTS, "value": str(deal.id),
+                              "text": plain(t(loc, "pay_btn_deal"))}
+        blocks.append(block)
+    lost = [d for d in closed if d.stage != "won"]
+    if lost:
+        blocks.append(context_block("\n".join(deal_line(profile, d) for d in lost)))
     if not deals:
         blocks.append(context_block(t(loc, "lc_deals_none")))
     if editable:
@@ -112,9 +126,10 @@ def on_deal_button(ack: Ack, body: dict, client: WebClient, context: dict) -> No
     customer, viewer, channel = found
     with transaction(crm.db) as session:  # index on (customer_id, stage)
         deals = deals_of(session=session, customer_id=customer.id)
+        collected = collected_by_deal(session=session, deal_ids=[d.id for d in deals if d.stage == "won"])
     meta, editable = {"customer": customer.id, "channel": channel}, can_edit(viewer, customer)
     open_modal(client=client, context=context, trigger_id=body["trigger_id"], channel=channel,
-               build=lambda p: build_deal_view(p, customer, deals, editable=editable, meta=meta))
+               build=lambda p: build_deal_view(p, customer, deals, editable=editable, meta=meta, collected=collected))
 
 
 def submit_deal(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
@@ -266,12 +281,13 @@ def _deals_command(*, body: dict, client: WebClient, context: dict, respond, tex
             viewer = viewer_of(session, context)
             require(can_read(viewer, customer), viewer=viewer, customer=customer, action="read")
             deals = deals_of(session=session, customer_id=customer.id)
+            collected = collected_by_deal(session=session, deal_ids=[d.id for d in deals[:LISTED] if d.stage == "won"])
     except DomainError as e:
         respond(response_type="ephemeral", text=refusal(profile.locale, e))
         return
     loc = profile.locale
     lines = [t(loc, "lc_deals_header", customer=customer_ref(loc, customer))]
-    lines += [t(loc, "lc_bullet", text=deal_line(profile, d)) for d in deals[:LISTED]] or [t(loc, "lc_deals_none")]
+    lines += [t(loc, "lc_bullet", text=deal_line(profile, d, collected.get(d.id))) for d in deals[:LISTED]] or [t(loc, "lc_deals_none")]
     if len(deals) > LISTED:
         lines.append(t(loc, "lc_deals_more", count=len(deals) - LISTED))
     respond(response_type="ephemeral", text="\n".join(lines))

@@ -16,6 +16,9 @@ from store.digests import queue_due as queue_digests
 from store.grading import cadence_sweep
 from store.health_jobs import run_due as health_pass
 from store.lifecycle import review_sweep
+from store.payment_jobs import sweep_money
+from store.tier_cadence import care_sweep
+from store.value_tiers import run_nightly as tier_pass
 from store.ticket_sla import sweep_sla
 
 
@@ -33,6 +36,8 @@ class TickReport:
     digests_queued: int = 0
     health_computed: int = 0   # customers whose health was recomputed (store/health_jobs.py)
     risk_queued: int = 0       # churn-risk pings queued
+    money_queued: int = 0      # overdue-payment alerts queued (store/payment_jobs.py; its next actions are in actions_created)
+    tiers_changed: int = 0     # customers whose value tier the nightly pass changed (store/value_tiers.py)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -60,12 +65,14 @@ def queue_due_actions(*, db: SessionFactory, now: datetime) -> int:
 
 
 def lifecycle_sweeps(*, db: SessionFactory, defaults: Defaults, now: datetime) -> int:
-    """Follow-ups for customers beyond their grade's cadence, quarterly reviews of mature ones.
+    """Follow-ups for customers beyond their grade's cadence (converted and mature ones with a value
+    tier: their tier's, store/tier_cadence.py), quarterly reviews of mature ones.
     Each creates next actions (at most one open per customer and origin, by a unique index); the
     announcement below treats them like any other."""
     with transaction(db) as session:
         made = cadence_sweep(session=session, now=now, cadence=defaults.cadence)
         made += review_sweep(session=session, now=now, limits=defaults.limits)
+        made += care_sweep(session=session, now=now, tz=defaults.calendar.tz)
     return len(made)
 
 
@@ -74,6 +81,10 @@ def tick(*, client: WebClient, db: SessionFactory, defaults: Defaults, now: date
     """Every job once, as of `now`; `pacer` spaces posts to one channel (a test passes a virtual clock's);
     `workers` (lent by bot/) serve recipients in parallel; `token` names the run's outbox claims."""
     created = lifecycle_sweeps(db=db, defaults=defaults, now=now)
+    with transaction(db) as session:
+        money = sweep_money(session=session, now=now, tz=defaults.calendar.tz, days=defaults.money, admins=defaults.admins)
+    with transaction(db) as session:
+        tiers = tier_pass(session=session, now=now, tz=defaults.calendar.tz, shares=defaults.tiers) or 0
     queued = queue_due_actions(db=db, now=now)
     sla_queued = sweep_sla(db=db, calendar=defaults.calendar, admins=defaults.admins, now=now)
     with transaction(db) as session:
@@ -82,5 +93,6 @@ def tick(*, client: WebClient, db: SessionFactory, defaults: Defaults, now: date
                          drop_points=defaults.risk_drop)
     sent = deliver(client=client, db=db, defaults=defaults, now=now, pacer=pacer, workers=workers, token=token)
     return TickReport(queued=queued, sent=sent.sent, retried=sent.retried, failed=sent.failed, skipped=sent.skipped,
-                      deferred=sent.deferred, messages=sent.messages, sla_queued=sla_queued, actions_created=created,
-                      digests_queued=digests, health_computed=health.computed, risk_queued=health.queued)
+                      deferred=sent.deferred, messages=sent.messages, sla_queued=sla_queued, actions_created=created + money.actions,
+                      digests_queued=digests, health_computed=health.computed, risk_queued=health.queued,
+                      money_queued=money.alerts, tiers_changed=tiers)

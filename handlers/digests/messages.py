@@ -133,7 +133,8 @@ def render_digest(session: Session, row: Outbox, sub: DigestSubscription, defaul
         extra = review_blocks(session, review, month, sub.locale)
     text, blocks = defaults.hooks.report_blocks(session=session, period=period, scope=scope, now=now, locale=sub.locale, tz=sub.tz,
                                  targets=defaults.targets, calendar=defaults.calendar, title=title_of(session, sub, period),
-                                 max_blocks=MESSAGE_BLOCKS - len(extra), cadence=defaults.cadence)
+                                 max_blocks=MESSAGE_BLOCKS - len(extra), cadence=defaults.cadence,
+                                 renewals_month=Period.month(now, sub.tz))
     return Rendered(text=escape(text), blocks=blocks + extra)
 
 

@@ -26,6 +26,8 @@ from handlers.i18n import t
 from store.figures import (Figures, Period, RepLine, Scope, Targets, deals_moved, detractors, figures, per_rep, rep_misses_late,
                            sla_breaches, stale_customers)
 from store.customers import codes_of
+from store.aov import aov_growth
+from store.receivables import receivables, renewals
 from store.grading import Cadence
 from store.health import RED, YELLOW, at_risk
 from store.risk import at_risk_count
@@ -170,9 +172,75 @@ def _list_sections(session, period, scope, now, profile: Profile, calendar: Cale
     return [b for b in blocks if b is not None] + ([nothing] if nothing else [])
 
 
+def _money(value) -> str:
+    return f"{value:,.2f}"
+
+
+def _receivable_words(r) -> dict:
+    return {"due": _money(r.due.amount), "due_count": r.due.count, "collected": _money(r.collected.amount),
+            "collected_count": r.collected.count, "overdue": _money(r.overdue.amount), "overdue_count": r.overdue.count}
+
+
+def receivables_section(session: Session, period: Period, scope: Scope, now: datetime, loc: str, owner_ids) -> dict | None:
+    """Due this period, collected, overdue now, per currency; then per rep for a team or everyone.
+    None when nothing was due, collected or overdue (the report leaves out a section with nothing in it)."""
+    found = receivables(session=session, period=period, owner_ids=owner_ids, now=now)
+    if not found.total:
+        return None
+    lines = [t(loc, "rcv_line", currency=c, **_receivable_words(r)) for c, r in found.total.items()]
+    if scope.kind != "rep":
+        lines += [t(loc, "rcv_rep_line", rep=mention(owner), currency=c, **_receivable_words(r))
+                  for owner, by_currency in found.per_rep.items() for c, r in by_currency.items()]
+    return lines_sections(t(loc, "rcv_sec"), lines, loc=loc)[0]
+
+
+def renewals_section(session: Session, month: Period, loc: str, tz: str, owner_ids) -> dict | None:
+    """The won deals renewing in `month` (the managers' digest); None when none does."""
+    profile = Profile(user_id="", tz=tz, locale=loc)
+    rows, total = renewals(session=session, period=month, owner_ids=owner_ids, limit=SHOWN)
+    if not total:
+        return None
+    lines = [t(loc, "rcv_renewal_line", customer=_name(r.customer_name), code=r.customer_code, title=_name(r.title),
+               amount=_money(r.amount), currency=r.currency, day=fmt_date(r.renewal_on, profile), owner=person(r.owner_id, loc))
+             for r in rows]
+    return _list_titled(t(loc, "rcv_renewals_sec", month=period_label(month, loc), count=total), lines, total, loc)
+
+
+def _growth(value) -> str:
+    return "—" if value is None else f"{value:+.1f}%"
+
+
+def aov_section(session: Session, period: Period, scope: Scope, loc: str, owner_ids, targets: Targets) -> dict | None:
+    """Average order value, this year against the year before, and its growth: per tier (high ones
+    against CRM_TARGETS' aov_growth_high), then per rep for a team or everyone."""
+    found = aov_growth(session=session, end=period.end, owner_ids=owner_ids)
+    minimum = targets.aov_growth_high_min
+
+    def line(who: str, currency: str, a, target: float | None) -> str:
+        miss = t(loc, "aov_miss", target=f"{target:g}") if target is not None and a.below(target) else ""
+        if a.previous is None and a.value is not None:  # a first year: no comparison to draw, so no dashes
+            return t(loc, "aov_line_first", who=who, currency=currency, value=_money(a.value))
+        return t(loc, "aov_line", who=who, currency=currency, value=_money(a.value) if a.value is not None else "—",
+                 previous=_money(a.previous) if a.previous is not None else "—", growth=_growth(a.growth), miss=miss)
+
+    lines = [line(vocab(loc, "value_tier", tier) if tier != "none" else t(loc, "aov_tier_none"), currency, a,
+                  minimum if tier == "high" else None) for (tier, currency), a in found.by_tier.items()]
+    if scope.kind != "rep":
+        lines += [line(mention(owner), currency, a, None) for (owner, currency), a in found.by_rep.items()]
+    return lines_sections(t(loc, "aov_sec"), lines, loc=loc)[0] if lines else None
+
+
+def _list_titled(title: str, lines: list[str], total: int, loc: str) -> dict:
+    if not total:
+        return section(f"{title}\n{t(loc, 'fig_list_none')}")
+    return lines_sections(title, lines, loc=loc, total=total)[0]
+
+
 def report_blocks(*, session: Session, period: Period, scope: Scope, now: datetime, locale: str, tz: str, targets: Targets,
-                  calendar: Calendar, title: str, max_blocks: int = 50, cadence: Cadence = Cadence()) -> tuple[str, list[dict]]:
-    """The whole report as (plain-text fallback of at most 3000 characters, at most `max_blocks` blocks)."""
+                  calendar: Calendar, title: str, max_blocks: int = 50, cadence: Cadence = Cadence(),
+                  renewals_month: Period | None = None) -> tuple[str, list[dict]]:
+    """The whole report as (plain-text fallback of at most 3000 characters, at most `max_blocks` blocks);
+    with `renewals_month` (the managers' digest) the won deals renewing in that month too."""
     profile = Profile(user_id="", tz=tz, locale=locale)
     f = figures(session=session, period=period, scope=scope, now=now, targets=targets, calendar=calendar)
     blocks = [{"type": "header", "text": {"type": "plain_text", "text": clip(title, HEADER_MAX) or " ", "emoji": True}},
@@ -183,6 +251,10 @@ def report_blocks(*, session: Session, period: Period, scope: Scope, now: dateti
     if reps is not None:
         blocks.append(reps)
     blocks += _list_sections(session, period, scope, now, profile, calendar, cadence, f.owner_ids)
+    money = [receivables_section(session, period, scope, now, locale, f.owner_ids),
+             aov_section(session, period, scope, locale, f.owner_ids, targets),
+             renewals_section(session, renewals_month, locale, tz, f.owner_ids) if renewals_month is not None else None]
+    blocks += [b for b in money if b is not None]  # a section with nothing in it is left out
     if len(blocks) > max_blocks:
         blocks = blocks[:max(max_blocks - 1, 0)] + [context_block(t(locale, "fig_truncated"))]
     blocks = blocks[:max_blocks]

@@ -64,6 +64,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "fig_period_day": {ZH: "{day} {weekday}", EN: "{weekday} {day}"},
     "fig_period_span": {ZH: "{start}–{end}", EN: "{start} – {end}"},
     # the report's lists
+    "fig_list_none": {ZH: "无", EN: "None"},
     "fig_sec_reps": {ZH: "*各人明细*（记录互动 · 超 24 小时补录 · 当前逾期 · 按时完成/到期）",
                      EN: "*Per rep* (logged · over 24 h late · overdue now · done on time/due)"},
     "fig_rep_line": {ZH: "• {rep}：记录互动 {logged} · 超 24 小时补录 {logged_late}{late_miss} · 当前逾期 {overdue} · 按时完成 {on_time}/{due}（逾期完成 {late}）",
