@@ -19,6 +19,7 @@ from handlers.context import CRM, Defaults, make_context_middleware
 from handlers.i18n import t
 from handlers.payload import MalformedPayload
 from store.db import SessionFactory
+from store.behaviour_tags import TagRules
 from store.privacy import Cipher
 from store.sla import Calendar
 
@@ -46,7 +47,8 @@ def _defaults_of(settings: Settings, cipher: Cipher | None) -> Defaults:
     return Defaults(tz=settings.crm_default_tz, locale=settings.crm_default_locale, quiet_hours=settings.crm_quiet_hours,
                     admins=settings.admin_ids, calendar=calendar, visibility=settings.crm_visibility, cipher=cipher,
                     cadence=settings.cadence, limits=settings.limits, targets=settings.targets, health=settings.health_weights,
-                    risk_drop=settings.crm_risk_drop_points, kinds=alert_kinds())
+                    risk_drop=settings.crm_risk_drop_points, tags=TagRules(long_cycle_days=settings.crm_long_cycle_days),
+                    kinds=alert_kinds())
 
 
 VERIFIED = "crm_verified"

@@ -131,6 +131,7 @@ class Settings(BaseSettings):
     # health score weights and thresholds (store/health_rules.py HealthWeights: names and reasons)
     crm_health_weights: str = ""
     crm_risk_drop_points: int = 15           # a fall of this many points within a week pings customer success
+    crm_long_cycle_days: int = 90            # nurturing longer than this tags a customer 决策周期长 / long decision cycle
 
     @property
     def admin_ids(self) -> frozenset[str]:
@@ -169,6 +170,13 @@ class Settings(BaseSettings):
             raise SettingValueError(f"CRM_RISK_DROP_POINTS must be between 1 and 100, not {value}")
         return value
 
+    @field_validator("crm_long_cycle_days")
+    @classmethod
+    def _a_cycle(cls, value: int) -> int:
+        if not 1 <= value <= 3650:
+            raise SettingValueError(f"CRM_LONG_CYCLE_DAYS must be between 1 and 3650 days, not {value}")
+        return value
+
     @property
     def cadence(self) -> Cadence:
         return cadence_of(self.crm_cadence_days)
@@ -201,7 +209,8 @@ class SettingsError(ValueError):
     """A variable that says something the bot cannot use; `python -m bot` prints it and exits 2."""
 
 
-ACCEPTED = {"port": "a port number from 1 to 65535", "crm_risk_drop_points": "a whole number from 1 to 100"}
+ACCEPTED = {"port": "a port number from 1 to 65535", "crm_risk_drop_points": "a whole number from 1 to 100",
+            "crm_long_cycle_days": "a whole number of days from 1 to 3650"}
 
 
 def load_settings() -> Settings:

@@ -21,6 +21,7 @@ from handlers.delivery.kind import Kind
 from store.db import SessionFactory, transaction
 from store.figures import Targets
 from store.grading import Cadence
+from store.behaviour_tags import TagRules
 from store.health import HealthWeights
 from store.lifecycle import TimeLimits
 from store.permissions import Viewer, viewer_for
@@ -49,6 +50,7 @@ class Defaults:
     targets: Targets = Targets()        # what a digest marks as missed
     health: HealthWeights = HealthWeights()  # health score weights and thresholds
     risk_drop: int = 15                 # points lost within a week that ping customer success
+    tags: TagRules = TagRules()         # behaviour tag thresholds (store/behaviour_tags.py)
     clock: Callable[[], datetime] = utcnow  # "now" for every listener; tests pass a fixed one
     kinds: Mapping[str, Kind] = field(default_factory=dict)  # every alert kind by name: bot/alerts.py fills it
 

@@ -14,6 +14,7 @@ LOG_FEEDBACK_BLOCK, LOG_FEEDBACK = "log_feedback", "log_feedback_text"
 LOG_ACTION_BLOCK, LOG_ACTION = "log_action", "log_action_text"
 LOG_DUE_BLOCK, LOG_DUE = "log_due", "log_due_pick"
 LOG_OWNER_BLOCK, LOG_OWNER = "log_owner", "log_owner_pick"
+LOG_OUTCOME_BLOCK, LOG_OUTCOME = "log_outcome", "log_outcome_pick"   # optional: reached | no_answer | replied | no_reply
 
 # Which block shows the error for a store field.
 LOG_FIELD_BLOCKS = {
@@ -26,6 +27,7 @@ LOG_FIELD_BLOCKS = {
     "action": LOG_ACTION_BLOCK,
     "due": LOG_DUE_BLOCK,
     "owner": LOG_OWNER_BLOCK,
+    "outcome": LOG_OUTCOME_BLOCK,
 }
 
 # Option values of the customer picker.
@@ -217,3 +219,7 @@ RISK_REASON_VIEW = "crm_risk_not_at_risk"
 RISK_REASON_BLOCK, RISK_REASON = "risk_reason", "risk_reason_text"
 # Links from lists of customers to their cards (handlers/customers/links.py)
 CARD_PICKER_BLOCK, CARD_PICKER = "card_picker", "card_picker_pick"
+
+# The card's behaviour tags (handlers/customers/cards.py draws them, handlers/tags/actions.py answers):
+# an overflow menu whose options' values are "<customer id>:<tag code>".
+CARD_TAGS_BLOCK, CARD_TAG_REMOVE = "card_tags", "card_tag_remove"

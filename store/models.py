@@ -174,6 +174,8 @@ class Interaction(SQLModel, table=True):
     feedback: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     author_id: str = Field(max_length=32, index=True)
     created_at: datetime = _ts(default=utcnow)
+    # How it went (store/behaviour_tags.OUTCOMES): reached | no_answer | replied | no_reply; None: not said.
+    outcome: Optional[str] = Field(default=None, max_length=16)
 
 
 class NextAction(SQLModel, table=True):
@@ -355,3 +357,6 @@ from store.health_models import ChurnCase, HealthScore, RiskResponse, WinbackPla
 
 # Channel digest subscriptions (store/digests.py).
 from store.digest_models import DigestSubscription  # noqa: E402,F401
+
+# Behaviour tags the rules computed (store/behaviour_tags.py).
+from store.tag_models import ComputedTag, TagPass  # noqa: E402,F401

@@ -16,6 +16,7 @@ from handlers.health.text import TREND_POINTS, health_section
 from handlers.i18n import CATALOG, t
 from store.actions import open_actions_for_customer
 from store.audit import history
+from store.behaviour_tags import TagRules, active_codes, label as tag_label, why as tag_why
 from store.contacts import contacts_of
 from store.crm_models import AuditEntry, Deal, Need, StageChange
 from store.customers import StageGroup
@@ -60,6 +61,7 @@ class CardData:
     editable: bool
     churn: ChurnCard | None = None  # the churn case and win-back plan (handlers/churn/forms.py)
     health: list[HealthScore] = field(default_factory=list)  # stored scores, newest first (converted and mature)
+    behaviour: list[str] = field(default_factory=list)  # computed behaviour tags' codes (store/behaviour_tags.py)
 
 
 def load_card(session: Session, customer: Customer, *, viewer: Viewer, cipher: Cipher | None) -> CardData:
@@ -83,6 +85,7 @@ def load_card(session: Session, customer: Customer, *, viewer: Viewer, cipher: C
         editable=can_edit(viewer, customer),
         churn=load_churn(session, customer, viewer=viewer),
         health=health_history(session=session, customer_id=customer.id, limit=TREND_POINTS) if customer.health_score is not None else [],
+        behaviour=active_codes(session=session, customer_id=customer.id),
     )
 
 
@@ -225,6 +228,20 @@ def _item_sections(d: CardData, profile: Profile, now: datetime) -> list[dict]:
     return out
 
 
+def behaviour_section(d: CardData, loc: str, rules: TagRules) -> dict | None:
+    """The computed tags with their reasons; for who may edit, a menu to remove one (it stays removed)."""
+    if not d.behaviour:
+        return None
+    lines = [t(loc, "tags_line", label=tag_label(code, loc), why=tag_why(code, loc, rules)) for code in d.behaviour]
+    block = section("\n".join((t(loc, "tags_sec"), *lines)))
+    block["block_id"] = ids.CARD_TAGS_BLOCK
+    if d.editable:
+        block["accessory"] = {"type": "overflow", "action_id": ids.CARD_TAG_REMOVE,
+                              "options": [{"text": plain(t(loc, "tags_remove", label=tag_label(code, loc)), 75),
+                                           "value": f"{d.customer.id}:{code}"} for code in d.behaviour]}
+    return block
+
+
 def card_buttons(d: CardData, loc: str) -> dict:
     value = str(d.customer.id)
     elements = [{"type": "button", "action_id": action_id, "text": plain(t(loc, key)), "value": value}
@@ -232,8 +249,9 @@ def card_buttons(d: CardData, loc: str) -> dict:
     return {"type": "actions", "block_id": ids.CARD_ACTIONS_BLOCK, "elements": elements}
 
 
-def card_blocks(d: CardData, profile: Profile, now: datetime) -> list[dict]:
-    """At most 18 blocks: head, health, profile, phone and email (+ masked note), 7 item sections, churn, buttons."""
+def card_blocks(d: CardData, profile: Profile, now: datetime, rules: TagRules = TagRules()) -> list[dict]:
+    """At most 19 blocks: head, health, profile, behaviour tags, phone and email (+ masked note), 7 item sections,
+    churn, buttons."""
     loc = profile.locale
     blocks = [section(_head(d.customer, profile))]
     health = health_section(d.health, profile, now=now)
@@ -242,6 +260,9 @@ def card_blocks(d: CardData, profile: Profile, now: datetime) -> list[dict]:
     lines = _profile_lines(d.customer, d.tags, loc)
     if lines:
         blocks += lines_sections("", lines, loc=loc)
+    tags = behaviour_section(d, loc, rules)
+    if tags is not None:
+        blocks.append(tags)
     contact = [_field(loc, f"cust_f_{name}", escape(value)) for name, value in (("phone", d.phone), ("email", d.email)) if value]
     if contact:
         blocks.append(section("　".join(contact) if loc.lower().startswith("zh") else " · ".join(contact)))

@@ -16,6 +16,7 @@ from store.digests import queue_due as queue_digests
 from store.grading import cadence_sweep
 from store.health_jobs import run_due as health_pass
 from store.lifecycle import review_sweep
+from store.tag_jobs import run_due as tags_pass
 from store.ticket_sla import sweep_sla
 
 
@@ -33,6 +34,8 @@ class TickReport:
     digests_queued: int = 0
     health_computed: int = 0   # customers whose health was recomputed (store/health_jobs.py)
     risk_queued: int = 0       # churn-risk pings queued
+    tags_added: int = 0        # behaviour tags a rule gave (store/tag_jobs.py)
+    tags_dropped: int = 0      # ... and took back
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -69,7 +72,9 @@ def tick(*, client: WebClient, db: SessionFactory, defaults: Defaults, now: date
         digests = queue_digests(session=session, now=now)
     health = health_pass(db=db, now=now, weights=defaults.health, cadence=defaults.cadence, calendar=defaults.calendar,
                          drop_points=defaults.risk_drop)
+    tags = tags_pass(db=db, now=now, rules=defaults.tags, tz=defaults.calendar.tz)
     sent = deliver(client=client, db=db, defaults=defaults, now=now, pacer=pacer)
     return TickReport(queued=queued, sent=sent.sent, retried=sent.retried, failed=sent.failed, skipped=sent.skipped,
                       deferred=sent.deferred, messages=sent.messages, sla_queued=sla_queued, actions_created=created,
-                      digests_queued=digests, health_computed=health.computed, risk_queued=health.queued)
+                      digests_queued=digests, health_computed=health.computed, risk_queued=health.queued,
+                      tags_added=tags.added, tags_dropped=tags.dropped)
