@@ -12,9 +12,10 @@ from handlers.digests import messages as digests
 from handlers.health import messages as health
 from handlers.nps import messages as nps
 from handlers.reminders import messages as reminders
+from handlers.reviews import messages as reviews
 from handlers.tickets import messages as tickets
 
-SOURCES = (reminders, nps, tickets, health, digests)
+SOURCES = (reminders, nps, tickets, health, digests, reviews)
 
 
 def alert_kinds() -> Mapping[str, Kind]:

@@ -48,6 +48,7 @@ def _defaults_of(settings: Settings, cipher: Cipher | None) -> Defaults:
                     admins=settings.admin_ids, calendar=calendar, visibility=settings.crm_visibility, cipher=cipher,
                     cadence=settings.cadence, limits=settings.limits, targets=settings.targets, health=settings.health_weights,
                     risk_drop=settings.crm_risk_drop_points, tags=TagRules(long_cycle_days=settings.crm_long_cycle_days),
+                    monthly_summary_at=settings.monthly_summary_at,
                     kinds=alert_kinds())
 
 

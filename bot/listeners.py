@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import churn, customers, deals, digests, health, home, lifecycle, log, nps, people, reminders, router, stats, tags, tickets
+from handlers import churn, customers, deals, digests, health, home, lifecycle, log, nps, people, reminders, reviews, router, stats, tags, tickets
 from handlers.router import Subcommand
 
-FEATURES = (log, reminders, people, nps, tickets, customers, lifecycle, deals, home, stats, digests, health, churn, tags)
+FEATURES = (log, reminders, people, nps, tickets, customers, lifecycle, deals, home, stats, digests, health, churn, tags, reviews)
 HELP_ORDER = (log, customers, lifecycle, deals, tickets, nps, health, churn, stats, digests, people)
 
 

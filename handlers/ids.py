@@ -223,3 +223,10 @@ CARD_PICKER_BLOCK, CARD_PICKER = "card_picker", "card_picker_pick"
 # The card's behaviour tags (handlers/customers/cards.py draws them, handlers/tags/actions.py answers):
 # an overflow menu whose options' values are "<customer id>:<tag code>".
 CARD_TAGS_BLOCK, CARD_TAG_REMOVE = "card_tags", "card_tag_remove"
+
+# The monthly maintenance summary (handlers/reviews/): the DM's button (value: the month "2026-11") and its modal.
+REVIEW_SUMMARY_OPEN = "review_summary_open"
+REVIEW_SUMMARY_VIEW = "crm_review_summary"
+REVIEW_CASE_BLOCK, REVIEW_CASE = "review_case", "review_case_text"
+REVIEW_PROBLEMS_BLOCK, REVIEW_PROBLEMS = "review_problems", "review_problems_text"
+REVIEW_FIELD_BLOCKS = {"success_case": REVIEW_CASE_BLOCK, "problems": REVIEW_PROBLEMS_BLOCK}

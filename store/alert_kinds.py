@@ -12,3 +12,4 @@ SLA_ESCALATE = "sla_escalate"        # ... long enough to escalate
 RISK_PING = "churn_risk"             # a customer's health dropped (store/health_jobs.py)
 DIGEST = "digest"                    # a channel digest (store/digests.py), sent by its own sender
 DIGEST_CHART = "digest_chart"        # the digest's charts, sent after it
+MONTHLY_SUMMARY = "monthly_summary"    # a rep's monthly maintenance summary draft (store/reviews.py)

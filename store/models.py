@@ -358,5 +358,5 @@ from store.health_models import ChurnCase, HealthScore, RiskResponse, WinbackPla
 # Channel digest subscriptions (store/digests.py).
 from store.digest_models import DigestSubscription  # noqa: E402,F401
 
-# Behaviour tags the rules computed (store/behaviour_tags.py).
-from store.tag_models import ComputedTag, TagPass  # noqa: E402,F401
+# Behaviour tags the rules computed (store/behaviour_tags.py), monthly maintenance summaries (store/reviews.py).
+from store.tag_models import ComputedTag, MonthlySummary, TagPass  # noqa: E402,F401

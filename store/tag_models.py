@@ -1,4 +1,5 @@
-"""The behaviour tags the rules compute (store/behaviour_tags.py): one row per customer and tag.
+"""Tables of issue 17: the behaviour tags the rules compute (store/behaviour_tags.py), one row per customer
+and tag; the passes that compute them; the reps' monthly maintenance summaries (store/reviews.py).
 
 A row with `removed_at` set is a tag a person took off: the rules never put it back, nor delete it."""
 from __future__ import annotations
@@ -6,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from store.types import ts_field
@@ -35,3 +36,17 @@ class TagPass(SQLModel, table=True):
     due_key: str = Field(max_length=40)      # the team's local date, or the tick's minute
     marks: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = ts_field()
+
+
+class MonthlySummary(SQLModel, table=True):
+    """A rep's monthly maintenance summary (客户经理每月提交维护小结, store/reviews.py): one per rep and month."""
+
+    __tablename__ = "monthly_summary"
+    __table_args__ = (UniqueConstraint("rep_id", "month", name="uq_monthly_summary"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    rep_id: str = Field(max_length=32)
+    month: str = Field(max_length=7, index=True)     # "2026-11": the month summarised
+    success_case: str = Field(sa_column=Column(Text, nullable=False))
+    problems: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    submitted_at: datetime = ts_field()
+    updated_at: datetime = ts_field()

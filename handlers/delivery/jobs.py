@@ -16,6 +16,7 @@ from store.digests import queue_due as queue_digests
 from store.grading import cadence_sweep
 from store.health_jobs import run_due as health_pass
 from store.lifecycle import review_sweep
+from store.reviews import queue_monthly
 from store.tag_jobs import run_due as tags_pass
 from store.ticket_sla import sweep_sla
 
@@ -36,6 +37,7 @@ class TickReport:
     risk_queued: int = 0       # churn-risk pings queued
     tags_added: int = 0        # behaviour tags a rule gave (store/tag_jobs.py)
     tags_dropped: int = 0      # ... and took back
+    summaries_queued: int = 0  # monthly maintenance summary DMs queued (store/reviews.py)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -70,6 +72,7 @@ def tick(*, client: WebClient, db: SessionFactory, defaults: Defaults, now: date
     sla_queued = sweep_sla(db=db, calendar=defaults.calendar, admins=defaults.admins, now=now)
     with transaction(db) as session:
         digests = queue_digests(session=session, now=now)
+        summaries = queue_monthly(session=session, now=now, calendar=defaults.calendar, at=defaults.monthly_summary_at)
     health = health_pass(db=db, now=now, weights=defaults.health, cadence=defaults.cadence, calendar=defaults.calendar,
                          drop_points=defaults.risk_drop)
     tags = tags_pass(db=db, now=now, rules=defaults.tags, tz=defaults.calendar.tz)
@@ -77,4 +80,4 @@ def tick(*, client: WebClient, db: SessionFactory, defaults: Defaults, now: date
     return TickReport(queued=queued, sent=sent.sent, retried=sent.retried, failed=sent.failed, skipped=sent.skipped,
                       deferred=sent.deferred, messages=sent.messages, sla_queued=sla_queued, actions_created=created,
                       digests_queued=digests, health_computed=health.computed, risk_queued=health.queued,
-                      tags_added=tags.added, tags_dropped=tags.dropped)
+                      tags_added=tags.added, tags_dropped=tags.dropped, summaries_queued=summaries)

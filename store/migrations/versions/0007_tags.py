@@ -1,4 +1,4 @@
-"""interaction outcomes, computed behaviour tags and their passes
+"""interaction outcomes, computed behaviour tags and their passes, monthly summaries
 
 Revision ID: 0007_tags
 Revises: 0006
@@ -44,8 +44,25 @@ def upgrade() -> None:
     sa.UniqueConstraint('subject', 'due_key', name='uq_tag_pass')
     )
 
+    op.create_table('monthly_summary',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('rep_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('month', sqlmodel.sql.sqltypes.AutoString(length=7), nullable=False),
+    sa.Column('success_case', sa.Text(), nullable=False),
+    sa.Column('problems', sa.Text(), nullable=False),
+    sa.Column('submitted_at', store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('rep_id', 'month', name='uq_monthly_summary')
+    )
+    with op.batch_alter_table('monthly_summary', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_monthly_summary_month'), ['month'], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('monthly_summary', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_monthly_summary_month'))
+    op.drop_table('monthly_summary')
     op.drop_table('tag_pass')
     with op.batch_alter_table('computed_tag', schema=None) as batch_op:
         batch_op.drop_index('ix_computed_tag_code')
