@@ -52,6 +52,8 @@ class Defaults:
     risk_drop: int = 15                 # points lost within a week that ping customer success
     tags: TagRules = TagRules()         # behaviour tag thresholds (store/behaviour_tags.py)
     monthly_summary_at: time | None = time(9, 0)  # the monthly summary DMs' time on the first working day; None: off
+    # sections other features add to the quarterly review (tier movements, receivables): handlers/digests/quarterly.py
+    quarterly_sections: tuple[Callable[..., list[dict]], ...] = ()
     clock: Callable[[], datetime] = utcnow  # "now" for every listener; tests pass a fixed one
     kinds: Mapping[str, Kind] = field(default_factory=dict)  # every alert kind by name: bot/alerts.py fills it
 

@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from handlers.blocks import clip, escape, mention, MESSAGE_BLOCKS, section
 from handlers.context import Defaults, Profile
+from handlers.digests.quarterly import render_quarterly
 from handlers.delivery.send import BASE_DELAY, Pacer, Report, not_sent, post_chunk, reconcile
 from handlers.stats.cards import report_blocks
 from handlers.stats.text import period_label
@@ -32,7 +33,7 @@ from store.db import SessionFactory, transaction
 from store.digest_models import DigestSubscription
 from store.alert_kinds import DIGEST, DIGEST_CHART
 from store.customers import codes_of
-from store.digests import digest_of, sent_since
+from store.digests import QUARTERLY, digest_of, sent_since
 from store.figures import figures
 from store.figures_base import Period, Scope
 from store.figures_trend import weekly_trend
@@ -158,6 +159,8 @@ def summaries_blocks(session: Session, sub: DigestSubscription, period: Period, 
 def render_digest(session: Session, row: Outbox, sub: DigestSubscription, defaults: Defaults, now: datetime) -> Rendered:
     """The figures report of the row's period, with last month's churn review when it is due; within 50 blocks."""
     period = period_of_row(row, sub)
+    if sub.cadence == QUARTERLY:
+        return render_quarterly(session, row, sub, period, defaults, now)
     scope = scope_of(sub)
     extra: list[dict] = []
     month = review_month(session, row, sub, period)

@@ -39,3 +39,17 @@ TEXTS: dict[str, dict[str, str]] = {
     "review_digest_missing": {ZH: "未提交：{reps}", EN: "Not submitted: {reps}"},
     "review_digest_nothing": {ZH: "—", EN: "—"},
 }
+TEXTS.update({
+    # the quarterly review (handlers/digests/quarterly.py)
+    "quarter_label": {ZH: "{year}年第{quarter}季度", EN: "Q{quarter} {year}"},
+    "quarter_title_team": {ZH: "*📋 {team} 团队季度复盘 · {quarter}*", EN: "*📋 {team}'s team quarterly review · {quarter}*"},
+    "quarter_title_all": {ZH: "*📋 全员季度复盘 · {quarter}*", EN: "*📋 Everyone's quarterly review · {quarter}*"},
+    "quarter_churn_head": {ZH: "*🔁 流失与挽回*", EN: "*🔁 Churn and recovery*"},
+    "quarter_rate": {ZH: "挽回率 {pct}（本季度结束的挽回方案 {closed} 个，成功挽回 {won} 个）",
+                     EN: "Recovery rate {pct} ({won} won back of {closed} win-back plans closed in the quarter)"},
+    "quarter_rate_none": {ZH: "挽回率：本季度没有结束的挽回方案", EN: "Recovery rate: no win-back plan closed in the quarter"},
+    "quarter_nps_head": {ZH: "*⭐ NPS*", EN: "*⭐ NPS*"},
+    "quarter_nps": {ZH: "本季度 {nps}（{responses} 份：推荐 {promoters}、中立 {passives}、贬损 {detractors}）；上季度 {previous}",
+                    EN: "This quarter {nps} ({responses} answers: {promoters} promoters, {passives} passives, {detractors} detractors); "
+                        "the quarter before {previous}"},
+})
