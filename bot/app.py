@@ -49,6 +49,7 @@ def _defaults_of(settings: Settings, cipher: Cipher | None) -> Defaults:
                     cadence=settings.cadence, limits=settings.limits, targets=settings.targets, health=settings.health_weights,
                     risk_drop=settings.crm_risk_drop_points, tags=TagRules(long_cycle_days=settings.crm_long_cycle_days),
                     monthly_summary_at=settings.monthly_summary_at,
+                    quarterly_sections=(),  # value-tier movements and receivables add theirs here (handlers/digests/quarterly.py)
                     kinds=alert_kinds())
 
 

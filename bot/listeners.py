@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import churn, customers, deals, digests, health, home, lifecycle, log, nps, people, reminders, reviews, router, stats, tags, tickets
+from handlers import churn, customers, deals, digests, documents, health, home, lifecycle, log, nps, people, reminders, reviews, router, stats, tags, tickets
 from handlers.router import Subcommand
 
-FEATURES = (log, reminders, people, nps, tickets, customers, lifecycle, deals, home, stats, digests, health, churn, tags, reviews)
-HELP_ORDER = (log, customers, lifecycle, deals, tickets, nps, health, churn, stats, digests, people)
+FEATURES = (log, reminders, people, nps, tickets, customers, lifecycle, deals, home, stats, digests, health, churn, tags, reviews, documents)
+HELP_ORDER = (log, customers, lifecycle, deals, tickets, nps, health, churn, stats, documents, digests, people)
 
 
 def subcommands() -> list[Subcommand]:

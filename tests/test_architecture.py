@@ -29,6 +29,8 @@ LOCAL_IMPORTS_ALLOWED = {
                        "store.nps_import", "store.types"),
            "cli_report": ("handlers.stats.period_codes", "handlers.stats.text", "handlers.i18n", "bot.app", "bot.database",
                           "handlers.stats.cards", "store.db", "store.figures", "store.models"),
+           "cli_documents": ("bot.app", "bot.database", "handlers.context", "handlers.documents.build", "handlers.i18n", "store.db",
+                             "store.errors", "store.documents", "zoneinfo"),
        }.items() for m in modules},
     ("bot/health.py", "prometheus_client"): "the metrics' wire format, only when /metrics is scraped",
     ("bot/database.py", "store.migrate"): "Alembic is loaded only when a database is migrated",
