@@ -10,7 +10,9 @@ The draft's figures, for the month [start, end) in the team's zone:
     wins                the rep's deals moved to won (closed_at) within the month, and their sum per currency
     open problems       open tickets (new, open, waiting) on the rep's customers, as of sending
     overdue actions     the rep's open or snoozed next actions due before sending
-If the bot was down that morning, the DMs go out at the first tick after, later in the month.
+If the bot was down that morning, the DMs go out at its first tick later that day; a bot that starts
+on a later day of the month sends none for that month (a deployment made mid-month does not ask for
+last month's summary out of the blue).
 """
 from __future__ import annotations
 
@@ -63,10 +65,10 @@ def first_working_day(cal: Calendar, year: int, month: int) -> date:
 
 
 def summary_month_due(cal: Calendar, now: datetime, at: time = SEND_AT) -> str | None:
-    """The month to summarise when the DMs are due at `now` (on or after the first working day's `at`), else None."""
+    """The month to summarise when the DMs are due at `now` (the first working day, from `at` to its end), else None."""
     local = now.astimezone(ZoneInfo(cal.tz))
     first = first_working_day(cal, local.year, local.month)
-    if local.date() < first or (local.date() == first and local.time() < at):
+    if local.date() != first or local.time() < at:
         return None
     return month_key(local.date().replace(day=1) - timedelta(days=1))
 
