@@ -102,23 +102,23 @@ def test_each_rep_gets_the_draft_of_their_month_once(bolt, fake, db, remember):
     zh = _dms(fake, REP)
     assert len(zh) == 1 and zh[0]["text"] == "请提交 2026年11月 维护小结"
     blocks = zh[0]["blocks"]
-    assert blocks[0]["text"]["text"] == (
+    assert [b["text"]["text"] for b in blocks[:3]] == [
         "*2026年11月 维护小结草稿*（根据你的记录生成）\n"
         "• 本月接触客户：2 个\n"
         "• 成交：2 单，合计 200,000.00 CNY、50,000.00 USD\n"
         "　◦ 星河科技 · MES 一期 · 200,000.00 CNY\n"
-        "　◦ 云帆物流 · 仓储系统 · 50,000.00 USD\n"
+        "　◦ 云帆物流 · 仓储系统 · 50,000.00 USD",
         "• 未解决问题（未结工单）：1 个\n"
-        "　◦ `T0001` 星河科技：打印机又坏了 第三次\n"
+        "　◦ `T0001` 星河科技：打印机又坏了 第三次",
         "• 逾期待办：1 项\n"
-        "　◦ 云帆物流：发送报价（2026年11月28日 周六 10:00 到期）")
-    assert blocks[2]["elements"] == [{"type": "button", "action_id": ids.REVIEW_SUMMARY_OPEN, "style": "primary", "value": "2026-11",
+        "　◦ 云帆物流：发送报价（2026年11月28日 周六 10:00 到期）"]
+    assert blocks[4]["elements"] == [{"type": "button", "action_id": ids.REVIEW_SUMMARY_OPEN, "style": "primary", "value": "2026-11",
                                       "text": {"type": "plain_text", "text": "填写小结", "emoji": True}}]
     en = _dms(fake, REP_EN)
     assert en[0]["text"] == "Please submit your maintenance summary for November 2026"
-    assert en[0]["blocks"][0]["text"]["text"] == (
-        "*Your maintenance summary for November 2026: a draft* (from your records)\n"
-        "• Customers touched: 0\n• Wins: 0\n• Open problems (open tickets): 0\n• Overdue next actions: 0")
+    assert [b["text"]["text"] for b in en[0]["blocks"][:3]] == [
+        "*Your maintenance summary for November 2026: a draft* (from your records)\n• Customers touched: 0\n• Wins: 0",
+        "• Open problems (open tickets): 0", "• Overdue next actions: 0"]
     assert _dms(fake, BOSS) == []
     fake.reset()
     assert _tick(bolt, SEND + timedelta(hours=3)).summaries_queued == 0          # once a month
@@ -229,3 +229,25 @@ def test_jobs_once_as_a_process_sends_the_summary_dm_once(empty_database, fake, 
     assert (first["summaries_queued"], first["sent"], second["summaries_queued"], second["sent"]) == (1, 1, 0, 0)
     dms = fake.calls_to("chat.postMessage")
     assert [(d.params["channel"], d.params["text"]) for d in dms] == [(REP, "请提交 2029年12月 维护小结")]
+
+
+def test_a_month_full_of_long_records_stays_within_block_kit_limits(bolt, fake, db, remember):
+    """Names, titles and descriptions at their limits: every section within 3,000 characters (the fake refuses more)."""
+    remember(REP, "Asia/Shanghai", "zh-CN")
+    with transaction(db) as s:
+        for i in range(8):
+            cid = _customer(s, f"{i}" + "客" * 199, REP)
+            closed = datetime(2026, 11, 10, tzinfo=SH)
+            s.add(Deal(customer_id=cid, title="单" * 200, amount=Decimal("9999999999999999.99"), currency=f"X{i:02d}", stage="won",
+                       owner_id=REP, created_by=REP, stage_changed_at=closed, closed_at=closed))
+            s.add(Ticket(code=f"T9{i:03d}", customer_id=cid, priority="P1", type="complaint", description="<坏>" * 1000, status="open",
+                         created_by=REP, created_at=closed, updated_at=closed, response_minutes=120, resolution_minutes=1440))
+            s.add(NextAction(customer_id=cid, title="事" * 500, due_at=closed, owner_id=REP, created_by=REP, status="open",
+                             created_at=closed, updated_at=closed))
+    fake.reset()
+    assert _tick(bolt, SEND).summaries_queued == 1
+    dm = _dms(fake, REP)
+    assert len(dm) == 1 and fake.violations == []
+    texts = [b["text"]["text"] for b in dm[0]["blocks"][:3]]
+    assert max(len(x) for x in texts) <= 3000
+    assert texts[1].split("\n")[-1] == "　……还有 3 条" and texts[2].split("\n")[-1] == "　……还有 3 条"

@@ -24,23 +24,25 @@ def _more(loc: str, shown: int, total: int) -> list[str]:
     return [t(loc, "review_more", count=total - shown)] if total > shown else []
 
 
-def draft_lines(d: Draft, profile: Profile) -> list[str]:
+def draft_groups(d: Draft, profile: Profile) -> list[list[str]]:
+    """Three groups of lines (touched and wins, open problems, overdue actions), each within one
+    section's 3,000 characters: at most SHOWN items of at most about 250 characters each."""
     loc = profile.locale
     sums = t(loc, "review_sep").join(f"{format(v, ',.2f')} {cur}" for cur, v in d.won_sums.items())
-    lines = [t(loc, "review_touched", count=d.touched),
-             t(loc, "review_wins", count=d.won_count) + (t(loc, "review_wins_sum", sums=sums) if sums else "")]
-    lines += [t(loc, "review_win_line", customer=escape(clip(w.customer, 60)), title=escape(clip(w.title, 80)),
-                amount=format(w.amount, ",.2f"), currency=w.currency) for w in d.wins]
-    lines += _more(loc, len(d.wins), d.won_count)
-    lines.append(t(loc, "review_problems", count=d.problem_count))
-    lines += [t(loc, "review_problem_line", code=p.code, customer=escape(clip(p.customer, 60)),
-                description=escape(clip(" ".join(p.description.split()), LINE_CHARS))) for p in d.problems]
-    lines += _more(loc, len(d.problems), d.problem_count)
-    lines.append(t(loc, "review_overdue", count=d.overdue_count))
-    lines += [t(loc, "review_overdue_line", customer=escape(clip(o.customer, 60)), title=escape(clip(o.title, LINE_CHARS)),
-                due=fmt_datetime(o.due_at, profile)) for o in d.overdue]
-    lines += _more(loc, len(d.overdue), d.overdue_count)
-    return lines
+    wins = [t(loc, "review_touched", count=d.touched),
+            t(loc, "review_wins", count=d.won_count) + (t(loc, "review_wins_sum", sums=clip(sums, 600)) if sums else "")]
+    wins += [t(loc, "review_win_line", customer=escape(clip(w.customer, 60)), title=escape(clip(w.title, 80)),
+               amount=format(w.amount, ",.2f"), currency=w.currency) for w in d.wins]
+    wins += _more(loc, len(d.wins), d.won_count)
+    problems = [t(loc, "review_problems", count=d.problem_count)]
+    problems += [t(loc, "review_problem_line", code=p.code, customer=escape(clip(p.customer, 60)),
+                   description=escape(clip(" ".join(p.description.split()), LINE_CHARS))) for p in d.problems]
+    problems += _more(loc, len(d.problems), d.problem_count)
+    overdue = [t(loc, "review_overdue", count=d.overdue_count)]
+    overdue += [t(loc, "review_overdue_line", customer=escape(clip(o.customer, 60)), title=escape(clip(o.title, LINE_CHARS)),
+                  due=fmt_datetime(o.due_at, profile)) for o in d.overdue]
+    overdue += _more(loc, len(d.overdue), d.overdue_count)
+    return [wins, problems, overdue]
 
 
 def render_summary(session: Session, row: Outbox, profile: Profile, now: datetime, defaults: Defaults) -> Rendered | None:
@@ -53,7 +55,8 @@ def render_summary(session: Session, row: Outbox, profile: Profile, now: datetim
     d = draft_of(session=session, rep_id=row.recipient, month=month, tz=defaults.calendar.tz, now=now)
     label = month_label(month, loc)
     head = t(loc, "review_dm_head", month=label)
-    blocks = [section("\n".join((head, *draft_lines(d, profile)))),
+    wins, problems, overdue = draft_groups(d, profile)
+    blocks = [section("\n".join((head, *wins))), section("\n".join(problems)), section("\n".join(overdue)),
               context_block(t(loc, "review_dm_done" if d.summary else "review_dm_hint")),
               {"type": "actions", "block_id": f"review_summary:{month}", "elements": [
                   {"type": "button", "action_id": ids.REVIEW_SUMMARY_OPEN, "style": "primary", "value": month,
