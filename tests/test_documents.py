@@ -205,3 +205,19 @@ def test_the_command_line_writes_the_same_documents_as_markdown(empty_database, 
     bad = run("invoices")
     assert (bad.returncode, bad.stderr) == (2, "report: 用法：`/crm report needs 客户`、`/crm report visits 客户`、`/crm report leads` 或 "
                                                "`/crm report churn 2026-Q4`。\n")
+
+
+def test_typed_markdown_stays_text_in_a_document(bolt, fake, db):
+    with transaction(db) as s:
+        at = datetime(2026, 11, 1, tzinfo=SH)
+        c = Customer(code="C202611009", name="[点我](https://evil.example) *粗* <b>", name_norm="x", search_norm="x", owner_id=REP,
+                     created_by=REP, created_at=at, updated_at=at)
+        s.add(c)
+        s.flush()
+        s.add(Interaction(customer_id=c.id, occurred_on=date(2026, 11, 2), way="visit", summary="`code` | _x_ ~y~", author_id=REP,
+                          created_at=at))
+    bolt.now = NOW
+    _reply(bolt, fake, "report visits C202611009", REP)
+    markdown = fake.calls_to("canvases.create")[0].params["document_content"]["markdown"].split("\n")
+    assert markdown[0] == "# 客户回访记录 · \\[点我\\](https://evil.example) \\*粗\\* \\<b\\>"
+    assert markdown[-2] == "| 2026年11月2日 | 拜访 | — | \\`code\\` \\| \\_x\\_ \\~y\\~ | — |"

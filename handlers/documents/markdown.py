@@ -1,7 +1,9 @@
 """The four documents as Markdown (a Slack canvas takes it as is; the CLI writes it to a file), in the
-reader's language. A cell's text is kept on one line and its pipes escaped, so a table stays a table."""
+reader's language. A cell's text is kept on one line and Markdown's punctuation in it escaped (pipes, brackets,
+emphasis, backticks, angle brackets), so a table stays a table and a typed "[x](url)" stays text."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from handlers.blocks import fmt_date, fmt_datetime, vocab
@@ -12,12 +14,14 @@ from store.models import Customer, Interaction
 from store.winback import WinbackReview
 
 CELL_MAX = 300
+_MARKUP = re.compile(r"[\\|\[\]*_`<>~]")
 
 
 def cell(text: object) -> str:
     value = " ".join(str(text if text is not None else "").split())
-    value = value.replace("\\", "\\\\").replace("|", "\\|")
-    return value[:CELL_MAX - 1] + "…" if len(value) > CELL_MAX else value or "—"
+    if len(value) > CELL_MAX:   # clipped before escaping, so no escape is cut in half
+        value = value[:CELL_MAX - 1] + "…"
+    return _MARKUP.sub(lambda m: "\\" + m.group(0), value) or "—"   # typed text stays text: no links, emphasis, HTML or pipes
 
 
 def table(loc: str, columns: list[str], rows: list[list[object]]) -> list[str]:
