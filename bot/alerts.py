@@ -13,9 +13,10 @@ from handlers.health import messages as health
 from handlers.nps import messages as nps
 from handlers.payments import messages as payments
 from handlers.reminders import messages as reminders
+from handlers.reviews import messages as reviews
 from handlers.tickets import messages as tickets
 
-SOURCES = (reminders, nps, tickets, health, digests, payments)
+SOURCES = (reminders, nps, tickets, health, digests, payments, reviews)
 
 
 def alert_kinds() -> Mapping[str, Kind]:

@@ -21,6 +21,7 @@ from handlers.context import CRM, Defaults, make_context_middleware
 from handlers.i18n import t
 from handlers.payload import MalformedPayload
 from store.db import SessionFactory
+from store.behaviour_tags import TagRules
 from store.privacy import Cipher
 from store.sla import Calendar
 
@@ -49,7 +50,10 @@ def _defaults_of(settings: Settings, cipher: Cipher | None) -> Defaults:
                     admins=settings.admin_ids, calendar=calendar, visibility=settings.crm_visibility, cipher=cipher,
                     cadence=settings.cadence, limits=replace(settings.limits, calendar=calendar), targets=settings.targets, health=settings.health_weights,
                     risk_drop=settings.crm_risk_drop_points, cs_owner=settings.crm_cs_owner, money=settings.money_days,
-                    tiers=settings.tier_shares, kinds=alert_kinds(), hooks=features_hooks())
+                    tiers=settings.tier_shares, tags=TagRules(long_cycle_days=settings.crm_long_cycle_days),
+                    monthly_summary_at=settings.monthly_summary_at,
+                    quarterly_sections=(),  # value-tier movements and receivables add theirs here (handlers/digests/quarterly.py)
+                    kinds=alert_kinds(), hooks=features_hooks())
 
 
 VERIFIED = "crm_verified"

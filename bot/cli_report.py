@@ -23,6 +23,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.cli_args import FIRST_YEAR, LAST_YEAR, BadArgument, in_years, parse_now
+from bot.cli_documents import cmd_document
 from handlers.texts import EN, ZH
 
 FORMATS = ("csv",)
@@ -31,7 +32,8 @@ UNITS = {"count": "fig_unit_count", "pct": "fig_unit_pct", "days": "fig_unit_day
 
 
 def add_report(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("report", help="export the figures of a period as CSV (UTF-8 with BOM)")
+    parser = sub.add_parser("report", help="export the figures of a period as CSV (UTF-8 with BOM), or a document as Markdown")
+    parser.add_argument("what", nargs="*", help="a document instead: needs CUSTOMER, visits CUSTOMER, leads, churn 2026-Q4")
     parser.add_argument("--period", help="2026-10 (a month), 2026-W44 (an ISO week) or 2026-11-03 (a day)")
     parser.add_argument("--format", default="csv", help="csv (the only format)")
     parser.add_argument("--team", metavar="MANAGER", help="the team of this manager (Slack user ID)")
@@ -154,6 +156,8 @@ def aov_table(found, locale: str, targets) -> list[list[str]]:
 
 
 def cmd_report(settings, args) -> None:
+    if args.what:
+        return cmd_document(settings, args)
     checked = _checked(settings, args)  # before the imports below: store.migrate's alembic logs as it loads
     from bot.app import defaults_of
     from bot.database import open_database

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import churn, customers, deals, digests, health, home, lifecycle, log, nps, payments, people, reminders, router, stats, tickets, value
+from handlers import (churn, customers, deals, digests, documents, health, home, lifecycle, log, nps, payments, people, reminders, reviews,
+                      router, stats, tags, tickets, value)
 from handlers.router import Subcommand
 
-FEATURES = (log, reminders, people, nps, tickets, customers, lifecycle, deals, payments, value, home, stats, digests, health, churn)
-HELP_ORDER = (log, customers, lifecycle, deals, payments, value, tickets, nps, health, churn, stats, digests, people)
+FEATURES = (log, reminders, people, nps, tickets, customers, lifecycle, deals, payments, value, home, stats, digests, health, churn, tags,
+            reviews, documents)
+HELP_ORDER = (log, customers, lifecycle, deals, payments, value, tickets, nps, health, churn, stats, documents, digests, people)
 
 
 def subcommands() -> list[Subcommand]:

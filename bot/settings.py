@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import fields
-from datetime import timedelta
+from datetime import time, timedelta
 
 from pydantic import ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,6 +23,12 @@ class SettingValueError(ValueError):
 
 
 # -- the CRM_* mini-languages ---------------------------------------------------------------------
+
+def summary_time_of(text: str) -> time | None:
+    """"09:00" -> 09:00; "off" (or anything but a 24-hour HH:MM) -> None."""
+    m = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", (text or "").strip())
+    return time(int(m.group(1)), int(m.group(2))) if m else None
+
 
 def cadence_of(text: str) -> Cadence:
     """"A=7,B=14,C=30" -> Cadence; a grade left out keeps its default, 0 turns it off."""
@@ -170,6 +176,8 @@ class Settings(BaseSettings):
     crm_money_days: str = "ahead=3,escalate=7,renewal=60"
     # value tiers from the yearly won amount (store/value_tiers.py): the top high % of customers, the next medium %
     crm_value_tiers: str = "high=20,medium=50"
+    crm_long_cycle_days: int = 90            # nurturing longer than this tags a customer 决策周期长 / long decision cycle
+    crm_monthly_summary: str = "09:00"       # when the monthly summary DMs go out on a month's first working day; "off"
 
     @property
     def admin_ids(self) -> frozenset[str]:
@@ -217,6 +225,24 @@ class Settings(BaseSettings):
             raise SettingValueError(f"CRM_RISK_DROP_POINTS must be between 1 and 100, not {value}")
         return value
 
+    @field_validator("crm_long_cycle_days")
+    @classmethod
+    def _a_cycle(cls, value: int) -> int:
+        if not 1 <= value <= 3650:
+            raise SettingValueError(f"CRM_LONG_CYCLE_DAYS must be between 1 and 3650 days, not {value}")
+        return value
+
+    @field_validator("crm_monthly_summary")
+    @classmethod
+    def _a_summary_time(cls, value: str) -> str:
+        if summary_time_of(value) is None and value.strip().lower() != "off":
+            raise SettingValueError(f"CRM_MONTHLY_SUMMARY must be a time such as 09:00, or off, not {value!r}")
+        return value
+
+    @property
+    def monthly_summary_at(self) -> time | None:
+        return summary_time_of(self.crm_monthly_summary)
+
     @property
     def cadence(self) -> Cadence:
         return cadence_of(self.crm_cadence_days)
@@ -257,7 +283,8 @@ class SettingsError(ValueError):
     """A variable that says something the bot cannot use; `python -m bot` prints it and exits 2."""
 
 
-ACCEPTED = {"port": "a port number from 1 to 65535", "crm_risk_drop_points": "a whole number from 1 to 100"}
+ACCEPTED = {"port": "a port number from 1 to 65535", "crm_risk_drop_points": "a whole number from 1 to 100",
+            "crm_long_cycle_days": "a whole number of days from 1 to 3650"}
 
 
 def load_settings() -> Settings:

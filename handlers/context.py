@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
@@ -22,6 +22,7 @@ from handlers.hooks import Hooks
 from store.db import SessionFactory, transaction
 from store.figures import Targets
 from store.grading import Cadence
+from store.behaviour_tags import TagRules
 from store.health import HealthWeights
 from store.lifecycle import TimeLimits
 from store.payment_jobs import MoneyDays
@@ -55,6 +56,10 @@ class Defaults:
     cs_owner: str | None = None         # the team's default customer-success owner (CRM_CS_OWNER) for converted customers
     money: MoneyDays = MoneyDays()      # payment due / overdue / escalation and renewal days (CRM_MONEY_DAYS)
     tiers: TierShares = TierShares()    # value tiers' shares of customers (CRM_VALUE_TIERS)
+    tags: TagRules = TagRules()         # behaviour tag thresholds (store/behaviour_tags.py)
+    monthly_summary_at: time | None = time(9, 0)  # the monthly summary DMs' time on the first working day; None: off
+    # sections other features add to the quarterly review (tier movements, receivables): handlers/digests/quarterly.py
+    quarterly_sections: tuple[Callable[..., list[dict]], ...] = ()
     clock: Callable[[], datetime] = utcnow  # "now" for every listener; tests pass a fixed one
     kinds: Mapping[str, Kind] = field(default_factory=dict)  # every alert kind by name: bot/alerts.py fills it
     hooks: Hooks = field(default_factory=Hooks)              # what features lend each other: bot/hooks.py fills it

@@ -15,6 +15,7 @@ LOG_ACTION_BLOCK, LOG_ACTION = "log_action", "log_action_text"
 LOG_DUE_BLOCK, LOG_DUE = "log_due", "log_due_pick"   # "log_due.<unix time>" after "Use …"
 LOG_DUE_READ_BLOCK, LOG_DUE_OTHER = "log_due_read", "log_due_other"
 LOG_OWNER_BLOCK, LOG_OWNER = "log_owner", "log_owner_pick"
+LOG_OUTCOME_BLOCK, LOG_OUTCOME = "log_outcome", "log_outcome_pick"   # optional: reached | no_answer | replied | no_reply
 
 # Which block shows the error for a store field.
 LOG_FIELD_BLOCKS = {
@@ -27,6 +28,7 @@ LOG_FIELD_BLOCKS = {
     "action": LOG_ACTION_BLOCK,
     "due": LOG_DUE_BLOCK,
     "owner": LOG_OWNER_BLOCK,
+    "outcome": LOG_OUTCOME_BLOCK,
 }
 
 # Option values of the customer picker.
@@ -251,3 +253,14 @@ PAY_AMOUNT_BLOCK, PAY_AMOUNT = "pay_amount", "pay_amount_text"
 PAY_DAY_BLOCK, PAY_DAY = "pay_day", "pay_day_pick"
 PAY_FIELD_BLOCKS = {"terms": PAY_TERMS_BLOCK, "first": PAY_FIRST_BLOCK, "every": PAY_EVERY_BLOCK, "dates": PAY_DATES_BLOCK,
                     "hand": PAY_HAND_BLOCK, "amount": PAY_AMOUNT_BLOCK, "received_on": PAY_DAY_BLOCK}
+
+# The card's behaviour tags (handlers/customers/cards.py draws them, handlers/tags/actions.py answers):
+# an overflow menu whose options' values are "<customer id>:<tag code>".
+CARD_TAGS_BLOCK, CARD_TAG_REMOVE = "card_tags", "card_tag_remove"
+
+# The monthly maintenance summary (handlers/reviews/): the DM's button (value: the month "2026-11") and its modal.
+REVIEW_SUMMARY_OPEN = "review_summary_open"
+REVIEW_SUMMARY_VIEW = "crm_review_summary"
+REVIEW_CASE_BLOCK, REVIEW_CASE = "review_case", "review_case_text"
+REVIEW_PROBLEMS_BLOCK, REVIEW_PROBLEMS = "review_problems", "review_problems_text"
+REVIEW_FIELD_BLOCKS = {"success_case": REVIEW_CASE_BLOCK, "problems": REVIEW_PROBLEMS_BLOCK}

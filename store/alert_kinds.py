@@ -14,3 +14,4 @@ DIGEST = "digest"                    # a channel digest (store/digests.py), sent
 DIGEST_CHART = "digest_chart"        # the digest's charts, sent after it
 PAYMENT_OVERDUE = "payment_overdue"    # an instalment was not paid by its due date, to the deal's owner (store/payment_jobs.py)
 PAYMENT_ESCALATE = "payment_escalate"  # ... still unpaid some days later, to the owner's manager (or the admins)
+MONTHLY_SUMMARY = "monthly_summary"    # a rep's monthly maintenance summary draft (store/reviews.py)

@@ -10,7 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from store import audit
+from store.behaviour_tags import codes_matching
 from store.crm_models import StageChange
+from store.tag_models import ComputedTag
 from store.errors import Checker
 from store.lifecycle import TimeLimits, open_first_contact
 from store.models import CodeCounter, Customer, NextAction
@@ -144,6 +146,16 @@ def _pattern(word: str, *, anywhere: bool = True):
     return bindparam(None, f"{'%' if anywhere else ''}{escaped}%", type_=String, literal_execute=True)
 
 
+def _matches(key: str):
+    """One word of /crm find: in the customer's searchable text, or in the label of a behaviour tag it carries."""
+    text = Customer.search_norm.like(_pattern(key), escape="\\")
+    tags = codes_matching(key)
+    if not tags:
+        return text
+    tagged = select(ComputedTag.customer_id).where(ComputedTag.code.in_(tags), ComputedTag.removed_at.is_(None))
+    return or_(text, Customer.id.in_(tagged))
+
+
 def find_customers(*, session: Session, words: str, viewer: Viewer, limit: int = 20) -> list[Customer]:
     """/crm find: customers the viewer may read whose name, company, code, industry or tags hold
     every word; names starting with the first word first, then shorter names. On PostgreSQL a
@@ -152,7 +164,7 @@ def find_customers(*, session: Session, words: str, viewer: Viewer, limit: int =
     if not keys:
         return []
     union = session.get_bind().dialect.name == "sqlite"
-    stmt = select(Customer).where(readable(viewer, union=union), *(Customer.search_norm.like(_pattern(k), escape="\\") for k in keys))
+    stmt = select(Customer).where(readable(viewer, union=union), *(_matches(k) for k in keys))
     starts = Customer.name_norm.like(_pattern(keys[0], anywhere=False), escape="\\")
     stmt = stmt.order_by(starts.desc(), func.length(Customer.name_norm), Customer.id).limit(limit)
     return list(session.exec(stmt))

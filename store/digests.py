@@ -1,7 +1,8 @@
 """Channel digest subscriptions: when each is due, which period it covers, and queueing it once.
 
 A subscription sends a team's figures (or everyone's) to a channel every day, every Monday or on
-the 1st of every month, at `at_time` in its zone `tz`. The sending instants are local wall-clock
+the 1st of every month (or, cadence `quarter`, the quarterly review on the 1st of January, April, July
+and October), at `at_time` in its zone `tz`. The sending instants are local wall-clock
 times laid out with zoneinfo, so they stay at 09:00 local across daylight-saving changes (a time
 that does not exist that day, in the spring gap, is read with the offset before the change; a
 repeated one, in the autumn, is its first occurrence).
@@ -28,8 +29,9 @@ from store.errors import DomainError
 from store.figures_base import UTC, Period
 from store.models import Outbox
 
-CADENCES = ("daily", "weekly", "monthly")
-UNIT = {"daily": "day", "weekly": "week", "monthly": "month"}
+CADENCES = ("daily", "weekly", "monthly", "quarter")
+UNIT = {"daily": "day", "weekly": "week", "monthly": "month"}   # a quarter is a span of dates (Period has no quarter unit)
+QUARTERLY = "quarter"     # (cadence fits 8 characters) the managers' quarterly review (handlers/digests/quarterly.py): no figures, no charts
 KIND, CHART_KIND = DIGEST, DIGEST_CHART
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
@@ -63,6 +65,8 @@ def _anchor(cadence: str, day: date) -> date:
         return day - timedelta(days=day.weekday())
     if cadence == "monthly":
         return day.replace(day=1)
+    if cadence == QUARTERLY:
+        return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
     return day
 
 
@@ -72,7 +76,7 @@ def _step(cadence: str, anchor: date, n: int) -> date:
         return anchor + timedelta(days=n)
     if cadence == "weekly":
         return anchor + timedelta(days=7 * n)
-    index = anchor.month - 1 + n
+    index = anchor.month - 1 + (3 * n if cadence == QUARTERLY else n)
     return date(anchor.year + index // 12, index % 12 + 1, 1)
 
 
@@ -109,7 +113,12 @@ def last_due(sub: DigestSubscription, at: datetime) -> datetime:
 
 
 def period_of(sub: DigestSubscription, due: datetime) -> Period:
-    """The complete local day, ISO week or month just ended before the sending instant `due`."""
+    """The complete local day, ISO week, month or quarter just ended before the sending instant `due`."""
+    if sub.cadence == QUARTERLY:
+        zone = ZoneInfo(sub.tz)
+        this = _anchor(QUARTERLY, _local_day(sub, due))
+        start, end = (datetime.combine(d, time(0), tzinfo=zone).astimezone(UTC) for d in (_step(QUARTERLY, this, -1), this))
+        return Period(start, end)
     return getattr(Period, UNIT[sub.cadence])(due, sub.tz).previous()
 
 
@@ -186,7 +195,8 @@ def queue_due(*, session: Session, now: datetime) -> int:
         key = dict(subject=subject_of(sub.id), due_key=period.start.isoformat(), recipient=sub.channel_id, now=now, data=data)
         if outbox.enqueue(session=session, kind=KIND, **key):
             queued += 1
-            outbox.enqueue(session=session, kind=CHART_KIND, **key)
+            if sub.cadence != QUARTERLY:
+                outbox.enqueue(session=session, kind=CHART_KIND, **key)
     return queued
 
 

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from store.audit import stamp
 from store.auto_actions import close_pending
+from store.behaviour_tags import OUTCOMES
 from store.customers import create_customer, get_customer
 from store.errors import Checker, DomainError
 from store.permissions import Viewer, can_log
@@ -43,6 +44,7 @@ def log_interaction(
     now: datetime,
     viewer: Viewer | None = None,
     tz: str | None = None,
+    outcome: str | None = None,
 ) -> Logged:
     """Validate everything first, then write customer (if new), interaction and next action.
 
@@ -54,6 +56,8 @@ def log_interaction(
     c = Checker()
     if way not in {w.value for w in Way}:
         c.fail("err_way", field="way")
+    if outcome is not None and outcome not in OUTCOMES:
+        c.fail("err_outcome", field="outcome")
     summary = c.check(require, clean(summary), field="summary", limit=SUMMARY_MAX)
     feedback = c.check(require, clean(feedback), field="feedback", limit=FEEDBACK_MAX, required=False)
     participants = c.check(require, clean_line(participants), field="participants", limit=PARTICIPANTS_MAX, required=False)
@@ -92,6 +96,7 @@ def log_interaction(
         author_id=author_id,
         created_at=now,
         logged_on=_local_day(session, author_id, tz, now),
+        outcome=outcome,
     )
     session.add(interaction)
     session.flush()

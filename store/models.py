@@ -184,6 +184,8 @@ class Interaction(SQLModel, table=True):
     # two or more days after occurred_on (store/figures_activity.py). None: not known (rows written
     # without the author's zone count as on time).
     logged_on: Optional[date] = None
+    # How it went (store/behaviour_tags.OUTCOMES): reached | no_answer | replied | no_reply; None: not said.
+    outcome: Optional[str] = Field(default=None, max_length=16)
 
 
 class NextAction(SQLModel, table=True):
@@ -393,3 +395,5 @@ from store.digest_models import DigestSubscription  # noqa: E402,F401
 
 # Payment schedules and receipts of won deals (store/payments.py, store/receivables.py).
 from store.money_models import Instalment, Receipt  # noqa: E402,F401
+# Behaviour tags the rules computed (store/behaviour_tags.py), monthly maintenance summaries (store/reviews.py).
+from store.tag_models import ComputedTag, MonthlySummary, TagPass  # noqa: E402,F401

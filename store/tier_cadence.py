@@ -34,18 +34,22 @@ class CareRule:
     name: str                 # call | visit | touch
     ways: tuple[str, ...]     # empty: any way of contact
     days: int
-    title: str                # both languages, as the rules' other actions
 
     @property
     def origin(self) -> str:
         return f"care:{self.name}"
 
+    @property
+    def kind(self) -> str:
+        """Its next actions' kind (store/vocab.py "auto_action"): the title each reader sees, in their language."""
+        return f"care_{self.tier}_{self.name}"
+
 
 CARE_RULES = (
-    CareRule("high", "call", ("phone",), 30, "每月电话回访 / Monthly call"),
-    CareRule("high", "visit", ("visit",), 91, "每季度拜访 / Quarterly visit"),
-    CareRule("medium", "touch", (), 14, "双周维护 / Fortnightly touch"),
-    CareRule("low", "touch", (), 91, "季度维护 / Quarterly touch"),
+    CareRule("high", "call", ("phone",), 30),
+    CareRule("high", "visit", ("visit",), 91),
+    CareRule("medium", "touch", (), 14),
+    CareRule("low", "touch", (), 91),
 )
 
 
@@ -67,8 +71,8 @@ def care_sweep(*, session: Session, now: datetime, tz: str, limit: int = 1000) -
     made = []
     for rule in CARE_RULES:
         for customer_id, owner_id in session.exec(_due(rule, now, tz).order_by(Customer.id).limit(limit)).all():
-            action = open_once(session, customer_id=customer_id, owner_id=owner_id, origin=rule.origin, kind=rule.name,
-                               due_at=now, now=now, title=rule.title)
+            action = open_once(session, customer_id=customer_id, owner_id=owner_id, origin=rule.origin, kind=rule.kind,
+                               due_at=now, now=now)
             if action is not None:
                 made.append(action)
     return made

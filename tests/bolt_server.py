@@ -51,7 +51,8 @@ class BoltServer:
         self.settings = Settings(_env_file=None, slack_bot_token="xoxb-test", slack_signing_secret=SECRET,
                                  slack_api_url=fake.url, database_url="sqlite://", crm_default_tz="Asia/Shanghai",
                                  crm_default_locale="zh-CN", crm_quiet_hours="off",  # tests that want quiet hours set them
-                                 crm_nps_webhook_secret=nps_secret, **settings_kw)
+                                 crm_nps_webhook_secret=nps_secret,
+                                 **{"crm_monthly_summary": "off", **settings_kw})  # ... and the monthly summary DMs (tests/test_reviews.py)
         # the app's clock: the wall clock until a test sets `now` (then every listener reads that instant)
         self.now: datetime | None = None
         self.defaults = replace(defaults_of(self.settings, Cipher(TEST_KEY)), clock=self._clock)

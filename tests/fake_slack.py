@@ -78,6 +78,7 @@ class FakeSlack(SlackMethods):
         self.violations: list[str] = []
         self.users: dict[str, dict] = {}
         self.uploads: dict[str, bytes] = {}  # file_id -> uploaded bytes
+        self.canvases: dict[str, dict] = {}  # canvas_id -> title, markdown, access (canvases.create / canvases.access.set)
         self.views: dict[str, dict] = {}  # view_id -> last view object returned
         self.history: dict[str, list[dict]] = {}  # channel id -> messages posted there, oldest first
         self.channels: dict[str, dict] = {}  # channel id -> {private, member, archived, name} (add_channel)

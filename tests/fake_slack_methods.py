@@ -9,6 +9,7 @@ the JSON body to send.  Messages and views are checked against Block Kit limits 
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 import time
 from datetime import datetime, timezone
@@ -55,6 +56,7 @@ class SlackMethods:
     port: int
     users: dict[str, dict]
     uploads: dict[str, bytes]
+    canvases: dict[str, dict]
     views: dict[str, dict]
     history: dict[str, list[dict]]
     channels: dict[str, dict]
@@ -426,6 +428,40 @@ class SlackMethods:
             return problem
         root = current["root_view_id"] if current else view_id
         return {"ok": True, "view": self._store_view(p["view"], view_id=view_id, root_view_id=root)}
+
+    # ---- canvases -----------------------------------------------------------------
+
+    def _m_canvases_create(self, p: dict) -> dict:
+        """A standalone canvas from markdown (document_content {"type": "markdown", "markdown": ...}); kept in
+        ``self.canvases`` by id with its title, markdown and who may read it. A workspace without canvases is
+        ``fail_next("canvases.create", error="not_allowed")``."""
+        content = p.get("document_content")
+        if isinstance(content, str):  # slack_sdk sends it JSON-encoded in a form field
+            try:
+                content = json.loads(content)
+            except ValueError:
+                content = None
+        if not isinstance(content, dict) or content.get("type") != "markdown" or not isinstance(content.get("markdown"), str):
+            return self._fail("invalid_arguments")
+        canvas_id = self._next_id("F")
+        with self._lock:
+            self.canvases[canvas_id] = {"title": p.get("title") or "", "markdown": content["markdown"], "access": {}}
+        return {"ok": True, "canvas_id": canvas_id}
+
+    def _m_canvases_access_set(self, p: dict) -> dict:
+        canvas_id, level = p.get("canvas_id"), p.get("access_level")
+        users = p.get("user_ids") or []
+        if isinstance(users, str):
+            users = [u for u in users.split(",") if u]
+        with self._lock:
+            canvas = self.canvases.get(canvas_id or "")
+            if canvas is None:
+                return self._fail("canvas_not_found")
+            if level not in ("read", "write") or not (users or p.get("channel_ids")):
+                return self._fail("invalid_arguments")
+            for user in users:
+                canvas["access"][user] = level
+        return {"ok": True}
 
     # ---- files ------------------------------------------------------------------
 

@@ -32,6 +32,8 @@ LOCAL_IMPORTS_ALLOWED = {
                           "handlers.stats.cards", "store.db", "store.figures", "store.models", "store.receivables", "store.aov"),
            "cli_payments": ("bot.app", "bot.database", "handlers.blocks", "handlers.context", "handlers.i18n",
                             "handlers.payments.views", "store.db", "store.errors", "store.payments", "store.permissions"),
+           "cli_documents": ("bot.app", "bot.database", "handlers.context", "handlers.documents.build", "handlers.i18n", "store.db",
+                             "store.errors", "store.documents", "zoneinfo"),
        }.items() for m in modules},
     ("bot/health.py", "prometheus_client"): "the metrics' wire format, only when /metrics is scraped",
     ("bot/database.py", "store.migrate"): "Alembic is loaded only when a database is migrated",

@@ -39,7 +39,8 @@ def test_missing_tokens_name_what_is_missing_and_how_to_get_it(tmp_path):
 
 
 def test_migrate_then_jobs_once_twice_sends_one_dm(empty_database, fake, tmp_path):
-    env = {"DATABASE_URL": empty_database.url, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": fake.url}
+    # 2 January 2030 is January's first working day: the monthly summary DM is tests/test_reviews.py's
+    env = {"DATABASE_URL": empty_database.url, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": fake.url, "CRM_MONTHLY_SUMMARY": "off"}
     migrated = run(["migrate"], env=env, cwd=tmp_path)
     assert migrated.returncode == 0, migrated.stderr
     assert "database at revision" in migrated.stdout

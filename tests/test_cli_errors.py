@@ -51,6 +51,9 @@ CASES = [
     (["migrate"], {"PORT": "70000"}, "Settings: PORT: '70000' is not accepted; give a port number from 1 to 65535.", 2),
     (["jobs", "--once"], {"CRM_RISK_DROP_POINTS": "lots"},
      "Settings: CRM_RISK_DROP_POINTS: 'lots' is not accepted; give a whole number from 1 to 100.", 2),
+    (["jobs", "--once"], {"CRM_LONG_CYCLE_DAYS": "ninety"},
+     "Settings: CRM_LONG_CYCLE_DAYS: 'ninety' is not accepted; give a whole number of days from 1 to 3650.", 2),
+    (["jobs", "--once"], {"CRM_LONG_CYCLE_DAYS": "0"}, "Settings: CRM_LONG_CYCLE_DAYS must be between 1 and 3650 days, not 0", 2),
 ]
 
 

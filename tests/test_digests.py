@@ -136,7 +136,7 @@ def test_refusals_leave_nothing_subscribed(bolt, fake, db):
         (BOSS, f"digest subscribe <#{SALES}> 每周 25:00", "时间要写成 24 小时制的 HH:MM，例如 09:00 或 17:30。"),
         (BOSS, f"digest subscribe <#{SALES}> 每周 全部", "只有管理员可以订阅全员简报；经理可以订阅自己团队的。"),
         (BOSS, f"digest subscribe <#{SALES}> 每周 <@{BOSS_EN}|bob>", "你只能订阅自己团队的简报。"),
-        (BOSS, f"digest subscribe <#{SALES}> 每小时", "看不懂 `每小时`。频道请用 #频道，频率用 每天/每周/每月，时间用 HH:MM。"),
+        (BOSS, f"digest subscribe <#{SALES}> 每小时", "看不懂 `每小时`。频道请用 #频道，频率用 每天/每周/每月/每季，时间用 HH:MM。"),
         (BOSS_EN, "digest subscribe weekly <#G0SECRET01|secret>",
          "I'm not in <#G0SECRET01> and can't join a private channel. Type `/invite @CRM` there first, then subscribe again."),
     ]

@@ -54,7 +54,7 @@ def test_due_action_is_announced_once_with_buttons_in_the_owners_language(bolt, 
     for later in (action.due_at, action.due_at + timedelta(minutes=1), action.due_at + timedelta(days=2)):
         assert _tick(bolt, later).as_dict() == {"queued": 0, "sent": 0, "retried": 0, "failed": 0, "skipped": 0, "deferred": 0, "messages": 0, "sla_queued": 0, "actions_created": 0,
                                                  "digests_queued": 0, "health_computed": 0, "risk_queued": 0,
-                                                 "money_queued": 0, "tiers_changed": 0}
+                                                 "money_queued": 0, "tiers_changed": 0, "tags_added": 0, "tags_dropped": 0, "summaries_queued": 0}
     assert len(fake.calls_to("chat.postMessage")) == 1
 
 

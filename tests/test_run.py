@@ -43,6 +43,7 @@ def test_the_bot_process_serves_slack_and_runs_its_scheduler(empty_database, fak
     env = {"DATABASE_URL": empty_database.url, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET,
            "SLACK_API_URL": fake.url, "PORT": str(port),
            "CRM_QUIET_HOURS": "off",  # the DM is due now, whatever the hour in Shanghai
+           "CRM_MONTHLY_SUMMARY": "off",  # ... and the only one, even on a month's first working day
            "CRM_ENCRYPTION_KEY": "test-encryption-key-0123456789-abcdef"}
     assert run(["migrate"], env=env, cwd=tmp_path).returncode == 0
     # logged two minutes ago, due a minute ago: the scheduler's first tick finds it due

@@ -30,7 +30,9 @@ KEY = "test-encryption-key-0123456789-abcdef"
 
 def env_for(database, fake, port: int, **extra) -> dict[str, str]:
     return {"DATABASE_URL": database.url, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": fake.url, "PORT": str(port),
-            "CRM_QUIET_HOURS": "off", "CRM_ENCRYPTION_KEY": KEY, **extra}
+            "CRM_QUIET_HOURS": "off", "CRM_ENCRYPTION_KEY": KEY,
+            "CRM_MONTHLY_SUMMARY": "off",  # on a month's first working day (wall clock) it would add a DM
+            **extra}
 
 
 def start_bot(env: dict[str, str], cwd) -> subprocess.Popen:

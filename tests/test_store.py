@@ -131,7 +131,7 @@ def test_announce_done_and_snooze(db):
     with pytest.raises(DomainError) as caught:
         with transaction(db) as s:
             complete(session=s, action_id=action_id, user_id="U1", now=due)
-    assert caught.value.key == "err_action_closed" and caught.value.params == {"status": "done"}
+    assert caught.value.key == "err_action_closed" and caught.value.params == {"status": "done", "why": ""}  # no close reason: done by a person
 
 
 def test_outbox_key_queues_once_and_claims_are_exclusive(db):

@@ -17,7 +17,7 @@ from handlers.i18n import CATALOG, t
 from handlers.words import action_title, person
 from store.actions import open_actions_for_customer
 from store.audit import history, reasons
-
+from store.behaviour_tags import TagRules, active_codes, label as tag_label, why as tag_why
 from store.contacts import contacts_of
 from store.crm_models import AuditEntry, Deal, Need, StageChange
 from store.customers import StageGroup
@@ -60,6 +60,7 @@ class CardData:
     parts: tuple[tuple[CardPart, Any], ...] = ()  # other features' sections (health, churn: Defaults.hooks), loaded
     reasons: dict[datetime, str] = field(default_factory=dict)  # why, by the instant of a change (store.audit.reasons)
     collected: dict[int, Collected] = field(default_factory=dict)  # won deals' payment schedules (store/payments.py)
+    behaviour: list[str] = field(default_factory=list)  # computed behaviour tags' codes (store/behaviour_tags.py)
 
 def load_card(session: Session, customer: Customer, *, viewer: Viewer, cipher: Cipher | None,
               parts: tuple[CardPart, ...] = ()) -> CardData:
@@ -86,6 +87,7 @@ def load_card(session: Session, customer: Customer, *, viewer: Viewer, cipher: C
         reasons=reasons(session=session, customer_id=customer.id, since=changes[-1].at) if changes else {},
         editable=can_edit(viewer, customer),
         parts=tuple((part, part.load(session, customer, viewer)) for part in parts),
+        behaviour=active_codes(session=session, customer_id=customer.id),
     )
 
 # -- pieces --------------------------------------------------------------------------------------
@@ -246,6 +248,21 @@ def _item_sections(d: CardData, profile: Profile, now: datetime) -> list[dict]:
             out += lines_sections(t(loc, title), lines, loc=loc, total=total)
     return out
 
+
+def behaviour_section(d: CardData, loc: str, rules: TagRules) -> dict | None:
+    """The computed tags with their reasons; for who may edit, a menu to remove one (it stays removed)."""
+    if not d.behaviour:
+        return None
+    lines = [t(loc, "tags_line", label=tag_label(code, loc), why=tag_why(code, loc, rules)) for code in d.behaviour]
+    block = section("\n".join((t(loc, "tags_sec"), *lines)))
+    block["block_id"] = ids.CARD_TAGS_BLOCK
+    if d.editable:
+        block["accessory"] = {"type": "overflow", "action_id": ids.CARD_TAG_REMOVE,
+                              "options": [{"text": plain(t(loc, "tags_remove", label=tag_label(code, loc)), 75),
+                                           "value": f"{d.customer.id}:{code}"} for code in d.behaviour]}
+    return block
+
+
 def card_buttons(d: CardData, loc: str) -> dict:
     value = str(d.customer.id)
     elements = [{"type": "button", "action_id": action_id, "text": plain(t(loc, key)), "value": value}
@@ -256,14 +273,18 @@ def card_buttons(d: CardData, loc: str) -> dict:
 def _parts(d: CardData, place: str, profile: Profile, now: datetime) -> list[dict]:
     return [block for part, loaded in d.parts if part.place == place for block in part.blocks(loaded, profile, now)]
 
-def card_blocks(d: CardData, profile: Profile, now: datetime) -> list[dict]:
-    """At most 19 blocks: head, health (and how it is computed), profile, phone and email (+ masked note), 7 item sections, churn, buttons."""
+def card_blocks(d: CardData, profile: Profile, now: datetime, rules: TagRules = TagRules()) -> list[dict]:
+    """At most 20 blocks: head, health (and how it is computed), profile, behaviour tags, phone and email
+    (+ masked note), 7 item sections, churn, buttons."""
     loc = profile.locale
     blocks = [section(_head(d.customer, profile))]
     blocks += _parts(d, "head", profile, now)
     lines = _profile_lines(d.customer, d.tags, loc)
     if lines:
         blocks += lines_sections("", lines, loc=loc)
+    tags = behaviour_section(d, loc, rules)
+    if tags is not None:
+        blocks.append(tags)
     contact = [_field(loc, f"cust_f_{name}", escape(value)) for name, value in (("phone", d.phone), ("email", d.email)) if value]
     if contact:
         blocks.append(section("　".join(contact) if loc.lower().startswith("zh") else " · ".join(contact)))

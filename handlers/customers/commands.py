@@ -113,7 +113,7 @@ def _card_dm(*, client: WebClient, context: dict, customer_id: int, profile: Pro
         data = load_card(session, customer, viewer=_viewer(session, context, profile.user_id), cipher=crm.defaults.cipher,
                          parts=crm.defaults.hooks.card_parts)
     try:
-        client.chat_postMessage(channel=profile.user_id, text=text, blocks=[section(head), *card_blocks(data, profile, now)])
+        client.chat_postMessage(channel=profile.user_id, text=text, blocks=[section(head), *card_blocks(data, profile, now, crm.defaults.tags)])
     except SlackApiError as e:  # saved all the same; /crm show finds it
         log.warning("confirmation to %s not sent: %s", profile.user_id, e.response.get("error"))
 
@@ -169,7 +169,7 @@ def show(session, context: dict, *, query: str, profile: Profile, now: datetime)
         refused = forbidden(viewer, customer, action="read")
         return {"text": t(loc, refused.key, **refused.params)}
     data = load_card(session, customer, viewer=viewer, cipher=crm.defaults.cipher, parts=crm.defaults.hooks.card_parts)
-    return {"text": card_text(customer, loc), "blocks": card_blocks(data, profile, now)}
+    return {"text": card_text(customer, loc), "blocks": card_blocks(data, profile, now, crm.defaults.tags)}
 
 
 def _find_command(*, body: dict, client: WebClient, context: dict, respond, text: str) -> None:

@@ -48,7 +48,7 @@ def on_pick(ack: Ack, body: dict, client: WebClient, context: dict, respond) -> 
             answer = {"text": refusal(who.locale, forbidden(viewer, customer, action="read"))}
         else:
             data = load_card(session, customer, viewer=viewer, cipher=d.cipher, parts=d.hooks.card_parts)
-            answer = {"text": card_text(customer, who.locale), "blocks": card_blocks(data, who, now)}
+            answer = {"text": card_text(customer, who.locale), "blocks": card_blocks(data, who, now, d.tags)}
     try:
         if body.get("response_url"):
             respond(response_type="ephemeral", replace_original=False, **answer)

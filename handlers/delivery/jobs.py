@@ -19,6 +19,8 @@ from store.lifecycle import review_sweep
 from store.payment_jobs import sweep_money
 from store.tier_cadence import care_sweep
 from store.value_tiers import run_nightly as tier_pass
+from store.reviews import queue_monthly
+from store.tag_jobs import run_due as tags_pass
 from store.ticket_sla import sweep_sla
 
 
@@ -38,6 +40,9 @@ class TickReport:
     risk_queued: int = 0       # churn-risk pings queued
     money_queued: int = 0      # overdue-payment alerts queued (store/payment_jobs.py; its next actions are in actions_created)
     tiers_changed: int = 0     # customers whose value tier the nightly pass changed (store/value_tiers.py)
+    tags_added: int = 0        # behaviour tags a rule gave (store/tag_jobs.py)
+    tags_dropped: int = 0      # ... and took back
+    summaries_queued: int = 0  # monthly maintenance summary DMs queued (store/reviews.py)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -89,10 +94,13 @@ def tick(*, client: WebClient, db: SessionFactory, defaults: Defaults, now: date
     sla_queued = sweep_sla(db=db, calendar=defaults.calendar, admins=defaults.admins, now=now)
     with transaction(db) as session:
         digests = queue_digests(session=session, now=now)
+        summaries = queue_monthly(session=session, now=now, calendar=defaults.calendar, at=defaults.monthly_summary_at)
     health = health_pass(db=db, now=now, weights=defaults.health, cadence=defaults.cadence, calendar=defaults.calendar,
                          drop_points=defaults.risk_drop)
+    tags = tags_pass(db=db, now=now, rules=defaults.tags, tz=defaults.calendar.tz)
     sent = deliver(client=client, db=db, defaults=defaults, now=now, pacer=pacer, workers=workers, token=token)
     return TickReport(queued=queued, sent=sent.sent, retried=sent.retried, failed=sent.failed, skipped=sent.skipped,
                       deferred=sent.deferred, messages=sent.messages, sla_queued=sla_queued, actions_created=created + money.actions,
                       digests_queued=digests, health_computed=health.computed, risk_queued=health.queued,
-                      money_queued=money.alerts, tiers_changed=tiers)
+                      money_queued=money.alerts, tiers_changed=tiers, tags_added=tags.added, tags_dropped=tags.dropped,
+                      summaries_queued=summaries)

@@ -34,7 +34,8 @@ VERBS = {**dict.fromkeys(("subscribe", "sub", "add", "订阅", "添加"), "subsc
          **dict.fromkeys(("unsubscribe", "unsub", "remove", "退订", "取消订阅", "取消"), "unsubscribe")}
 CADENCE_WORDS = {**dict.fromkeys(("daily", "day", "每天", "每日", "日报"), "daily"),
                  **dict.fromkeys(("weekly", "week", "每周", "周报"), "weekly"),
-                 **dict.fromkeys(("monthly", "month", "每月", "月报"), "monthly")}
+                 **dict.fromkeys(("monthly", "month", "每月", "月报"), "monthly"),
+                 **dict.fromkeys(("quarterly", "quarter", "每季", "每季度", "季报", "季度复盘"), "quarter")}
 TEAM_WORDS = ("team", "团队", "本组", "我的团队")
 ALL_WORDS = ("all", "everyone", "全部", "所有人", "全员")
 DEFAULT_TIME = "09:00"

@@ -14,13 +14,15 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlmodel import Session
 
-from handlers.blocks import clip, escape, MESSAGE_BLOCKS, section
+from handlers.blocks import clip, escape, mention, MESSAGE_BLOCKS, section
 from handlers.context import Defaults, Profile, name_of
+from handlers.digests.quarterly import render_quarterly
 from handlers.delivery.send import BASE_DELAY, Pacer, Report, not_sent, post_chunk, reconcile
 from handlers.words import period_label
 from handlers.i18n import CATALOG, t
@@ -30,11 +32,12 @@ from store.db import SessionFactory, transaction
 from store.digest_models import DigestSubscription
 from store.alert_kinds import DIGEST, DIGEST_CHART
 from store.customers import codes_of
-from store.digests import digest_of, sent_since
+from store.digests import QUARTERLY, digest_of, sent_since
 from store.figures import figures
 from store.figures_base import Period, Scope
 from store.figures_trend import weekly_trend
 from store.models import Outbox, SlackUser
+from store.reviews import month_key, summary_status
 from store.winback import WinbackReview, monthly_review
 
 log = logging.getLogger(__name__)
@@ -119,11 +122,44 @@ def review_blocks(session: Session, review: WinbackReview, month: Period, loc: s
     return blocks
 
 
+# -- the reps' monthly maintenance summaries (store/reviews.py) -------------------------------------
+
+SUMMARIES_SHOWN, SUMMARY_CHARS = 10, 120
+
+
+def summaries_blocks(session: Session, sub: DigestSubscription, period: Period, owners) -> list[dict]:
+    """A monthly digest's list of the summaries asked for during its month (so of the month before
+    it), who submitted them and who has not; nothing when nobody was asked."""
+    if sub.cadence != "monthly":
+        return []
+    loc = sub.locale
+    asked_for = period.previous()
+    month = month_key(asked_for.start.astimezone(ZoneInfo(asked_for.tz)).date())
+    status = summary_status(session=session, month=month, rep_ids=owners)
+    asked = len(status.submitted) + len(status.missing)
+    if not asked:
+        return []
+
+    def short(text: str) -> str:
+        return escape(clip(" ".join(text.split()), SUMMARY_CHARS)) if text.strip() else t(loc, "review_digest_nothing")
+
+    lines = [t(loc, "review_digest_head", month=period_label(asked_for, loc), done=len(status.submitted), asked=asked)]
+    lines += [t(loc, "review_digest_line", rep=mention(x.rep_id), case=short(x.success_case), problems=short(x.problems))
+              for x in status.submitted[:SUMMARIES_SHOWN]]
+    if len(status.submitted) > SUMMARIES_SHOWN:
+        lines.append(t(loc, "review_more", count=len(status.submitted) - SUMMARIES_SHOWN))
+    if status.missing:
+        lines.append(t(loc, "review_digest_missing", reps=t(loc, "review_sep").join(mention(r) for r in status.missing[:40])))
+    return [{"type": "divider"}, section(clip("\n".join(lines), 2900))]
+
+
 # -- the digest -----------------------------------------------------------------------------------
 
 def render_digest(session: Session, row: Outbox, sub: DigestSubscription, defaults: Defaults, now: datetime) -> Rendered:
     """The figures report of the row's period, with last month's churn review when it is due; within 50 blocks."""
     period = period_of_row(row, sub)
+    if sub.cadence == QUARTERLY:
+        return render_quarterly(session, row, sub, period, defaults, now)
     scope = scope_of(sub)
     extra: list[dict] = []
     month = review_month(session, row, sub, period)
@@ -131,6 +167,7 @@ def render_digest(session: Session, row: Outbox, sub: DigestSubscription, defaul
         owners = scope.owner_ids(session)
         review = monthly_review(session=session, start=month.start, end=month.end, owner_ids=owners)
         extra = review_blocks(session, review, month, sub.locale)
+    extra += summaries_blocks(session, sub, period, scope.owner_ids(session))
     text, blocks = defaults.hooks.report_blocks(session=session, period=period, scope=scope, now=now, locale=sub.locale, tz=sub.tz,
                                  targets=defaults.targets, calendar=defaults.calendar, title=title_of(session, sub, period),
                                  max_blocks=MESSAGE_BLOCKS - len(extra), cadence=defaults.cadence,

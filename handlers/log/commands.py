@@ -23,6 +23,7 @@ from handlers.payload import (MalformedPayload, clicked_value, customer_choice, 
                               read_metadata, state_values, text_of, user_of)
 from handlers.prefill import Prefill, parse_free_text
 from store.alert_kinds import ACTION_ASSIGNED
+from store.behaviour_tags import OUTCOMES
 from store.db import transaction
 from store.errors import DomainError
 from store.interactions import Logged, log_interaction
@@ -72,6 +73,9 @@ def build_log_view(profile: Profile, prefill: Prefill, *, now: datetime, metadat
         input_block(ids.LOG_CUSTOMER_BLOCK, t(loc, "f_customer"), picker, hint=t(loc, "f_customer_hint")),
         input_block(ids.LOG_WAY_BLOCK, t(loc, "f_way"), way),
         input_block(ids.LOG_DATE_BLOCK, t(loc, "f_date"), {"type": "datepicker", "action_id": ids.LOG_DATE, "initial_date": today.isoformat()}),
+        input_block(ids.LOG_OUTCOME_BLOCK, t(loc, "f_outcome"),
+                    {"type": "static_select", "action_id": ids.LOG_OUTCOME, "options": [option(t(loc, f"outcome_{o}"), o) for o in OUTCOMES]},
+                    optional=True, hint=t(loc, "f_outcome_hint")),
         input_block(ids.LOG_PARTICIPANTS_BLOCK, t(loc, "f_participants"),
                text_input(ids.LOG_PARTICIPANTS, limit=PARTICIPANTS_MAX, placeholder=t(loc, "f_participants_placeholder")), optional=True),
         input_block(ids.LOG_SUMMARY_BLOCK, t(loc, "f_summary"), text_input(ids.LOG_SUMMARY, limit=SUMMARY_MAX, initial=prefill.summary, multiline=True)),
@@ -205,6 +209,7 @@ def _read(view: dict, who: Profile) -> tuple[dict, dict[str, str]]:
         "action_title": text_of(_value(values, ids.LOG_ACTION_BLOCK, ids.LOG_ACTION)),
         "due_at": due_at,
         "action_owner_id": user_of(_value(values, ids.LOG_OWNER_BLOCK, ids.LOG_OWNER)) or "",
+        "outcome": option_of(_value(values, ids.LOG_OUTCOME_BLOCK, ids.LOG_OUTCOME)) or None,
     }
     return fields, errors
 

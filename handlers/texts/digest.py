@@ -9,25 +9,25 @@ TEXTS: dict[str, dict[str, str]] = {
         ZH: "• `/crm digest subscribe #频道 每周 [团队|全部|@经理] [09:00]` 让频道定期收到团队简报（每天/每周/每月，经理和管理员）；"
             "`/crm digest list` 查看，`/crm digest unsubscribe #频道 [每周]` 退订",
         EN: "• `/crm digest subscribe #channel weekly [team|all|@manager] [09:00]` sends a channel the team's figures "
-            "daily, weekly or monthly (managers and admins); `/crm digest list` shows them, "
+            "daily, weekly or monthly, or the quarterly review (managers and admins); `/crm digest list` shows them, "
             "`/crm digest unsubscribe #channel [weekly]` stops one",
     },
     "digest_usage": {
-        ZH: "用法：\n• `/crm digest subscribe #频道 每天|每周|每月 [团队|全部|@经理] [HH:MM]`（默认 09:00，按你的时区）\n"
-            "• `/crm digest list`\n• `/crm digest unsubscribe #频道 [每天|每周|每月]`",
-        EN: "Usage:\n• `/crm digest subscribe #channel daily|weekly|monthly [team|all|@manager] [HH:MM]` (09:00 by default, "
-            "in your time zone)\n• `/crm digest list`\n• `/crm digest unsubscribe #channel [daily|weekly|monthly]`",
+        ZH: "用法：\n• `/crm digest subscribe #频道 每天|每周|每月|每季 [团队|全部|@经理] [HH:MM]`（默认 09:00，按你的时区）\n"
+            "• `/crm digest list`\n• `/crm digest unsubscribe #频道 [每天|每周|每月|每季]`",
+        EN: "Usage:\n• `/crm digest subscribe #channel daily|weekly|monthly|quarterly [team|all|@manager] [HH:MM]` (09:00 by default, "
+            "in your time zone)\n• `/crm digest list`\n• `/crm digest unsubscribe #channel [daily|weekly|monthly|quarterly]`",
     },
     # refusals
     "digest_err_role": {ZH: "只有经理和管理员可以管理频道简报。", EN: "Only managers and admins can manage channel digests."},
     "digest_err_all_admin": {ZH: "只有管理员可以订阅全员简报；经理可以订阅自己团队的。",
                              EN: "Only admins can subscribe everyone's digest; managers can subscribe their own team's."},
     "digest_err_other_team": {ZH: "你只能订阅自己团队的简报。", EN: "You can only subscribe your own team's digest."},
-    "digest_err_word": {ZH: "看不懂 `{word}`。频道请用 #频道，频率用 每天/每周/每月，时间用 HH:MM。",
-                        EN: "I don't understand `{word}`. Give the channel as #channel, daily/weekly/monthly, and the time as HH:MM."},
+    "digest_err_word": {ZH: "看不懂 `{word}`。频道请用 #频道，频率用 每天/每周/每月/每季，时间用 HH:MM。",
+                        EN: "I don't understand `{word}`. Give the channel as #channel, daily/weekly/monthly/quarterly, and the time as HH:MM."},
     "digest_err_time": {ZH: "时间要写成 24 小时制的 HH:MM，例如 09:00 或 17:30。",
                         EN: "Give the time as HH:MM on a 24-hour clock, e.g. 09:00 or 17:30."},
-    "digest_err_cadence": {ZH: "频率只能是每天、每周或每月。", EN: "The cadence is daily, weekly or monthly."},
+    "digest_err_cadence": {ZH: "频率只能是每天、每周、每月或每季。", EN: "The cadence is daily, weekly, monthly or quarterly."},
     "digest_err_tz": {ZH: "不认识时区 {value}。", EN: "Unknown time zone {value}."},
     "digest_err_private": {ZH: "我不在 <#{channel}> 里，进不去私有频道。请先在频道里输入 `/invite @CRM` 邀请我，再订阅一次。",
                            EN: "I'm not in <#{channel}> and can't join a private channel. Type `/invite @CRM` there first, "
@@ -38,9 +38,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "digest_cadence_daily": {ZH: "日报", EN: "daily digest"},
     "digest_cadence_weekly": {ZH: "周报", EN: "weekly digest"},
     "digest_cadence_monthly": {ZH: "月报", EN: "monthly digest"},
+    "digest_cadence_quarter": {ZH: "季度复盘", EN: "quarterly review"},
     "digest_when_daily": {ZH: "每天 {time}（{tz}）", EN: "every day at {time} ({tz})"},
     "digest_when_weekly": {ZH: "每周一 {time}（{tz}）", EN: "Mondays at {time} ({tz})"},
     "digest_when_monthly": {ZH: "每月1日 {time}（{tz}）", EN: "on the 1st of each month at {time} ({tz})"},
+    "digest_when_quarter": {ZH: "每季度首日（1、4、7、10月1日）{time}（{tz}）",
+                              EN: "on the 1st of January, April, July and October at {time} ({tz})"},
     "digest_team": {ZH: "{team} 团队", EN: "{team}'s team"},
     "digest_everyone": {ZH: "全员", EN: "everyone"},
     "digest_subscribed": {ZH: "✅ {channel} 将收到{team}的{cadence}，{when}发送。下一次：{next}",

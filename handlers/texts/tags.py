@@ -1,0 +1,25 @@
+"""Text for interaction outcomes (/crm log) and the behaviour tags the rules compute (store/behaviour_tags.py
+holds the tags' own labels and reasons, beside the rules)."""
+from __future__ import annotations
+
+from handlers.texts import EN, ZH
+
+TEXTS: dict[str, dict[str, str]] = {
+    "f_outcome": {ZH: "结果", EN: "Outcome"},
+    "f_outcome_hint": {ZH: "选填；连续 3 次“未接通”或“未回复”会给客户打上“未响应近3次跟进”标签。",
+                       EN: "Optional; 3 in a row of “no answer” or “no reply” tag the customer “no reply to the last 3 follow-ups”."},
+    "outcome_reached": {ZH: "已联系上", EN: "Reached"},
+    "outcome_no_answer": {ZH: "未接通", EN: "No answer"},
+    "outcome_replied": {ZH: "已回复", EN: "Replied"},
+    "outcome_no_reply": {ZH: "未回复", EN: "No reply"},
+    "err_outcome": {ZH: "请从列表中选择结果。", EN: "Pick an outcome from the list."},
+    # the card
+    "tags_sec": {ZH: "*行为标签*（系统根据互动记录计算）", EN: "*Behaviour tags* (computed from the interactions)"},
+    "tags_line": {ZH: "• {label}：{why}", EN: "• {label}: {why}"},
+    "tags_remove": {ZH: "移除“{label}”", EN: "Remove “{label}”"},
+    # removing one
+    "tags_removed": {ZH: "已移除 *{customer}* 的行为标签“{label}”，系统不会再自动加回。",
+                     EN: "Removed the behaviour tag “{label}” from *{customer}*; the rules will not put it back."},
+    "err_tag_not_on": {ZH: "这个客户现在没有这个行为标签（可能已被移除）。",
+                       EN: "This customer does not carry that behaviour tag now (it may have been removed already)."},
+}
