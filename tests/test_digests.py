@@ -455,9 +455,9 @@ def test_a_digest_leads_with_what_moved_and_each_listed_customer_opens_its_card(
     zh = locale == "zh-CN"
     assert texts[2].splitlines() == (
         ["*本期要点*", "• 跟进按时完成率：*50.0%*（1/2） ⚠️ 目标 ≥ 90%", "• NPS：*-100.0*（1 份回复） ⚠️ 目标 ≥ 80",
-         "• 赢单（CNY）：*120,000.00（1 单）*　上期 0 ▲"] if zh else
+         "• 赢单：*¥120,000.00（1 单）*　上期 0 ▲"] if zh else
         ["*At a glance*", "• Follow-up completion: *50.0%* (1/2) ⚠️ target ≥ 90%",
-         "• NPS: *-100.0* (responses: 1) ⚠️ target ≥ 80", "• Deals won (CNY): *120,000.00 (1)* · prev. 0 ▲"])
+         "• NPS: *-100.0* (responses: 1) ⚠️ target ≥ 80", "• Deals won: *CN¥120,000.00 (1)* · prev. 0 ▲"])
     assert not any(x.startswith(("*转化漏斗*", "*Funnel*")) for x in texts)  # nothing known in the funnel either week
     # (the tick's health pass rescored the three customers before the digest: all three are at risk)
     assert "—" not in "\n".join(texts)

@@ -20,7 +20,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "fig_days_in_stage": {ZH: "{stage}平均停留", EN: "Average time in {stage}"},
     "fig_sales_cycle": {ZH: "平均成交周期", EN: "Average deal cycle"},
     "fig_deals_won": {ZH: "赢单", EN: "Deals won"},
-    "fig_deals_won_in": {ZH: "赢单（{currency}）", EN: "Deals won ({currency})"},
+    "fig_deals_won_in": {ZH: "赢单", EN: "Deals won"},  # one line per currency: the amount says which
     "fig_deals_won_count": {ZH: "赢单数（{currency}）", EN: "Deals won ({currency}), count"},
     "fig_deals_won_amount": {ZH: "赢单金额（{currency}）", EN: "Deals won ({currency}), amount"},
     "fig_repurchase_rate": {ZH: "复购率", EN: "Repurchase rate"},
