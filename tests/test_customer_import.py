@@ -342,8 +342,8 @@ def test_cli_imports_in_english_and_the_scheduler_announces_the_follow_up(empty_
     env = {"DATABASE_URL": empty_database.url, "CRM_DEFAULT_LOCALE": "en", "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": fake.url}
     checked = run(["import", str(path), "--default-owner", "王小明", "--dry-run"], env=env, cwd=tmp_path, at=NOW)
     assert (checked.returncode, checked.stdout) == (0, "2 rows: 2 new customers, 0 rows added to customers already known, 0 rows with nothing new; "
-                                                       "0 contacts and 2 next actions added.\n1 of those next actions are already due: "
-                                                       "the bot's scheduler reminds their owners on its next run.\n"
+                                                       "0 contacts and 2 next actions added.\n1 of those next actions is already due: "
+                                                       "the bot's scheduler reminds its owner on its next run.\n"
                                                        "Checked only (--dry-run): nothing was written.\n"), checked.stderr
     assert counts(empty_database.factory)["Customer"] == 0
     done = run(["import", str(path), "--default-owner", "王小明", "--progress"], env=env, cwd=tmp_path, at=NOW)
