@@ -8,15 +8,17 @@ audit history) keeps plain numbers and does not come here.
 """
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import format_currency, format_decimal, format_percent
+from babel.units import format_unit
 
 from handlers.i18n import ZH, lang
 
-__all__ = ["cldr_locale", "decimal", "money", "percent", "whole"]
+__all__ = ["cldr_locale", "decimal", "duration", "money", "percent", "whole"]
 
 
 @lru_cache(maxsize=64)
@@ -48,3 +50,21 @@ def percent(value: Decimal | float, locale: str | None, places: int = 1) -> str:
     """A percentage given in points (12.5 for 12.5 %), with `places` decimals: 12.5% / 12,5 %."""
     pattern = "#,##0" + ("." + "0" * places if places else "") + "%"
     return format_percent(Decimal(str(value)) / 100, format=pattern, locale=cldr_locale(locale), decimal_quantization=True)
+
+
+_UNSPACED = {"zh", "ja"}  # languages that write "2天3小时" without a space between the units
+
+
+def duration(span: timedelta, locale: str | None) -> str:
+    """A span in whole units, rounded down, the two largest from days (a second one that is 0 left
+    out): 2 days 3 hours / 2天3小时, 7 days,
+    1 hour 30 minutes / 1小时30分钟, 45 minutes, 20 seconds. CLDR's duration units with their plural
+    forms; babel.dates.format_timedelta is built on the same units but rounds to one unit (and turns
+    7 days into "1 week"), so the units are formatted one by one here."""
+    cldr = cldr_locale(locale)
+    d, rest = divmod(max(int(span.total_seconds()), 0), 86400)
+    h, rest = divmod(rest, 3600)
+    m, s = divmod(rest, 60)
+    parts = ((d, "day"), (h, "hour")) if d else ((h, "hour"), (m, "minute")) if h else ((m, "minute"),) if m else ((s, "second"),)
+    words = [format_unit(n, f"duration-{unit}", locale=cldr) for i, (n, unit) in enumerate(parts) if n or not i]  # no "0 hours"
+    return ("" if cldr.language in _UNSPACED else " ").join(words)

@@ -88,7 +88,7 @@ def test_headline_figures_in_chinese_with_changes_and_missed_targets():
         "• NPS：*35.0*（20 份回复） ⚠️ 目标 ≥ 80\n"
         "• SLA 首次响应达标率：*90.0%*（9/10）\n"
         "• SLA 解决达标率：*80.0%*（8/10）　上期 100.0% ▼\n"
-        "• 首次响应时间中位数：*1 小时 30 分钟*　上期 40 秒 ▲",
+        "• 首次响应时间中位数：*1小时30分钟*　上期 40秒钟 ▲",
         "上期：2026年9月 · ⚠️ 未达标：跟进按时完成率、流失率、NPS",
     ]
 
@@ -110,7 +110,7 @@ def test_headline_figures_in_english():
         "• NPS: *35.0* (responses: 20) ⚠️ target ≥ 80",
         "• SLA first response met: *90.0%* (9/10)",
         "• SLA resolution met: *80.0%* (8/10) · prev. 100.0% ▼",
-        "• Median first response: *1 h 30 min* · prev. 40 s ▲",
+        "• Median first response: *1 hour 30 minutes* · prev. 40 seconds ▲",
     ]
     assert texts[4] == "Previous period: September 2026 · ⚠️ Missed targets: Follow-up completion, Churn rate, NPS"
 
@@ -130,8 +130,8 @@ def test_periods_durations_and_period_codes():
         "2026年11月3日 周二", "Tue 3 Nov 2026"]
     assert period_label(Period(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 4, tzinfo=UTC)), "en") == "1 Nov 2026 – 3 Nov 2026"
     assert [fmt_duration(timedelta(seconds=s), "en") for s in (0, 59, 60, 3599, 3600, 86399, 86400 * 2 + 3600 * 5)] == [
-        "0 s", "59 s", "1 min", "59 min", "1 h 0 min", "23 h 59 min", "2 d 5 h"]
-    assert fmt_duration(timedelta(hours=26), "zh-CN") == "1 天 2 小时"
+        "0 seconds", "59 seconds", "1 minute", "59 minutes", "1 hour", "23 hours 59 minutes", "2 days 5 hours"]
+    assert fmt_duration(timedelta(hours=26), "zh-CN") == "1天2小时"
     assert parse_period_code("2026-10", SH) == OCTOBER
     assert parse_period_code("2026-W47", SH) == WEEK == parse_period_code("2026w47", SH)
     assert parse_period_code("2026-11-03", "UTC") == Period(datetime(2026, 11, 3, tzinfo=UTC), datetime(2026, 11, 4, tzinfo=UTC))

@@ -14,7 +14,7 @@ from typing import Any
 
 from handlers.blocks import clip, escape
 from handlers.i18n import t
-from handlers.numbers import decimal, money, percent, whole
+from handlers.numbers import decimal, duration, money, percent, whole
 from handlers.stats.period_codes import period_code
 from store.errors import DomainError
 from store.figures import Figures, Period, Rate, Targets, Trend
@@ -134,18 +134,8 @@ def fmt_days(days: float, loc: str) -> str:
 
 
 def fmt_duration(span: timedelta, loc: str) -> str:
-    """2 天 3 小时 / 1 h 30 min / 45 min / 20 s (whole units, rounded down)."""
-    seconds = int(span.total_seconds())
-    d, rest = divmod(seconds, 86400)
-    h, rest = divmod(rest, 3600)
-    m, s = divmod(rest, 60)
-    if d:
-        return t(loc, "fig_dur_d", d=d, h=h)
-    if h:
-        return t(loc, "fig_dur_h", h=h, m=m)
-    if m:
-        return t(loc, "fig_dur_m", m=m)
-    return t(loc, "fig_dur_s", s=s)
+    """2天3小时 / 1 hour 30 minutes / 45 minutes / 20 seconds (handlers/numbers.duration, Babel)."""
+    return duration(span, loc)
 
 
 
