@@ -37,5 +37,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "imp_dry_run": {ZH: "只做了检查（--dry-run），没有写入任何内容。", EN: "Checked only (--dry-run): nothing was written."},
     "imp_phase_check": {ZH: "检查", EN: "checking"},
     "imp_phase_write": {ZH: "写入", EN: "writing"},
+    "imp_unit": {ZH: "行", EN: " rows"},  # the progress bar's rate: 4512.40 rows/s
     "exp_done": {ZH: "已导出 {count} 个客户到 {path}。", EN: plural(one="Exported {count} customer to {path}.", other="Exported {count} customers to {path}.")},
 }
