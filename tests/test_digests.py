@@ -124,6 +124,8 @@ def test_list_shows_a_manager_their_team_and_an_admin_everything_and_unsubscribe
     assert _say(bolt, fake, f"digest 退订 <#{SALES}|sales>", BOSS) == f"<#{SALES}> 没有你可以退订的简报。"
     assert [s[:3] for s in _subs(db)] == [(OTHER, "monthly", ""), (SALES, "daily", BOSS_EN)]  # by id
     assert _say(bolt, fake, "digest list", REP) == "只有经理和管理员可以管理频道简报。"
+    assert _say(bolt, fake, f"digest unsubscribe <#{OTHER}|other>", ADMIN) == (  # English: one digest, singular
+        f"🗑 Stopped 1 digest in <#{OTHER}>:\n• monthly digest · everyone")
 
 
 def test_refusals_leave_nothing_subscribed(bolt, fake, db):
