@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -344,16 +345,17 @@ def test_cli_imports_in_english_and_the_scheduler_announces_the_follow_up(empty_
     assert (checked.returncode, checked.stdout) == (0, "Owner “王小明” → U0REP00001 (王小明): real name in Slack\n"
                                                        "Owner “alice@example.com” → U0REPEN002: email of someone who has used the bot\n"
                                                        "2 rows: 2 new customers, 0 rows added to customers already known, 0 rows with nothing new; "
-                                                       "0 contacts and 2 next actions added.\n1 of those next actions are already due: "
-                                                       "the bot's scheduler reminds their owners on its next run.\n"
+                                                       "0 contacts and 2 next actions added.\n1 of those next actions is already due: "
+                                                       "the bot's scheduler reminds its owner on its next run.\n"
                                                        "Checked only (--dry-run): nothing was written.\n"), checked.stderr
     assert counts(empty_database.factory)["Customer"] == 0
     done = run(["import", str(path), "--default-owner", "王小明", "--progress"], env=env, cwd=tmp_path, at=NOW)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0] == ("2 rows: 2 new customers, 0 rows added to customers already known, 0 rows with nothing new; "
                                            "0 contacts and 2 next actions added.")
-    bars = [line for line in done.stderr.splitlines() if line.startswith(("checking", "writing"))]  # "\r" read as a newline
-    assert bars == [f"checking [{'#' * 30}] 2/2", f"writing [{'#' * 30}] 2/2"]
+    # tqdm on stderr although it is a pipe (--progress): each bar's start and end ("\r" read as a newline)
+    assert _bars(done.stderr) == ["checking:   0%|empty| 0/2", "checking: 100%|full| 2/2",
+                                  "writing:   0%|empty| 0/2", "writing: 100%|full| 2/2"], done.stderr
     assert actions(empty_database.factory) == [
         ("XS-7", "Send the quote", due.isoformat(), REP_EN, REP_EN, "open", True, None),
         ("XS-8", "跟进 / Follow up", "2020-01-01T09:00:00+08:00", REP, REP, "open", True, None)]
@@ -367,6 +369,65 @@ def test_cli_imports_in_english_and_the_scheduler_announces_the_follow_up(empty_
     again = run(["import", str(path), "--default-owner", "王小明"], env=env, cwd=tmp_path, at=NOW)
     assert (again.returncode, again.stdout) == (0, "2 rows: 0 new customers, 0 rows added to customers already known, 2 rows with nothing new; "
                                                    "0 contacts and 0 next actions added.\n"), again.stderr
+    assert _bars(again.stderr) == [] and "%|" not in again.stderr  # stderr is a pipe and --progress was not given: no bar
+
+
+_TIMING = re.compile(r" \[\d\d:\d\d<(\?|\d\d:\d\d), (\?|[\d.]+) ?(rows|行)/s\]$")
+
+
+def _bar(match: re.Match) -> str:
+    inside = match.group(1)
+    return "|" + ("empty" if not inside.strip() else "full" if set(inside) == {"█"} else "partial") + "|"
+
+
+def _bars(stderr: str) -> list[str]:
+    """tqdm's lines without their timing (which varies), each checked to have one; the bar itself (as
+    wide as the terminal) as empty / full / partial."""
+    lines = [line for line in stderr.splitlines() if "%|" in line]
+    assert all(_TIMING.search(line) for line in lines), lines
+    return [re.sub(r"\|([^|]*)\|", _bar, _TIMING.sub("", line)) for line in lines]
+
+
+def test_cli_import_draws_tqdm_bars_when_stderr_is_a_terminal_in_chinese(empty_database, tmp_path):
+    """A pseudo-terminal as stderr: the bars appear without --progress, in CRM_DEFAULT_LOCALE's words;
+    stdout (a pipe) keeps only the summary."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    upgrade(empty_database.url)
+    users(empty_database.factory)
+    path = tmp_path / "leads.csv"
+    path.write_text("客户名称,负责人,联系方式\n星河科技,王小明,13812345678\n北方重工,王小明,13912345678\n东方电子,王小明,13712345678\n",
+                    encoding="utf-8")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "CRM_"))}
+    clean.update(PYTHONPATH=str(ROOT), CRM_ENCRYPTION_KEY=KEY, CRM_QUIET_HOURS="off", DATABASE_URL=empty_database.url,
+                 CRM_DEFAULT_LOCALE="zh-CN", COLUMNS="100")
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a new pty is 0 columns wide
+    try:
+        done = subprocess.run([sys.executable, "-m", "bot", "import", str(path)], env=clean, cwd=tmp_path, stdout=subprocess.PIPE,
+                              stderr=follower, text=True, timeout=120)
+        os.close(follower)
+        follower = None
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the terminal's other end is closed and everything was read
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        if follower is not None:
+            os.close(follower)
+        os.close(leader)
+    assert done.returncode == 0, seen
+    assert done.stdout.startswith("共 3 行："), done.stdout
+    assert _bars(seen.decode("utf-8")) == ["检查:   0%|empty| 0/3", "检查: 100%|full| 3/3",
+                                           "写入:   0%|empty| 0/3", "写入: 100%|full| 3/3"], seen
 
 
 def test_cli_says_what_it_cannot_use(empty_database, tmp_path):

@@ -265,14 +265,14 @@ def test_new_shows_every_bad_field_in_the_users_language_and_saves_nothing(bolt,
 
 ZH_CARD = [
     "*星河科技*　`C202611001`\n*阶段：* 线索期 · 待培育（自 2026年11月16日）　*等级：* 未评级\n*负责人：* <@U0REP00001>　*客户成功：* —",
-    "*公司全称：* 星河科技有限公司\n*行业：* 制造业\n*地区：* 华东\n*员工人数：* 350\n*年营收（元）：* 50,000,000.00\n"
+    "*公司全称：* 星河科技有限公司\n*行业：* 制造业\n*地区：* 华东\n*员工人数：* 350\n*年营收：* ¥50,000,000.00\n"
     "*来源渠道：* 展会\n*价值分层：* 高价值（手动设置）\n*需求类型：* 服务导向型\n*标签：* VIP",
     "*联系人*\n• 张伟 · 采购总监 · 决策人",
     "*待跟进需求*\n• 产线 MES 升级（现有需求，高优先级，未跟进）",
     "*待办行动*\n• 发送报价 · 2030年1月7日 周一 15:00 · <@U0REP00001>",
     "*最近互动*\n• 2026年11月16日 拜访：拜访张总，演示 MES",
     "*未结工单*\n• `T202611001` P2 · 投诉 · 新建：打印机无法启动",
-    "*商机*\n• MES 一期 · 1,200,000.00 CNY · 资格确认（预计 2026年12月31日 成交）",
+    "*商机*\n• MES 一期 · ¥1,200,000.00 · 资格确认（预计 2026年12月31日 成交）",
 ]
 
 
@@ -306,7 +306,7 @@ def test_show_in_english_for_a_teammate_masks_phone_and_email_and_offers_no_edit
     assert _sections(reply["blocks"])[:9] == [
         "*星河科技* · `C202611001`\n*Stage:* Lead · To nurture (since 15 Nov 2026) · not graded\n"
         "*Owner:* <@U0REP00001> · *Customer success:* —",
-        "*Company:* 星河科技有限公司\n*Industry:* 制造业\n*Region:* 华东\n*Staff:* 350\n*Yearly revenue:* 50,000,000.00\n"
+        "*Company:* 星河科技有限公司\n*Industry:* 制造业\n*Region:* 华东\n*Staff:* 350\n*Yearly revenue:* CN¥50,000,000.00\n"
         "*Source channel:* Exhibition\n*Value tier:* High value (set by hand)\n*Need type:* Service-oriented\n*Tags:* VIP",
         "*Phone:* 138****5678 · *Email:* z***@galaxy.cn",
         "*Contacts*\n• 张伟 · 采购总监 · Decision maker",
@@ -314,7 +314,7 @@ def test_show_in_english_for_a_teammate_masks_phone_and_email_and_offers_no_edit
         "*Open next actions*\n• 发送报价 · Mon 7 Jan 2030, 02:00 · <@U0REP00001>",
         "*Latest interactions*\n• 16 Nov 2026 Visit: 拜访张总，演示 MES",
         "*Open tickets*\n• `T202611001` P2 · Complaint · new: 打印机无法启动",
-        "*Deals*\n• MES 一期 · 1,200,000.00 CNY · Qualification (expected 31 Dec 2026)",
+        "*Deals*\n• MES 一期 · CN¥1,200,000.00 · Qualification (expected 31 Dec 2026)",
     ]
     assert _contexts(reply["blocks"]) == [
         "🔒 Phone and email are masked: only the owner, the owner's manager and admins see them in full."]

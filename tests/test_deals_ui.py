@@ -4,6 +4,8 @@ Slack recording what the bot sends, the store's rows read back."""
 from __future__ import annotations
 
 import json
+
+import pytest
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -36,10 +38,11 @@ def _answer(fake) -> dict:
     return fake.wait_for("chat.postEphemeral")[0].params
 
 
-def _deal(db, customer_id: int, *, owner: str, title: str, amount: str, stage: str = "qualification", close: date | None = None) -> Deal:
+def _deal(db, customer_id: int, *, owner: str, title: str, amount: str, stage: str = "qualification", close: date | None = None,
+          currency: str = "CNY") -> Deal:
     with transaction(db) as s:
         return create_deal(session=s, viewer=Viewer(id=owner), customer_id=customer_id, title=title, amount=amount, stage=stage,
-                           expected_close_on=close, now=utcnow())
+                           expected_close_on=close, now=utcnow(), currency=currency)
 
 
 def _get(db, model, row_id: int):
@@ -122,13 +125,13 @@ def test_add_a_deal_then_move_it_to_negotiation_asks_for_the_signing(bolt, fake,
         deal = s.exec(select(Deal)).one()
     assert (deal.title, deal.amount, deal.currency, deal.stage, deal.expected_close_on, deal.owner_id) == (
         "ERP 一期", Decimal("120000.00"), "CNY", "qualification", date(2026, 12, 31), REP)
-    assert answer["text"] == f"💼 已为 *星河科技*（{galaxy.code}）新建商机：*ERP 一期* · 120,000.00 CNY · 资格确认 · 预计 2026年12月31日 成交"
+    assert answer["text"] == f"💼 已为 *星河科技*（{galaxy.code}）新建商机：*ERP 一期* · ¥120,000.00 · 资格确认 · 预计 2026年12月31日 成交"
 
     fake.reset()
     click_card(bolt, user=REP, action_id=ids.CARD_DEAL, customer_id=galaxy.id)
     listing = _opened(fake)
     row = _move_button(listing, deal.id)
-    assert row["text"]["text"] == "*ERP 一期* · 120,000.00 CNY · 资格确认 · 预计 2026年12月31日 成交"
+    assert row["text"]["text"] == "*ERP 一期* · ¥120,000.00 · 资格确认 · 预计 2026年12月31日 成交"
     in_view(bolt, user=REP, view=listing, action_id=ids.DEAL_MOVE_OPEN, block_id="b", value=str(deal.id))
     moving = _opened(fake, "views.push")
     assert (moving["callback_id"], moving["title"]["text"], json.loads(moving["private_metadata"])) == (
@@ -218,8 +221,43 @@ def test_a_lost_deal_keeps_its_reason_and_a_closed_deal_cannot_move(bolt, fake, 
     fake.reset()
     click_card(bolt, user=REP_EN, action_id=ids.CARD_DEAL, customer_id=galaxy.id)
     listing = _opened(fake)  # closed deals are listed, without a Move button
-    assert texts(listing)[:2] == [f"Deals of *Galaxy Tech* ({galaxy.code})", "*CRM rollout* · 8,800.50 CNY · Lost · Chose a cheaper vendor"]
+    assert texts(listing)[:2] == [f"Deals of *Galaxy Tech* ({galaxy.code})", "*CRM rollout* · CN¥8,800.50 · Lost · Chose a cheaper vendor"]
     assert [b for b in listing["blocks"] if "accessory" in b] == []
+
+
+@pytest.mark.parametrize("locale, lines", [
+    ("zh-CN", ["💼 已为 *星河科技*（{code}）新建商机：*出口订单* · US$1,200.00 · 资格确认 · 预计 2026年12月31日 成交",
+               "*星河科技*（{code}）的商机",
+               "• *出口订单* · US$1,200.00 · 资格确认 · 预计 2026年12月31日 成交",
+               "• *日本分销* · JP¥1,500,000 · 资格确认 · 预计 2027年1月31日 成交",
+               "• *ERP 一期* · ¥100,000.00 · 资格确认 · 预计 2027年3月1日 成交"]),
+    ("en-US", ["💼 New deal for *Galaxy Tech* ({code}): *出口订单* · $1,200.00 · Qualification · expected to close 31 Dec 2026",
+               "Deals of *Galaxy Tech* ({code})",
+               "• *出口订单* · $1,200.00 · Qualification · expected to close 31 Dec 2026",
+               "• *日本分销* · ¥1,500,000 · Qualification · expected to close 31 Jan 2027",
+               "• *ERP 一期* · CN¥100,000.00 · Qualification · expected to close 1 Mar 2027"]),
+    # a locale the catalog has no texts for: English words, German numbers (a no-break space before the symbol)
+    ("de-DE", ["💼 New deal for *Galaxy Tech* ({code}): *出口订单* · 1.200,00\u00a0$ · Qualification · expected to close 31 Dec 2026",
+               "Deals of *Galaxy Tech* ({code})",
+               "• *出口订单* · 1.200,00\u00a0$ · Qualification · expected to close 31 Dec 2026",
+               "• *日本分销* · 1.500.000\u00a0¥ · Qualification · expected to close 31 Jan 2027",
+               "• *ERP 一期* · 100.000,00\u00a0CN¥ · Qualification · expected to close 1 Mar 2027"]),
+])
+def test_amounts_read_as_the_readers_locale_writes_money(bolt, fake, db, remember, locale, lines):
+    """Babel (CLDR): the currency's symbol as the reader's locale writes it, never a code beside a number;
+    a currency typed in lower case with spaces is kept upper case; yen have no decimals."""
+    remember(REP, "Asia/Shanghai", locale)
+    galaxy = customer(db, "星河科技" if locale == "zh-CN" else "Galaxy Tech", owner=REP)
+    _deal(db, galaxy.id, owner=REP, title="日本分销", amount="1500000", currency="JPY", close=date(2027, 1, 31))
+    _deal(db, galaxy.id, owner=REP, title="ERP 一期", amount="100000", close=date(2027, 3, 1))
+    click_card(bolt, user=REP, action_id=ids.CARD_DEAL, customer_id=galaxy.id)
+    view = _opened(fake)
+    values = _deal_values("出口订单", "1,200", "qualification", date(2026, 12, 31), currency=" usd ")
+    assert submit(bolt, user=REP, view=view, values=values)[:2] == (200, b"")
+    assert _answer(fake)["text"] == lines[0].format(code=galaxy.code)
+    fake.reset()
+    bolt.command(f"deals {galaxy.code}", user=REP)
+    assert fake.wait_for("response_url:cmd")[0].params["text"] == "\n".join(lines[1:]).format(code=galaxy.code)
 
 
 def test_deals_command_lists_stage_and_amount(bolt, fake, db, remember):
@@ -230,8 +268,8 @@ def test_deals_command_lists_stage_and_amount(bolt, fake, db, remember):
     bolt.command(f"商机 {galaxy.code}", user=REP)
     assert fake.wait_for("response_url:cmd")[0].params["text"] == (
         f"*星河科技*（{galaxy.code}）的商机\n"
-        "• *ERP 一期* · 120,000.00 CNY · 商务谈判 · 预计 2026年12月31日 成交\n"
-        "• *运维服务* · 36,000.50 CNY · 资格确认 · 预计 2027年3月1日 成交")
+        "• *ERP 一期* · ¥120,000.00 · 商务谈判 · 预计 2026年12月31日 成交\n"
+        "• *运维服务* · ¥36,000.50 · 资格确认 · 预计 2027年3月1日 成交")
     fake.reset()
     bolt.command("deals 不存在的公司", user=REP)
     assert fake.wait_for("response_url:cmd")[0].params["text"] == "找不到客户“不存在的公司”：请写客户的全名或编号（如 C202611001）。"

@@ -124,6 +124,8 @@ def test_list_shows_a_manager_their_team_and_an_admin_everything_and_unsubscribe
     assert _say(bolt, fake, f"digest 退订 <#{SALES}|sales>", BOSS) == f"<#{SALES}> 没有你可以退订的简报。"
     assert [s[:3] for s in _subs(db)] == [(OTHER, "monthly", ""), (SALES, "daily", BOSS_EN)]  # by id
     assert _say(bolt, fake, "digest list", REP) == "只有经理和管理员可以管理频道简报。"
+    assert _say(bolt, fake, f"digest unsubscribe <#{OTHER}|other>", ADMIN) == (  # English: one digest, singular
+        f"🗑 Stopped 1 digest in <#{OTHER}>:\n• monthly digest · everyone")
 
 
 def test_refusals_leave_nothing_subscribed(bolt, fake, db):
@@ -458,9 +460,9 @@ def test_a_digest_leads_with_what_moved_and_each_listed_customer_opens_its_card(
     zh = locale == "zh-CN"
     assert texts[2].splitlines() == (
         ["*本期要点*", "• 跟进按时完成率：*50.0%*（1/2） ⚠️ 目标 ≥ 90%", "• NPS：*-100.0*（1 份回复） ⚠️ 目标 ≥ 80",
-         "• 赢单（CNY）：*120,000.00（1 单）*　上期 0 ▲"] if zh else
+         "• 赢单：*¥120,000.00（1 单）*　上期 0 ▲"] if zh else
         ["*At a glance*", "• Follow-up completion: *50.0%* (1/2) ⚠️ target ≥ 90%",
-         "• NPS: *-100.0* (responses: 1) ⚠️ target ≥ 80", "• Deals won (CNY): *120,000.00 (1)* · prev. 0 ▲"])
+         "• NPS: *-100.0* (responses: 1) ⚠️ target ≥ 80", "• Deals won: *CN¥120,000.00 (1)* · prev. 0 ▲"])
     assert not any(x.startswith(("*转化漏斗*", "*Funnel*")) for x in texts)  # nothing known in the funnel either week
     # (the tick's health pass rescored the three customers before the digest: all three are at risk)
     assert "—" not in "\n".join(texts)

@@ -80,8 +80,8 @@ def test_headline_figures_in_chinese_with_changes_and_missed_targets():
         "• 流失期平均停留：*—*　上期 30.0 天\n"
         "• 平均成交周期：*30.5 天*　上期 28.0 天 ▲",
         "*成交与客户*\n"
-        "• 赢单（CNY）：*120,000.00（3 单）*　上期 100,000.00（2 单） ▲\n"
-        "• 赢单（USD）：*0*　上期 5,000.00（1 单） ▼\n"
+        "• 赢单：*¥120,000.00（3 单）*　上期 ¥100,000.00（2 单） ▲\n"
+        "• 赢单：*0*　上期 US$5,000.00（1 单） ▼\n"
         "• 复购率：*25.0%*（1/4）　上期 25.0% =\n"
         "• 流失率：*15.0%*（3/20）　上期 5.0% ▲ ⚠️ 目标 ≤ 10%\n"
         "• 高价值客户流失率：*0.0%*（0/5）　上期 0.0% =\n"
@@ -90,7 +90,7 @@ def test_headline_figures_in_chinese_with_changes_and_missed_targets():
         "• NPS：*35.0*（20 份回复） ⚠️ 目标 ≥ 80\n"
         "• SLA 首次响应达标率：*90.0%*（9/10）\n"
         "• SLA 解决达标率：*80.0%*（8/10）　上期 100.0% ▼\n"
-        "• 首次响应时间中位数：*1 小时 30 分钟*　上期 40 秒 ▲",
+        "• 首次响应时间中位数：*1小时30分钟*　上期 40秒钟 ▲",
         "上期：2026年9月 · ⚠️ 未达标：跟进按时完成率、流失率、NPS",
     ]
 
@@ -106,14 +106,14 @@ def test_headline_figures_in_english():
         "• Follow-up completion: *75.0%* (15/20) · prev. 88.9% ▼ ⚠️ target ≥ 90%",
         "• Overdue now: *4*",
     ]
-    assert texts[2].splitlines()[1:3] == ["• Deals won (CNY): *120,000.00 (3)* · prev. 100,000.00 (2) ▲",
-                                          "• Deals won (USD): *0* · prev. 5,000.00 (1) ▼"]
+    assert texts[2].splitlines()[1:3] == ["• Deals won: *CN¥120,000.00 (3)* · prev. CN¥100,000.00 (2) ▲",
+                                          "• Deals won: *0* · prev. $5,000.00 (1) ▼"]
     assert texts[3].splitlines() == [
         "*Service and satisfaction*",
         "• NPS: *35.0* (responses: 20) ⚠️ target ≥ 80",
         "• SLA first response met: *90.0%* (9/10)",
         "• SLA resolution met: *80.0%* (8/10) · prev. 100.0% ▼",
-        "• Median first response: *1 h 30 min* · prev. 40 s ▲",
+        "• Median first response: *1 hour 30 minutes* · prev. 40 seconds ▲",
     ]
     assert texts[4] == "Previous period: September 2026 · ⚠️ Missed targets: Follow-up completion, Churn rate, NPS"
 
@@ -133,8 +133,8 @@ def test_periods_durations_and_period_codes():
         "2026年11月3日 周二", "Tue 3 Nov 2026"]
     assert period_label(Period(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 4, tzinfo=UTC)), "en") == "1 Nov 2026 – 3 Nov 2026"
     assert [fmt_duration(timedelta(seconds=s), "en") for s in (0, 59, 60, 3599, 3600, 86399, 86400 * 2 + 3600 * 5)] == [
-        "0 s", "59 s", "1 min", "59 min", "1 h 0 min", "23 h 59 min", "2 d 5 h"]
-    assert fmt_duration(timedelta(hours=26), "zh-CN") == "1 天 2 小时"
+        "0 seconds", "59 seconds", "1 minute", "59 minutes", "1 hour", "23 hours 59 minutes", "2 days 5 hours"]
+    assert fmt_duration(timedelta(hours=26), "zh-CN") == "1天2小时"
     assert parse_period_code("2026-10", SH) == OCTOBER
     assert parse_period_code("2026-W47", SH) == WEEK == parse_period_code("2026w47", SH)
     assert parse_period_code("2026-11-03", "UTC") == Period(datetime(2026, 11, 3, tzinfo=UTC), datetime(2026, 11, 4, tzinfo=UTC))
@@ -170,7 +170,7 @@ def test_the_report_of_a_week_for_everyone(db):
     assert texts[:2] == ["📊 全员", "统计周期：2026年第47周（11月16日–11月22日）"]
     # first the figures that missed their target, then the one that moved most (0 -> 120,000.00)
     assert texts[2].splitlines() == ["*本期要点*", "• 跟进按时完成率：*50.0%*（1/2） ⚠️ 目标 ≥ 90%",
-                                     "• NPS：*-100.0*（1 份回复） ⚠️ 目标 ≥ 80", "• 赢单（CNY）：*120,000.00（1 单）*　上期 0 ▲"]
+                                     "• NPS：*-100.0*（1 份回复） ⚠️ 目标 ≥ 80", "• 赢单：*¥120,000.00（1 单）*　上期 0 ▲"]
     assert texts[3].splitlines()[1:] == [
         "• 新线索：*0*　上期 0 =",
         "• 记录互动：*1*（拜访 1）　上期 0 ▲",
@@ -182,7 +182,7 @@ def test_the_report_of_a_week_for_everyone(db):
     # no funnel section: every funnel figure is unknown in both weeks; the unknown high-value churn is left out
     assert texts[4].splitlines() == [
         "*成交与客户*",
-        "• 赢单（CNY）：*120,000.00（1 单）*　上期 0 ▲",
+        "• 赢单：*¥120,000.00（1 单）*　上期 0 ▲",
         "• 复购率：*0.0%*（0/1）",
         "• 流失率：*0.0%*（0/3）　上期 0.0% =",
         "• 留存率：*100.0%*（3/3）　上期 100.0% =",
@@ -197,7 +197,7 @@ def test_the_report_of_a_week_for_everyone(db):
         "• <@U0A1000001>：记录互动 1 · 超 24 小时补录 0 · 当前逾期 0 · 按时完成 1/1（逾期完成 0）\n"
         "• <@U0A2000002>：记录互动 0 · 超 24 小时补录 0 · 当前逾期 1 · 按时完成 0/1（逾期完成 0）",
         "*超出跟进周期未联系的客户*（1）\n• *星河科技* `C000001` · A 类 · <@U0A1000001> · 2026年11月1日 起未联系（19 天）",
-        "*商机变动*（1）\n• 年度合同 · *星河科技* `C000001` · 商务谈判 → 赢单 · CNY 120,000.00 · <@U0A1000001>",
+        "*商机变动*（1）\n• 年度合同 · *星河科技* `C000001` · 商务谈判 → 赢单 · ¥120,000.00 · <@U0A1000001>",
         "*SLA 超时工单*（1）\n• `T1` P1 · *云帆&lt;物流&gt;* `C000002` · 首次响应超时、解决超时 · 处理人 <@U0A2000002>",
         "*贬损者（NPS 0-6 分）*（1）\n• *蓝海* `C000003` · 4 分：“响应慢” · <@U0A1000001>",
         "*风险客户*（2）\n• 🔴 *云帆&lt;物流&gt;* `C000002` · 健康分 35 · <@U0A2000002>\n"
@@ -224,7 +224,7 @@ def test_a_reps_report_in_english_keeps_to_their_customers(db):
     _, blocks = _report(db, Scope.rep(A1), locale="en", title="📊 王小明")
     texts = _texts(blocks)
     assert texts[2].splitlines() == ["*At a glance*", "• NPS: *-100.0* (responses: 1) ⚠️ target ≥ 80",
-                                     "• Deals won (CNY): *120,000.00 (1)* · prev. 0 ▲",
+                                     "• Deals won: *CN¥120,000.00 (1)* · prev. 0 ▲",
                                      "• Interactions logged: *1* (Visit 1) · prev. 0 ▲"]
     assert texts[3].splitlines()[2:7] == [
         "• Interactions logged: *1* (Visit 1) · prev. 0 ▲",
@@ -238,7 +238,7 @@ def test_a_reps_report_in_english_keeps_to_their_customers(db):
         "• <@U0A1000001>: logged 1 · over 24 h late 0 · overdue now 0 · done on time 1/1 (late 0)",
         "*Customers with no interaction beyond their cadence* (1)\n"
         "• *星河科技* `C000001` · Grade A · <@U0A1000001> · untouched since 1 Nov 2026 (19 days)",
-        "*Deals that moved* (1)\n• 年度合同 · *星河科技* `C000001` · Negotiation → Won · CNY 120,000.00 · <@U0A1000001>",
+        "*Deals that moved* (1)\n• 年度合同 · *星河科技* `C000001` · Negotiation → Won · CN¥120,000.00 · <@U0A1000001>",
         "*Detractors (NPS 0-6)* (1)\n• *蓝海* `C000003` · scored 4: “响应慢” · <@U0A1000001>",
         "*Customers at risk* (1)\n• 🟡 *蓝海* `C000003` · health 55 · <@U0A1000001>",
         "No SLA breaches.",  # the empty list is one line, not a heading and "None"

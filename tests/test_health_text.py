@@ -104,3 +104,15 @@ def test_the_customer_card_shows_health_its_trend_and_what_pulls_it_down(db):
             blocks = card_blocks(load_card(s, c, viewer=Viewer(id="U0REP00001"), cipher=None, parts=features_hooks().card_parts), profile, NOW)
             assert blocks[1]["text"]["text"] == expected
             assert blocks[2]["elements"][0]["text"] == math
+
+
+@pytest.mark.parametrize("count, en, zh", [
+    (1, "1 interaction in 30 days, down from the usual 2.0", "近 30 天互动 1 次，低于平时的 2.0 次"),
+    (0, "0 interactions in 30 days, down from the usual 2.0", "近 30 天互动 0 次，低于平时的 2.0 次"),
+])
+def test_reasons_with_a_count_take_the_english_plural_forms(count, en, zh):
+    params = {"count": count, "usual": 2.0, "days": 30}
+    assert (reason_text("en", "interactions_down", params), reason_text("zh-CN", "interactions_down", params)) == (en, zh)
+    overdue = {"count": 1, "oldest_days": 3}
+    assert reason_text("en", "actions_overdue", overdue) == "1 overdue next action, 3 days late"
+    assert reason_text("en", "actions_overdue", {**overdue, "count": 2}) == "2 overdue next actions, the oldest 3 days late"

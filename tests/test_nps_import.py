@@ -180,7 +180,7 @@ def test_cli_reports_every_refused_row_in_english_and_exits_1(empty_database, tm
     assert captured.out == "Columns ignored: note\n"
     assert captured.err == ("line 3: No customer “Nope”: give the customer's full name or code (e.g. C202611001).\n"
                             "line 4: The score must be a whole number from 0 to 10.\n"
-                            "2 problem(s): nothing was imported.\n")
+                            "2 problems: nothing was imported.\n")
     with transaction(empty_database.factory) as s:
         assert s.exec(select(NpsResponse)).all() == []
 
@@ -214,7 +214,7 @@ def test_python_m_bot_import_nps_as_a_process(empty_database, fake, tmp_path):
     refused = run()
     assert refused.returncode == 1
     assert refused.stderr.splitlines()[-2:] == ["line 3: No customer “Nope”: give the customer's full name or code (e.g. C202611001).",
-                                                "1 problem(s): nothing was imported."]
+                                                "1 problem: nothing was imported."]
     path.write_text("\ufeff客户,评分,评论\nGalaxy Tech,4,too slow\n", encoding="utf-8")
     done = run()
     assert (done.returncode, done.stdout) == (0, "1 rows: 1 imported, 0 already there.\nLow-score alerts: 1 sent, 0 waiting.\n"), done.stderr

@@ -101,7 +101,7 @@ def test_schedule_from_the_deal_list_in_chinese(bolt, fake, db, remember):
     listing = fake.wait_for("views.open")[0].response["view"]
     won = next(b for b in listing["blocks"] if (b.get("accessory") or {}).get("action_id") == ids.DEAL_PAYMENTS)
     assert (won["text"]["text"], won["accessory"]["value"], won["accessory"]["text"]["text"]) == (
-        "*ERP 一期* · 100,000.00 CNY · 赢单 · 合同 HT-2026-001", str(deal_id), "回款")
+        "*ERP 一期* · ¥100,000.00 · 赢单 · 合同 HT-2026-001", str(deal_id), "回款")
 
     in_view(bolt, user=REP, view=listing, action_id=ids.DEAL_PAYMENTS, block_id="b", value=str(deal_id))
     schedule = fake.wait_for("views.push")[0].response["view"]

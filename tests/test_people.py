@@ -82,3 +82,18 @@ def test_escaped_command_text():
     text = "<@U0REP00001|wang> 拜访 &lt;b&gt; &amp; <#C123|sales> <https://x.cn|报价单> <mailto:a@b.cn> <!here>"
     assert mentioned_users(text) == ["U0REP00001"]
     assert unescape(text) == "@wang 拜访 <b> & #sales 报价单 mailto:a@b.cn here"
+
+
+def test_one_refused_alert_reads_in_the_singular_in_english_and_as_is_in_chinese(bolt, fake, remember):
+    """CLDR plural rules through t(): English has one/other, Chinese one form."""
+    _admin(bolt)
+    now = utcnow()
+    with transaction(bolt.db) as s:
+        outbox.enqueue(session=s, kind="action_due", subject="next_action:1", due_key="k", recipient=REP, now=now)
+    with transaction(bolt.db) as s:
+        [row] = outbox.claim(session=s, now=now)
+        outbox.mark_failed(session=s, outbox_id=row.id, error="user_not_found")
+    remember(BOSS, "Asia/Shanghai", "en-US")
+    assert _reply(bolt, fake, "admin failures", BOSS).splitlines()[0] == "*The last alert Slack refused for good*"
+    remember(BOSS, "Asia/Shanghai", "zh-CN")
+    assert _reply(bolt, fake, "admin failures", BOSS).splitlines()[0] == "*最近 1 条发送失败、不再重试的提醒*"

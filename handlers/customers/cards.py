@@ -14,6 +14,7 @@ from handlers.blocks import clip, context as context_block, escape, fmt_date, fm
 from handlers.context import Profile
 from handlers.hooks import CardPart
 from handlers.i18n import CATALOG, t
+from handlers.numbers import money, whole
 from handlers.words import action_title, person
 from store.actions import open_actions_for_customer
 from store.audit import history, reasons
@@ -99,9 +100,9 @@ def _profile_lines(c: Customer, tags: list[str], loc: str) -> list[str]:
     texts = [("company", c.company), ("contact_title", c.contact_title), ("industry", c.industry), ("region", c.region)]
     lines = [_field(loc, f"cust_f_{name}", escape(clip(value, 200))) for name, value in texts if value]
     if c.staff_count is not None:
-        lines.append(_field(loc, "cust_f_staff_count", f"{c.staff_count:,}"))
+        lines.append(_field(loc, "cust_f_staff_count", whole(c.staff_count, loc)))
     if c.annual_revenue is not None:
-        lines.append(_field(loc, "cust_f_annual_revenue", format(c.annual_revenue, ",.2f")))
+        lines.append(_field(loc, "cust_card_revenue", money(c.annual_revenue, "CNY", loc)))
     lines += [_field(loc, f"cust_f_{name}", vocab(loc, kind, getattr(c, name)) + (_tier_mark(c, loc) if name == "value_tier" else ""))
               for name, kind in CHOICES.items() if getattr(c, name)]
     if tags:
@@ -233,7 +234,7 @@ def _item_sections(d: CardData, profile: Profile, now: datetime) -> list[dict]:
         ("cust_sec_tickets", [t(loc, "cust_ticket_line", code=x.code, priority=x.priority, type=t(loc, f"ticket_type_{x.type}"),
                                 status=t(loc, f"ticket_status_{x.status}"), description=escape(clip(x.description, 100)))
                               for x in d.tickets], d.ticket_count),
-        ("cust_sec_deals", [t(loc, "cust_deal_line", title=escape(x.title), amount=format(x.amount, ",.2f"), currency=x.currency,
+        ("cust_sec_deals", [t(loc, "cust_deal_line", title=escape(x.title), amount=money(x.amount, x.currency, loc),
                               stage=vocab(loc, "deal_stage", x.stage))
                             + (t(loc, "cust_deal_close", date=fmt_date(x.expected_close_on, profile)) if x.expected_close_on and not x.closed_at else "")
                             + (" · " + t(loc, "pay_collected", received=format(d.collected[x.id].received, ",.2f"),

@@ -13,6 +13,7 @@ from handlers.blocks import clip, context as context_block, datepicker, escape, 
 from handlers.router import Subcommand
 from handlers.context import crm_of, Profile, viewer_of
 from handlers.i18n import t
+from handlers.numbers import money
 from handlers.words import stage_status
 from handlers.refs import customer_ref
 from handlers.prefill import leading_customer
@@ -57,7 +58,7 @@ def named_customer(session: Session, text: str) -> tuple[Customer, str]:
 def deal_line(profile: Profile, deal: Deal, collected: Collected | None = None) -> str:
     """One deal; a won deal with a payment schedule says what is collected."""
     loc = profile.locale
-    parts = [t(loc, "lc_deal_line", title=escape(deal.title), amount=f"{deal.amount:,.2f}", currency=deal.currency,
+    parts = [t(loc, "lc_deal_line", title=escape(deal.title), amount=money(deal.amount, deal.currency, loc),
                stage=vocab(loc, "deal_stage", deal.stage))]
     if deal.stage in OPEN_STAGES and deal.expected_close_on:
         parts.append(t(loc, "lc_deal_expected", day=fmt_date(deal.expected_close_on, profile)))

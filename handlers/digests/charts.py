@@ -25,6 +25,7 @@ from matplotlib.ft2font import FT2Font
 from matplotlib.ticker import MaxNLocator
 
 from handlers.i18n import EN, ZH, lang, t
+from handlers.numbers import percent
 from store.figures import Figures, Period, Rate
 from store.figures_trend import SERIES, WeekPoint
 
@@ -140,15 +141,15 @@ def _span(loc: str, period: Period) -> str:
     return t(loc, "chart_span", start=_day(loc, first), end=_day(loc, last))
 
 
-def _pct(rate: Rate) -> str:
-    return "—" if rate.pct is None else f"{rate.pct:.1f}%"
+def _pct(loc: str, rate: Rate) -> str:
+    return "—" if rate.pct is None else percent(rate.pct, loc)
 
 
 # -- the funnel ------------------------------------------------------------------------------------
 
 def _step(loc: str, before: str, after: str, rate: Rate) -> str:
     return t(loc, "chart_funnel_step", before=t(loc, f"vocab_stage_{before}"), after=t(loc, f"vocab_stage_{after}"),
-             pct=_pct(rate), n=rate.numerator, d=rate.denominator)
+             pct=_pct(loc, rate), n=rate.numerator, d=rate.denominator)
 
 
 def funnel_figure(figures: Figures, locale: str, font: str | None) -> Figure:
@@ -159,8 +160,8 @@ def funnel_figure(figures: Figures, locale: str, font: str | None) -> Figure:
     to_nurturing, converted = figures.lead_to_nurturing.value, figures.lead_to_converted.value
     counts = [to_nurturing.denominator, to_nurturing.numerator, converted.numerator]
     labels = [t(loc, "chart_funnel_leads", count=counts[0]),
-              t(loc, "chart_funnel_share", count=counts[1], pct=_pct(to_nurturing)),
-              t(loc, "chart_funnel_share", count=counts[2], pct=_pct(converted))]
+              t(loc, "chart_funnel_share", count=counts[1], pct=_pct(loc, to_nurturing)),
+              t(loc, "chart_funnel_share", count=counts[2], pct=_pct(loc, converted))]
     figure = _new_figure()
     ax = figure.add_subplot()
     widest = max(max(counts), 1)

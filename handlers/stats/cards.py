@@ -23,6 +23,7 @@ from handlers.blocks import lines_sections, vocab
 from handlers.stats.text import Row, figure_rows, highlights, line, number, worth_a_line
 from handlers.words import period_label, person
 from handlers.i18n import t
+from handlers.numbers import money
 from store.figures import (Figures, Period, RepLine, Scope, Targets, deals_moved, detractors, figures, per_rep, rep_misses_late,
                            sla_breaches, stale_customers)
 from store.customers import codes_of
@@ -148,7 +149,7 @@ def _list_sections(session, period, scope, now, profile: Profile, calendar: Cale
     moved_lines = [t(loc, "fig_deal_line", title=_name(m.title), customer=_name(m.customer_name), code=codes.get(m.customer_id, ""),
                      change=(f"{vocab(loc, 'deal_stage', m.from_stage)} → " if m.from_stage else t(loc, "fig_deal_new"))
                      + vocab(loc, "deal_stage", m.to_stage),
-                     amount=f"{m.currency} {m.amount:,.2f}", owner=person(m.owner_id, loc)) for m in moved.items]
+                     amount=money(m.amount, m.currency, loc), owner=person(m.owner_id, loc)) for m in moved.items]
     breach_lines = [t(loc, "fig_breach_line", ticket=b.code, priority=b.priority, customer=_name(b.customer_name),
                       code=codes.get(b.customer_id, ""),
                       clocks=t(loc, "fig_list_sep").join(t(loc, f"fig_breach_{name}") for name, missed in

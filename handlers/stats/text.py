@@ -14,6 +14,7 @@ from typing import Any
 
 from handlers.blocks import clip, escape
 from handlers.i18n import t
+from handlers.numbers import decimal, duration, money, percent, whole
 from handlers.stats.period_codes import period_code
 from store.errors import DomainError
 from store.figures import Figures, Period, Rate, Targets, Trend
@@ -130,26 +131,14 @@ def number(value: float) -> str:
 
 
 def fmt_days(days: float, loc: str) -> str:
-    return t(loc, "fig_days", days=f"{days:.1f}")
+    return t(loc, "fig_days", days=decimal(days, loc))
 
 
 def fmt_duration(span: timedelta, loc: str) -> str:
-    """2 天 3 小时 / 1 h 30 min / 45 min / 20 s (whole units, rounded down)."""
-    seconds = int(span.total_seconds())
-    d, rest = divmod(seconds, 86400)
-    h, rest = divmod(rest, 3600)
-    m, s = divmod(rest, 60)
-    if d:
-        return t(loc, "fig_dur_d", d=d, h=h)
-    if h:
-        return t(loc, "fig_dur_h", h=h, m=m)
-    if m:
-        return t(loc, "fig_dur_m", m=m)
-    return t(loc, "fig_dur_s", s=s)
+    """2天3小时 / 1 hour 30 minutes / 45 minutes / 20 seconds (handlers/numbers.duration, Babel)."""
+    return duration(span, loc)
 
 
-def fmt_amount(amount: Decimal) -> str:
-    return f"{amount:,.2f}"
 
 
 def show(row: Row, value: Any, loc: str) -> str:
@@ -157,18 +146,18 @@ def show(row: Row, value: Any, loc: str) -> str:
     if value is None:
         return t(loc, "fig_won_none") if row.kind == "won" else NONE
     if row.kind == "count":
-        return f"{value:,}"
+        return whole(value, loc)
     if row.kind == "pct":
-        return f"{value:.1f}%"
+        return percent(value, loc)
     if row.kind == "points":
-        return f"{value:.1f}"
+        return decimal(value, loc)
     if row.kind == "days":
         return fmt_days(value, loc)
     if row.kind == "duration":
         return fmt_duration(value, loc)
     if row.kind == "won":
-        return t(loc, "fig_won_value", amount=fmt_amount(value.amount), count=value.count)
-    return fmt_amount(value)
+        return t(loc, "fig_won_value", amount=money(value.amount, row.unit, loc), count=value.count)
+    return money(value, row.unit, loc)
 
 
 def _comparable(row: Row, value: Any):

@@ -2,13 +2,13 @@
 come from the lifecycle vocabulary (vocab_stage_*)."""
 from __future__ import annotations
 
-from handlers.texts import EN, ZH
+from handlers.texts import EN, ZH, plural
 
 TEXTS: dict[str, dict[str, str]] = {
     "chart_day": {ZH: "{month}{day}日", EN: "{day} {month}"},
     "chart_span": {ZH: "{start}–{end}", EN: "{start} – {end}"},
     "chart_funnel_title": {ZH: "转化漏斗 · {span}", EN: "Conversion funnel · {span}"},
-    "chart_funnel_leads": {ZH: "{count} 个线索", EN: "{count} leads"},
+    "chart_funnel_leads": {ZH: "{count} 个线索", EN: plural(one="{count} lead", other="{count} leads")},
     "chart_funnel_share": {ZH: "{count} 个（占线索 {pct}）", EN: "{count} ({pct} of leads)"},
     "chart_funnel_step": {ZH: "{before}→{after}：{pct}（{n}/{d}）", EN: "{before} → {after}: {pct} ({n}/{d})"},
     "chart_trend_title": {ZH: "每周趋势（最近 {weeks} 周）", EN: "Weekly trend (last {weeks} weeks)"},

@@ -1,7 +1,7 @@
 """Text for the core: /crm log, next actions, help, errors."""
 from __future__ import annotations
 
-from handlers.texts import EN, ZH
+from handlers.texts import EN, ZH, plural
 
 TEXTS: dict[str, dict[str, str]] = {
     # /crm log modal
@@ -60,7 +60,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "logged_next": {ZH: "*下一步：* {action}\n*截止：* {due}\n*负责人：* {owner}", EN: "*Next action:* {action}\n*Due:* {due}\n*Owner:* {owner}"},
     "logged_fallback": {ZH: "已记录与 {customer} 的互动，下一步：{action}，截止 {due}", EN: "Logged {customer}: next {action}, due {due}"},
     "assigned": {ZH: "📌 {author} 给你安排了一项下一步行动。", EN: "📌 {author} gave you a next action."},
-    "alerts_grouped": {ZH: "🔔 你有 {count} 条提醒：", EN: "🔔 You have {count} alerts:"},
+    "alerts_grouped": {ZH: "🔔 你有 {count} 条提醒：", EN: plural(one="🔔 You have {count} alert:", other="🔔 You have {count} alerts:")},
     # the header of an alert that is its own message
     "alert_header_sla_breach": {ZH: "🔴 SLA 超时", EN: "🔴 SLA breached"},
     "alert_header_sla_escalate": {ZH: "🚨 SLA 升级", EN: "🚨 SLA escalation"},

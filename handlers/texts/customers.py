@@ -23,6 +23,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "cust_f_industry": {ZH: "行业", EN: "Industry"},
     "cust_f_staff_count": {ZH: "员工人数", EN: "Staff"},
     "cust_f_annual_revenue": {ZH: "年营收（元）", EN: "Yearly revenue"},
+    "cust_card_revenue": {ZH: "年营收", EN: "Yearly revenue"},  # the card shows the amount with its currency
     "cust_f_region": {ZH: "地区", EN: "Region"},
     "cust_f_cultural_notes": {ZH: "文化与沟通习惯", EN: "Cultural notes"},
     "cust_f_source": {ZH: "来源渠道", EN: "Source channel"},
@@ -93,7 +94,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "cust_interaction_line": {ZH: "• {date} {way}：{summary}", EN: "• {date} {way}: {summary}"},
     "cust_ticket_line": {ZH: "• `{code}` {priority} · {type} · {status}：{description}",
                          EN: "• `{code}` {priority} · {type} · {status}: {description}"},
-    "cust_deal_line": {ZH: "• {title} · {amount} {currency} · {stage}", EN: "• {title} · {amount} {currency} · {stage}"},
+    "cust_deal_line": {ZH: "• {title} · {amount} · {stage}", EN: "• {title} · {amount} · {stage}"},
     "cust_deal_close": {ZH: "（预计 {date} 成交）", EN: " (expected {date})"},
     "cust_change_line": {ZH: "• {time} · {user} · {what}", EN: "• {time} · {user} · {what}"},
     "cust_stage_line": {ZH: "• {time} · {user}：{change}{reason}", EN: "• {time} · {user}: {change}{reason}"},

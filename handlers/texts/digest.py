@@ -2,7 +2,7 @@
 (handlers/digests/messages.py)."""
 from __future__ import annotations
 
-from handlers.texts import EN, ZH
+from handlers.texts import EN, ZH, plural
 
 TEXTS: dict[str, dict[str, str]] = {
     "digest_help": {
@@ -56,7 +56,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "digest_list_more": {ZH: "……还有 {count} 个", EN: "… and {count} more"},
     "digest_list_none": {ZH: "还没有频道订阅简报。用 `/crm digest subscribe #频道 每周` 订阅。",
                          EN: "No channel gets a digest yet. Subscribe one with `/crm digest subscribe #channel weekly`."},
-    "digest_unsubscribed": {ZH: "🗑 已退订 {channel} 的 {count} 个简报：", EN: "🗑 Stopped {count} digest(s) in {channel}:"},
+    "digest_unsubscribed": {ZH: "🗑 已退订 {channel} 的 {count} 个简报：", EN: plural(one="🗑 Stopped {count} digest in {channel}:",
+                                                                                        other="🗑 Stopped {count} digests in {channel}:")},
     "digest_unsubscribed_line": {ZH: "• {cadence} · {team}", EN: "• {cadence} · {team}"},
     "digest_unsubscribed_none": {ZH: "{channel} 没有你可以退订的简报。", EN: "{channel} has no digest you can stop."},
     # the digest

@@ -89,7 +89,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "lc_deals_none": {ZH: "还没有商机。", EN: "No deals yet."},
     "lc_deals_more": {ZH: "……还有 {count} 个没有列出。", EN: "…and {count} more not listed."},
     "lc_deals_usage": {ZH: "用法：`/crm deals 客户`，例如 `/crm deals 星河科技`。", EN: "Usage: `/crm deals customer`, e.g. `/crm deals Galaxy Tech`."},
-    "lc_deal_line": {ZH: "*{title}* · {amount} {currency} · {stage}", EN: "*{title}* · {amount} {currency} · {stage}"},
+    "lc_deal_line": {ZH: "*{title}* · {amount} · {stage}", EN: "*{title}* · {amount} · {stage}"},
     "lc_deal_expected": {ZH: "预计 {day} 成交", EN: "expected to close {day}"},
     "lc_deal_contract": {ZH: "合同 {contract}", EN: "contract {contract}"},
     "lc_deal_move_button": {ZH: "推进阶段", EN: "Move stage"},

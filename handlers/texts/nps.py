@@ -1,7 +1,7 @@
 """Text for NPS: /crm nps, its modal, the low-score and escalation alerts, the CSV import."""
 from __future__ import annotations
 
-from handlers.texts import EN, ZH
+from handlers.texts import EN, ZH, plural
 
 TEXTS: dict[str, dict[str, str]] = {
     "help_nps": {
@@ -79,7 +79,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "nps_esc_loop": {ZH: "回访行动由 {owner} 负责，截止 {due}（{status}）。", EN: "{owner} owns the close-the-loop action, due {due} ({status})."},
     # python -m bot import-nps
     "nps_import_line": {ZH: "第 {line} 行：{reason}", EN: "line {line}: {reason}"},
-    "nps_import_rejected": {ZH: "有 {count} 处问题，什么都没有导入。", EN: "{count} problem(s): nothing was imported."},
+    "nps_import_rejected": {ZH: "有 {count} 处问题，什么都没有导入。", EN: plural(one="{count} problem: nothing was imported.",
+                                                                             other="{count} problems: nothing was imported.")},
     "nps_import_done": {ZH: "共 {rows} 行：新导入 {created} 条，之前已导入 {duplicates} 条。",
                         EN: "{rows} rows: {created} imported, {duplicates} already there."},
     "nps_import_ignored": {ZH: "忽略的列：{columns}", EN: "Columns ignored: {columns}"},

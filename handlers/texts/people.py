@@ -1,7 +1,7 @@
 """Text for /crm admin and /crm quiet."""
 from __future__ import annotations
 
-from handlers.texts import EN, ZH
+from handlers.texts import EN, ZH, plural
 
 TEXTS: dict[str, dict[str, str]] = {
     "help_quiet": {ZH: "• `/crm quiet 22:00-07:30` 设置免打扰时段（`off` 关闭，`default` 恢复默认）",
@@ -65,7 +65,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "admin_manager_set": {ZH: "{user} 的经理现在是 {manager}。", EN: "{user} now reports to {manager}."},
     "admin_manager_cleared": {ZH: "已清除 {user} 的经理。", EN: "{user} has no manager now."},
     "admin_no_failures": {ZH: "没有发送失败的提醒。", EN: "No alert has been refused by Slack."},
-    "admin_failures_header": {ZH: "*最近 {count} 条发送失败、不再重试的提醒*", EN: "*The last {count} alerts Slack refused for good*"},
+    "admin_failures_header": {ZH: "*最近 {count} 条发送失败、不再重试的提醒*", EN: plural(one="*The last alert Slack refused for good*",
+                                                                            other="*The last {count} alerts Slack refused for good*")},
     "admin_failure_line": {ZH: "• {when} · {kind} · {about} → {user}\nSlack 回复 `{error}`（尝试 {attempts} 次）。{advice}",
                            EN: "• {when} · {kind} · {about} → {user}\nSlack said `{error}` ({attempts} attempts). {advice}"},
     "admin_failure_customer": {ZH: "*{customer}*（{code}）", EN: "*{customer}* ({code})"},

@@ -2,7 +2,7 @@
 the churn-risk pings and `/crm risk`."""
 from __future__ import annotations
 
-from handlers.texts import EN, ZH
+from handlers.texts import EN, ZH, plural
 
 TEXTS: dict[str, dict[str, str]] = {
     "health_band_green": {ZH: "🟢 健康", EN: "🟢 green"},
@@ -48,17 +48,22 @@ TEXTS: dict[str, dict[str, str]] = {
     "health_reason_tickets": {ZH: "{open} 个未结工单，近 {days} 天 {breaches} 次 SLA 超时",
                               EN: "{open} open tickets, {breaches} SLA breaches in {days} days"},
     "health_reason_interactions_up": {ZH: "近 {days} 天互动 {count} 次，高于平时的 {usual} 次",
-                                      EN: "{count} interactions in {days} days, above the usual {usual}"},
+                                      EN: plural(one="{count} interaction in {days} days, above the usual {usual}",
+                                                 other="{count} interactions in {days} days, above the usual {usual}")},
     "health_reason_interactions_down": {ZH: "近 {days} 天互动 {count} 次，低于平时的 {usual} 次",
-                                        EN: "{count} interactions in {days} days, down from the usual {usual}"},
+                                        EN: plural(one="{count} interaction in {days} days, down from the usual {usual}",
+                                                   other="{count} interactions in {days} days, down from the usual {usual}")},
     "health_reason_interactions_steady": {ZH: "近 {days} 天互动 {count} 次，与平时持平",
-                                          EN: "{count} interactions in {days} days, as usual"},
+                                          EN: plural(one="{count} interaction in {days} days, as usual",
+                                                     other="{count} interactions in {days} days, as usual")},
     "health_reason_interactions_new": {ZH: "近 {days} 天开始有互动（{count} 次）",
-                                       EN: "{count} interactions in {days} days, none before"},
+                                       EN: plural(one="{count} interaction in {days} days, none before",
+                                                  other="{count} interactions in {days} days, none before")},
     "health_reason_interactions_none": {ZH: "近 4 个月没有任何互动", EN: "no interactions in the last four months"},
     "health_reason_actions_none": {ZH: "没有逾期的待办", EN: "no overdue next actions"},
     "health_reason_actions_overdue": {ZH: "{count} 个待办逾期，最早的已逾期 {oldest_days} 天",
-                                      EN: "{count} overdue next actions, the oldest {oldest_days} days late"},
+                                      EN: plural(one="{count} overdue next action, {oldest_days} days late",
+                                                 other="{count} overdue next actions, the oldest {oldest_days} days late")},
     "health_reason_renewal_none": {ZH: "{days} 天内没有到期续约", EN: "no renewal due within {days} days"},
     "health_reason_renewal_nothing": {ZH: "没有带续约日期的赢单", EN: "no won deal with a renewal date"},
     "health_reason_renewal_soon": {ZH: "{days} 天后（{on}）到期续约", EN: "renewal due in {days} days ({on})"},
