@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone

@@ -4,7 +4,6 @@ the staff hint, a deal created as won, the team default customer-success owner (
 from __future__ import annotations
 
 import json
-import time
 from datetime import date
 
 import pytest
@@ -18,7 +17,6 @@ from store.models import Contact, Customer
 from store.users import set_role
 from tests.bolt_server import BoltServer
 from tests.conftest import REP, REP_EN
-from tests.flows import view_submission
 from tests.record_flows import chosen, click_card, customer, day, submit, typed
 
 CS = "U0CSMGR007"   # the team's customer-success manager
@@ -146,7 +144,7 @@ def test_the_english_deal_refusal_and_a_customer_with_its_own_cs_owner_keeps_it(
 
 
 def test_a_bad_crm_cs_owner_stops_the_bot_with_its_sentence():
-    from bot.settings import Settings, SettingsError, load_settings  # noqa: F401
+    from bot.settings import Settings
 
     with pytest.raises(ValueError, match="CRM_CS_OWNER must be a Slack user ID such as U0123ABCD, not 'bob'"):
         Settings(_env_file=None, crm_cs_owner="bob")
