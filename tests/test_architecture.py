@@ -24,7 +24,7 @@ LOCAL_IMPORTS_ALLOWED = {
        for name, modules in {
            "cli_customers": ("handlers.i18n", "bot.database", "bot.keys", "store.customer_import", "store.customer_rows", "store.db", "store.errors",
                              "store.types", "store.customer_export", "bot.app", "bot.cli_owners",
-                             "slack_sdk.http_retry.builtin_handlers"),
+                             "slack_sdk.http_retry.builtin_handlers", "tqdm"),
            "cli_keys": ("store.privacy", "bot.keys", "sqlalchemy.exc", "bot.database", "store.db", "store.key_rotation"),
            "cli_nps": ("bot.app", "bot.database", "handlers.delivery.send", "handlers.i18n", "handlers.nps.commands", "store.db",
                        "store.nps_import", "store.types"),
