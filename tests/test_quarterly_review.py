@@ -190,3 +190,34 @@ def test_the_quarterly_review_of_a_team_and_of_everyone(bolt, fake, db):
         "• Medium value: +0 (2 answers: 1 promoters, 0 passives, 1 detractors)\n"
         "• No tier: -100 (1 answers: 0 promoters, 0 passives, 1 detractors)",
     ]
+
+
+def test_the_sections_with_nothing_in_them_are_left_out(bolt, fake, db):
+    """No tier changed and no money was due, received or overdue in the quarter: no tier movements, no
+    receivables; the NPS by tier still shows the answers of customers without a tier (all of them here)."""
+    _people(db)
+    _quarter(db)
+    with transaction(db) as s:   # outside the quarter: a tier change on 1 January, an instalment due then
+        c = s.exec(select(Customer).where(Customer.name == "星河科技")).one()
+        s.add(AuditEntry(at=datetime(2027, 1, 1, 0, 5, tzinfo=SH), by="crm", entity="customer", entity_id=c.id, customer_id=c.id,
+                         field="value_tier", old="low", new="high"))
+        at = datetime(2025, 6, 1, tzinfo=UTC)
+        deal = Deal(customer_id=c.id, title="合同", amount=Decimal(100), stage="won", owner_id=REP, created_by=REP,
+                    stage_changed_at=at, closed_at=at)
+        s.add(deal)
+        s.flush()
+        s.add(Instalment(deal_id=deal.id, customer_id=c.id, seq=1, amount=Decimal(100), currency="CNY", due_on=date(2027, 1, 1),
+                         created_by=REP, created_at=at, updated_at=at))
+    bolt.now = datetime(2026, 12, 20, 10, 0, tzinfo=SH)
+    _say(bolt, fake, f"digest subscribe <#{SALES}> quarterly 09:00", BOSS)
+    _say(bolt, fake, f"digest subscribe <#{ALL}> quarterly all 09:00", ADMIN)
+    fake.reset()
+    tick(client=bolt.client, db=db, defaults=bolt.defaults, now=SEND)
+    team, everyone = _posts(fake, SALES), _posts(fake, ALL)
+    assert [b["text"]["text"].split("\n")[0] for b in team[0]["blocks"]] == [
+        "*📋 赵总 团队季度复盘 · 2026年第4季度*", "*🔁 流失与挽回*", "*经验教训*", "*⭐ NPS*", "*⭐ 各价值分层 NPS*"]
+    assert team[0]["blocks"][-1]["text"]["text"] == "*⭐ 各价值分层 NPS*\n• 未分层：+25（4 份：推荐 2、中立 1、贬损 1）"
+    assert [b["text"]["text"].split("\n")[0] for b in everyone[0]["blocks"]] == [
+        "*📋 Everyone's quarterly review · Q4 2026*", "*🔁 Churn and recovery*", "*What we learned*", "*⭐ NPS*", "*⭐ NPS by value tier*"]
+    assert everyone[0]["blocks"][-1]["text"]["text"] == (
+        "*⭐ NPS by value tier*\n• No tier: +0 (5 answers: 2 promoters, 1 passives, 2 detractors)")
