@@ -253,3 +253,17 @@ def nps_summary(*, session: Session, start: datetime, end: datetime, owner_id: s
 def latest_response(*, session: Session, customer_id: int) -> NpsResponse | None:
     return session.exec(select(NpsResponse).where(NpsResponse.customer_id == customer_id)
                         .order_by(NpsResponse.responded_at.desc(), NpsResponse.id.desc()).limit(1)).first()
+
+
+def nps_by_tier(*, session: Session, start: datetime, end: datetime,
+                owner_ids: frozenset[str] | None) -> dict[str | None, NpsStats]:
+    """Answers in [start, end) by the customer's value tier (high, medium, low, then None for no
+    tier), of customers owned by `owner_ids` (None: everyone); a tier without answers is absent.
+    One GROUP BY."""
+    stmt = _scoped(select(Customer.value_tier, *_counts()).join(Customer, Customer.id == NpsResponse.customer_id),
+                   start=start, end=end)
+    if owner_ids is not None:
+        stmt = stmt.where(Customer.owner_id.in_(sorted(owner_ids)))
+    found = {row[0]: _stats(row[1:]) for row in session.execute(stmt.group_by(Customer.value_tier))}
+    order = ("high", "medium", "low")
+    return {tier: found[tier] for tier in sorted(found, key=lambda x: order.index(x) if x in order else len(order))}

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from store.crm_models import Deal
@@ -63,21 +63,52 @@ def receivables(*, session: Session, period: Period, owner_ids: frozenset[str] |
     first, end = local_days(period)
     today = now.astimezone(ZoneInfo(period.tz or "UTC")).date()
     won = Deal.stage == "won"
-    due = _scoped(select(Deal.owner_id, Instalment.currency, func.sum(Instalment.amount), func.count())
-                  .join(Deal, Deal.id == Instalment.deal_id)
-                  .where(won, Instalment.due_on >= first, Instalment.due_on < end)
-                  .group_by(Deal.owner_id, Instalment.currency), owner_ids)
-    collected = _scoped(select(Deal.owner_id, Instalment.currency, func.sum(Receipt.amount), func.count())
-                        .join(Instalment, Instalment.id == Receipt.instalment_id).join(Deal, Deal.id == Instalment.deal_id)
-                        .where(won, Receipt.received_on >= first, Receipt.received_on < end)
-                        .group_by(Deal.owner_id, Instalment.currency), owner_ids)
+    due, collected = _due(first, end, owner_ids), _collected(first, end, owner_ids)
     overdue = _scoped(select(Deal.owner_id, Instalment.currency, func.sum(Instalment.amount - Instalment.received), func.count())
                       .join(Deal, Deal.id == Instalment.deal_id)
                       .where(won, Instalment.paid_on.is_(None), Instalment.due_on < today)
                       .group_by(Deal.owner_id, Instalment.currency), owner_ids)
+    return _gathered(session, (("due", due), ("collected", collected), ("overdue", overdue)))
+
+
+def _due(first: date, end: date, owner_ids: frozenset[str] | None):
+    """Instalments of won deals due on a day of [first, end): GROUP BY (owner, currency)."""
+    return _scoped(select(Deal.owner_id, Instalment.currency, func.sum(Instalment.amount), func.count())
+                   .join(Deal, Deal.id == Instalment.deal_id)
+                   .where(Deal.stage == "won", Instalment.due_on >= first, Instalment.due_on < end)
+                   .group_by(Deal.owner_id, Instalment.currency), owner_ids)
+
+
+def _collected(first: date, end: date, owner_ids: frozenset[str] | None):
+    """Payments on won deals received on a day of [first, end): GROUP BY (owner, currency)."""
+    return _scoped(select(Deal.owner_id, Instalment.currency, func.sum(Receipt.amount), func.count())
+                   .join(Instalment, Instalment.id == Receipt.instalment_id).join(Deal, Deal.id == Instalment.deal_id)
+                   .where(Deal.stage == "won", Receipt.received_on >= first, Receipt.received_on < end)
+                   .group_by(Deal.owner_id, Instalment.currency), owner_ids)
+
+
+def receivables_between(*, session: Session, first: date, end: date, owner_ids: frozenset[str] | None) -> dict[str, Receivable]:
+    """currency -> figures for the local days [first, end) (a quarter): due and collected in them, and
+    overdue as it stood at their end, whatever was paid since: instalments of won deals due before
+    `end` and not paid in full before it (paid_on NULL or on/after `end`), the amount outstanding then
+    (amount - the receipts received before `end`), how many. Three GROUP BY queries."""
+    got = (select(Receipt.instalment_id, func.sum(Receipt.amount).label("got")).where(Receipt.received_on < end)
+           .group_by(Receipt.instalment_id).subquery())
+    overdue = _scoped(select(Deal.owner_id, Instalment.currency, func.sum(Instalment.amount - func.coalesce(got.c.got, 0)),
+                             func.count())
+                      .join(Deal, Deal.id == Instalment.deal_id).outerjoin(got, got.c.instalment_id == Instalment.id)
+                      .where(Deal.stage == "won", Instalment.due_on < end,
+                             or_(Instalment.paid_on.is_(None), Instalment.paid_on >= end))
+                      .group_by(Deal.owner_id, Instalment.currency), owner_ids)
+    found = _gathered(session, (("due", _due(first, end, owner_ids)), ("collected", _collected(first, end, owner_ids)),
+                                ("overdue", overdue)))
+    return found.total
+
+
+def _gathered(session: Session, statements) -> Receivables:
     per_rep: dict[str, dict[str, Receivable]] = defaultdict(lambda: defaultdict(Receivable))
     total: dict[str, Receivable] = defaultdict(Receivable)
-    for name, stmt in (("due", due), ("collected", collected), ("overdue", overdue)):
+    for name, stmt in statements:
         for owner, currency, amount, count in session.exec(stmt).all():
             money = Money(Decimal(amount).quantize(Decimal("0.01")), count)
             setattr(per_rep[owner][currency], name, money)

@@ -28,7 +28,7 @@ from sqlmodel import Session, select
 
 from store import audit, outbox
 from store.auto_actions import SYSTEM
-from store.crm_models import Deal
+from store.crm_models import AuditEntry, Deal
 from store.errors import DomainError
 from store.models import Customer, Outbox
 from store.permissions import Viewer, can_edit, require
@@ -131,4 +131,52 @@ def set_tier(*, session: Session, viewer: Viewer, customer_id: int, tier: str | 
     return customer
 
 
-__all__ = ["AUTO", "MANUAL", "TIERS", "TierShares", "computed_tiers", "recompute_tiers", "run_nightly", "set_tier"]
+@dataclass(frozen=True)
+class Movement:
+    customer_id: int
+    name: str
+    code: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class Movements:
+    up: int
+    down: int
+    shown: list[Movement]  # the first `limit` who moved, in the order of their last change
+
+
+def tier_movements(*, session: Session, start: datetime, end: datetime, owner_ids: frozenset[str] | None,
+                   limit: int = 10) -> Movements:
+    """Who moved between high, medium and low in [start, end), from the audit log's "value_tier"
+    entries (the nightly pass's and people's): per customer, the tier before its first change in
+    the span against the tier after its last one (high -> low -> high is no move; a first tier,
+    from none, is not a move). Customers owned by `owner_ids` (None: everyone). Window functions."""
+    where = [AuditEntry.entity == "customer", AuditEntry.field == "value_tier", AuditEntry.at >= start, AuditEntry.at < end,
+             AuditEntry.old.in_(TIERS), AuditEntry.new.in_(TIERS)]
+    entries = select(AuditEntry.customer_id, AuditEntry.old, AuditEntry.new,
+                     func.row_number().over(partition_by=AuditEntry.customer_id, order_by=(AuditEntry.at, AuditEntry.id)).label("rn_first"),
+                     func.row_number().over(partition_by=AuditEntry.customer_id,
+                                            order_by=(AuditEntry.at.desc(), AuditEntry.id.desc())).label("rn_last"),
+                     func.max(AuditEntry.at).over(partition_by=AuditEntry.customer_id).label("moved_at"))
+    if owner_ids is not None:
+        entries = entries.join(Customer, Customer.id == AuditEntry.customer_id).where(Customer.owner_id.in_(sorted(owner_ids)))
+    e = entries.where(*where).subquery()
+    first = select(e.c.customer_id, e.c.old).where(e.c.rn_first == 1).subquery()
+    last = select(e.c.customer_id, e.c.new, e.c.moved_at).where(e.c.rn_last == 1).subquery()
+
+    def level(column):
+        return case((column == "high", 3), (column == "medium", 2), else_=1)
+
+    moves = (select(first.c.customer_id, first.c.old, last.c.new, last.c.moved_at,
+                    case((level(last.c.new) > level(first.c.old), "up"), else_="down").label("direction"))
+             .join(last, last.c.customer_id == first.c.customer_id).where(first.c.old != last.c.new).subquery())
+    counts = dict(session.exec(select(moves.c.direction, func.count()).group_by(moves.c.direction)).all())
+    rows = session.exec(select(moves.c.customer_id, Customer.name, Customer.code, moves.c.old, moves.c.new)
+                        .join(Customer, Customer.id == moves.c.customer_id)
+                        .order_by(moves.c.moved_at, moves.c.customer_id).limit(limit)).all()
+    return Movements(up=int(counts.get("up", 0)), down=int(counts.get("down", 0)), shown=[Movement(*row) for row in rows])
+
+
+__all__ = ["AUTO", "MANUAL", "TIERS", "TierShares", "computed_tiers", "recompute_tiers", "run_nightly", "set_tier", "tier_movements", "Movement", "Movements"]

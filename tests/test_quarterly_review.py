@@ -1,10 +1,13 @@
 """The managers' quarterly review (handlers/digests/quarterly.py): subscribed like the other digests,
 posted once on the 1st of the quarter at the subscription's time with the quarter just ended: churn
-by reason, recoverable, recovery rate, lessons, NPS against the quarter before; a team's and
-everyone's, zh-CN and en, on SQLite and PostgreSQL. Expectations computed by hand in _quarter."""
+by reason, recoverable, recovery rate, lessons, NPS against the quarter before, and the sections
+bot/app.py hands in (Defaults.quarterly_sections): value tier movements, receivables, NPS by value
+tier; a team's and everyone's, zh-CN and en, on SQLite and PostgreSQL. Expectations computed by hand
+in _quarter and _tiers_and_money."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlmodel import select
@@ -12,7 +15,9 @@ from sqlmodel import select
 from handlers.delivery.jobs import tick
 from store.customers import codes_of
 from store.db import transaction
+from store.crm_models import AuditEntry, Deal
 from store.models import ChurnCase, Customer, NpsResponse, Outbox, WinbackPlan
+from store.money_models import Instalment, Receipt
 from store.users import save_user, set_manager, set_role
 from tests.conftest import BOSS, REP, REP_EN
 
@@ -72,6 +77,58 @@ def _quarter(db) -> dict[str, int]:
     return ids
 
 
+def _tiers_and_money(db, ids: dict[str, int]) -> None:
+    """Tiers now (all set by hand, so the nightly pass keeps them): 星河科技 high, 远山建材 high, 云帆物流 medium,
+    外部公司 medium, Harbor Foods none. The audit log's value_tier entries (Shanghai): 星河科技 medium -> high 10-10 (up);
+    云帆物流 high -> low 11-01, low -> medium 12-01 (high -> medium: down); 远山建材 high -> low 10-05, low -> high 12-05 (no
+    move); Harbor Foods none -> medium 10-03 (a first tier, no move), medium -> high 2027-01-01 00:05 (next quarter);
+    外部公司 low -> medium 11-15 (up, another team). Team: 1 up, 1 down; everyone: 2 up, 1 down.
+
+    NPS of Q4 by tier (the answers in _quarter): team high 10 + 8 = +50 (2: 1, 1, 0), medium 9 = +100, none 3 = -100,
+    low has no answer (left out); everyone's medium adds 外部公司's 0: 9, 0 = +0 (2: 1, 0, 1).
+
+    Receivables (won deals, local days): 星河科技 (wang) CNY: 10,000 due 09-20 paid 10-08; 20,000 due 11-15, 5,000 received
+    11-20, the rest on 2027-01-01 (so 15,000 was overdue at the quarter's end); 30,000 due 12-31 unpaid; 40,000 due
+    2027-01-01. Harbor Foods (alice) USD: 1,200 due 10-01 paid that day. 外部公司 (another rep) CNY 5,000 due 10-20 unpaid.
+    Team CNY: due 50,000 (2), collected 15,000 (2), overdue 45,000 (2); USD 1,200 (1), 1,200 (1), 0 (0).
+    Everyone CNY: due 55,000 (3), collected 15,000 (2), overdue 50,000 (3); USD the same."""
+    with transaction(db) as s:
+        for name, tier in (("星河科技", "high"), ("远山建材", "high"), ("云帆物流", "medium"), ("外部公司", "medium"), ("Harbor Foods", None)):
+            c = s.get(Customer, ids[name])
+            c.value_tier, c.value_tier_source = tier, "manual"
+            s.add(c)
+        for name, old, new, when in (("星河科技", "medium", "high", datetime(2026, 10, 10, 3, 0, tzinfo=SH)),
+                                     ("云帆物流", "high", "low", datetime(2026, 11, 1, 3, 0, tzinfo=SH)),
+                                     ("云帆物流", "low", "medium", datetime(2026, 12, 1, 3, 0, tzinfo=SH)),
+                                     ("远山建材", "high", "low", datetime(2026, 10, 5, 3, 0, tzinfo=SH)),
+                                     ("远山建材", "low", "high", datetime(2026, 12, 5, 3, 0, tzinfo=SH)),
+                                     ("Harbor Foods", None, "medium", datetime(2026, 10, 3, 3, 0, tzinfo=SH)),
+                                     ("Harbor Foods", "medium", "high", datetime(2027, 1, 1, 0, 5, tzinfo=SH)),
+                                     ("外部公司", "low", "medium", datetime(2026, 11, 15, 3, 0, tzinfo=SH))):
+            s.add(AuditEntry(at=when, by="crm", entity="customer", entity_id=ids[name], customer_id=ids[name], field="value_tier",
+                             old=old, new=new))
+        signed = datetime(2025, 6, 1, tzinfo=UTC)
+        for name, owner, currency, rows in (
+                ("星河科技", REP, "CNY", ((10000, date(2026, 9, 20), ((10000, date(2026, 10, 8)),)),
+                                          (20000, date(2026, 11, 15), ((5000, date(2026, 11, 20)), (15000, date(2027, 1, 1)))),
+                                          (30000, date(2026, 12, 31), ()), (40000, date(2027, 1, 1), ()))),
+                ("Harbor Foods", REP_EN, "USD", ((1200, date(2026, 10, 1), ((1200, date(2026, 10, 1)),)),)),
+                ("外部公司", OTHER_REP, "CNY", ((5000, date(2026, 10, 20), ()),))):
+            deal = Deal(customer_id=ids[name], title=f"{name} 合同", amount=Decimal(sum(r[0] for r in rows)), currency=currency,
+                        stage="won", owner_id=owner, created_by=owner, stage_changed_at=signed, closed_at=signed)
+            s.add(deal)
+            s.flush()
+            for seq, (amount, due, receipts) in enumerate(rows, 1):
+                got = sum(r[0] for r in receipts)
+                i = Instalment(deal_id=deal.id, customer_id=ids[name], seq=seq, amount=Decimal(amount), currency=currency, due_on=due,
+                               received=Decimal(got), paid_on=receipts[-1][1] if receipts and got == amount else None,
+                               created_by=owner, created_at=signed, updated_at=signed)
+                s.add(i)
+                s.flush()
+                for paid, on in receipts:
+                    s.add(Receipt(instalment_id=i.id, amount=Decimal(paid), received_on=on, by=owner, at=signed))
+
+
 def _say(bolt, fake, text: str, user: str) -> str:
     n = len(fake.calls_to("response_url:cmd"))
     bolt.command(text, user=user)
@@ -85,6 +142,7 @@ def _posts(fake, channel: str) -> list[dict]:
 def test_the_quarterly_review_of_a_team_and_of_everyone(bolt, fake, db):
     _people(db)
     ids = _quarter(db)
+    _tiers_and_money(db, ids)
     bolt.now = datetime(2026, 12, 20, 10, 0, tzinfo=SH)
     said = _say(bolt, fake, f"digest subscribe <#{SALES}|sales> 季度复盘", BOSS)
     assert said == (f"✅ <#{SALES}> 将收到<@{BOSS}> 团队的季度复盘，每季度首日（1、4、7、10月1日）09:00（Asia/Shanghai）发送。"
@@ -107,6 +165,13 @@ def test_the_quarterly_review_of_a_team_and_of_everyone(bolt, fake, db):
         f"*经验教训*\n• 星河科技（{codes[ids['星河科技']]}）· 价格：报价太高，竞品便宜 20%\n"
         f"• 远山建材（{codes[ids['远山建材']]}）· 价格：交付 延期 &lt;b&gt;",
         "*⭐ NPS*\n本季度 +25（4 份：推荐 2、中立 1、贬损 1）；上季度 +0",
+        f"*📶 价值分层变动*（上升 1 个，下降 1 个）\n• ⬆️ 星河科技（{codes[ids['星河科技']]}）：中价值 → 高价值\n"
+        f"• ⬇️ 云帆物流（{codes[ids['云帆物流']]}）：高价值 → 中价值",
+        "*💰 本季度回款*（应收 · 回款 · 季末逾期）\n"
+        "• CNY：应收 ¥50,000.00（2 期）· 回款 ¥15,000.00（2 笔）· 季末逾期 ¥45,000.00（2 期）\n"
+        "• USD：应收 US$1,200.00（1 期）· 回款 US$1,200.00（1 笔）· 季末逾期 US$0.00（0 期）",
+        "*⭐ 各价值分层 NPS*\n• 高价值：+50（2 份：推荐 1、中立 1、贬损 0）\n• 中价值：+100（1 份：推荐 1、中立 0、贬损 0）\n"
+        "• 未分层：-100（1 份：推荐 0、中立 0、贬损 1）",
     ]
     assert [b["text"]["text"] for b in everyone[0]["blocks"]] == [
         "*📋 Everyone's quarterly review · Q4 2026*",
@@ -115,4 +180,44 @@ def test_the_quarterly_review_of_a_team_and_of_everyone(bolt, fake, db):
         f"*What we learned*\n• 星河科技 ({codes[ids['星河科技']]}) · Price: 报价太高，竞品便宜 20%\n"
         f"• 远山建材 ({codes[ids['远山建材']]}) · Price: 交付 延期 &lt;b&gt;",
         "*⭐ NPS*\nThis quarter +0 (5 answers: 2 promoters, 1 passives, 2 detractors); the quarter before +0",
+        f"*📶 Value tier movements* (2 up, 1 down)\n• ⬆️ 星河科技 ({codes[ids['星河科技']]}): Medium value → High value\n"
+        f"• ⬆️ 外部公司 ({codes[ids['外部公司']]}): Low value → Medium value\n"
+        f"• ⬇️ 云帆物流 ({codes[ids['云帆物流']]}): High value → Medium value",
+        "*💰 Receivables of the quarter* (due · collected · overdue at the quarter's end)\n"
+        "• CNY: due CN¥55,000.00 (3) · collected CN¥15,000.00 (2) · overdue CN¥50,000.00 (3)\n"
+        "• USD: due $1,200.00 (1) · collected $1,200.00 (1) · overdue $0.00 (0)",
+        "*⭐ NPS by value tier*\n• High value: +50 (2 answers: 1 promoters, 1 passives, 0 detractors)\n"
+        "• Medium value: +0 (2 answers: 1 promoters, 0 passives, 1 detractors)\n"
+        "• No tier: -100 (1 answers: 0 promoters, 0 passives, 1 detractors)",
     ]
+
+
+def test_the_sections_with_nothing_in_them_are_left_out(bolt, fake, db):
+    """No tier changed and no money was due, received or overdue in the quarter: no tier movements, no
+    receivables; the NPS by tier still shows the answers of customers without a tier (all of them here)."""
+    _people(db)
+    _quarter(db)
+    with transaction(db) as s:   # outside the quarter: a tier change on 1 January, an instalment due then
+        c = s.exec(select(Customer).where(Customer.name == "星河科技")).one()
+        s.add(AuditEntry(at=datetime(2027, 1, 1, 0, 5, tzinfo=SH), by="crm", entity="customer", entity_id=c.id, customer_id=c.id,
+                         field="value_tier", old="low", new="high"))
+        at = datetime(2025, 6, 1, tzinfo=UTC)
+        deal = Deal(customer_id=c.id, title="合同", amount=Decimal(100), stage="won", owner_id=REP, created_by=REP,
+                    stage_changed_at=at, closed_at=at)
+        s.add(deal)
+        s.flush()
+        s.add(Instalment(deal_id=deal.id, customer_id=c.id, seq=1, amount=Decimal(100), currency="CNY", due_on=date(2027, 1, 1),
+                         created_by=REP, created_at=at, updated_at=at))
+    bolt.now = datetime(2026, 12, 20, 10, 0, tzinfo=SH)
+    _say(bolt, fake, f"digest subscribe <#{SALES}> quarterly 09:00", BOSS)
+    _say(bolt, fake, f"digest subscribe <#{ALL}> quarterly all 09:00", ADMIN)
+    fake.reset()
+    tick(client=bolt.client, db=db, defaults=bolt.defaults, now=SEND)
+    team, everyone = _posts(fake, SALES), _posts(fake, ALL)
+    assert [b["text"]["text"].split("\n")[0] for b in team[0]["blocks"]] == [
+        "*📋 赵总 团队季度复盘 · 2026年第4季度*", "*🔁 流失与挽回*", "*经验教训*", "*⭐ NPS*", "*⭐ 各价值分层 NPS*"]
+    assert team[0]["blocks"][-1]["text"]["text"] == "*⭐ 各价值分层 NPS*\n• 未分层：+25（4 份：推荐 2、中立 1、贬损 1）"
+    assert [b["text"]["text"].split("\n")[0] for b in everyone[0]["blocks"]] == [
+        "*📋 Everyone's quarterly review · Q4 2026*", "*🔁 Churn and recovery*", "*What we learned*", "*⭐ NPS*", "*⭐ NPS by value tier*"]
+    assert everyone[0]["blocks"][-1]["text"]["text"] == (
+        "*⭐ NPS by value tier*\n• No tier: +0 (5 answers: 2 promoters, 1 passives, 2 detractors)")

@@ -4,10 +4,10 @@ churn by reason, the recoverable ones and the recovery rate (win-back plans clos
 won back among them), the lessons written, and NPS against the quarter before. Figures from
 store/winback.py monthly_review (any span) and store/nps.py, SQL aggregates.
 
-Tier movements and receivables belong here too (the issue's "tier movements, receivables"); they are
-built elsewhere, so they plug in through Defaults.quarterly_sections: each a callable
-(session=, start=, end=, owner_ids=, locale=) -> list of blocks, appended in order (bot/app.py
-fills the tuple; empty until value tiers and receivables land)."""
+Tier movements, receivables and NPS by value tier are built by their features (handlers/value/quarterly.py,
+handlers/payments/quarterly.py) and plug in through Defaults.quarterly_sections: each a callable
+(session=, start=, end=, owner_ids=, locale=, tz=) -> list of blocks (none when it has nothing to
+show), appended in order; bot/app.py fills the tuple."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -80,7 +80,7 @@ def render_quarterly(session: Session, row: Outbox, sub: DigestSubscription, per
                                        promoters=now_stats.promoters, passives=now_stats.passives, detractors=now_stats.detractors,
                                        previous=_nps(before_stats))))))
     for extra in defaults.quarterly_sections:
-        blocks += extra(session=session, start=period.start, end=period.end, owner_ids=owners, locale=loc)
+        blocks += extra(session=session, start=period.start, end=period.end, owner_ids=owners, locale=loc, tz=sub.tz)
     return Rendered(text=escape(title.strip("*")), blocks=blocks[:MESSAGE_BLOCKS])
 
 

@@ -52,4 +52,17 @@ TEXTS.update({
     "quarter_nps": {ZH: "本季度 {nps}（{responses} 份：推荐 {promoters}、中立 {passives}、贬损 {detractors}）；上季度 {previous}",
                     EN: "This quarter {nps} ({responses} answers: {promoters} promoters, {passives} passives, {detractors} detractors); "
                         "the quarter before {previous}"},
+    # sections handed in through Defaults.quarterly_sections (handlers/value/quarterly.py, handlers/payments/quarterly.py)
+    "quarter_tiers_head": {ZH: "*📶 价值分层变动*（上升 {up} 个，下降 {down} 个）", EN: "*📶 Value tier movements* ({up} up, {down} down)"},
+    "quarter_tier_up": {ZH: "• ⬆️ {customer}（{code}）：{old} → {new}", EN: "• ⬆️ {customer} ({code}): {old} → {new}"},
+    "quarter_tier_down": {ZH: "• ⬇️ {customer}（{code}）：{old} → {new}", EN: "• ⬇️ {customer} ({code}): {old} → {new}"},
+    "quarter_rcv_head": {ZH: "*💰 本季度回款*（应收 · 回款 · 季末逾期）",
+                         EN: "*💰 Receivables of the quarter* (due · collected · overdue at the quarter's end)"},
+    "quarter_rcv_line": {ZH: "• {currency}：应收 {due}（{due_count} 期）· 回款 {collected}（{collected_count} 笔）· "
+                             "季末逾期 {overdue}（{overdue_count} 期）",
+                         EN: "• {currency}: due {due} ({due_count}) · collected {collected} ({collected_count}) · "
+                             "overdue {overdue} ({overdue_count})"},
+    "quarter_nps_tier_head": {ZH: "*⭐ 各价值分层 NPS*", EN: "*⭐ NPS by value tier*"},
+    "quarter_nps_tier": {ZH: "• {tier}：{nps}（{responses} 份：推荐 {promoters}、中立 {passives}、贬损 {detractors}）",
+                         EN: "• {tier}: {nps} ({responses} answers: {promoters} promoters, {passives} passives, {detractors} detractors)"},
 })
