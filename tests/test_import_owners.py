@@ -89,7 +89,7 @@ def test_owners_who_never_used_the_bot_are_matched_and_dry_run_says_how(empty_da
             "line 5, 负责人: No Slack user “Nobody Here”: give the owner's email, real name, display name or Slack ID (e.g. U0123ABCD).",
             "line 6, 负责人: “张伟” matches 2 Slack users: 张伟 (U0ZHANG0002, zw2@example.com), 张伟 (UZH001, zw1@example.com). "
             "Give the email or Slack ID instead.",
-            "5 problem(s): nothing was imported."])])
+            "5 problems: nothing was imported."])])
 def test_an_ambiguous_or_unknown_owner_is_refused_naming_the_candidates(empty_database, fake, tmp_path, locale, said):
     upgrade(empty_database.url)
     users(empty_database.factory)

@@ -22,6 +22,9 @@ REFUSED = {
     "nps": [(lambda w: f"{w.code} 0 太慢", EDIT), (lambda w: w.code, EDIT)],
     "churn": [(lambda w: w.code, EDIT)],
     "winback": [(lambda w: w.churned_code, READ)],
+    "pay": [(lambda w: w.code, READ)],
+    "tier": [(lambda w: f"{w.code} high", EDIT)],
+    "report": [(lambda w: f"needs {w.code}", READ)],
 }
 # The forms a customer may be named in: the name is dropped (as if unknown) for someone who may not read it.
 FORMS = {"log": lambda w: f"{w.code} 拜访", "ticket": lambda w: f"{w.code} 打印机坏了"}

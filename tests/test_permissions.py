@@ -224,6 +224,16 @@ ELSEWHERE = {
     ids.COMMAND: "each /crm subcommand is replayed in tests/test_permission_commands.py",
     ids.RESCHEDULE_WHEN: "redraws the reschedule modal only for the action's owner (tests/test_due_readings.py)",
     ids.LOG_DUE_OTHER: "redraws the caller's own log modal from its own metadata; reads no record",
+    ids.DEAL_PAYMENTS: "the deal list's Payments: the same read check as /crm pay (replayed in tests/test_permission_commands.py)",
+    ids.PAY_SCHEDULE_OPEN: "a stranger's click is refused and no modal opens (tests/test_payments.py someone_elses_customer)",
+    ids.PAY_RECEIVE_OPEN: "an instalment is found only through a deal the caller may read (tests/test_payments.py)",
+    ids.PAY_SCHEDULE_VIEW: "store.payments.set_schedule checks the viewer may edit the deal's customer on save (tests/test_payments.py)",
+    ids.PAY_RECEIVE_VIEW: "store.payments records a receipt only for a viewer who may edit the customer (tests/test_payments.py)",
+    ids.CARD_TAG_REMOVE: "a reader who may not edit is refused and nothing changes (tests/test_behaviour_tags.py)",
+    ids.REVIEW_SUMMARY_OPEN: "the caller's own monthly summary; reads no one else's record (tests/test_reviews.py)",
+    ids.REVIEW_SUMMARY_VIEW: "saves the caller's own summary for a month that has begun (tests/test_reviews.py)",
+    ids.ADMIN_FAILURE_RESEND: "admins only: a rep's click answers 'Only admins can do that.' (tests/test_admin_plain.py)",
+    ids.ADMIN_FAILURE_REASSIGN: "admins only: a rep's click answers 'Only admins can do that.' (tests/test_admin_plain.py)",
 }
 
 
