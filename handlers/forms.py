@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from handlers.blocks import clip, escape, fmt_datetime, mention, refusal, vocab
+from handlers.blocks import clip, escape, fmt_datetime, mention, refusal
 from handlers.context import crm_of, fetch_profile, Profile, reply_profile, viewer_of
 from handlers.dates import When
-from handlers.i18n import CATALOG, t
+from handlers.i18n import t
+from handlers.words import action_title
 from handlers.payload import (Metadata, clicked_value, date_of, option_of, read_metadata, record_id,
                               state_values, text_of)
 from store.errors import DomainError
@@ -115,9 +116,8 @@ def auto_lines(actions: list[NextAction], profile: Profile) -> list[str]:
 
 
 def action_name(action: NextAction, loc: str) -> str:
-    """An action's title in the reader's language (a rule's) or as typed (escaped)."""
-    kind = (action.origin or "").split(":")[1] if ":" in (action.origin or "") else (action.origin or "")
-    return vocab(loc, "auto_action", kind) if f"vocab_auto_action_{kind}" in CATALOG else escape(clip(action.title, 100))
+    """An action's title in the reader's language (a rule's, by its stored kind) or as typed (escaped)."""
+    return action_title(action, loc) if action.kind else escape(clip(action.title, 100))
 
 
 def cancelled_line(actions: list[NextAction], profile: Profile, *, reason: str) -> str | None:
