@@ -15,11 +15,10 @@ from handlers.blocks import clip, escape, fmt_datetime, mention, refusal
 from handlers.context import crm_of, fetch_profile, Profile, reply_profile, viewer_of
 from handlers.dates import When
 from handlers.i18n import t
-from handlers.words import action_title
 from handlers.payload import (Metadata, clicked_value, date_of, option_of, read_metadata, record_id,
                               state_values, text_of)
-from store.errors import DomainError
 from store.auto_actions import title_in
+from store.errors import DomainError
 from store.db import transaction
 from store.models import Customer, NextAction
 from store.permissions import Viewer, can_edit, can_read, forbidden
@@ -117,7 +116,7 @@ def auto_lines(actions: list[NextAction], profile: Profile) -> list[str]:
 
 def action_name(action: NextAction, loc: str) -> str:
     """An action's title in the reader's language (a rule's, by its stored kind) or as typed (escaped)."""
-    return action_title(action, loc) if action.kind else escape(clip(action.title, 100))
+    return escape(clip(title_in(action, loc), 100))
 
 
 def cancelled_line(actions: list[NextAction], profile: Profile, *, reason: str) -> str | None:

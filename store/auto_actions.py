@@ -9,6 +9,8 @@ A title a person typed has no kind and is shown as typed.
 """
 from __future__ import annotations
 
+from typing import Protocol
+
 from datetime import datetime
 
 from sqlalchemy import update
@@ -27,7 +29,13 @@ def title_for(kind: str) -> str:
     return VOCAB["auto_action"][kind][0]
 
 
-def title_in(action: NextAction, locale: str | None) -> str:
+class Titled(Protocol):
+    """A next action, or a row read from one (store/reviews.py Overdue): its kind and stored title."""
+    kind: str | None
+    title: str
+
+
+def title_in(action: Titled, locale: str | None) -> str:
     """The action's title for a reader: a rule's in their language, a typed one as typed (unescaped)."""
     if action.kind and action.kind in VOCAB["auto_action"]:
         return label("auto_action", action.kind, locale)

@@ -16,15 +16,10 @@ from store.alert_kinds import MONTHLY_SUMMARY
 from store.models import Outbox
 from store.reviews import Draft, draft_of, month_period
 from store.errors import DomainError
-from store.vocab import VOCAB, label
+from store.auto_actions import title_in
 
 LINE_CHARS = 120
 
-
-
-def _title(o, loc: str) -> str:
-    """A rule's action in the reader's language, a typed title as typed."""
-    return label("auto_action", o.kind, loc) if o.kind in VOCAB["auto_action"] else o.title
 
 def _more(loc: str, shown: int, total: int) -> list[str]:
     return [t(loc, "review_more", count=total - shown)] if total > shown else []
@@ -45,7 +40,7 @@ def draft_groups(d: Draft, profile: Profile) -> list[list[str]]:
                    description=escape(clip(" ".join(p.description.split()), LINE_CHARS))) for p in d.problems]
     problems += _more(loc, len(d.problems), d.problem_count)
     overdue = [t(loc, "review_overdue", count=d.overdue_count)]
-    overdue += [t(loc, "review_overdue_line", customer=escape(clip(o.customer, 60)), title=escape(clip(_title(o, loc), LINE_CHARS)),
+    overdue += [t(loc, "review_overdue_line", customer=escape(clip(o.customer, 60)), title=escape(clip(title_in(o, loc), LINE_CHARS)),
                   due=fmt_datetime(o.due_at, profile)) for o in d.overdue]
     overdue += _more(loc, len(d.overdue), d.overdue_count)
     return [wins, problems, overdue]
