@@ -20,18 +20,12 @@ from bot.trust import slack_hosted
 from handlers.context import CRM, Defaults, make_context_middleware
 from handlers.i18n import t
 from handlers.payload import MalformedPayload
-from handlers.payments.quarterly import receivables_blocks
-from handlers.value.quarterly import nps_by_tier_blocks, tier_movement_blocks
 from store.db import SessionFactory
 from store.behaviour_tags import TagRules
 from store.privacy import Cipher
 from store.sla import Calendar
 
 log = logging.getLogger("crm")
-
-# The quarterly review's sections from other features, in this order (handlers/digests/quarterly.py).
-QUARTERLY_SECTIONS = (tier_movement_blocks, receivables_blocks, nps_by_tier_blocks)
-
 
 def make_client(settings: Settings) -> WebClient:
     return WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
@@ -57,7 +51,6 @@ def _defaults_of(settings: Settings, cipher: Cipher | None) -> Defaults:
                     risk_drop=settings.crm_risk_drop_points, cs_owner=settings.crm_cs_owner, money=settings.money_days,
                     tiers=settings.tier_shares, tags=TagRules(long_cycle_days=settings.crm_long_cycle_days),
                     monthly_summary_at=settings.monthly_summary_at,
-                    quarterly_sections=QUARTERLY_SECTIONS,
                     kinds=alert_kinds(), hooks=features_hooks())
 
 

@@ -6,6 +6,11 @@ from types import MappingProxyType
 
 from bot.listeners import FEATURES, subcommands
 from handlers.hooks import Hooks
+from handlers.payments.quarterly import receivables_blocks
+from handlers.value.quarterly import nps_by_tier_blocks, tier_movement_blocks
+
+# The quarterly review's sections from other features, in this order (handlers/digests/quarterly.py).
+QUARTERLY_SECTIONS = (tier_movement_blocks, receivables_blocks, nps_by_tier_blocks)
 
 
 def features_hooks() -> Hooks:
@@ -21,4 +26,4 @@ def features_hooks() -> Hooks:
             else:
                 offered[name] = value
     routes = MappingProxyType({s.name: s for s in subcommands()})
-    return Hooks(**offered, card_parts=tuple(parts), subcommands=routes)
+    return Hooks(**offered, card_parts=tuple(parts), subcommands=routes, quarterly_sections=QUARTERLY_SECTIONS)

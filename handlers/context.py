@@ -58,9 +58,6 @@ class Defaults:
     tiers: TierShares = TierShares()    # value tiers' shares of customers (CRM_VALUE_TIERS)
     tags: TagRules = TagRules()         # behaviour tag thresholds (store/behaviour_tags.py)
     monthly_summary_at: time | None = time(9, 0)  # the monthly summary DMs' time on the first working day; None: off
-    # sections other features add to the quarterly review, (session=, start=, end=, owner_ids=, locale=, tz=) -> blocks:
-    # tier movements, receivables, NPS by tier (bot/app.py; handlers/digests/quarterly.py)
-    quarterly_sections: tuple[Callable[..., list[dict]], ...] = ()
     clock: Callable[[], datetime] = utcnow  # "now" for every listener; tests pass a fixed one
     kinds: Mapping[str, Kind] = field(default_factory=dict)  # every alert kind by name: bot/alerts.py fills it
     hooks: Hooks = field(default_factory=Hooks)              # what features lend each other: bot/hooks.py fills it

@@ -12,6 +12,7 @@
     report_blocks         stats: the whole report (a digest)
     subcommands           router: every /crm subcommand by name (Home's buttons open the same modals)
     card_parts            health, churn: sections a feature adds to the customer card
+    quarterly_sections    value, payments: sections of the quarterly review digest
 """
 from __future__ import annotations
 
@@ -70,3 +71,6 @@ class Hooks:
     report_blocks: Callable[..., tuple[str, list[dict]]] = _slot("report_blocks")
     subcommands: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     card_parts: tuple[CardPart, ...] = ()
+    # sections other features add to the quarterly review, (session=, start=, end=, owner_ids=, locale=, tz=) -> blocks,
+    # in bot/hooks.py's order: tier movements, receivables, NPS by tier (handlers/digests/quarterly.py)
+    quarterly_sections: tuple[Callable[..., list[dict]], ...] = ()

@@ -1,7 +1,7 @@
 """The managers' quarterly review (handlers/digests/quarterly.py): subscribed like the other digests,
 posted once on the 1st of the quarter at the subscription's time with the quarter just ended: churn
 by reason, recoverable, recovery rate, lessons, NPS against the quarter before, and the sections
-bot/app.py hands in (Defaults.quarterly_sections): value tier movements, receivables, NPS by value
+bot/hooks.py hands in (Defaults.hooks.quarterly_sections): value tier movements, receivables, NPS by value
 tier; a team's and everyone's, zh-CN and en, on SQLite and PostgreSQL. Expectations computed by hand
 in _quarter and _tiers_and_money."""
 from __future__ import annotations

@@ -5,7 +5,7 @@ won back among them), the lessons written, and NPS against the quarter before. F
 store/winback.py monthly_review (any span) and store/nps.py, SQL aggregates.
 
 Tier movements, receivables and NPS by value tier are built by their features (handlers/value/quarterly.py,
-handlers/payments/quarterly.py) and plug in through Defaults.quarterly_sections: each a callable
+handlers/payments/quarterly.py) and plug in through Defaults.hooks.quarterly_sections: each a callable
 (session=, start=, end=, owner_ids=, locale=, tz=) -> list of blocks (none when it has nothing to
 show), appended in order; bot/app.py fills the tuple."""
 from __future__ import annotations
@@ -79,7 +79,7 @@ def render_quarterly(session: Session, row: Outbox, sub: DigestSubscription, per
                                      t(loc, "quarter_nps", nps=_nps(now_stats), responses=now_stats.responses,
                                        promoters=now_stats.promoters, passives=now_stats.passives, detractors=now_stats.detractors,
                                        previous=_nps(before_stats))))))
-    for extra in defaults.quarterly_sections:
+    for extra in defaults.hooks.quarterly_sections:
         blocks += extra(session=session, start=period.start, end=period.end, owner_ids=owners, locale=loc, tz=sub.tz)
     return Rendered(text=escape(title.strip("*")), blocks=blocks[:MESSAGE_BLOCKS])
 

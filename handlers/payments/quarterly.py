@@ -1,5 +1,5 @@
 """The payments feature's section of the managers' quarterly review (handlers/digests/quarterly.py),
-handed in by bot/app.py through Defaults.quarterly_sections: the quarter's receivables per currency,
+handed in by bot/hooks.py through Defaults.hooks.quarterly_sections: the quarter's receivables per currency,
 due and collected on its local days and overdue as it stood at its end (store/receivables.py)."""
 from __future__ import annotations
 

@@ -52,7 +52,7 @@ TEXTS.update({
     "quarter_nps": {ZH: "本季度 {nps}（{responses} 份：推荐 {promoters}、中立 {passives}、贬损 {detractors}）；上季度 {previous}",
                     EN: "This quarter {nps} ({responses} answers: {promoters} promoters, {passives} passives, {detractors} detractors); "
                         "the quarter before {previous}"},
-    # sections handed in through Defaults.quarterly_sections (handlers/value/quarterly.py, handlers/payments/quarterly.py)
+    # sections handed in through Defaults.hooks.quarterly_sections (handlers/value/quarterly.py, handlers/payments/quarterly.py)
     "quarter_tiers_head": {ZH: "*📶 价值分层变动*（上升 {up} 个，下降 {down} 个）", EN: "*📶 Value tier movements* ({up} up, {down} down)"},
     "quarter_tier_up": {ZH: "• ⬆️ {customer}（{code}）：{old} → {new}", EN: "• ⬆️ {customer} ({code}): {old} → {new}"},
     "quarter_tier_down": {ZH: "• ⬇️ {customer}（{code}）：{old} → {new}", EN: "• ⬇️ {customer} ({code}): {old} → {new}"},

@@ -1,5 +1,5 @@
 """The value feature's sections of the managers' quarterly review (handlers/digests/quarterly.py):
-bot/app.py hands them in through Defaults.quarterly_sections, so the digest never imports this
+bot/hooks.py hands them in through Defaults.hooks.quarterly_sections, so the digest never imports this
 feature. Each is (session=, start=, end=, owner_ids=, locale=, tz=) -> blocks; no blocks when there
 is nothing to show (the digests leave out an empty section)."""
 from __future__ import annotations
