@@ -80,10 +80,30 @@ def serve(*, web, socket_handler=None, scheduler, watch, readiness, listeners: D
          listeners=listeners, db=db, grace=grace)
 
 
+def close_listener(web, timeout: float = 2.0) -> None:
+    """Close waitress's listening socket inside its own loop thread. Closed from this thread, the loop
+    could be between `poll()` and `accept()` and log an `EBADF` traceback on every such stop; and
+    `web.close()` would close the trigger too, which wakes the loop when a response taken earlier is
+    ready. If the loop does not run the close within `timeout` (it never started), close it here."""
+    from waitress import wasyncore
+
+    closed = threading.Event()
+
+    def close_in_loop() -> None:
+        try:
+            wasyncore.dispatcher.close(web)
+        finally:
+            closed.set()
+
+    web.trigger.pull_trigger(close_in_loop)
+    if not closed.wait(timeout):
+        web.close()
+
+
 def stop(*, web, socket_handler, scheduler, watch, readiness, listeners: DrainingExecutor, db, grace: float) -> None:
     deadline = time.monotonic() + grace
     readiness.stopping = True
-    web.close()  # the listening socket: requests already taken are still answered
+    close_listener(web)  # requests already taken are still answered
     if socket_handler is not None:  # its first steps close the socket; its thread joins need not hold us up
         threading.Thread(target=socket_handler.close, name="crm-socket-close", daemon=True).start()
     scheduler.shutdown(wait=False)
