@@ -174,3 +174,55 @@ def test_socket_mode_serves_health_readiness_and_metrics_on_port_and_stops_on_si
     assert proc.returncode == 0, err[-3000:]
     assert seconds < GRACE + 5
     assert "Socket Mode" in err
+
+
+
+def test_the_listener_closes_in_the_servers_loop_even_when_a_connection_is_being_accepted(caplog):
+    """Stop 20's CI: closed from the signal thread, waitress's loop could be between poll() and
+    accept() and log `server accept() threw an exception` (EBADF). Here the loop is held inside
+    accept() while stop closes the listener: close_listener queues the close for the loop, so the
+    accept finishes on an open socket and the close follows; a slow answer still goes out."""
+    import logging
+
+    import waitress
+
+    from bot.shutdown import close_listener
+
+    release = threading.Event()
+
+    def app(environ, start_response):
+        if environ["PATH_INFO"] == "/slow":
+            release.wait(10)
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    port = _free_port()
+    server = waitress.create_server(app, host="127.0.0.1", port=port, threads=2, asyncore_use_poll=True)
+    accepting, proceed = threading.Event(), threading.Event()
+    real_accept = server.accept
+
+    def held_accept():
+        if not proceed.is_set():
+            accepting.set()
+            proceed.wait(10)
+        return real_accept()
+
+    server.accept = held_accept
+    threading.Thread(target=server.run, daemon=True).start()
+    slow: list[int] = []
+    slow_thread = threading.Thread(target=lambda: slow.append(get(port, "/slow")[0]))
+    with caplog.at_level(logging.WARNING, logger="waitress"):
+        slow_thread.start()
+        assert accepting.wait(10)  # the loop saw the connection and is inside accept()
+        closer = threading.Thread(target=close_listener, args=(server,), kwargs={"timeout": 10})
+        closer.start()
+        while closer.is_alive() and not server.trigger.thunks:  # stop has done its part
+            time.sleep(0.01)
+        proceed.set()
+        closer.join(10)
+        assert refuses_connections(port)
+        release.set()
+        slow_thread.join(10)
+    assert slow == [200]
+    assert not [r for r in caplog.records if "accept()" in r.getMessage()]
+    server.close()
