@@ -17,6 +17,8 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from waitress import wasyncore
+
 log = logging.getLogger("crm")
 GRACE = 10.0  # seconds
 
@@ -85,8 +87,6 @@ def close_listener(web, timeout: float = 2.0) -> None:
     could be between `poll()` and `accept()` and log an `EBADF` traceback on every such stop; and
     `web.close()` would close the trigger too, which wakes the loop when a response taken earlier is
     ready. If the loop does not run the close within `timeout` (it never started), close it here."""
-    from waitress import wasyncore
-
     closed = threading.Event()
 
     def close_in_loop() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import socket
@@ -14,9 +15,10 @@ import urllib.error
 import urllib.request
 from datetime import datetime, timedelta, timezone
 
+import waitress
 from sqlmodel import select
 
-from bot.shutdown import GRACE
+from bot.shutdown import GRACE, close_listener
 from store.db import transaction
 from store.interactions import log_interaction
 from store.models import Outbox
@@ -182,12 +184,6 @@ def test_the_listener_closes_in_the_servers_loop_even_when_a_connection_is_being
     accept() and log `server accept() threw an exception` (EBADF). Here the loop is held inside
     accept() while stop closes the listener: close_listener queues the close for the loop, so the
     accept finishes on an open socket and the close follows; a slow answer still goes out."""
-    import logging
-
-    import waitress
-
-    from bot.shutdown import close_listener
-
     release = threading.Event()
 
     def app(environ, start_response):
