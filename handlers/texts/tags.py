@@ -17,9 +17,16 @@ TEXTS: dict[str, dict[str, str]] = {
     "tags_sec": {ZH: "*行为标签*（系统根据互动记录计算）", EN: "*Behaviour tags* (computed from the interactions)"},
     "tags_line": {ZH: "• {label}：{why}", EN: "• {label}: {why}"},
     "tags_remove": {ZH: "移除“{label}”", EN: "Remove “{label}”"},
+    "tags_restore": {ZH: "恢复“{label}”", EN: "Restore “{label}”"},
+    "tags_removed_line": {ZH: "已移除（系统不会自动加回）：{labels}", EN: "Removed (the rules will not put them back): {labels}"},
+    "tags_sep": {ZH: "、", EN: ", "},
     # removing one
     "tags_removed": {ZH: "已移除 *{customer}* 的行为标签“{label}”，系统不会再自动加回。",
                      EN: "Removed the behaviour tag “{label}” from *{customer}*; the rules will not put it back."},
+    "tags_restored": {ZH: "已恢复 *{customer}* 的行为标签“{label}”，之后由系统按规则维护。",
+                      EN: "Restored the behaviour tag “{label}” on *{customer}*; the rules keep it current from now on."},
+    "err_tag_not_removed": {ZH: "这个客户的这个行为标签没有被移除，无需恢复。",
+                            EN: "That behaviour tag was not removed from this customer: there is nothing to restore."},
     "err_tag_not_on": {ZH: "这个客户现在没有这个行为标签（可能已被移除）。",
                        EN: "This customer does not carry that behaviour tag now (it may have been removed already)."},
 }
