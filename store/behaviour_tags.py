@@ -118,6 +118,12 @@ def why(code: str, locale: str, rules: TagRules) -> str:
     return text.format(**rules.__dict__)
 
 
+def tag_code(text: str) -> str | None:
+    """A tag named by its code or its whole label in either language (case and width aside), else None."""
+    key = normalise_name(text)
+    return next((r.code for r in RULES if key and (key == r.code or key in (normalise_name(x) for x in r.label))), None)
+
+
 def codes_matching(word: str) -> list[str]:
     """Tags whose zh-CN or en label holds the (normalised) word: what /crm find matches them by."""
     key = normalise_name(word)

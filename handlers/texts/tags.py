@@ -27,6 +27,17 @@ TEXTS: dict[str, dict[str, str]] = {
                       EN: "Restored the behaviour tag “{label}” on *{customer}*; the rules keep it current from now on."},
     "err_tag_not_removed": {ZH: "这个客户的这个行为标签没有被移除，无需恢复。",
                             EN: "That behaviour tag was not removed from this customer: there is nothing to restore."},
+    "err_tag_unknown": {ZH: "没有“{tag}”这个行为标签；可写编号或名称：{tags}。",
+                        EN: "There is no behaviour tag “{tag}”; give a code or a label: {tags}."},
+    # python -m bot tags
+    "tags_cli_head": {ZH: "{code} {name} 的行为标签：", EN: "Behaviour tags of {code} {name}:"},
+    "tags_cli_line": {ZH: "  {label}（{tag}）：{why}", EN: "  {label} ({tag}): {why}"},
+    "tags_cli_removed": {ZH: "  已移除：{label}（{tag}），{by} 于 {at}", EN: "  removed: {label} ({tag}), by {by} on {at}"},
+    "tags_cli_none": {ZH: "  （没有）", EN: "  (none)"},
+    "tags_cli_removed_done": {ZH: "已移除 {code} {name} 的行为标签“{label}”，系统不会再自动加回",
+                              EN: "Removed the behaviour tag “{label}” from {code} {name}; the rules will not put it back"},
+    "tags_cli_restored_done": {ZH: "已恢复 {code} {name} 的行为标签“{label}”，之后由系统按规则维护",
+                               EN: "Restored the behaviour tag “{label}” on {code} {name}; the rules keep it current from now on"},
     "err_tag_not_on": {ZH: "这个客户现在没有这个行为标签（可能已被移除）。",
                        EN: "This customer does not carry that behaviour tag now (it may have been removed already)."},
 }
