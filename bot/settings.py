@@ -8,6 +8,7 @@ from datetime import time, timedelta
 from pydantic import ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from store.cs_owners import CsOwners
 from store.figures import Targets
 from store.grading import Cadence
 from store.health import HealthWeights
@@ -148,6 +149,32 @@ def tier_cadence_of(text: str) -> tuple[CareRule, ...]:
     return with_periods(periods)
 
 
+_USER = re.compile(r"[UW][A-Z0-9]{2,31}")
+
+
+def cs_owners_of(text: str | None) -> CsOwners:
+    """"U0CS001" (everyone's) or "U0MGR01:U0CS001,U0MGR02:U0CS002,*:U0CS009" (per manager's team, `*` the
+    rest) -> CsOwners; empty: nobody."""
+    text = (text or "").strip()
+    if not text:
+        return CsOwners()
+    if ":" not in text:
+        if not _USER.fullmatch(text):
+            raise SettingValueError(f"CRM_CS_OWNER must be a Slack user ID such as U0123ABCD, not {text!r}")
+        return CsOwners(default=text)
+    default, teams = None, {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        manager, _, cs = (x.strip() for x in part.partition(":"))
+        if not _USER.fullmatch(cs) or not (manager == "*" or _USER.fullmatch(manager)) or manager in teams or (manager == "*" and default):
+            raise SettingValueError(f"CRM_CS_OWNER: {part!r} should be MANAGER:CS_OWNER as Slack user IDs (each manager once), "
+                                    "or *:CS_OWNER for everyone else, e.g. U0MGR01:U0CS001,*:U0CS009")
+        if manager == "*":
+            default = cs
+        else:
+            teams[manager] = cs
+    return CsOwners(default=default, by_manager=tuple(teams.items()))
+
+
 _PARSERS = {"crm_cadence_days": cadence_of, "crm_time_limits": limits_of, "crm_targets": targets_of,
             "crm_health_weights": health_of, "crm_money_days": money_days_of,
             "crm_value_tiers": tiers_of, "crm_tier_cadence": tier_cadence_of}
@@ -186,7 +213,7 @@ class Settings(BaseSettings):
     # health score weights and thresholds (store/health_rules.py HealthWeights: names and reasons)
     crm_health_weights: str = ""
     crm_risk_drop_points: int = 15           # a fall of this many points within a week pings customer success
-    crm_cs_owner: str | None = None          # Slack user ID: customer-success owner of customers that convert without one
+    crm_cs_owner: str | None = None          # customer-success owner of customers that convert without one: U… or MANAGER:CS,…,*:CS
     # money after signing (store/payment_jobs.py MoneyDays): an instalment's next action `ahead` days
     # before its due date, the owner's manager alerted `escalate` days after it, a renewal's next
     # action `renewal` days before the renewal date
@@ -230,10 +257,9 @@ class Settings(BaseSettings):
 
     @field_validator("crm_cs_owner")
     @classmethod
-    def _a_user_id(cls, value: str | None) -> str | None:
+    def _cs_owners(cls, value: str | None) -> str | None:
         value = (value or "").strip()
-        if value and not re.fullmatch(r"[UW][A-Z0-9]{2,31}", value):
-            raise SettingValueError(f"CRM_CS_OWNER must be a Slack user ID such as U0123ABCD, not {value!r}")
+        cs_owners_of(value)
         return value or None
 
     @field_validator("crm_risk_drop_points")
@@ -284,6 +310,10 @@ class Settings(BaseSettings):
     @property
     def tier_shares(self) -> TierShares:
         return tiers_of(self.crm_value_tiers)
+
+    @property
+    def cs_owners(self) -> CsOwners:
+        return cs_owners_of(self.crm_cs_owner)
 
     @property
     def tier_cadence(self) -> tuple[CareRule, ...]:

@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from handlers.delivery.kind import Kind
 from handlers.hooks import Hooks
+from store.cs_owners import CsOwners
 from store.db import SessionFactory, transaction
 from store.figures import Targets
 from store.grading import Cadence
@@ -54,7 +55,7 @@ class Defaults:
     targets: Targets = Targets()        # what a digest marks as missed
     health: HealthWeights = HealthWeights()  # health score weights and thresholds
     risk_drop: int = 15                 # points lost within a week that ping customer success
-    cs_owner: str | None = None         # the team's default customer-success owner (CRM_CS_OWNER) for converted customers
+    cs_owner: CsOwners = CsOwners()     # customer-success owners for converted customers, by team (CRM_CS_OWNER)
     money: MoneyDays = MoneyDays()      # payment due / overdue / escalation and renewal days (CRM_MONEY_DAYS)
     tiers: TierShares = TierShares()    # value tiers' shares of customers (CRM_VALUE_TIERS)
     care: tuple[CareRule, ...] = CARE_RULES  # maintenance cadence by value tier (CRM_TIER_CADENCE)
