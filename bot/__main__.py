@@ -1,4 +1,4 @@
-"""`python -m bot [run|migrate|jobs --once [--now ISO8601]|import-nps|import|export|report|new-key|rotate-key|manifest]`."""
+"""`python -m bot [run|migrate|jobs --once [--now ISO8601]|import-nps|import|export|report|payments|tiers|tags|new-key|rotate-key|manifest]`."""
 from __future__ import annotations
 
 import argparse
@@ -16,6 +16,7 @@ from bot.cli_keys import add_key_commands, cmd_new_key, cmd_rotate_key
 from bot.cli_nps import add_import_nps, cmd_import_nps
 from bot.cli_payments import add_payments, cmd_payments
 from bot.cli_report import add_report, cmd_report
+from bot.cli_value import add_value_commands, cmd_tags, cmd_tiers
 from bot.manifest_cli import add_manifest, cmd_manifest
 from bot.database import check_database_url
 from bot.keys import check_key
@@ -143,11 +144,12 @@ def main(argv: list[str] | None = None) -> None:
     add_customer_commands(sub)
     add_report(sub)
     add_payments(sub)
+    add_value_commands(sub)
     add_manifest(sub)
     args = parser.parse_args(argv)
     commands = {"migrate": cmd_migrate, "jobs": cmd_jobs, "import-nps": cmd_import_nps, "new-key": cmd_new_key}
     commands |= {"import": cmd_import, "export": cmd_export, "manifest": cmd_manifest}
-    commands |= {"report": cmd_report, "rotate-key": cmd_rotate_key, "payments": cmd_payments}
+    commands |= {"report": cmd_report, "rotate-key": cmd_rotate_key, "payments": cmd_payments, "tiers": cmd_tiers, "tags": cmd_tags}
     try:
         settings = load_settings()
         try:

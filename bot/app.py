@@ -48,8 +48,8 @@ def _defaults_of(settings: Settings, cipher: Cipher | None) -> Defaults:
     return Defaults(tz=settings.crm_default_tz, locale=settings.crm_default_locale, quiet_hours=settings.crm_quiet_hours,
                     admins=settings.admin_ids, calendar=calendar, visibility=settings.crm_visibility, cipher=cipher,
                     cadence=settings.cadence, limits=replace(settings.limits, calendar=calendar), targets=settings.targets, health=settings.health_weights,
-                    risk_drop=settings.crm_risk_drop_points, cs_owner=settings.crm_cs_owner, money=settings.money_days,
-                    tiers=settings.tier_shares, tags=TagRules(long_cycle_days=settings.crm_long_cycle_days),
+                    risk_drop=settings.crm_risk_drop_points, cs_owner=settings.cs_owners, money=settings.money_days,
+                    tiers=settings.tier_shares, care=settings.tier_cadence, tags=TagRules(long_cycle_days=settings.crm_long_cycle_days),
                     monthly_summary_at=settings.monthly_summary_at,
                     kinds=alert_kinds(), hooks=features_hooks())
 

@@ -8,11 +8,13 @@ from datetime import time, timedelta
 from pydantic import ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from store.cs_owners import CsOwners
 from store.figures import Targets
 from store.grading import Cadence
 from store.health import HealthWeights
 from store.lifecycle import TimeLimits
 from store.payment_jobs import MoneyDays
+from store.tier_cadence import CARE_RULES, CareRule, with_periods
 from store.value_tiers import TierShares
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
@@ -131,9 +133,51 @@ def tiers_of(text: str) -> TierShares:
         raise SettingValueError(f"CRM_VALUE_TIERS: {e}") from None
 
 
+def tier_cadence_of(text: str) -> tuple[CareRule, ...]:
+    """"high:call=30,visit=91;medium:touch=14;low:touch=91" -> the tier cadence's rules (whole days,
+    0 turns a rule off); a tier or rule left out keeps its default (store/tier_cadence.py)."""
+    rules = ", ".join(f"{r.tier}:{r.name}" for r in CARE_RULES)
+    periods: dict[tuple[str, str], int] = {}
+    for group in filter(None, (g.strip() for g in text.split(";"))):
+        tier, colon, rest = (x.strip() for x in group.partition(":"))
+        for part in filter(None, (p.strip() for p in rest.split(","))) if colon else [group]:
+            name, _, number = (x.strip() for x in part.partition("="))
+            if not colon or not number.isdigit() or int(number) > 3660 or (tier, name) not in {(r.tier, r.name) for r in CARE_RULES}:
+                raise SettingValueError(f"CRM_TIER_CADENCE: {part!r} in {group!r} should be days 0..3660 of one of {rules}, "
+                                        "e.g. high:call=30,visit=91;medium:touch=14")
+            periods[(tier, name)] = int(number)
+    return with_periods(periods)
+
+
+_USER = re.compile(r"[UW][A-Z0-9]{2,31}")
+
+
+def cs_owners_of(text: str | None) -> CsOwners:
+    """"U0CS001" (everyone's) or "U0MGR01:U0CS001,U0MGR02:U0CS002,*:U0CS009" (per manager's team, `*` the
+    rest) -> CsOwners; empty: nobody."""
+    text = (text or "").strip()
+    if not text:
+        return CsOwners()
+    if ":" not in text:
+        if not _USER.fullmatch(text):
+            raise SettingValueError(f"CRM_CS_OWNER must be a Slack user ID such as U0123ABCD, not {text!r}")
+        return CsOwners(default=text)
+    default, teams = None, {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        manager, _, cs = (x.strip() for x in part.partition(":"))
+        if not _USER.fullmatch(cs) or not (manager == "*" or _USER.fullmatch(manager)) or manager in teams or (manager == "*" and default):
+            raise SettingValueError(f"CRM_CS_OWNER: {part!r} should be MANAGER:CS_OWNER as Slack user IDs (each manager once), "
+                                    "or *:CS_OWNER for everyone else, e.g. U0MGR01:U0CS001,*:U0CS009")
+        if manager == "*":
+            default = cs
+        else:
+            teams[manager] = cs
+    return CsOwners(default=default, by_manager=tuple(teams.items()))
+
+
 _PARSERS = {"crm_cadence_days": cadence_of, "crm_time_limits": limits_of, "crm_targets": targets_of,
             "crm_health_weights": health_of, "crm_money_days": money_days_of,
-            "crm_value_tiers": tiers_of}
+            "crm_value_tiers": tiers_of, "crm_tier_cadence": tier_cadence_of}
 
 
 class Settings(BaseSettings):
@@ -169,13 +213,14 @@ class Settings(BaseSettings):
     # health score weights and thresholds (store/health_rules.py HealthWeights: names and reasons)
     crm_health_weights: str = ""
     crm_risk_drop_points: int = 15           # a fall of this many points within a week pings customer success
-    crm_cs_owner: str | None = None          # Slack user ID: customer-success owner of customers that convert without one
+    crm_cs_owner: str | None = None          # customer-success owner of customers that convert without one: U… or MANAGER:CS,…,*:CS
     # money after signing (store/payment_jobs.py MoneyDays): an instalment's next action `ahead` days
     # before its due date, the owner's manager alerted `escalate` days after it, a renewal's next
     # action `renewal` days before the renewal date
     crm_money_days: str = "ahead=3,escalate=7,renewal=60"
     # value tiers from the yearly won amount (store/value_tiers.py): the top high % of customers, the next medium %
     crm_value_tiers: str = "high=20,medium=50"
+    crm_tier_cadence: str = "high:call=30,visit=91;medium:touch=14;low:touch=91"  # maintenance by value tier, in days
     crm_long_cycle_days: int = 90            # nurturing longer than this tags a customer 决策周期长 / long decision cycle
     crm_monthly_summary: str = "09:00"       # when the monthly summary DMs go out on a month's first working day; "off"
 
@@ -196,7 +241,7 @@ class Settings(BaseSettings):
         return value if value.endswith("/") else value + "/"
 
     @field_validator("crm_cadence_days", "crm_time_limits", "crm_targets", "crm_health_weights", "crm_money_days",
-                     "crm_value_tiers")
+                     "crm_value_tiers", "crm_tier_cadence")
     @classmethod
     def _a_mini_language(cls, value: str, info) -> str:
         """Each CRM_* mini-language is parsed once at load, so a bad one stops the bot with its sentence."""
@@ -212,10 +257,9 @@ class Settings(BaseSettings):
 
     @field_validator("crm_cs_owner")
     @classmethod
-    def _a_user_id(cls, value: str | None) -> str | None:
+    def _cs_owners(cls, value: str | None) -> str | None:
         value = (value or "").strip()
-        if value and not re.fullmatch(r"[UW][A-Z0-9]{2,31}", value):
-            raise SettingValueError(f"CRM_CS_OWNER must be a Slack user ID such as U0123ABCD, not {value!r}")
+        cs_owners_of(value)
         return value or None
 
     @field_validator("crm_risk_drop_points")
@@ -266,6 +310,14 @@ class Settings(BaseSettings):
     @property
     def tier_shares(self) -> TierShares:
         return tiers_of(self.crm_value_tiers)
+
+    @property
+    def cs_owners(self) -> CsOwners:
+        return cs_owners_of(self.crm_cs_owner)
+
+    @property
+    def tier_cadence(self) -> tuple[CareRule, ...]:
+        return tier_cadence_of(self.crm_tier_cadence)
 
     @property
     def socket_mode(self) -> bool:

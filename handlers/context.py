@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from handlers.delivery.kind import Kind
 from handlers.hooks import Hooks
+from store.cs_owners import CsOwners
 from store.db import SessionFactory, transaction
 from store.figures import Targets
 from store.grading import Cadence
@@ -26,6 +27,7 @@ from store.behaviour_tags import TagRules
 from store.health import HealthWeights
 from store.lifecycle import TimeLimits
 from store.payment_jobs import MoneyDays
+from store.tier_cadence import CARE_RULES, CareRule
 from store.value_tiers import TierShares
 from store.permissions import Viewer, viewer_for
 from store.privacy import Cipher
@@ -53,9 +55,10 @@ class Defaults:
     targets: Targets = Targets()        # what a digest marks as missed
     health: HealthWeights = HealthWeights()  # health score weights and thresholds
     risk_drop: int = 15                 # points lost within a week that ping customer success
-    cs_owner: str | None = None         # the team's default customer-success owner (CRM_CS_OWNER) for converted customers
+    cs_owner: CsOwners = CsOwners()     # customer-success owners for converted customers, by team (CRM_CS_OWNER)
     money: MoneyDays = MoneyDays()      # payment due / overdue / escalation and renewal days (CRM_MONEY_DAYS)
     tiers: TierShares = TierShares()    # value tiers' shares of customers (CRM_VALUE_TIERS)
+    care: tuple[CareRule, ...] = CARE_RULES  # maintenance cadence by value tier (CRM_TIER_CADENCE)
     tags: TagRules = TagRules()         # behaviour tag thresholds (store/behaviour_tags.py)
     monthly_summary_at: time | None = time(9, 0)  # the monthly summary DMs' time on the first working day; None: off
     clock: Callable[[], datetime] = utcnow  # "now" for every listener; tests pass a fixed one

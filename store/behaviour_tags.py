@@ -118,6 +118,12 @@ def why(code: str, locale: str, rules: TagRules) -> str:
     return text.format(**rules.__dict__)
 
 
+def tag_code(text: str) -> str | None:
+    """A tag named by its code or its whole label in either language (case and width aside), else None."""
+    key = normalise_name(text)
+    return next((r.code for r in RULES if key and (key == r.code or key in (normalise_name(x) for x in r.label))), None)
+
+
 def codes_matching(word: str) -> list[str]:
     """Tags whose zh-CN or en label holds the (normalised) word: what /crm find matches them by."""
     key = normalise_name(word)
@@ -184,3 +190,36 @@ def remove_tag(*, session: Session, viewer: Viewer, customer_id: int, code: str,
     audit.record(session, at=now, by=viewer.id, customer_id=customer_id, field="behaviour_tag", old=code, new=None)
     session.flush()
     return customer
+
+
+def restore_tag(*, session: Session, viewer: Viewer, customer_id: int, code: str, now: datetime) -> Customer:
+    """A person puts back a computed tag they (or a colleague) removed: it is carried again at once,
+    and the rules keep it current from then on (the next pass drops it if no rule gives it). Audited."""
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise DomainError("err_unknown_customer", field="customer")
+    require(can_edit(viewer, customer), viewer=viewer, customer=customer, action="edit")
+    row = session.exec(select(ComputedTag).where(ComputedTag.customer_id == customer_id, ComputedTag.code == code)
+                       .with_for_update()).first()
+    if code not in BY_CODE or row is None or row.removed_at is None:
+        raise DomainError("err_tag_not_removed", field="tags")
+    row.removed_at, row.removed_by = None, None
+    session.add(row)
+    audit.record(session, at=now, by=viewer.id, customer_id=customer_id, field="behaviour_tag", old=None, new=code)
+    session.flush()
+    return customer
+
+
+@dataclass(frozen=True)
+class RemovedTag:
+    code: str
+    at: datetime
+    by: str | None
+
+
+def removed_tags(*, session: Session, customer_id: int) -> list[RemovedTag]:
+    """The customer's computed tags a person removed (they stay off until restored), in the rules' order."""
+    rows = {code: (at, by) for code, at, by in session.exec(
+        select(ComputedTag.code, ComputedTag.removed_at, ComputedTag.removed_by)
+        .where(ComputedTag.customer_id == customer_id, ComputedTag.removed_at.is_not(None))).all()}
+    return [RemovedTag(r.code, *rows[r.code]) for r in RULES if r.code in rows]

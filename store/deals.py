@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from store import audit
 from store.auto_actions import close_pending, open_once
 from store.crm_models import Deal
+from store.cs_owners import CsOwners
 from store.errors import Checker, DomainError
 from store.lifecycle import TimeLimits, limit_due, move
 from store.models import ActionStatus, Customer
@@ -80,7 +81,7 @@ def _check(c: Checker, *, title: str | None, amount: object, currency: str | Non
 
 def create_deal(*, session: Session, viewer: Viewer, customer_id: int, title: str, amount: Decimal | int | str,
                 now: datetime, currency: str = "CNY", stage: str = "qualification", expected_close_on: date | None = None,
-                limits: TimeLimits = TimeLimits(), won: WonTerms | None = None, cs_owner: str | None = None) -> Deal:
+                limits: TimeLimits = TimeLimits(), won: WonTerms | None = None, cs_owner: CsOwners | None = None) -> Deal:
     """An open deal, or one already won (with its contract's terms, `won`: the customer converts)."""
     c = Checker()
     values = _check(c, title=title, amount=amount, currency=currency, new=True)
@@ -148,7 +149,7 @@ def _check_won(won: WonTerms | None) -> WonTerms:
 
 def move_deal(*, session: Session, viewer: Viewer, deal_id: int, stage: str, now: datetime,
               limits: TimeLimits = TimeLimits(), won: WonTerms | None = None, lost_reason: str = "",
-              cs_owner: str | None = None) -> Deal:
+              cs_owner: CsOwners | None = None) -> Deal:
     if stage not in DEAL_STAGES:
         raise DomainError("err_deal_stage", field="stage", stage=stage)
     if stage == "won":
@@ -178,7 +179,7 @@ def move_deal(*, session: Session, viewer: Viewer, deal_id: int, stage: str, now
 
 
 def _win(session: Session, deal: Deal, customer: Customer, won: WonTerms, *, viewer: Viewer, now: datetime,
-         limits: TimeLimits, cs_owner: str | None = None) -> None:
+         limits: TimeLimits, cs_owner: CsOwners | None = None) -> None:
     terms = {"contract_no": clean_line(won.contract_no), "signed_on": won.signed_on,
              "payment_terms": clean_line(won.payment_terms) or None, "service_start": won.service_start,
              "service_end": won.service_end, "renewal_on": won.renewal_on}

@@ -42,6 +42,7 @@ from sqlmodel import Session, select
 from store import audit
 from store.auto_actions import cancel_all_pending, close_pending, open_once
 from store.crm_models import StageChange
+from store.cs_owners import CsOwners
 from store.errors import DomainError
 from store.models import PENDING_ACTION, ActionStatus, Customer, NextAction
 from store.permissions import Viewer, can_edit, require
@@ -139,10 +140,10 @@ def open_first_contact(session: Session, customer: Customer, *, cal: Calendar, l
 
 
 def move(session: Session, customer: Customer, *, stage: str, status: str | None, by: str, now: datetime,
-         limits: TimeLimits, reason: str = "", cs_owner: str | None = None) -> StageChange | None:
+         limits: TimeLimits, reason: str = "", cs_owner: CsOwners | None = None) -> StageChange | None:
     """Move without a permission check (the caller did it, or a rule moves it: a deal won).
-    `cs_owner`: the team's default customer-success owner (CRM_CS_OWNER), given to a customer that
-    converts without one."""
+    `cs_owner`: the team defaults of customer-success owners (CRM_CS_OWNER, store/cs_owners.py): a
+    customer that converts without one gets the one of its owner's team."""
     status = check_move(customer.stage, stage, status)
     if (stage, status) == (customer.stage, customer.status):
         return None
@@ -156,9 +157,10 @@ def move(session: Session, customer: Customer, *, stage: str, status: str | None
     audit.stamp(customer, now)
     if stage != before_stage:
         customer.stage_changed_at = now
-    if stage == "converted" and stage != before_stage and cs_owner and not customer.cs_owner_id:
-        audit.record(session, at=now, by=by, customer_id=customer.id, field="cs_owner_id", old=None, new=cs_owner)
-        customer.cs_owner_id = cs_owner
+    chosen = cs_owner.for_owner(session, customer.owner_id) if cs_owner and stage == "converted" and not customer.cs_owner_id else None
+    if stage != before_stage and chosen:
+        audit.record(session, at=now, by=by, customer_id=customer.id, field="cs_owner_id", old=None, new=chosen)
+        customer.cs_owner_id = chosen
     session.add(customer)
     session.flush()
     if stage == "churned" and before_stage != "churned":
@@ -189,7 +191,7 @@ def _time_limits(session: Session, customer: Customer, *, entered_stage: bool, e
 
 
 def change_stage(*, session: Session, viewer: Viewer, customer_id: int, stage: str, status: str | None = None,
-                 reason: str = "", now: datetime, limits: TimeLimits = TimeLimits(), cs_owner: str | None = None) -> StageChange | None:
+                 reason: str = "", now: datetime, limits: TimeLimits = TimeLimits(), cs_owner: CsOwners | None = None) -> StageChange | None:
     """Change a customer's stage and/or status; None when it already was so."""
     customer = session.get(Customer, customer_id, with_for_update=True)
     if customer is None:

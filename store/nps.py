@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
+from store.crm_models import AuditEntry
 from store.errors import Checker, DomainError
 from store.models import Customer, Interaction, NextAction, NpsResponse, SlackUser
 from store.sla import Calendar, add_business
@@ -166,12 +167,12 @@ class NpsStats:
         return nps_value(self.promoters, self.detractors, self.responses)
 
 
-def _counts():
+def _counts(answer=NpsResponse.id, score=NpsResponse.score):
     return (
-        func.count(NpsResponse.id),
-        func.coalesce(func.sum(case((NpsResponse.score >= PROMOTER_MIN, 1), else_=0)), 0),
-        func.coalesce(func.sum(case((and_(NpsResponse.score >= PASSIVE_MIN, NpsResponse.score < PROMOTER_MIN), 1), else_=0)), 0),
-        func.coalesce(func.sum(case((NpsResponse.score < PASSIVE_MIN, 1), else_=0)), 0),
+        func.count(answer),
+        func.coalesce(func.sum(case((score >= PROMOTER_MIN, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((and_(score >= PASSIVE_MIN, score < PROMOTER_MIN), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((score < PASSIVE_MIN, 1), else_=0)), 0),
     )
 
 
@@ -255,15 +256,30 @@ def latest_response(*, session: Session, customer_id: int) -> NpsResponse | None
                         .order_by(NpsResponse.responded_at.desc(), NpsResponse.id.desc()).limit(1)).first()
 
 
+def tier_when_answered():
+    """The customer's value tier at the instant of its answer, from the audit log's "value_tier" entries
+    (the nightly pass's and people's): the last one's new tier at or before the answer; with none before,
+    the first later one's old tier (None: it had no tier then); with none at all, its tier now."""
+    def entries(column, *, before: bool):
+        return select(column).where(AuditEntry.customer_id == NpsResponse.customer_id, AuditEntry.entity == "customer",
+                                    AuditEntry.field == "value_tier",
+                                    AuditEntry.at <= NpsResponse.responded_at if before else AuditEntry.at > NpsResponse.responded_at)
+    last_before = entries(AuditEntry.new, before=True).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(1)
+    first_after = entries(AuditEntry.old, before=False).order_by(AuditEntry.at, AuditEntry.id).limit(1)
+    return case((entries(AuditEntry.id, before=True).exists(), last_before.scalar_subquery()),
+                (entries(AuditEntry.id, before=False).exists(), first_after.scalar_subquery()), else_=Customer.value_tier)
+
+
 def nps_by_tier(*, session: Session, start: datetime, end: datetime,
                 owner_ids: frozenset[str] | None) -> dict[str | None, NpsStats]:
-    """Answers in [start, end) by the customer's value tier (high, medium, low, then None for no
-    tier), of customers owned by `owner_ids` (None: everyone); a tier without answers is absent.
-    One GROUP BY."""
-    stmt = _scoped(select(Customer.value_tier, *_counts()).join(Customer, Customer.id == NpsResponse.customer_id),
-                   start=start, end=end)
+    """Answers in [start, end) by the value tier the customer had when it answered (tier_when_answered:
+    high, medium, low, then None for no tier), of customers owned by `owner_ids` (None: everyone); a
+    tier without answers is absent. One GROUP BY over the answers with their tier."""
+    answers = _scoped(select(NpsResponse.id, NpsResponse.score, tier_when_answered().label("tier"))
+                      .join(Customer, Customer.id == NpsResponse.customer_id), start=start, end=end)
     if owner_ids is not None:
-        stmt = stmt.where(Customer.owner_id.in_(sorted(owner_ids)))
-    found = {row[0]: _stats(row[1:]) for row in session.execute(stmt.group_by(Customer.value_tier))}
+        answers = answers.where(Customer.owner_id.in_(sorted(owner_ids)))
+    a = answers.subquery()
+    found = {row[0]: _stats(row[1:]) for row in session.execute(select(a.c.tier, *_counts(a.c.id, a.c.score)).group_by(a.c.tier))}
     order = ("high", "medium", "low")
     return {tier: found[tier] for tier in sorted(found, key=lambda x: order.index(x) if x in order else len(order))}

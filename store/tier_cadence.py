@@ -12,10 +12,11 @@ A customer whose latest interaction of the rule's ways is older than its period 
 zone, by the interaction's date; none at all counts from the day the customer was created) and that
 has no pending action of the rule's origin, nor one made within the period, gets one for its owner,
 due now. Actions are at most one pending per customer and origin (the partial unique index).
+The periods are CRM_TIER_CADENCE's (bot/settings.py, `with_periods`); a rule set to 0 is off.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -53,6 +54,17 @@ CARE_RULES = (
 )
 
 
+def with_periods(periods: dict[tuple[str, str], int], rules: tuple[CareRule, ...] = CARE_RULES) -> tuple[CareRule, ...]:
+    """The rules with these periods in days, by (tier, rule name); the rest keep theirs; 0 drops a rule.
+    A (tier, name) that is not one of `rules` is a KeyError naming it."""
+    known = {(r.tier, r.name) for r in rules}
+    for key in periods:
+        if key not in known:
+            raise KeyError(key)
+    return tuple(replace(r, days=periods.get((r.tier, r.name), r.days)) for r in rules
+                 if periods.get((r.tier, r.name), r.days) > 0)
+
+
 def _due(rule: CareRule, now: datetime, tz: str):
     since_day = now.astimezone(ZoneInfo(tz)).date() - timedelta(days=rule.days)
     since = now - timedelta(days=rule.days)
@@ -66,10 +78,11 @@ def _due(rule: CareRule, now: datetime, tz: str):
         ~touched.exists(), ~chased.exists())
 
 
-def care_sweep(*, session: Session, now: datetime, tz: str, limit: int = 1000) -> list[NextAction]:
+def care_sweep(*, session: Session, now: datetime, tz: str, rules: tuple[CareRule, ...] = CARE_RULES,
+               limit: int = 1000) -> list[NextAction]:
     """The maintenance actions that are due, oldest customers first; at most `limit` per rule and call."""
     made = []
-    for rule in CARE_RULES:
+    for rule in rules:
         for customer_id, owner_id in session.exec(_due(rule, now, tz).order_by(Customer.id).limit(limit)).all():
             action = open_once(session, customer_id=customer_id, owner_id=owner_id, origin=rule.origin, kind=rule.kind,
                                due_at=now, now=now)
@@ -83,4 +96,4 @@ def tier_cadence_applies():
     return and_(Customer.stage.in_(CARE_STAGES), Customer.value_tier.is_not(None))
 
 
-__all__ = ["CARE_RULES", "CareRule", "care_sweep", "tier_cadence_applies"]
+__all__ = ["CARE_RULES", "CareRule", "care_sweep", "tier_cadence_applies", "with_periods"]

@@ -132,6 +132,26 @@ def set_tier(*, session: Session, viewer: Viewer, customer_id: int, tier: str | 
 
 
 @dataclass(frozen=True)
+class TierRow:
+    customer: Customer
+    won: dict[str, object]   # currency -> the yearly won amount (Decimal), by currency
+
+
+def tier_rows(*, session: Session, now: datetime) -> list[TierRow]:
+    """Every customer with a tier, high first, then by code, with its yearly won amount (the sums the
+    nightly pass ranks: deals won within the 365 days before `now`, per currency); `python -m bot tiers`."""
+    totals = (select(Deal.customer_id, Deal.currency, func.sum(Deal.amount))
+              .where(Deal.stage == "won", Deal.closed_at >= now - YEAR, Deal.closed_at <= now)
+              .group_by(Deal.customer_id, Deal.currency))
+    won: dict[int, dict[str, object]] = {}
+    for customer_id, currency, total in session.exec(totals).all():
+        won.setdefault(customer_id, {})[currency] = total
+    order = case((Customer.value_tier == "high", 0), (Customer.value_tier == "medium", 1), else_=2)
+    customers = session.exec(select(Customer).where(Customer.value_tier.in_(TIERS)).order_by(order, Customer.code)).all()
+    return [TierRow(c, dict(sorted(won.get(c.id, {}).items()))) for c in customers]
+
+
+@dataclass(frozen=True)
 class Movement:
     customer_id: int
     name: str
@@ -179,4 +199,4 @@ def tier_movements(*, session: Session, start: datetime, end: datetime, owner_id
     return Movements(up=int(counts.get("up", 0)), down=int(counts.get("down", 0)), shown=[Movement(*row) for row in rows])
 
 
-__all__ = ["AUTO", "MANUAL", "TIERS", "TierShares", "computed_tiers", "recompute_tiers", "run_nightly", "set_tier", "tier_movements", "Movement", "Movements"]
+__all__ = ["AUTO", "MANUAL", "TIERS", "TierRow", "TierShares", "tier_rows", "computed_tiers", "recompute_tiers", "run_nightly", "set_tier", "tier_movements", "Movement", "Movements"]

@@ -13,7 +13,7 @@ from handlers import ids
 from handlers.delivery.jobs import tick
 from store.behaviour_tags import TagRules
 from store.db import transaction
-from store.models import ComputedTag, Customer, Interaction
+from store.models import AuditEntry, ComputedTag, Customer, Interaction
 from store.tag_jobs import run_due
 from store.users import set_manager, set_role
 from tests.bolt_server import payload
@@ -278,5 +278,59 @@ def test_a_removed_tag_stays_removed(bolt, fake, db, remember):
     run_due(db=db, now=datetime(2026, 11, 16, 19, 0, tzinfo=UTC), rules=RULES, tz=TZ)
     assert _tags(db)["沉默科技"] == {"no_reply_3"}
     tags = _tag_block(_reply(bolt, fake, "show 沉默科技", REP)["blocks"])
-    assert tags["text"]["text"] == "*行为标签*（系统根据互动记录计算）\n• 未响应近3次跟进：最近 3 次跟进都是“未接通”或“未回复”"
+    assert tags["text"]["text"] == ("*行为标签*（系统根据互动记录计算）\n• 未响应近3次跟进：最近 3 次跟进都是“未接通”或“未回复”\n"
+                                    "已移除（系统不会自动加回）：高频互动")
+    assert [(o["text"]["text"], o["value"]) for o in tags["accessory"]["options"]] == [
+        ("移除“未响应近3次跟进”", f"{cid}:no_reply_3"), ("恢复“高频互动”", f"{cid}:frequent_contact:restore")]
     assert "沉默科技" not in str(_reply(bolt, fake, "find 高频互动", REP)["blocks"])
+
+
+def _audit_tags(db, cid: int) -> list[tuple[str, str | None, str | None]]:
+    with transaction(db) as s:
+        return [(e.by, e.old, e.new) for e in s.exec(select(AuditEntry).where(AuditEntry.customer_id == cid,
+                                                                                AuditEntry.field == "behaviour_tag")
+                                                     .order_by(AuditEntry.id)).all()]
+
+
+def test_a_removed_tag_is_restored_from_the_card_in_both_languages(bolt, fake, db, remember):
+    _team(db)
+    remember(REP, TZ, "zh-CN")
+    remember(REP_EN, "America/New_York", "en-US")
+    remember(BOSS, "America/New_York", "en-US")
+    world = _world(db)
+    run_due(db=db, now=NOW, rules=RULES, tz=TZ)
+    bolt.now = NOW
+    cid = world["沉默科技"]
+    _remove(bolt, fake, user=REP, value=f"{cid}:frequent_contact")
+    _remove(bolt, fake, user=REP, value=f"{cid}:no_reply_3")
+    # everything removed: the block stays, for the removed ones and their Restore
+    tags = _tag_block(_reply(bolt, fake, "show 沉默科技", BOSS)["blocks"])
+    assert tags["text"]["text"] == ("*Behaviour tags* (computed from the interactions)\n"
+                                    "Removed (the rules will not put them back): no reply to the last 3 follow-ups, frequent contact")
+    assert [(o["text"]["text"], o["value"]) for o in tags["accessory"]["options"]] == [
+        ("Restore “no reply to the last 3 follow-ups”", f"{cid}:no_reply_3:restore"),
+        ("Restore “frequent contact”", f"{cid}:frequent_contact:restore")]
+    # a teammate who may read but not edit sees no menu and is refused
+    assert "accessory" not in _tag_block(_reply(bolt, fake, "show 沉默科技", REP_EN)["blocks"])
+    assert _remove(bolt, fake, user=REP_EN, value=f"{cid}:frequent_contact:restore") == (
+        f"Only the owner <@{REP}>, their manager or an admin can change this customer.")
+    # the manager restores one in English, the owner the other in Chinese
+    assert _remove(bolt, fake, user=BOSS, value=f"{cid}:frequent_contact:restore") == (
+        "Restored the behaviour tag “frequent contact” on *沉默科技*; the rules keep it current from now on.")
+    assert _remove(bolt, fake, user=BOSS, value=f"{cid}:frequent_contact:restore") == (
+        "That behaviour tag was not removed from this customer: there is nothing to restore.")
+    assert _remove(bolt, fake, user=REP, value=f"{cid}:no_reply_3:restore") == "已恢复 *沉默科技* 的行为标签“未响应近3次跟进”，之后由系统按规则维护。"
+    assert _remove(bolt, fake, user=REP, value=f"{cid}:long_cycle:restore") == "这个客户的这个行为标签没有被移除，无需恢复。"
+    assert _remove(bolt, fake, user=REP, value=f"{cid}:no_reply_3:undo") == "这个客户现在没有这个行为标签（可能已被移除）。"
+    assert _tags(db)["沉默科技"] == {"no_reply_3", "frequent_contact"} and _tags(db, removed=True) == {}
+    assert _audit_tags(db, cid) == [(REP, "frequent_contact", None), (REP, "no_reply_3", None),
+                                    (BOSS, None, "frequent_contact"), (REP, None, "no_reply_3")]
+    tags = _tag_block(_reply(bolt, fake, "show 沉默科技", REP)["blocks"])
+    assert tags["text"]["text"] == ("*行为标签*（系统根据互动记录计算）\n"
+                                    "• 未响应近3次跟进：最近 3 次跟进都是“未接通”或“未回复”\n• 高频互动：近 30 天互动不少于 4 次")
+    # restored, it is the rules' again: once they no longer give it, the next night drops it
+    with transaction(db) as s:
+        s.add(Interaction(customer_id=cid, occurred_on=TODAY, way="phone", summary="通了", author_id=REP, created_at=NOW,
+                          outcome="reached"))
+    run_due(db=db, now=datetime(2026, 11, 16, 19, 0, tzinfo=UTC), rules=RULES, tz=TZ)
+    assert _tags(db)["沉默科技"] == {"frequent_contact"}

@@ -84,8 +84,12 @@ def _tiers_and_money(db, ids: dict[str, int]) -> None:
     move); Harbor Foods none -> medium 10-03 (a first tier, no move), medium -> high 2027-01-01 00:05 (next quarter);
     外部公司 low -> medium 11-15 (up, another team). Team: 1 up, 1 down; everyone: 2 up, 1 down.
 
-    NPS of Q4 by tier (the answers in _quarter): team high 10 + 8 = +50 (2: 1, 1, 0), medium 9 = +100, none 3 = -100,
-    low has no answer (left out); everyone's medium adds 外部公司's 0: 9, 0 = +0 (2: 1, 0, 1).
+    NPS of Q4 by the tier each customer had when it answered (the answers in _quarter; tiers from the entries above):
+    星河科技 10 on 10-02, before its change on 10-10: medium (high now); 云帆物流 9 on 11-02, after high -> low 11-01: low
+    (medium now); 远山建材 8 on 12-02, after high -> low 10-05 and before low -> high 12-05: low (high now); Harbor Foods 3
+    on 12-31 23:00, after none -> medium 10-03: medium (none now); 外部公司 0 on 11-05, before low -> medium 11-15: low.
+    Team: medium 10, 3 = +0 (2: 1, 0, 1), low 9, 8 = +50 (2: 1, 1, 0); high and none have no answer (left out).
+    Everyone: low adds 外部公司's 0: 9, 8, 0 = +0 (3: 1, 1, 1).
 
     Receivables (won deals, local days): 星河科技 (wang) CNY: 10,000 due 09-20 paid 10-08; 20,000 due 11-15, 5,000 received
     11-20, the rest on 2027-01-01 (so 15,000 was overdue at the quarter's end); 30,000 due 12-31 unpaid; 40,000 due
@@ -170,8 +174,7 @@ def test_the_quarterly_review_of_a_team_and_of_everyone(bolt, fake, db):
         "*💰 本季度回款*（应收 · 回款 · 季末逾期）\n"
         "• CNY：应收 ¥50,000.00（2 期）· 回款 ¥15,000.00（2 笔）· 季末逾期 ¥45,000.00（2 期）\n"
         "• USD：应收 US$1,200.00（1 期）· 回款 US$1,200.00（1 笔）· 季末逾期 US$0.00（0 期）",
-        "*⭐ 各价值分层 NPS*\n• 高价值：+50（2 份：推荐 1、中立 1、贬损 0）\n• 中价值：+100（1 份：推荐 1、中立 0、贬损 0）\n"
-        "• 未分层：-100（1 份：推荐 0、中立 0、贬损 1）",
+        "*⭐ 各价值分层 NPS*\n• 中价值：+0（2 份：推荐 1、中立 0、贬损 1）\n• 低价值：+50（2 份：推荐 1、中立 1、贬损 0）",
     ]
     assert [b["text"]["text"] for b in everyone[0]["blocks"]] == [
         "*📋 Everyone's quarterly review · Q4 2026*",
@@ -186,15 +189,16 @@ def test_the_quarterly_review_of_a_team_and_of_everyone(bolt, fake, db):
         "*💰 Receivables of the quarter* (due · collected · overdue at the quarter's end)\n"
         "• CNY: due CN¥55,000.00 (3) · collected CN¥15,000.00 (2) · overdue CN¥50,000.00 (3)\n"
         "• USD: due $1,200.00 (1) · collected $1,200.00 (1) · overdue $0.00 (0)",
-        "*⭐ NPS by value tier*\n• High value: +50 (2 answers: 1 promoters, 1 passives, 0 detractors)\n"
-        "• Medium value: +0 (2 answers: 1 promoters, 0 passives, 1 detractors)\n"
-        "• No tier: -100 (1 answers: 0 promoters, 0 passives, 1 detractors)",
+        "*⭐ NPS by value tier*\n• Medium value: +0 (2 answers: 1 promoters, 0 passives, 1 detractors)\n"
+        "• Low value: +0 (3 answers: 1 promoters, 1 passives, 1 detractors)",
     ]
 
 
 def test_the_sections_with_nothing_in_them_are_left_out(bolt, fake, db):
     """No tier changed and no money was due, received or overdue in the quarter: no tier movements, no
-    receivables; the NPS by tier still shows the answers of customers without a tier (all of them here)."""
+    receivables; the NPS by tier still shows the answers of customers without a tier. 星河科技 has no tier now, but
+    its change low -> high on 1 January says it was low when it answered 10 on 10-02: team low 10 = +100 (1: 1, 0, 0),
+    none 9, 8, 3 = +0 (3: 1, 1, 1); everyone's none adds 外部公司's 0: -25 (4: 1, 1, 2)."""
     _people(db)
     _quarter(db)
     with transaction(db) as s:   # outside the quarter: a tier change on 1 January, an instalment due then
@@ -216,8 +220,10 @@ def test_the_sections_with_nothing_in_them_are_left_out(bolt, fake, db):
     team, everyone = _posts(fake, SALES), _posts(fake, ALL)
     assert [b["text"]["text"].split("\n")[0] for b in team[0]["blocks"]] == [
         "*📋 赵总 团队季度复盘 · 2026年第4季度*", "*🔁 流失与挽回*", "*经验教训*", "*⭐ NPS*", "*⭐ 各价值分层 NPS*"]
-    assert team[0]["blocks"][-1]["text"]["text"] == "*⭐ 各价值分层 NPS*\n• 未分层：+25（4 份：推荐 2、中立 1、贬损 1）"
+    assert team[0]["blocks"][-1]["text"]["text"] == ("*⭐ 各价值分层 NPS*\n• 低价值：+100（1 份：推荐 1、中立 0、贬损 0）\n"
+                                                     "• 未分层：+0（3 份：推荐 1、中立 1、贬损 1）")
     assert [b["text"]["text"].split("\n")[0] for b in everyone[0]["blocks"]] == [
         "*📋 Everyone's quarterly review · Q4 2026*", "*🔁 Churn and recovery*", "*What we learned*", "*⭐ NPS*", "*⭐ NPS by value tier*"]
     assert everyone[0]["blocks"][-1]["text"]["text"] == (
-        "*⭐ NPS by value tier*\n• No tier: +0 (5 answers: 2 promoters, 1 passives, 2 detractors)")
+        "*⭐ NPS by value tier*\n• Low value: +100 (1 answers: 1 promoters, 0 passives, 0 detractors)\n"
+        "• No tier: -25 (4 answers: 1 promoters, 1 passives, 2 detractors)")

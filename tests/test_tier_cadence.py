@@ -4,9 +4,13 @@ and mature customers, the grade cadence for the others; the quarterly review of 
 goes to its customer-success owner. The README's periods: 30, 91, 14 and 91 days."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timezone
 
+import pytest
 from sqlmodel import select
+
+from bot.settings import load_settings
 
 from store.customers import create_customer
 from store.db import transaction
@@ -14,6 +18,7 @@ from store.lifecycle import change_stage
 from store.models import Customer, Interaction, NextAction
 from store.permissions import Viewer
 from tests.conftest import BOSS, REP
+from tests.test_cli import run
 from tests.test_payment_jobs import _tick
 
 UTC = timezone.utc
@@ -81,3 +86,40 @@ def test_each_tier_gets_its_own_maintenance_and_the_review_goes_to_customer_succ
 
     _tick(bolt, NOW.replace(hour=3))  # chased: nothing twice
     assert _care(db) == care
+
+
+def test_crm_tier_cadence_sets_the_periods_and_turns_a_rule_off(bolt, fake, db, remember, monkeypatch):
+    """CRM_TIER_CADENCE=high:call=60,visit=0;low:touch=120: a high customer last called 45 days ago is
+    not due (it would be at 30), none gets a visit, a low one last touched 100 days ago is not due (it
+    would be at 91); medium keeps its 14 days."""
+    monkeypatch.setenv("CRM_TIER_CADENCE", "high:call=60,visit=0;low:touch=120")
+    rules = load_settings().tier_cadence
+    assert [(r.tier, r.name, r.days) for r in rules] == [("high", "call", 60), ("medium", "touch", 14), ("low", "touch", 120)]
+    bolt.defaults = replace(bolt.defaults, care=rules)
+    remember(REP, "Asia/Shanghai", "zh-CN")
+    called = _customer(db, "四十五天", stage="converted", tier="high", touched=(("phone", date(2026, 10, 26)),))   # 45 days
+    lapsed = _customer(db, "六十一天", stage="converted", tier="high", touched=(("phone", date(2026, 10, 10)),))   # 61 days
+    low = _customer(db, "一百天", stage="converted", tier="low", touched=(("phone", date(2026, 9, 1)),))           # 100 days
+    medium = _customer(db, "中价值到期", stage="converted", tier="medium", touched=(("email", date(2026, 11, 25)),))  # 15 days
+    _tick(bolt, NOW)
+    care = _care(db)
+    assert called not in care and low not in care
+    assert care[lapsed] == [("care:call", "每月电话回访", REP)]
+    assert care[medium] == [("care:touch", "双周维护", REP)]
+    # the template's defaults when the variable is not set
+    monkeypatch.delenv("CRM_TIER_CADENCE")
+    assert [(r.tier, r.name, r.days) for r in load_settings().tier_cadence] == [
+        ("high", "call", 30), ("high", "visit", 91), ("medium", "touch", 14), ("low", "touch", 91)]
+
+
+@pytest.mark.parametrize(("value", "said"), [
+    ("high:call=thirty", "CRM_TIER_CADENCE: 'call=thirty' in 'high:call=thirty' should be days 0..3660 of one of high:call, "
+                         "high:visit, medium:touch, low:touch, e.g. high:call=30,visit=91;medium:touch=14"),
+    ("medium:call=30", "CRM_TIER_CADENCE: 'call=30' in 'medium:call=30' should be days 0..3660 of one of high:call, "
+                       "high:visit, medium:touch, low:touch, e.g. high:call=30,visit=91;medium:touch=14"),
+    ("high=30", "CRM_TIER_CADENCE: 'high=30' in 'high=30' should be days 0..3660 of one of high:call, "
+                "high:visit, medium:touch, low:touch, e.g. high:call=30,visit=91;medium:touch=14"),
+])
+def test_a_wrong_crm_tier_cadence_stops_the_bot_with_its_sentence(tmp_path, value, said):
+    done = run(["migrate"], env={"DATABASE_URL": f"sqlite:///{tmp_path / 'crm.db'}", "CRM_TIER_CADENCE": value}, cwd=tmp_path)
+    assert (done.returncode, done.stderr.strip()) == (2, f"Settings: {said}")

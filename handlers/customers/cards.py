@@ -18,7 +18,7 @@ from handlers.numbers import money, whole
 from handlers.words import action_title, person
 from store.actions import open_actions_for_customer
 from store.audit import history, reasons
-from store.behaviour_tags import TagRules, active_codes, label as tag_label, why as tag_why
+from store.behaviour_tags import TagRules, active_codes, label as tag_label, removed_tags, why as tag_why
 from store.contacts import contacts_of
 from store.crm_models import AuditEntry, Deal, Need, StageChange
 from store.customers import StageGroup
@@ -62,6 +62,7 @@ class CardData:
     reasons: dict[datetime, str] = field(default_factory=dict)  # why, by the instant of a change (store.audit.reasons)
     collected: dict[int, Collected] = field(default_factory=dict)  # won deals' payment schedules (store/payments.py)
     behaviour: list[str] = field(default_factory=list)  # computed behaviour tags' codes (store/behaviour_tags.py)
+    removed: list[str] = field(default_factory=list)  # computed tags a person removed: they stay off until restored
 
 def load_card(session: Session, customer: Customer, *, viewer: Viewer, cipher: Cipher | None,
               parts: tuple[CardPart, ...] = ()) -> CardData:
@@ -89,6 +90,7 @@ def load_card(session: Session, customer: Customer, *, viewer: Viewer, cipher: C
         editable=can_edit(viewer, customer),
         parts=tuple((part, part.load(session, customer, viewer)) for part in parts),
         behaviour=active_codes(session=session, customer_id=customer.id),
+        removed=[r.code for r in removed_tags(session=session, customer_id=customer.id)],
     )
 
 # -- pieces --------------------------------------------------------------------------------------
@@ -251,16 +253,20 @@ def _item_sections(d: CardData, profile: Profile, now: datetime) -> list[dict]:
 
 
 def behaviour_section(d: CardData, loc: str, rules: TagRules) -> dict | None:
-    """The computed tags with their reasons; for who may edit, a menu to remove one (it stays removed)."""
-    if not d.behaviour:
+    """The computed tags with their reasons and the ones a person removed; for who may edit, a menu to
+    remove one (it stays removed) or restore a removed one."""
+    if not d.behaviour and not d.removed:
         return None
     lines = [t(loc, "tags_line", label=tag_label(code, loc), why=tag_why(code, loc, rules)) for code in d.behaviour]
+    if d.removed:
+        lines.append(t(loc, "tags_removed_line", labels=t(loc, "tags_sep").join(tag_label(code, loc) for code in d.removed)))
     block = section("\n".join((t(loc, "tags_sec"), *lines)))
     block["block_id"] = ids.CARD_TAGS_BLOCK
     if d.editable:
+        options = [(t(loc, "tags_remove", label=tag_label(code, loc)), f"{d.customer.id}:{code}") for code in d.behaviour]
+        options += [(t(loc, "tags_restore", label=tag_label(code, loc)), f"{d.customer.id}:{code}:restore") for code in d.removed]
         block["accessory"] = {"type": "overflow", "action_id": ids.CARD_TAG_REMOVE,
-                              "options": [{"text": plain(t(loc, "tags_remove", label=tag_label(code, loc)), 75),
-                                           "value": f"{d.customer.id}:{code}"} for code in d.behaviour]}
+                              "options": [{"text": plain(text, 75), "value": value} for text, value in options]}
     return block
 
 

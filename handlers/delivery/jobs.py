@@ -77,7 +77,7 @@ def lifecycle_sweeps(*, db: SessionFactory, defaults: Defaults, now: datetime) -
     with transaction(db) as session:
         made = cadence_sweep(session=session, now=now, cadence=defaults.cadence)
         made += review_sweep(session=session, now=now, limits=defaults.limits)
-        made += care_sweep(session=session, now=now, tz=defaults.calendar.tz)
+        made += care_sweep(session=session, now=now, tz=defaults.calendar.tz, rules=defaults.care)
     return len(made)
 
 

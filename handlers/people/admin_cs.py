@@ -1,9 +1,11 @@
-"""`/crm admin cs`: the team's default customer-success owner, and one customer's set or cleared."""
+"""`/crm admin cs`: the team defaults of customer-success owners (CRM_CS_OWNER: one for everyone, or one
+per manager's team), and one customer's set or cleared."""
 from __future__ import annotations
 
 from handlers.blocks import clip, escape, mention, mentioned_users
 from handlers.context import Profile, crm_of, viewer_of
 from handlers.i18n import t
+from store.cs_owners import CsOwners
 from store.customers import find_exact
 from store.db import transaction
 from store.errors import DomainError
@@ -18,8 +20,7 @@ def run_cs(*, context: dict, who: Profile, rest: str) -> str:
     loc = who.locale
     words = rest.split()
     if not words:
-        default = crm.defaults.cs_owner
-        return t(loc, "admin_cs_default", user=mention(default)) if default else t(loc, "admin_cs_no_default")
+        return _defaults(crm.defaults.cs_owner, loc)
     users = mentioned_users(rest)
     clearing = words[-1].lower() in CLEAR
     if len(users) > 1 or (not users and not clearing) or len(words) < 2:
@@ -35,3 +36,12 @@ def run_cs(*, context: dict, who: Profile, rest: str) -> str:
     if clearing:
         return t(loc, "admin_cs_cleared", customer=escape(name), code=code)
     return t(loc, "admin_cs_set", customer=escape(name), code=code, user=mention(users[0]))
+
+
+def _defaults(owners: CsOwners, loc: str) -> str:
+    if not owners.by_manager:
+        return t(loc, "admin_cs_default", user=mention(owners.default)) if owners.default else t(loc, "admin_cs_no_default")
+    lines = [t(loc, "admin_cs_teams")]
+    lines += [t(loc, "admin_cs_team_line", manager=mention(manager), user=mention(cs)) for manager, cs in owners.by_manager]
+    lines.append(t(loc, "admin_cs_rest_line", user=mention(owners.default) if owners.default else t(loc, "admin_cs_rest_nobody")))
+    return "\n".join(lines)

@@ -38,7 +38,8 @@ def _nps(value: float | None) -> str:
 
 def nps_by_tier_blocks(*, session: Session, start: datetime, end: datetime, owner_ids: frozenset[str] | None, locale: str,
                        tz: str) -> list[dict]:
-    """NPS of the quarter per value tier (high, medium, low, then customers without a tier), with the counts."""
+    """NPS of the quarter per value tier the customers had when they answered (high, medium, low, then
+    without a tier), with the counts."""
     found = nps_by_tier(session=session, start=start, end=end, owner_ids=owner_ids)
     if not found:
         return []
