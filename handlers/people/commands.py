@@ -10,7 +10,7 @@ from handlers.people import admin_failures
 from handlers.people.admin_failures import failures_answer
 from handlers.people.admin_sla import run_sla
 from handlers.router import Subcommand, split
-from handlers.context import crm_of, Profile
+from handlers.context import crm_of, Profile, reply_profile
 from handlers.dates import show
 from handlers.i18n import t
 from store.db import transaction
@@ -90,8 +90,8 @@ def _window_text(stored: str, loc: str) -> str:
 
 
 def run_quiet(*, body: dict, client: WebClient, context: dict, respond, text: str) -> None:
+    who: Profile = reply_profile(client=client, context=context)  # its clock, before the first reply
     crm = crm_of(context)
-    who: Profile = crm.who
     words = text.strip()
     with transaction(crm.db) as session:
         if not words:
