@@ -155,7 +155,7 @@ def test_leads_and_churn_in_english_show_only_what_the_reader_may_read(bolt, fak
         "| C202611001 | 星河科技 | 星河科技有限公司 | Exhibition | Nurturing · Clear intent | A | wang | Oct 31, 2026 | — |\n")
     _reply(bolt, fake, "report churn 2026-q4", REP_EN)
     churn = fake.calls_to("canvases.create")[-1].params
-    assert churn["title"] == "Churned customers analysis · 2026-Q4"
+    assert churn["title"] == "Churned customers analysis · Q4 2026"
     assert churn["document_content"]["markdown"].split("\n")[4:] == [
         "## Summary", "", "1 customers churned, 1 of them recoverable", "",
         "1 win-back plans closed in the quarter, 1 won back (recovery rate 100.0%)", "",
