@@ -8,7 +8,8 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, tzinfo
 
 from handlers.context import Profile
-from handlers.i18n import CATALOG, ZH, lang, t
+from handlers.dates import show
+from handlers.i18n import CATALOG, t
 from handlers.payload import dump_metadata
 from store.errors import DomainError, FieldErrors
 from store.lifecycle import NEXT_STAGES, STAGE_STATUSES
@@ -55,22 +56,15 @@ def mention(user_id: str) -> str:
     return f"<#{user_id}>" if user_id[:1] in ("C", "G") else f"<@{user_id}>"
 
 
-_WEEKDAYS_ZH = "一二三四五六日"
-
-
 def fmt_datetime(when: datetime, profile: Profile, zone: tzinfo | None = None) -> str:
-    """A moment in the reader's zone (or `zone`) and language, e.g. 2026年11月23日 周一 15:00 /
-    Mon 23 Nov 2026, 15:00."""
-    local = when.astimezone(zone or profile.zone)
-    if lang(profile.locale) == ZH:
-        return f"{local.year}年{local.month}月{local.day}日 周{_WEEKDAYS_ZH[local.weekday()]} {local:%H:%M}"
-    return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M}"
+    """A moment in the reader's zone (or `zone`) and locale, by CLDR (handlers/dates/show.py):
+    2026年11月23日周一 15:00 / Mon, Nov 23, 2026, 3:00 PM (en-US) / Mon, 23 Nov 2026, 15:00 (en-GB)."""
+    return show.moment(when, profile.locale, zone or profile.zone)
 
 
 def fmt_date(day: date, profile: Profile) -> str:
-    if lang(profile.locale) == ZH:
-        return f"{day.year}年{day.month}月{day.day}日"
-    return f"{day.day} {day:%b %Y}"
+    """2026年11月23日 / Nov 23, 2026 (en-US) / 23 Nov 2026 (en-GB)."""
+    return show.day(day, profile.locale)
 
 
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")

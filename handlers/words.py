@@ -3,16 +3,14 @@ stage with its status, a period of the figures. Shared (like blocks and texts), 
 another's things without importing it."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from handlers.blocks import escape, mention, vocab
-from handlers.i18n import ZH, lang, t
+from handlers.dates import show
+from handlers.i18n import t
 from store.auto_actions import title_in
 from store.models import NextAction
-
-_WEEKDAYS_ZH = "一二三四五六日"
-
 
 def person(user_id: str | None, loc: str) -> str:
     """A Slack user as a mention; the rules' own actions ("crm") as "the system"."""
@@ -30,25 +28,18 @@ def stage_status(locale: str, stage: str | None, status: str | None) -> str:
     return t(locale, "lc_stage_status", stage=vocab(locale, "stage", stage), status=vocab(locale, "status", status))
 
 
-def _day(day: date, loc: str) -> str:
-    if lang(loc) == ZH:
-        return f"{day.year}年{day.month}月{day.day}日"
-    return f"{day.day} {day:%b} {day.year}"
-
-
 def period_label(period, loc: str) -> str:
-    """2026年10月 / October 2026; 2026年第45周（11月2日–11月8日）; 2026年11月3日 周二; or a span of dates."""
+    """A period of the figures in the reader's locale (CLDR, handlers/dates/show.py): 2026年10月 /
+    October 2026; 2026年第45周（11月2日至8日） / Week 45, 2026 (Nov 2 – 8); 2026年11月3日周二 /
+    Tue, Nov 3, 2026; or its days as an interval. Weeks are ISO weeks (Monday first), as the store's."""
     zone = ZoneInfo(period.tz or "UTC")
     first = period.start.astimezone(zone).date()
     last = (period.end.astimezone(zone) - timedelta(microseconds=1)).date()
-    zh = lang(loc) == ZH
     if period.unit == "month":
-        return t(loc, "fig_period_month", year=first.year, month=first.month if zh else f"{first:%B}")
+        return show.month(first, loc)
     if period.unit == "week":
         year, week, _ = first.isocalendar()
-        start, end = (f"{d.month}月{d.day}日" for d in (first, last)) if zh else (f"{d.day} {d:%b}" for d in (first, last))
-        return t(loc, "fig_period_week", year=year, week=week, start=start, end=end)
+        return t(loc, "fig_period_week", year=year, week=week, days=show.days(first, last, loc, year=False))
     if period.unit == "day":
-        weekday = f"周{_WEEKDAYS_ZH[first.weekday()]}" if zh else f"{first:%a}"
-        return t(loc, "fig_period_day", day=_day(first, loc), weekday=weekday)
-    return t(loc, "fig_period_span", start=_day(first, loc), end=_day(last, loc))
+        return show.weekday_day(first, loc)
+    return show.days(first, last, loc)

@@ -50,10 +50,10 @@ def test_sla_changes_a_priority_keeps_who_did_it_and_lists_it(bolt, fake, db, re
     assert said[3] == "• P2：首次响应 1小时 · 解决 8小时 · 按自然时间 · 用到 80% 时提醒 · 超时后 1小时 无人处理再升级"
     assert said[7:] == [
         "*最近修改*",
-        f"• 2031年3月3日 周一 09:00 · <@{ADMIN}> · P2 提醒比例：75% → 80%",
-        f"• 2031年3月3日 周一 09:00 · <@{ADMIN}> · P2 计时方式：按工作时间 → 按自然时间",
-        f"• 2031年3月3日 周一 09:00 · <@{ADMIN}> · P2 解决：1天 → 8小时",
-        f"• 2031年3月3日 周一 09:00 · <@{ADMIN}> · P2 首次响应：2小时 → 1小时",
+        f"• 2031年3月3日周一 09:00 · <@{ADMIN}> · P2 提醒比例：75% → 80%",
+        f"• 2031年3月3日周一 09:00 · <@{ADMIN}> · P2 计时方式：按工作时间 → 按自然时间",
+        f"• 2031年3月3日周一 09:00 · <@{ADMIN}> · P2 解决：1天 → 8小时",
+        f"• 2031年3月3日周一 09:00 · <@{ADMIN}> · P2 首次响应：2小时 → 1小时",
     ]
     with transaction(db) as s:
         row = s.get(SlaPolicy, "P2")
@@ -75,8 +75,8 @@ def test_sla_in_english_and_every_bad_word_changes_nothing(bolt, fake, db, remem
     said = _admin(bolt, fake, "admin sla P1 escalate 1h30m business").split("\n")
     assert said[:3] == ["✅ P1's SLA targets are updated.", "*SLA targets* (tickets opened from now on; open tickets keep theirs)",
                         "• P1: response 2h · resolution 1d · business hours · warn at 75% · escalate again after 1h 30m"]
-    assert said[-3:] == ["*Latest changes*", f"• Sun 2 Mar 2031, 20:00 · <@{ADMIN}> · P1 escalation: 30m → 1h 30m",
-                         f"• Sun 2 Mar 2031, 20:00 · <@{ADMIN}> · P1 clock: calendar hours → business hours"]
+    assert said[-3:] == ["*Latest changes*", f"• Sun, Mar 2, 2031, 8:00\u202fPM · <@{ADMIN}> · P1 escalation: 30m → 1h 30m",
+                         f"• Sun, Mar 2, 2031, 8:00\u202fPM · <@{ADMIN}> · P1 clock: calendar hours → business hours"]
     for words, answer in [
         ("admin sla P9 response 1h", "Start with the priority, P1-P4, e.g. `/crm admin sla P1 response 1h` (got “P9”)."),
         ("admin sla P1 respond 1h", "“respond” is not understood: use response, resolution or escalate with a duration, "
@@ -154,7 +154,7 @@ def test_failures_name_the_customer_and_action_say_what_to_do_and_resend_works(b
     message = _failures(bolt, fake)
     assert [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"] == [
         "*最近 1 条发送失败、不再重试的提醒*",
-        f"• 2031年3月3日 周一 09:00 · 行动到期提醒 · *星河科技*（{code}），行动“发送报价 &lt;v2&gt;” → <@{REP_EN}>\n"
+        f"• 2031年3月3日周一 09:00 · 行动到期提醒 · *星河科技*（{code}），行动“发送报价 &lt;v2&gt;” → <@{REP_EN}>\n"
         f"Slack 回复 `channel_not_found`（尝试 1 次）。机器人无法发到那里：请 <@{REP_EN}> 打开与机器人的私信（或把机器人加进频道），然后点“重发”。"]
     actions = next(b for b in message["blocks"] if b["type"] == "actions")
     assert [(e["type"], (e.get("text") or e.get("placeholder"))["text"]) for e in actions["elements"]] == [
@@ -175,7 +175,7 @@ def test_failures_in_english_reassign_gives_the_action_to_someone_who_gets_it(bo
     action_id, outbox_id, code = _failed_action(db, "U0GONE0009", "account_inactive")
     message = _failures(bolt, fake)
     assert message["blocks"][1]["text"]["text"] == (
-        f"• Sun 2 Mar 2031, 20:00 · action due · *星河科技* ({code}), action “发送报价 &lt;v2&gt;” → <@U0GONE0009>\n"
+        f"• Sun, Mar 2, 2031, 8:00\u202fPM · action due · *星河科技* ({code}), action “发送报价 &lt;v2&gt;” → <@U0GONE0009>\n"
         "Slack said `account_inactive` (1 attempts). <@U0GONE0009>'s account is deactivated or gone: reassign the action to someone else.")
     assert _click(bolt, fake, message, outbox_id, resend=False, pick="U0BOSS0003", user=REP_EN) == "Only admins can do that."
     assert _click(bolt, fake, message, outbox_id, resend=False, pick="U0BOSS0003") == (

@@ -269,7 +269,7 @@ ZH_CARD = [
     "*来源渠道：* 展会\n*价值分层：* 高价值（手动设置）\n*需求类型：* 服务导向型\n*标签：* VIP",
     "*联系人*\n• 张伟 · 采购总监 · 决策人",
     "*待跟进需求*\n• 产线 MES 升级（现有需求，高优先级，未跟进）",
-    "*待办行动*\n• 发送报价 · 2030年1月7日 周一 15:00 · <@U0REP00001>",
+    "*待办行动*\n• 发送报价 · 2030年1月7日周一 15:00 · <@U0REP00001>",
     "*最近互动*\n• 2026年11月16日 拜访：拜访张总，演示 MES",
     "*未结工单*\n• `T202611001` P2 · 投诉 · 新建：打印机无法启动",
     "*商机*\n• MES 一期 · ¥1,200,000.00 · 资格确认（预计 2026年12月31日 成交）",
@@ -288,7 +288,7 @@ def test_show_gives_the_owner_manager_and_admin_the_phone_and_another_rep_it_mas
         assert sections[:2] + sections[3:9] == ZH_CARD
         assert sections[2] == "*电话：* +86 138-1234-5678　*邮箱：* zhang.san@galaxy.cn"
         assert _contexts(reply["blocks"]) == []
-        assert sections[9].split("\n")[:2] == ["*最近变更*", f"• 2026年11月16日 周一 10:00 · <@{REP}> · 创建：商机 MES 一期 1200000.00 CNY 资格确认"]
+        assert sections[9].split("\n")[:2] == ["*最近变更*", f"• 2026年11月16日周一 10:00 · <@{REP}> · 创建：商机 MES 一期 1200000.00 CNY 资格确认"]
         assert _buttons(reply["blocks"]) == [(ids.CARD_LOG, "记录互动", str(c.id)), (ids.CARD_EDIT, "编辑", str(c.id)),
                                              (ids.CARD_HISTORY, "历史", str(c.id)), (ids.CARD_STAGE, "变更阶段", str(c.id)),
                                              (ids.CARD_GRADE, "评级", str(c.id)), (ids.CARD_NEED, "添加需求", str(c.id)),
@@ -304,17 +304,17 @@ def test_show_in_english_for_a_teammate_masks_phone_and_email_and_offers_no_edit
     reply = _reply(bolt, fake, "show 星河科技", REP_EN)
     assert reply["text"] == "Customer 星河科技 (C202611001): Lead · To nurture"
     assert _sections(reply["blocks"])[:9] == [
-        "*星河科技* · `C202611001`\n*Stage:* Lead · To nurture (since 15 Nov 2026) · not graded\n"
+        "*星河科技* · `C202611001`\n*Stage:* Lead · To nurture (since Nov 15, 2026) · not graded\n"
         "*Owner:* <@U0REP00001> · *Customer success:* —",
         "*Company:* 星河科技有限公司\n*Industry:* 制造业\n*Region:* 华东\n*Staff:* 350\n*Yearly revenue:* CN¥50,000,000.00\n"
         "*Source channel:* Exhibition\n*Value tier:* High value (set by hand)\n*Need type:* Service-oriented\n*Tags:* VIP",
         "*Phone:* 138****5678 · *Email:* z***@galaxy.cn",
         "*Contacts*\n• 张伟 · 采购总监 · Decision maker",
         "*Open needs*\n• 产线 MES 升级 (Current need, High priority, Not started)",
-        "*Open next actions*\n• 发送报价 · Mon 7 Jan 2030, 02:00 · <@U0REP00001>",
-        "*Latest interactions*\n• 16 Nov 2026 Visit: 拜访张总，演示 MES",
+        "*Open next actions*\n• 发送报价 · Mon, Jan 7, 2030, 2:00\u202fAM · <@U0REP00001>",
+        "*Latest interactions*\n• Nov 16, 2026 Visit: 拜访张总，演示 MES",
         "*Open tickets*\n• `T202611001` P2 · Complaint · new: 打印机无法启动",
-        "*Deals*\n• MES 一期 · CN¥1,200,000.00 · Qualification (expected 31 Dec 2026)",
+        "*Deals*\n• MES 一期 · CN¥1,200,000.00 · Qualification (expected Dec 31, 2026)",
     ]
     assert _contexts(reply["blocks"]) == [
         "🔒 Phone and email are masked: only the owner, the owner's manager and admins see them in full."]
@@ -440,14 +440,14 @@ def test_edit_saves_the_profile_and_the_history_shows_it(bolt, fake, db, remembe
     answer = fake.wait_for("response_url:card")[0].params
     sections = _sections(answer["blocks"])
     assert (answer["response_type"], answer["replace_original"], sections[0]) == ("ephemeral", False, "*星河科技*（`C202611001`）的历史")
-    assert sections[1] == f"*阶段变更*\n• 2026年11月16日 周一 10:00 · <@{REP}>：线索期 · 待培育（新建）"
+    assert sections[1] == f"*阶段变更*\n• 2026年11月16日周一 10:00 · <@{REP}>：线索期 · 待培育（新建）"
     audit = sections[2].split("\n")
     assert audit[0] == "*修改记录*"
     assert audit[1:4] == [f"• {fmt_datetime(e, _zh(REP))} · <@{REP}> · {what}" for e, what in zip(
         [_saved_at(db, c.id)] * 3, ["电话：138****5678 → 139****1111", "标签：VIP → VIP、战略客户",
                                     "公司全称：星河科技有限公司 → 星河科技集团"])]
-    assert audit[-2:] == [f"• 2026年11月16日 周一 10:00 · <@{REP}> · 创建：C202611001",
-                          f"• 2026年11月16日 周一 10:00 · <@{REP}> · 标签：— → VIP"]
+    assert audit[-2:] == [f"• 2026年11月16日周一 10:00 · <@{REP}> · 创建：C202611001",
+                          f"• 2026年11月16日周一 10:00 · <@{REP}> · 标签：— → VIP"]
 
 
 def _zh(user: str) -> Profile:
@@ -505,11 +505,11 @@ def test_stage_changes_show_in_the_history_with_reasons(bolt, fake, db, remember
     sections = _sections(fake.wait_for("response_url:card")[0].params["blocks"])
     assert sections == [
         "History of *Galaxy Tech* (`C202611001`)",
-        f"*Stage changes*\n• Sun 15 Nov 2026, 21:00 · <@{REP_EN}>: Lead · To nurture → Nurturing · Needs follow-up (budget confirmed)\n"
-        f"• Sun 15 Nov 2026, 21:00 · <@{REP_EN}>: Lead · To nurture (created)",
-        f"*Audit log*\n• Sun 15 Nov 2026, 21:00 · <@{REP_EN}> · status: To nurture → Needs follow-up\n"
-        f"• Sun 15 Nov 2026, 21:00 · <@{REP_EN}> · stage: Lead → Nurturing\n"
-        f"• Sun 15 Nov 2026, 21:00 · <@{REP_EN}> · created: C202611001",
+        f"*Stage changes*\n• Sun, Nov 15, 2026, 9:00\u202fPM · <@{REP_EN}>: Lead · To nurture → Nurturing · Needs follow-up (budget confirmed)\n"
+        f"• Sun, Nov 15, 2026, 9:00\u202fPM · <@{REP_EN}>: Lead · To nurture (created)",
+        f"*Audit log*\n• Sun, Nov 15, 2026, 9:00\u202fPM · <@{REP_EN}> · status: To nurture → Needs follow-up\n"
+        f"• Sun, Nov 15, 2026, 9:00\u202fPM · <@{REP_EN}> · stage: Lead → Nurturing\n"
+        f"• Sun, Nov 15, 2026, 9:00\u202fPM · <@{REP_EN}> · created: C202611001",
     ]
 
 

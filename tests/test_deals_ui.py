@@ -151,7 +151,7 @@ def test_add_a_deal_then_move_it_to_negotiation_asks_for_the_signing(bolt, fake,
     assert (moved.stage, action.status, action.owner_id, action.due_at) == (
         "negotiation", "open", REP, datetime(2026, 12, 14, 1, 0, tzinfo=timezone.utc))
     assert answer["text"] == (f"💼 商机“ERP 一期”（*星河科技*（{galaxy.code}））：资格确认 → 商务谈判\n"
-                              f"⏰ 已自动创建下一步：*推进签约*，截止 2026年12月14日 周一 09:00，负责人 <@{REP}>")
+                              f"⏰ 已自动创建下一步：*推进签约*，截止 2026年12月14日周一 09:00，负责人 <@{REP}>")
 
 
 def test_a_won_deal_keeps_its_terms_and_converts_the_customer(bolt, fake, db, remember):
@@ -231,17 +231,17 @@ def test_a_lost_deal_keeps_its_reason_and_a_closed_deal_cannot_move(bolt, fake, 
                "• *出口订单* · US$1,200.00 · 资格确认 · 预计 2026年12月31日 成交",
                "• *日本分销* · JP¥1,500,000 · 资格确认 · 预计 2027年1月31日 成交",
                "• *ERP 一期* · ¥100,000.00 · 资格确认 · 预计 2027年3月1日 成交"]),
-    ("en-US", ["💼 New deal for *Galaxy Tech* ({code}): *出口订单* · $1,200.00 · Qualification · expected to close 31 Dec 2026",
+    ("en-US", ["💼 New deal for *Galaxy Tech* ({code}): *出口订单* · $1,200.00 · Qualification · expected to close Dec 31, 2026",
                "Deals of *Galaxy Tech* ({code})",
-               "• *出口订单* · $1,200.00 · Qualification · expected to close 31 Dec 2026",
-               "• *日本分销* · ¥1,500,000 · Qualification · expected to close 31 Jan 2027",
-               "• *ERP 一期* · CN¥100,000.00 · Qualification · expected to close 1 Mar 2027"]),
-    # a locale the catalog has no texts for: English words, German numbers (a no-break space before the symbol)
-    ("de-DE", ["💼 New deal for *Galaxy Tech* ({code}): *出口订单* · 1.200,00\u00a0$ · Qualification · expected to close 31 Dec 2026",
+               "• *出口订单* · $1,200.00 · Qualification · expected to close Dec 31, 2026",
+               "• *日本分销* · ¥1,500,000 · Qualification · expected to close Jan 31, 2027",
+               "• *ERP 一期* · CN¥100,000.00 · Qualification · expected to close Mar 1, 2027"]),
+    # a locale the catalog has no texts for: English words, German numbers (a no-break space before the symbol) and dates
+    ("de-DE", ["💼 New deal for *Galaxy Tech* ({code}): *出口订单* · 1.200,00\u00a0$ · Qualification · expected to close 31. Dez. 2026",
                "Deals of *Galaxy Tech* ({code})",
-               "• *出口订单* · 1.200,00\u00a0$ · Qualification · expected to close 31 Dec 2026",
-               "• *日本分销* · 1.500.000\u00a0¥ · Qualification · expected to close 31 Jan 2027",
-               "• *ERP 一期* · 100.000,00\u00a0CN¥ · Qualification · expected to close 1 Mar 2027"]),
+               "• *出口订单* · 1.200,00\u00a0$ · Qualification · expected to close 31. Dez. 2026",
+               "• *日本分销* · 1.500.000\u00a0¥ · Qualification · expected to close 31. Jan. 2027",
+               "• *ERP 一期* · 100.000,00\u00a0CN¥ · Qualification · expected to close 1. März 2027"]),
 ])
 def test_amounts_read_as_the_readers_locale_writes_money(bolt, fake, db, remember, locale, lines):
     """Babel (CLDR): the currency's symbol as the reader's locale writes it, never a code beside a number;

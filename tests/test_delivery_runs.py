@@ -118,7 +118,7 @@ def test_a_p1_warning_reaches_its_owner_in_quiet_hours(bolt, fake, db, remember)
     report = tick(client=bolt.client, db=db, defaults=bolt.defaults, now=sh(2026, 11, 24, 3, 0))  # 75 % of two hours
     assert (report.sla_queued, report.sent, report.deferred) == (1, 1, 0)
     [warn] = fake.calls_to("chat.postMessage")
-    assert warn.params["text"] == f"⚠️ SLA 预警：工单 {p1.code} 的首次响应将于 2026年11月24日 周二 03:30 到期（还有 30分钟）"
+    assert warn.params["text"] == f"⚠️ SLA 预警：工单 {p1.code} 的首次响应将于 2026年11月24日周二 03:30 到期（还有 30分钟）"
 
 
 def test_an_overdue_clock_reads_days_and_hours_past_a_day(db):
@@ -168,7 +168,7 @@ def test_two_thousand_reminders_for_one_owner_go_out_as_valid_messages_of_one_li
     assert sorted(_delivered(fake).values()) == [1] * 2000
     first = posts[0].params["blocks"]
     assert first[0]["elements"][0]["text"] == "🔔 你有 49 条提醒："
-    assert first[1]["text"]["text"] == "⏰ *跟进0* · 客户0（`C0001000000`）· 截止 2031年3月4日 周二 10:00"
+    assert first[1]["text"]["text"] == "⏰ *跟进0* · 客户0（`C0001000000`）· 截止 2031年3月4日周二 10:00"
     assert first[1]["accessory"]["action_id"] == ids.DUE_DONE
     assert [s for s, _ in clock.slept] == [1.0] * 40  # one message a second to the one DM
     # Done on one line: the message is redrawn within 50 blocks, the others untouched

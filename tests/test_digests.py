@@ -82,7 +82,7 @@ def test_a_manager_subscribes_a_channel_to_the_weekly_digest_in_chinese(bolt, fa
     answer = _say(bolt, fake, f"digest subscribe <#{SALES}|sales> 每周 8:30", BOSS)
     when = _next_local(SH, 0, 8, 30)
     assert answer == (f"✅ <#{SALES}> 将收到<@{BOSS}> 团队的周报，每周一 08:30（Asia/Shanghai）发送。"
-                      f"下一次：{when.year}年{when.month}月{when.day}日 周一 08:30")
+                      f"下一次：{when.year}年{when.month}月{when.day}日周一 08:30")
     assert _subs(db) == [(SALES, "weekly", BOSS, "08:30", "Asia/Shanghai", "zh-CN")]
     assert [c.params["channel"] for c in fake.calls_to("conversations.info")] == [SALES]
     assert fake.calls_to("conversations.join") == []
@@ -93,13 +93,13 @@ def test_an_english_manager_subscribes_the_bot_joins_and_again_changes_the_time(
     fake.add_channel(OTHER, name="sales-us", member=False)
     answer = _say(bolt, fake, f"digest subscribe weekly <#{OTHER}|sales-us> team", BOSS_EN)
     when = _next_local(NY, 0, 9, 0)
-    assert answer == (f"✅ <#{OTHER}> will get the weekly digest for <@{BOSS_EN}>'s team, Mondays at 09:00 (America/New_York). "
-                      f"Next: Mon {when.day} {when:%b %Y}, 09:00")
+    assert answer == (f"✅ <#{OTHER}> will get the weekly digest for <@{BOSS_EN}>'s team, Mondays at 9:00\u202fAM (America/New_York). "
+                      f"Next: Mon, {when:%b} {when.day}, {when.year}, 9:00\u202fAM")
     assert [c.params["channel"] for c in fake.calls_to("conversations.join")] == [OTHER]
     again = _say(bolt, fake, f"digest subscribe <#{OTHER}> weekly 17:00", BOSS_EN)
     when = _next_local(NY, 0, 17, 0)
-    assert again == (f"✅ Updated: <#{OTHER}>'s weekly digest for <@{BOSS_EN}>'s team now goes Mondays at 17:00 (America/New_York). "
-                     f"Next: Mon {when.day} {when:%b %Y}, 17:00")
+    assert again == (f"✅ Updated: <#{OTHER}>'s weekly digest for <@{BOSS_EN}>'s team now goes Mondays at 5:00\u202fPM (America/New_York). "
+                     f"Next: Mon, {when:%b} {when.day}, {when.year}, 5:00\u202fPM")
     assert _subs(db) == [(OTHER, "weekly", BOSS_EN, "17:00", "America/New_York", "en-US")]
     assert len(fake.calls_to("conversations.join")) == 1  # a member by now
 
@@ -113,12 +113,12 @@ def test_list_shows_a_manager_their_team_and_an_admin_everything_and_unsubscribe
                       locale="zh-CN", by=ADMIN, now=U(2026, 11, 23, 2, 0))  # Monday 23 Nov, 10:00 in Shanghai
     assert _say(bolt, fake, "digest list", BOSS) == (
         "*频道简报*（1 个）：\n"
-        f"• <#{SALES}> · 周报 · <@{BOSS}> 团队 · 每周一 09:00（Asia/Shanghai） · 下一次：2026年11月30日 周一 09:00")
+        f"• <#{SALES}> · 周报 · <@{BOSS}> 团队 · 每周一 09:00（Asia/Shanghai） · 下一次：2026年11月30日周一 09:00")
     assert _say(bolt, fake, "digest list", ADMIN) == (
         "*Channel digests* (3):\n"
-        f"• <#{SALES}> · daily digest · <@{BOSS_EN}>'s team · every day at 18:00 (Asia/Shanghai) · next: Mon 23 Nov 2026, 18:00\n"
-        f"• <#{SALES}> · weekly digest · <@{BOSS}>'s team · Mondays at 09:00 (Asia/Shanghai) · next: Mon 30 Nov 2026, 09:00\n"
-        f"• <#{OTHER}> · monthly digest · everyone · on the 1st of each month at 08:00 (Asia/Shanghai) · next: Tue 1 Dec 2026, 08:00")
+        f"• <#{SALES}> · daily digest · <@{BOSS_EN}>'s team · every day at 6:00\u202fPM (Asia/Shanghai) · next: Mon, Nov 23, 2026, 6:00\u202fPM\n"
+        f"• <#{SALES}> · weekly digest · <@{BOSS}>'s team · Mondays at 9:00\u202fAM (Asia/Shanghai) · next: Mon, Nov 30, 2026, 9:00\u202fAM\n"
+        f"• <#{OTHER}> · monthly digest · everyone · on the 1st of each month at 8:00\u202fAM (Asia/Shanghai) · next: Tue, Dec 1, 2026, 8:00\u202fAM")
     assert _say(bolt, fake, f"digest unsubscribe <#{SALES}|sales> 每周", BOSS) == (
         f"🗑 已退订 <#{SALES}> 的 1 个简报：\n• 周报 · <@{BOSS}> 团队")
     assert _say(bolt, fake, f"digest 退订 <#{SALES}|sales>", BOSS) == f"<#{SALES}> 没有你可以退订的简报。"
@@ -210,8 +210,8 @@ def test_the_weekly_digest_goes_once_at_its_time_with_figures_per_rep_and_the_tw
     assert (report.digests_queued, report.sent, report.messages) == (1, 2, 1)
     [post] = _channel_posts(fake)
     texts = _texts(post["blocks"])
-    assert texts[0] == "📊 zhao 团队周报 · 2026年第47周（11月16日–11月22日）"
-    assert texts[1] == "统计周期：2026年第47周（11月16日–11月22日）"
+    assert texts[0] == "📊 zhao 团队周报 · 2026年第47周（11月16日至22日）"
+    assert texts[1] == "统计周期：2026年第47周（11月16日至22日）"
     assert texts[3].splitlines()[:4] == ["*工作量与跟进*", "• 新线索：*2*　上期 1 ▲", "• 记录互动：*3*（会议 1 · 电话 1 · 拜访 1）　上期 1 ▲",
                                          "• 超 24 小时补录：*33.3%*（1/3）　上期 0.0% ▲ ⚠️ 目标 ≤ 10%"]
     reps = next(x for x in texts if x.startswith("*各人明细*"))
@@ -241,7 +241,7 @@ def test_an_english_digest_for_everyone_reads_english(bolt, fake, db):
     _tick(bolt, datetime(2026, 11, 23, 9, 0, tzinfo=NY))
     [post] = _channel_posts(fake)
     texts = _texts(post["blocks"])
-    assert texts[0] == "📊 Everyone's weekly digest · Week 47, 2026 (16 Nov – 22 Nov)"
+    assert texts[0] == "📊 Everyone's weekly digest · Week 47, 2026 (Nov 16\u2009–\u200922)"
     assert texts[3].splitlines()[:4] == ["*Activity and follow-up*", "• New leads: *2* · prev. 1 ▲",
                                          "• Interactions logged: *3* (Meeting 1 · Phone 1 · Visit 1) · prev. 1 ▲",
                                          "• Logged over 24 h late: *33.3%* (1/3) · prev. 0.0% ▲ ⚠️ target ≤ 10%"]
@@ -403,10 +403,10 @@ def test_a_daily_digest_has_the_review_in_its_first_digest_of_each_month(bolt, f
     for day in (29, 30, 31, 32):  # 29 and 30 Nov, 1 and 2 Dec: the bot starts on 29 Nov
         _tick(bolt, datetime(2026, 11, 1, 9, 0, tzinfo=SH) + timedelta(days=day - 1))
     posts = _channel_posts(fake)
-    assert [_texts(p["blocks"])[0] for p in posts] == ["📊 Everyone's daily digest · Sat 28 Nov 2026",
-                                                       "📊 Everyone's daily digest · Sun 29 Nov 2026",
-                                                       "📊 Everyone's daily digest · Mon 30 Nov 2026",
-                                                       "📊 Everyone's daily digest · Tue 1 Dec 2026"]
+    assert [_texts(p["blocks"])[0] for p in posts] == ["📊 Everyone's daily digest · Sat, Nov 28, 2026",
+                                                       "📊 Everyone's daily digest · Sun, Nov 29, 2026",
+                                                       "📊 Everyone's daily digest · Mon, Nov 30, 2026",
+                                                       "📊 Everyone's daily digest · Tue, Dec 1, 2026"]
     reviews = [[x for x in _texts(p["blocks"]) if "Churn review" in x or "What we learned" in x] for p in posts]
     assert reviews == [
         ["*🔁 Churn review · October 2026*\nCustomers churned: 1 — Price 1\nRecoverable among them: 0\n"
@@ -501,7 +501,7 @@ def test_a_quiet_weeks_digest_says_so_in_one_line_instead_of_empty_lists(bolt, f
         "*本期要点*\n各项指标与上期持平，没有未达标的指标。",
         "*工作量与跟进*\n• 新线索：*0*　上期 0 =\n• 记录互动：*0*　上期 0 =\n• 到期待办：*0*　上期 0 =\n• 当前逾期待办：*0*",
         "*成交与客户*\n• 赢单：*0*　上期 0 =",
-        "上期：2026年第46周（11月9日–11月15日）",
+        "上期：2026年第46周（11月9日至15日）",
         f"*各人明细*（记录互动 · 超 24 小时补录 · 当前逾期 · 按时完成/到期）\n"
         f"• <@{REP}>：记录互动 0 · 超 24 小时补录 0 · 当前逾期 0 · 按时完成 0/0（逾期完成 0）\n"
         f"• <@{REP_EN}>：记录互动 0 · 超 24 小时补录 0 · 当前逾期 0 · 按时完成 0/0（逾期完成 0）",  # a team names each of its reps

@@ -60,7 +60,7 @@ def _world(factory) -> dict[str, str]:
 
 NEEDS_ZH = """# 客户需求分析报告 · 星河科技
 
-> 生成于 2026年12月6日 周日 10:00，数据来自 CRM 助手
+> 生成于 2026年12月6日周日 10:00，数据来自 CRM 助手
 
 ## 客户概况
 
@@ -130,7 +130,7 @@ def test_where_canvases_are_refused_the_markdown_goes_to_the_dms(bolt, fake, db)
     file_id = done["files"][0]["id"]
     assert done["channel_id"] == "D0REP00001" and fake.canvases == {}
     assert fake.uploads[file_id].decode("utf-8") == (
-        "# 客户回访记录 · 星河科技\n\n> 生成于 2026年12月6日 周日 10:00，数据来自 CRM 助手\n\n"
+        "# 客户回访记录 · 星河科技\n\n> 生成于 2026年12月6日周日 10:00，数据来自 CRM 助手\n\n"
         "| 日期 | 方式 | 结果 | 摘要 | 客户反馈 |\n|---|---|---|---|---|\n"
         "| 2026年11月20日 | 拜访 | 已联系上 | 拜访张总 | 价格偏高 |\n"
         "| 2026年11月25日 | 电话 | 未接通 | 电话未接 | — |\n")
@@ -147,15 +147,15 @@ def test_leads_and_churn_in_english_show_only_what_the_reader_may_read(bolt, fak
     leads = fake.calls_to("canvases.create")[-1].params
     assert leads["title"] == "Leads list"
     assert leads["document_content"]["markdown"] == (
-        "# Leads list\n\n> Generated Sat 5 Dec 2026, 21:00 from the CRM assistant's records\n\n"   # alice's zone: New York
+        "# Leads list\n\n> Generated Sat, Dec 5, 2026, 9:00\u202fPM from the CRM assistant's records\n\n"   # alice's zone: New York
         "2 leads and nurturing customers\n\n"
         "| Code | Customer | Company | Source | Stage | Grade | Owner | Created | Next action |\n"
         "|---|---|---|---|---|---|---|---|---|\n"
-        "| C202611002 | Harbor \\| Foods | — | — | Lead · To nurture | — | alice | 1 Nov 2026 | — |\n"
-        "| C202611001 | 星河科技 | 星河科技有限公司 | Exhibition | Nurturing · Clear intent | A | wang | 31 Oct 2026 | — |\n")
+        "| C202611002 | Harbor \\| Foods | — | — | Lead · To nurture | — | alice | Nov 1, 2026 | — |\n"
+        "| C202611001 | 星河科技 | 星河科技有限公司 | Exhibition | Nurturing · Clear intent | A | wang | Oct 31, 2026 | — |\n")
     _reply(bolt, fake, "report churn 2026-q4", REP_EN)
     churn = fake.calls_to("canvases.create")[-1].params
-    assert churn["title"] == "Churned customers analysis · 2026-Q4"
+    assert churn["title"] == "Churned customers analysis · Q4 2026"
     assert churn["document_content"]["markdown"].split("\n")[4:] == [
         "## Summary", "", "1 customers churned, 1 of them recoverable", "",
         "1 win-back plans closed in the quarter, 1 won back (recovery rate 100.0%)", "",
@@ -163,7 +163,7 @@ def test_leads_and_churn_in_english_show_only_what_the_reader_may_read(bolt, fak
         "## Churned customers", "",
         "| Date | Code | Customer | Owner | Main reason | Recoverable | Lessons | Win-back |",
         "|---|---|---|---|---|---|---|---|",
-        "| 2 Nov 2026 | C202611004 | 远山建材 | wang | Price | yes | 报价太高 | Won back |", ""]
+        "| Nov 2, 2026 | C202611004 | 远山建材 | wang | Price | yes | 报价太高 | Won back |", ""]
 
 
 def test_what_cannot_be_made_is_said_in_the_readers_language(bolt, fake, db):

@@ -93,12 +93,12 @@ def test_reschedule_shows_what_xia_zhou_san_means_on_a_sunday_and_offers_the_oth
     assert block(view, ids.RESCHEDULE_BLOCK)["dispatch_action"] is True
     before = _due(db, action_id)
     shown = _type(bolt, fake, user=REP, view=view, text="下周三", n=1)
-    assert _context(shown, ids.RESCHEDULE_READ_BLOCK) == "= 2026年12月9日 周三 09:00"
+    assert _context(shown, ids.RESCHEDULE_READ_BLOCK) == "= 2026年12月9日周三 09:00"
     nine, sixteen = datetime(2026, 12, 9, 9, tzinfo=SHANGHAI), datetime(2026, 12, 16, 9, tzinfo=SHANGHAI)
     pick = _pick_block(shown)
     assert pick["block_id"] == f"{ids.RESCHEDULE_PICK_BLOCK}.{_stamp(nine)}" and pick["label"]["text"] == "指的是哪一个？"
     assert [(o["text"]["text"], o["value"]) for o in pick["element"]["options"]] == [
-        ("2026年12月9日 周三 09:00", str(_stamp(nine))), ("2026年12月16日 周三 09:00", str(_stamp(sixteen)))]
+        ("2026年12月9日周三 09:00", str(_stamp(nine))), ("2026年12月16日周三 09:00", str(_stamp(sixteen)))]
     assert pick["element"]["initial_option"]["value"] == str(_stamp(nine))
 
     # Saved without a choice for these words (typed fast, or a choice made for other words): both shown, nothing saved.
@@ -108,12 +108,12 @@ def test_reschedule_shows_what_xia_zhou_san_means_on_a_sunday_and_offers_the_oth
         again = _pick_block(answer["view"])
         assert again["label"]["text"] == "“下周三”有两种理解：选一个，再点保存。"
         assert block(answer["view"], ids.RESCHEDULE_BLOCK)["element"]["initial_value"] == "下周三"
-        assert _context(answer["view"], ids.RESCHEDULE_READ_BLOCK) == "= 2026年12月9日 周三 09:00"
+        assert _context(answer["view"], ids.RESCHEDULE_READ_BLOCK) == "= 2026年12月9日周三 09:00"
         assert _due(db, action_id) == before
     assert _submit(bolt, user=REP, meta=meta, text="下周三", pick=(pick["block_id"], _stamp(sixteen))) is None
     assert _due(db, action_id) == sixteen
     update = fake.wait_for("chat.update")[0].params
-    assert "已改期到 2026年12月16日 周三 09:00" in json.dumps(update["blocks"], ensure_ascii=False)
+    assert "已改期到 2026年12月16日周三 09:00" in json.dumps(update["blocks"], ensure_ascii=False)
 
 
 def test_typing_in_a_reschedule_view_of_someone_elses_action_redraws_nothing(bolt, fake, db):
@@ -134,10 +134,10 @@ def test_typing_in_a_reschedule_view_of_someone_elses_action_redraws_nothing(bol
 def test_reschedule_with_one_reading_saves_it_and_shows_both_clocks_for_a_named_zone(bolt, fake, db):
     view, meta, action_id = _open_reschedule(bolt, fake, db, owner=REP, now=SUNDAY)
     shown = _type(bolt, fake, user=REP, view=view, text="明天下午3点", n=1)
-    assert _context(shown, ids.RESCHEDULE_READ_BLOCK) == "= 2026年12月7日 周一 15:00" and _pick_block(shown) is None
+    assert _context(shown, ids.RESCHEDULE_READ_BLOCK) == "= 2026年12月7日周一 15:00" and _pick_block(shown) is None
     # Sun 10:00 in Shanghai is Sat 21:00 in New York: 下午3点 there is Sunday's, 04:00 Monday here.
     shown = _type(bolt, fake, user=REP, view=view, text="下午3点 纽约时间", n=2)
-    assert _context(shown, ids.RESCHEDULE_READ_BLOCK) == "= 2026年12月7日 周一 04:00（Asia/Shanghai）＝ 2026年12月6日 周日 15:00（纽约时间）"
+    assert _context(shown, ids.RESCHEDULE_READ_BLOCK) == "= 2026年12月7日周一 04:00（Asia/Shanghai）＝ 2026年12月6日周日 15:00（纽约时间）"
     shown = _type(bolt, fake, user=REP, view=view, text="随便什么", n=3)
     assert not any(b.get("block_id") == ids.RESCHEDULE_READ_BLOCK for b in shown["blocks"])
     assert _submit(bolt, user=REP, meta=meta, text="下午3点 纽约时间") is None
@@ -148,18 +148,18 @@ def test_english_reschedule_next_wednesday_on_a_monday_and_9am_pst(bolt, fake, d
     remember(REP_EN, "America/New_York", "en-US")
     view, meta, action_id = _open_reschedule(bolt, fake, db, owner=REP_EN, now=MONDAY_NY)
     shown = _type(bolt, fake, user=REP_EN, view=view, text="next Wednesday 3pm", n=1)
-    assert _context(shown, ids.RESCHEDULE_READ_BLOCK) == "= Wed 16 Dec 2026, 15:00"
+    assert _context(shown, ids.RESCHEDULE_READ_BLOCK) == "= Wed, Dec 16, 2026, 3:00\u202fPM"
     pick = _pick_block(shown)
     assert pick["label"]["text"] == "Which one do you mean?"
-    assert [o["text"]["text"] for o in pick["element"]["options"]] == ["Wed 16 Dec 2026, 15:00", "Wed 9 Dec 2026, 15:00"]
+    assert [o["text"]["text"] for o in pick["element"]["options"]] == ["Wed, Dec 16, 2026, 3:00\u202fPM", "Wed, Dec 9, 2026, 3:00\u202fPM"]
     answer = _submit(bolt, user=REP_EN, meta=meta, text="next Wednesday 3pm")
     assert _pick_block(answer["view"])["label"]["text"] == "“next Wednesday 3pm” can mean two times: pick one, then Save."
     shown = _type(bolt, fake, user=REP_EN, view=view, text="9am PST", n=2)
-    assert _context(shown, ids.RESCHEDULE_READ_BLOCK) == "= Mon 7 Dec 2026, 12:00 (America/New_York) = Mon 7 Dec 2026, 09:00 (PST)"
+    assert _context(shown, ids.RESCHEDULE_READ_BLOCK) == "= Mon, Dec 7, 2026, 12:00\u202fPM (America/New_York) = Mon, Dec 7, 2026, 9:00\u202fAM (PST)"
     nine = datetime(2026, 12, 9, 15, tzinfo=NEW_YORK)
     assert _submit(bolt, user=REP_EN, meta=meta, text="next Wednesday 3pm", pick=(pick["block_id"], _stamp(nine))) is None
     assert _due(db, action_id) == nine
-    assert "Rescheduled to Wed 9 Dec 2026, 15:00" in json.dumps(fake.wait_for("chat.update")[0].params["blocks"])
+    assert "Rescheduled to Wed, Dec 9, 2026, 3:00\u202fPM" in json.dumps(fake.wait_for("chat.update")[0].params["blocks"], ensure_ascii=False)
 
 
 def test_reschedule_reads_numeric_dates_by_the_users_locale(bolt, fake, db, remember):
@@ -167,7 +167,7 @@ def test_reschedule_reads_numeric_dates_by_the_users_locale(bolt, fake, db, reme
     remember(REP_GB, "Europe/London", "en-GB")
     view, meta, action_id = _open_reschedule(bolt, fake, db, owner=REP_GB, now=MONDAY_NY)
     shown = _type(bolt, fake, user=REP_GB, view=view, text="3/2 10:00", n=1)
-    assert _context(shown, ids.RESCHEDULE_READ_BLOCK) == "= Wed 3 Feb 2027, 10:00" and _pick_block(shown) is None
+    assert _context(shown, ids.RESCHEDULE_READ_BLOCK) == "= Wed, 3 Feb 2027, 10:00" and _pick_block(shown) is None
     assert _submit(bolt, user=REP_GB, meta=meta, text="3/2 10:00") is None
     assert _due(db, action_id) == datetime(2027, 2, 3, 10, tzinfo=LONDON)
 
@@ -177,7 +177,7 @@ def test_reschedule_2_3_for_a_locale_that_does_not_order_day_and_month(bolt, fak
     remember(REP_GB, "Europe/London", "en")
     view, meta, action_id = _open_reschedule(bolt, fake, db, owner=REP_GB, now=MONDAY_NY)
     shown = _type(bolt, fake, user=REP_GB, view=view, text="2/3", n=1)
-    assert [o["text"]["text"] for o in _pick_block(shown)["element"]["options"]] == ["Wed 3 Feb 2027, 09:00", "Tue 2 Mar 2027, 09:00"]
+    assert [o["text"]["text"] for o in _pick_block(shown)["element"]["options"]] == ["Wed, Feb 3, 2027, 9:00\u202fAM", "Tue, Mar 2, 2027, 9:00\u202fAM"]
 
 
 # -- the /crm log modal: its due field prefilled from the words -----------------------------------
@@ -216,14 +216,14 @@ def test_log_modal_shows_the_due_words_reading_and_swaps_to_the_other_one(bolt, 
     view = _log_view(bolt, fake, user=REP, text="星河科技 电话沟通需求 下一步：下周三 发报价")
     nine, sixteen = datetime(2026, 12, 9, 9, tzinfo=SHANGHAI), datetime(2026, 12, 16, 9, tzinfo=SHANGHAI)
     assert _due_shown(view, SHANGHAI) == nine
-    assert _context(view, ids.LOG_DUE_READ_BLOCK) == "从你写的“下周三”读到： = 2026年12月9日 周三 09:00\n也可能是 2026年12月16日 周三 09:00"
+    assert _context(view, ids.LOG_DUE_READ_BLOCK) == "从你写的“下周三”读到： = 2026年12月9日周三 09:00\n也可能是 2026年12月16日周三 09:00"
     [use] = next(b for b in view["blocks"] if b["type"] == "actions")["elements"]
-    assert (use["text"]["text"], use["value"]) == ("改用 2026年12月16日 周三 09:00", str(_stamp(sixteen)))
+    assert (use["text"]["text"], use["value"]) == ("改用 2026年12月16日周三 09:00", str(_stamp(sixteen)))
 
     swapped = _click_other(bolt, fake, user=REP, view=view, n=1)
     due_block = f"{ids.LOG_DUE_BLOCK}.{_stamp(sixteen)}"
     assert block(swapped, due_block)["element"]["initial_date_time"] == _stamp(sixteen)
-    assert _context(swapped, ids.LOG_DUE_READ_BLOCK) == "从你写的“下周三”读到： = 2026年12月16日 周三 09:00\n也可能是 2026年12月9日 周三 09:00"
+    assert _context(swapped, ids.LOG_DUE_READ_BLOCK) == "从你写的“下周三”读到： = 2026年12月16日周三 09:00\n也可能是 2026年12月9日周三 09:00"
     assert [b.get("block_id") for b in swapped["blocks"]].count(ids.LOG_OWNER_BLOCK) == 1
     assert block(swapped, ids.LOG_SUMMARY_BLOCK) == block(view, ids.LOG_SUMMARY_BLOCK)
 
@@ -248,11 +248,11 @@ def test_log_modal_in_english_reads_the_locale_and_shows_both_clocks(bolt, fake,
         create_customer(session=s, name="Acme", owner_id=REP_GB, created_by=REP_GB, now=MONDAY_NY)
     view = _log_view(bolt, fake, user=REP_GB, text="Acme call about renewal next: 3/2 send quote")
     assert _due_shown(view, LONDON) == datetime(2027, 2, 3, 9, tzinfo=LONDON)
-    assert _context(view, ids.LOG_DUE_READ_BLOCK) == "From your words “3/2”: = Wed 3 Feb 2027, 09:00"
+    assert _context(view, ids.LOG_DUE_READ_BLOCK) == "From your words “3/2”: = Wed, 3 Feb 2027, 09:00"
     assert not any(b["type"] == "actions" for b in view["blocks"])
     fake.reset()
     view = _log_view(bolt, fake, user=REP_GB, text="Acme call about renewal next: send quote 4pm CET")
     assert _due_shown(view, LONDON) == datetime(2026, 12, 7, 15, tzinfo=LONDON)
     assert _context(view, ids.LOG_DUE_READ_BLOCK) == (
-        "From your words “4pm CET”: = Mon 7 Dec 2026, 15:00 (Europe/London) = Mon 7 Dec 2026, 16:00 (CET)")
+        "From your words “4pm CET”: = Mon, 7 Dec 2026, 15:00 (Europe/London) = Mon, 7 Dec 2026, 16:00 (CET)")
     assert block(view, ids.LOG_ACTION_BLOCK)["element"]["initial_value"] == "send quote"

@@ -127,11 +127,24 @@ def test_without_targets_a_miss_is_only_marked_and_nothing_missed_says_nothing()
     assert "• 赢单：*0*　上期 0 =" in texts[2].splitlines()
 
 
-def test_periods_durations_and_period_codes():
-    assert [period_label(p, loc) for p in (OCTOBER, WEEK, Period.day(date(2026, 11, 3), SH)) for loc in ("zh-CN", "en")] == [
-        "2026年10月", "October 2026", "2026年第47周（11月16日–11月22日）", "Week 47, 2026 (16 Nov – 22 Nov)",
-        "2026年11月3日 周二", "Tue 3 Nov 2026"]
-    assert period_label(Period(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 4, tzinfo=UTC)), "en") == "1 Nov 2026 – 3 Nov 2026"
+@pytest.mark.parametrize("locale, labels", [
+    # CLDR's patterns per locale: a month, an ISO week with its days as an interval, a day with its
+    # weekday, and a span (thin spaces around the dash where CLDR puts them)
+    ("zh-CN", ["2026年10月", "2026年第47周（11月16日至22日）", "2026年11月3日周二", "2026年11月1日\u2009–\u20093日",
+               "2026年12月30日\u2009–\u20092027年1月2日"]),
+    ("zh-TW", ["2026年10月", "2026年第47周（11月16日至22日）", "2026年11月3日週二", "2026年11月1日至3日", "2026年12月30日至2027年1月2日"]),
+    ("en-US", ["October 2026", "Week 47, 2026 (Nov 16\u2009–\u200922)", "Tue, Nov 3, 2026", "Nov 1\u2009–\u20093, 2026",
+               "Dec 30, 2026\u2009–\u2009Jan 2, 2027"]),
+    ("en-GB", ["October 2026", "Week 47, 2026 (16\u2009–\u200922 Nov)", "Tue, 3 Nov 2026", "1\u2009–\u20093 Nov 2026",
+               "30 Dec 2026\u2009–\u20092 Jan 2027"]),
+])
+def test_period_labels_in_the_readers_locale(locale, labels):
+    spans = (Period(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 4, tzinfo=UTC)),
+             Period(datetime(2026, 12, 30, tzinfo=UTC), datetime(2027, 1, 3, tzinfo=UTC)))
+    assert [period_label(p, locale) for p in (OCTOBER, WEEK, Period.day(date(2026, 11, 3), SH), *spans)] == labels
+
+
+def test_durations_and_period_codes():
     assert [fmt_duration(timedelta(seconds=s), "en") for s in (0, 59, 60, 3599, 3600, 86399, 86400 * 2 + 3600 * 5)] == [
         "0 seconds", "59 seconds", "1 minute", "59 minutes", "1 hour", "23 hours 59 minutes", "2 days 5 hours"]
     assert fmt_duration(timedelta(hours=26), "zh-CN") == "1天2小时"
@@ -167,7 +180,7 @@ def test_the_report_of_a_week_for_everyone(db):
     fallback, blocks = _report(db, Scope.everyone())
     assert not check_blocks(blocks, surface="message")
     texts = _texts(blocks)
-    assert texts[:2] == ["📊 全员", "统计周期：2026年第47周（11月16日–11月22日）"]
+    assert texts[:2] == ["📊 全员", "统计周期：2026年第47周（11月16日至22日）"]
     # first the figures that missed their target, then the one that moved most (0 -> 120,000.00)
     assert texts[2].splitlines() == ["*本期要点*", "• 跟进按时完成率：*50.0%*（1/2） ⚠️ 目标 ≥ 90%",
                                      "• NPS：*-100.0*（1 份回复） ⚠️ 目标 ≥ 80", "• 赢单：*¥120,000.00（1 单）*　上期 0 ▲"]
@@ -190,7 +203,7 @@ def test_the_report_of_a_week_for_everyone(db):
     assert texts[5].splitlines() == ["*服务与满意度*", "• NPS：*-100.0*（1 份回复） ⚠️ 目标 ≥ 80",
                                      "• SLA 首次响应达标率：*0.0%*（0/1）", "• SLA 解决达标率：*0.0%*（0/1）"]
     assert "—" not in "\n".join(texts[2:6])
-    assert texts[6] == "上期：2026年第46周（11月9日–11月15日） · ⚠️ 未达标：跟进按时完成率、NPS"
+    assert texts[6] == "上期：2026年第46周（11月9日至15日） · ⚠️ 未达标：跟进按时完成率、NPS"
     # every known user with something to show: M1 (nothing) is left out
     assert texts[7:] == [
         "*各人明细*（记录互动 · 超 24 小时补录 · 当前逾期 · 按时完成/到期）\n"
@@ -237,7 +250,7 @@ def test_a_reps_report_in_english_keeps_to_their_customers(db):
         "*Per rep* (logged · over 24 h late · overdue now · done on time/due)\n"
         "• <@U0A1000001>: logged 1 · over 24 h late 0 · overdue now 0 · done on time 1/1 (late 0)",
         "*Customers with no interaction beyond their cadence* (1)\n"
-        "• *星河科技* `C000001` · Grade A · <@U0A1000001> · untouched since 1 Nov 2026 (19 days)",
+        "• *星河科技* `C000001` · Grade A · <@U0A1000001> · untouched since Nov 1, 2026 (19 days)",
         "*Deals that moved* (1)\n• 年度合同 · *星河科技* `C000001` · Negotiation → Won · CN¥120,000.00 · <@U0A1000001>",
         "*Detractors (NPS 0-6)* (1)\n• *蓝海* `C000003` · scored 4: “响应慢” · <@U0A1000001>",
         "*Customers at risk* (1)\n• 🟡 *蓝海* `C000003` · health 55 · <@U0A1000001>",

@@ -37,13 +37,13 @@ def _dm_to(fake, user: str) -> dict:
 
 @pytest.mark.parametrize("created, due, shown", [
     # Friday 15:00 in New York -> Monday 15:00 there (the team's Shanghai calendar said Monday 05:00)
-    (datetime(2026, 11, 20, 15, 0, tzinfo=NY), datetime(2026, 11, 23, 15, 0, tzinfo=NY), "Mon 23 Nov 2026, 15:00"),
+    (datetime(2026, 11, 20, 15, 0, tzinfo=NY), datetime(2026, 11, 23, 15, 0, tzinfo=NY), "Mon, Nov 23, 2026, 3:00\u202fPM"),
     # Wednesday before Thanksgiving: the US holiday is skipped (a working day in Shanghai)
-    (datetime(2026, 11, 25, 15, 0, tzinfo=NY), datetime(2026, 11, 27, 15, 0, tzinfo=NY), "Fri 27 Nov 2026, 15:00"),
+    (datetime(2026, 11, 25, 15, 0, tzinfo=NY), datetime(2026, 11, 27, 15, 0, tzinfo=NY), "Fri, Nov 27, 2026, 3:00\u202fPM"),
     # 01:28 on a Tuesday: that day's whole working day, 09:00-18:00 New York time
-    (datetime(2026, 12, 1, 1, 28, tzinfo=NY), datetime(2026, 12, 1, 18, 0, tzinfo=NY), "Tue 1 Dec 2026, 18:00"),
+    (datetime(2026, 12, 1, 1, 28, tzinfo=NY), datetime(2026, 12, 1, 18, 0, tzinfo=NY), "Tue, Dec 1, 2026, 6:00\u202fPM"),
     # China's National Day (1-7 October) is not a New York holiday
-    (datetime(2026, 9, 30, 15, 0, tzinfo=NY), datetime(2026, 10, 1, 15, 0, tzinfo=NY), "Thu 1 Oct 2026, 15:00"),
+    (datetime(2026, 9, 30, 15, 0, tzinfo=NY), datetime(2026, 10, 1, 15, 0, tzinfo=NY), "Thu, Oct 1, 2026, 3:00\u202fPM"),
 ])
 def test_a_new_york_owners_first_contact_counts_new_york_working_days(bolt, fake, db, remember, created, due, shown):
     remember(REP_EN, "America/New_York", "en-US")
@@ -55,9 +55,9 @@ def test_a_new_york_owners_first_contact_counts_new_york_working_days(bolt, fake
 
 @pytest.mark.parametrize("created, shown", [
     # National Day, 1-7 October, then Thursday 8 October
-    (datetime(2026, 9, 30, 15, 0, tzinfo=SH), "2026年10月8日 周四 15:00"),
+    (datetime(2026, 9, 30, 15, 0, tzinfo=SH), "2026年10月8日周四 15:00"),
     # Friday 9 October -> Saturday 10 October, a make-up working day (调休)
-    (datetime(2026, 10, 9, 15, 0, tzinfo=SH), "2026年10月10日 周六 15:00"),
+    (datetime(2026, 10, 9, 15, 0, tzinfo=SH), "2026年10月10日周六 15:00"),
 ])
 def test_a_shanghai_owners_first_contact_keeps_the_mainland_calendar(bolt, fake, db, remember, created, shown):
     remember(REP, "Asia/Shanghai", "zh-CN")
@@ -74,7 +74,7 @@ def test_a_shanghai_manager_giving_a_lead_to_a_new_york_rep_gets_the_reps_workin
     assert _submit_new(bolt, user=BOSS, name="月光传媒", owner=REP_EN) == (200, b"")
     assert _first_contact(db).due_at == datetime(2026, 11, 23, 15, 0, tzinfo=NY)
     # the manager reads it on their own clock
-    assert _sections(_dm_to(fake, BOSS)["blocks"])[0].endswith("*首次联系截止：* 2026年11月24日 周二 04:00")
+    assert _sections(_dm_to(fake, BOSS)["blocks"])[0].endswith("*首次联系截止：* 2026年11月24日周二 04:00")
 
 
 def test_a_new_york_owners_nps_loop_counts_two_new_york_working_days(bolt, fake, db, remember):
@@ -88,7 +88,7 @@ def test_a_new_york_owners_nps_loop_counts_two_new_york_working_days(bolt, fake,
         loop = s.exec(select(NextAction)).one()
     # Monday and Tuesday until 15:00, New York hours (the Shanghai calendar said Tuesday 05:00 New York)
     assert loop.due_at == datetime(2026, 11, 24, 15, 0, tzinfo=NY)
-    assert reply.endswith("and created a close-the-loop action due Tue 24 Nov 2026, 15:00.")
+    assert reply.endswith("and created a close-the-loop action due Tue, Nov 24, 2026, 3:00\u202fPM.")
 
 
 def _known(db, user: str, tz: str) -> None:

@@ -106,9 +106,9 @@ def test_the_card_shows_each_components_points_weight_and_the_arithmetic_in_engl
     bolt.now = NOW + 40 * DAY
     texts = block_texts(_reply(bolt, fake, "show C202612001", REP_EN)["blocks"])
     assert texts[1] == (
-        "*Health* 15 · 🔴 red (scored 16 Mar 2027)\n"
+        "*Health* 15 · 🔴 red (scored Mar 16, 2027)\n"
         "Points × weight: recency 0 × 25 · NPS 0 × 20 · tickets 80 × 15 · interactions 0 × 10 · overdue actions 0 × 10\n"
-        "Pulled down by: no contact for 100 days (cadence 7 days, last on 6 Dec 2026); NPS fell from 10 to 2; "
+        "Pulled down by: no contact for 100 days (cadence 7 days, last on Dec 6, 2026); NPS fell from 10 to 2; "
         "no interactions in the last four months")
     assert texts[2] == ("ℹ️ How it is computed: (0×25 + 0×20 + 80×15 + 0×10 + 0×10) ÷ 80 = 1200 ÷ 80 ≈ 15 (weighted mean, "
                         "rounded half up); left out, nothing to judge: renewal (no won deal with a renewal date) · RFM (not "
@@ -173,7 +173,7 @@ def test_a_fall_from_a_score_older_than_a_week_says_since_when(bolt, fake, db):
     posts = _pings(bolt, db, NOW, NOW + timedelta(hours=1))
     assert sorted(_score_lines(posts)) == sorted([
         "健康分 97 → *20*（🔴 危险），自 2026年12月10日 以来下降 77 分并转为红色",
-        "Health 97 → *20* (🔴 red), −77 since 9 Dec 2026, turned red",
+        "Health 97 → *20* (🔴 red), −77 since Dec 9, 2026, turned red",
         "健康分 80 → *62*（🟡 关注），一周内下降 18 分"])
 
 
@@ -194,9 +194,9 @@ def test_not_at_risk_shows_on_the_card_and_in_crm_risk_and_holds_pings_back(bolt
     assert card[1].splitlines()[-1] == zh_line
     risk = block_texts(_reply(bolt, fake, "risk", REP)["blocks"])
     assert risk[1] == f"🟡 关注 *客户C9*（C9） · 健康分 *45*（2027年3月7日 评分）· RFM —\n_没有明显的扣分项。_\n{zh_line}"
-    en_line = f"✅ <@{REP_EN}> said not at risk on 6 Mar 2027 (at 45; pinged again only below that): 刚续签三年 &lt;合同&gt;"
+    en_line = f"✅ <@{REP_EN}> said not at risk on Mar 6, 2027 (at 45; pinged again only below that): 刚续签三年 &lt;合同&gt;"
     risk = block_texts(_reply(bolt, fake, "risk", REP_EN)["blocks"])
-    assert risk[1] == f"🟡 yellow *客户C10* (C10) · health *45* (scored 6 Mar 2027) · RFM —\n_Nothing stands out._\n{en_line}"
+    assert risk[1] == f"🟡 yellow *客户C10* (C10) · health *45* (scored Mar 6, 2027) · RFM —\n_Nothing stands out._\n{en_line}"
     assert block_texts(_reply(bolt, fake, "show C10", REP_EN)["blocks"])[1].splitlines()[-1] == en_line
     # up to 70, then down 20 within a week to 50: at or above the 45 it was answered at, so no ping
     with transaction(db) as s:

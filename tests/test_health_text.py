@@ -41,10 +41,10 @@ def test_reasons_read_as_stored_with_the_score_and_dates_in_the_readers_zone():
     params = {"days": 100, "cadence_days": 14, "since": "2026-12-06T17:00:00+00:00"}
     assert reason_text("zh-CN", "recency_late", params, profile=shanghai) == "已 100 天未联系（跟进周期 14 天，上次 2026年12月7日）"
     assert reason_text("en", "recency_late", params, profile=new_york) == \
-        "no contact for 100 days (cadence 14 days, last on 6 Dec 2026)"
+        "no contact for 100 days (cadence 14 days, last on Dec 6, 2026)"
     # rows stored before the instant was kept give the date as it was
     old = {"days": 40, "cadence_days": 14, "since": "2026-10-07"}
-    assert reason_text("en", "recency_late", old, profile=new_york) == "no contact for 40 days (cadence 14 days, last on 7 Oct 2026)"
+    assert reason_text("en", "recency_late", old, profile=new_york) == "no contact for 40 days (cadence 14 days, last on Oct 7, 2026)"
     # the numbers are those stored with the score, not brought up to another day
     assert reason_text("zh-CN", "actions_overdue", {"count": 2, "oldest_days": 3, "oldest_on": "2026-11-01"}, profile=shanghai) == \
         "2 个待办逾期，最早的已逾期 3 天"
@@ -92,11 +92,11 @@ def test_the_customer_card_shows_health_its_trend_and_what_pulls_it_down(db):
                  "主要扣分：已 44 天未联系（跟进周期 7 天，上次 2026年10月7日）；NPS 从 8 分降到 4 分；RFM 1-2-2：已流失客户",
                  "ℹ️ 怎么算的：(0×25 + 20×20 + 60×15 + 33×10 + 50×10 + 100×5 + 0×15) ÷ 100 = 2630 ÷ 100 ≈ 26（加权平均，四舍五入）"),
                 ("en", "America/New_York",
-                 "*Health* 26 · 🔴 red · RFM 1-2-2 (lost) (scored 19 Nov 2026)\n"
+                 "*Health* 26 · 🔴 red · RFM 1-2-2 (lost) (scored Nov 19, 2026)\n"
                  "Points × weight: recency 0 × 25 · NPS 20 × 20 · tickets 60 × 15 · interactions 33 × 10 · "
                  "overdue actions 50 × 10 · renewal 100 × 5 · RFM 0 × 15\n"
-                 "Trend: 72 (30 Sep 2026) → 53 (31 Oct 2026) → 26 (19 Nov 2026)\n"
-                 "Pulled down by: no contact for 44 days (cadence 7 days, last on 6 Oct 2026); NPS fell from 8 to 4; "
+                 "Trend: 72 (Sep 30, 2026) → 53 (Oct 31, 2026) → 26 (Nov 19, 2026)\n"
+                 "Pulled down by: no contact for 44 days (cadence 7 days, last on Oct 6, 2026); NPS fell from 8 to 4; "
                  "RFM 1-2-2: lost",
                  "ℹ️ How it is computed: (0×25 + 20×20 + 60×15 + 33×10 + 50×10 + 100×5 + 0×15) ÷ 100 = 2630 ÷ 100 ≈ 26 "
                  "(weighted mean, rounded half up)")):

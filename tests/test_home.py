@@ -3,7 +3,7 @@ publishes on the fake Slack server, the Done and Snooze buttons clicked from the
 buttons that open the log, new-customer and ticket modals.
 
 The tab is drawn as of the app's clock (`Defaults.clock`); the `clock` fixture sets it to a fixed instant
-(Tue 4 Mar 2031, 10:00 in Shanghai) so every time shown is hand-computed. Data is written with the
+(Tue, Mar 4, 2031, 10:00\u202fAM in Shanghai) so every time shown is hand-computed. Data is written with the
 store's own functions, or inserted as rows where hundreds are needed."""
 from __future__ import annotations
 
@@ -171,28 +171,28 @@ def test_rep_sees_overdue_today_and_upcoming_actions_customers_and_tickets_in_ch
     assert view["user_id"] == REP and view["view"]["type"] == "home"
     assert texts(view["view"]["blocks"]) == [
         "我的 CRM 工作台",
-        "更新于 2031年3月4日 周二 10:00",
+        "更新于 2031年3月4日周二 10:00",
         TOP_ZH,
         "<divider>",
         "*下一步行动*",
         "*🔴 已逾期（1）*",
-        "发送报价 · *星河科技*（C203103001）\n截止 2031年3月3日 周一 09:00，已逾期 1天1小时",
+        "发送报价 · *星河科技*（C203103001）\n截止 2031年3月3日周一 09:00，已逾期 1天1小时",
         buttons(late.id),
         "*🟡 今天（1）*",
-        "电话回访 · *蓝海物流*（C203103002）\n截止 2031年3月4日 周二 15:00",
+        "电话回访 · *蓝海物流*（C203103002）\n截止 2031年3月4日周二 15:00",
         buttons(today.id),
         "*🗓 未来 7 天（2）*",
-        "上门演示 &lt;b&gt; · *远山制造*（C203103003）\n截止 2031年3月6日 周四 09:30",
+        "上门演示 &lt;b&gt; · *远山制造*（C203103003）\n截止 2031年3月6日周四 09:30",
         buttons(soon.id),
-        "定期跟进 · *青松医疗*（C203103004）\n截止 2031年3月11日 周二 23:59",
+        "定期跟进 · *青松医疗*（C203103004）\n截止 2031年3月11日周二 23:59",
         buttons(auto.id),
         "<divider>",
         "*我的客户：共 5 个*" + STAGES_ZH.format(1, 1, 2, 1, 0),
         "*需要关注（2）*\n• 🔴 危险 *远山制造*（C203103003） · 健康分 35\n• 🟡 关注 *青松医疗*（C203103004） · 健康分 55",
         "<divider>",
         "*你负责的未结工单：1 张*",
-        f"*{t1.code}* · P1 · 青松医疗 · 新建\n⏱ 首次响应：2031年3月4日 周二 11:30 到期，还剩 1小时30分钟\n"
-        "⏱ 解决：2031年3月5日 周三 09:30 到期，还剩 23小时30分钟",
+        f"*{t1.code}* · P1 · 青松医疗 · 新建\n⏱ 首次响应：2031年3月4日周二 11:30 到期，还剩 1小时30分钟\n"
+        "⏱ 解决：2031年3月5日周三 09:30 到期，还剩 23小时30分钟",
         f"{{打开客户卡片…|{star.id},{blue.id},{hill.id},{pine.id}}}",
     ]
     assert t1.code == "T203103001"
@@ -209,25 +209,25 @@ def test_english_rep_reads_english_in_new_york_time(bolt, fake, db, clock):
     assert open_home(bolt, REP_EN) == 200
     assert texts(published(fake)["view"]["blocks"]) == [
         "Your CRM home",
-        "Updated Mon 3 Mar 2031, 21:00",
+        "Updated Mon, Mar 3, 2031, 9:00\u202fPM",
         TOP_EN,
         "<divider>",
         "*Next actions*",
         "*🔴 Overdue (1)*",
-        "send quote · *Galaxy Tech* (C203103001)\nDue Mon 3 Mar 2031, 20:15, 45 min overdue",
+        "send quote · *Galaxy Tech* (C203103001)\nDue Mon, Mar 3, 2031, 8:15\u202fPM, 45 min overdue",
         buttons(late.id, zh=False),
         "*🟡 Today (1)*",
-        "call back · *Galaxy Tech* (C203103001)\nDue Mon 3 Mar 2031, 23:30",
+        "call back · *Galaxy Tech* (C203103001)\nDue Mon, Mar 3, 2031, 11:30\u202fPM",
         buttons(tonight.id, zh=False),
         "*🗓 Next 7 days (1)*",
-        "demo · *Galaxy Tech* (C203103001)\nDue Tue 4 Mar 2031, 00:00",
+        "demo · *Galaxy Tech* (C203103001)\nDue Tue, Mar 4, 2031, 12:00\u202fAM",
         buttons(tomorrow.id, zh=False),
         "<divider>",
         "*Your customers: 1*" + STAGES_EN.format(1, 0, 0, 0, 0),
         "<divider>",
         "*Your open tickets: 1*",
-        "*T203103001* · P1 · Galaxy Tech · new\n⏱ First response: due Mon 3 Mar 2031, 22:30, 1 h 30 min left\n"
-        "⏱ Resolution: due Tue 4 Mar 2031, 20:30, 23 h 30 min left",
+        "*T203103001* · P1 · Galaxy Tech · new\n⏱ First response: due Mon, Mar 3, 2031, 10:30\u202fPM, 1 h 30 min left\n"
+        "⏱ Resolution: due Tue, Mar 4, 2031, 8:30\u202fPM, 23 h 30 min left",
         f"{{Open a customer's card…|{galaxy.id}}}",
     ]
 
@@ -236,7 +236,7 @@ def test_a_user_with_nothing_sees_a_friendly_empty_state(bolt, fake, clock):
     assert open_home(bolt, REP) == 200
     assert texts(published(fake)["view"]["blocks"]) == [
         "我的 CRM 工作台",
-        "更新于 2031年3月4日 周二 10:00",
+        "更新于 2031年3月4日周二 10:00",
         TOP_ZH,
         "👋 这里会列出你的待办行动、客户和工单。现在还是空的——先新建一个客户，或记录一次客户互动吧。",
     ]
@@ -288,7 +288,7 @@ def test_done_from_home_closes_the_action_and_publishes_the_tab_again(bolt, fake
     assert texts(again["view"]["blocks"])[4:8] == [
         "*下一步行动*",
         "*🟡 今天（1）*",
-        "电话回访 · *星河科技*（C203103001）\n截止 2031年3月4日 周二 15:00",
+        "电话回访 · *星河科技*（C203103001）\n截止 2031年3月4日周二 15:00",
         buttons(today.id),
     ]
     with transaction(db) as s:
@@ -524,8 +524,8 @@ def test_done_from_a_later_page_keeps_the_page(bolt, fake, db, clock):
 
 
 @pytest.mark.parametrize("locale, tz, due, shown", [
-    ("zh-CN", "Asia/Shanghai", datetime(2031, 3, 5, 9, 0, tzinfo=SH), "截止 2031年3月5日 周三 09:00"),
-    ("en-US", "America/New_York", datetime(2031, 3, 4, 9, 0, tzinfo=NY), "Due Tue 4 Mar 2031, 09:00"),
+    ("zh-CN", "Asia/Shanghai", datetime(2031, 3, 5, 9, 0, tzinfo=SH), "截止 2031年3月5日周三 09:00"),
+    ("en-US", "America/New_York", datetime(2031, 3, 4, 9, 0, tzinfo=NY), "Due Tue, Mar 4, 2031, 9:00\u202fAM"),
 ])
 def test_tomorrow_from_home_moves_the_action_to_nine_the_next_morning_in_the_users_zone(bolt, fake, db, clock, remember,
                                                                                         locale, tz, due, shown):
@@ -559,7 +559,7 @@ def test_reschedule_from_home_opens_the_modal_and_its_answer_redraws_the_tab(bol
     with transaction(db) as s:
         assert s.get(NextAction, late.id).due_at == datetime(2031, 3, 5, 15, 0, tzinfo=SH)
     shown = texts(published(fake)["view"]["blocks"])
-    assert "发送报价 · *星河科技*（C203103001）\n截止 2031年3月5日 周三 15:00" in shown
+    assert "发送报价 · *星河科技*（C203103001）\n截止 2031年3月5日周三 15:00" in shown
     assert fake.calls_to("chat.update") == []  # no message to redraw: the tab
 
 

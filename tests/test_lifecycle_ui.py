@@ -70,7 +70,7 @@ def test_stage_by_code_writes_history_and_names_the_research_action(bolt, fake, 
     assert (action.origin, action.owner_id, action.status, action.due_at) == (
         "lifecycle:needs_research", REP, "open", datetime(2026, 12, 21, 1, 0, tzinfo=timezone.utc))
     assert reply == (f"✅ *星河科技*（{galaxy.code}）：线索期 · 待培育 → 培育期 · 意向明确\n原因：客户确认预算\n"
-                     f"⏰ 已自动创建下一步：*完成需求调研*，截止 2026年12月21日 周一 09:00，负责人 <@{REP}>")
+                     f"⏰ 已自动创建下一步：*完成需求调研*，截止 2026年12月21日周一 09:00，负责人 <@{REP}>")
     assert (_row(db, galaxy.id).stage, _row(db, galaxy.id).status) == ("nurturing", "clear_intent")
 
 
@@ -85,7 +85,7 @@ def test_stage_by_chinese_label_delivered_asks_for_a_satisfaction_check_a_week_l
     # a week later is Thanksgiving in New York (a working day in Shanghai): Friday, 09:00 New York time
     assert (action.origin, action.due_at) == ("lifecycle:satisfaction_check", datetime(2026, 11, 27, 14, 0, tzinfo=timezone.utc))
     assert reply == (f"✅ *Galaxy Tech* ({galaxy.code}): Converted · Signed → Converted · Delivered\nWhy: went live on site\n"
-                     f"⏰ Next action created: *Satisfaction check after delivery*, due Fri 27 Nov 2026, 09:00, "
+                     f"⏰ Next action created: *Satisfaction check after delivery*, due Fri, Nov 27, 2026, 9:00\u202fAM, "
                      f"owner <@{REP_EN}>")
 
 

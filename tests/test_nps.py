@@ -103,10 +103,10 @@ def test_command_records_a_detractor_dms_the_owner_with_history_and_creates_the_
     assert texts[2] == f"评分时间：{_zh(response.responded_at)} · 上一次评分：8 分（2026年10月23日）"
     assert texts[3] == "*最近的互动*\n• 2026年11月16日 电话：催付款\n• 2026年11月12日 会议：演示新版本\n• 2026年11月9日 拜访：拜访张总"
     assert texts[4] == ("*进行中的下一步行动*\n"
-                        f"• 发送报价（截止 2031年3月4日 周二 15:30，<@{REP}>）\n"
-                        f"• 安排试用（截止 2031年3月5日 周三 15:30，<@{REP}>）\n"
-                        f"• 开发票（截止 2031年3月6日 周四 15:30，<@{REP}>）\n"
-                        f"• 整理需求（截止 2031年3月7日 周五 15:30，<@{REP}>）")
+                        f"• 发送报价（截止 2031年3月4日周二 15:30，<@{REP}>）\n"
+                        f"• 安排试用（截止 2031年3月5日周三 15:30，<@{REP}>）\n"
+                        f"• 开发票（截止 2031年3月6日周四 15:30，<@{REP}>）\n"
+                        f"• 整理需求（截止 2031年3月7日周五 15:30，<@{REP}>）")
     assert texts[5] == f"*回访行动：* NPS 低分回访：联系客户了解 3 分的原因并跟进解决\n*截止：* {due_zh}"
     assert texts[6] == "已回访"
     button_ = next(b for b in dm["blocks"] if b["type"] == "actions")["elements"][0]
@@ -121,7 +121,7 @@ def _zh_date(when: datetime) -> str:
 
 def _zh(when: datetime) -> str:
     local = when.astimezone(SHANGHAI)
-    return f"{local.year}年{local.month}月{local.day}日 周{'一二三四五六日'[local.weekday()]} {local:%H:%M}"
+    return f"{local.year}年{local.month}月{local.day}日周{'一二三四五六日'[local.weekday()]} {local:%H:%M}"
 
 
 def _detractor_dm(bolt, fake, db, *, score: int = 3, comment: str = "交付太慢"):

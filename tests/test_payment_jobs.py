@@ -141,7 +141,7 @@ def test_paid_before_its_due_date_nothing_is_sent_and_without_a_manager_the_admi
     said = sorted(text for texts in by_channel.values() for text in texts if text.startswith(("⚠️", "🔴")))
     assert said == [
         f"⚠️ <@{REP_EN}>'s payment is 2 days overdue: *Galaxy Tech* ({code}) · *ERP 一期* instalment 1, due 1 Dec 2026, 2,500.25 USD outstanding.",
-        f"🔴 Payment overdue: *Galaxy Tech* ({code}) · *ERP 一期* instalment 1, 2,500.25 USD due 1 Dec 2026, 2,500.25 USD outstanding."]
+        f"🔴 Payment overdue: *Galaxy Tech* ({code}) · *ERP 一期* instalment 1, 2,500.25 USD due Dec 1, 2026, 2,500.25 USD outstanding."]
     assert [a[1] for a in _payment_actions(db)] == ["回款：ERP 一期 第 1 期 2,500.25 USD / Payment due: ERP 一期, instalment 1, 2,500.25 USD"]
     assert _tick(bolt, _at(date(2026, 12, 20))).money_queued == 0  # Paid Co: paid on 5 Dec, never overdue
 

@@ -177,8 +177,8 @@ def test_by_hand_then_partial_payments_in_english(bolt, fake, db, remember):
                      planned=plan_by_hand(total=Decimal("100000.50"), text="40000 2026-12-01\n60000.50 2027-01-01"))
     blocks = _pay_blocks(bolt, fake, "payments Galaxy Tech", REP_EN)
     lines = [b["text"]["text"] for b in blocks if b["type"] == "section"][1:]
-    assert lines == ["Instalment 1 · 40,000.00 USD · due 1 Dec 2026 · 🔴 1 days overdue, 0.00 received",
-                     "Instalment 2 · 60,000.50 USD · due 1 Jan 2027 · 0.00 received"]
+    assert lines == ["Instalment 1 · 40,000.00 USD · due Dec 1, 2026 · 🔴 1 days overdue, 0.00 received",
+                     "Instalment 2 · 60,000.50 USD · due Jan 1, 2027 · 0.00 received"]
     first_id = int(blocks[1]["accessory"]["value"])
     assert blocks[1]["accessory"]["text"]["text"] == "Record payment"
 
@@ -193,7 +193,7 @@ def test_by_hand_then_partial_payments_in_english(bolt, fake, db, remember):
         assert json.loads(body)["errors"] == error
     submit(bolt, user=REP_EN, view=form, values=_paid("15,000", date(2026, 12, 2)))
     assert fake.wait_for("chat.postEphemeral")[0].params["text"] == (
-        f"✅ Recorded 15,000.00 USD received on 2 Dec 2026 for *ERP &lt;phase 1&gt;* (*Galaxy Tech* ({galaxy.code})), "
+        f"✅ Recorded 15,000.00 USD received on Dec 2, 2026 for *ERP &lt;phase 1&gt;* (*Galaxy Tech* ({galaxy.code})), "
         "instalment 1. 25,000.00 USD still outstanding on it.")
     form = _receive(bolt, fake, user=REP_EN, instalment_id=first_id)
     assert input_block(form, ids.PAY_AMOUNT_BLOCK)["element"]["initial_value"] == "25000.00"
@@ -206,7 +206,7 @@ def test_by_hand_then_partial_payments_in_english(bolt, fake, db, remember):
         assert sorted(r.amount for r in s.exec(select(Receipt)).all()) == [Decimal("15000.00"), Decimal("25000.00")]
 
     blocks = _pay_blocks(bolt, fake, "pay Galaxy Tech", REP_EN)
-    assert blocks[1]["text"]["text"] == "Instalment 1 · 40,000.00 USD · due 1 Dec 2026 · ✅ paid in full 2 Dec 2026"
+    assert blocks[1]["text"]["text"] == "Instalment 1 · 40,000.00 USD · due Dec 1, 2026 · ✅ paid in full Dec 2, 2026"
     assert "accessory" not in blocks[1]
     assert blocks[3]["elements"][0]["text"] == "Collected 40,000.00 of 100,000.50 USD (1/2 instalments paid)"
     assert not any(b["type"] == "actions" for b in blocks)  # money received: the schedule can no longer be replaced
@@ -214,7 +214,7 @@ def test_by_hand_then_partial_payments_in_english(bolt, fake, db, remember):
     bolt.command("pay", user=REP_EN)
     assert fake.wait_for("response_url:cmd")[0].params["text"] == (
         "💰 Your open instalments (soonest due first)\n"
-        f"• *Galaxy Tech* ({galaxy.code}) · *ERP &lt;phase 1&gt;* instalment 2 · 60,000.50 USD outstanding · due 1 Jan 2027")
+        f"• *Galaxy Tech* ({galaxy.code}) · *ERP &lt;phase 1&gt;* instalment 2 · 60,000.50 USD outstanding · due Jan 1, 2027")
 
 
 def test_someone_elses_customer_and_unknown_words_are_refused(bolt, fake, db, remember):

@@ -50,7 +50,7 @@ def test_schedule_receive_and_refuse_from_the_command_line(empty_database, tmp_p
     done = run(["payments", "receive", "--instalment", str(first_id), "--amount", "12000.5", "--on", "2026-12-02", "--by", REP,
                 "--now", NOW, "--lang", "en"], env=env, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[1:2] == [f"#{first_id}  Instalment 1 · 30,000.00 CNY · due 1 Dec 2026 · 🔴 2 days overdue, 12,000.50 received"]
+    assert done.stdout.splitlines()[1:2] == [f"#{first_id}  Instalment 1 · 30,000.00 CNY · due Dec 1, 2026 · 🔴 2 days overdue, 12,000.50 received"]
     assert done.stdout.splitlines()[-1] == "Collected 12,000.50 of 100,000.00 CNY (0/3 instalments paid)"
 
     refused = run(["payments", "receive", "--instalment", str(first_id), "--amount", "20000", "--on", "2026-12-02", "--by", REP,

@@ -70,7 +70,7 @@ def test_quiet_hours_are_set_shown_and_refused_when_malformed(bolt, fake, rememb
     remember(REP_EN, "America/New_York", "en-US")
     assert _reply(bolt, fake, "quiet", REP_EN) == ("Your quiet hours: off (America/New_York). "
                                                    "Urgent alerts (SLA breaches, escalations) still come through.")
-    assert _reply(bolt, fake, "quiet 22:00-7:30", REP_EN) == "Done: non-urgent alerts wait out 22:00-07:30 (America/New_York)."
+    assert _reply(bolt, fake, "quiet 22:00-7:30", REP_EN) == "Done: non-urgent alerts wait out 10:00\u202fPM\u2009–\u20097:30\u202fAM (America/New_York)."
     with transaction(bolt.db) as s:
         assert s.get(SlackUser, REP_EN).quiet_hours == "22:00-07:30"
     assert _reply(bolt, fake, "quiet 25:00-07:00", REP_EN) == "Quiet hours look like 21:00-08:00, or off."

@@ -35,7 +35,7 @@ def test_a_rules_action_reads_in_chinese_only_to_a_chinese_owner(bolt, fake, rem
     dm = _due_dm(bolt, fake, action)
     assert dm["text"] == "下一步行动到期：首次联系新线索（星河科技）"
     assert block_texts(dm["blocks"])[:2] == ["*⏰ 下一步行动到期*",
-                                             "*首次联系新线索*\n*客户：* 星河科技（`C203103001`）\n*截止：* 2031年3月3日 周一 18:00"]
+                                             "*首次联系新线索*\n*客户：* 星河科技（`C203103001`）\n*截止：* 2031年3月3日周一 18:00"]
 
 
 def test_a_rules_action_reads_in_english_only_to_an_english_owner(bolt, fake, remember):
@@ -45,7 +45,7 @@ def test_a_rules_action_reads_in_english_only_to_an_english_owner(bolt, fake, re
     assert dm["text"] == "Next action due: First contact with the new lead (Galaxy Tech)"
     assert block_texts(dm["blocks"])[:2] == ["*⏰ Next action due*",
                                              "*First contact with the new lead*\n*Customer:* Galaxy Tech (`C203103001`)\n"
-                                             "*Due:* Mon 3 Mar 2031, 18:00"]  # made Sun 20:00 in New York: one working day of her hours
+                                             "*Due:* Mon, Mar 3, 2031, 6:00\u202fPM"]  # made Sun 20:00 in New York: one working day of her hours
 
 
 def test_a_typed_title_stays_as_typed_for_every_reader(bolt, fake, remember):
@@ -132,19 +132,19 @@ def test_history_and_card_speak_chinese_with_no_code_left(bolt, fake, remember):
     card, history = _click_history(bolt, fake, REP, cid)
     assert card[0] == f"*星河科技*　`C203103001`\n*阶段：* 培育期 · 需跟进（自 2031年3月3日）　*等级：* B 类\n*负责人：* <@{REP}>　*客户成功：* —"
     assert card[5] == ("*最近变更*\n"
-                       f"• 2031年3月3日 周一 09:06 · <@{REP}> · 标签：— → VIP、常看报价（行为）\n"
-                       f"• 2031年3月3日 周一 09:05 · <@{REP}> · 创建：联系人 张伟 采购总监 决策人\n"
-                       f"• 2031年3月3日 周一 09:04 · <@{REP}> · 创建：商机 MES 一期 1200000.00 CNY 资格确认\n"
-                       f"• 2031年3月3日 周一 09:03 · <@{REP}> · 状态：待培育 → 需跟进（预算已确认 &lt;ok&gt;）\n"
-                       f"• 2031年3月3日 周一 09:03 · <@{REP}> · 阶段：线索期 → 培育期")
+                       f"• 2031年3月3日周一 09:06 · <@{REP}> · 标签：— → VIP、常看报价（行为）\n"
+                       f"• 2031年3月3日周一 09:05 · <@{REP}> · 创建：联系人 张伟 采购总监 决策人\n"
+                       f"• 2031年3月3日周一 09:04 · <@{REP}> · 创建：商机 MES 一期 1200000.00 CNY 资格确认\n"
+                       f"• 2031年3月3日周一 09:03 · <@{REP}> · 状态：待培育 → 需跟进（预算已确认 &lt;ok&gt;）\n"
+                       f"• 2031年3月3日周一 09:03 · <@{REP}> · 阶段：线索期 → 培育期")
     assert history[2].split("\n")[6:] == [
-        f"• 2031年3月3日 周一 09:02 · <@{REP}> · 评级方式：手动评级 → 按 BANT 评级",
-        f"• 2031年3月3日 周一 09:02 · <@{REP}> · 需求：— → 充分",
-        f"• 2031年3月3日 周一 09:02 · <@{REP}> · 决策权：— → 部分",
-        f"• 2031年3月3日 周一 09:02 · <@{REP}> · 预算：— → 充分",
-        f"• 2031年3月3日 周一 09:01 · <@{REP}> · 评级方式：— → 手动评级",
-        f"• 2031年3月3日 周一 09:01 · <@{REP}> · 等级：— → B 类",
-        f"• 2031年3月3日 周一 09:00 · <@{REP}> · 创建：C203103001"]
+        f"• 2031年3月3日周一 09:02 · <@{REP}> · 评级方式：手动评级 → 按 BANT 评级",
+        f"• 2031年3月3日周一 09:02 · <@{REP}> · 需求：— → 充分",
+        f"• 2031年3月3日周一 09:02 · <@{REP}> · 决策权：— → 部分",
+        f"• 2031年3月3日周一 09:02 · <@{REP}> · 预算：— → 充分",
+        f"• 2031年3月3日周一 09:01 · <@{REP}> · 评级方式：— → 手动评级",
+        f"• 2031年3月3日周一 09:01 · <@{REP}> · 等级：— → B 类",
+        f"• 2031年3月3日周一 09:00 · <@{REP}> · 创建：C203103001"]
 
 
 def test_history_and_card_speak_english_with_no_code_left(bolt, fake, remember):
@@ -152,22 +152,22 @@ def test_history_and_card_speak_english_with_no_code_left(bolt, fake, remember):
     bolt.now = AT
     cid = _history_world(bolt.db, REP_EN, "Galaxy Tech")
     card, history = _click_history(bolt, fake, REP_EN, cid)
-    assert card[0] == (f"*Galaxy Tech* · `C203103001`\n*Stage:* Nurturing · Needs follow-up (since 2 Mar 2031) · Grade B\n"
+    assert card[0] == (f"*Galaxy Tech* · `C203103001`\n*Stage:* Nurturing · Needs follow-up (since Mar 2, 2031) · Grade B\n"
                        f"*Owner:* <@{REP_EN}> · *Customer success:* —")
     assert card[5] == ("*Latest changes*\n"
-                       f"• Sun 2 Mar 2031, 20:06 · <@{REP_EN}> · Tags: — → VIP, 常看报价 (Behaviour)\n"
-                       f"• Sun 2 Mar 2031, 20:05 · <@{REP_EN}> · created: contact 张伟 采购总监 Decision maker\n"
-                       f"• Sun 2 Mar 2031, 20:04 · <@{REP_EN}> · created: deal MES 一期 1200000.00 CNY Qualification\n"
-                       f"• Sun 2 Mar 2031, 20:03 · <@{REP_EN}> · status: To nurture → Needs follow-up (预算已确认 &lt;ok&gt;)\n"
-                       f"• Sun 2 Mar 2031, 20:03 · <@{REP_EN}> · stage: Lead → Nurturing")
+                       f"• Sun, Mar 2, 2031, 8:06\u202fPM · <@{REP_EN}> · Tags: — → VIP, 常看报价 (Behaviour)\n"
+                       f"• Sun, Mar 2, 2031, 8:05\u202fPM · <@{REP_EN}> · created: contact 张伟 采购总监 Decision maker\n"
+                       f"• Sun, Mar 2, 2031, 8:04\u202fPM · <@{REP_EN}> · created: deal MES 一期 1200000.00 CNY Qualification\n"
+                       f"• Sun, Mar 2, 2031, 8:03\u202fPM · <@{REP_EN}> · status: To nurture → Needs follow-up (预算已确认 &lt;ok&gt;)\n"
+                       f"• Sun, Mar 2, 2031, 8:03\u202fPM · <@{REP_EN}> · stage: Lead → Nurturing")
     assert history[2].split("\n")[6:] == [
-        f"• Sun 2 Mar 2031, 20:02 · <@{REP_EN}> · grading: by hand → from BANT",
-        f"• Sun 2 Mar 2031, 20:02 · <@{REP_EN}> · Need: — → Strong",
-        f"• Sun 2 Mar 2031, 20:02 · <@{REP_EN}> · Authority: — → Partial",
-        f"• Sun 2 Mar 2031, 20:02 · <@{REP_EN}> · Budget: — → Strong",
-        f"• Sun 2 Mar 2031, 20:01 · <@{REP_EN}> · grading: — → by hand",
-        f"• Sun 2 Mar 2031, 20:01 · <@{REP_EN}> · grade: — → Grade B",
-        f"• Sun 2 Mar 2031, 20:00 · <@{REP_EN}> · created: C203103001"]
+        f"• Sun, Mar 2, 2031, 8:02\u202fPM · <@{REP_EN}> · grading: by hand → from BANT",
+        f"• Sun, Mar 2, 2031, 8:02\u202fPM · <@{REP_EN}> · Need: — → Strong",
+        f"• Sun, Mar 2, 2031, 8:02\u202fPM · <@{REP_EN}> · Authority: — → Partial",
+        f"• Sun, Mar 2, 2031, 8:02\u202fPM · <@{REP_EN}> · Budget: — → Strong",
+        f"• Sun, Mar 2, 2031, 8:01\u202fPM · <@{REP_EN}> · grading: — → by hand",
+        f"• Sun, Mar 2, 2031, 8:01\u202fPM · <@{REP_EN}> · grade: — → Grade B",
+        f"• Sun, Mar 2, 2031, 8:00\u202fPM · <@{REP_EN}> · created: C203103001"]
 
 
 # -- refusals: in the asker's language from the first request, naming who may ----------------------
@@ -244,11 +244,11 @@ def _digest_header(bolt, fake, locale: str) -> str:
 
 
 def test_the_digest_header_names_the_manager_as_slack_does_in_chinese(bolt, fake):
-    assert _digest_header(bolt, fake, "zh-CN") == "📊 赵总 团队周报 · 2026年第47周（11月16日–11月22日）"
+    assert _digest_header(bolt, fake, "zh-CN") == "📊 赵总 团队周报 · 2026年第47周（11月16日至22日）"
 
 
 def test_the_digest_header_names_the_manager_as_slack_does_in_english(bolt, fake):
-    assert _digest_header(bolt, fake, "en") == "📊 赵总's team weekly digest · Week 47, 2026 (16 Nov – 22 Nov)"
+    assert _digest_header(bolt, fake, "en") == "📊 赵总's team weekly digest · Week 47, 2026 (Nov 16\u2009–\u200922)"
 
 
 def test_a_real_name_wins_over_the_handle_and_the_handle_is_the_last_resort():

@@ -150,10 +150,10 @@ def test_the_quarterly_review_of_a_team_and_of_everyone(bolt, fake, db):
     bolt.now = datetime(2026, 12, 20, 10, 0, tzinfo=SH)
     said = _say(bolt, fake, f"digest subscribe <#{SALES}|sales> 季度复盘", BOSS)
     assert said == (f"✅ <#{SALES}> 将收到<@{BOSS}> 团队的季度复盘，每季度首日（1、4、7、10月1日）09:00（Asia/Shanghai）发送。"
-                    "下一次：2027年1月1日 周五 09:00")
+                    "下一次：2027年1月1日周五 09:00")
     said = _say(bolt, fake, f"digest subscribe <#{ALL}> quarterly all 09:00", ADMIN)
     assert said == (f"✅ <#{ALL}> will get the quarterly review for everyone, on the 1st of January, April, July and October "
-                    "at 09:00 (Asia/Shanghai). Next: Fri 1 Jan 2027, 09:00")
+                    "at 9:00\u202fAM (Asia/Shanghai). Next: Fri, Jan 1, 2027, 9:00\u202fAM")
     fake.reset()
     for at in (SEND - timedelta(minutes=1), SEND, SEND + timedelta(minutes=1)):
         tick(client=bolt.client, db=db, defaults=bolt.defaults, now=at)

@@ -63,8 +63,8 @@ def test_english_owner_reads_english_in_new_york_time(bolt, fake, db):
                      due=datetime(2031, 3, 4, 19, 0, tzinfo=timezone.utc))
     _tick(bolt, action.due_at)
     dm = _dm(fake).params
-    text = json.dumps(dm["blocks"])
-    assert "Next action due" in text and "Tue 4 Mar 2031, 14:00" in text
+    text = json.dumps(dm["blocks"], ensure_ascii=False)
+    assert "Next action due" in text and "Tue, Mar 4, 2031, 2:00\u202fPM" in text
     assert dm["text"] == "Next action due: send quote (Galaxy Tech)"
 
 

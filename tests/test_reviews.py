@@ -121,7 +121,7 @@ def test_each_rep_gets_the_draft_of_their_month_once(bolt, fake, db, remember):
         "• 未解决问题（未结工单）：1 个\n"
         "　◦ `T0001` 星河科技：打印机又坏了 第三次",
         "• 逾期待办：1 项\n"
-        "　◦ 云帆物流：发送报价（2026年11月28日 周六 10:00 到期）"]
+        "　◦ 云帆物流：发送报价（2026年11月28日周六 10:00 到期）"]
     assert blocks[4]["elements"] == [{"type": "button", "action_id": ids.REVIEW_SUMMARY_OPEN, "style": "primary", "value": "2026-11",
                                       "text": {"type": "plain_text", "text": "填写小结", "emoji": True}}]
     en = _dms(fake, REP_EN)

@@ -166,8 +166,8 @@ def test_a_customer_turning_red_pings_its_success_owner_once_in_chinese(bolt, fa
         "*主要原因*\n• NPS 从 8 分降到 3 分\n• RFM 1-1-1：已流失客户\n• 已 30 天未联系（跟进周期 14 天，上次 2026年10月17日）",
         "*最近的互动*\n• 2026年10月17日 拜访：拜访张总，谈续约\n• 2026年10月2日 电话：电话：发票问题\n• 2026年9月7日 会议：季度回顾会议",
         "*未结工单（1）*\n• `T202611001` P1 · 新建 · 打印机又坏了\n"
-        "　⏱ 首次响应：2026年11月16日 周一 13:30 到期，还剩 1小时30分钟\n"
-        "　⏱ 解决：2026年11月17日 周二 11:30 到期，还剩 23小时30分钟",
+        "　⏱ 首次响应：2026年11月16日周一 13:30 到期，还剩 1小时30分钟\n"
+        "　⏱ 解决：2026年11月17日周二 11:30 到期，还剩 23小时30分钟",
         "*最近一次 NPS：* 3 分（贬损者），2026年11月16日\n> 交付太慢，客服&lt;不回&gt;消息",
         "打开客户卡片…",
         "🎯 启动挽回计划 | 📝 记录互动 | 💤 暂缓 7 天 | ✅ 没有风险",
@@ -195,12 +195,12 @@ def test_without_a_success_owner_the_owner_gets_it_in_english_in_his_zone(bolt, 
         "📉 Churn risk",
         "⚠️ *Churn risk*: *Galaxy Tech* (C202611001)\nHealth 53 → *37* (🔴 red), −16 within a week, turned red",
         f"Customer success: none · Owner: <@{REP_EN}>",
-        "*Why*\n• NPS fell from 8 to 3\n• RFM 1-1-1: lost\n• no contact for 30 days (cadence 14 days, last on 16 Oct 2026)",
-        "*Last interactions*\n• 17 Oct 2026 Visit: Renewal visit\n• 2 Oct 2026 Phone: Invoice call\n• 7 Sep 2026 Meeting: Quarterly review",
+        "*Why*\n• NPS fell from 8 to 3\n• RFM 1-1-1: lost\n• no contact for 30 days (cadence 14 days, last on Oct 16, 2026)",
+        "*Last interactions*\n• Oct 17, 2026 Visit: Renewal visit\n• Oct 2, 2026 Phone: Invoice call\n• Sep 7, 2026 Meeting: Quarterly review",
         "*Open tickets (1)*\n• `T202611001` P1 · new · Printer broken again\n"
-        "    ⏱ First response: due Mon 16 Nov 2026, 00:30, 1 h 30 min left\n"
-        "    ⏱ Resolution: due Mon 16 Nov 2026, 22:30, 23 h 30 min left",
-        "*Latest NPS:* 3 (detractor), 15 Nov 2026\n> Delivery too slow",
+        "    ⏱ First response: due Mon, Nov 16, 2026, 12:30\u202fAM, 1 h 30 min left\n"
+        "    ⏱ Resolution: due Mon, Nov 16, 2026, 10:30\u202fPM, 23 h 30 min left",
+        "*Latest NPS:* 3 (detractor), Nov 15, 2026\n> Delivery too slow",
         "Open a customer's card…",
         "🎯 Start win-back plan | 📝 Log interaction | 💤 Snooze 7 days | ✅ Not at risk",
     ]
@@ -404,7 +404,7 @@ def test_crm_risk_for_an_admin_lists_everyone_twenty_at_a_time_in_english(bolt, 
     reply = _risk(bolt, fake, ADMIN, "", 1)
     texts = _texts(reply["blocks"])
     assert len(reply["blocks"]) == 23 and texts[0] == "*All customers at risk: 26* (lowest score first)"
-    assert texts[1] == ("🔴 red *甲公司* (C1) · health *20* (scored 15 Nov 2026) · RFM 5-5-5 (champions)\n"
+    assert texts[1] == ("🔴 red *甲公司* (C1) · health *20* (scored Nov 15, 2026) · RFM 5-5-5 (champions)\n"
                         "NPS fell from 8 to 3; 0 interactions in 30 days, down from the usual 2.0; 2 open tickets, 0 SLA breaches in 90 days")
     # lowest score first, then by id: A 20, Delta 30, B 45, Other 00-09 (50-59), C and Other 10 (60: C's id is lower), ...
     names = [t.split("*")[1] for t in texts[1:21]]

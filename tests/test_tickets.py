@@ -449,20 +449,20 @@ def test_warning_breach_and_escalation_reach_assignee_and_manager(bolt, fake, db
     report = _tick(bolt, sh(2026, 11, 23, 10, 30))
     assert (report["sla_queued"], report["sent"]) == (1, 1)
     warn = fake.wait_for("chat.postMessage")[0].params
-    head = f"⚠️ SLA 预警：工单 {ticket.code} 的首次响应将于 2026年11月23日 周一 11:00 到期（还有 30分钟）"
+    head = f"⚠️ SLA 预警：工单 {ticket.code} 的首次响应将于 2026年11月23日周一 11:00 到期（还有 30分钟）"
     assert (warn["channel"], warn["text"]) == (REP, head)
     assert _texts(warn["blocks"], "section") == [
         f"*{head}*", "*客户：* 星河科技（`C202611001`）· P2 · 投诉\n*负责人：* <@U0REP00001>", "> 打印机无法启动"]
     assert _texts(warn["blocks"], "context") == [f"<{CARD_LINK}|打开工单卡片>"]
     report = _tick(bolt, sh(2026, 11, 23, 11, 1))
     assert (report["sla_queued"], report["sent"]) == (2, 2)
-    breach = f"🔴 SLA 超时：工单 {ticket.code} 的首次响应已于 2026年11月23日 周一 11:00 到期（已过 1分钟）"
+    breach = f"🔴 SLA 超时：工单 {ticket.code} 的首次响应已于 2026年11月23日周一 11:00 到期（已过 1分钟）"
     assert [(c.params["channel"], c.params["text"]) for c in fake.calls_to("chat.postMessage")[1:]] == [(REP, breach), (BOSS, breach)]
     report = _tick(bolt, sh(2026, 11, 23, 12, 0))
     assert (report["sla_queued"], report["sent"]) == (1, 1)
     escalation = fake.calls_to("chat.postMessage")[3].params
     assert (escalation["channel"], escalation["text"]) == (
-        BOSS, f"🚨 SLA 升级：工单 {ticket.code} 的首次响应已于 2026年11月23日 周一 11:00 超时，到现在 1小时 无人处理")
+        BOSS, f"🚨 SLA 升级：工单 {ticket.code} 的首次响应已于 2026年11月23日周一 11:00 超时，到现在 1小时 无人处理")
     assert _tick(bolt, sh(2026, 11, 23, 12, 30))["sla_queued"] == 0
     assert len(fake.calls_to("chat.postMessage")) == 4
 
@@ -476,7 +476,7 @@ def test_breaches_come_through_quiet_hours_and_a_stale_warning_is_dropped(bolt, 
     report = _tick(bolt, sh(2026, 11, 23, 11, 1))
     assert (report["sla_queued"], report["sent"]) == (2, 2)
     to_rep = next(c.params for c in fake.calls_to("chat.postMessage") if c.params["channel"] == REP_EN)
-    assert to_rep["text"] == f"🔴 SLA breached: First response on ticket {ticket.code} was due Sun 22 Nov 2026, 22:00 (1 min ago)"
+    assert to_rep["text"] == f"🔴 SLA breached: First response on ticket {ticket.code} was due Sun, Nov 22, 2026, 10:00\u202fPM (1 min ago)"
     assert _texts(to_rep["blocks"], "context") == [f"<{CARD_LINK}|Open the ticket card>"]
     # 08:00 in New York: the deferred warning is past its due time; the escalation is due too.
     report = _tick(bolt, datetime(2026, 11, 23, 8, 0, tzinfo=NY))
@@ -507,7 +507,7 @@ def test_alerts_that_no_longer_apply_render_nothing(db):
     sweep_sla(db=db, calendar=CN, now=sh(2026, 11, 23, 10, 30))
     warnings = _claimed(db, sh(2026, 11, 23, 10, 30))
     assert _render(db, warnings["sla_warn", moved.id], sh(2026, 11, 23, 10, 30)).text == (
-        f"⚠️ SLA 预警：工单 {moved.code} 的首次响应将于 2026年11月23日 周一 11:00 到期（还有 30分钟）")
+        f"⚠️ SLA 预警：工单 {moved.code} 的首次响应将于 2026年11月23日周一 11:00 到期（还有 30分钟）")
     _do(db, moved.id, "pending", sh(2026, 11, 23, 10, 40))
     _do(db, moved.id, "resume", sh(2026, 11, 23, 10, 50))  # due 11:10 now
     assert _render(db, warnings["sla_warn", moved.id], sh(2026, 11, 23, 10, 30)) is None
@@ -517,7 +517,7 @@ def test_alerts_that_no_longer_apply_render_nothing(db):
     assert sorted(k for k in rows if k[0] != "sla_warn") == sorted(
         [("sla_breach", moved.id)] + [(kind, x.id) for x in (solved, replied, paused, acted) for kind in ("sla_breach", "sla_escalate")])
     assert _render(db, rows["sla_breach", solved.id], sh(2026, 11, 23, 12, 0)).text == (
-        f"🔴 SLA 超时：工单 {solved.code} 的首次响应已于 2026年11月23日 周一 11:00 到期（已过 1小时）")
+        f"🔴 SLA 超时：工单 {solved.code} 的首次响应已于 2026年11月23日周一 11:00 到期（已过 1小时）")
     assert _render(db, rows["sla_warn", solved.id], sh(2026, 11, 23, 12, 0)) is None  # claimed again at 12:00: past due, the breach speaks
     _do(db, solved.id, "solved", sh(2026, 11, 23, 12, 5))
     _do(db, replied.id, "replied", sh(2026, 11, 23, 12, 5))
@@ -555,7 +555,7 @@ def test_my_tickets_in_chinese_with_time_left(bolt, fake, db):
     assert (reply["response_type"], reply["text"]) == ("ephemeral", "你负责的未结工单：2 张")
     assert _texts(reply["blocks"], "section") == [
         "*你负责的未结工单：2 张*",
-        f"*{b.code}* · P1 · Beta Ltd · 等待客户\n✅ 首次响应：已达成（2026年11月16日 周一 09:10）\n⏸ 解决：已暂停（等待客户），还剩 23小时40分钟",
+        f"*{b.code}* · P1 · Beta Ltd · 等待客户\n✅ 首次响应：已达成（2026年11月16日周一 09:10）\n⏸ 解决：已暂停（等待客户），还剩 23小时40分钟",
         f"*{a.code}* · P2 · 甲公司 · 等待客户\n⏸ 首次响应：已暂停（等待客户），还剩 1小时30分钟（工作时间）\n"
         "⏸ 解决：已暂停（等待客户），还剩 23小时30分钟（工作时间）",
     ]
@@ -568,7 +568,7 @@ def test_my_tickets_in_english_in_new_york_time(bolt, fake, db):
     reply = fake.wait_for("response_url:cmd")[0].params
     assert _texts(reply["blocks"], "section") == [
         "*Your open tickets: 2*",
-        f"*{b.code}* · P1 · Beta Ltd · waiting on the customer\n✅ First response: met (Sun 15 Nov 2026, 20:10)\n"
+        f"*{b.code}* · P1 · Beta Ltd · waiting on the customer\n✅ First response: met (Sun, Nov 15, 2026, 8:10\u202fPM)\n"
         "⏸ Resolution: paused (waiting on the customer), 23 h 40 min left",
         f"*{a.code}* · P2 · 甲公司 · waiting on the customer\n⏸ First response: paused (waiting on the customer), 1 h 30 min of working time left\n"
         "⏸ Resolution: paused (waiting on the customer), 23 h 30 min of working time left",
@@ -601,10 +601,10 @@ def test_running_and_overdue_clocks_count_down_in_working_time(db):
     _, at_ten = list_blocks(items, total, calendar=CN, now=sh(2026, 11, 23, 10, 0), profile=ZH_REP)
     _, friday = list_blocks(items, total, calendar=CN, now=sh(2026, 11, 27, 9, 30), profile=EN_REP)
     assert _texts(at_ten, "section")[1].split("\n")[1:] == [
-        "⚠️ 首次响应：2026年11月23日 周一 11:20 完成，超时 20分钟（工作时间）",
-        "⏱ 解决：2026年11月25日 周三 15:00 到期，还剩 23小时（工作时间）"]
+        "⚠️ 首次响应：2026年11月23日周一 11:20 完成，超时 20分钟（工作时间）",
+        "⏱ 解决：2026年11月25日周三 15:00 到期，还剩 23小时（工作时间）"]
     assert _texts(friday, "section")[1].split("\n")[1:] == [
-        "⚠️ First response: done Sun 22 Nov 2026, 22:20, late by 20 min of working time",
+        "⚠️ First response: done Sun, Nov 22, 2026, 10:20\u202fPM, late by 20 min of working time",
         "🔴 Resolution: 12 h 30 min overdue (business hours)"]
 
 

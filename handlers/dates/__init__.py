@@ -25,7 +25,8 @@ rarer forms, and only for text that carries a date/time signal, because it reads
 Modules: ``scan`` finds the expression in a text (all of it, its start or its end); ``grammar``
 reads whole expressions from the date rules in ``zh`` and ``en`` and the times of day in
 ``times``; ``zones`` reads a zone named in the text; ``festivals`` the public holidays (节后,
-国庆后); ``fallback`` guards dateparser; ``common`` holds what they share.
+国庆后); ``fallback`` guards dateparser; ``common`` holds what they share.  ``show`` is the other
+direction: it writes every date and time people read, by CLDR for the reader's locale.
 
 Never a confidently wrong instant: a past result is refused (parse_when -> None; extract_when
 leaves the words in the text), and dateparser's answer is only taken when it accounts for every

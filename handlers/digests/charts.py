@@ -14,7 +14,7 @@ import io
 import logging
 import os
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from matplotlib import font_manager
@@ -24,6 +24,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.ft2font import FT2Font
 from matplotlib.ticker import MaxNLocator
 
+from handlers.dates import show
 from handlers.i18n import EN, ZH, lang, t
 from handlers.numbers import percent
 from store.figures import Figures, Period, Rate
@@ -109,12 +110,13 @@ def cjk_font() -> str | None:
 # -- shared pieces ---------------------------------------------------------------------------------
 
 def _text_locale(locale: str, font: str | None) -> str:
-    """Chinese only with a font that can draw it; English otherwise."""
-    return ZH if lang(locale) == ZH and font is not None else EN
+    """The reader's locale (its dates too: 11月23日, Nov 23, 23 Nov); Chinese only with a font that
+    can draw it, English otherwise."""
+    return locale if lang(locale) == EN or font is not None else EN
 
 
 def _props(loc: str, font: str | None, size: float) -> FontProperties:
-    if loc == ZH and font is not None:
+    if lang(loc) == ZH and font is not None:
         return FontProperties(fname=font, size=size)
     return FontProperties(size=size)
 
@@ -131,14 +133,10 @@ def png(figure: Figure) -> bytes:
     return out.getvalue()
 
 
-def _day(loc: str, day: date) -> str:
-    return t(loc, "chart_day", month=t(loc, f"chart_month_{day.month}"), day=day.day)
-
-
 def _span(loc: str, period: Period) -> str:
     zone = ZoneInfo(period.tz or "UTC")
     first, last = period.start.astimezone(zone).date(), (period.end - timedelta(microseconds=1)).astimezone(zone).date()
-    return t(loc, "chart_span", start=_day(loc, first), end=_day(loc, last))
+    return show.days(first, last, loc, year=False)
 
 
 def _pct(loc: str, rate: Rate) -> str:
@@ -202,7 +200,7 @@ def funnel_png(figures: Figures, locale: str) -> bytes:
 # -- the weekly trend ------------------------------------------------------------------------------
 
 def _week_label(loc: str, week: Period) -> str:
-    return _day(loc, week.start.astimezone(ZoneInfo(week.tz or "UTC")).date())
+    return show.month_day(week.start.astimezone(ZoneInfo(week.tz or "UTC")).date(), loc)
 
 
 def trend_figure(trend: list[WeekPoint], locale: str, font: str | None) -> Figure:

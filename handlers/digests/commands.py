@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import time
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -22,6 +23,7 @@ from slack_sdk.errors import SlackApiError
 from handlers.blocks import clip, escape, fmt_datetime, mention
 from handlers.router import Subcommand, split
 from handlers.context import crm_of, Profile, viewer_of
+from handlers.dates import show
 from handlers.i18n import t
 from store import digests
 from store.db import transaction
@@ -128,7 +130,7 @@ def team_text(loc: str, team_of: str) -> str:
 
 
 def schedule_text(loc: str, sub: DigestSubscription) -> str:
-    return t(loc, f"digest_when_{sub.cadence}", time=sub.at_time, tz=sub.tz)
+    return t(loc, f"digest_when_{sub.cadence}", time=show.clock(time.fromisoformat(sub.at_time), loc), tz=sub.tz)
 
 
 def _line(who: Profile, sub: DigestSubscription) -> str:

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from handlers.blocks import MESSAGE_BLOCKS, clip, escape, section
 from handlers.context import Defaults
+from handlers.dates import show
 from handlers.delivery.kind import Rendered
 from handlers.i18n import t
 from store.customers import codes_of
@@ -31,7 +32,7 @@ LESSONS_SHOWN, LESSON_CHARS = 5, 300
 
 def quarter_label(start: datetime, tz: str, loc: str) -> str:
     first = start.astimezone(ZoneInfo(tz)).date()
-    return t(loc, "quarter_label", year=first.year, quarter=(first.month - 1) // 3 + 1)
+    return show.quarter(first, loc)
 
 
 def _nps(stats: NpsStats) -> str:

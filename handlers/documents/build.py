@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from handlers.context import Profile
+from handlers.dates import show
 from handlers.documents.markdown import churn_md, leads_md, needs_md, visits_md
 from store.customers import find_customers, find_exact
 from store.documents import churn_data, leads_data, needs_data, quarter_of, visits_data
@@ -50,7 +51,7 @@ def build(session: Session, *, kind: str, rest: str, profile: Profile, viewer: V
         rows, total = leads_data(session=session, viewer=viewer)
         return leads_md(rows, total, profile, now, _names(session))
     if kind == "churn":
-        start, end, code = quarter_of(rest, tz)
+        start, end, _code = quarter_of(rest, tz)
         review, rows = churn_data(session=session, start=start, end=end, viewer=viewer)
-        return churn_md(code, review, rows, profile, now, _names(session))
+        return churn_md(show.quarter(start.date(), profile.locale), review, rows, profile, now, _names(session))
     raise DomainError("doc_usage")

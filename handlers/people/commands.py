@@ -10,7 +10,8 @@ from handlers.people import admin_failures
 from handlers.people.admin_failures import failures_answer
 from handlers.people.admin_sla import run_sla
 from handlers.router import Subcommand, split
-from handlers.context import crm_of, Profile
+from handlers.context import crm_of, Profile, reply_profile
+from handlers.dates import show
 from handlers.i18n import t
 from store.db import transaction
 from store.errors import DomainError
@@ -78,25 +79,35 @@ def _team(context: dict, who: Profile) -> str:
     return "\n".join(lines)
 
 
+def _window_text(stored: str, loc: str) -> str:
+    """A stored window (22:00-07:30) as the reader's clock writes it: 22:00–07:30 / 10:00 PM – 7:30 AM;
+    `off` as stored."""
+    try:
+        window = parse_window(stored)
+    except DomainError:
+        return stored
+    return show.clocks(*window, loc) if window else stored
+
+
 def run_quiet(*, body: dict, client: WebClient, context: dict, respond, text: str) -> None:
+    who: Profile = reply_profile(client=client, context=context)  # its clock, before the first reply
     crm = crm_of(context)
-    who: Profile = crm.who
     words = text.strip()
     with transaction(crm.db) as session:
         if not words:
             user = session.get(SlackUser, who.user_id)
             current = (user.quiet_hours if user else None) or crm.defaults.quiet_hours
-            respond(response_type="ephemeral", text=t(who.locale, "quiet_now", window=current, tz=who.tz))
+            respond(response_type="ephemeral", text=t(who.locale, "quiet_now", window=_window_text(current, who.locale), tz=who.tz))
             return
         if words.lower() in ("default", "默认"):
             set_quiet_hours(session=session, user_id=who.user_id, quiet_hours=None)
-            respond(response_type="ephemeral", text=t(who.locale, "quiet_default", window=crm.defaults.quiet_hours))
+            respond(response_type="ephemeral", text=t(who.locale, "quiet_default", window=_window_text(crm.defaults.quiet_hours, who.locale)))
             return
         window = parse_window(words)
         stored = "off" if window is None else f"{window[0]:%H:%M}-{window[1]:%H:%M}"
         set_quiet_hours(session=session, user_id=who.user_id, quiet_hours=stored)
     key = "quiet_off" if window is None else "quiet_set"
-    respond(response_type="ephemeral", text=t(who.locale, key, window=stored, tz=who.tz))
+    respond(response_type="ephemeral", text=t(who.locale, key, window=_window_text(stored, who.locale), tz=who.tz))
 
 
 SUBCOMMANDS = (

@@ -1,12 +1,10 @@
 """Text for the digest's charts (handlers/digests/charts.py): the funnel and the weekly trend. Stage names
-come from the lifecycle vocabulary (vocab_stage_*)."""
+come from the lifecycle vocabulary (vocab_stage_*); dates are CLDR's (handlers/dates/show.py)."""
 from __future__ import annotations
 
 from handlers.texts import EN, ZH, plural
 
 TEXTS: dict[str, dict[str, str]] = {
-    "chart_day": {ZH: "{month}{day}日", EN: "{day} {month}"},
-    "chart_span": {ZH: "{start}–{end}", EN: "{start} – {end}"},
     "chart_funnel_title": {ZH: "转化漏斗 · {span}", EN: "Conversion funnel · {span}"},
     "chart_funnel_leads": {ZH: "{count} 个线索", EN: plural(one="{count} lead", other="{count} leads")},
     "chart_funnel_share": {ZH: "{count} 个（占线索 {pct}）", EN: "{count} ({pct} of leads)"},
@@ -17,7 +15,4 @@ TEXTS: dict[str, dict[str, str]] = {
     "chart_series_done_on_time": {ZH: "按时完成的下一步", EN: "Next actions done on time"},
     "chart_series_new_leads": {ZH: "新线索", EN: "New leads"},
     "chart_series_deals_won": {ZH: "赢单", EN: "Deals won"},
-    # chart_month_1 .. chart_month_12: 1月 / Jan ...
-    **{f"chart_month_{n}": {ZH: f"{n}月", EN: abbr}
-       for n, abbr in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1)},
 }

@@ -41,7 +41,6 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 TEXTS.update({
     # the quarterly review (handlers/digests/quarterly.py)
-    "quarter_label": {ZH: "{year}年第{quarter}季度", EN: "Q{quarter} {year}"},
     "quarter_title_team": {ZH: "*📋 {team} 团队季度复盘 · {quarter}*", EN: "*📋 {team}'s team quarterly review · {quarter}*"},
     "quarter_title_all": {ZH: "*📋 全员季度复盘 · {quarter}*", EN: "*📋 Everyone's quarterly review · {quarter}*"},
     "quarter_churn_head": {ZH: "*🔁 流失与挽回*", EN: "*🔁 Churn and recovery*"},

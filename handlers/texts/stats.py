@@ -55,10 +55,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "fig_misses": {ZH: "⚠️ 未达标：{names}", EN: "⚠️ Missed targets: {names}"},
     "fig_compared": {ZH: "上期：{period}", EN: "Previous period: {period}"},
     "fig_period": {ZH: "统计周期：{period}", EN: "Period: {period}"},
-    "fig_period_month": {ZH: "{year}年{month}月", EN: "{month} {year}"},
-    "fig_period_week": {ZH: "{year}年第{week}周（{start}–{end}）", EN: "Week {week}, {year} ({start} – {end})"},
-    "fig_period_day": {ZH: "{day} {weekday}", EN: "{weekday} {day}"},
-    "fig_period_span": {ZH: "{start}–{end}", EN: "{start} – {end}"},
+    # a month, a day or a span of days is CLDR's (handlers/dates/show.py); a week is an ISO week and its days
+    "fig_period_week": {ZH: "{year}年第{week}周（{days}）", EN: "Week {week}, {year} ({days})"},
     # the report's lists
     "fig_list_none": {ZH: "无", EN: "None"},
     "fig_sec_reps": {ZH: "*各人明细*（记录互动 · 超 24 小时补录 · 当前逾期 · 按时完成/到期）",
