@@ -157,7 +157,7 @@ def test_tags_listed_removed_and_restored(empty_database, tmp_path):
     listed = run(["tags", "list", code, "--lang", "en"], env=env, cwd=tmp_path)
     assert listed.stdout.splitlines() == [f"Behaviour tags of {code} 星河科技:",
                                           "  no reply to the last 3 follow-ups (no_reply_3): the latest 3 follow-ups were all “no answer” or “no reply”",
-                                          f"  removed: frequent contact (frequent_contact), by {REP} on Thu 10 Dec 2026, 10:00"]
+                                          f"  removed: frequent contact (frequent_contact), by {REP} on Thu, Dec 10, 2026, 10:00\u202fAM"]
     again = run(["tags", "remove", code, "frequent contact", "--by", REP, "--now", NOW, "--lang", "en"], env=env, cwd=tmp_path)
     assert (again.returncode, _said(again)) == (1, "tags: This customer does not carry that behaviour tag now (it may have been removed already).")
     stranger = run(["tags", "restore", code, "frequent_contact", "--by", STRANGER, "--now", NOW], env=env, cwd=tmp_path)
