@@ -3,10 +3,10 @@ customers; leads and nurturing customers (and converted or mature ones without a
 cadence (store/grading.py).
 
     tier     rule     way of contact          at least every     origin        next action
-    high     call     phone                   30 days (a month)  care:call     每月电话回访 / Monthly call
-    high     visit    visit                   91 days (quarter)  care:visit    每季度拜访 / Quarterly visit
-    medium   touch    any                     14 days            care:touch    双周维护 / Fortnightly touch
-    low      touch    any                     91 days (quarter)  care:touch    季度维护 / Quarterly touch
+    high     call     phone                   30 days (a month)  care:call     高价值客户电话回访 / High-value call
+    high     visit    visit                   91 days (quarter)  care:visit    高价值客户拜访 / High-value visit
+    medium   touch    any                     14 days            care:touch    中价值客户维护 / Medium-value touch
+    low      touch    any                     91 days (quarter)  care:touch    低价值客户维护 / Low-value touch
 
 A customer whose latest interaction of the rule's ways is older than its period (days in the team's
 zone, by the interaction's date; none at all counts from the day the customer was created) and that

@@ -113,10 +113,10 @@ VOCAB: dict[str, dict[str, tuple[str, str]]] = {
         "retention_service_upgrade": ("挽留客户：服务升级", "Keep the customer: service upgrade"),
         "retention_specific_fix": ("挽留客户：解决具体问题", "Keep the customer: fix the specific problem"),
         # maintenance by value tier (store/tier_cadence.py)
-        "care_high_call": ("每月电话回访", "Monthly call"),
-        "care_high_visit": ("每季度拜访", "Quarterly visit"),
-        "care_medium_touch": ("双周维护", "Fortnightly touch"),
-        "care_low_touch": ("季度维护", "Quarterly touch"),
+        "care_high_call": ("高价值客户电话回访", "High-value call"),
+        "care_high_visit": ("高价值客户拜访", "High-value visit"),
+        "care_medium_touch": ("中价值客户维护", "Medium-value touch"),
+        "care_low_touch": ("低价值客户维护", "Low-value touch"),
     },
     # How a customer's grade was set (Customer.grade_source), as the history shows it.
     "grade_source": {

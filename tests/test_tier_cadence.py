@@ -68,16 +68,16 @@ def test_each_tier_gets_its_own_maintenance_and_the_review_goes_to_customer_succ
     _tick(bolt, NOW)
     care = _care(db)
     # high: a phone call on 11-20 is within 30 days (since 11-10); no visit since 9-10 (91 days): a visit
-    assert care[high] == [("care:visit", "每季度拜访", REP)]
+    assert care[high] == [("care:visit", "高价值客户拜访", REP)]
     # high: a visit on 10-01 is within 91 days; no call since 11-10: a call
-    assert care[high_called] == [("care:call", "每月电话回访", REP)]
+    assert care[high_called] == [("care:call", "高价值客户电话回访", REP)]
     # medium: an email on 11-30 is within 14 days (since 11-26); its review (mature) goes to customer success
     assert care[medium_ok] == [("lifecycle:quarterly_review", "季度客户回顾", BOSS)]
     # medium: nothing since 11-20: a touch; no customer-success owner: the review goes to the owner
     assert care[medium_due] == [("lifecycle:quarterly_review", "季度客户回顾", REP),
-                                ("care:touch", "双周维护", REP)]
+                                ("care:touch", "中价值客户维护", REP)]
     # low: nothing since 9-05, over 91 days (since 9-10): a quarterly touch
-    assert care[low] == [("care:touch", "季度维护", REP)]
+    assert care[low] == [("care:touch", "低价值客户维护", REP)]
     # a nurturing customer with a tier is not maintained by tier (its needs research is still pending, so the
     # grade cadence waits too); a converted customer without a tier keeps the grade cadence (A: 7 days)
     assert nurturing not in care
@@ -104,8 +104,8 @@ def test_crm_tier_cadence_sets_the_periods_and_turns_a_rule_off(bolt, fake, db, 
     _tick(bolt, NOW)
     care = _care(db)
     assert called not in care and low not in care
-    assert care[lapsed] == [("care:call", "每月电话回访", REP)]
-    assert care[medium] == [("care:touch", "双周维护", REP)]
+    assert care[lapsed] == [("care:call", "高价值客户电话回访", REP)]
+    assert care[medium] == [("care:touch", "中价值客户维护", REP)]
     # the template's defaults when the variable is not set
     monkeypatch.delenv("CRM_TIER_CADENCE")
     assert [(r.tier, r.name, r.days) for r in load_settings().tier_cadence] == [

@@ -32,7 +32,7 @@ WORDS = {
     "zh-CN": dict(
         user=REP, tz="Asia/Shanghai", name="星河科技",
         churned="✅ 已将 {ref}标记为流失：价格，可以挽回。\n状态：流失期 · 挽回中\n挽回计划：负责人 <@{user}>，措施：价格调整，截止 {due}\n"
-                "🗂️ 已取消之前阶段未完成的 3 项下一步行动（客户已流失）：交付后满意度回访、双周维护、季度客户回顾",
+                "🗂️ 已取消之前阶段未完成的 3 项下一步行动（客户已流失）：交付后满意度回访、中价值客户维护、季度客户回顾",
         already="ℹ️ 这项行动已经是“已取消”状态：客户已流失。",
         closed="✅ {ref}的挽回计划已结束：*已挽回*。\n状态：成熟期 · 需关注\n客户已回到流失前的阶段，重新参与健康评分。",
         history=["• {back} · <@{user}>：流失期 · 已挽回 → 成熟期 · 需关注（挽回成功，回到流失前的阶段）",
@@ -44,7 +44,7 @@ WORDS = {
         churned="✅ {ref} marked churned: Price, can be won back.\nNow: Churned · Winning back\n"
                 "Win-back plan: owner <@{user}>, actions: Price offer, due {due}\n"
                 "🗂️ Cancelled 3 open next action(s) of earlier stages (the customer churned): "
-                "Satisfaction check after delivery, Fortnightly touch, Quarterly customer review",
+                "Satisfaction check after delivery, Medium-value touch, Quarterly customer review",
         already="ℹ️ This next action is already cancelled: the customer churned.",
         closed="✅ The win-back plan of {ref} is closed: *Won back*.\nNow: Mature · Needs attention\n"
                "The customer is back in the stage it left, and scored for health again.",
