@@ -17,7 +17,7 @@ from handlers.dates import When
 from handlers.i18n import t
 from handlers.payload import (Metadata, clicked_value, date_of, option_of, read_metadata, record_id,
                               state_values, text_of)
-from store.auto_actions import title_in
+from handlers.words import action_text
 from store.errors import DomainError
 from store.db import transaction
 from store.models import Customer, NextAction
@@ -109,14 +109,14 @@ def auto_lines(actions: list[NextAction], profile: Profile) -> list[str]:
     """"Next action created: …, due …, owner …" for each, its title in the reader's language."""
     lines = []
     for action in actions:
-        lines.append(t(profile.locale, "lc_auto_action", title=escape(title_in(action, profile.locale)), due=fmt_datetime(action.due_at, profile),
+        lines.append(t(profile.locale, "lc_auto_action", title=escape(action_text(action, profile.locale)), due=fmt_datetime(action.due_at, profile),
                        owner=mention(action.owner_id)))
     return lines
 
 
 def action_name(action: NextAction, loc: str) -> str:
     """An action's title in the reader's language (a rule's, by its stored kind) or as typed (escaped)."""
-    return escape(clip(title_in(action, loc), 100))
+    return escape(clip(action_text(action, loc), 100))
 
 
 def cancelled_line(actions: list[NextAction], profile: Profile, *, reason: str) -> str | None:

@@ -15,7 +15,7 @@ from handlers.context import Profile
 from handlers.hooks import CardPart
 from handlers.i18n import CATALOG, t
 from handlers.numbers import money, whole
-from handlers.words import action_title, person
+from handlers.words import action_title, collected_text, person
 from store.actions import open_actions_for_customer
 from store.audit import history, reasons
 from store.behaviour_tags import TagRules, active_codes, label as tag_label, why as tag_why
@@ -237,9 +237,9 @@ def _item_sections(d: CardData, profile: Profile, now: datetime) -> list[dict]:
         ("cust_sec_deals", [t(loc, "cust_deal_line", title=escape(x.title), amount=money(x.amount, x.currency, loc),
                               stage=vocab(loc, "deal_stage", x.stage))
                             + (t(loc, "cust_deal_close", date=fmt_date(x.expected_close_on, profile)) if x.expected_close_on and not x.closed_at else "")
-                            + (" · " + t(loc, "pay_collected", received=format(d.collected[x.id].received, ",.2f"),
-                                         scheduled=format(d.collected[x.id].scheduled, ",.2f"), currency=x.currency,
-                                         paid=d.collected[x.id].paid, count=d.collected[x.id].instalments) if x.id in d.collected else "")
+                            + (" · " + collected_text(loc, received=d.collected[x.id].received, scheduled=d.collected[x.id].scheduled,
+                                                      currency=x.currency, paid=d.collected[x.id].paid,
+                                                      count=d.collected[x.id].instalments) if x.id in d.collected else "")
                             for x in d.deals], None),
         ("cust_sec_changes", _change_lines(d, profile), None),
     ]

@@ -9,6 +9,7 @@ from datetime import datetime
 from handlers.blocks import fmt_date, fmt_datetime, vocab
 from handlers.context import Profile
 from handlers.i18n import t
+from handlers.numbers import money
 from store.documents import ChurnRow, LeadRow, NeedsData
 from store.models import Customer, Interaction
 from store.winback import WinbackReview
@@ -63,7 +64,7 @@ def needs_md(d: NeedsData, profile: Profile, now: datetime, names: dict[str, str
     lines += [f"## {t(loc, 'doc_sec_contacts')}", "", *table(loc, ["name", "title", "role"], [
         [x.name, x.title, vocab(loc, "decision_role", x.role)] for x in d.contacts]), ""]
     lines += [f"## {t(loc, 'doc_sec_deals')}", "", *table(loc, ["deal", "amount", "stage"], [
-        [x.title, f"{x.amount:,.2f} {x.currency}", vocab(loc, "deal_stage", x.stage)] for x in d.deals]), ""]
+        [x.title, money(x.amount, x.currency, loc), vocab(loc, "deal_stage", x.stage)] for x in d.deals]), ""]
     lines += [f"## {t(loc, 'doc_sec_interactions')}", "", *_interactions(loc, d.interactions, profile)]
     return title, "\n".join(lines) + "\n"
 

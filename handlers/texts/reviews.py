@@ -13,7 +13,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "review_touched": {ZH: "• 本月接触客户：{count} 个", EN: "• Customers touched: {count}"},
     "review_wins": {ZH: "• 成交：{count} 单", EN: "• Wins: {count}"},
     "review_wins_sum": {ZH: "，合计 {sums}", EN: ", totalling {sums}"},
-    "review_win_line": {ZH: "　◦ {customer} · {title} · {amount} {currency}", EN: "   ◦ {customer} · {title} · {amount} {currency}"},
+    "review_win_line": {ZH: "　◦ {customer} · {title} · {amount}", EN: "   ◦ {customer} · {title} · {amount}"},
     "review_problems": {ZH: "• 未解决问题（未结工单）：{count} 个", EN: "• Open problems (open tickets): {count}"},
     "review_problem_line": {ZH: "　◦ `{code}` {customer}：{description}", EN: "   ◦ `{code}` {customer}: {description}"},
     "review_overdue": {ZH: "• 逾期待办：{count} 项", EN: "• Overdue next actions: {count}"},
@@ -58,9 +58,9 @@ TEXTS.update({
     "quarter_tier_down": {ZH: "• ⬇️ {customer}（{code}）：{old} → {new}", EN: "• ⬇️ {customer} ({code}): {old} → {new}"},
     "quarter_rcv_head": {ZH: "*💰 本季度回款*（应收 · 回款 · 季末逾期）",
                          EN: "*💰 Receivables of the quarter* (due · collected · overdue at the quarter's end)"},
-    "quarter_rcv_line": {ZH: "• {currency}：应收 {due}（{due_count} 期）· 回款 {collected}（{collected_count} 笔）· "
+    "quarter_rcv_line": {ZH: "• 应收 {due}（{due_count} 期）· 回款 {collected}（{collected_count} 笔）· "
                              "季末逾期 {overdue}（{overdue_count} 期）",
-                         EN: "• {currency}: due {due} ({due_count}) · collected {collected} ({collected_count}) · "
+                         EN: "• due {due} ({due_count}) · collected {collected} ({collected_count}) · "
                              "overdue {overdue} ({overdue_count})"},
     "quarter_nps_tier_head": {ZH: "*⭐ 各价值分层 NPS*", EN: "*⭐ NPS by value tier*"},
     "quarter_nps_tier": {ZH: "• {tier}：{nps}（{responses} 份：推荐 {promoters}、中立 {passives}、贬损 {detractors}）",
