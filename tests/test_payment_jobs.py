@@ -22,7 +22,8 @@ from store.payments import plan_from_terms, record_receipt, schedule_of, set_sch
 from store.permissions import Viewer
 from store.users import set_manager, set_role
 from tests.conftest import BOSS, REP, REP_EN
-from tests.record_flows import customer
+from tests.record_flows import customer, texts
+from tests.test_home import open_home, published, texts as home_texts
 
 UTC = timezone.utc
 ADMIN_EN = "U0ADMINEN7"
@@ -187,3 +188,21 @@ def test_a_wrong_crm_money_days_stops_the_bot_with_its_sentence(monkeypatch, val
 
 def test_amounts_are_exact_decimals():
     assert plan_from_terms(total=Decimal("5000.50"), terms="50/50", first=date(2026, 12, 1))[0].amount == Decimal("2500.25")
+
+
+@pytest.mark.parametrize(("owner", "locale", "home_line", "card_line"), [
+    (REP, "zh-CN", "回款：ERP 一期 第 1 期 ¥30,000.00 · *星河科技*（{code}）\n截止 2026年12月10日 周四 09:00",
+     "*待办行动*\n• 回款：ERP 一期 第 1 期 ¥30,000.00 · 2026年12月10日 周四 09:00 · <@{owner}>"),
+    (REP_EN, "en-US", "Payment due: ERP 一期, instalment 1, CN¥30,000.00 · *星河科技* ({code})\nDue Thu 10 Dec 2026, 09:00",
+     "*Open next actions*\n• Payment due: ERP 一期, instalment 1, CN¥30,000.00 · Thu 10 Dec 2026, 09:00 · <@{owner}>")])
+def test_an_instalments_action_on_the_home_tab_and_the_card_in_one_language(bolt, fake, db, remember, owner, locale, home_line, card_line):
+    remember(owner, "Asia/Shanghai", locale)
+    _, _, code = _won(db, owner, "星河科技")
+    assert _tick(bolt, _at(date(2026, 12, 7))).actions_created == 1  # 30,000 due 12-10
+    bolt.now = _at(date(2026, 12, 7), 2)
+    fake.reset()
+    assert open_home(bolt, owner) == 200
+    assert home_line.format(code=code) in home_texts(published(fake)["view"]["blocks"])
+    fake.reset()
+    bolt.command("show 星河科技", user=owner)
+    assert card_line.format(owner=owner) in texts(fake.wait_for("response_url:cmd")[0].params)

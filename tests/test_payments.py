@@ -18,7 +18,7 @@ from handlers.blocks import refusal
 from store.errors import Amount, DomainError, FieldErrors
 from store.models import NextAction
 from store.money_models import Instalment, Receipt
-from store.payments import plan_by_hand, plan_from_terms, set_schedule, split_amount
+from store.payments import plan_by_hand, plan_from_terms, record_receipt, set_schedule, split_amount
 from store.permissions import Viewer
 from tests.conftest import REP, REP_EN
 from tests.flows import button
@@ -266,3 +266,27 @@ def test_two_deals_of_24_instalments_stay_within_a_messages_50_blocks(bolt, fake
     blocks = _pay_blocks(bolt, fake, "pay 星河科技", user)  # the fake refuses a message past Block Kit's limits
     assert len(blocks) == 28  # 1 + 24 + 2 of the first deal; the second (27 more) does not fit
     assert blocks[-1]["elements"][0]["text"] == more
+
+
+@pytest.mark.parametrize(("user", "locale", "deal_line", "card_deals"), [
+    (REP, "zh-CN", "*ERP 一期* · ¥100,000.00 · 赢单 · 合同 HT-2026-001 · 已回款 ¥40,000.00 / ¥100,000.00（0/1 期收齐）",
+     "*商机*\n• ERP 一期 · ¥100,000.00 · 赢单 · 已回款 ¥40,000.00 / ¥100,000.00（0/1 期收齐）"),
+    (REP_EN, "en-US", "*ERP 一期* · CN¥100,000.00 · Won · contract HT-2026-001 · Collected CN¥40,000.00 of CN¥100,000.00 (0/1 instalment paid)",
+     "*Deals*\n• ERP 一期 · CN¥100,000.00 · Won · Collected CN¥40,000.00 of CN¥100,000.00 (0/1 instalment paid)")])
+def test_the_deal_list_and_the_card_say_what_is_collected(bolt, fake, db, remember, user, locale, deal_line, card_deals):
+    """One instalment of 100,000 yuan, 40,000 received: the deal list and the card, as each reader writes yuan."""
+    remember(user, "Asia/Shanghai", locale)
+    bolt.now = NOW
+    galaxy = customer(db, "星河科技", owner=user, stage="nurturing")
+    deal_id = won_deal(db, galaxy.id, owner=user, amount="100000", terms="100")
+    with transaction(db) as s:
+        [made] = set_schedule(session=s, viewer=Viewer(id=user), deal_id=deal_id, now=NOW,
+                              planned=plan_from_terms(total=Decimal("100000"), terms="100", first=date(2026, 12, 20)))
+        record_receipt(session=s, viewer=Viewer(id=user), instalment_id=made.id, amount="40000", received_on=date(2026, 12, 3),
+                       today=date(2026, 12, 3), now=NOW)
+    click_card(bolt, user=user, action_id=ids.CARD_DEAL, customer_id=galaxy.id)
+    listing = fake.wait_for("views.open")[0].response["view"]
+    assert next(b for b in listing["blocks"] if (b.get("accessory") or {}).get("action_id") == ids.DEAL_PAYMENTS)["text"]["text"] == deal_line
+    fake.reset()
+    bolt.command("show 星河科技", user=user)
+    assert card_deals in texts(fake.wait_for("response_url:cmd")[0].params)
