@@ -130,7 +130,7 @@ def cmd_import(settings, args) -> None:
             print(line, file=sys.stderr)
         print(say(loc, "imp_rejected", count=len(report.errors)), file=sys.stderr)
         raise SystemExit(1)
-    print(say(loc, "imp_done", rows=report.rows, created=report.created, updated=report.updated,
+    print(say(loc, "imp_done", count=report.rows, created=report.created, updated=report.updated,
               unchanged=report.unchanged, contacts=report.contacts, actions=report.actions))
     if report.overdue:
         print(say(loc, "imp_overdue", count=report.overdue))

@@ -126,7 +126,7 @@ def cancelled_line(actions: list[NextAction], profile: Profile, *, reason: str) 
     loc = profile.locale
     names = t(loc, "lc_list_sep").join(action_name(a, loc) for a in actions[:CANCELLED_SHOWN])
     more = t(loc, "action_cancelled_more", n=len(actions) - CANCELLED_SHOWN) if len(actions) > CANCELLED_SHOWN else ""
-    return t(loc, "action_cancelled_line", n=len(actions), why=t(loc, f"action_close_reason_{reason}"), names=names + more)
+    return t(loc, "action_cancelled_line", count=len(actions), why=t(loc, f"action_close_reason_{reason}"), names=names + more)
 
 
 # -- Slack ---------------------------------------------------------------------------------------

@@ -157,8 +157,8 @@ def test_leads_and_churn_in_english_show_only_what_the_reader_may_read(bolt, fak
     churn = fake.calls_to("canvases.create")[-1].params
     assert churn["title"] == "Churned customers analysis · 2026-Q4"
     assert churn["document_content"]["markdown"].split("\n")[4:] == [
-        "## Summary", "", "1 customers churned, 1 of them recoverable", "",
-        "1 win-back plans closed in the quarter, 1 won back (recovery rate 100.0%)", "",
+        "## Summary", "", "1 customer churned, 1 of them recoverable", "",
+        "1 win-back plan closed in the quarter, 1 won back (recovery rate 100.0%)", "",
         "| Main reason | Count |", "|---|---|", "| Price | 1 |", "",
         "## Churned customers", "",
         "| Date | Code | Customer | Owner | Main reason | Recoverable | Lessons | Win-back |",

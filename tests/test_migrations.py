@@ -144,6 +144,8 @@ def test_0008_gives_the_money_actions_of_0007_their_params_and_one_language(empt
     from handlers.words import action_text
     from store.db import session_factory, transaction
     from store.migrate import alembic_config
+    from sqlmodel import select
+
     from store.models import NextAction
 
     upgrade(empty_database.url, "0007_tags")
@@ -164,7 +166,7 @@ def test_0008_gives_the_money_actions_of_0007_their_params_and_one_language(empt
     upgrade(empty_database.url)
     with transaction(session_factory(empty_database.engine)) as s:
         found = {a.id: (a.kind, a.params, a.title, action_text(a, "zh-CN"), action_text(a, "en-US"))
-                 for a in s.query(NextAction).order_by(NextAction.id)}
+                 for a in s.exec(select(NextAction).order_by(NextAction.id))}
     assert found == {
         1: ("payment_due", {"deal": "ERP 一期", "seq": 2, "amount": "1234567.89", "currency": "USD"}, "回款：ERP 一期 第 2 期",
             "回款：ERP 一期 第 2 期 US$1,234,567.89", "Payment due: ERP 一期, instalment 2, $1,234,567.89"),

@@ -9,7 +9,7 @@ from datetime import datetime
 from handlers.blocks import fmt_date, fmt_datetime, vocab
 from handlers.context import Profile
 from handlers.i18n import t
-from handlers.numbers import money
+from handlers.numbers import money, percent
 from store.documents import ChurnRow, LeadRow, NeedsData
 from store.models import Customer, Interaction
 from store.winback import WinbackReview
@@ -83,7 +83,7 @@ def leads_md(rows: list[LeadRow], total: int, profile: Profile, now: datetime, n
          f"{vocab(loc, 'stage', r.customer.stage)} · {vocab(loc, 'status', r.customer.status)}",
          r.customer.grade or "—", _name(names, r.customer.owner_id), fmt_date(r.customer.created_at.astimezone(profile.zone).date(), profile),
          f"{r.next_title} ({fmt_datetime(r.next_due, profile)})" if r.next_title else "—"] for r in rows])
-    lines = _head(title, profile, now) + [t(loc, "doc_leads_total", total=total), "", *body]
+    lines = _head(title, profile, now) + [t(loc, "doc_leads_total", count=total), "", *body]
     if total > len(rows):
         lines += ["", t(loc, "doc_more", total=total, shown=len(rows))]
     return title, "\n".join(lines) + "\n"
@@ -94,7 +94,7 @@ def churn_md(quarter: str, review: WinbackReview, rows: list[ChurnRow], profile:
     loc = profile.locale
     title = t(loc, "doc_title_churn", quarter=quarter)
     reasons = [[t(loc, f"winback_reason_{code}"), n] for code, n in review.by_reason.items() if n]
-    rate = (t(loc, "doc_churn_rate", closed=review.plans_closed, won=review.won_back, pct=f"{review.recovery_rate:.1f}%")
+    rate = (t(loc, "doc_churn_rate", count=review.plans_closed, won=review.won_back, pct=percent(review.recovery_rate, loc))
             if review.recovery_rate is not None else t(loc, "doc_churn_rate_none"))
     lines = _head(title, profile, now) + [f"## {t(loc, 'doc_sec_summary')}", "",
                                           t(loc, "doc_churn_total", count=review.churned, recoverable=review.recoverable), "", rate, "",

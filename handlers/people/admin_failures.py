@@ -41,7 +41,7 @@ def failure_blocks(f: Failure, profile: Profile) -> list[dict]:
     kind = t(loc, key) if key in CATALOG else escape(row.kind)
     to = mention(row.recipient) if row.recipient.startswith(("U", "W")) else f"<#{row.recipient}>"
     text = t(loc, "admin_failure_line", when=fmt_datetime(row.created_at, profile), kind=kind, about=_about(f, loc), user=to,
-             error=escape(clip(row.last_error or "?", 100)), attempts=row.attempts,
+             error=escape(clip(row.last_error or "?", 100)), count=row.attempts,
              advice=t(loc, "admin_failure_advice_channel" if f.advice == "no_channel" and f.channel else f"admin_failure_advice_{f.advice}",
                       user=to))
     buttons: list[dict] = [{"type": "button", "action_id": ids.ADMIN_FAILURE_RESEND, "value": str(row.id),

@@ -145,7 +145,7 @@ def _list_sections(session, period, scope, now, profile: Profile, calendar: Cale
     stale_lines = [t(loc, "fig_stale_line", name=_name(c.name), code=c.code,
                      grade=vocab(loc, "grade", c.grade) if c.grade else t(loc, "cust_ungraded"), owner=person(c.owner_id, loc),
                      since=fmt_date(c.untouched_since.astimezone(profile.zone).date(), profile),
-                     days=(now - c.untouched_since).days) for c in stale.items]
+                     count=(now - c.untouched_since).days) for c in stale.items]
     moved_lines = [t(loc, "fig_deal_line", title=_name(m.title), customer=_name(m.customer_name), code=codes.get(m.customer_id, ""),
                      change=(f"{vocab(loc, 'deal_stage', m.from_stage)} → " if m.from_stage else t(loc, "fig_deal_new"))
                      + vocab(loc, "deal_stage", m.to_stage),

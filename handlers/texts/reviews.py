@@ -2,7 +2,7 @@
 manager's digest) and the quarterly review digest."""
 from __future__ import annotations
 
-from handlers.texts import EN, ZH
+from handlers.texts import EN, ZH, plural
 
 TEXTS: dict[str, dict[str, str]] = {
     "review_sep": {ZH: "、", EN: ", "},
@@ -45,8 +45,9 @@ TEXTS.update({
     "quarter_title_team": {ZH: "*📋 {team} 团队季度复盘 · {quarter}*", EN: "*📋 {team}'s team quarterly review · {quarter}*"},
     "quarter_title_all": {ZH: "*📋 全员季度复盘 · {quarter}*", EN: "*📋 Everyone's quarterly review · {quarter}*"},
     "quarter_churn_head": {ZH: "*🔁 流失与挽回*", EN: "*🔁 Churn and recovery*"},
-    "quarter_rate": {ZH: "挽回率 {pct}（本季度结束的挽回方案 {closed} 个，成功挽回 {won} 个）",
-                     EN: "Recovery rate {pct} ({won} won back of {closed} win-back plans closed in the quarter)"},
+    "quarter_rate": {ZH: "挽回率 {pct}（本季度结束的挽回方案 {count} 个，成功挽回 {won} 个）",
+                     EN: plural(one="Recovery rate {pct} ({won} won back of {count} win-back plan closed in the quarter)",
+                                other="Recovery rate {pct} ({won} won back of {count} win-back plans closed in the quarter)")},
     "quarter_rate_none": {ZH: "挽回率：本季度没有结束的挽回方案", EN: "Recovery rate: no win-back plan closed in the quarter"},
     "quarter_nps_head": {ZH: "*⭐ NPS*", EN: "*⭐ NPS*"},
     "quarter_nps": {ZH: "本季度 {nps}（{responses} 份：推荐 {promoters}、中立 {passives}、贬损 {detractors}）；上季度 {previous}",
