@@ -9,11 +9,13 @@ import sys
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from sqlmodel import select
+
 from store.contacts import add_contact
 from store.db import transaction
 from store.deals import create_deal
 from store.migrate import upgrade
-from store.models import ChurnCase, Customer, Interaction, WinbackPlan
+from store.models import ChurnCase, Customer, Interaction, NextAction, WinbackPlan
 from store.needs import add_need
 from store.permissions import Viewer
 from store.users import save_user, set_manager, set_role
@@ -142,6 +144,9 @@ def test_leads_and_churn_in_english_show_only_what_the_reader_may_read(bolt, fak
         set_manager(session=s, user_id=REP, manager_id=BOSS)
         set_manager(session=s, user_id=REP_EN, manager_id=BOSS)
         set_role(session=s, user_id=BOSS, role="manager")
+        harbor = s.exec(select(Customer).where(Customer.code == "C202611002")).one()
+        s.add(NextAction(customer_id=harbor.id, title="首次联系新线索", kind="first_contact", origin="lifecycle:first_contact",
+                         due_at=datetime(2026, 12, 8, 1, 0, tzinfo=timezone.utc), owner_id=REP_EN, created_by="crm", status="open"))
     bolt.now = NOW
     _reply(bolt, fake, "report leads", REP_EN)
     leads = fake.calls_to("canvases.create")[-1].params
@@ -151,7 +156,8 @@ def test_leads_and_churn_in_english_show_only_what_the_reader_may_read(bolt, fak
         "2 leads and nurturing customers\n\n"
         "| Code | Customer | Company | Source | Stage | Grade | Owner | Created | Next action |\n"
         "|---|---|---|---|---|---|---|---|---|\n"
-        "| C202611002 | Harbor \\| Foods | — | — | Lead · To nurture | — | alice | 1 Nov 2026 | — |\n"
+        "| C202611002 | Harbor \\| Foods | — | — | Lead · To nurture | — | alice | 1 Nov 2026 | First contact with the new lead "
+        "(Mon 7 Dec 2026, 20:00) |\n"  # a rule's action in the reader's language
         "| C202611001 | 星河科技 | 星河科技有限公司 | Exhibition | Nurturing · Clear intent | A | wang | 31 Oct 2026 | — |\n")
     _reply(bolt, fake, "report churn 2026-q4", REP_EN)
     churn = fake.calls_to("canvases.create")[-1].params

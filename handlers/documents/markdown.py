@@ -10,6 +10,7 @@ from handlers.blocks import fmt_date, fmt_datetime, vocab
 from handlers.context import Profile
 from handlers.i18n import t
 from handlers.numbers import money, percent
+from handlers.words import action_text
 from store.documents import ChurnRow, LeadRow, NeedsData
 from store.models import Customer, Interaction
 from store.winback import WinbackReview
@@ -82,7 +83,7 @@ def leads_md(rows: list[LeadRow], total: int, profile: Profile, now: datetime, n
         [r.customer.code, r.customer.name, r.customer.company, vocab(loc, "source", r.customer.source) if r.customer.source else "—",
          f"{vocab(loc, 'stage', r.customer.stage)} · {vocab(loc, 'status', r.customer.status)}",
          r.customer.grade or "—", _name(names, r.customer.owner_id), fmt_date(r.customer.created_at.astimezone(profile.zone).date(), profile),
-         f"{r.next_title} ({fmt_datetime(r.next_due, profile)})" if r.next_title else "—"] for r in rows])
+         f"{action_text(r.next, loc)} ({fmt_datetime(r.next.due_at, profile)})" if r.next else "—"] for r in rows])
     lines = _head(title, profile, now) + [t(loc, "doc_leads_total", count=total), "", *body]
     if total > len(rows):
         lines += ["", t(loc, "doc_more", total=total, shown=len(rows))]
