@@ -268,12 +268,14 @@ def test_two_deals_of_24_instalments_stay_within_a_messages_50_blocks(bolt, fake
     assert blocks[-1]["elements"][0]["text"] == more
 
 
-@pytest.mark.parametrize(("user", "locale", "deal_line", "card_deals"), [
+@pytest.mark.parametrize(("user", "locale", "deal_line", "card_deals", "history"), [
     (REP, "zh-CN", "*ERP 一期* · ¥100,000.00 · 赢单 · 合同 HT-2026-001 · 已回款 ¥40,000.00 / ¥100,000.00（0/1 期收齐）",
-     "*商机*\n• ERP 一期 · ¥100,000.00 · 赢单 · 已回款 ¥40,000.00 / ¥100,000.00（0/1 期收齐）"),
+     "*商机*\n• ERP 一期 · ¥100,000.00 · 赢单 · 已回款 ¥40,000.00 / ¥100,000.00（0/1 期收齐）",
+     ["商机 · 第 1 期已收：0.00 CNY → 40,000.00 CNY (2026-12-03)", "商机 · 回款计划：— → 100,000.00 CNY 2026-12-20"]),
     (REP_EN, "en-US", "*ERP 一期* · CN¥100,000.00 · Won · contract HT-2026-001 · Collected CN¥40,000.00 of CN¥100,000.00 (0/1 instalment paid)",
-     "*Deals*\n• ERP 一期 · CN¥100,000.00 · Won · Collected CN¥40,000.00 of CN¥100,000.00 (0/1 instalment paid)")])
-def test_the_deal_list_and_the_card_say_what_is_collected(bolt, fake, db, remember, user, locale, deal_line, card_deals):
+     "*Deals*\n• ERP 一期 · CN¥100,000.00 · Won · Collected CN¥40,000.00 of CN¥100,000.00 (0/1 instalment paid)",
+     ["deal · received on instalment 1: 0.00 CNY → 40,000.00 CNY (2026-12-03)", "deal · payment schedule: — → 100,000.00 CNY 2026-12-20"])])
+def test_the_deal_list_and_the_card_say_what_is_collected(bolt, fake, db, remember, user, locale, deal_line, card_deals, history):
     """One instalment of 100,000 yuan, 40,000 received: the deal list and the card, as each reader writes yuan."""
     remember(user, "Asia/Shanghai", locale)
     bolt.now = NOW
@@ -289,4 +291,8 @@ def test_the_deal_list_and_the_card_say_what_is_collected(bolt, fake, db, rememb
     assert next(b for b in listing["blocks"] if (b.get("accessory") or {}).get("action_id") == ids.DEAL_PAYMENTS)["text"]["text"] == deal_line
     fake.reset()
     bolt.command("show 星河科技", user=user)
-    assert card_deals in texts(fake.wait_for("response_url:cmd")[0].params)
+    card = texts(fake.wait_for("response_url:cmd")[0].params)
+    assert card_deals in card
+    changes = next(x for x in card if x.startswith(("*最近变更*", "*Latest changes*"))).split("\n")[1:]
+    assert [line.split(" · ", 2)[2] for line in changes if " · 商机 · " in line or " · deal · " in line][:2] == history  # the fields
+    # by name; the audit's values stay plain

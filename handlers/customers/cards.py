@@ -3,6 +3,7 @@
 much a customer has, a card stays within Block Kit's 50 blocks and 3000 characters a section."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -130,9 +131,15 @@ def _tier_mark(c: Customer, loc: str) -> str:
 
 def field_label(field: str, loc: str, entity: str = "customer") -> str:
     """An audited field's name: its entity's form label, the customer form's, or the catalog's."""
+    received = _INSTALMENT_RECEIVED.fullmatch(field)
+    if received:  # store/payments.record_receipt: instalment_<seq>_received
+        return t(loc, "cust_field_instalment_received", seq=int(received[1]))
     keys = (ENTITY_LABELS.get(entity, {}).get(field), f"cust_field_{field}", f"cust_f_{field}")
     key = next((k for k in keys if k and k in CATALOG), None)
     return t(loc, key) if key else escape(field)
+
+
+_INSTALMENT_RECEIVED = re.compile(r"instalment_(\d+)_received")
 
 # Audited values shown through a vocabulary: (entity, field) -> kind.
 VALUE_VOCAB = {("customer", "stage"): "stage", ("customer", "status"): "status", ("customer", "grade"): "grade",

@@ -100,6 +100,9 @@ TEXTS: dict[str, dict[str, str]] = {
     # the next actions the scheduler makes (store/payment_jobs.py), from their stored kind and parameters
     "act_payment_due": {ZH: "回款：{deal} 第 {seq} 期 {amount}", EN: "Payment due: {deal}, instalment {seq}, {amount}"},
     "act_renewal": {ZH: "续约提醒：{deal}（{day} 到期续约）", EN: "Renewal: {deal} renews {day}"},
+    # the audit history's names of what store/payments.py records on a deal
+    "cust_field_payment_schedule": {ZH: "回款计划", EN: "payment schedule"},
+    "cust_field_instalment_received": {ZH: "第 {seq} 期已收", EN: "received on instalment {seq}"},
     # receivables in /crm stats, the digests and the report
     "rcv_sec": {ZH: "*💰 回款*（本期应收 · 本期回款 · 当前逾期）", EN: "*💰 Receivables* (due this period · collected · overdue now)"},
     "rcv_line": {ZH: "• 应收 {due}（{due_count} 期）· 回款 {collected}（{collected_count} 笔）· 逾期 {overdue}（{overdue_count} 期）",
