@@ -130,7 +130,7 @@ def cmd_import(settings, args) -> None:
             print(line, file=sys.stderr)
         print(say(loc, "imp_rejected", count=len(report.errors)), file=sys.stderr)
         raise SystemExit(1)
-    print(say(loc, "imp_done", rows=report.rows, created=report.created, updated=report.updated,
+    print(say(loc, "imp_done", count=report.rows, created=report.created, updated=report.updated,
               unchanged=report.unchanged, contacts=report.contacts, actions=report.actions))
     if report.overdue:
         print(say(loc, "imp_overdue", count=report.overdue))
@@ -144,13 +144,14 @@ def cmd_import(settings, args) -> None:
 
 
 def cmd_export(settings, args) -> None:
+    from handlers.words import action_text
     from store.customer_export import export_customers
     from store.db import transaction
 
     locale = args.lang or settings.crm_default_locale
     db, cipher = _open(settings)
     with transaction(db) as session:
-        options = dict(session=session, cipher=cipher, locale=locale, tz=settings.crm_default_tz)
+        options = dict(session=session, cipher=cipher, locale=locale, tz=settings.crm_default_tz, titled=action_text)
         if args.out:
             try:
                 with open(args.out, "w", encoding="utf-8", newline="") as out:

@@ -51,11 +51,11 @@ def cmd_import_nps(settings, args, *, now: datetime | None = None) -> None:
             print(t(loc, "nps_import_line", line=e.line, reason=t(loc, e.key, **e.params)), file=sys.stderr)
         print(t(loc, "nps_import_rejected", count=len(report.errors)), file=sys.stderr)
         raise SystemExit(1)
-    print(t(loc, "nps_import_done", rows=report.rows, created=report.created, duplicates=report.duplicates))
+    print(t(loc, "nps_import_done", count=report.rows, created=report.created, duplicates=report.duplicates))
     if not alerts:
         return
     if not settings.slack_bot_token:
-        print(t(loc, "nps_import_no_token", queued=alerts))
+        print(t(loc, "nps_import_no_token", count=alerts))
         return
     sent = deliver(client=make_client(settings), db=db, defaults=defaults, now=now)
     print(t(loc, "nps_import_alerts", sent=sent.sent, pending=sent.retried + sent.deferred))

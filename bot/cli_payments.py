@@ -64,6 +64,7 @@ def cmd_payments(settings, args) -> None:
     from handlers.blocks import refusal
     from handlers.context import Profile
     from handlers.i18n import t
+    from handlers.numbers import money
     from handlers.payments.views import collected_line, instalment_line
     from store.db import transaction
     from store.errors import DomainError
@@ -87,13 +88,13 @@ def cmd_payments(settings, args) -> None:
             if args.payments_action == "schedule":
                 deal, _, _ = readable_schedule(session=session, viewer=viewer, deal_id=deal_id)
                 if args.hand:
-                    planned = plan_by_hand(total=deal.amount, text="\n".join(args.hand))
+                    planned = plan_by_hand(total=deal.amount, currency=deal.currency, text="\n".join(args.hand))
                 else:
                     planned = plan_from_terms(total=deal.amount, terms=args.terms or "", first=first or deal.signed_on,
                                               every_days=args.every, dates_text=args.dates)
                 set_schedule(session=session, viewer=viewer, deal_id=deal.id, planned=planned, now=now)
             deal, customer, instalments = readable_schedule(session=session, viewer=viewer, deal_id=deal_id)
-            lines = [f"{deal.title} · {deal.amount:,.2f} {deal.currency} · {customer.name} ({customer.code})"]
+            lines = [f"{deal.title} · {money(deal.amount, deal.currency, loc)} · {customer.name} ({customer.code})"]
             lines += [f"#{i.id}  {instalment_line(profile, i, today)}" for i in instalments]
             lines.append(collected_line(loc, instalments) if instalments else t(loc, "pay_none"))
     except DomainError as e:

@@ -187,7 +187,7 @@ def cmd_report(settings, args) -> None:
                 csv.writer(out).writerows(table)
         except OSError as e:
             raise SystemExit(f"report: cannot write {args.out}: {e.strerror or e}")
-        print(t(settings.crm_default_locale, "fig_report_done", path=args.out, rows=table.index([]) - 1, reps=len(reps)))
+        print(t(settings.crm_default_locale, "fig_report_done", path=args.out, rows=table.index([]) - 1, count=len(reps)))
         return
     out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8-sig", newline="", write_through=True)
     try:

@@ -10,8 +10,9 @@ from datetime import date, datetime, tzinfo
 from handlers.context import Profile
 from handlers.dates import show
 from handlers.i18n import CATALOG, t
+from handlers.numbers import money
 from handlers.payload import dump_metadata
-from store.errors import DomainError, FieldErrors
+from store.errors import Amount, DomainError, FieldErrors
 from store.lifecycle import NEXT_STAGES, STAGE_STATUSES
 from store.vocab import codes
 
@@ -206,7 +207,7 @@ def _stage_list(locale: str, stages: Iterable[str]) -> str:
 def refusal(locale: str, error: DomainError) -> str:
     """The catalog's text for a store refusal, its codes shown as labels; the lifecycle's own
     refusals also say what is possible instead."""
-    p = dict(error.params)
+    p = {k: money(v.value, v.currency, locale) if isinstance(v, Amount) else v for k, v in error.params.items()}
     if error.key == "err_transition":
         return t(locale, "lc_err_transition", stage_from=vocab(locale, "stage", p["stage_from"]),
                  stage_to=vocab(locale, "stage", p["stage_to"]),

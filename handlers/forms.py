@@ -17,7 +17,7 @@ from handlers.dates import When
 from handlers.i18n import t
 from handlers.payload import (Metadata, clicked_value, date_of, option_of, read_metadata, record_id,
                               state_values, text_of)
-from store.auto_actions import title_in
+from handlers.words import action_text
 from store.errors import DomainError
 from store.db import transaction
 from store.models import Customer, NextAction
@@ -109,14 +109,14 @@ def auto_lines(actions: list[NextAction], profile: Profile) -> list[str]:
     """"Next action created: …, due …, owner …" for each, its title in the reader's language."""
     lines = []
     for action in actions:
-        lines.append(t(profile.locale, "lc_auto_action", title=escape(title_in(action, profile.locale)), due=fmt_datetime(action.due_at, profile),
+        lines.append(t(profile.locale, "lc_auto_action", title=escape(action_text(action, profile.locale)), due=fmt_datetime(action.due_at, profile),
                        owner=mention(action.owner_id)))
     return lines
 
 
 def action_name(action: NextAction, loc: str) -> str:
     """An action's title in the reader's language (a rule's, by its stored kind) or as typed (escaped)."""
-    return escape(clip(title_in(action, loc), 100))
+    return escape(clip(action_text(action, loc), 100))
 
 
 def cancelled_line(actions: list[NextAction], profile: Profile, *, reason: str) -> str | None:
@@ -126,7 +126,7 @@ def cancelled_line(actions: list[NextAction], profile: Profile, *, reason: str) 
     loc = profile.locale
     names = t(loc, "lc_list_sep").join(action_name(a, loc) for a in actions[:CANCELLED_SHOWN])
     more = t(loc, "action_cancelled_more", n=len(actions) - CANCELLED_SHOWN) if len(actions) > CANCELLED_SHOWN else ""
-    return t(loc, "action_cancelled_line", n=len(actions), why=t(loc, f"action_close_reason_{reason}"), names=names + more)
+    return t(loc, "action_cancelled_line", count=len(actions), why=t(loc, f"action_close_reason_{reason}"), names=names + more)
 
 
 # -- Slack ---------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from babel.units import format_unit
 
 from handlers.i18n import ZH, lang
 
-__all__ = ["cldr_locale", "decimal", "duration", "money", "percent", "whole"]
+__all__ = ["cldr_locale", "decimal", "duration", "money", "percent", "signed_percent", "whole"]
 
 
 @lru_cache(maxsize=64)
@@ -50,6 +50,13 @@ def percent(value: Decimal | float, locale: str | None, places: int = 1) -> str:
     """A percentage given in points (12.5 for 12.5 %), with `places` decimals: 12.5% / 12,5 %."""
     pattern = "#,##0" + ("." + "0" * places if places else "") + "%"
     return format_percent(Decimal(str(value)) / 100, format=pattern, locale=cldr_locale(locale), decimal_quantization=True)
+
+
+def signed_percent(value: Decimal | float, locale: str | None, places: int = 1) -> str:
+    """A change in points with its sign, a rise too: +12.5% / -3.0% / +0.0%."""
+    digits = "#,##0" + ("." + "0" * places if places else "")
+    return format_percent(Decimal(str(value)) / 100, format=f"+{digits}%;-{digits}%", locale=cldr_locale(locale),
+                          decimal_quantization=True)
 
 
 _UNSPACED = {"zh", "ja"}  # languages that write "2天3小时" without a space between the units

@@ -3,14 +3,16 @@ stage with its status, a period of the figures. Shared (like blocks and texts), 
 another's things without importing it."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from handlers.blocks import escape, mention, vocab
+from handlers.blocks import escape, fmt_date, mention, vocab
+from handlers.context import Profile
 from handlers.dates import show
 from handlers.i18n import t
-from store.auto_actions import title_in
-from store.models import NextAction
+from handlers.numbers import money
+from store.auto_actions import WITH_PARAMS, Titled, title_in
 
 def person(user_id: str | None, loc: str) -> str:
     """A Slack user as a mention; the rules' own actions ("crm") as "the system"."""
@@ -19,9 +21,37 @@ def person(user_id: str | None, loc: str) -> str:
     return mention(user_id) if user_id[:1] in "UW" and user_id.isalnum() else t(loc, "cust_system")
 
 
-def action_title(action: NextAction, loc: str) -> str:
-    """The rules' actions in the reader's language, a typed title as typed (escaped)."""
-    return escape(title_in(action, loc))
+def _with_params(action: Titled, loc: str) -> str | None:
+    """A kind whose title carries data (store/auto_actions.WITH_PARAMS), from its stored params;
+    None when they are missing or unreadable (a row older than them keeps its stored title)."""
+    p = action.params
+    try:
+        if action.kind == "payment_due":
+            return t(loc, "act_payment_due", deal=p["deal"], seq=int(p["seq"]), amount=money(Decimal(p["amount"]), p["currency"], loc))
+        if action.kind == "renewal":
+            return t(loc, "act_renewal", deal=p["deal"], day=fmt_date(date.fromisoformat(p["day"]), Profile(user_id="", tz="UTC", locale=loc)))
+    except (KeyError, TypeError, ValueError, InvalidOperation):
+        return None
+    return None
+
+
+def action_text(action: Titled, loc: str) -> str:
+    """A next action's title for a reader, unescaped: a rule's in their language (with its data:
+    deal, amount by CLDR, date), a typed one as typed."""
+    if action.kind in WITH_PARAMS:
+        return _with_params(action, loc) or action.title
+    return title_in(action, loc)
+
+
+def action_title(action: Titled, loc: str) -> str:
+    """action_text escaped for mrkdwn."""
+    return escape(action_text(action, loc))
+
+
+def collected_text(loc: str, *, received: Decimal, scheduled: Decimal, currency: str, paid: int, count: int) -> str:
+    """What a won deal's schedule has brought in (the deal list, the card, /crm pay, the alerts)."""
+    return t(loc, "pay_collected", received=money(received, currency, loc), scheduled=money(scheduled, currency, loc),
+             paid=paid, count=count)
 
 
 def stage_status(locale: str, stage: str | None, status: str | None) -> str:

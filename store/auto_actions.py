@@ -5,6 +5,9 @@ A customer never has two pending actions of one origin: checked here, and guaran
 partial unique index uq_next_action_open_origin, so two replicas sweeping at once create one.
 Each stores its `kind` (store/vocab.py "auto_action") and is shown as that label in the reader's
 language (`title_in`); the stored title is the zh-CN label, for exports and anything older.
+A kind whose title carries data (WITH_PARAMS: an instalment's deal and amount, a renewal's deal
+and date) stores them in `params` too; handlers/words.action_text renders those in the reader's
+language (catalog text, money by CLDR), and here they read as their stored zh-CN title.
 A title a person typed has no kind and is shown as typed.
 """
 from __future__ import annotations
@@ -29,10 +32,16 @@ def title_for(kind: str) -> str:
     return VOCAB["auto_action"][kind][0]
 
 
+# kinds whose title is made of `params` (store/payment_jobs.py), not a fixed label
+WITH_PARAMS = ("payment_due", "renewal")
+
+
 class Titled(Protocol):
-    """A next action, or a row read from one (store/reviews.py Overdue): its kind and stored title."""
+    """A next action, or a row read from one (store/reviews.py Overdue): its kind, stored title and
+    the parameters of a kind in WITH_PARAMS."""
     kind: str | None
     title: str
+    params: dict | None
 
 
 def title_in(action: Titled, locale: str | None) -> str:
@@ -50,16 +59,16 @@ def pending_with_origin(session: Session, customer_id: int, origin: str) -> Next
 
 def open_once(
     session: Session, *, customer_id: int, owner_id: str, origin: str, kind: str, due_at: datetime,
-    now: datetime, created_by: str = SYSTEM, title: str | None = None,
+    now: datetime, created_by: str = SYSTEM, title: str | None = None, params: dict | None = None,
 ) -> NextAction | None:
     """Create the action unless one of this origin is pending for the customer; None then. Its
-    title is the kind's (both languages) unless `title` is given."""
+    title is the kind's zh-CN label unless `title` is given (with the `params` it is made of)."""
     if pending_with_origin(session, customer_id, origin) is not None:
         return None
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = (
         insert(NextAction)
-        .values(customer_id=customer_id, interaction_id=None, title=(title or title_for(kind))[:500], kind=kind, due_at=due_at,
+        .values(customer_id=customer_id, interaction_id=None, title=(title or title_for(kind))[:500], kind=kind, params=params, due_at=due_at,
                 announce_at=due_at, owner_id=owner_id, created_by=created_by, status=ActionStatus.open.value,
                 origin=origin, created_at=now, updated_at=now)
         .on_conflict_do_nothing()

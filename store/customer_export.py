@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
+from collections.abc import Callable
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from store.auto_actions import title_in
+from store.auto_actions import Titled, title_in
 from store.crm_models import CustomerTag
 from store.customer_csv import COLUMNS, TAG_COLUMNS, format_time, guard, header, joiner, person
 from store.models import PENDING_ACTION, Contact, Customer, NextAction, SlackUser
@@ -29,7 +30,7 @@ _RANK = {"decision_maker": 0, "influencer": 1, "contact": 2}
 
 
 def _row(c: Customer, *, tags: list[tuple[str, str]], contact: Contact | None, action: NextAction | None,
-         users: dict[str, str], cipher: Cipher, locale: str, zone: ZoneInfo) -> list[str]:
+         users: dict[str, str], cipher: Cipher, locale: str, zone: ZoneInfo, titled: Callable[[Titled, str], str]) -> list[str]:
     opened = lambda token: cipher.decrypt(token) if token else ""  # noqa: E731
     chosen = lambda kind, code: label(kind, code, locale) if code else ""  # noqa: E731
     named = {column: joiner(locale).join(name for k, name in tags if k == kind) for column, kind in TAG_COLUMNS.items()}
@@ -39,7 +40,7 @@ def _row(c: Customer, *, tags: list[tuple[str, str]], contact: Contact | None, a
         "title": contact.title if contact and contact.title else c.contact_title,
         "contact_info": "; ".join(x for x in (opened(contact.phone_enc), opened(contact.email_enc)) if x) if contact else "",
         "owner": person(users.get(c.owner_id, ""), c.owner_id), "stage_status": chosen("status", c.status),
-        "next_follow_up": format_time(action.due_at, zone) if action else "", "notes": title_in(action, locale) if action else "",
+        "next_follow_up": format_time(action.due_at, zone) if action else "", "notes": titled(action, locale) if action else "",
         "company": c.company, "industry": c.industry,
         "staff_count": "" if c.staff_count is None else str(c.staff_count),
         "annual_revenue": "" if c.annual_revenue is None else format(c.annual_revenue, "f"),
@@ -51,8 +52,11 @@ def _row(c: Customer, *, tags: list[tuple[str, str]], contact: Contact | None, a
     return [guard(values[key] or "") for key in COLUMNS]
 
 
-def export_customers(*, session: Session, out: TextIO, cipher: Cipher, locale: str, tz: str, batch: int = 1000) -> int:
-    """Write the CSV to `out` (a text stream opened with newline=""); how many customers."""
+def export_customers(*, session: Session, out: TextIO, cipher: Cipher, locale: str, tz: str, batch: int = 1000,
+                     titled: Callable[[Titled, str], str] = title_in) -> int:
+    """Write the CSV to `out` (a text stream opened with newline=""); how many customers. `titled` gives
+    an action's title in `locale` (the CLI hands in handlers/words.action_text, which also renders the
+    titles made of data)."""
     out.write(BOM)
     writer = csv.writer(out)
     writer.writerow([header(key, locale) for key in COLUMNS])
@@ -76,7 +80,7 @@ def export_customers(*, session: Session, out: TextIO, cipher: Cipher, locale: s
             actions.setdefault(action.customer_id, action)
         for c in customers:
             writer.writerow(_row(c, tags=tags[c.id], contact=contacts.get(c.id), action=actions.get(c.id), users=users,
-                                 cipher=cipher, locale=locale, zone=zone))
+                                 cipher=cipher, locale=locale, zone=zone, titled=titled))
         count += len(customers)
         last = ids[-1]
         session.expunge_all()

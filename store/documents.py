@@ -67,8 +67,7 @@ def visits_data(*, session: Session, customer: Customer) -> list[Interaction]:
 @dataclass(frozen=True)
 class LeadRow:
     customer: Customer
-    next_title: str | None
-    next_due: datetime | None
+    next: NextAction | None  # its earliest pending action (titled per reader: handlers/words.action_text)
 
 
 def leads_data(*, session: Session, viewer: Viewer | None) -> tuple[list[LeadRow], int]:
@@ -79,14 +78,13 @@ def leads_data(*, session: Session, viewer: Viewer | None) -> tuple[list[LeadRow
     customers = list(session.exec(select(Customer).where(*where).order_by(Customer.created_at.desc(), Customer.id.desc())
                                   .limit(LEADS_MAX)))
     total = session.execute(select(func.count(Customer.id)).where(*where)).scalar_one()
-    nexts: dict[int, tuple[str, datetime]] = {}
+    nexts: dict[int, NextAction] = {}
     ids = [c.id for c in customers]
     if ids:
-        for cid, title, due in session.execute(select(NextAction.customer_id, NextAction.title, NextAction.due_at)
-                                               .where(NextAction.customer_id.in_(ids), NextAction.status.in_(PENDING_ACTION))
-                                               .order_by(NextAction.due_at.desc())):
-            nexts[cid] = (title, due)   # the earliest wins: ordered latest first
-    return [LeadRow(c, *(nexts.get(c.id) or (None, None))) for c in customers], total
+        for action in session.exec(select(NextAction).where(NextAction.customer_id.in_(ids), NextAction.status.in_(PENDING_ACTION))
+                                   .order_by(NextAction.due_at.desc())):
+            nexts[action.customer_id] = action   # the earliest wins: ordered latest first
+    return [LeadRow(c, nexts.get(c.id)) for c in customers], total
 
 
 @dataclass(frozen=True)

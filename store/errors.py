@@ -1,6 +1,17 @@
 """Domain errors: handlers turn them into a message in the user's language (by `key`)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class Amount:
+    """Money in a refusal's params: handlers write it as the reader's locale does (¥100.00 / CN¥100.00)."""
+
+    value: Decimal
+    currency: str
+
 
 class DomainError(Exception):
     """A refusal the user can act on. `key` names the catalog text; `field` the form field."""

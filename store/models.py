@@ -224,6 +224,9 @@ class NextAction(SQLModel, table=True):
     # What a rule made it (store/vocab.py "auto_action"): shown as that label in the reader's
     # language; NULL for a title a person typed, shown as typed.
     kind: Optional[str] = Field(default=None, max_length=32)
+    # What a rule's title is made of when it carries data (store/auto_actions.py WITH_PARAMS: the
+    # deal, the instalment and its amount), rendered in the reader's language; NULL otherwise.
+    params: Optional[dict] = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
 
 
 class Outbox(SQLModel, table=True):

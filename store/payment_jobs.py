@@ -2,14 +2,15 @@
 
     payment due   an unpaid instalment due within `ahead` days (or already due) gets one next action
                   for the deal's owner, due at 09:00 on its due date (origin "payment:<instalment id>";
-                  receiving it in full marks it done).
+                  receiving it in full marks it done); kind "payment_due", params deal/seq/amount/currency.
     overdue       an instalment still unpaid the day after its due date: one PAYMENT_OVERDUE alert to
                   the deal's owner.
     escalation    still unpaid `escalate` days after its due date: one PAYMENT_ESCALATE alert to the
                   owner's manager (the admins when the owner has none).
     renewal       a won deal whose renewal date is within `renewal` days gets one next action for its
                   owner, due at 09:00 that many days before the renewal date (or now, when the deal
-                  was won later than that); origin "renewal:<deal id>", once per renewal date.
+                  was won later than that); origin "renewal:<deal id>", once per renewal date;
+                  kind "renewal", params deal/day.
 
 Each instalment and deal is stamped when its step is done (action_at, overdue_at, escalated_at,
 renewal_reminded_on), so a sweep reads only what is still to do; two replicas sweeping at once make
@@ -58,14 +59,22 @@ def _morning(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, MORNING, tzinfo=zone)
 
 
+def payment_params(deal: Deal, i: Instalment) -> dict:
+    """What an instalment's next action says (handlers/words.action_text renders it per reader)."""
+    return {"deal": deal.title, "seq": i.seq, "amount": format(i.amount, "f"), "currency": i.currency}
+
+
+def renewal_params(deal: Deal) -> dict:
+    return {"deal": deal.title, "day": deal.renewal_on.isoformat()}
+
+
 def _payment_title(deal: Deal, i: Instalment) -> str:
-    amount = f"{i.amount:,.2f} {i.currency}"
-    return f"回款：{deal.title} 第 {i.seq} 期 {amount} / Payment due: {deal.title}, instalment {i.seq}, {amount}"
+    """The stored title (exports, anything that does not render `params`): zh-CN, without the amount."""
+    return f"回款：{deal.title} 第 {i.seq} 期"
 
 
 def _renewal_title(deal: Deal) -> str:
-    day = deal.renewal_on.isoformat()
-    return f"续约提醒：{deal.title}（{day} 到期续约）/ Renewal: {deal.title} renews {day}"
+    return f"续约提醒：{deal.title}（{deal.renewal_on.isoformat()} 到期续约）"
 
 
 def _open_instalments(session: Session, *conditions, limit: int):
@@ -84,7 +93,8 @@ def sweep_money(*, session: Session, now: datetime, tz: str, days: MoneyDays = M
     for i, deal in _open_instalments(session, Instalment.action_at.is_(None), Instalment.due_on <= today + timedelta(days=days.ahead),
                                      limit=limit):
         made = open_once(session, customer_id=i.customer_id, owner_id=deal.owner_id, origin=payment_origin(i.id), kind="payment_due",
-                         due_at=_morning(i.due_on, zone), now=now, title=_payment_title(deal, i))
+                         due_at=_morning(i.due_on, zone), now=now, title=_payment_title(deal, i),
+                         params=payment_params(deal, i))
         done.actions += made is not None
         i.action_at = now
         audit.stamp(i, now)
@@ -117,7 +127,8 @@ def _renewals(session: Session, *, now: datetime, zone: ZoneInfo, today: date, d
     for deal in session.exec(stmt).all():
         due = max(_morning(deal.renewal_on - timedelta(days=days.renewal), zone), now)
         made += open_once(session, customer_id=deal.customer_id, owner_id=deal.owner_id, origin=renewal_origin(deal.id),
-                          kind="renewal", due_at=due, now=now, title=_renewal_title(deal)) is not None
+                          kind="renewal", due_at=due, now=now, title=_renewal_title(deal),
+                          params=renewal_params(deal)) is not None
         deal.renewal_reminded_on = deal.renewal_on
         audit.stamp(deal, now)
         session.add(deal)

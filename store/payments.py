@@ -29,7 +29,7 @@ from sqlmodel import Session, select
 from store import audit
 from store.auto_actions import close_pending
 from store.crm_models import Deal
-from store.errors import Checker, DomainError
+from store.errors import Amount, Checker, DomainError
 from store.models import Customer
 from store.money_models import Instalment, Receipt
 from store.permissions import Viewer, can_edit, can_read, require
@@ -121,14 +121,14 @@ def plan_from_terms(*, total: Decimal, terms: str, first: date | None, every_day
         c.fail("pay_err_first", field="first")
     c.done()
     if typed is not None and len(typed) != len(percents):
-        c.fail("pay_err_dates_count", field="dates", dates=len(typed), parts=len(percents))
+        c.fail("pay_err_dates_count", field="dates", dates=len(typed), count=len(percents))
         c.done()
     days = typed if typed is not None else spaced(first, every, len(percents))
     return [Planned(a, d) for a, d in zip(split_amount(total, percents), days)]
 
 
-def plan_by_hand(*, total: Decimal, text: str) -> list[Planned]:
-    """Lines "<amount> <YYYY-MM-DD>" (amount first or second), adding up to `total`."""
+def plan_by_hand(*, total: Decimal, currency: str, text: str) -> list[Planned]:
+    """Lines "<amount> <YYYY-MM-DD>" (amount first or second), adding up to `total` (in `currency`)."""
     lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
     if not lines:
         raise DomainError("pay_err_hand_empty", field="hand")
@@ -152,7 +152,7 @@ def plan_by_hand(*, total: Decimal, text: str) -> list[Planned]:
         raise DomainError("pay_err_dates_order", field="hand")
     scheduled = sum((p.amount for p in planned), Decimal("0.00"))
     if scheduled != total:
-        raise DomainError("pay_err_hand_total", field="hand", total=f"{scheduled:,.2f}", amount=f"{total:,.2f}")
+        raise DomainError("pay_err_hand_total", field="hand", total=Amount(scheduled, currency), amount=Amount(total, currency))
     return planned
 
 
@@ -217,7 +217,7 @@ def record_receipt(*, session: Session, viewer: Viewer, instalment_id: int | Non
     deal, customer = _won_deal(session, viewer, instalment.deal_id)
     outstanding = instalment.amount - instalment.received
     if value > outstanding:
-        raise DomainError("pay_err_overpaid", field="amount", outstanding=f"{outstanding:,.2f}", currency=instalment.currency)
+        raise DomainError("pay_err_overpaid", field="amount", outstanding=Amount(outstanding, instalment.currency))
     session.add(Receipt(instalment_id=instalment.id, amount=value, received_on=received_on, by=viewer.id, at=now))
     before = instalment.received
     instalment.received = before + value

@@ -116,7 +116,8 @@ class Overdue:
     customer: str
     title: str
     due_at: datetime
-    kind: str | None = None  # a rule's action: its title is read in the reader's language (store/auto_actions.title_in)
+    kind: str | None = None  # a rule's action: its title is read in the reader's language (handlers/words.action_text)
+    params: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,7 @@ def draft_of(*, session: Session, rep_id: str, month: str, tz: str, now: datetim
     late = (NextAction.owner_id == rep_id, NextAction.status.in_(PENDING_ACTION), NextAction.due_at < now)
     overdue_count = session.execute(select(func.count(NextAction.id)).where(*late)).scalar_one()
     overdue = [Overdue(*row) for row in session.execute(
-        select(Customer.name, NextAction.title, NextAction.due_at, NextAction.kind).join(Customer, Customer.id == NextAction.customer_id)
+        select(Customer.name, NextAction.title, NextAction.due_at, NextAction.kind, NextAction.params).join(Customer, Customer.id == NextAction.customer_id)
         .where(*late).order_by(NextAction.due_at, NextAction.id).limit(SHOWN))]
     summary = session.exec(select(MonthlySummary).where(MonthlySummary.rep_id == rep_id, MonthlySummary.month == month)).first()
     return Draft(month=month, touched=touched, wins=wins, won_count=won_count, won_sums=sums, problems=problems,

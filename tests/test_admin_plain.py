@@ -176,7 +176,7 @@ def test_failures_in_english_reassign_gives_the_action_to_someone_who_gets_it(bo
     message = _failures(bolt, fake)
     assert message["blocks"][1]["text"]["text"] == (
         f"• Sun, Mar 2, 2031, 8:00\u202fPM · action due · *星河科技* ({code}), action “发送报价 &lt;v2&gt;” → <@U0GONE0009>\n"
-        "Slack said `account_inactive` (1 attempts). <@U0GONE0009>'s account is deactivated or gone: reassign the action to someone else.")
+        "Slack said `account_inactive` (1 attempt). <@U0GONE0009>'s account is deactivated or gone: reassign the action to someone else.")
     assert _click(bolt, fake, message, outbox_id, resend=False, pick="U0BOSS0003", user=REP_EN) == "Only admins can do that."
     assert _click(bolt, fake, message, outbox_id, resend=False, pick="U0BOSS0003") == (
         f"*星河科技* ({code}), action “发送报价 &lt;v2&gt;” now belongs to <@U0BOSS0003>; the alert goes to them now.")

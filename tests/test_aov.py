@@ -85,19 +85,19 @@ def test_growth_in_stats_for_a_manager_in_chinese_and_a_rep_in_english(bolt, fak
     bolt.now = datetime(2027, 1, 2, 10, 0, tzinfo=SH)
     assert _aov(bolt, fake, BOSS, "stats 2026-12") == [
         "*📈 客单价增长率*（近 12 个月 / 前 12 个月，按价值分层和负责人）",
-        "• 高价值 CNY：139,000.00 / 125,000.00（+11.2%） ⚠️ 目标 ≥ 12%",
-        "• 中价值 CNY：45,000.00 / 50,000.00（-10.0%）",
-        f"• <@{MATE}> CNY：110,000.00 / 100,000.00（+10.0%）",
-        f"• <@{REP}> CNY：86,000.00 / 116,666.67（-26.3%）",
+        "• 高价值：¥139,000.00 / ¥125,000.00（+11.2%） ⚠️ 目标 ≥ 12%",
+        "• 中价值：¥45,000.00 / ¥50,000.00（-10.0%）",
+        f"• <@{MATE}>：¥110,000.00 / ¥100,000.00（+10.0%）",
+        f"• <@{REP}>：¥86,000.00 / ¥116,666.67（-26.3%）",
     ]
     assert _aov(bolt, fake, REP, "stats 2026-12")[1:] == [  # a rep: their own deals, by tier
-        "• 高价值 CNY：168,000.00 / 150,000.00（+12.0%）",  # 168,000 / ((100,000 + 200,000) / 2) - 1 = +12.0 %: met
-        "• 中价值 CNY：45,000.00 / 50,000.00（-10.0%）",
+        "• 高价值：¥168,000.00 / ¥150,000.00（+12.0%）",  # 168,000 / ((100,000 + 200,000) / 2) - 1 = +12.0 %: met
+        "• 中价值：¥45,000.00 / ¥50,000.00（-10.0%）",
     ]
     remember_user(db, MATE, "Asia/Shanghai", "en-US")  # (Slack does not know MATE: the stored locale holds)
     assert _aov(bolt, fake, MATE, "stats 2026-12") == [
         "*📈 Average order value growth* (last 12 months / the 12 before, by value tier and rep)",
-        "• High value CNY: 110,000.00 / 100,000.00 (+10.0%) ⚠️ target ≥ 12%",
+        "• High value: CN¥110,000.00 / CN¥100,000.00 (+10.0%) ⚠️ target ≥ 12%",
     ]
 
 

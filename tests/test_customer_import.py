@@ -344,15 +344,15 @@ def test_cli_imports_in_english_and_the_scheduler_announces_the_follow_up(empty_
     checked = run(["import", str(path), "--default-owner", "王小明", "--dry-run"], env=env, cwd=tmp_path, at=NOW)
     assert (checked.returncode, checked.stdout) == (0, "Owner “王小明” → U0REP00001 (王小明): real name in Slack\n"
                                                        "Owner “alice@example.com” → U0REPEN002: email of someone who has used the bot\n"
-                                                       "2 rows: 2 new customers, 0 rows added to customers already known, 0 rows with nothing new; "
-                                                       "0 contacts and 2 next actions added.\n1 of those next actions is already due: "
+                                                       "2 rows. New customers: 2; rows adding to customers already known: 0; rows with nothing new: 0; "
+                                                       "contacts added: 0; next actions added: 2.\n1 of those next actions is already due: "
                                                        "the bot's scheduler reminds its owner on its next run.\n"
                                                        "Checked only (--dry-run): nothing was written.\n"), checked.stderr
     assert counts(empty_database.factory)["Customer"] == 0
     done = run(["import", str(path), "--default-owner", "王小明", "--progress"], env=env, cwd=tmp_path, at=NOW)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[0] == ("2 rows: 2 new customers, 0 rows added to customers already known, 0 rows with nothing new; "
-                                           "0 contacts and 2 next actions added.")
+    assert done.stdout.splitlines()[0] == ("2 rows. New customers: 2; rows adding to customers already known: 0; rows with nothing new: 0; "
+                                           "contacts added: 0; next actions added: 2.")
     # tqdm on stderr although it is a pipe (--progress): each bar's start and end ("\r" read as a newline)
     assert _bars(done.stderr) == ["checking:   0%|empty| 0/2", "checking: 100%|full| 2/2",
                                   "writing:   0%|empty| 0/2", "writing: 100%|full| 2/2"], done.stderr
@@ -367,8 +367,8 @@ def test_cli_imports_in_english_and_the_scheduler_announces_the_follow_up(empty_
     assert [(c.params["channel"], c.params["text"]) for c in fake.calls_to("chat.postMessage")] == [
         (REP, "下一步行动到期：跟进 / Follow up（Old Lead）"), (REP_EN, "Next action due: Send the quote (Galaxy Tech)")]
     again = run(["import", str(path), "--default-owner", "王小明"], env=env, cwd=tmp_path, at=NOW)
-    assert (again.returncode, again.stdout) == (0, "2 rows: 0 new customers, 0 rows added to customers already known, 2 rows with nothing new; "
-                                                   "0 contacts and 0 next actions added.\n"), again.stderr
+    assert (again.returncode, again.stdout) == (0, "2 rows. New customers: 0; rows adding to customers already known: 0; rows with nothing new: 2; "
+                                                   "contacts added: 0; next actions added: 0.\n"), again.stderr
     assert _bars(again.stderr) == [] and "%|" not in again.stderr  # stderr is a pipe and --progress was not given: no bar
 
 

@@ -9,11 +9,13 @@ import sys
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from sqlmodel import select
+
 from store.contacts import add_contact
 from store.db import transaction
 from store.deals import create_deal
 from store.migrate import upgrade
-from store.models import ChurnCase, Customer, Interaction, WinbackPlan
+from store.models import ChurnCase, Customer, Interaction, NextAction, WinbackPlan
 from store.needs import add_need
 from store.permissions import Viewer
 from store.users import save_user, set_manager, set_role
@@ -89,7 +91,7 @@ NEEDS_ZH = """# 客户需求分析报告 · 星河科技
 
 | 商机 | 金额 | 阶段 |
 |---|---|---|
-| MES 一期 | 1,200,000.00 CNY | {deal} |
+| MES 一期 | ¥1,200,000.00 | {deal} |
 
 ## 最近互动
 
@@ -142,6 +144,9 @@ def test_leads_and_churn_in_english_show_only_what_the_reader_may_read(bolt, fak
         set_manager(session=s, user_id=REP, manager_id=BOSS)
         set_manager(session=s, user_id=REP_EN, manager_id=BOSS)
         set_role(session=s, user_id=BOSS, role="manager")
+        harbor = s.exec(select(Customer).where(Customer.code == "C202611002")).one()
+        s.add(NextAction(customer_id=harbor.id, title="首次联系新线索", kind="first_contact", origin="lifecycle:first_contact",
+                         due_at=datetime(2026, 12, 8, 1, 0, tzinfo=timezone.utc), owner_id=REP_EN, created_by="crm", status="open"))
     bolt.now = NOW
     _reply(bolt, fake, "report leads", REP_EN)
     leads = fake.calls_to("canvases.create")[-1].params
@@ -151,14 +156,15 @@ def test_leads_and_churn_in_english_show_only_what_the_reader_may_read(bolt, fak
         "2 leads and nurturing customers\n\n"
         "| Code | Customer | Company | Source | Stage | Grade | Owner | Created | Next action |\n"
         "|---|---|---|---|---|---|---|---|---|\n"
-        "| C202611002 | Harbor \\| Foods | — | — | Lead · To nurture | — | alice | Nov 1, 2026 | — |\n"
+        "| C202611002 | Harbor \\| Foods | — | — | Lead · To nurture | — | alice | Nov 1, 2026 | First contact with the new lead "
+        "(Mon, Dec 7, 2026, 8:00 PM) |\n"  # a rule's action in the reader's language
         "| C202611001 | 星河科技 | 星河科技有限公司 | Exhibition | Nurturing · Clear intent | A | wang | Oct 31, 2026 | — |\n")
     _reply(bolt, fake, "report churn 2026-q4", REP_EN)
     churn = fake.calls_to("canvases.create")[-1].params
     assert churn["title"] == "Churned customers analysis · Q4 2026"
     assert churn["document_content"]["markdown"].split("\n")[4:] == [
-        "## Summary", "", "1 customers churned, 1 of them recoverable", "",
-        "1 win-back plans closed in the quarter, 1 won back (recovery rate 100.0%)", "",
+        "## Summary", "", "1 customer churned, 1 of them recoverable", "",
+        "1 win-back plan closed in the quarter, 1 won back (recovery rate 100.0%)", "",
         "| Main reason | Count |", "|---|---|", "| Price | 1 |", "",
         "## Churned customers", "",
         "| Date | Code | Customer | Owner | Main reason | Recoverable | Lessons | Win-back |",

@@ -216,8 +216,8 @@ def test_the_report_of_a_week_for_everyone(db):
         "*风险客户*（2）\n• 🔴 *云帆&lt;物流&gt;* `C000002` · 健康分 35 · <@U0A2000002>\n"
         "• 🟡 *蓝海* `C000003` · 健康分 55 · <@U0A1000001>",
         # the one deal won within two years (120,000, this year), its customer without a tier: no year before to compare
-        "*📈 客单价增长率*（近 12 个月 / 前 12 个月，按价值分层和负责人）\n• 未分层 CNY：120,000.00（前 12 个月没有赢单，无从比较）\n"  # the week's deal has no payment schedule: no receivables section
-        "• <@U0A1000001> CNY：120,000.00（前 12 个月没有赢单，无从比较）",
+        "*📈 客单价增长率*（近 12 个月 / 前 12 个月，按价值分层和负责人）\n• 未分层：¥120,000.00（前 12 个月没有赢单，无从比较）\n"  # the week's deal has no payment schedule: no receivables section
+        "• <@U0A1000001>：¥120,000.00（前 12 个月没有赢单，无从比较）",
     ]
     # beside each list, a select of the customers it names that opens their cards
     assert _selects(blocks) == [
@@ -255,7 +255,7 @@ def test_a_reps_report_in_english_keeps_to_their_customers(db):
         "*Detractors (NPS 0-6)* (1)\n• *蓝海* `C000003` · scored 4: “响应慢” · <@U0A1000001>",
         "*Customers at risk* (1)\n• 🟡 *蓝海* `C000003` · health 55 · <@U0A1000001>",
         "No SLA breaches.",  # the empty list is one line, not a heading and "None"
-        "*📈 Average order value growth* (last 12 months / the 12 before, by value tier and rep)\n• No tier CNY: 120,000.00 (no deal won in the 12 months before: nothing to compare)",
+        "*📈 Average order value growth* (last 12 months / the 12 before, by value tier and rep)\n• No tier: CN¥120,000.00 (no deal won in the 12 months before: nothing to compare)",
     ]
     assert [(head, options) for head, _, options in _selects(blocks)] == [
         ("*Customers with no interaction beyond their cadence* (1)", ["星河科技 (C000001)"]),

@@ -53,8 +53,8 @@ def _env(database, fake, locale: str) -> dict[str, str]:
             "Owner “lina@example.com” → U0LINA0003 (Lina Wu): email (Slack users.lookupByEmail)",
             "Owner “周杰” → U0ZHOU0005 (周杰): real name in Slack",
             "Owner “jay” → U0ZHOU0005 (周杰): display name in Slack",
-            "6 rows: 6 new customers, 0 rows added to customers already known, 0 rows with nothing new; "
-            "0 contacts and 0 next actions added.",
+            "6 rows. New customers: 6; rows adding to customers already known: 0; rows with nothing new: 0; "
+            "contacts added: 0; next actions added: 0.",
             "Checked only (--dry-run): nothing was written."])])
 def test_owners_who_never_used_the_bot_are_matched_and_dry_run_says_how(empty_database, fake, tmp_path, locale, lines):
     upgrade(empty_database.url)

@@ -129,3 +129,52 @@ def test_0007_turns_a_failure_that_did_not_happen_into_winning_back(empty_databa
                      (3, "stable", "winning_back"), (3, "winning_back", "won_back"),
                      (4, "stable", "lost_for_good")]
     assert "close_reason" in columns
+
+
+def test_0008_gives_the_money_actions_of_0007_their_params_and_one_language(empty_database):
+    """0007_money wrote an instalment's and a renewal's action title in both languages. After 0008
+    those that parse keep kind and params and a zh-CN title, and read in one language per reader
+    (handlers/words.action_text); one cut short, and a typed title, stay as they were; a downgrade
+    writes the two-language titles back."""
+    from datetime import datetime, timezone
+
+    from alembic import command
+    from sqlalchemy import text
+
+    from handlers.words import action_text
+    from store.db import session_factory, transaction
+    from store.migrate import alembic_config
+    from sqlmodel import select
+
+    from store.models import NextAction
+
+    upgrade(empty_database.url, "0007_tags")
+    at = datetime(2026, 12, 7, 1, 0, tzinfo=timezone.utc)
+    at = at.strftime("%Y-%m-%d %H:%M:%S.%f") if empty_database.backend == "sqlite" else at
+    payment = "回款：ERP 一期 第 2 期 1,234,567.89 USD / Payment due: ERP 一期, instalment 2, 1,234,567.89 USD"
+    renewal = "续约提醒：年度 / 合同（2027-02-01 到期续约）/ Renewal: 年度 / 合同 renews 2027-02-01"
+    cut = "回款：" + "长" * 200 + " 第 1 期 30,000.00 CNY / Payment due: " + "长" * 200  # cut at 500 characters when made
+    rows = [(1, payment, "payment_due"), (2, renewal, "renewal"), (3, cut, "payment_due"), (4, "发送报价 / send the quote", None)]
+    with empty_database.engine.begin() as conn:
+        conn.execute(text("INSERT INTO customer (id, code, name, name_norm, company, industry, region, source, stage, status, owner_id,"
+                          " created_by, created_at, updated_at, cultural_notes, contact_title) VALUES (1, 'C202612001', '星河科技',"
+                          " '星河科技', '', '', '', '', 'converted', 'signed', 'U1', 'U1', :at, :at, '', '')"), {"at": at})
+        for row_id, title, kind in rows:
+            conn.execute(text("INSERT INTO next_action (id, customer_id, title, due_at, owner_id, created_by, status, created_at,"
+                              " updated_at, origin, kind) VALUES (:id, 1, :title, :at, 'U1', 'crm', 'open', :at, :at, :origin, :kind)"),
+                         {"id": row_id, "title": title, "at": at, "origin": f"x:{row_id}", "kind": kind})
+    upgrade(empty_database.url)
+    with transaction(session_factory(empty_database.engine)) as s:
+        found = {a.id: (a.kind, a.params, a.title, action_text(a, "zh-CN"), action_text(a, "en-US"))
+                 for a in s.exec(select(NextAction).order_by(NextAction.id))}
+    assert found == {
+        1: ("payment_due", {"deal": "ERP 一期", "seq": 2, "amount": "1234567.89", "currency": "USD"}, "回款：ERP 一期 第 2 期",
+            "回款：ERP 一期 第 2 期 US$1,234,567.89", "Payment due: ERP 一期, instalment 2, $1,234,567.89"),
+        2: ("renewal", {"deal": "年度 / 合同", "day": "2027-02-01"}, "续约提醒：年度 / 合同（2027-02-01 到期续约）",
+            "续约提醒：年度 / 合同（2027年2月1日 到期续约）", "Renewal: 年度 / 合同 renews 1 Feb 2027"),
+        3: ("payment_due", None, cut, cut, cut),
+        4: (None, None, "发送报价 / send the quote", "发送报价 / send the quote", "发送报价 / send the quote")}
+    command.downgrade(alembic_config(empty_database.url), "0007_tags")
+    with empty_database.engine.connect() as conn:
+        assert conn.execute(text("SELECT title FROM next_action ORDER BY id")).scalars().all() == [payment, renewal, cut,
+                                                                                                   "发送报价 / send the quote"]

@@ -190,8 +190,8 @@ def test_cli_without_a_token_queues_the_alerts_for_the_bot(empty_database, tmp_p
     path = tmp_path / "scores.csv"
     path.write_text("customer,score\nGalaxy Tech,1\n", encoding="utf-8")
     cmd_import_nps(_settings(empty_database, crm_default_locale="en"), Namespace(file=path))
-    assert capsys.readouterr().out == ("1 rows: 1 imported, 0 already there.\n"
-                                       "SLACK_BOT_TOKEN is not set: 1 low-score alert(s) queued for the running bot to send.\n")
+    assert capsys.readouterr().out == ("1 row: 1 imported, 0 already there.\n"
+                                       "SLACK_BOT_TOKEN is not set: 1 low-score alert queued for the running bot to send.\n")
     with transaction(empty_database.factory) as s:
         assert [(o.kind, o.recipient, o.status) for o in s.exec(select(Outbox))] == [("nps_low", REP_EN, "pending")]
     with pytest.raises(SystemExit) as exit_:
@@ -217,6 +217,6 @@ def test_python_m_bot_import_nps_as_a_process(empty_database, fake, tmp_path):
                                                 "1 problem: nothing was imported."]
     path.write_text("\ufeff客户,评分,评论\nGalaxy Tech,4,too slow\n", encoding="utf-8")
     done = run()
-    assert (done.returncode, done.stdout) == (0, "1 rows: 1 imported, 0 already there.\nLow-score alerts: 1 sent, 0 waiting.\n"), done.stderr
+    assert (done.returncode, done.stdout) == (0, "1 row: 1 imported, 0 already there.\nLow-score alerts: 1 sent, 0 waiting.\n"), done.stderr
     dm = fake.wait_for("chat.postMessage")[0].params
     assert (dm["channel"], dm["text"]) == (REP_EN, "Low NPS: Galaxy Tech scored 4")

@@ -14,10 +14,11 @@ from handlers import ids
 from store.crm_models import AuditEntry
 from store.db import transaction
 from store.deals import WonTerms, create_deal, move_deal
-from store.errors import DomainError, FieldErrors
+from handlers.blocks import refusal
+from store.errors import Amount, DomainError, FieldErrors
 from store.models import NextAction
 from store.money_models import Instalment, Receipt
-from store.payments import plan_by_hand, plan_from_terms, set_schedule, split_amount
+from store.payments import plan_by_hand, plan_from_terms, record_receipt, set_schedule, split_amount
 from store.permissions import Viewer
 from tests.conftest import REP, REP_EN
 from tests.flows import button
@@ -79,14 +80,17 @@ def test_terms_that_cannot_be_read_are_refused_each_for_its_reason(terms, dates,
 
 
 def test_by_hand_the_instalments_must_add_up_to_the_deal():
-    planned = plan_by_hand(total=Decimal("100000.50"), text="40000 2026-12-01\n2027-01-01 60,000.50\n")
+    planned = plan_by_hand(total=Decimal("100000.50"), currency="CNY", text="40000 2026-12-01\n2027-01-01 60,000.50\n")
     assert [(p.amount, p.due_on) for p in planned] == [(Decimal("40000.00"), date(2026, 12, 1)), (Decimal("60000.50"), date(2027, 1, 1))]
     with pytest.raises(DomainError) as caught:
-        plan_by_hand(total=Decimal("100000.50"), text="40000 2026-12-01\n60000 2027-01-01")
-    assert (caught.value.key, caught.value.params) == ("pay_err_hand_total", {"total": "100,000.00", "amount": "100,000.50"})
+        plan_by_hand(total=Decimal("100000.50"), currency="USD", text="40000 2026-12-01\n60000 2027-01-01")
+    assert (caught.value.key, caught.value.params) == ("pay_err_hand_total", {"total": Amount(Decimal("100000.00"), "USD"),
+                                                                             "amount": Amount(Decimal("100000.50"), "USD")})
+    assert [refusal(loc, caught.value) for loc in ("zh-CN", "en-US")] == [  # as each reader writes dollars
+        "各期合计 US$100,000.00，与合同金额 US$100,000.50 不符。", "The instalments add up to $100,000.00, not the deal's $100,000.50."]
     for text, line in (("40000 2026-12-01\n<script> 2027-01-01", 2), ("-5 2026-12-01", 1), ("0 2026-12-01", 1), ("40000", 1)):
         with pytest.raises(DomainError) as caught:
-            plan_by_hand(total=Decimal("40000"), text=text)
+            plan_by_hand(total=Decimal("40000"), currency="CNY", text=text)
         assert (caught.value.key, caught.value.params) == ("pay_err_hand_line", {"line": line})
 
 
@@ -105,7 +109,7 @@ def test_schedule_from_the_deal_list_in_chinese(bolt, fake, db, remember):
 
     in_view(bolt, user=REP, view=listing, action_id=ids.DEAL_PAYMENTS, block_id="b", value=str(deal_id))
     schedule = fake.wait_for("views.push")[0].response["view"]
-    assert texts(schedule) == [f"💰 *ERP 一期* · 100,000.00 CNY · *星河科技*（{galaxy.code}） 的回款计划", "还没有回款计划。"]
+    assert texts(schedule) == [f"💰 *ERP 一期* · ¥100,000.00 · *星河科技*（{galaxy.code}） 的回款计划", "还没有回款计划。"]
     opener = schedule["blocks"][-1]["elements"][0]
     assert (opener["action_id"], opener["text"]["text"], opener["value"]) == (ids.PAY_SCHEDULE_OPEN, "设置回款计划", str(deal_id))
 
@@ -124,7 +128,7 @@ def test_schedule_from_the_deal_list_in_chinese(bolt, fake, db, remember):
     assert (status, json.loads(body)["errors"]) == (200, {ids.PAY_TERMS_BLOCK: "各期比例合计是 110%，要正好 100%。",
                                                           ids.PAY_EVERY_BLOCK: "间隔天数要是 1 到 3660 的整数。"})
     status, body, _ = submit(bolt, user=REP, view=form, values=values("30/60/10", date(2026, 12, 1), "30", hand="30000 2026-12-01"))
-    assert json.loads(body)["errors"] == {ids.PAY_HAND_BLOCK: "各期合计 30,000.00，与合同金额 100,000.00 不符。"}
+    assert json.loads(body)["errors"] == {ids.PAY_HAND_BLOCK: "各期合计 ¥30,000.00，与合同金额 ¥100,000.00 不符。"}
     assert instalments(db, deal_id) == []  # nothing half-written
 
     status, body, _ = submit(bolt, user=REP, view=form, values=values("30/60/10", date(2026, 12, 1), "30"))
@@ -136,9 +140,9 @@ def test_schedule_from_the_deal_list_in_chinese(bolt, fake, db, remember):
         (3, Decimal("10000.00"), "CNY", date(2027, 1, 30), Decimal("0.00"), None)]
     assert fake.wait_for("chat.postEphemeral")[0].params["text"] == (
         f"✅ 已为 *ERP 一期*（*星河科技*（{galaxy.code}））设置回款计划，共 3 期：\n"
-        "• 第 1 期 · 30,000.00 CNY · 2026年12月1日 到期 · 🔴 已逾期 2 天，已收 0.00\n"
-        "• 第 2 期 · 60,000.00 CNY · 2026年12月31日 到期 · 已收 0.00\n"
-        "• 第 3 期 · 10,000.00 CNY · 2027年1月30日 到期 · 已收 0.00")
+        "• 第 1 期 · ¥30,000.00 · 2026年12月1日 到期 · 🔴 已逾期 2 天，已收 ¥0.00\n"
+        "• 第 2 期 · ¥60,000.00 · 2026年12月31日 到期 · 已收 ¥0.00\n"
+        "• 第 3 期 · ¥10,000.00 · 2027年1月30日 到期 · 已收 ¥0.00")
     with transaction(db) as s:
         entry = s.exec(select(AuditEntry).where(AuditEntry.field == "payment_schedule")).one()
     assert (entry.by, entry.old, entry.new) == (REP, None, "30,000.00 CNY 2026-12-01; 60,000.00 CNY 2026-12-31; 10,000.00 CNY 2027-01-30")
@@ -169,23 +173,30 @@ def test_by_hand_then_partial_payments_in_english(bolt, fake, db, remember):
     deal_id = won_deal(db, galaxy.id, owner=REP_EN, amount="100000.50", currency="USD", terms="net 30", title="ERP <phase 1>")
     blocks = _pay_blocks(bolt, fake, "pay Galaxy Tech", REP_EN)
     assert [b.get("text", {}).get("text") for b in blocks[:2]] == [
-        f"💰 Payment schedule of *ERP &lt;phase 1&gt;* · 100,000.50 USD · *Galaxy Tech* ({galaxy.code})", None]
+        f"💰 Payment schedule of *ERP &lt;phase 1&gt;* · $100,000.50 · *Galaxy Tech* ({galaxy.code})", None]
     assert blocks[1]["elements"][0]["text"] == "No payment schedule yet."
 
     with transaction(db) as s:  # the schedule by hand, as the modal would save it
         set_schedule(session=s, viewer=Viewer(id=REP_EN), deal_id=deal_id, now=NOW,
-                     planned=plan_by_hand(total=Decimal("100000.50"), text="40000 2026-12-01\n60000.50 2027-01-01"))
+                     planned=plan_by_hand(total=Decimal("100000.50"), currency="USD", text="40000 2026-12-01\n60000.50 2027-01-01"))
     blocks = _pay_blocks(bolt, fake, "payments Galaxy Tech", REP_EN)
     lines = [b["text"]["text"] for b in blocks if b["type"] == "section"][1:]
-    assert lines == ["Instalment 1 · 40,000.00 USD · due Dec 1, 2026 · 🔴 1 days overdue, 0.00 received",
-                     "Instalment 2 · 60,000.50 USD · due Jan 1, 2027 · 0.00 received"]
+    assert lines == ["Instalment 1 · $40,000.00 · due Dec 1, 2026 · 🔴 1 day overdue, $0.00 received",
+                     "Instalment 2 · $60,000.50 · due Jan 1, 2027 · $0.00 received"]
+    assert blocks[3]["elements"][0]["text"] == "Collected $0.00 of $100,000.50 (0/2 instalments paid)"
+    fake.reset()
+    bolt.command("pay", user=REP_EN)
+    assert fake.wait_for("response_url:cmd")[0].params["text"] == (
+        "💰 Your open instalments (soonest due first)\n"
+        f"• *Galaxy Tech* ({galaxy.code}) · *ERP &lt;phase 1&gt;* instalment 1 · $40,000.00 outstanding · due Dec 1, 2026 · 🔴 1 day overdue\n"
+        f"• *Galaxy Tech* ({galaxy.code}) · *ERP &lt;phase 1&gt;* instalment 2 · $60,000.50 outstanding · due Jan 1, 2027")
     first_id = int(blocks[1]["accessory"]["value"])
     assert blocks[1]["accessory"]["text"]["text"] == "Record payment"
 
     form = _receive(bolt, fake, user=REP_EN, instalment_id=first_id)
     assert input_block(form, ids.PAY_AMOUNT_BLOCK)["element"]["initial_value"] == "40000.00"
     assert input_block(form, ids.PAY_DAY_BLOCK)["element"]["initial_date"] == "2026-12-02"  # today in New York
-    for amount, on, error in (("50000", date(2026, 12, 2), {ids.PAY_AMOUNT_BLOCK: "Only 40,000.00 USD is outstanding on this instalment: record no more than that."}),
+    for amount, on, error in (("50000", date(2026, 12, 2), {ids.PAY_AMOUNT_BLOCK: "Only $40,000.00 is outstanding on this instalment: record no more than that."}),
                               ("0", date(2026, 12, 2), {ids.PAY_AMOUNT_BLOCK: "The amount received must be above 0."}),
                               ("15000", date(2026, 12, 3), {ids.PAY_DAY_BLOCK: "The day received cannot be after today."}),
                               ("💵", date(2026, 12, 2), {ids.PAY_AMOUNT_BLOCK: "The amount must be a number, 0 or more."})):
@@ -193,8 +204,8 @@ def test_by_hand_then_partial_payments_in_english(bolt, fake, db, remember):
         assert json.loads(body)["errors"] == error
     submit(bolt, user=REP_EN, view=form, values=_paid("15,000", date(2026, 12, 2)))
     assert fake.wait_for("chat.postEphemeral")[0].params["text"] == (
-        f"✅ Recorded 15,000.00 USD received on Dec 2, 2026 for *ERP &lt;phase 1&gt;* (*Galaxy Tech* ({galaxy.code})), "
-        "instalment 1. 25,000.00 USD still outstanding on it.")
+        f"✅ Recorded $15,000.00 received on Dec 2, 2026 for *ERP &lt;phase 1&gt;* (*Galaxy Tech* ({galaxy.code})), "
+        "instalment 1. $25,000.00 still outstanding on it.")
     form = _receive(bolt, fake, user=REP_EN, instalment_id=first_id)
     assert input_block(form, ids.PAY_AMOUNT_BLOCK)["element"]["initial_value"] == "25000.00"
     submit(bolt, user=REP_EN, view=form, values=_paid("25000", date(2026, 12, 2)))
@@ -206,15 +217,15 @@ def test_by_hand_then_partial_payments_in_english(bolt, fake, db, remember):
         assert sorted(r.amount for r in s.exec(select(Receipt)).all()) == [Decimal("15000.00"), Decimal("25000.00")]
 
     blocks = _pay_blocks(bolt, fake, "pay Galaxy Tech", REP_EN)
-    assert blocks[1]["text"]["text"] == "Instalment 1 · 40,000.00 USD · due Dec 1, 2026 · ✅ paid in full Dec 2, 2026"
+    assert blocks[1]["text"]["text"] == "Instalment 1 · $40,000.00 · due Dec 1, 2026 · ✅ paid in full Dec 2, 2026"
     assert "accessory" not in blocks[1]
-    assert blocks[3]["elements"][0]["text"] == "Collected 40,000.00 of 100,000.50 USD (1/2 instalments paid)"
+    assert blocks[3]["elements"][0]["text"] == "Collected $40,000.00 of $100,000.50 (1/2 instalments paid)"
     assert not any(b["type"] == "actions" for b in blocks)  # money received: the schedule can no longer be replaced
     fake.reset()
     bolt.command("pay", user=REP_EN)
     assert fake.wait_for("response_url:cmd")[0].params["text"] == (
         "💰 Your open instalments (soonest due first)\n"
-        f"• *Galaxy Tech* ({galaxy.code}) · *ERP &lt;phase 1&gt;* instalment 2 · 60,000.50 USD outstanding · due Jan 1, 2027")
+        f"• *Galaxy Tech* ({galaxy.code}) · *ERP &lt;phase 1&gt;* instalment 2 · $60,000.50 outstanding · due Jan 1, 2027")
 
 
 def test_someone_elses_customer_and_unknown_words_are_refused(bolt, fake, db, remember):
@@ -240,16 +251,48 @@ def test_someone_elses_customer_and_unknown_words_are_refused(bolt, fake, db, re
         assert s.exec(select(NextAction).where(NextAction.origin.like("payment:%"))).all() == []
 
 
-def test_two_deals_of_24_instalments_stay_within_a_messages_50_blocks(bolt, fake, db, remember):
-    remember(REP, "Asia/Shanghai", "zh-CN")
+@pytest.mark.parametrize(("user", "locale", "more"), [(REP, "zh-CN", "……还有 1 个赢单商机没有列出：在客户卡片的“商机”里查看。"),
+                                                     (REP_EN, "en-US", "…and 1 more won deal: see it under the card's Deal button.")])
+def test_two_deals_of_24_instalments_stay_within_a_messages_50_blocks(bolt, fake, db, remember, user, locale, more):
+    remember(user, "Asia/Shanghai", locale)
     bolt.now = NOW
-    galaxy = customer(db, "星河科技", owner=REP, stage="nurturing")
+    galaxy = customer(db, "星河科技", owner=user, stage="nurturing")
     long_title = "年度框架合同🙂" * 20  # 140 characters
     for n in range(2):
-        deal_id = won_deal(db, galaxy.id, owner=REP, amount="2400", title=f"{long_title}{n}")
+        deal_id = won_deal(db, galaxy.id, owner=user, amount="2400", title=f"{long_title}{n}")
         with transaction(db) as s:
-            set_schedule(session=s, viewer=Viewer(id=REP), deal_id=deal_id, now=NOW,
-                         planned=plan_by_hand(total=Decimal("2400"), text="\n".join(f"100 2027-01-{d:02d}" for d in range(1, 25))))
-    blocks = _pay_blocks(bolt, fake, "pay 星河科技", REP)  # the fake refuses a message past Block Kit's limits
+            set_schedule(session=s, viewer=Viewer(id=user), deal_id=deal_id, now=NOW,
+                         planned=plan_by_hand(total=Decimal("2400"), currency="CNY", text="\n".join(f"100 2027-01-{d:02d}" for d in range(1, 25))))
+    blocks = _pay_blocks(bolt, fake, "pay 星河科技", user)  # the fake refuses a message past Block Kit's limits
     assert len(blocks) == 28  # 1 + 24 + 2 of the first deal; the second (27 more) does not fit
-    assert blocks[-1]["elements"][0]["text"] == "……还有 1 个赢单商机没有列出：在客户卡片的“商机”里查看。"
+    assert blocks[-1]["elements"][0]["text"] == more
+
+
+@pytest.mark.parametrize(("user", "locale", "deal_line", "card_deals", "history"), [
+    (REP, "zh-CN", "*ERP 一期* · ¥100,000.00 · 赢单 · 合同 HT-2026-001 · 已回款 ¥40,000.00 / ¥100,000.00（0/1 期收齐）",
+     "*商机*\n• ERP 一期 · ¥100,000.00 · 赢单 · 已回款 ¥40,000.00 / ¥100,000.00（0/1 期收齐）",
+     ["商机 · 第 1 期已收：0.00 CNY → 40,000.00 CNY (2026-12-03)", "商机 · 回款计划：— → 100,000.00 CNY 2026-12-20"]),
+    (REP_EN, "en-US", "*ERP 一期* · CN¥100,000.00 · Won · contract HT-2026-001 · Collected CN¥40,000.00 of CN¥100,000.00 (0/1 instalment paid)",
+     "*Deals*\n• ERP 一期 · CN¥100,000.00 · Won · Collected CN¥40,000.00 of CN¥100,000.00 (0/1 instalment paid)",
+     ["deal · received on instalment 1: 0.00 CNY → 40,000.00 CNY (2026-12-03)", "deal · payment schedule: — → 100,000.00 CNY 2026-12-20"])])
+def test_the_deal_list_and_the_card_say_what_is_collected(bolt, fake, db, remember, user, locale, deal_line, card_deals, history):
+    """One instalment of 100,000 yuan, 40,000 received: the deal list and the card, as each reader writes yuan."""
+    remember(user, "Asia/Shanghai", locale)
+    bolt.now = NOW
+    galaxy = customer(db, "星河科技", owner=user, stage="nurturing")
+    deal_id = won_deal(db, galaxy.id, owner=user, amount="100000", terms="100")
+    with transaction(db) as s:
+        [made] = set_schedule(session=s, viewer=Viewer(id=user), deal_id=deal_id, now=NOW,
+                              planned=plan_from_terms(total=Decimal("100000"), terms="100", first=date(2026, 12, 20)))
+        record_receipt(session=s, viewer=Viewer(id=user), instalment_id=made.id, amount="40000", received_on=date(2026, 12, 3),
+                       today=date(2026, 12, 3), now=NOW)
+    click_card(bolt, user=user, action_id=ids.CARD_DEAL, customer_id=galaxy.id)
+    listing = fake.wait_for("views.open")[0].response["view"]
+    assert next(b for b in listing["blocks"] if (b.get("accessory") or {}).get("action_id") == ids.DEAL_PAYMENTS)["text"]["text"] == deal_line
+    fake.reset()
+    bolt.command("show 星河科技", user=user)
+    card = texts(fake.wait_for("response_url:cmd")[0].params)
+    assert card_deals in card
+    changes = next(x for x in card if x.startswith(("*最近变更*", "*Latest changes*"))).split("\n")[1:]
+    assert [line.split(" · ", 2)[2] for line in changes if " · 商机 · " in line or " · deal · " in line][:2] == history  # the fields
+    # by name; the audit's values stay plain

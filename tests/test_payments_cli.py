@@ -41,22 +41,26 @@ def test_schedule_receive_and_refuse_from_the_command_line(empty_database, tmp_p
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     first_id = int(lines[1].split()[0][1:])
-    assert lines == [f"ERP 一期 · 100,000.00 CNY · 星河科技 ({code})",
-                     f"#{first_id}  第 1 期 · 30,000.00 CNY · 2026年12月1日 到期 · 🔴 已逾期 2 天，已收 0.00",
-                     f"#{first_id + 1}  第 2 期 · 60,000.00 CNY · 2026年12月31日 到期 · 已收 0.00",
-                     f"#{first_id + 2}  第 3 期 · 10,000.00 CNY · 2027年1月30日 到期 · 已收 0.00",
-                     "已回款 0.00 / 100,000.00 CNY（0/3 期收齐）"]
+    assert lines == [f"ERP 一期 · ¥100,000.00 · 星河科技 ({code})",
+                     f"#{first_id}  第 1 期 · ¥30,000.00 · 2026年12月1日 到期 · 🔴 已逾期 2 天，已收 ¥0.00",
+                     f"#{first_id + 1}  第 2 期 · ¥60,000.00 · 2026年12月31日 到期 · 已收 ¥0.00",
+                     f"#{first_id + 2}  第 3 期 · ¥10,000.00 · 2027年1月30日 到期 · 已收 ¥0.00",
+                     "已回款 ¥0.00 / ¥100,000.00（0/3 期收齐）"]
+    a_day_late = run(["payments", "show", "--deal", str(deal_id), "--by", REP, "--now", "2026-12-02T10:00:00+08:00", "--lang", "en"],
+                     env=env, cwd=tmp_path)
+    assert a_day_late.stdout.splitlines()[:2] == [  # English writes yuan CN¥, and one day in the singular
+        f"ERP 一期 · CN¥100,000.00 · 星河科技 ({code})", f"#{first_id}  Instalment 1 · CN¥30,000.00 · due Dec 1, 2026 · 🔴 1 day overdue, CN¥0.00 received"]
 
     done = run(["payments", "receive", "--instalment", str(first_id), "--amount", "12000.5", "--on", "2026-12-02", "--by", REP,
                 "--now", NOW, "--lang", "en"], env=env, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[1:2] == [f"#{first_id}  Instalment 1 · 30,000.00 CNY · due Dec 1, 2026 · 🔴 2 days overdue, 12,000.50 received"]
-    assert done.stdout.splitlines()[-1] == "Collected 12,000.50 of 100,000.00 CNY (0/3 instalments paid)"
+    assert done.stdout.splitlines()[1:2] == [f"#{first_id}  Instalment 1 · CN¥30,000.00 · due Dec 1, 2026 · 🔴 2 days overdue, CN¥12,000.50 received"]
+    assert done.stdout.splitlines()[-1] == "Collected CN¥12,000.50 of CN¥100,000.00 (0/3 instalments paid)"
 
     refused = run(["payments", "receive", "--instalment", str(first_id), "--amount", "20000", "--on", "2026-12-02", "--by", REP,
                    "--now", NOW], env=env, cwd=tmp_path)
     assert (refused.returncode, refused.stdout, _said(refused)) == (
-        1, "", "payments: 这一期只欠 17,999.50 CNY，收款不能超过它。")
+        1, "", "payments: 这一期只欠 ¥17,999.50，收款不能超过它。")
     again = run(["payments", "schedule", "--deal", str(deal_id), "--terms", "50/50", "--by", REP, "--now", NOW], env=env, cwd=tmp_path)
     assert (again.returncode, _said(again)) == (1, "payments: 这个回款计划已经有收款，不能再改。")
     stranger = run(["payments", "show", "--deal", str(deal_id), "--by", "U0STRANGE9", "--now", NOW, "--lang", "en"], env=env,

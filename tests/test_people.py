@@ -1,9 +1,11 @@
 """/crm admin and /crm quiet through the Bolt app; escaped command text."""
 from __future__ import annotations
 
+from sqlalchemy import update
+
 from handlers.blocks import mentioned_users, unescape
 from store.db import transaction
-from store.models import SlackUser
+from store.models import Outbox, SlackUser
 from store import outbox
 from store.types import utcnow
 from store.users import set_role
@@ -53,6 +55,8 @@ def test_admins_see_alerts_slack_refused_for_good(bolt, fake, remember):
     with transaction(bolt.db) as s:
         for row, error in zip(outbox.claim(session=s, now=now), ("user_not_found", "channel_not_found")):
             outbox.mark_failed(session=s, outbox_id=row.id, error=error)
+    with transaction(bolt.db) as s:  # the digest was tried three times before Slack's answer was final
+        s.execute(update(Outbox).where(Outbox.kind == "digest").values(attempts=3))
     fake.reset()
     bolt.command("admin failures", user=BOSS)
     answer = fake.wait_for("response_url:cmd")[0].params
@@ -60,10 +64,10 @@ def test_admins_see_alerts_slack_refused_for_good(bolt, fake, remember):
     assert answer["text"] == lines[0]
     assert lines[0] == "*The last 2 alerts Slack refused for good*"
     assert lines[1].endswith("· channel digest · channel <#C0SALES001> → <#C0SALES001>")  # a channel digest names the channel
-    assert lines[2] == ("Slack said `channel_not_found` (1 attempts). The bot is not in that channel, or it is gone: "
+    assert lines[2] == ("Slack said `channel_not_found` (3 attempts). The bot is not in that channel, or it is gone: "
                         "add the bot to <#C0SALES001> (or subscribe another channel), then Resend.")
     assert lines[3].endswith(f"· action due · (its record is gone) → <@{REP}>")
-    assert lines[4] == f"Slack said `user_not_found` (1 attempts). <@{REP}>'s account is deactivated or gone: reassign the action to someone else."
+    assert lines[4] == f"Slack said `user_not_found` (1 attempt). <@{REP}>'s account is deactivated or gone: reassign the action to someone else."
 
 
 def test_quiet_hours_are_set_shown_and_refused_when_malformed(bolt, fake, remember):

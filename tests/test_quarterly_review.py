@@ -172,8 +172,8 @@ def test_the_quarterly_review_of_a_team_and_of_everyone(bolt, fake, db):
         f"*📶 价值分层变动*（上升 1 个，下降 1 个）\n• ⬆️ 星河科技（{codes[ids['星河科技']]}）：中价值 → 高价值\n"
         f"• ⬇️ 云帆物流（{codes[ids['云帆物流']]}）：高价值 → 中价值",
         "*💰 本季度回款*（应收 · 回款 · 季末逾期）\n"
-        "• CNY：应收 ¥50,000.00（2 期）· 回款 ¥15,000.00（2 笔）· 季末逾期 ¥45,000.00（2 期）\n"
-        "• USD：应收 US$1,200.00（1 期）· 回款 US$1,200.00（1 笔）· 季末逾期 US$0.00（0 期）",
+        "• 应收 ¥50,000.00（2 期）· 回款 ¥15,000.00（2 笔）· 季末逾期 ¥45,000.00（2 期）\n"
+        "• 应收 US$1,200.00（1 期）· 回款 US$1,200.00（1 笔）· 季末逾期 US$0.00（0 期）",
         "*⭐ 各价值分层 NPS*\n• 中价值：+0（2 份：推荐 1、中立 0、贬损 1）\n• 低价值：+50（2 份：推荐 1、中立 1、贬损 0）",
     ]
     assert [b["text"]["text"] for b in everyone[0]["blocks"]] == [
@@ -187,8 +187,8 @@ def test_the_quarterly_review_of_a_team_and_of_everyone(bolt, fake, db):
         f"• ⬆️ 外部公司 ({codes[ids['外部公司']]}): Low value → Medium value\n"
         f"• ⬇️ 云帆物流 ({codes[ids['云帆物流']]}): High value → Medium value",
         "*💰 Receivables of the quarter* (due · collected · overdue at the quarter's end)\n"
-        "• CNY: due CN¥55,000.00 (3) · collected CN¥15,000.00 (2) · overdue CN¥50,000.00 (3)\n"
-        "• USD: due $1,200.00 (1) · collected $1,200.00 (1) · overdue $0.00 (0)",
+        "• due CN¥55,000.00 (3) · collected CN¥15,000.00 (2) · overdue CN¥50,000.00 (3)\n"
+        "• due $1,200.00 (1) · collected $1,200.00 (1) · overdue $0.00 (0)",
         "*⭐ NPS by value tier*\n• Medium value: +0 (2 answers: 1 promoters, 0 passives, 1 detractors)\n"
         "• Low value: +0 (3 answers: 1 promoters, 1 passives, 1 detractors)",
     ]

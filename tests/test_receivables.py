@@ -50,7 +50,7 @@ def _deal(db, owner, name, *, amount, currency="CNY", renewal=None, terms=None, 
                            stage="negotiation", now=at)
         move_deal(session=s, viewer=me, deal_id=deal.id, stage="won", now=at,
                   won=WonTerms(contract_no="HT-1", signed_on=date(2026, 11, 20), renewal_on=renewal))
-        planned = plan_by_hand(total=deal.amount, text=hand) if hand else plan_from_terms(total=deal.amount, terms=terms, first=first,
+        planned = plan_by_hand(total=deal.amount, currency=currency, text=hand) if hand else plan_from_terms(total=deal.amount, terms=terms, first=first,
                                                                                                  every_days=every)
         made_rows = set_schedule(session=s, viewer=me, deal_id=deal.id, now=at, planned=planned)
         for seq, value, on in receipts:
@@ -88,19 +88,19 @@ def test_receivables_in_stats_for_a_team_in_chinese_and_a_rep_in_english(bolt, f
     bolt.now = DEC_20.astimezone(UTC)
     assert _stats(bolt, fake, BOSS, "stats 2026-12").splitlines() == [
         "*💰 回款*（本期应收 · 本期回款 · 当前逾期）",
-        "• CNY：应收 110,000.00（3 期）· 回款 10,000.00（1 笔）· 逾期 25,000.00（1 期）",
-        "• USD：应收 10,000.00（2 期）· 回款 1,500.00（1 笔）· 逾期 2,500.00（1 期）",
-        f"• <@{MATE}> CNY：应收 50,000.00（2 期）· 回款 0.00（0 笔）· 逾期 25,000.00（1 期）",
-        f"• <@{REP}> CNY：应收 60,000.00（1 期）· 回款 10,000.00（1 笔）· 逾期 0.00（0 期）",
-        f"• <@{REP_EN}> USD：应收 10,000.00（2 期）· 回款 1,500.00（1 笔）· 逾期 2,500.00（1 期）",
+        "• 应收 ¥110,000.00（3 期）· 回款 ¥10,000.00（1 笔）· 逾期 ¥25,000.00（1 期）",
+        "• 应收 US$10,000.00（2 期）· 回款 US$1,500.00（1 笔）· 逾期 US$2,500.00（1 期）",
+        f"• <@{MATE}>：应收 ¥50,000.00（2 期）· 回款 ¥0.00（0 笔）· 逾期 ¥25,000.00（1 期）",
+        f"• <@{REP}>：应收 ¥60,000.00（1 期）· 回款 ¥10,000.00（1 笔）· 逾期 ¥0.00（0 期）",
+        f"• <@{REP_EN}>：应收 US$10,000.00（2 期）· 回款 US$1,500.00（1 笔）· 逾期 US$2,500.00（1 期）",
     ]
     assert _stats(bolt, fake, REP_EN, "stats 2026-12").splitlines() == [
         "*💰 Receivables* (due this period · collected · overdue now)",
-        "• USD: due 10,000.00 (2) · collected 1,500.00 (1) · overdue 2,500.00 (1)",
+        "• due $10,000.00 (2) · collected $1,500.00 (1) · overdue $2,500.00 (1)",  # en-US writes US dollars $
     ]
     # November: REP's 30,000 due 11-25, 20,000 collected on 11-28; overdue is as of now
     assert _stats(bolt, fake, REP, "stats 2026-11").splitlines()[1:] == [
-        "• CNY：应收 30,000.00（1 期）· 回款 20,000.00（1 笔）· 逾期 0.00（0 期）"]
+        "• 应收 ¥30,000.00（1 期）· 回款 ¥20,000.00（1 笔）· 逾期 ¥0.00（0 期）"]
 
 
 def test_the_monthly_digest_has_receivables_and_the_months_renewals(bolt, fake, db, remember):
@@ -113,11 +113,11 @@ def test_the_monthly_digest_has_receivables_and_the_months_renewals(bolt, fake, 
     [post] = [c.params for c in fake.calls_to("chat.postMessage") if c.params["channel"] == "C0SALES001"]
     texts = block_texts(post["blocks"])
     money = next(x for x in texts if x.startswith("*💰"))
-    assert money.splitlines()[1:3] == ["• CNY：应收 110,000.00（3 期）· 回款 10,000.00（1 笔）· 逾期 110,000.00（3 期）",
-                                       "• USD：应收 10,000.00（2 期）· 回款 1,500.00（1 笔）· 逾期 8,500.00（2 期）"]
+    assert money.splitlines()[1:3] == ["• 应收 ¥110,000.00（3 期）· 回款 ¥10,000.00（1 笔）· 逾期 ¥110,000.00（3 期）",
+                                       "• 应收 US$10,000.00（2 期）· 回款 US$1,500.00（1 笔）· 逾期 US$8,500.00（2 期）"]
     renewals = next(x for x in texts if x.startswith("*🔁"))
     assert renewals.splitlines() == ["*🔁 2027年1月续约*（1 个）",
-                                     f"• *星河科技* `{codes['galaxy']}` · ERP 一期 · 100,000.00 CNY · 2027年1月15日 续约 · <@{REP}>"]
+                                     f"• *星河科技* `{codes['galaxy']}` · ERP 一期 · ¥100,000.00 · 2027年1月15日 续约 · <@{REP}>"]
 
 
 def test_receivables_in_the_report_csv(empty_database, tmp_path):

@@ -115,9 +115,9 @@ def test_each_rep_gets_the_draft_of_their_month_once(bolt, fake, db, remember):
     assert [b["text"]["text"] for b in blocks[:3]] == [
         "*2026年11月 维护小结草稿*（根据你的记录生成）\n"
         "• 本月接触客户：2 个\n"
-        "• 成交：2 单，合计 200,000.00 CNY、50,000.00 USD\n"
-        "　◦ 星河科技 · MES 一期 · 200,000.00 CNY\n"
-        "　◦ 云帆物流 · 仓储系统 · 50,000.00 USD",
+        "• 成交：2 单，合计 ¥200,000.00、US$50,000.00\n"
+        "　◦ 星河科技 · MES 一期 · ¥200,000.00\n"
+        "　◦ 云帆物流 · 仓储系统 · US$50,000.00",
         "• 未解决问题（未结工单）：1 个\n"
         "　◦ `T0001` 星河科技：打印机又坏了 第三次",
         "• 逾期待办：1 项\n"
@@ -261,3 +261,29 @@ def test_a_month_full_of_long_records_stays_within_block_kit_limits(bolt, fake, 
     texts = [b["text"]["text"] for b in dm[0]["blocks"][:3]]
     assert max(len(x) for x in texts) <= 3000
     assert texts[1].split("\n")[-1] == "　……还有 3 条" and texts[2].split("\n")[-1] == "　……还有 3 条"
+
+
+def test_the_drafts_overdue_payment_and_renewal_read_in_the_readers_language_only(bolt, fake, db, remember):
+    """The scheduler's money actions (kind and params, as store/payment_jobs.py stores them) in the
+    draft's overdue list: the instalment's amount as each reader writes it, no second language."""
+    remember(REP, "Asia/Shanghai", "zh-CN")
+    remember(REP_EN, "America/New_York", "en-US")
+    ids_ = _month(db)
+    with transaction(db) as s:
+        harbor = s.exec(select(Customer.id).where(Customer.name == "Harbor Foods")).one()
+        for cid, owner, kind, params, title, due in (
+                (ids_["云帆物流"], REP, "payment_due", {"deal": "仓储系统", "seq": 1, "amount": "25000.00", "currency": "USD"},
+                 "回款：仓储系统 第 1 期", datetime(2026, 11, 29, 10, 0, tzinfo=SH)),
+                (harbor, REP_EN, "renewal", {"deal": "Annual plan", "day": "2027-01-15"}, "续约提醒：Annual plan（2027-01-15 到期续约）",
+                 datetime(2026, 11, 16, 10, 0, tzinfo=SH))):
+            s.add(NextAction(customer_id=cid, title=title, kind=kind, params=params, origin=f"{kind}:{cid}", due_at=due, owner_id=owner,
+                             created_by="crm", status="open", created_at=due - timedelta(days=3), updated_at=due - timedelta(days=3)))
+    fake.reset()
+    _tick(bolt, SEND)
+    assert _dms(fake, REP)[0]["blocks"][2]["text"]["text"] == (
+        "• 逾期待办：2 项\n"
+        "　◦ 云帆物流：发送报价（2026年11月28日 周六 10:00 到期）\n"
+        "　◦ 云帆物流：回款：仓储系统 第 1 期 US$25,000.00（2026年11月29日 周日 10:00 到期）")
+    assert _dms(fake, REP_EN)[0]["blocks"][2]["text"]["text"] == (
+        "• Overdue next actions: 1\n"
+        "   ◦ Harbor Foods: Renewal: Annual plan renews 15 Jan 2027 (due Sun 15 Nov 2026, 21:00)")

@@ -43,7 +43,7 @@ WORDS = {
         user=REP_EN, tz="America/New_York", name="Galaxy Tech",
         churned="✅ {ref} marked churned: Price, can be won back.\nNow: Churned · Winning back\n"
                 "Win-back plan: owner <@{user}>, actions: Price offer, due {due}\n"
-                "🗂️ Cancelled 3 open next action(s) of earlier stages (the customer churned): "
+                "🗂️ Cancelled 3 open next actions of earlier stages (the customer churned): "
                 "Satisfaction check after delivery, Medium-value touch, Quarterly customer review",
         already="ℹ️ This next action is already cancelled: the customer churned.",
         closed="✅ The win-back plan of {ref} is closed: *Won back*.\nNow: Mature · Needs attention\n"
@@ -146,3 +146,17 @@ def test_a_customer_being_won_back_then_won_back(bolt, fake, db, remember, local
     bolt.command(f"show {galaxy.code}", user=user)
     card = fake.wait_for("response_url:cmd")[0].params["blocks"]
     assert any(b["type"] == "section" and b["text"]["text"].startswith(w["health"]) for b in card)
+
+
+def test_one_cancelled_action_reads_in_the_singular_and_a_payments_in_its_readers_words():
+    """The confirmation's line (handlers/forms.cancelled_line) with one cancelled action: an instalment's
+    (kind and params, as the scheduler stores them)."""
+    from handlers.context import Profile
+    from handlers.forms import cancelled_line
+    from store.models import NextAction
+
+    action = NextAction(customer_id=1, title="回款：ERP 一期 第 1 期", kind="payment_due", owner_id=REP, created_by="crm", due_at=T0,
+                        params={"deal": "ERP 一期", "seq": 1, "amount": "30000.00", "currency": "CNY"})
+    said = [cancelled_line([action], Profile(user_id=REP, tz="Asia/Shanghai", locale=loc), reason="churned") for loc in ("zh-CN", "en-US")]
+    assert said == ["🗂️ 已取消之前阶段未完成的 1 项下一步行动（客户已流失）：回款：ERP 一期 第 1 期 ¥30,000.00",
+                    "🗂️ Cancelled 1 open next action of earlier stages (the customer churned): Payment due: ERP 一期, instalment 1, CN¥30,000.00"]

@@ -3,6 +3,7 @@
 much a customer has, a card stays within Block Kit's 50 blocks and 3000 characters a section."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,7 +16,7 @@ from handlers.context import Profile
 from handlers.hooks import CardPart
 from handlers.i18n import CATALOG, t
 from handlers.numbers import money, whole
-from handlers.words import action_title, person
+from handlers.words import action_title, collected_text, person
 from store.actions import open_actions_for_customer
 from store.audit import history, reasons
 from store.behaviour_tags import TagRules, active_codes, label as tag_label, removed_tags, why as tag_why
@@ -132,9 +133,15 @@ def _tier_mark(c: Customer, loc: str) -> str:
 
 def field_label(field: str, loc: str, entity: str = "customer") -> str:
     """An audited field's name: its entity's form label, the customer form's, or the catalog's."""
+    received = _INSTALMENT_RECEIVED.fullmatch(field)
+    if received:  # store/payments.record_receipt: instalment_<seq>_received
+        return t(loc, "cust_field_instalment_received", seq=int(received[1]))
     keys = (ENTITY_LABELS.get(entity, {}).get(field), f"cust_field_{field}", f"cust_f_{field}")
     key = next((k for k in keys if k and k in CATALOG), None)
     return t(loc, key) if key else escape(field)
+
+
+_INSTALMENT_RECEIVED = re.compile(r"instalment_(\d+)_received")
 
 # Audited values shown through a vocabulary: (entity, field) -> kind.
 VALUE_VOCAB = {("customer", "stage"): "stage", ("customer", "status"): "status", ("customer", "grade"): "grade",
@@ -239,9 +246,9 @@ def _item_sections(d: CardData, profile: Profile, now: datetime) -> list[dict]:
         ("cust_sec_deals", [t(loc, "cust_deal_line", title=escape(x.title), amount=money(x.amount, x.currency, loc),
                               stage=vocab(loc, "deal_stage", x.stage))
                             + (t(loc, "cust_deal_close", date=fmt_date(x.expected_close_on, profile)) if x.expected_close_on and not x.closed_at else "")
-                            + (" · " + t(loc, "pay_collected", received=format(d.collected[x.id].received, ",.2f"),
-                                         scheduled=format(d.collected[x.id].scheduled, ",.2f"), currency=x.currency,
-                                         paid=d.collected[x.id].paid, count=d.collected[x.id].instalments) if x.id in d.collected else "")
+                            + (" · " + collected_text(loc, received=d.collected[x.id].received, scheduled=d.collected[x.id].scheduled,
+                                                      currency=x.currency, paid=d.collected[x.id].paid,
+                                                      count=d.collected[x.id].instalments) if x.id in d.collected else "")
                             for x in d.deals], None),
         ("cust_sec_changes", _change_lines(d, profile), None),
     ]

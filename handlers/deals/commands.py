@@ -14,7 +14,7 @@ from handlers.router import Subcommand
 from handlers.context import crm_of, Profile, viewer_of
 from handlers.i18n import t
 from handlers.numbers import money
-from handlers.words import stage_status
+from handlers.words import collected_text, stage_status
 from handlers.refs import customer_ref
 from handlers.prefill import leading_customer
 from handlers.payload import clicked_value, record_id
@@ -67,8 +67,8 @@ def deal_line(profile: Profile, deal: Deal, collected: Collected | None = None) 
     if deal.stage == "lost" and deal.lost_reason:
         parts.append(escape(deal.lost_reason))
     if collected is not None:
-        parts.append(t(loc, "pay_collected", received=f"{collected.received:,.2f}", scheduled=f"{collected.scheduled:,.2f}",
-                       currency=deal.currency, paid=collected.paid, count=collected.instalments))
+        parts.append(collected_text(loc, received=collected.received, scheduled=collected.scheduled, currency=deal.currency,
+                                    paid=collected.paid, count=collected.instalments))
     return " · ".join(parts)
 
 

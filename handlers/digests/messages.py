@@ -105,7 +105,7 @@ def review_blocks(session: Session, review: WinbackReview, month: Period, loc: s
     """At most 3 blocks: a divider, the counts and the recovery rate, the lessons written."""
     counts = t(loc, "digest_review_sep").join(t(loc, "digest_review_reason", reason=reason_label(loc, code), count=n)
                                               for code, n in review.by_reason.items() if n)
-    rate = (t(loc, "digest_review_rate", pct=percent(review.recovery_rate, loc), won=review.won_back, closed=review.plans_closed)
+    rate = (t(loc, "digest_review_rate", pct=percent(review.recovery_rate, loc), won=review.won_back, count=review.plans_closed)
             if review.recovery_rate is not None else t(loc, "digest_review_rate_none"))
     head = [t(loc, "digest_review_header", month=period_label(month, loc)),
             t(loc, "digest_review_churned", count=review.churned, reasons=counts or t(loc, "digest_review_no_reason")),

@@ -20,6 +20,7 @@ from handlers.context import Defaults
 from handlers.dates import show
 from handlers.delivery.kind import Rendered
 from handlers.i18n import t
+from handlers.numbers import percent
 from store.customers import codes_of
 from store.digest_models import DigestSubscription
 from store.figures_base import Period, Scope
@@ -58,7 +59,7 @@ def render_quarterly(session: Session, row: Outbox, sub: DigestSubscription, per
     review = monthly_review(session=session, start=period.start, end=period.end, owner_ids=owners)
     reasons = t(loc, "digest_review_sep").join(t(loc, "digest_review_reason", reason=_reason(loc, code), count=n)
                                                for code, n in review.by_reason.items() if n)
-    rate = (t(loc, "quarter_rate", pct=f"{review.recovery_rate:.1f}%", won=review.won_back, closed=review.plans_closed)
+    rate = (t(loc, "quarter_rate", pct=percent(review.recovery_rate, loc), won=review.won_back, count=review.plans_closed)
             if review.recovery_rate is not None else t(loc, "quarter_rate_none"))
     blocks = [section(title),
               section("\n".join((t(loc, "quarter_churn_head"),

@@ -9,6 +9,8 @@ from datetime import datetime
 from handlers.blocks import fmt_date, fmt_datetime, vocab
 from handlers.context import Profile
 from handlers.i18n import t
+from handlers.numbers import money, percent
+from handlers.words import action_text
 from store.documents import ChurnRow, LeadRow, NeedsData
 from store.models import Customer, Interaction
 from store.winback import WinbackReview
@@ -63,7 +65,7 @@ def needs_md(d: NeedsData, profile: Profile, now: datetime, names: dict[str, str
     lines += [f"## {t(loc, 'doc_sec_contacts')}", "", *table(loc, ["name", "title", "role"], [
         [x.name, x.title, vocab(loc, "decision_role", x.role)] for x in d.contacts]), ""]
     lines += [f"## {t(loc, 'doc_sec_deals')}", "", *table(loc, ["deal", "amount", "stage"], [
-        [x.title, f"{x.amount:,.2f} {x.currency}", vocab(loc, "deal_stage", x.stage)] for x in d.deals]), ""]
+        [x.title, money(x.amount, x.currency, loc), vocab(loc, "deal_stage", x.stage)] for x in d.deals]), ""]
     lines += [f"## {t(loc, 'doc_sec_interactions')}", "", *_interactions(loc, d.interactions, profile)]
     return title, "\n".join(lines) + "\n"
 
@@ -81,8 +83,8 @@ def leads_md(rows: list[LeadRow], total: int, profile: Profile, now: datetime, n
         [r.customer.code, r.customer.name, r.customer.company, vocab(loc, "source", r.customer.source) if r.customer.source else "—",
          f"{vocab(loc, 'stage', r.customer.stage)} · {vocab(loc, 'status', r.customer.status)}",
          r.customer.grade or "—", _name(names, r.customer.owner_id), fmt_date(r.customer.created_at.astimezone(profile.zone).date(), profile),
-         f"{r.next_title} ({fmt_datetime(r.next_due, profile)})" if r.next_title else "—"] for r in rows])
-    lines = _head(title, profile, now) + [t(loc, "doc_leads_total", total=total), "", *body]
+         f"{action_text(r.next, loc)} ({fmt_datetime(r.next.due_at, profile)})" if r.next else "—"] for r in rows])
+    lines = _head(title, profile, now) + [t(loc, "doc_leads_total", count=total), "", *body]
     if total > len(rows):
         lines += ["", t(loc, "doc_more", total=total, shown=len(rows))]
     return title, "\n".join(lines) + "\n"
@@ -93,7 +95,7 @@ def churn_md(quarter: str, review: WinbackReview, rows: list[ChurnRow], profile:
     loc = profile.locale
     title = t(loc, "doc_title_churn", quarter=quarter)
     reasons = [[t(loc, f"winback_reason_{code}"), n] for code, n in review.by_reason.items() if n]
-    rate = (t(loc, "doc_churn_rate", closed=review.plans_closed, won=review.won_back, pct=f"{review.recovery_rate:.1f}%")
+    rate = (t(loc, "doc_churn_rate", count=review.plans_closed, won=review.won_back, pct=percent(review.recovery_rate, loc))
             if review.recovery_rate is not None else t(loc, "doc_churn_rate_none"))
     lines = _head(title, profile, now) + [f"## {t(loc, 'doc_sec_summary')}", "",
                                           t(loc, "doc_churn_total", count=review.churned, recoverable=review.recoverable), "", rate, "",

@@ -46,6 +46,10 @@ def reason_text(locale: str, code: str, params: dict, *, profile: Profile | None
                 p[key] = _day_of(p[key], profile)
     if code == "rfm":
         p["segment"] = segment_text(locale, p.get("segment"))
+    if isinstance(p.get("oldest_days"), int):
+        p["oldest_days"] = t(locale, "health_n_days", count=p["oldest_days"])
+    if "count" not in p and isinstance(p.get("days"), int):  # the texts whose one number is days: its plural form
+        p["count"] = p["days"]
     return t(locale, f"health_reason_{code}", **p)
 
 
@@ -78,7 +82,7 @@ def arithmetic_text(components: list[dict], score: int, locale: str) -> str:
     if out:
         names = t(locale, "health_comp_sep").join(
             t(locale, "health_comp_left_out", name=t(locale, f"health_comp_{c['name']}"),
-              why=t(locale, f"health_reason_{c['code']}", **c.get("params", {}))) for c in out)
+              why=reason_text(locale, c["code"], c.get("params", {}))) for c in out)
         text += t(locale, "health_card_left_out", names=names)
     return text
 

@@ -15,7 +15,7 @@ from handlers.payload import record_id
 from handlers.delivery.kind import Kind, Rendered
 from store.alert_kinds import NPS_ESCALATION, NPS_LOW
 from store.actions import open_actions_for_customer
-from store.auto_actions import title_in
+from handlers.words import action_text
 from store.models import PENDING_ACTION, Customer, NextAction, NpsResponse, Outbox
 from store.nps import category, previous_response, prior_detractor, recent_interactions
 
@@ -63,7 +63,7 @@ def _history(session: Session, response: NpsResponse, loop: NextAction | None, p
     recent = [t(loc, "nps_recent_line", date=fmt_date(i.occurred_on, profile), way=t(loc, f"way_{i.way}"),
                 summary=escape(clip(i.summary, 200))) for i in recent_interactions(session=session, customer_id=response.customer_id)]
     others = [a for a in open_actions_for_customer(session=session, customer_id=response.customer_id) if loop is None or a.id != loop.id]
-    open_lines = [t(loc, "nps_open_line", action=escape(clip(title_in(a, loc), 150)), due=fmt_datetime(a.due_at, profile), owner=mention(a.owner_id))
+    open_lines = [t(loc, "nps_open_line", action=escape(clip(action_text(a, loc), 150)), due=fmt_datetime(a.due_at, profile), owner=mention(a.owner_id))
                   for a in others[:OPEN_SHOWN]]
     return [
         context_block(" · ".join(about)),
@@ -79,7 +79,7 @@ def low_blocks(session: Session, response: NpsResponse, customer: Customer, loop
     blocks = [section(t(loc, "nps_low_header", customer=escape(customer.name), code=customer.code, score=_score(response, loc))),
               _quote(response.comment, loc), *_history(session, response, loop, profile)]
     if loop is not None:
-        blocks.append(section(t(loc, "nps_loop_line", action=escape(title_in(loop, loc)), due=fmt_datetime(loop.due_at, profile))))
+        blocks.append(section(t(loc, "nps_loop_line", action=escape(action_text(loop, loc)), due=fmt_datetime(loop.due_at, profile))))
     if note:
         blocks.append(context_block(note))
     elif loop is not None and loop.status in PENDING_ACTION:

@@ -16,7 +16,8 @@ from handlers.context import Profile, crm_of, viewer_of
 from handlers.forms import answer, metadata, picked_date, profile_now, state, typed
 from handlers.i18n import t
 from handlers.payload import clicked_value, record_id
-from handlers.payments.views import instalment_line, list_view, money_text, receive_view, schedule_blocks, schedule_view
+from handlers.numbers import money as money_in
+from handlers.payments.views import instalment_line, list_view, receive_view, schedule_blocks, schedule_view
 from handlers.refs import customer_ref
 from store.db import transaction
 from store.errors import DomainError
@@ -134,7 +135,7 @@ def submit_schedule(ack: Ack, body: dict, view: dict, client: WebClient, context
             viewer = viewer_of(session, context)
             deal, customer, _ = readable_schedule(session=session, viewer=viewer, deal_id=deal_id)
             if hand.strip():
-                planned = plan_by_hand(total=deal.amount, text=hand)
+                planned = plan_by_hand(total=deal.amount, currency=deal.currency, text=hand)
             elif terms.strip():
                 planned = plan_from_terms(total=deal.amount, terms=terms, first=picked_date(values, ids.PAY_FIRST),
                                           every_days=typed(values, ids.PAY_EVERY), dates_text=typed(values, ids.PAY_DATES))
@@ -173,10 +174,10 @@ def submit_receive(ack: Ack, body: dict, view: dict, client: WebClient, context:
     ploc = profile.locale
     rest = instalment.amount - instalment.received
     state_text = (t(ploc, "pay_received_full") if instalment.paid_on is not None
-                  else t(ploc, "pay_received_rest", outstanding=money_text(rest), currency=instalment.currency))
+                  else t(ploc, "pay_received_rest", outstanding=money_in(rest, instalment.currency, ploc)))
     answer(client=client, channel=channel, user=profile.user_id,
            text=t(ploc, "pay_received", title=escape(deal.title), customer=customer_ref(ploc, customer), seq=instalment.seq,
-                  amount=money_text(money(receipt_amount)), currency=instalment.currency,
+                  amount=money_in(money(receipt_amount), instalment.currency, ploc),
                   day=fmt_date(picked_date(values, ids.PAY_DAY), profile), state=state_text))
 
 

@@ -9,7 +9,8 @@ from handlers.context import crm_of, viewer_of
 from handlers.forms import profile_now
 from handlers.i18n import t
 from handlers.payments.actions import today_of
-from handlers.payments.views import money_text, schedule_blocks
+from handlers.numbers import money
+from handlers.payments.views import deal_header, schedule_blocks
 from handlers.prefill import leading_customer
 from handlers.refs import customer_ref
 from handlers.router import Subcommand
@@ -39,8 +40,8 @@ def _mine(profile, context, respond) -> None:
     with transaction(crm.db) as session:
         rows = open_instalments(session=session, owner_id=profile.user_id, limit=MINE_SHOWN)
     lines = [t(loc, "pay_mine_line", customer=customer_ref(loc, c), title=escape(d.title), seq=i.seq,
-               outstanding=money_text(i.amount - i.received), currency=i.currency, day=fmt_date(i.due_on, profile),
-               late=t(loc, "pay_mine_late", days=(today - i.due_on).days) if i.due_on < today else "")
+               outstanding=money(i.amount - i.received, i.currency, loc), day=fmt_date(i.due_on, profile),
+               late=t(loc, "pay_mine_late", count=(today - i.due_on).days) if i.due_on < today else "")
              for i, d, c in rows]
     respond(response_type="ephemeral", text="\n".join([t(loc, "pay_mine_header"), *(lines or [t(loc, "pay_mine_none")])]))
 
@@ -76,9 +77,7 @@ def _pay_command(*, body: dict, client: WebClient, context: dict, respond, text:
         shown += 1
     if shown < len(deals):
         blocks.append(context_block(t(loc, "pay_more_deals", count=len(deals) - shown)))
-    respond(response_type="ephemeral", text=t(loc, "pay_deal_header", title=escape(deals[0][0].title),
-                                              amount=money_text(deals[0][0].amount), currency=deals[0][0].currency,
-                                              customer=customer_ref(loc, customer)), blocks=blocks)
+    respond(response_type="ephemeral", text=deal_header(loc, deals[0][0], customer), blocks=blocks)
 
 
 SUBCOMMAND = Subcommand("pay", ("payments", "回款", "收款"), _pay_command, "help_pay")

@@ -13,7 +13,8 @@ from handlers.context import Defaults, Profile
 from handlers.delivery.kind import Kind, Rendered
 from handlers.i18n import t
 from handlers.payload import record_id
-from handlers.payments.views import button, collected_line, money_text
+from handlers.numbers import money
+from handlers.payments.views import button, collected_line
 from handlers.refs import customer_ref
 from store.alert_kinds import PAYMENT_ESCALATE, PAYMENT_OVERDUE
 from store.models import Outbox
@@ -31,8 +32,8 @@ def _loaded(session: Session, row: Outbox):
 def _facts(found, profile: Profile) -> dict:
     instalment, deal, customer = found
     return {"customer": customer_ref(profile.locale, customer), "title": escape(deal.title), "seq": instalment.seq,
-            "amount": money_text(instalment.amount), "currency": instalment.currency, "day": fmt_date(instalment.due_on, profile),
-            "outstanding": money_text(instalment.amount - instalment.received)}
+            "amount": money(instalment.amount, instalment.currency, profile.locale), "day": fmt_date(instalment.due_on, profile),
+            "outstanding": money(instalment.amount - instalment.received, instalment.currency, profile.locale)}
 
 
 def render_overdue(session: Session, row: Outbox, profile: Profile, now: datetime, defaults: Defaults) -> Rendered | None:
@@ -55,9 +56,9 @@ def render_escalate(session: Session, row: Outbox, profile: Profile, now: dateti
     instalment, deal, customer = found
     loc = profile.locale
     days = (now.astimezone(profile.zone).date() - instalment.due_on).days
-    blocks = [section(t(loc, "pay_escalate_header", owner=mention(deal.owner_id), days=days, **_facts(found, profile))),
+    blocks = [section(t(loc, "pay_escalate_header", owner=mention(deal.owner_id), count=days, **_facts(found, profile))),
               context_block(collected_line(loc, schedule_of(session=session, deal_id=deal.id)))]
-    return Rendered(text=t(loc, "pay_escalate_fallback", customer=escape(customer.name), days=days), blocks=blocks)
+    return Rendered(text=t(loc, "pay_escalate_fallback", customer=escape(customer.name), count=days), blocks=blocks)
 
 
 KINDS = {PAYMENT_OVERDUE: Kind(render_overdue), PAYMENT_ESCALATE: Kind(render_escalate)}

@@ -22,7 +22,7 @@ def receivables_blocks(*, session: Session, start: datetime, end: datetime, owne
                                 owner_ids=owner_ids)
     if not found:
         return []
-    lines = [t(locale, "quarter_rcv_line", currency=currency, due=money(r.due.amount, currency, locale), due_count=r.due.count,
+    lines = [t(locale, "quarter_rcv_line", due=money(r.due.amount, currency, locale), due_count=r.due.count,
                collected=money(r.collected.amount, currency, locale), collected_count=r.collected.count,
                overdue=money(r.overdue.amount, currency, locale), overdue_count=r.overdue.count)
              for currency, r in found.items()]

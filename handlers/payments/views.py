@@ -9,6 +9,8 @@ from handlers import ids
 from handlers.blocks import context as context_block, datepicker, escape, fmt_date, input_block, modal, plain, section, text_input
 from handlers.context import Profile
 from handlers.i18n import t
+from handlers.numbers import money
+from handlers.words import collected_text
 from handlers.refs import customer_ref
 from store.crm_models import Deal
 from store.models import Customer
@@ -19,8 +21,9 @@ from store.errors import DomainError
 TERMS_MAX, DATES_MAX, HAND_MAX, AMOUNT_MAX = 100, 600, 1200, 24
 
 
-def money_text(amount: Decimal) -> str:
-    return f"{amount:,.2f}"
+def deal_header(loc: str, deal: Deal, customer: Customer) -> str:
+    return t(loc, "pay_deal_header", title=escape(deal.title), amount=money(deal.amount, deal.currency, loc),
+             customer=customer_ref(loc, customer))
 
 
 def instalment_state(profile: Profile, i: Instalment, today: date) -> str:
@@ -28,20 +31,20 @@ def instalment_state(profile: Profile, i: Instalment, today: date) -> str:
     if i.paid_on is not None:
         return t(loc, "pay_state_paid", day=fmt_date(i.paid_on, profile))
     if i.due_on < today:
-        return t(loc, "pay_state_overdue", days=(today - i.due_on).days, received=money_text(i.received))
-    return t(loc, "pay_state_open", received=money_text(i.received))
+        return t(loc, "pay_state_overdue", count=(today - i.due_on).days, received=money(i.received, i.currency, loc))
+    return t(loc, "pay_state_open", received=money(i.received, i.currency, loc))
 
 
 def instalment_line(profile: Profile, i: Instalment, today: date) -> str:
-    return t(profile.locale, "pay_line", seq=i.seq, amount=money_text(i.amount), currency=i.currency,
+    return t(profile.locale, "pay_line", seq=i.seq, amount=money(i.amount, i.currency, profile.locale),
              day=fmt_date(i.due_on, profile), state=instalment_state(profile, i, today))
 
 
 def collected_line(loc: str, instalments: list[Instalment]) -> str:
     received = sum((i.received for i in instalments), Decimal("0.00"))
     scheduled = sum((i.amount for i in instalments), Decimal("0.00"))
-    return t(loc, "pay_collected", received=money_text(received), scheduled=money_text(scheduled),
-             currency=instalments[0].currency, paid=sum(i.paid_on is not None for i in instalments), count=len(instalments))
+    return collected_text(loc, received=received, scheduled=scheduled, currency=instalments[0].currency,
+                          paid=sum(i.paid_on is not None for i in instalments), count=len(instalments))
 
 
 def button(action_id: str, label: str, value: str, *, primary: bool = False) -> dict:
@@ -56,8 +59,7 @@ def schedule_blocks(profile: Profile, deal: Deal, customer: Customer, instalment
     """At most MAX_INSTALMENTS + 3 blocks: the deal, one line per instalment (unpaid ones with Record
     payment), what is collected, and Set payment schedule while nothing was received."""
     loc = profile.locale
-    blocks = [section(t(loc, "pay_deal_header", title=escape(deal.title), amount=money_text(deal.amount), currency=deal.currency,
-                        customer=customer_ref(loc, customer)))]
+    blocks = [section(deal_header(loc, deal, customer))]
     for i in instalments:
         block = section(instalment_line(profile, i, today))
         if editable and i.paid_on is None:
@@ -87,8 +89,7 @@ def _initial_terms(deal: Deal) -> str:
 def schedule_view(profile: Profile, deal: Deal, customer: Customer, meta: dict) -> dict:
     loc = profile.locale
     blocks = [
-        section(t(loc, "pay_deal_header", title=escape(deal.title), amount=money_text(deal.amount), currency=deal.currency,
-                  customer=customer_ref(loc, customer))),
+        section(deal_header(loc, deal, customer)),
         input_block(ids.PAY_TERMS_BLOCK, t(loc, "pay_f_terms"), text_input(ids.PAY_TERMS, limit=TERMS_MAX, initial=_initial_terms(deal),
                     placeholder="30/60/10"), optional=True, hint=t(loc, "pay_f_terms_hint")),
         input_block(ids.PAY_FIRST_BLOCK, t(loc, "pay_f_first"), datepicker(ids.PAY_FIRST, initial=deal.signed_on), optional=True),
@@ -107,15 +108,14 @@ def receive_view(profile: Profile, deal: Deal, customer: Customer, instalment: I
     loc = profile.locale
     outstanding = instalment.amount - instalment.received
     blocks = [
-        section(t(loc, "pay_deal_header", title=escape(deal.title), amount=money_text(deal.amount), currency=deal.currency,
-                  customer=customer_ref(loc, customer))),
+        section(deal_header(loc, deal, customer)),
         context_block(instalment_line(profile, instalment, today)),
         input_block(ids.PAY_AMOUNT_BLOCK, t(loc, "pay_f_amount") + f" ({instalment.currency})",
-                    text_input(ids.PAY_AMOUNT, limit=AMOUNT_MAX, initial=money_text(outstanding).replace(",", ""))),
+                    text_input(ids.PAY_AMOUNT, limit=AMOUNT_MAX, initial=format(outstanding, "f"))),
         input_block(ids.PAY_DAY_BLOCK, t(loc, "pay_f_day"), datepicker(ids.PAY_DAY, initial=today)),
     ]
     return modal(callback_id=ids.PAY_RECEIVE_VIEW, title=t(loc, "pay_receive_title"), blocks=blocks, metadata=meta,
                  submit=t(loc, "save"), close=t(loc, "cancel"))
 
 
-__all__ = ["MAX_INSTALMENTS", "collected_line", "instalment_line", "list_view", "receive_view", "schedule_blocks", "schedule_view"]
+__all__ = ["MAX_INSTALMENTS", "collected_line", "deal_header", "instalment_line", "list_view", "receive_view", "schedule_blocks", "schedule_view"]

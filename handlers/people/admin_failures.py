@@ -11,7 +11,7 @@ from handlers.context import Profile, crm_of, reply_profile
 from handlers.i18n import CATALOG, t
 from handlers.payload import clicked_value, record_id
 from store import outbox
-from store.auto_actions import title_in
+from handlers.words import action_text
 from store.db import transaction
 from store.errors import DomainError
 from store.failures import Failure, describe, reassign, resend
@@ -27,7 +27,7 @@ def _about(f: Failure, loc: str) -> str:
     if f.customer is not None:
         parts.append(t(loc, "admin_failure_customer", customer=escape(clip(f.customer.name, 80)), code=f.customer.code))
     if f.action is not None:
-        parts.append(t(loc, "admin_failure_action", action=escape(clip(title_in(f.action, loc), 120))))
+        parts.append(t(loc, "admin_failure_action", action=escape(clip(action_text(f.action, loc), 120))))
     if f.ticket is not None:
         parts.append(t(loc, "admin_failure_ticket", code=f.ticket.code))
     if f.channel:
@@ -41,7 +41,7 @@ def failure_blocks(f: Failure, profile: Profile) -> list[dict]:
     kind = t(loc, key) if key in CATALOG else escape(row.kind)
     to = mention(row.recipient) if row.recipient.startswith(("U", "W")) else f"<#{row.recipient}>"
     text = t(loc, "admin_failure_line", when=fmt_datetime(row.created_at, profile), kind=kind, about=_about(f, loc), user=to,
-             error=escape(clip(row.last_error or "?", 100)), attempts=row.attempts,
+             error=escape(clip(row.last_error or "?", 100)), count=row.attempts,
              advice=t(loc, "admin_failure_advice_channel" if f.advice == "no_channel" and f.channel else f"admin_failure_advice_{f.advice}",
                       user=to))
     buttons: list[dict] = [{"type": "button", "action_id": ids.ADMIN_FAILURE_RESEND, "value": str(row.id),

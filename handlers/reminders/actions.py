@@ -21,7 +21,7 @@ from handlers.payload import (MalformedPayload, clicked_value, element_state, op
                               state_values, text_of)
 from handlers.forms import answer, redraw, when_read
 from store.actions import action_with_customer, complete, get_action, refuse_stranger, reschedule
-from store.auto_actions import title_in
+from handlers.words import action_text
 from store.db import transaction
 from store.errors import DomainError
 from store.models import NextAction
@@ -111,7 +111,7 @@ def update_message(*, session: Session, client: WebClient, action_id: int, profi
         return
     action, customer = found
     update_item(client=client, channel=channel, ts=ts, item=item, message_blocks=message_blocks,
-                new_blocks=closed_blocks(session, action, customer, profile, note), text=escape(f"{title_in(action, profile.locale)} · {note}"))
+                new_blocks=closed_blocks(session, action, customer, profile, note), text=escape(f"{action_text(action, profile.locale)} · {note}"))
 
 
 def _refuse(*, client: WebClient, context: dict, profile: Profile, action_id: int, error: DomainError, where: dict) -> None:
@@ -184,7 +184,7 @@ def reschedule_view(profile: Profile, action: NextAction, metadata: dict, *, tex
     if text:
         when_input["initial_value"] = text[:100]   # the words stay when the view is replaced on Save
     blocks = [
-        section(f"*{escape(clip(title_in(action, loc), 500))}*"),
+        section(f"*{escape(clip(action_text(action, loc), 500))}*"),
         input_block(ids.RESCHEDULE_BLOCK, t(loc, "reschedule_label"), when_input, dispatch=True,
                     hint=t(loc, "reschedule_hint", due=fmt_datetime(action.due_at, profile))),
     ]

@@ -14,13 +14,13 @@ from handlers.i18n import t
 from handlers.payload import record_id
 from store.actions import action_with_customer, fetch_all
 from store.alert_kinds import ACTION_ASSIGNED, ACTION_DUE
-from store.auto_actions import title_in
+from handlers.words import action_text
 from store.models import PENDING_ACTION, Customer, Interaction, NextAction, Outbox
 
 
 def _body(session: Session, action: NextAction, customer: Customer, profile: Profile) -> list[dict]:
     loc = profile.locale
-    blocks = [section(t(loc, "due_body", action=escape(title_in(action, loc)), customer=escape(customer.name), code=customer.code,
+    blocks = [section(t(loc, "due_body", action=escape(action_text(action, loc)), customer=escape(customer.name), code=customer.code,
                         due=fmt_datetime(action.due_at, profile)))]
     origin = session.get(Interaction, action.interaction_id) if action.interaction_id else None
     if origin is not None:
@@ -65,14 +65,14 @@ def render_due(session: Session, row: Outbox, profile: Profile, now: datetime, d
         return None
     loc = profile.locale
     blocks = [section(f"*{t(loc, 'due_header')}*"), *_body(session, action, customer, profile), _buttons(action, profile)]
-    return Rendered(text=escape(t(loc, "due_fallback", action=title_in(action, loc), customer=customer.name)), blocks=blocks,
+    return Rendered(text=escape(t(loc, "due_fallback", action=action_text(action, loc), customer=customer.name)), blocks=blocks,
                     line=_line(action, customer, profile))
 
 
 def _line(action: NextAction, customer: Customer, profile: Profile) -> dict:
     """The alert as one line of a long list: what, for whom, when, and Done."""
     loc = profile.locale
-    text = t(loc, "due_line", action=escape(clip(title_in(action, loc), 200)), customer=escape(clip(customer.name, 200)), code=customer.code,
+    text = t(loc, "due_line", action=escape(clip(action_text(action, loc), 200)), customer=escape(clip(customer.name, 200)), code=customer.code,
              due=fmt_datetime(action.due_at, profile))
     return {**section(text), "accessory": {"type": "button", "action_id": ids.DUE_DONE, "text": plain(t(loc, "btn_done")),
                                            "style": "primary", "value": str(action.id)}}

@@ -11,12 +11,13 @@ from handlers.blocks import clip, context as context_block, escape, fmt_datetime
 from handlers.context import Defaults, Profile
 from handlers.delivery.kind import Kind, Rendered
 from handlers.i18n import t
+from handlers.numbers import money
 from handlers.reviews.text import month_label
 from store.alert_kinds import MONTHLY_SUMMARY
 from store.models import Outbox
 from store.reviews import Draft, draft_of, month_period
 from store.errors import DomainError
-from store.auto_actions import title_in
+from handlers.words import action_text
 
 LINE_CHARS = 120
 
@@ -29,18 +30,18 @@ def draft_groups(d: Draft, profile: Profile) -> list[list[str]]:
     """Three groups of lines (touched and wins, open problems, overdue actions), each within one
     section's 3,000 characters: at most SHOWN items of at most about 250 characters each."""
     loc = profile.locale
-    sums = t(loc, "review_sep").join(f"{format(v, ',.2f')} {cur}" for cur, v in d.won_sums.items())
+    sums = t(loc, "review_sep").join(money(v, cur, loc) for cur, v in d.won_sums.items())
     wins = [t(loc, "review_touched", count=d.touched),
             t(loc, "review_wins", count=d.won_count) + (t(loc, "review_wins_sum", sums=clip(sums, 600)) if sums else "")]
     wins += [t(loc, "review_win_line", customer=escape(clip(w.customer, 60)), title=escape(clip(w.title, 80)),
-               amount=format(w.amount, ",.2f"), currency=w.currency) for w in d.wins]
+               amount=money(w.amount, w.currency, loc)) for w in d.wins]
     wins += _more(loc, len(d.wins), d.won_count)
     problems = [t(loc, "review_problems", count=d.problem_count)]
     problems += [t(loc, "review_problem_line", code=p.code, customer=escape(clip(p.customer, 60)),
                    description=escape(clip(" ".join(p.description.split()), LINE_CHARS))) for p in d.problems]
     problems += _more(loc, len(d.problems), d.problem_count)
     overdue = [t(loc, "review_overdue", count=d.overdue_count)]
-    overdue += [t(loc, "review_overdue_line", customer=escape(clip(o.customer, 60)), title=escape(clip(title_in(o, loc), LINE_CHARS)),
+    overdue += [t(loc, "review_overdue_line", customer=escape(clip(o.customer, 60)), title=escape(clip(action_text(o, loc), LINE_CHARS)),
                   due=fmt_datetime(o.due_at, profile)) for o in d.overdue]
     overdue += _more(loc, len(d.overdue), d.overdue_count)
     return [wins, problems, overdue]

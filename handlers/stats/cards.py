@@ -23,7 +23,7 @@ from handlers.blocks import lines_sections, vocab
 from handlers.stats.text import Row, figure_rows, highlights, line, number, worth_a_line
 from handlers.words import period_label, person
 from handlers.i18n import t
-from handlers.numbers import money
+from handlers.numbers import money, signed_percent
 from store.figures import (Figures, Period, RepLine, Scope, Targets, deals_moved, detractors, figures, per_rep, rep_misses_late,
                            sla_breaches, stale_customers)
 from store.customers import codes_of
@@ -145,7 +145,7 @@ def _list_sections(session, period, scope, now, profile: Profile, calendar: Cale
     stale_lines = [t(loc, "fig_stale_line", name=_name(c.name), code=c.code,
                      grade=vocab(loc, "grade", c.grade) if c.grade else t(loc, "cust_ungraded"), owner=person(c.owner_id, loc),
                      since=fmt_date(c.untouched_since.astimezone(profile.zone).date(), profile),
-                     days=(now - c.untouched_since).days) for c in stale.items]
+                     count=(now - c.untouched_since).days) for c in stale.items]
     moved_lines = [t(loc, "fig_deal_line", title=_name(m.title), customer=_name(m.customer_name), code=codes.get(m.customer_id, ""),
                      change=(f"{vocab(loc, 'deal_stage', m.from_stage)} → " if m.from_stage else t(loc, "fig_deal_new"))
                      + vocab(loc, "deal_stage", m.to_stage),
@@ -173,13 +173,9 @@ def _list_sections(session, period, scope, now, profile: Profile, calendar: Cale
     return [b for b in blocks if b is not None] + ([nothing] if nothing else [])
 
 
-def _money(value) -> str:
-    return f"{value:,.2f}"
-
-
-def _receivable_words(r) -> dict:
-    return {"due": _money(r.due.amount), "due_count": r.due.count, "collected": _money(r.collected.amount),
-            "collected_count": r.collected.count, "overdue": _money(r.overdue.amount), "overdue_count": r.overdue.count}
+def _receivable_words(r, currency: str, loc: str) -> dict:
+    return {"due": money(r.due.amount, currency, loc), "due_count": r.due.count, "collected": money(r.collected.amount, currency, loc),
+            "collected_count": r.collected.count, "overdue": money(r.overdue.amount, currency, loc), "overdue_count": r.overdue.count}
 
 
 def receivables_section(session: Session, period: Period, scope: Scope, now: datetime, loc: str, owner_ids) -> dict | None:
@@ -188,9 +184,9 @@ def receivables_section(session: Session, period: Period, scope: Scope, now: dat
     found = receivables(session=session, period=period, owner_ids=owner_ids, now=now)
     if not found.total:
         return None
-    lines = [t(loc, "rcv_line", currency=c, **_receivable_words(r)) for c, r in found.total.items()]
+    lines = [t(loc, "rcv_line", **_receivable_words(r, c, loc)) for c, r in found.total.items()]
     if scope.kind != "rep":
-        lines += [t(loc, "rcv_rep_line", rep=mention(owner), currency=c, **_receivable_words(r))
+        lines += [t(loc, "rcv_rep_line", rep=mention(owner), **_receivable_words(r, c, loc))
                   for owner, by_currency in found.per_rep.items() for c, r in by_currency.items()]
     return lines_sections(t(loc, "rcv_sec"), lines, loc=loc)[0]
 
@@ -202,13 +198,13 @@ def renewals_section(session: Session, month: Period, loc: str, tz: str, owner_i
     if not total:
         return None
     lines = [t(loc, "rcv_renewal_line", customer=_name(r.customer_name), code=r.customer_code, title=_name(r.title),
-               amount=_money(r.amount), currency=r.currency, day=fmt_date(r.renewal_on, profile), owner=person(r.owner_id, loc))
+               amount=money(r.amount, r.currency, loc), day=fmt_date(r.renewal_on, profile), owner=person(r.owner_id, loc))
              for r in rows]
     return _list_titled(t(loc, "rcv_renewals_sec", month=period_label(month, loc), count=total), lines, total, loc)
 
 
-def _growth(value) -> str:
-    return "—" if value is None else f"{value:+.1f}%"
+def _growth(value, loc: str) -> str:
+    return "—" if value is None else signed_percent(value, loc)
 
 
 def aov_section(session: Session, period: Period, scope: Scope, loc: str, owner_ids, targets: Targets) -> dict | None:
@@ -220,9 +216,9 @@ def aov_section(session: Session, period: Period, scope: Scope, loc: str, owner_
     def line(who: str, currency: str, a, target: float | None) -> str:
         miss = t(loc, "aov_miss", target=f"{target:g}") if target is not None and a.below(target) else ""
         if a.previous is None and a.value is not None:  # a first year: no comparison to draw, so no dashes
-            return t(loc, "aov_line_first", who=who, currency=currency, value=_money(a.value))
-        return t(loc, "aov_line", who=who, currency=currency, value=_money(a.value) if a.value is not None else "—",
-                 previous=_money(a.previous) if a.previous is not None else "—", growth=_growth(a.growth), miss=miss)
+            return t(loc, "aov_line_first", who=who, value=money(a.value, currency, loc))
+        return t(loc, "aov_line", who=who, value=money(a.value, currency, loc) if a.value is not None else "—",
+                 previous=money(a.previous, currency, loc) if a.previous is not None else "—", growth=_growth(a.growth, loc), miss=miss)
 
     lines = [line(vocab(loc, "value_tier", tier) if tier != "none" else t(loc, "aov_tier_none"), currency, a,
                   minimum if tier == "high" else None) for (tier, currency), a in found.by_tier.items()]

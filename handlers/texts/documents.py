@@ -1,7 +1,7 @@
 """Text for the documents (handlers/documents/): 《客户需求分析报告》《潜在客户清单》《流失客户分析报告》《客户回访记录》."""
 from __future__ import annotations
 
-from handlers.texts import EN, ZH
+from handlers.texts import EN, ZH, plural
 
 TEXTS: dict[str, dict[str, str]] = {
     "help_report_docs": {ZH: "• `/crm report needs 星河科技`、`/crm report visits 星河科技`、`/crm report leads`、`/crm report churn 2026-Q4` "
@@ -64,9 +64,13 @@ TEXTS: dict[str, dict[str, str]] = {
     "doc_yes": {ZH: "是", EN: "yes"},
     "doc_no": {ZH: "否", EN: "no"},
     "doc_open_plan": {ZH: "进行中", EN: "open"},
-    "doc_churn_total": {ZH: "流失客户 {count} 个，其中可挽回 {recoverable} 个", EN: "{count} customers churned, {recoverable} of them recoverable"},
-    "doc_churn_rate": {ZH: "本季度结束的挽回方案 {closed} 个，成功挽回 {won} 个（挽回率 {pct}）",
-                       EN: "{closed} win-back plans closed in the quarter, {won} won back (recovery rate {pct})"},
+    "doc_churn_total": {ZH: "流失客户 {count} 个，其中可挽回 {recoverable} 个",
+                        EN: plural(one="{count} customer churned, {recoverable} of them recoverable",
+                                   other="{count} customers churned, {recoverable} of them recoverable")},
+    "doc_churn_rate": {ZH: "本季度结束的挽回方案 {count} 个，成功挽回 {won} 个（挽回率 {pct}）",
+                       EN: plural(one="{count} win-back plan closed in the quarter, {won} won back (recovery rate {pct})",
+                                  other="{count} win-back plans closed in the quarter, {won} won back (recovery rate {pct})")},
     "doc_churn_rate_none": {ZH: "本季度没有结束的挽回方案", EN: "No win-back plan closed in the quarter"},
-    "doc_leads_total": {ZH: "线索和培育期客户共 {total} 个", EN: "{total} leads and nurturing customers"},
+    "doc_leads_total": {ZH: "线索和培育期客户共 {count} 个",
+                        EN: plural(one="{count} lead or nurturing customer", other="{count} leads and nurturing customers")},
 }

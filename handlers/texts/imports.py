@@ -45,8 +45,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "imp_rejected": {ZH: "有 {count} 处问题，什么都没有导入。", EN: plural(one="{count} problem: nothing was imported.",
                                                                          other="{count} problems: nothing was imported.")},
     "imp_ignored": {ZH: "忽略的列：{columns}", EN: "Columns ignored: {columns}"},
-    "imp_done": {ZH: "共 {rows} 行：新建客户 {created} 个，{updated} 行补充了已有的客户，{unchanged} 行没有新内容；新增联系人 {contacts} 个，下一步行动 {actions} 个。",
-                 EN: "{rows} rows: {created} new customers, {updated} rows added to customers already known, {unchanged} rows with nothing new; {contacts} contacts and {actions} next actions added."},
+    "imp_done": {ZH: "共 {count} 行：新建客户 {created} 个，{updated} 行补充了已有的客户，{unchanged} 行没有新内容；新增联系人 {contacts} 个，下一步行动 {actions} 个。",
+                 # one number per label, so no noun needs the plural of a number it does not count
+                 EN: plural(one="{count} row. New customers: {created}; rows adding to customers already known: {updated}; rows with nothing "
+                                "new: {unchanged}; contacts added: {contacts}; next actions added: {actions}.",
+                            other="{count} rows. New customers: {created}; rows adding to customers already known: {updated}; rows with "
+                                  "nothing new: {unchanged}; contacts added: {contacts}; next actions added: {actions}.")},
     "imp_overdue": {ZH: "其中 {count} 个下一步行动已经到期，机器人的调度器下一次运行时就会提醒负责人。",
                     EN: plural(
                         one="{count} of those next actions is already due: the bot's scheduler reminds its owner on its next run.",

@@ -2,7 +2,7 @@
 stage, grade, need, deal and contact modals."""
 from __future__ import annotations
 
-from handlers.texts import EN, ZH
+from handlers.texts import EN, ZH, plural
 
 TEXTS: dict[str, dict[str, str]] = {
     # help
@@ -19,8 +19,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "lc_close": {ZH: "关闭", EN: "Close"},
     "lc_list_sep": {ZH: "、", EN: ", "},
     # next actions the bot closed without a click (store/lifecycle.py CLOSED_BY_CHURN), and why
-    "action_cancelled_line": {ZH: "🗂️ 已取消之前阶段未完成的 {n} 项下一步行动（{why}）：{names}",
-                              EN: "🗂️ Cancelled {n} open next action(s) of earlier stages ({why}): {names}"},
+    "action_cancelled_line": {ZH: "🗂️ 已取消之前阶段未完成的 {count} 项下一步行动（{why}）：{names}",
+                              EN: plural(one="🗂️ Cancelled {count} open next action of earlier stages ({why}): {names}",
+                                         other="🗂️ Cancelled {count} open next actions of earlier stages ({why}): {names}")},
     "action_cancelled_more": {ZH: " 等，另有 {n} 项", EN: " and {n} more"},
     "action_close_reason_churned": {ZH: "客户已流失", EN: "the customer churned"},
     "already_closed_why": {ZH: "ℹ️ 这项行动已经是“{status}”状态：{why}。", EN: "ℹ️ This next action is already {status}: {why}."},

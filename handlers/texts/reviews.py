@@ -2,7 +2,7 @@
 manager's digest) and the quarterly review digest."""
 from __future__ import annotations
 
-from handlers.texts import EN, ZH
+from handlers.texts import EN, ZH, plural
 
 TEXTS: dict[str, dict[str, str]] = {
     "review_sep": {ZH: "、", EN: ", "},
@@ -13,7 +13,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "review_touched": {ZH: "• 本月接触客户：{count} 个", EN: "• Customers touched: {count}"},
     "review_wins": {ZH: "• 成交：{count} 单", EN: "• Wins: {count}"},
     "review_wins_sum": {ZH: "，合计 {sums}", EN: ", totalling {sums}"},
-    "review_win_line": {ZH: "　◦ {customer} · {title} · {amount} {currency}", EN: "   ◦ {customer} · {title} · {amount} {currency}"},
+    "review_win_line": {ZH: "　◦ {customer} · {title} · {amount}", EN: "   ◦ {customer} · {title} · {amount}"},
     "review_problems": {ZH: "• 未解决问题（未结工单）：{count} 个", EN: "• Open problems (open tickets): {count}"},
     "review_problem_line": {ZH: "　◦ `{code}` {customer}：{description}", EN: "   ◦ `{code}` {customer}: {description}"},
     "review_overdue": {ZH: "• 逾期待办：{count} 项", EN: "• Overdue next actions: {count}"},
@@ -44,8 +44,9 @@ TEXTS.update({
     "quarter_title_team": {ZH: "*📋 {team} 团队季度复盘 · {quarter}*", EN: "*📋 {team}'s team quarterly review · {quarter}*"},
     "quarter_title_all": {ZH: "*📋 全员季度复盘 · {quarter}*", EN: "*📋 Everyone's quarterly review · {quarter}*"},
     "quarter_churn_head": {ZH: "*🔁 流失与挽回*", EN: "*🔁 Churn and recovery*"},
-    "quarter_rate": {ZH: "挽回率 {pct}（本季度结束的挽回方案 {closed} 个，成功挽回 {won} 个）",
-                     EN: "Recovery rate {pct} ({won} won back of {closed} win-back plans closed in the quarter)"},
+    "quarter_rate": {ZH: "挽回率 {pct}（本季度结束的挽回方案 {count} 个，成功挽回 {won} 个）",
+                     EN: plural(one="Recovery rate {pct} ({won} won back of {count} win-back plan closed in the quarter)",
+                                other="Recovery rate {pct} ({won} won back of {count} win-back plans closed in the quarter)")},
     "quarter_rate_none": {ZH: "挽回率：本季度没有结束的挽回方案", EN: "Recovery rate: no win-back plan closed in the quarter"},
     "quarter_nps_head": {ZH: "*⭐ NPS*", EN: "*⭐ NPS*"},
     "quarter_nps": {ZH: "本季度 {nps}（{responses} 份：推荐 {promoters}、中立 {passives}、贬损 {detractors}）；上季度 {previous}",
@@ -57,9 +58,9 @@ TEXTS.update({
     "quarter_tier_down": {ZH: "• ⬇️ {customer}（{code}）：{old} → {new}", EN: "• ⬇️ {customer} ({code}): {old} → {new}"},
     "quarter_rcv_head": {ZH: "*💰 本季度回款*（应收 · 回款 · 季末逾期）",
                          EN: "*💰 Receivables of the quarter* (due · collected · overdue at the quarter's end)"},
-    "quarter_rcv_line": {ZH: "• {currency}：应收 {due}（{due_count} 期）· 回款 {collected}（{collected_count} 笔）· "
+    "quarter_rcv_line": {ZH: "• 应收 {due}（{due_count} 期）· 回款 {collected}（{collected_count} 笔）· "
                              "季末逾期 {overdue}（{overdue_count} 期）",
-                         EN: "• {currency}: due {due} ({due_count}) · collected {collected} ({collected_count}) · "
+                         EN: "• due {due} ({due_count}) · collected {collected} ({collected_count}) · "
                              "overdue {overdue} ({overdue_count})"},
     "quarter_nps_tier_head": {ZH: "*⭐ 各价值分层 NPS*", EN: "*⭐ NPS by value tier*"},
     "quarter_nps_tier": {ZH: "• {tier}：{nps}（{responses} 份：推荐 {promoters}、中立 {passives}、贬损 {detractors}）",

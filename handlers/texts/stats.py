@@ -1,7 +1,7 @@
 """Text for the figures (handlers/stats/text.py, figure_cards.py), /crm stats and `python -m bot report`."""
 from __future__ import annotations
 
-from handlers.texts import EN, ZH
+from handlers.texts import EN, ZH, plural
 
 TEXTS: dict[str, dict[str, str]] = {
     # figure labels (Slack lines and CSV rows)
@@ -73,8 +73,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "fig_none_detractors": {ZH: "没有贬损者", EN: "no detractors"},
     "fig_none_at_risk": {ZH: "没有风险客户", EN: "no customer at risk"},
     "fig_sec_stale": {ZH: "*超出跟进周期未联系的客户*（{count}）", EN: "*Customers with no interaction beyond their cadence* ({count})"},
-    "fig_stale_line": {ZH: "• *{name}* `{code}` · {grade} · {owner} · {since} 起未联系（{days} 天）",
-                       EN: "• *{name}* `{code}` · {grade} · {owner} · untouched since {since} ({days} days)"},
+    "fig_stale_line": {ZH: "• *{name}* `{code}` · {grade} · {owner} · {since} 起未联系（{count} 天）",
+                       EN: plural(one="• *{name}* `{code}` · {grade} · {owner} · untouched since {since} ({count} day)",
+                                  other="• *{name}* `{code}` · {grade} · {owner} · untouched since {since} ({count} days)")},
     "fig_sec_moved": {ZH: "*商机变动*（{count}）", EN: "*Deals that moved* ({count})"},
     "fig_deal_line": {ZH: "• {title} · *{customer}* `{code}` · {change} · {amount} · {owner}",
                       EN: "• {title} · *{customer}* `{code}` · {change} · {amount} · {owner}"},
@@ -115,7 +116,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "fig_unit_points": {ZH: "分", EN: "points"},
     "fig_yes": {ZH: "是", EN: "yes"},
     "fig_no": {ZH: "否", EN: "no"},
-    "fig_report_done": {ZH: "已写入 {path}：{rows} 项指标，{reps} 位负责人。", EN: "Wrote {path}: {rows} figures, {reps} reps."},
+    "fig_report_done": {ZH: "已写入 {path}：{rows} 项指标，{count} 位负责人。",
+                        EN: plural(one="Wrote {path}: {rows} figures, {count} rep.", other="Wrote {path}: {rows} figures, {count} reps.")},
     # /crm stats
     "stats_help": {ZH: "• `/crm stats [周期] [@同事|team|all]` 查看数据（仅自己可见）：周期可写 今天、昨天、本周、上周、本月、上月、2026-10、2026-W44、2026-11-03",
                    EN: "• `/crm stats [period] [@rep|team|all]` shows the figures (only to you): today, yesterday, this week, "

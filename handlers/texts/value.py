@@ -33,8 +33,8 @@ TEXTS: dict[str, dict[str, str]] = {
     # average order value growth in /crm stats, the digests and the report
     "aov_sec": {ZH: "*📈 客单价增长率*（近 12 个月 / 前 12 个月，按价值分层和负责人）",
                 EN: "*📈 Average order value growth* (last 12 months / the 12 before, by value tier and rep)"},
-    "aov_line": {ZH: "• {who} {currency}：{value} / {previous}（{growth}）{miss}", EN: "• {who} {currency}: {value} / {previous} ({growth}){miss}"},
-    "aov_line_first": {ZH: "• {who} {currency}：{value}（前 12 个月没有赢单，无从比较）", EN: "• {who} {currency}: {value} (no deal won in the 12 months before: nothing to compare)"},
+    "aov_line": {ZH: "• {who}：{value} / {previous}（{growth}）{miss}", EN: "• {who}: {value} / {previous} ({growth}){miss}"},
+    "aov_line_first": {ZH: "• {who}：{value}（前 12 个月没有赢单，无从比较）", EN: "• {who}: {value} (no deal won in the 12 months before: nothing to compare)"},
     "aov_tier_none": {ZH: "未分层", EN: "No tier"},
     "aov_miss": {ZH: " ⚠️ 目标 ≥ {target}%", EN: " ⚠️ target ≥ {target}%"},
     "aov_csv_header": {ZH: "客单价", EN: "average order value"},
