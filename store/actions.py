@@ -113,8 +113,8 @@ def announcements_due(*, session: Session, now: datetime, limit: int = 2000) -> 
 def mark_all_announced(*, session: Session, announced: list[tuple[int, object]]) -> None:
     """mark_announced for many (action id, announce_at as announcements_due read it) at once: a
     row is cleared only if its announce_at is still the one read (nobody moved it meanwhile).
-    PostgreSQL joins the pairs as two arrays (a list of row values would be a scan of the
-    table per statement); SQLite takes 500 pairs a statement."""
+    PostgreSQL joins the pairs as two arrays, SQLite takes 500 pairs a statement (a list of row
+    values alone is a scan of the table per statement on both)."""
     if session.get_bind().dialect.name == "postgresql":
         for start in range(0, len(announced), 10_000):
             ids, read = zip(*announced[start:start + 10_000])
@@ -125,7 +125,9 @@ def mark_all_announced(*, session: Session, announced: list[tuple[int, object]])
         return
     for start in range(0, len(announced), 500):
         pairs = announced[start:start + 500]
-        session.execute(update(NextAction).where(tuple_(NextAction.id, as_stored(NextAction.announce_at)).in_(pairs))
+        # the ids alone too: SQLite finds rows by a list of ids, but scans the table for row values
+        session.execute(update(NextAction).where(NextAction.id.in_([aid for aid, _ in pairs]),
+                                                 tuple_(NextAction.id, as_stored(NextAction.announce_at)).in_(pairs))
                         .values(announce_at=None).execution_options(synchronize_session=False))
 
 
