@@ -1,10 +1,11 @@
 """Next actions: what is due, and what the owner does about it."""
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, Row, bindparam, func, tuple_, update
+from sqlalchemy import DateTime, Integer, Row, Text, bindparam, func, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, select
 
@@ -113,21 +114,21 @@ def announcements_due(*, session: Session, now: datetime, limit: int = 2000) -> 
 def mark_all_announced(*, session: Session, announced: list[tuple[int, object]]) -> None:
     """mark_announced for many (action id, announce_at as announcements_due read it) at once: a
     row is cleared only if its announce_at is still the one read (nobody moved it meanwhile).
-    PostgreSQL joins the pairs as two arrays, SQLite takes 500 pairs a statement (a list of row
-    values alone is a scan of the table per statement on both)."""
-    if session.get_bind().dialect.name == "postgresql":
-        for start in range(0, len(announced), 10_000):
-            ids, read = zip(*announced[start:start + 10_000])
+    One UPDATE per 10,000 joined to the pairs passed as one parameter or two (PostgreSQL:
+    unnest() of two arrays; SQLite: json_each() of a JSON list), found by id: a list of row
+    values in the statement would be a scan of the table per statement."""
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    for start in range(0, len(announced), 10_000):
+        batch = announced[start:start + 10_000]
+        if postgresql:
+            ids, read = zip(*batch)
             pairs = func.unnest(bindparam("ids", list(ids), type_=ARRAY(Integer)),
                                 bindparam("read", list(read), type_=ARRAY(DateTime(timezone=True)))).table_valued("id", "read").render_derived()
-            session.execute(update(NextAction).where(NextAction.id == pairs.c.id, NextAction.announce_at == pairs.c.read)
-                            .values(announce_at=None).execution_options(synchronize_session=False))
-        return
-    for start in range(0, len(announced), 500):
-        pairs = announced[start:start + 500]
-        # the ids alone too: SQLite finds rows by a list of ids, but scans the table for row values
-        session.execute(update(NextAction).where(NextAction.id.in_([aid for aid, _ in pairs]),
-                                                 tuple_(NextAction.id, as_stored(NextAction.announce_at)).in_(pairs))
+            aid, was = pairs.c.id, pairs.c.read
+        else:
+            pairs = func.json_each(bindparam("pairs", json.dumps(batch), type_=Text)).table_valued("value")
+            aid, was = func.json_extract(pairs.c.value, "$[0]"), func.json_extract(pairs.c.value, "$[1]")
+        session.execute(update(NextAction).where(NextAction.id == aid, as_stored(NextAction.announce_at) == was)
                         .values(announce_at=None).execution_options(synchronize_session=False))
 
 
