@@ -26,7 +26,9 @@ def make_engine(url: str, **kw) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     kw.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kw)
+    engine = create_engine(url, **kw)
+    event.listen(engine, "connect", _postgresql_utc)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -35,6 +37,15 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
+
+
+def _postgresql_utc(dbapi_conn, _record) -> None:
+    """Sessions answer in UTC, so psycopg hands back datetimes already in `timezone.utc` and
+    reading them costs no conversion (store/types.py). Only speed depends on it: a value in
+    another zone is still converted. Nothing in SQL reads the session's zone."""
+    with dbapi_conn.cursor() as cur:
+        cur.execute("SET TIME ZONE 'UTC'")
+    dbapi_conn.commit()
 
 
 def session_factory(engine: Engine) -> SessionFactory:

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Column, DateTime
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import Column, DateTime, type_coerce
+from sqlalchemy.types import NullType, TypeDecorator
 from sqlmodel import Field
 
 
@@ -35,6 +35,37 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+    def result_processor(self, dialect, coltype):
+        """process_result_value in one step for the usual values (a read of 10,000 rows spent
+        more time here than in the query): SQLite's naive UTC text parsed straight into an
+        aware datetime (datetime.replace costs ten times fromisoformat), and PostgreSQL's
+        values passed through when the session already answers in UTC (store/db.py sets it).
+        Anything else takes the general path."""
+        general = super().result_processor(dialect, coltype)
+        if dialect.name == "sqlite":
+            parse = datetime.fromisoformat
+
+            def from_sqlite(value):
+                if value is None:
+                    return None
+                try:
+                    parsed = parse(value + "+00:00")  # stored as naive UTC text
+                except (TypeError, ValueError):  # not text, or text with its own offset
+                    return general(value)
+                return parsed if parsed.tzinfo is not None else general(value)  # a bare date
+            return from_sqlite
+        if dialect.name == "postgresql":
+            def from_postgresql(value):
+                return value if value is None or value.tzinfo is timezone.utc else general(value)
+            return from_postgresql
+        return general
+
+
+def as_stored(column):
+    """`column` read, or compared, as the driver holds it (text on SQLite), without UTCDateTime's
+    conversions: for a value read only to be handed back in a compare-and-set."""
+    return type_coerce(column, NullType())
 
 
 def utcnow() -> datetime:
