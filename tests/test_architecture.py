@@ -36,8 +36,9 @@ LOCAL_IMPORTS_ALLOWED = {
                              "store.errors", "store.documents", "zoneinfo"),
        }.items() for m in modules},
     ("bot/health.py", "prometheus_client"): "the metrics' wire format, only when /metrics is scraped",
-    ("bot/database.py", "store.migrate"): "Alembic is loaded only when a database is migrated",
-    ("store/migrate.py", "alembic.script"): "Alembic's script directory, only when the head revision is asked for",
+    **{("store/migrate.py", m): "heavy (about 8 MB with Mako and Pygments): Alembic only when a database is behind the code"
+       for m in ("alembic", "alembic.config")},
+    ("bot/shutdown.py", "waitress"): "waitress's loop internals (wasyncore), only when stopping",
     ("handlers/digests/messages.py", "handlers.digests.charts"): "optional and heavy: matplotlib loads with the first chart drawn",
     ("handlers/dates/fallback.py", "dateparser"): "heavy (about a second): loaded on first use or by warm()",
     ("handlers/dates/festivals.py", "holidays"): "optional and heavy: the public holidays, loaded on first use",
