@@ -38,6 +38,8 @@ LOCAL_IMPORTS_ALLOWED = {
     ("bot/health.py", "prometheus_client"): "the metrics' wire format, only when /metrics is scraped",
     **{("store/migrate.py", m): "heavy (about 8 MB with Mako and Pygments): Alembic only when a database is behind the code"
        for m in ("alembic", "alembic.config")},
+    **{("store/privacy.py", m): "heavy (about 7 MB): cryptography with the first phone or email sealed, opened or indexed"
+       for m in ("cryptography.fernet", "cryptography.hazmat.primitives", "cryptography.hazmat.primitives.kdf.hkdf")},
     ("bot/shutdown.py", "waitress"): "waitress's loop internals (wasyncore), only when stopping",
     ("handlers/digests/messages.py", "handlers.digests.charts"): "optional and heavy: matplotlib loads with the first chart drawn",
     ("handlers/dates/fallback.py", "dateparser"): "heavy (about a second): loaded on first use or by warm()",
