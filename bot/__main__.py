@@ -67,7 +67,6 @@ def cmd_run(settings, _args) -> None:
     from bot.metrics import Metrics
     from bot.scheduler import TickWatch, Waker, start_scheduler
     from bot.shutdown import DrainingExecutor, serve
-    from handlers.dates import warm
 
     _require(settings, serving=True)
     db = _database(settings)  # first: a SQLite key file is made beside the database, once it is known to open
@@ -87,7 +86,6 @@ def cmd_run(settings, _args) -> None:
     except (SlackClientError, OSError) as e:
         raise SystemExit(f"Could not reach Slack at {settings.slack_api_url} ({e}); check the network and SLACK_API_URL.")
     readiness.slack_ok = True  # create_app's auth.test succeeded
-    warm()
     web = _web_front(settings=settings, app=app, db=db, defaults=defaults, wake=wake, readiness=readiness, metrics=metrics)
     watch = TickWatch(metrics=metrics, on_tick=readiness.ticked)
     scheduler = wake.scheduler = start_scheduler(client=client, db=db, defaults=defaults, watch=watch)

@@ -15,6 +15,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from bot.settings import SettingsError
 from store.db import SessionFactory, make_engine, normalise_url, optimize, session_factory
+from store.migrate import upgrade_if_behind
 
 ACCEPTED = "sqlite:///crm.db (a file) or postgresql://user:password@host:5432/name"
 
@@ -52,11 +53,10 @@ def sqlite_file(url: URL) -> Path | None:
 
 def open_database(url: str) -> SessionFactory:
     """Migrated to the latest revision and opened."""
-    from store.migrate import upgrade  # alembic logs as it loads: only once the URL is known good
-
     parsed = check_database_url(url)
+    engine = make_engine(url)
     try:
-        upgrade(url)
+        upgrade_if_behind(url, engine)  # one query when at head; Alembic (and its logs) only to migrate
     except (OperationalError, OSError) as e:  # OSError: the SQLite file's migration lock beside it
         if isinstance(e, OperationalError):
             reason = str(e.orig).strip().splitlines()[0] if e.orig is not None else str(e)
@@ -68,6 +68,5 @@ def open_database(url: str) -> SessionFactory:
                                 f"you can write to, e.g. sqlite:///crm.db.") from None
         raise DatabaseUnreachable(f"Could not open the database at {parsed.render_as_string(hide_password=True)} "
                                   f"({reason}); check DATABASE_URL and that the server is running.") from None
-    engine = make_engine(url)
     optimize(engine)  # SQLite: planner statistics, so the scheduler's sweeps use their indexes
     return session_factory(engine)

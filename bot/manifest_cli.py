@@ -8,8 +8,6 @@ import copy
 from importlib import resources
 from urllib.parse import urlsplit
 
-import yaml
-
 from bot.web import EVENTS_PATH
 
 HEADER = "# The Slack app's manifest ({mode}), printed by `python -m bot manifest {args}`: paste it at\n" \
@@ -17,6 +15,8 @@ HEADER = "# The Slack app's manifest ({mode}), printed by `python -m bot manifes
 
 
 def socket_manifest() -> dict:
+    import yaml
+
     return yaml.safe_load(resources.files("bot").joinpath("manifest.yml").read_text(encoding="utf-8"))
 
 
@@ -53,6 +53,8 @@ def add_manifest(sub) -> None:
 
 
 def cmd_manifest(_settings, args) -> None:
+    import yaml
+
     if args.http:
         doc, mode, flags = http_manifest(args.http), "HTTP mode", f"--http {args.http}"
     else:

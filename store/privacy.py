@@ -5,6 +5,10 @@ derived from it with HKDF-SHA256: one for Fernet (AES-128-CBC + HMAC-SHA256, so 
 authenticated), one for the blind index, an HMAC-SHA256 of the *normalised* value, so the same
 phone written "+86 138-1234-5678" or "13812345678" finds the same row without decrypting any.
 Losing or changing the key makes every stored phone and email unreadable and unmatched.
+
+`cryptography` (its Rust bindings, about 7 MB) is loaded when the first phone or email is
+sealed, opened or indexed, not when a Cipher is made: the key's length is checked at start, the
+keys are derived on first use.
 """
 from __future__ import annotations
 
@@ -12,10 +16,6 @@ import base64
 import hashlib
 import hmac
 import re
-
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from store.errors import DomainError
 from store.text import clean_line
@@ -28,6 +28,9 @@ _EMAIL = re.compile(r"^[^@\s\"<>,;]+@[^@\s\"<>,;]+\.[^@\s\"<>,;.]{2,}$")
 
 
 def _derive(secret: bytes, purpose: bytes) -> bytes:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"crm-slack", info=purpose).derive(secret)
 
 
@@ -35,27 +38,38 @@ class Cipher:
     def __init__(self, key: str) -> None:
         if not key or len(key) < MIN_KEY_LENGTH:
             raise ValueError(f"the encryption key must be at least {MIN_KEY_LENGTH} characters")
-        secret = key.encode()
-        self._fernet = Fernet(base64.urlsafe_b64encode(_derive(secret, b"fernet")))
-        self._index_key = _derive(secret, b"blind-index")
+        self._secret = key.encode()
+        self._keys = None  # (Fernet, blind index key), derived on first use
+
+    def _derived(self):
+        if self._keys is None:  # two threads may both derive: the same keys, either one kept
+            from cryptography.fernet import Fernet
+
+            self._keys = (Fernet(base64.urlsafe_b64encode(_derive(self._secret, b"fernet"))),
+                          _derive(self._secret, b"blind-index"))
+        return self._keys
 
     @staticmethod
     def generate_key() -> str:
         """A fresh random key string, for the settings."""
+        from cryptography.fernet import Fernet
+
         return Fernet.generate_key().decode()
 
     def encrypt(self, value: str) -> str:
-        return self._fernet.encrypt(value.encode()).decode()
+        return self._derived()[0].encrypt(value.encode()).decode()
 
     def decrypt(self, token: str) -> str:
+        from cryptography.fernet import InvalidToken
+
         try:
-            return self._fernet.decrypt(token.encode()).decode()
+            return self._derived()[0].decrypt(token.encode()).decode()
         except InvalidToken:
             raise ValueError("token not readable with this key (wrong key, or tampered)") from None
 
     def blind_index(self, kind: str, normalised: str) -> str:
         """Hex HMAC-SHA256 of "kind:value"; the kind keeps a phone and an email apart."""
-        return hmac.new(self._index_key, f"{kind}:{normalised}".encode(), hashlib.sha256).hexdigest()
+        return hmac.new(self._derived()[1], f"{kind}:{normalised}".encode(), hashlib.sha256).hexdigest()
 
     def phone_index(self, phone: str) -> str:
         return self.blind_index("phone", normalise_phone(phone))

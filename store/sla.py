@@ -28,6 +28,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
+from holidays.registry import COUNTRIES, FINANCIAL
 
 UTC = timezone.utc
 ONE_DAY = timedelta(days=1)
@@ -35,6 +36,18 @@ ONE_MINUTE = timedelta(minutes=1)
 # Business arithmetic walks day by day; no SLA needs more than ten years of it.
 MAX_SPAN_DAYS = 3653
 MIDNIGHT = time(0, 0)
+
+
+def has_holidays(country: str) -> bool:
+    """Whether `holidays.country_holidays(country)` knows the code (a country's, or a market's),
+    read from the package's registry: the first call of country_holidays loads all of its some 250
+    country modules (about 9 MB), which waits for the first holiday a calendar needs."""
+    return country in _entity_names()
+
+
+@lru_cache(maxsize=1)
+def _entity_names() -> frozenset[str]:
+    return frozenset(name for names in (*COUNTRIES.values(), *FINANCIAL.values()) for name in names)
 
 
 @lru_cache(maxsize=256)
@@ -84,11 +97,8 @@ class Calendar:
             )
         if both := self.extra_holidays & self.extra_workdays:
             raise ValueError(f"dates both extra holidays and extra workdays: {sorted(both)}")
-        if self.country is not None:
-            try:
-                holidays.country_holidays(self.country)
-            except NotImplementedError:
-                raise ValueError(f"no public holidays known for country {self.country!r}") from None
+        if self.country is not None and not has_holidays(self.country):
+            raise ValueError(f"no public holidays known for country {self.country!r}")
 
     @classmethod
     def parse(

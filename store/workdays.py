@@ -21,11 +21,10 @@ from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
 from sqlmodel import Session
 
 from store.models import SlackUser
-from store.sla import MAX_SPAN_DAYS, Calendar, is_working_day
+from store.sla import MAX_SPAN_DAYS, Calendar, has_holidays, is_working_day
 
 _ZONE_TABLES = ("zone1970.tab", "zone.tab")
 
@@ -66,13 +65,7 @@ def _countries() -> dict[str, str]:
 def zone_country(tz: str) -> str | None:
     """The country whose public holidays a person in zone `tz` keeps, when `holidays` knows them."""
     country = _countries().get(tz)
-    if country is None:
-        return None
-    try:
-        holidays.country_holidays(country)
-    except NotImplementedError:
-        return None
-    return country
+    return country if country is not None and has_holidays(country) else None
 
 
 def for_zone(cal: Calendar, tz: str | None) -> Calendar:

@@ -17,8 +17,7 @@ PACKAGES = ("bot", "handlers", "store")
 LOCAL_IMPORTS_ALLOWED = {
     **{("bot/__main__.py", m): "the CLI loads what a subcommand needs only when it runs (`--help`, `new-key` start fast)"
        for m in ("bot.settings", "bot.database", "store.migrate", "bot.app", "handlers.delivery.jobs", "bot.keys",
-                 "bot.scheduler", "handlers.dates", "bot.web", "bot.webhooks", "waitress", "threading",
-                 "bot.health", "bot.metrics", "bot.shutdown")},
+                 "bot.scheduler", "bot.web", "bot.webhooks", "waitress", "bot.health", "bot.metrics", "bot.shutdown")},
     ("bot/__main__.py", "slack_bolt.adapter.socket_mode"): "optional: Socket Mode only when SLACK_APP_TOKEN is set",
     **{(f"bot/{name}.py", m): "a CLI subcommand's dependencies, loaded when it runs"
        for name, modules in {
@@ -39,8 +38,12 @@ LOCAL_IMPORTS_ALLOWED = {
                          "store.permissions", "store.value_tiers"),
        }.items() for m in modules},
     ("bot/health.py", "prometheus_client"): "the metrics' wire format, only when /metrics is scraped",
-    ("bot/database.py", "store.migrate"): "Alembic is loaded only when a database is migrated",
-    ("store/migrate.py", "alembic.script"): "Alembic's script directory, only when the head revision is asked for",
+    **{("store/migrate.py", m): "heavy (about 8 MB with Mako and Pygments): Alembic only when a database is behind the code"
+       for m in ("alembic", "alembic.config")},
+    **{("store/privacy.py", m): "heavy (about 7 MB): cryptography with the first phone or email sealed, opened or indexed"
+       for m in ("cryptography.fernet", "cryptography.hazmat.primitives", "cryptography.hazmat.primitives.kdf.hkdf")},
+    ("bot/manifest_cli.py", "yaml"): "PyYAML only when `python -m bot manifest` prints one, not at every start",
+    ("bot/shutdown.py", "waitress"): "waitress's loop internals (wasyncore), only when stopping",
     ("handlers/digests/messages.py", "handlers.digests.charts"): "optional and heavy: matplotlib loads with the first chart drawn",
     ("handlers/dates/fallback.py", "dateparser"): "heavy (about a second): loaded on first use or by warm()",
     ("handlers/dates/festivals.py", "holidays"): "optional and heavy: the public holidays, loaded on first use",

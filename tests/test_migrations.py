@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
 import store.models  # noqa: F401
-from store.migrate import current_head, upgrade
+from store.migrate import MIGRATIONS, current_head, database_revision, upgrade, upgrade_if_behind
 
 
 def test_upgrade_to_head_matches_the_models(empty_database):
@@ -19,6 +20,25 @@ def test_upgrade_to_head_matches_the_models(empty_database):
     assert diff == []
     assert version == current_head()
     assert {"customer", "interaction", "next_action", "outbox", "slack_user"} <= set(inspect(empty_database.engine).get_table_names())
+
+
+def test_the_head_read_from_the_revision_files_is_alembics_own():
+    assert current_head() == ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
+def test_a_start_migrates_a_database_behind_and_reads_one_at_head_with_one_query(empty_database):
+    """upgrade_if_behind (bot/database.open_database): Alembic for an empty database or one behind;
+    the revision is read from alembic_version, as Alembic's MigrationContext reads it."""
+    assert database_revision(empty_database.engine) is None
+    previous = ScriptDirectory(str(MIGRATIONS)).get_revision(current_head()).down_revision
+    upgrade(empty_database.url, previous)
+    with empty_database.engine.connect() as conn:
+        assert database_revision(empty_database.engine) == MigrationContext.configure(conn).get_current_revision() == previous
+    upgrade_if_behind(empty_database.url, empty_database.engine)
+    assert database_revision(empty_database.engine) == current_head()
+    upgrade_if_behind(empty_database.url, empty_database.engine)
+    with empty_database.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all() == [current_head()]
 
 
 def test_upgrade_twice_is_harmless(empty_database):

@@ -37,10 +37,11 @@ def env_for(database, fake, port: int, **extra) -> dict[str, str]:
             **extra}
 
 
-def start_bot(env: dict[str, str], cwd) -> subprocess.Popen:
+def start_bot(env: dict[str, str], cwd, *, flags: tuple[str, ...] = (), stderr=subprocess.PIPE) -> subprocess.Popen:
+    """`flags`: the interpreter's own (`-X importtime`); `stderr`: a file instead of the pipe, for a lot of it."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "CRM_", "LOG_"))}
-    return subprocess.Popen([sys.executable, "-m", "bot"], cwd=cwd, env={**clean, **env, "PYTHONPATH": str(ROOT)},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen([sys.executable, *flags, "-m", "bot"], cwd=cwd, env={**clean, **env, "PYTHONPATH": str(ROOT)},
+                            stdout=subprocess.PIPE, stderr=stderr, text=True)
 
 
 def an_action_due_a_minute_ago(database) -> None:

@@ -5,11 +5,14 @@ Every case names its start and expects one exact UTC instant (Shanghai is UTC+8,
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import holidays
 import pytest
+from holidays.registry import COUNTRIES, FINANCIAL
 
 from store.sla import (
     Calendar,
@@ -20,6 +23,7 @@ from store.sla import (
     deadline,
     due_at,
     elapsed,
+    has_holidays,
     is_working_day,
     pause,
     remaining_minutes,
@@ -428,6 +432,27 @@ def test_parse_bad_inputs(kwargs, message):
     args = {"tz": "Asia/Shanghai", **kwargs}
     with pytest.raises(ValueError, match=message):
         Calendar.parse(**args)
+
+
+def test_a_country_is_known_exactly_when_the_holidays_package_has_it():
+    """has_holidays reads the package's registry; country_holidays is what a calendar then calls."""
+    names = {name for names in (*COUNTRIES.values(), *FINANCIAL.values()) for name in names}
+    for name in sorted(names | {"XX", "ZZZ", "cn", "Narnia"}):
+        try:
+            holidays.country_holidays(name)
+            known = True
+        except NotImplementedError:
+            known = False
+        assert has_holidays(name) == known, name
+    assert has_holidays("CN") and has_holidays("US") and not has_holidays("XX")
+
+
+def test_making_a_calendar_loads_no_country_module():
+    """Its country is checked against the registry; the ~250 country modules wait for the first holiday."""
+    code = ("import sys; from store.sla import Calendar; Calendar.parse(tz='America/New_York', country='US'); "
+            "print(sorted(m for m in sys.modules if m.startswith('holidays.countries')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def test_calendar_with_no_working_days_is_refused():
