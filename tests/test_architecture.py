@@ -43,7 +43,6 @@ LOCAL_IMPORTS_ALLOWED = {
     **{("store/privacy.py", m): "heavy (about 7 MB): cryptography with the first phone or email sealed, opened or indexed"
        for m in ("cryptography.fernet", "cryptography.hazmat.primitives", "cryptography.hazmat.primitives.kdf.hkdf")},
     ("bot/manifest_cli.py", "yaml"): "PyYAML only when `python -m bot manifest` prints one, not at every start",
-    ("bot/shutdown.py", "waitress"): "waitress's loop internals (wasyncore), only when stopping",
     ("handlers/digests/messages.py", "handlers.digests.charts"): "optional and heavy: matplotlib loads with the first chart drawn",
     ("handlers/dates/fallback.py", "dateparser"): "heavy (about a second): loaded on first use or by warm()",
     ("handlers/dates/festivals.py", "holidays"): "optional and heavy: the public holidays, loaded on first use",

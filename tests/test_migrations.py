@@ -191,7 +191,7 @@ def test_0008_gives_the_money_actions_of_0007_their_params_and_one_language(empt
         1: ("payment_due", {"deal": "ERP 一期", "seq": 2, "amount": "1234567.89", "currency": "USD"}, "回款：ERP 一期 第 2 期",
             "回款：ERP 一期 第 2 期 US$1,234,567.89", "Payment due: ERP 一期, instalment 2, $1,234,567.89"),
         2: ("renewal", {"deal": "年度 / 合同", "day": "2027-02-01"}, "续约提醒：年度 / 合同（2027-02-01 到期续约）",
-            "续约提醒：年度 / 合同（2027年2月1日 到期续约）", "Renewal: 年度 / 合同 renews 1 Feb 2027"),
+            "续约提醒：年度 / 合同（2027年2月1日 到期续约）", "Renewal: 年度 / 合同 renews Feb 1, 2027"),
         3: ("payment_due", None, cut, cut, cut),
         4: (None, None, "发送报价 / send the quote", "发送报价 / send the quote", "发送报价 / send the quote")}
     command.downgrade(alembic_config(empty_database.url), "0007_tags")

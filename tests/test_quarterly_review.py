@@ -182,15 +182,15 @@ def test_the_quarterly_review_of_a_team_and_of_everyone(bolt, fake, db):
         "Recovery rate 50.0% (1 won back of 2 win-back plans closed in the quarter)",
         f"*What we learned*\n• 星河科技 ({codes[ids['星河科技']]}) · Price: 报价太高，竞品便宜 20%\n"
         f"• 远山建材 ({codes[ids['远山建材']]}) · Price: 交付 延期 &lt;b&gt;",
-        "*⭐ NPS*\nThis quarter +0 (5 answers: 2 promoters, 1 passives, 2 detractors); the quarter before +0",
+        "*⭐ NPS*\nThis quarter +0 (5 answers: promoters 2, passives 1, detractors 2); the quarter before +0",
         f"*📶 Value tier movements* (2 up, 1 down)\n• ⬆️ 星河科技 ({codes[ids['星河科技']]}): Medium value → High value\n"
         f"• ⬆️ 外部公司 ({codes[ids['外部公司']]}): Low value → Medium value\n"
         f"• ⬇️ 云帆物流 ({codes[ids['云帆物流']]}): High value → Medium value",
         "*💰 Receivables of the quarter* (due · collected · overdue at the quarter's end)\n"
         "• due CN¥55,000.00 (3) · collected CN¥15,000.00 (2) · overdue CN¥50,000.00 (3)\n"
         "• due $1,200.00 (1) · collected $1,200.00 (1) · overdue $0.00 (0)",
-        "*⭐ NPS by value tier*\n• Medium value: +0 (2 answers: 1 promoters, 0 passives, 1 detractors)\n"
-        "• Low value: +0 (3 answers: 1 promoters, 1 passives, 1 detractors)",
+        "*⭐ NPS by value tier*\n• Medium value: +0 (2 answers: promoters 1, passives 0, detractors 1)\n"
+        "• Low value: +0 (3 answers: promoters 1, passives 1, detractors 1)",
     ]
 
 
@@ -225,5 +225,5 @@ def test_the_sections_with_nothing_in_them_are_left_out(bolt, fake, db):
     assert [b["text"]["text"].split("\n")[0] for b in everyone[0]["blocks"]] == [
         "*📋 Everyone's quarterly review · Q4 2026*", "*🔁 Churn and recovery*", "*What we learned*", "*⭐ NPS*", "*⭐ NPS by value tier*"]
     assert everyone[0]["blocks"][-1]["text"]["text"] == (
-        "*⭐ NPS by value tier*\n• Low value: +100 (1 answers: 1 promoters, 0 passives, 0 detractors)\n"
-        "• No tier: -25 (4 answers: 1 promoters, 1 passives, 2 detractors)")
+        "*⭐ NPS by value tier*\n• Low value: +100 (1 answer: promoters 1, passives 0, detractors 0)\n"
+        "• No tier: -25 (4 answers: promoters 1, passives 1, detractors 2)")

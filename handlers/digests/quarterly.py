@@ -78,7 +78,7 @@ def render_quarterly(session: Session, row: Outbox, sub: DigestSubscription, per
     before_start = _previous_quarter_start(period.start, sub.tz)
     before_stats = nps_stats(session=session, start=before_start, end=period.start, manager_id=manager)
     blocks.append(section("\n".join((t(loc, "quarter_nps_head"),
-                                     t(loc, "quarter_nps", nps=_nps(now_stats), responses=now_stats.responses,
+                                     t(loc, "quarter_nps", nps=_nps(now_stats), count=now_stats.responses,
                                        promoters=now_stats.promoters, passives=now_stats.passives, detractors=now_stats.detractors,
                                        previous=_nps(before_stats))))))
     for extra in defaults.hooks.quarterly_sections:

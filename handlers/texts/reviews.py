@@ -49,9 +49,11 @@ TEXTS.update({
                                 other="Recovery rate {pct} ({won} won back of {count} win-back plans closed in the quarter)")},
     "quarter_rate_none": {ZH: "挽回率：本季度没有结束的挽回方案", EN: "Recovery rate: no win-back plan closed in the quarter"},
     "quarter_nps_head": {ZH: "*⭐ NPS*", EN: "*⭐ NPS*"},
-    "quarter_nps": {ZH: "本季度 {nps}（{responses} 份：推荐 {promoters}、中立 {passives}、贬损 {detractors}）；上季度 {previous}",
-                    EN: "This quarter {nps} ({responses} answers: {promoters} promoters, {passives} passives, {detractors} detractors); "
-                        "the quarter before {previous}"},
+    "quarter_nps": {ZH: "本季度 {nps}（{count} 份：推荐 {promoters}、中立 {passives}、贬损 {detractors}）；上季度 {previous}",
+                    EN: plural(one="This quarter {nps} ({count} answer: promoters {promoters}, passives {passives}, "
+                                   "detractors {detractors}); the quarter before {previous}",
+                               other="This quarter {nps} ({count} answers: promoters {promoters}, passives {passives}, "
+                                     "detractors {detractors}); the quarter before {previous}")},
     # sections handed in through Defaults.hooks.quarterly_sections (handlers/value/quarterly.py, handlers/payments/quarterly.py)
     "quarter_tiers_head": {ZH: "*📶 价值分层变动*（上升 {up} 个，下降 {down} 个）", EN: "*📶 Value tier movements* ({up} up, {down} down)"},
     "quarter_tier_up": {ZH: "• ⬆️ {customer}（{code}）：{old} → {new}", EN: "• ⬆️ {customer} ({code}): {old} → {new}"},
@@ -63,6 +65,8 @@ TEXTS.update({
                          EN: "• due {due} ({due_count}) · collected {collected} ({collected_count}) · "
                              "overdue {overdue} ({overdue_count})"},
     "quarter_nps_tier_head": {ZH: "*⭐ 各价值分层 NPS*", EN: "*⭐ NPS by value tier*"},
-    "quarter_nps_tier": {ZH: "• {tier}：{nps}（{responses} 份：推荐 {promoters}、中立 {passives}、贬损 {detractors}）",
-                         EN: "• {tier}: {nps} ({responses} answers: {promoters} promoters, {passives} passives, {detractors} detractors)"},
+    "quarter_nps_tier": {ZH: "• {tier}：{nps}（{count} 份：推荐 {promoters}、中立 {passives}、贬损 {detractors}）",
+                         EN: plural(one="• {tier}: {nps} ({count} answer: promoters {promoters}, passives {passives}, detractors {detractors})",
+                                    other="• {tier}: {nps} ({count} answers: promoters {promoters}, passives {passives}, "
+                                          "detractors {detractors})")},
 })

@@ -44,6 +44,6 @@ def nps_by_tier_blocks(*, session: Session, start: datetime, end: datetime, owne
     if not found:
         return []
     lines = [t(locale, "quarter_nps_tier", tier=vocab(locale, "value_tier", tier) if tier else t(locale, "aov_tier_none"),
-               nps=_nps(s.nps), responses=s.responses, promoters=s.promoters, passives=s.passives, detractors=s.detractors)
+               nps=_nps(s.nps), count=s.responses, promoters=s.promoters, passives=s.passives, detractors=s.detractors)
              for tier, s in found.items()]
     return [section("\n".join([t(locale, "quarter_nps_tier_head"), *lines]))]
