@@ -1,0 +1,179 @@
+"""Matching the rows of a customer import (store/customer_import.py) to customers: those of the
+database, looked up per chunk of rows by the keys the rows give (code, phone and email blind
+indexes, name + owner; IN (...) lists of CHUNK keys, plain columns, no ORM objects), and those
+earlier rows of the file make. Nothing written."""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from store.crm_models import CustomerTag
+from store.customer_csv import TAG_COLUMNS
+from store.customer_rows import CHUNK, Row
+from store.errors import DomainError
+from store.models import PENDING_ACTION, Contact, Customer, NextAction
+from store.privacy import Cipher
+from store.profile import PROFILE_FIELDS, TAGS_MAX
+from store.text import normalise_name
+
+
+@dataclass(eq=False, slots=True)
+class Target:
+    """A customer the import creates (`customer_id` None until written) or completes."""
+
+    owner_id: str
+    name: str
+    code: str | None = None
+    customer_id: int | None = None
+    stage: tuple[str, str] = ("lead", "to_nurture")
+    values: dict[str, object] = field(default_factory=dict)   # what it has
+    filled: dict[str, tuple[object, object]] = field(default_factory=dict)  # a customer of the database: column -> (had, given)
+    grade_source: str | None = None
+    tags: list[tuple[str, str]] = field(default_factory=list)
+    tag_keys: set[tuple[str, str]] = field(default_factory=set)
+    new_tags: list[tuple[str, str]] = field(default_factory=list)
+    contacts: set[str] = field(default_factory=set)
+    new_contacts: list[dict] = field(default_factory=list)
+    actions: set[tuple[str, datetime]] = field(default_factory=set)
+    new_actions: list[tuple[str, datetime]] = field(default_factory=list)
+
+    @property
+    def fresh(self) -> bool:
+        return self.customer_id is None
+
+    def changes(self) -> bool:
+        return self.fresh or bool(self.filled or self.new_tags or self.new_contacts or self.new_actions)
+
+
+def chunks(values: Iterable, size: int = CHUNK) -> Iterator[list]:
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _own_keys(cipher: Cipher, phone: object, email: object) -> list[str]:
+    return ([f"p:{cipher.phone_index(phone)}"] if phone else []) + ([f"e:{cipher.email_index(email)}"] if email else [])
+
+
+def row_keys_of(cipher: Cipher, row: Row) -> list[str]:
+    contact = row.contact or {}
+    keys = _own_keys(cipher, row.values.get("phone"), None) + _own_keys(cipher, contact.get("phone"), None)
+    keys += _own_keys(cipher, None, row.values.get("email")) + _own_keys(cipher, None, contact.get("email"))
+    return list(dict.fromkeys(keys))
+
+
+def name_key(name: str, owner_id: str) -> str:
+    return f"n:{normalise_name(name)}\x1f{owner_id}"
+
+
+_COLUMNS = (Customer.id, Customer.code, Customer.name, Customer.owner_id, Customer.stage, Customer.status, Customer.grade,
+            Customer.grade_source, Customer.phone_enc, Customer.phone_index, Customer.email_enc, Customer.email_index,
+            *(Customer.__table__.c[f] for f in PROFILE_FIELDS))
+
+
+class Index:
+    """Key -> the customers it names: those of the database any row so far could mean, then the ones
+    earlier rows make. `load` before matching a chunk of rows; each key is asked for once."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.keys: dict[str, list[Target]] = defaultdict(list)
+        self.known: dict[int, Target] = {}
+        self._asked: set[str] = set()
+
+    def add(self, target: Target, keys: Iterable[str]) -> None:
+        for key in keys:
+            if target not in self.keys[key]:
+                self.keys[key].append(target)
+
+    def load(self, rows: list[Row], keys: dict[int, list[str]]) -> None:
+        """The customers these rows could mean, with their tags, contacts and pending actions."""
+        wanted = [f"c:{r.code}" for r in rows if r.code] + [f"n:{normalise_name(r.name)}" for r in rows]
+        wanted += [k for ks in keys.values() for k in ks]
+        by_kind: dict[str, set[str]] = defaultdict(set)
+        for key in wanted:
+            if key not in self._asked:
+                self._asked.add(key)
+                by_kind[key[0]].add(key[2:])
+        found: dict[int, tuple] = {}
+        for kind, column in (("c", Customer.code), ("p", Customer.phone_index), ("e", Customer.email_index), ("n", Customer.name_norm)):
+            for chunk in chunks(by_kind[kind]):
+                found.update((c.id, c) for c in self.session.execute(select(*_COLUMNS).where(column.in_(chunk))) if c.id not in self.known)
+        by_contact: list[tuple[int, str]] = []
+        for kind, column in (("p", Contact.phone_index), ("e", Contact.email_index)):
+            for chunk in chunks(by_kind[kind]):
+                by_contact += [(cid, f"{kind}:{idx}") for cid, idx in self.session.execute(select(Contact.customer_id, column).where(column.in_(chunk)))]
+        for chunk in chunks({cid for cid, _ in by_contact} - found.keys() - self.known.keys()):
+            found.update((c.id, c) for c in self.session.execute(select(*_COLUMNS).where(Customer.id.in_(chunk))))
+        new = {cid: Target(owner_id=c.owner_id, name=c.name, code=c.code, customer_id=cid, stage=(c.stage, c.status),
+                           grade_source=c.grade_source, values={**{f: getattr(c, f) for f in PROFILE_FIELDS}, "grade": c.grade,
+                                                                "phone": c.phone_enc, "email": c.email_enc})
+               for cid, c in found.items()}
+        self._details(new)
+        self.known.update(new)
+        for cid, t in new.items():
+            c = found[cid]
+            self.add(t, [f"c:{c.code}", name_key(c.name, c.owner_id)]
+                     + [f"{k}:{i}" for k, i in (("p", c.phone_index), ("e", c.email_index)) if i])
+        for cid, key in by_contact:
+            self.add(self.known[cid], [key])
+
+    def _details(self, targets: dict[int, Target]) -> None:
+        run = self.session.execute
+        for chunk in chunks(targets):
+            for cid, kind, name, norm in run(select(CustomerTag.customer_id, CustomerTag.kind, CustomerTag.name, CustomerTag.name_norm)
+                                             .where(CustomerTag.customer_id.in_(chunk)).order_by(CustomerTag.id)):
+                targets[cid].tags.append((kind, name))
+                targets[cid].tag_keys.add((kind, norm))
+            for cid, name in run(select(Contact.customer_id, Contact.name).where(Contact.customer_id.in_(chunk))):
+                targets[cid].contacts.add(normalise_name(name))
+            for cid, title, due in run(select(NextAction.customer_id, NextAction.title, NextAction.due_at).where(
+                    NextAction.customer_id.in_(chunk), NextAction.status.in_(PENDING_ACTION))):
+                targets[cid].actions.add((title, due))
+
+    def match(self, row: Row, keys: list[str]) -> Target | None:
+        """By code, else by any phone or email, else by name + owner; several customers: refused."""
+        if row.code and self.keys.get(f"c:{row.code}"):
+            return self.keys[f"c:{row.code}"][0]
+        for key in [*keys, name_key(row.name, row.owner_id)]:
+            hits = self.keys.get(key, [])
+            if len(hits) > 1:
+                raise DomainError("imp_ambiguous", field="name", codes=", ".join(sorted(t.code or "?" for t in hits)[:5]))
+            if hits:
+                return hits[0]
+        return None
+
+
+def merge(target: Target, row: Row, cipher: Cipher) -> tuple[bool, list[str]]:
+    """Fill what the customer lacks; (anything new, keys the customer now has that it had not)."""
+    changed, keys = False, []
+    for name, value in row.values.items():
+        had = target.values.get(name)
+        if had in (None, ""):
+            target.values[name] = value
+            if not target.fresh:
+                target.filled[name] = (had, value)
+            changed = True
+            keys += _own_keys(cipher, value, None) if name == "phone" else _own_keys(cipher, None, value) if name == "email" else []
+    for kind, name in row.tags:
+        if (kind, normalise_name(name)) not in target.tag_keys:
+            target.tag_keys.add((kind, normalise_name(name)))
+            target.new_tags.append((kind, name))
+            changed = True
+    if len(target.tag_keys) > TAGS_MAX:
+        raise DomainError("err_too_many", field=next(iter(TAG_COLUMNS)), limit=TAGS_MAX)
+    if row.contact and normalise_name(row.contact["name"]) not in target.contacts:
+        target.contacts.add(normalise_name(row.contact["name"]))
+        target.new_contacts.append(row.contact)
+        keys += _own_keys(cipher, row.contact["phone"], row.contact["email"])
+        changed = True
+    if row.action and row.action not in target.actions:
+        target.actions.add(row.action)
+        target.new_actions.append(row.action)
+        changed = True
+    return changed, keys
