@@ -103,11 +103,11 @@ def import_customers(*, session: Session, data: bytes, cipher: Cipher, tz: str, 
         return report
     written = {k: h.strip() for h, k in zip(header, keys) if k}
     who = people(session) if resolve_owner is None else _Resolved(resolve_owner)
-    reader = RowReader(who=who, zone=ZoneInfo(tz), now=now, default_owner=default_owner)
+    reader = RowReader(keys, who=who, zone=ZoneInfo(tz), now=now, default_owner=default_owner)
     index, targets, batch = Index(session), {}, []  # targets: in the order rows first name them
     for line, cells in records:
         report.rows += 1
-        got = reader.read(line, dict(zip(keys, cells)))
+        got = reader.read(line, cells)
         if isinstance(got, Row):
             batch.append(got)
         else:
@@ -147,12 +147,12 @@ def _match(index: Index, rows: list[Row], targets: dict[Target, None], report: I
             if fresh:
                 target = Target(owner_id=row.owner_id, name=row.name, code=row.code, stage=row.stage or ("lead", "to_nurture"))
             targets.setdefault(target)
-            changed, new_keys = merge(target, row, cipher)
+            changed, new_keys = merge(target, row, row_keys[row.line])
         except DomainError as e:
             report.errors.append(RowError(row.line, e.key, dict(e.params), written.get(e.field) or read.header(e.field, "en")))
             continue
         if fresh:  # later rows find it as they would find it in the database
-            new_keys += [name_key(row.name, row.owner_id)] + ([f"c:{row.code}"] if row.code else [])
+            new_keys += [name_key(row.name, row.owner_id, norm=row.name_norm)] + ([f"c:{row.code}"] if row.code else [])
         index.add(target, new_keys)
         report.created += fresh
         report.updated += changed and not fresh

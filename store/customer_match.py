@@ -56,19 +56,18 @@ def chunks(values: Iterable, size: int = CHUNK) -> Iterator[list]:
         yield values[start:start + size]
 
 
-def _own_keys(cipher: Cipher, phone: object, email: object) -> list[str]:
-    return ([f"p:{cipher.phone_index(phone)}"] if phone else []) + ([f"e:{cipher.email_index(email)}"] if email else [])
+def row_keys_of(cipher: Cipher, row: Row) -> dict[tuple[str, object], str]:
+    """The row's phones and emails -> their index keys ("p:" or "e:" and the blind index), phones first."""
+    contact, keys = row.contact or {}, {}
+    for kind, index in (("phone", cipher.phone_index), ("email", cipher.email_index)):
+        for value in (row.values.get(kind), contact.get(kind)):
+            if value and (kind, value) not in keys:
+                keys[kind, value] = f"{kind[0]}:{index(value)}"
+    return keys
 
 
-def row_keys_of(cipher: Cipher, row: Row) -> list[str]:
-    contact = row.contact or {}
-    keys = _own_keys(cipher, row.values.get("phone"), None) + _own_keys(cipher, contact.get("phone"), None)
-    keys += _own_keys(cipher, None, row.values.get("email")) + _own_keys(cipher, None, contact.get("email"))
-    return list(dict.fromkeys(keys))
-
-
-def name_key(name: str, owner_id: str) -> str:
-    return f"n:{normalise_name(name)}\x1f{owner_id}"
+def name_key(name: str, owner_id: str, *, norm: str | None = None) -> str:
+    return f"n:{normalise_name(name) if norm is None else norm}\x1f{owner_id}"
 
 
 _COLUMNS = (Customer.id, Customer.code, Customer.name, Customer.owner_id, Customer.stage, Customer.status, Customer.grade,
@@ -86,15 +85,19 @@ class Index:
         self.known: dict[int, Target] = {}
         self._asked: set[str] = set()
 
+    def run(self, query):
+        """A plain SELECT on the session's connection (rows, no ORM loading)."""
+        return self.session.connection().execute(query)
+
     def add(self, target: Target, keys: Iterable[str]) -> None:
         for key in keys:
             if target not in self.keys[key]:
                 self.keys[key].append(target)
 
-    def load(self, rows: list[Row], keys: dict[int, list[str]]) -> None:
+    def load(self, rows: list[Row], keys: dict[int, dict]) -> None:
         """The customers these rows could mean, with their tags, contacts and pending actions."""
-        wanted = [f"c:{r.code}" for r in rows if r.code] + [f"n:{normalise_name(r.name)}" for r in rows]
-        wanted += [k for ks in keys.values() for k in ks]
+        wanted = [f"c:{r.code}" for r in rows if r.code] + [f"n:{r.name_norm}" for r in rows]
+        wanted += [k for ks in keys.values() for k in ks.values()]
         by_kind: dict[str, set[str]] = defaultdict(set)
         for key in wanted:
             if key not in self._asked:
@@ -103,13 +106,13 @@ class Index:
         found: dict[int, tuple] = {}
         for kind, column in (("c", Customer.code), ("p", Customer.phone_index), ("e", Customer.email_index), ("n", Customer.name_norm)):
             for chunk in chunks(by_kind[kind]):
-                found.update((c.id, c) for c in self.session.execute(select(*_COLUMNS).where(column.in_(chunk))) if c.id not in self.known)
+                found.update((c.id, c) for c in self.run(select(*_COLUMNS).where(column.in_(chunk))) if c.id not in self.known)
         by_contact: list[tuple[int, str]] = []
         for kind, column in (("p", Contact.phone_index), ("e", Contact.email_index)):
             for chunk in chunks(by_kind[kind]):
-                by_contact += [(cid, f"{kind}:{idx}") for cid, idx in self.session.execute(select(Contact.customer_id, column).where(column.in_(chunk)))]
+                by_contact += [(cid, f"{kind}:{idx}") for cid, idx in self.run(select(Contact.customer_id, column).where(column.in_(chunk)))]
         for chunk in chunks({cid for cid, _ in by_contact} - found.keys() - self.known.keys()):
-            found.update((c.id, c) for c in self.session.execute(select(*_COLUMNS).where(Customer.id.in_(chunk))))
+            found.update((c.id, c) for c in self.run(select(*_COLUMNS).where(Customer.id.in_(chunk))))
         new = {cid: Target(owner_id=c.owner_id, name=c.name, code=c.code, customer_id=cid, stage=(c.stage, c.status),
                            grade_source=c.grade_source, values={**{f: getattr(c, f) for f in PROFILE_FIELDS}, "grade": c.grade,
                                                                 "phone": c.phone_enc, "email": c.email_enc})
@@ -124,7 +127,7 @@ class Index:
             self.add(self.known[cid], [key])
 
     def _details(self, targets: dict[int, Target]) -> None:
-        run = self.session.execute
+        run = self.run
         for chunk in chunks(targets):
             for cid, kind, name, norm in run(select(CustomerTag.customer_id, CustomerTag.kind, CustomerTag.name, CustomerTag.name_norm)
                                              .where(CustomerTag.customer_id.in_(chunk)).order_by(CustomerTag.id)):
@@ -136,11 +139,11 @@ class Index:
                     NextAction.customer_id.in_(chunk), NextAction.status.in_(PENDING_ACTION))):
                 targets[cid].actions.add((title, due))
 
-    def match(self, row: Row, keys: list[str]) -> Target | None:
+    def match(self, row: Row, keys: dict) -> Target | None:
         """By code, else by any phone or email, else by name + owner; several customers: refused."""
         if row.code and self.keys.get(f"c:{row.code}"):
             return self.keys[f"c:{row.code}"][0]
-        for key in [*keys, name_key(row.name, row.owner_id)]:
+        for key in [*keys.values(), name_key(row.name, row.owner_id, norm=row.name_norm)]:
             hits = self.keys.get(key, [])
             if len(hits) > 1:
                 raise DomainError("imp_ambiguous", field="name", codes=", ".join(sorted(t.code or "?" for t in hits)[:5]))
@@ -149,8 +152,9 @@ class Index:
         return None
 
 
-def merge(target: Target, row: Row, cipher: Cipher) -> tuple[bool, list[str]]:
-    """Fill what the customer lacks; (anything new, keys the customer now has that it had not)."""
+def merge(target: Target, row: Row, own: dict[tuple[str, object], str]) -> tuple[bool, list[str]]:
+    """Fill what the customer lacks; (anything new, keys the customer now has that it had not).
+    `own`: row_keys_of the row."""
     changed, keys = False, []
     for name, value in row.values.items():
         had = target.values.get(name)
@@ -159,10 +163,12 @@ def merge(target: Target, row: Row, cipher: Cipher) -> tuple[bool, list[str]]:
             if not target.fresh:
                 target.filled[name] = (had, value)
             changed = True
-            keys += _own_keys(cipher, value, None) if name == "phone" else _own_keys(cipher, None, value) if name == "email" else []
+            if name in ("phone", "email"):
+                keys.append(own[name, value])
     for kind, name in row.tags:
-        if (kind, normalise_name(name)) not in target.tag_keys:
-            target.tag_keys.add((kind, normalise_name(name)))
+        key = (kind, normalise_name(name))
+        if key not in target.tag_keys:
+            target.tag_keys.add(key)
             target.new_tags.append((kind, name))
             changed = True
     if len(target.tag_keys) > TAGS_MAX:
@@ -170,7 +176,7 @@ def merge(target: Target, row: Row, cipher: Cipher) -> tuple[bool, list[str]]:
     if row.contact and normalise_name(row.contact["name"]) not in target.contacts:
         target.contacts.add(normalise_name(row.contact["name"]))
         target.new_contacts.append(row.contact)
-        keys += _own_keys(cipher, row.contact["phone"], row.contact["email"])
+        keys += [own[kind, row.contact[kind]] for kind in ("phone", "email") if row.contact[kind]]
         changed = True
     if row.action and row.action not in target.actions:
         target.actions.add(row.action)

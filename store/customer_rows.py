@@ -21,7 +21,7 @@ from store.models import SlackUser
 from store.nps_import import parse_time
 from store.privacy import check_email, check_phone
 from store.profile import LINE_FIELDS, TAGS_MAX, check_profile, check_tags
-from store.text import ACTION_MAX, NAME_MAX, clean, clean_line, require
+from store.text import ACTION_MAX, NAME_MAX, clean, clean_line, normalise_name, require
 
 FOLLOW_UP = "跟进 / Follow up"
 IMPORTED_BY = SYSTEM
@@ -63,6 +63,7 @@ class Row:
     tags: list[tuple[str, str]]
     contact: dict | None                 # name, title, role, phone, email
     action: tuple[str, datetime] | None  # title, due
+    name_norm: str = ""                  # normalise_name(name)
 
 
 def people(session: Session) -> People:
@@ -105,11 +106,21 @@ def _tags(kind: str, text: str) -> list[tuple[str, str]]:
     return check_tags({kind: names}) if names else []
 
 
+_PROFILE_COLUMNS = (("company", "company"), ("industry", "industry"), ("region", "region"), ("source", "source"),
+                    ("value_tier", "value_tier"), ("need_type", "need_type"), ("staff_count", "staff_count"),
+                    ("annual_revenue", "annual_revenue"), ("title", "contact_title"), ("cs_owner", "cs_owner_id"))
+
+
 class RowReader:
     """read_row for one file: cells are checked as store.customer_import says; the result of a
     column's repeated cells (owners, stages, choices, tags, titles, dates) is worked out once."""
 
-    def __init__(self, *, who: People, zone: ZoneInfo, now: datetime, default_owner: str | None) -> None:
+    def __init__(self, keys: list[str | None], *, who: People, zone: ZoneInfo, now: datetime, default_owner: str | None) -> None:
+        """`keys`: the column each cell of a record is (None: not read)."""
+        self.keys = keys
+        given = set(keys)
+        self._profiles = [(column, name) for column, name in _PROFILE_COLUMNS if column in given]
+        self._tag_columns = [column for column in TAG_COLUMNS if column in given]
         self.who, self.zone, self.now, self.default_owner = who, zone, now, default_owner
         self._memo: dict[str, dict[str, tuple[object, list[DomainError]]]] = defaultdict(dict)
         self._by_column: dict[str, Callable[[str], object]] = {
@@ -139,9 +150,9 @@ class RowReader:
         errors += got[1]
         return got[0]
 
-    def read(self, line: int, cells: dict[str, str]) -> Row | list[DomainError]:
-        def get(key: str) -> str:
-            return read.unguard(cells.get(key) or "")
+    def read(self, line: int, record: list[str]) -> Row | list[DomainError]:
+        """A record's cells (in the header's order) checked: the row, or every refusal."""
+        get = {k: read.unguard(cell) if cell[:1] == "'" else cell for k, cell in zip(self.keys, record) if k}.get
 
         def check(column: str, fn, *args, **kwargs):
             value, found = _attempt(column, fn, *args, **kwargs)
@@ -149,58 +160,56 @@ class RowReader:
             return value
 
         errors: list[DomainError] = []
-        cell = lambda column, text=None: self._cell(errors, column, get(column) if text is None else text)  # noqa: E731
+        cell = lambda column, text=None: self._cell(errors, column, get(column, "") if text is None else text)  # noqa: E731
         values: dict[str, object] = {}
-        name = check("name", require, clean_line(get("name")), field="name", limit=NAME_MAX)
-        code = check("code", read.code, get("code"))
+        name = check("name", require, clean_line(get("name", "")), field="name", limit=NAME_MAX)
+        code = check("code", read.code, get("code", ""))
         before = len(errors)
         owner = cell("owner") or (self.default_owner if len(errors) == before else None)
         if owner is None and len(errors) == before:
             errors.append(DomainError("imp_owner_missing", field="owner"))
         stage = cell("stage_status")
-        for column, name_ in (("company", "company"), ("industry", "industry"), ("region", "region"), ("source", "source"),
-                              ("value_tier", "value_tier"), ("need_type", "need_type"), ("staff_count", "staff_count"),
-                              ("annual_revenue", "annual_revenue"), ("title", "contact_title"), ("cs_owner", "cs_owner_id")):
+        for column, name_ in self._profiles:
             value = cell(column)
             if value is not None:
                 values[name_] = value
         grade = cell("grade")
         if grade:
             values["grade"] = grade
-        phone = check("phone", check_phone, get("phone")) if clean_line(get("phone")) else None
-        email = check("email", check_email, get("email")) if clean_line(get("email")) else None
+        phone = check("phone", check_phone, get("phone", "")) if clean_line(get("phone", "")) else None
+        email = check("email", check_email, get("email", "")) if clean_line(get("email", "")) else None
 
         said: dict[str, list] = {"phone": [], "email": []}  # 联系方式: a phone, an email, or one of each
-        for part in split_list(get("contact_info"), CONTACT_SPLIT):
+        for part in split_list(get("contact_info", ""), CONTACT_SPLIT):
             kind = "email" if "@" in part else "phone"
             said[kind].append(check("contact_info", check_email if kind == "email" else check_phone, part))
         if len(said["phone"]) > 1 or len(said["email"]) > 1:
             errors.append(DomainError("imp_contact_info_two", field="contact_info"))
         info_phone, info_email = (said["phone"] or [None])[0], (said["email"] or [None])[0]
         contact = None
-        if clean_line(get("contact")):
-            contact = dict(name=check("contact", require, clean_line(get("contact")), field="contact", limit=NAME_MAX),
-                           title=clean_line(get("title"))[:TITLE_MAX], phone=info_phone, email=info_email, role=cell("contact_role"))
+        if clean_line(get("contact", "")):
+            contact = dict(name=check("contact", require, clean_line(get("contact", "")), field="contact", limit=NAME_MAX),
+                           title=clean_line(get("title", ""))[:TITLE_MAX], phone=info_phone, email=info_email, role=cell("contact_role"))
         else:
             phone, email = phone or info_phone, email or info_email
         values.update({k: v for k, v in (("phone", phone), ("email", email)) if v})
 
         tags: list[tuple[str, str]] = []
-        for column in TAG_COLUMNS:
+        for column in self._tag_columns:
             tags += cell(column) or []
         if len(tags) > TAGS_MAX:
-            errors.append(DomainError("err_too_many", field=next(k for k in TAG_COLUMNS if get(k).strip()), limit=TAGS_MAX))
+            errors.append(DomainError("err_too_many", field=next(k for k in TAG_COLUMNS if get(k, "").strip()), limit=TAGS_MAX))
 
-        due_text, notes, action = get("next_follow_up").strip(), clean(get("notes")), None
+        due_text, notes, action = get("next_follow_up", "").strip(), clean(get("notes", "")), None
         if due_text:
             due = cell("next_follow_up", due_text)
             title = check("notes", require, clean_line(notes) or FOLLOW_UP, field="notes", limit=ACTION_MAX)
             action = (title, due) if due and title else None
-        kept = (clean(get("cultural_notes")), "" if due_text else notes)  # 备注 without a time: kept with the notes
+        kept = (clean(get("cultural_notes", "")), "" if due_text else notes)  # 备注 without a time: kept with the notes
         cultural = check("cultural_notes", _profile, "cultural_notes", "\n".join(p for p in kept if p))
         if cultural is not None:
             values["cultural_notes"] = cultural
         if errors:
             return errors
         return Row(line=line, code=code, name=name, owner_id=owner, stage=stage, values=values, tags=tags, contact=contact,
-                   action=action)
+                   action=action, name_norm=normalise_name(name))

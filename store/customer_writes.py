@@ -63,12 +63,15 @@ def _run_many(session: Session, model, sql: str, names: list[str], rows: list[di
         return
     conn = session.connection()
     dialect, table = conn.dialect, model.__table__
-    processors = [(i, p) for i, p in enumerate(table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names) if p]
+    processors = [(i, p, {}) for i, p in enumerate(table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names) if p]
     params = []
     for row in rows:
         values = [row[n] for n in names]
-        for i, p in processors:
-            values[i] = p(values[i])
+        for i, p, done in processors:  # once per distinct value: most are the import's `now`
+            value = values[i]
+            if value is not None:
+                got = done.get(value)
+                values[i] = done.setdefault(value, p(value)) if got is None else got
         params.append(tuple(values))
     conn.exec_driver_sql(sql.replace("?", "%s") if dialect.name == "postgresql" else sql, params)
 
