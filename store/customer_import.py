@@ -39,7 +39,7 @@ from sqlmodel import Session
 
 from store import customer_csv as read
 from store.customer_csv import header_key
-from store.customer_match import Index, Target, merge, name_key, row_keys_of
+from store.customer_match import Index, Target, merge, row_keys_of
 from store.customer_rows import BATCH, ImportReport, Progress, Row, RowError, RowReader, people
 from store.customer_writes import write_targets
 from store.errors import DomainError
@@ -144,15 +144,14 @@ def _match(index: Index, rows: list[Row], targets: dict[Target, None], report: I
         try:
             target = index.match(row, row_keys[row.line])
             fresh = target is None
-            if fresh:
-                target = Target(owner_id=row.owner_id, name=row.name, code=row.code, stage=row.stage or ("lead", "to_nurture"))
+            if fresh:  # later rows find it as they would find it in the database
+                (target, new_keys), changed = Target.start(row, row_keys[row.line]), True
+            else:
+                changed, new_keys = merge(target, row, row_keys[row.line])
             targets.setdefault(target)
-            changed, new_keys = merge(target, row, row_keys[row.line])
         except DomainError as e:
             report.errors.append(RowError(row.line, e.key, dict(e.params), written.get(e.field) or read.header(e.field, "en")))
             continue
-        if fresh:  # later rows find it as they would find it in the database
-            new_keys += [name_key(row.name, row.owner_id, norm=row.name_norm)] + ([f"c:{row.code}"] if row.code else [])
         index.add(target, new_keys)
         report.created += fresh
         report.updated += changed and not fresh

@@ -32,15 +32,24 @@ class Target:
     customer_id: int | None = None
     stage: tuple[str, str] = ("lead", "to_nurture")
     values: dict[str, object] = field(default_factory=dict)   # what it has
-    filled: dict[str, tuple[object, object]] = field(default_factory=dict)  # a customer of the database: column -> (had, given)
+    filled: dict[str, tuple[object, object]] | None = None     # a customer of the database: column -> (had, given)
     grade_source: str | None = None
-    tags: list[tuple[str, str]] = field(default_factory=list)
-    tag_keys: set[tuple[str, str]] = field(default_factory=set)
+    tags: list[tuple[str, str]] = field(default_factory=list)  # a customer of the database: those it has
     new_tags: list[tuple[str, str]] = field(default_factory=list)
-    contacts: set[str] = field(default_factory=set)
     new_contacts: list[dict] = field(default_factory=list)
-    actions: set[tuple[str, datetime]] = field(default_factory=set)
     new_actions: list[tuple[str, datetime]] = field(default_factory=list)
+    # what it has, to tell what a row adds: made when a second row comes (most new customers have one)
+    tag_keys: set[tuple[str, str]] | None = None
+    contacts: set[str] | None = None
+    actions: set[tuple[str, datetime]] | None = None
+
+    @classmethod
+    def start(cls, row: Row, own: dict[tuple[str, object], str]) -> tuple[Target, list[str]]:
+        """A new customer from its first row (taking the row's values); the keys it is found by."""
+        target = cls(owner_id=row.owner_id, name=row.name, code=row.code, stage=row.stage or ("lead", "to_nurture"),
+                     values=row.values, tags=[], new_tags=row.tags, new_contacts=[row.contact] if row.contact else [],
+                     new_actions=[row.action] if row.action else [])
+        return target, [*own.values(), name_key(row.name, row.owner_id, norm=row.name_norm)] + ([f"c:{row.code}"] if row.code else [])
 
     @property
     def fresh(self) -> bool:
@@ -48,6 +57,14 @@ class Target:
 
     def changes(self) -> bool:
         return self.fresh or bool(self.filled or self.new_tags or self.new_contacts or self.new_actions)
+
+    def known(self) -> None:
+        """Make the sets merge compares a row with."""
+        if self.tag_keys is None:
+            self.tag_keys = {(kind, normalise_name(name)) for kind, name in (*self.tags, *self.new_tags)}
+            self.contacts = {normalise_name(x["name"]) for x in self.new_contacts}
+            self.actions = set(self.new_actions)
+            self.filled = {} if self.filled is None and not self.fresh else self.filled
 
 
 def chunks(values: Iterable, size: int = CHUNK) -> Iterator[list]:
@@ -81,7 +98,7 @@ class Index:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.keys: dict[str, list[Target]] = defaultdict(list)
+        self.keys: dict[str, Target | list[Target]] = {}  # a list only when several
         self.known: dict[int, Target] = {}
         self._asked: set[str] = set()
 
@@ -91,8 +108,18 @@ class Index:
 
     def add(self, target: Target, keys: Iterable[str]) -> None:
         for key in keys:
-            if target not in self.keys[key]:
-                self.keys[key].append(target)
+            hit = self.keys.get(key)
+            if hit is None:
+                self.keys[key] = target
+            elif isinstance(hit, list):
+                if target not in hit:
+                    hit.append(target)
+            elif hit is not target:
+                self.keys[key] = [hit, target]
+
+    def hits(self, key: str) -> list[Target]:
+        hit = self.keys.get(key)
+        return [] if hit is None else hit if isinstance(hit, list) else [hit]
 
     def load(self, rows: list[Row], keys: dict[int, dict]) -> None:
         """The customers these rows could mean, with their tags, contacts and pending actions."""
@@ -114,7 +141,7 @@ class Index:
         for chunk in chunks({cid for cid, _ in by_contact} - found.keys() - self.known.keys()):
             found.update((c.id, c) for c in self.run(select(*_COLUMNS).where(Customer.id.in_(chunk))))
         new = {cid: Target(owner_id=c.owner_id, name=c.name, code=c.code, customer_id=cid, stage=(c.stage, c.status),
-                           grade_source=c.grade_source, values={**{f: getattr(c, f) for f in PROFILE_FIELDS}, "grade": c.grade,
+                           grade_source=c.grade_source, filled={}, tag_keys=set(), contacts=set(), actions=set(), values={**{f: getattr(c, f) for f in PROFILE_FIELDS}, "grade": c.grade,
                                                                 "phone": c.phone_enc, "email": c.email_enc})
                for cid, c in found.items()}
         self._details(new)
@@ -141,10 +168,10 @@ class Index:
 
     def match(self, row: Row, keys: dict) -> Target | None:
         """By code, else by any phone or email, else by name + owner; several customers: refused."""
-        if row.code and self.keys.get(f"c:{row.code}"):
-            return self.keys[f"c:{row.code}"][0]
+        if row.code and self.hits(f"c:{row.code}"):
+            return self.hits(f"c:{row.code}")[0]
         for key in [*keys.values(), name_key(row.name, row.owner_id, norm=row.name_norm)]:
-            hits = self.keys.get(key, [])
+            hits = self.hits(key)
             if len(hits) > 1:
                 raise DomainError("imp_ambiguous", field="name", codes=", ".join(sorted(t.code or "?" for t in hits)[:5]))
             if hits:
@@ -156,6 +183,7 @@ def merge(target: Target, row: Row, own: dict[tuple[str, object], str]) -> tuple
     """Fill what the customer lacks; (anything new, keys the customer now has that it had not).
     `own`: row_keys_of the row."""
     changed, keys = False, []
+    target.known()
     for name, value in row.values.items():
         had = target.values.get(name)
         if had in (None, ""):

@@ -1,6 +1,8 @@
-"""Benchmark (not a test): importing 10,000 customer rows, then the same file again.
+"""Benchmark (not a test): importing N customer rows, then the same file again; each against a floor
+measured in the same run on the same data (the file parsed by csv and inserted raw with executemany),
+with the ratio and the peak RSS. The machine may be shared: CPU seconds are printed beside wall ones.
 
-    .venv/bin/python -m tests.bench_import [--rows 10000] [--database-url postgresql+psycopg://...]
+    .venv/bin/python -m tests.bench_import [--rows 100000] [--database-url postgresql+psycopg://...]
 """
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ def rows(n: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--database-url")
     args = parser.parse_args()
     scratch = ScratchDatabase(args.database_url)
@@ -43,11 +45,11 @@ def main() -> None:
         base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         took = {}
         for label in ("first import", "same file again"):
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             report = load(db, data)
-            took[label] = time.perf_counter() - started
-            print(f"{engine.dialect.name}: {label} of {args.rows} rows: {took[label]:.1f} s, "
-                  f"{len(report.errors)} refused, {report.created} created; peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB "
+            took[label] = (time.perf_counter() - started, time.process_time() - cpu, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+            print(f"{engine.dialect.name}: {label} of {args.rows} rows: {took[label][0]:.1f} s ({took[label][1]:.1f} s CPU), "
+                  f"{len(report.errors)} refused, {report.created} created, {report.updated} updated; peak RSS {took[label][2]:.0f} MB "
                   f"(before importing {base:.0f} MB)")
         print(counts(db))
         started = time.perf_counter()  # the floor: the same file parsed by csv and inserted raw with executemany
@@ -58,8 +60,11 @@ def main() -> None:
             conn.exec_driver_sql("INSERT INTO bench_floor VALUES (" + ", ".join(["%s" if engine.dialect.name == "postgresql" else "?"] * 15) + ")",
                                  [tuple(r) for r in parsed])
         floor = time.perf_counter() - started
-        print(f"figure {took['first import']:.1f} s, floor (raw csv + executemany) {floor:.2f} s, ratio {took['first import'] / floor:.0f}x; "
-              f"targets at 100,000 rows: <= 10 s, peak <= 300 MB, same file again <= 5 s")
+        print(f"floor (raw csv + executemany, same run) {floor:.2f} s")
+        for label, target in (("first import", 10), ("same file again", 5)):
+            wall, cpu, peak = took[label]
+            print(f"{engine.dialect.name} {label}: figure {wall:.1f} s ({cpu:.1f} s CPU), floor {floor:.2f} s, ratio {wall / floor:.0f}x, "
+                  f"peak RSS {peak:.0f} MB; target at 100,000 rows <= {target} s, <= 300 MB")
     finally:
         engine.dispose()
         scratch.drop()
