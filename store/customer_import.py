@@ -147,8 +147,10 @@ def _match(index: Index, rows: list[Row], targets: dict[Target, None], report: I
             if fresh:  # later rows find it as they would find it in the database
                 (target, new_keys), changed = Target.start(row, row_keys[row.line]), True
             else:
+                index.ready(target)
                 changed, new_keys = merge(target, row, row_keys[row.line])
-            targets.setdefault(target)
+            if changed:  # a customer of the database left as it is is not written
+                targets.setdefault(target)
         except DomainError as e:
             report.errors.append(RowError(row.line, e.key, dict(e.params), written.get(e.field) or read.header(e.field, "en")))
             continue
@@ -156,3 +158,4 @@ def _match(index: Index, rows: list[Row], targets: dict[Target, None], report: I
         report.created += fresh
         report.updated += changed and not fresh
         report.unchanged += not changed and not fresh
+    index.release()

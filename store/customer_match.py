@@ -101,6 +101,7 @@ class Index:
         self.keys: dict[str, Target | list[Target]] = {}  # a list only when several
         self.known: dict[int, Target] = {}
         self._asked: set[str] = set()
+        self._loaded: list[Target] = []  # customers of the database loaded since the last release()
 
     def run(self, query):
         """A plain SELECT on the session's connection (rows, no ORM loading)."""
@@ -140,18 +141,39 @@ class Index:
                 by_contact += [(cid, f"{kind}:{idx}") for cid, idx in self.run(select(Contact.customer_id, column).where(column.in_(chunk)))]
         for chunk in chunks({cid for cid, _ in by_contact} - found.keys() - self.known.keys()):
             found.update((c.id, c) for c in self.run(select(*_COLUMNS).where(Customer.id.in_(chunk))))
-        new = {cid: Target(owner_id=c.owner_id, name=c.name, code=c.code, customer_id=cid, stage=(c.stage, c.status),
-                           grade_source=c.grade_source, filled={}, tag_keys=set(), contacts=set(), actions=set(), values={**{f: getattr(c, f) for f in PROFILE_FIELDS}, "grade": c.grade,
-                                                                "phone": c.phone_enc, "email": c.email_enc})
-               for cid, c in found.items()}
+        new = {cid: self._target(c) for cid, c in found.items()}
         self._details(new)
         self.known.update(new)
+        self._loaded += new.values()
         for cid, t in new.items():
             c = found[cid]
             self.add(t, [f"c:{c.code}", name_key(c.name, c.owner_id)]
                      + [f"{k}:{i}" for k, i in (("p", c.phone_index), ("e", c.email_index)) if i])
         for cid, key in by_contact:
             self.add(self.known[cid], [key])
+
+    @staticmethod
+    def _target(c, target: Target | None = None) -> Target:
+        """A customer of the database as a Target (`target`: one released, filled again)."""
+        t = target or Target(owner_id=c.owner_id, name=c.name, code=c.code, customer_id=c.id, stage=(c.stage, c.status))
+        t.grade_source, t.filled, t.tags, t.tag_keys, t.contacts, t.actions = c.grade_source, {}, [], set(), set(), set()
+        t.values = {**{f: getattr(c, f) for f in PROFILE_FIELDS}, "grade": c.grade, "phone": c.phone_enc, "email": c.email_enc}
+        return t
+
+    def release(self) -> None:
+        """Customers of the database that the rows so far leave unchanged keep only what finds them
+        (memory stays flat on a file that imports again); `ready` loads them again if a later row names them."""
+        for t in self._loaded:
+            if not t.changes():
+                t.values, t.filled, t.tags, t.tag_keys, t.contacts, t.actions = {}, None, [], None, None, None
+        self._loaded = []
+
+    def ready(self, target: Target) -> None:
+        """A released customer of the database loaded again, before a row is merged into it."""
+        if not target.fresh and target.tag_keys is None:
+            self._target(self.run(select(*_COLUMNS).where(Customer.id == target.customer_id)).one(), target)
+            self._details({target.customer_id: target})
+            self._loaded.append(target)
 
     def _details(self, targets: dict[int, Target]) -> None:
         run = self.run

@@ -3,10 +3,14 @@ refused rows come after several batches have been checked."""
 from __future__ import annotations
 
 from sqlalchemy import text
+from sqlmodel import select
 
+from store.crm_models import CustomerTag
 from store.customer_rows import BATCH
+from store.db import transaction
 from store.migrate import upgrade
-from tests.test_customer_import import load, run, users
+from store.models import Customer
+from tests.test_customer_import import counts, load, run, users
 
 ROWS = 3000
 TABLES = ("customer", "contact", "customer_tag", "next_action", "stage_change", "audit_entry", "code_counter")
@@ -62,3 +66,19 @@ def test_a_refused_row_near_the_end_of_a_large_file_leaves_the_database_as_it_wa
     after = snapshot(engine)
     assert (len(after["customer"]), len(after["contact"]), len(after["customer_tag"])) == (ROWS, ROWS, ROWS)
     assert after["customer"][:500] != before["customer"]  # the first 500 were completed, not duplicated
+
+
+def test_a_customer_named_again_batches_later_is_completed_once(db):
+    """Customers of the database a batch leaves unchanged are let go and loaded again when a later
+    row names them: the later row completes the same customer, nothing is duplicated."""
+    users(db)
+    assert load(db, "客户名称,负责人,电话,需求标签\n星河科技,王小明,13812345678,方案评估\n").created == 1
+    filler = "".join(f"客户{i}号,王小明,,\n" for i in range(BATCH + 100))
+    report = load(db, "客户名称,负责人,电话,需求标签\n星河科技,王小明,13812345678,方案评估\n" + filler
+                  + "星河 科技,王小明,+86 138-1234-5678,方案评估、预算确认\n")
+    assert (report.errors, report.created, report.updated, report.unchanged) == ([], BATCH + 100, 1, 1)
+    assert counts(db)["Customer"] == BATCH + 101
+    with transaction(db) as s:
+        tags = s.exec(select(CustomerTag.name).join(Customer, Customer.id == CustomerTag.customer_id)
+                      .where(Customer.name == "星河科技").order_by(CustomerTag.id)).all()
+    assert tags == ["方案评估", "预算确认"]
