@@ -51,6 +51,8 @@ class _Bars:
         if bar is None:
             bar = self.bars[phase] = tqdm(total=total, desc=say(self.locale, "imp_phase_" + phase), unit=say(self.locale, "imp_unit"),
                                           file=self.stream, disable=self.disable, leave=True)
+        if bar.total != total:  # the check's total is a count of lines until the last row is read
+            bar.total = total
         bar.update(done - bar.n)
         if done >= total:
             bar.close()

@@ -18,7 +18,7 @@ import io
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -216,19 +216,15 @@ def format_time(at: datetime | None, tz: ZoneInfo) -> str:
     return local.strftime("%Y-%m-%d %H:%M:%S" if local.second else "%Y-%m-%d %H:%M")
 
 
-def records(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """The header and every non-blank record with the line it starts on (the header is line 1)."""
+def records(text: str) -> Iterator[tuple[int, list[str]]]:
+    """Every non-blank record, the header first, with the line it starts on (the header's is 1 when
+    the file does not start with blank lines), one at a time."""
     reader = csv.reader(io.StringIO(text, newline=""))
-    found, head, last = [], None, 0
+    last = 0
     for row in reader:
         start, last = last + 1, reader.line_num
-        if not any(cell.strip() for cell in row):
-            continue
-        if head is None:
-            head = row
-        else:
-            found.append((start, row))
-    return head or [], found
+        if any(cell.strip() for cell in row):
+            yield start, row
 
 
 class People:

@@ -31,7 +31,7 @@ UTF-8 with or without a BOM; the columns are store/customer_csv.py's. What a row
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -39,12 +39,12 @@ from sqlmodel import Session
 
 from store import customer_csv as read
 from store.customer_csv import header_key
+from store.customer_match import Index, Target, merge, row_keys_of
+from store.customer_rows import BATCH, ImportReport, Progress, Row, RowError, RowReader, people
+from store.customer_writes import write_targets
 from store.errors import DomainError
 from store.nps_import import text_line
 from store.privacy import Cipher
-from store.customer_rows import (ImportReport, Progress, Row, RowError, Target, add_to_index, existing, match, merge, name_key, people,
-                                 read_row, row_keys_of)
-from store.customer_writes import write_targets
 
 __all__ = ["ImportReport", "OwnerResolver", "RowError", "import_customers"]
 OwnerResolver = Callable[[str], str]  # an owner cell -> a Slack user id; DomainError when none or several
@@ -74,62 +74,88 @@ def _columns(header: list[str], report: ImportReport, default_owner: str | None)
     return None if report.errors else keys
 
 
+def _rows(text: str) -> tuple[list[str], Iterator[tuple[int, list[str]]], int]:
+    """The header, the records one at a time with the line each starts on, and about how many there
+    are (the lines after the header: exact unless a cell spans lines or a line is blank)."""
+    records = read.records(text)
+    header = next(records, (1, []))[1]
+    return header, records, max(text.count("\n", 0, len(text.rstrip("\r\n"))), 0)
+
+
 def import_customers(*, session: Session, data: bytes, cipher: Cipher, tz: str, now: datetime,
                      default_owner: str | None = None, progress: Progress | None = None,
                      resolve_owner: OwnerResolver | None = None) -> ImportReport:
     """Check every row; if any is refused write nothing and return the reasons, else write them all
     (in the caller's transaction). `default_owner`: a Slack user id for rows without an owner.
-    `resolve_owner`: how owner cells become user ids (default: the users the bot has met)."""
+    `resolve_owner`: how owner cells become user ids (default: the users the bot has met).
+
+    One pass over the file checks and matches the rows, BATCH at a time (the customers they may be
+    looked up per batch); only the customers to write are kept, and they are written BATCH at a time."""
     report = ImportReport()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         report.errors.append(RowError(text_line(data, e.start), "nps_err_encoding"))
         return report
-    header, records = read.records(text)
+    header, records, about = _rows(text)
     keys = _columns(header, report, default_owner)
     if keys is None:
         return report
     written = {k: h.strip() for h, k in zip(header, keys) if k}
     who = people(session) if resolve_owner is None else _Resolved(resolve_owner)
-    zone, rows, row_keys = ZoneInfo(tz), [], {}
-    for done, (line, cells) in enumerate(records, 1):
+    reader = RowReader(keys, who=who, zone=ZoneInfo(tz), now=now, default_owner=default_owner)
+    index, targets, batch = Index(session), {}, []  # targets: in the order rows first name them
+    for line, cells in records:
         report.rows += 1
-        by_key = {k: read.unguard(cells[i]) if i < len(cells) else "" for i, k in enumerate(keys) if k}
-        got = read_row(line, by_key, who=who, zone=zone, now=now, default_owner=default_owner)
+        got = reader.read(line, cells)
         if isinstance(got, Row):
-            rows.append(got)
-            row_keys[got.line] = row_keys_of(cipher, got)
+            batch.append(got)
         else:
             report.errors += [RowError(line, e.key, dict(e.params), written.get(e.field)) for e in got]
-        if progress and (done % 500 == 0 or done == len(records)):
-            progress("check", done, len(records))
-    index = existing(session, rows, row_keys)
-    targets: dict[Target, None] = {}  # in the order rows first name them
-    for row in rows:
-        try:
-            target = match(index, row, row_keys[row.line])
-            fresh = target is None
-            if fresh:
-                target = Target(owner_id=row.owner_id, name=row.name, code=row.code, stage=row.stage or ("lead", "to_nurture"))
-            targets.setdefault(target)
-            changed, new_keys = merge(target, row, cipher)
-        except DomainError as e:
-            report.errors.append(RowError(row.line, e.key, dict(e.params), written.get(e.field) or read.header(e.field, "en")))
-            continue
-        if fresh:  # later rows find it as they would find it in the database
-            new_keys += [name_key(row.name, row.owner_id)] + ([f"c:{row.code}"] if row.code else [])
-        add_to_index(index, target, new_keys)
-        report.created += fresh
-        report.updated += changed and not fresh
-        report.unchanged += not changed and not fresh
+        if len(batch) == BATCH:
+            _match(index, batch, targets, report, cipher, written)
+            batch = []
+        if progress and report.rows % 500 == 0:
+            progress("check", report.rows, max(about, report.rows))
+    _match(index, batch, targets, report, cipher, written)
+    if progress:
+        progress("check", report.rows, report.rows)
+    del index, batch
     report.errors.sort(key=lambda e: e.line)
     if report.errors:
         report.created = report.updated = report.unchanged = 0  # nothing is written
         return report
-    targets = [t for t in targets if t.customer is None or t.filled or t.new_tags or t.new_contacts or t.new_actions]
-    report.contacts = sum(len(t.new_contacts) for t in targets)
-    report.actions = sum(len(t.new_actions) for t in targets)
-    report.overdue = sum(due <= now for t in targets for _, due in t.new_actions)
-    write_targets(session, targets, cipher=cipher, now=now, progress=progress)
+    changed = [t for t in targets if t.changes()]
+    del targets
+    report.contacts = sum(len(t.new_contacts) for t in changed)
+    report.actions = sum(len(t.new_actions) for t in changed)
+    report.overdue = sum(due <= now for t in changed for _, due in t.new_actions)
+    write_targets(session, changed, cipher=cipher, now=now, progress=progress)
     return report
+
+
+def _match(index: Index, rows: list[Row], targets: dict[Target, None], report: ImportReport, cipher: Cipher,
+           written: dict[str, str]) -> None:
+    """Rows that passed their checks, matched in the file's order to the customers they complete (of
+    the database or of earlier rows) or made new ones."""
+    row_keys = {row.line: row_keys_of(cipher, row) for row in rows}
+    index.load(rows, row_keys)
+    for row in rows:
+        try:
+            target = index.match(row, row_keys[row.line])
+            fresh = target is None
+            if fresh:  # later rows find it as they would find it in the database
+                (target, new_keys), changed = Target.start(row, row_keys[row.line]), True
+            else:
+                index.ready(target)
+                changed, new_keys = merge(target, row, row_keys[row.line])
+            if changed:  # a customer of the database left as it is is not written
+                targets.setdefault(target)
+        except DomainError as e:
+            report.errors.append(RowError(row.line, e.key, dict(e.params), written.get(e.field) or read.header(e.field, "en")))
+            continue
+        index.add(target, new_keys)
+        report.created += fresh
+        report.updated += changed and not fresh
+        report.unchanged += not changed and not fresh
+    index.release()

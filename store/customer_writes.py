@@ -1,26 +1,27 @@
-"""Writing a checked customer import (store/customer_import.py): plain INSERTs of many rows at once
-(ORM objects cost ten times as much), codes from the month's counter, audit entries."""
+"""Writing a checked customer import (store/customer_import.py), BATCH customers at a time in the
+caller's transaction: INSERTs through the driver's executemany with each column's bind processor
+applied here (SQLAlchemy's per-row parameter handling and ORM objects cost ten times as much),
+codes from the month's counter, audit entries as store.audit.record writes them."""
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
 from types import SimpleNamespace
 
-from sqlalchemy import case, insert, update
+from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from store import audit
 from store import customer_csv as read
 from store.crm_models import AuditEntry, CustomerTag, StageChange
+from store.customer_match import Target, chunks
+from store.customer_rows import BATCH, IMPORTED_BY, LINE_DEFAULTS, Progress
 from store.models import ActionStatus, CodeCounter, Contact, Customer, NextAction
 from store.privacy import Cipher, mask_email, mask_phone, sealed
 from store.profile import PROFILE_FIELDS, search_text
 from store.text import normalise_name
-from store.customer_rows import BATCH, IMPORTED_BY, LINE_DEFAULTS, Progress, Target
 
-
-# -- writing: plain INSERTs of many rows at once (ORM objects cost ten times as much) ------------------
 
 def _counter(session: Session, period: str, n: int, *, add: bool) -> int:
     """The month's counter moved on by n (add) or raised to at least n; its new value."""
@@ -55,17 +56,33 @@ def _codes(session: Session, targets: list[Target], now: datetime) -> None:
             t.code = f"C{month}{n:03d}"
 
 
-def _insert(session: Session, model, rows: list[dict], *, key: tuple[str, ...] = ()) -> dict[tuple, int]:
-    """INSERT the rows, many per statement; with `key`, {their values of those columns: id}. (Asking
-    for the ids in the rows' order would make SQLite insert them one by one.)"""
+def _run_many(session: Session, model, sql: str, names: list[str], rows: list[dict]) -> None:
+    """`sql` (with one placeholder per name) through the driver's executemany, each value passed
+    through its column's bind processor as SQLAlchemy would."""
     if not rows:
-        return {}
-    table = model.__table__
-    if not key:
-        session.execute(insert(table), rows)
-        return {}
-    found = session.execute(insert(table).returning(table.c.id, *(table.c[k] for k in key)), rows)
-    return {tuple(row[1:]): row[0] for row in found}
+        return
+    conn = session.connection()
+    dialect, table = conn.dialect, model.__table__
+    processors = [(i, p, {}) for i, p in enumerate(table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names) if p]
+    params = []
+    for row in rows:
+        values = [row[n] for n in names]
+        for i, p, done in processors:  # once per distinct value: most are the import's `now`
+            value = values[i]
+            if value is not None:
+                got = done.get(value)
+                values[i] = done.setdefault(value, p(value)) if got is None else got
+        params.append(tuple(values))
+    conn.exec_driver_sql(sql.replace("?", "%s") if dialect.name == "postgresql" else sql, params)
+
+
+def _insert(session: Session, model, rows: list[dict]) -> None:
+    """INSERT the rows (dicts with the same keys)."""
+    if rows:
+        quote = session.connection().dialect.identifier_preparer.quote
+        names = list(rows[0])
+        _run_many(session, model, f"INSERT INTO {quote(model.__table__.name)} ({', '.join(quote(n) for n in names)}) "
+                                  f"VALUES ({', '.join('?' * len(names))})", names, rows)
 
 
 def _sealed(cipher: Cipher, phone: object, email: object) -> dict[str, str | None]:
@@ -92,42 +109,59 @@ def _audit(customer_id: int, field: str, old: object, new: object, now: datetime
                 customer_id=customer_id, field=field, old=audit.as_text(old), new=audit.as_text(new))
 
 
-def _fill(session: Session, t: Target, cipher: Cipher, now: datetime) -> None:
-    """An existing customer: the empty fields the file fills, each audited (phone/email masked)."""
-    c = t.customer
-    for name, value in t.filled.items():
+def _fill(t: Target, cipher: Cipher, now: datetime, audits: list[dict]) -> dict:
+    """A customer of the database: its columns the file fills (phone/email sealed), search text and
+    updated_at; each fill audited as store.audit.record does (phone/email masked)."""
+    cid, columns, v = t.customer_id, {}, t.values
+    for name, (old, value) in t.filled.items():
         if name in ("phone", "email"):
-            for column, token in sealed(cipher, **{"phone": None, "email": None, name: value}).items():
-                setattr(c, column, token)
-            shown = mask_phone(value) if name == "phone" else mask_email(value)
-            audit.record(session, at=now, by=IMPORTED_BY, customer_id=c.id, field=name, old=None, new=shown)
+            columns.update(sealed(cipher, **{"phone": None, "email": None, name: value}))
+            audits.append(_audit(cid, name, None, mask_phone(value) if name == "phone" else mask_email(value), now))
             continue
-        audit.record(session, at=now, by=IMPORTED_BY, customer_id=c.id, field=name, old=getattr(c, name), new=value)
-        setattr(c, name, value)
+        audits.append(_audit(cid, name, old, value, now))
+        columns[name] = value
         if name == "grade":
-            audit.record(session, at=now, by=IMPORTED_BY, customer_id=c.id, field="grade_source", old=c.grade_source, new="manual")
-            c.grade_source = "manual"
-    c.search_norm = search_text(c, [name for _, name in (*t.tags, *t.new_tags)])
-    audit.stamp(c, now)
-    session.add(c)
+            if t.grade_source != "manual":
+                audits.append(_audit(cid, "grade_source", t.grade_source, "manual", now))
+            columns["grade_source"] = "manual"
+    shown = SimpleNamespace(name=t.name, code=t.code, company=v.get("company"), industry=v.get("industry"))
+    return {**columns, "search_norm": search_text(shown, [name for _, name in (*t.tags, *t.new_tags)]), "updated_at": now, "id": cid}
+
+
+def _update(session: Session, rows: list[dict]) -> None:
+    """UPDATE customer by id, one executemany per set of columns."""
+    quote = session.connection().dialect.identifier_preparer.quote
+    by_columns: dict[tuple[str, ...], list[dict]] = defaultdict(list)
+    for row in rows:
+        by_columns[tuple(row)].append(row)
+    for names, group in by_columns.items():
+        sets = ", ".join(f"{quote(n)} = ?" for n in names if n != "id")
+        _run_many(session, Customer, f"UPDATE customer SET {sets} WHERE id = ?", [n for n in names if n != "id"] + ["id"], group)
+
+
+def _ids(session: Session, query, keys: list) -> dict[tuple, int]:
+    """{(the other columns): id} for the rows `query` (id first) finds among `keys`, chunk by chunk."""
+    found: dict[tuple, int] = {}
+    for chunk in chunks(keys):
+        for row in session.execute(query(chunk)):
+            found[tuple(row[1:])] = max(row[0], found.get(tuple(row[1:]), 0))
+    return found
 
 
 def write_targets(session: Session, targets: list[Target], *, cipher: Cipher, now: datetime, progress: Progress | None) -> None:
-    _codes(session, [t for t in targets if t.customer is None], now)
+    _codes(session, [t for t in targets if t.fresh], now)
     shown = lambda pairs: ", ".join(f"{k}:{n}" for k, n in pairs) or None  # noqa: E731 (as store.profile.write_tags)
     for start in range(0, len(targets), BATCH):
         batch = targets[start:start + BATCH]
-        fresh = [t for t in batch if t.customer is None]
-        ids = _insert(session, Customer, [_customer_row(t, cipher, now) for t in fresh], key=("code",))
+        fresh = [t for t in batch if t.fresh]
+        _insert(session, Customer, [_customer_row(t, cipher, now) for t in fresh])
+        ids = _ids(session, lambda chunk: select(Customer.id, Customer.code).where(Customer.code.in_(chunk)), [t.code for t in fresh])
         rows: dict[type, list[dict]] = defaultdict(list)
+        _update(session, [_fill(t, cipher, now, rows[AuditEntry]) for t in batch if not t.fresh])  # audited before the INSERTs
         contacts: list[tuple[int, dict]] = []
         for t in batch:
-            if t.customer is not None:
-                _fill(session, t, cipher, now)
-        session.flush()  # the fills' audit entries before the INSERTs' ones
-        for t in batch:
-            cid, owner = (ids[(t.code,)], t.owner_id) if t.customer is None else (t.customer.id, t.customer.owner_id)
-            if t.customer is None:
+            cid = ids[(t.code,)] if t.fresh else t.customer_id
+            if t.fresh:
                 rows[StageChange].append(dict(customer_id=cid, at=now, by=IMPORTED_BY, from_stage=None, from_status=None,
                                               to_stage=t.stage[0], to_status=t.stage[1], reason="imported"))
                 rows[AuditEntry].append(_audit(cid, "created", None, t.code, now))
@@ -135,13 +169,14 @@ def write_targets(session: Session, targets: list[Target], *, cipher: Cipher, no
                 rows[CustomerTag] += [dict(customer_id=cid, kind=k, name=n, name_norm=normalise_name(n)) for k, n in t.new_tags]
                 rows[AuditEntry].append(_audit(cid, "tags", shown(t.tags), shown([*t.tags, *t.new_tags]), now))
             rows[NextAction] += [dict(customer_id=cid, interaction_id=None, title=title, due_at=due, announce_at=due,
-                                      owner_id=owner, created_by=owner, status=ActionStatus.open.value, done_at=None,
+                                      owner_id=t.owner_id, created_by=t.owner_id, status=ActionStatus.open.value, done_at=None,
                                       done_by=None, created_at=now, updated_at=now, origin=None)
                                  for title, due in t.new_actions]
             contacts += [(cid, x) for x in t.new_contacts]
-        contact_ids = _insert(session, Contact, [dict(customer_id=cid, name=x["name"], title=x["title"], role=x["role"],
-                                                      created_at=now, **_sealed(cipher, x["phone"], x["email"]))
-                                                 for cid, x in contacts], key=("customer_id", "name"))
+        _insert(session, Contact, [dict(customer_id=cid, name=x["name"], title=x["title"], role=x["role"], created_at=now,
+                                        **_sealed(cipher, x["phone"], x["email"])) for cid, x in contacts])
+        contact_ids = _ids(session, lambda chunk: select(Contact.id, Contact.customer_id, Contact.name).where(Contact.customer_id.in_(chunk)),
+                           list({cid for cid, _ in contacts}))
         for cid, x in contacts:  # audited as store.contacts.add_contact does (one contact per name and customer)
             about = dict(entity="contact", entity_id=contact_ids[(cid, x["name"])])
             rows[AuditEntry].append(_audit(cid, "created", None, f"{x['name']} {x['title']} {x['role']}".strip(), now, **about))
@@ -151,4 +186,3 @@ def write_targets(session: Session, targets: list[Target], *, cipher: Cipher, no
             _insert(session, model, rows[model])
         if progress:
             progress("write", start + len(batch), len(targets))
-    session.flush()

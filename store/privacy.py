@@ -13,7 +13,6 @@ keys are derived on first use.
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import re
 
@@ -69,7 +68,7 @@ class Cipher:
 
     def blind_index(self, kind: str, normalised: str) -> str:
         """Hex HMAC-SHA256 of "kind:value"; the kind keeps a phone and an email apart."""
-        return hmac.new(self._derived()[1], f"{kind}:{normalised}".encode(), hashlib.sha256).hexdigest()
+        return hmac.digest(self._derived()[1], f"{kind}:{normalised}".encode(), "sha256").hex()  # one C call: an import makes 100,000s
 
     def phone_index(self, phone: str) -> str:
         return self.blind_index("phone", normalise_phone(phone))

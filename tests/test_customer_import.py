@@ -296,7 +296,7 @@ def test_every_reason_the_import_gives_has_text_in_both_languages():
     from handlers.i18n import CATALOG
 
     source = "".join((ROOT / "store" / name).read_text(encoding="utf-8") for name in
-                     ("customer_import.py", "customer_rows.py", "customer_writes.py", "customer_csv.py"))
+                     ("customer_import.py", "customer_rows.py", "customer_match.py", "customer_writes.py", "customer_csv.py"))
     used = set(re.findall(r'"((?:imp|err|nps_err)_[a-z_]+)"', source))
     assert sorted(key for key in used if key not in CATALOG) == []
     assert (say("en-US", "imp_grade", value="D"), say("zh-CN", "err_phone")) == (

@@ -1,0 +1,84 @@
+"""A large import through `python -m bot import` as a process: all rows or none, even when the
+refused rows come after several batches have been checked."""
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlmodel import select
+
+from store.crm_models import CustomerTag
+from store.customer_rows import BATCH
+from store.db import transaction
+from store.migrate import upgrade
+from store.models import Customer
+from tests.test_customer_import import counts, load, run, users
+
+ROWS = 3000
+TABLES = ("customer", "contact", "customer_tag", "next_action", "stage_change", "audit_entry", "code_counter")
+
+
+def snapshot(engine) -> dict[str, list[tuple]]:
+    """Every row of the tables an import writes, in id order."""
+    with engine.connect() as conn:
+        return {table: [tuple(row) for row in conn.execute(text(f"SELECT * FROM {table} ORDER BY 1"))] for table in TABLES}
+
+
+def leads(n: int, *, bad_phone_at: int, unknown_owner_at: int) -> str:
+    """n rows: the first 500 complete the customers imported before (a grade and a contact), the
+    rest are new; `bad_phone_at` and `unknown_owner_at` are the lines (header = 1) of refused rows."""
+    lines = ["客户名称,负责人,联系人,联系方式,电话,需求标签,等级"]
+    for i in range(n):
+        line = i + 2
+        owner = "谁也不是" if line == unknown_owner_at else "王小明"
+        phone = "12ab" if line == bad_phone_at else f"021-{i:08d}"
+        lines.append(f"客户{i}号,{owner},联系人{i},138{i:08d},{phone},方案评估,{'ABC'[i % 3]}")
+    return "\n".join(lines) + "\n"
+
+
+def test_a_refused_row_near_the_end_of_a_large_file_leaves_the_database_as_it_was(empty_database, tmp_path):
+    upgrade(empty_database.url)
+    users(empty_database.factory)
+    before_import = load(empty_database.factory, "客户名称,负责人\n" + "".join(f"客户{i}号,王小明\n" for i in range(500)))
+    assert (before_import.errors, before_import.created) == ([], 500)
+    engine = empty_database.factory().get_bind()
+    before = snapshot(engine)
+    assert len(before["customer"]) == 500 and len(before["audit_entry"]) == 500
+    path = tmp_path / "leads.csv"
+    path.write_text(leads(ROWS, bad_phone_at=ROWS - 10, unknown_owner_at=ROWS + 1), encoding="utf-8")
+    assert ROWS - 10 > 2 * BATCH  # the refused rows come after two batches were checked and matched
+    for locale, expected in (
+            ("zh-CN", [f"第 {ROWS - 10} 行，电话：电话号码格式不对：只能有数字（可带 +、-、空格）。",
+                       f"第 {ROWS + 1} 行，负责人：找不到负责人“谁也不是”：请写 Slack 用户的邮箱、名字或 ID（如 U0123ABCD）；"
+                       "名字和邮箱只认得用过机器人的同事。",
+                       "有 2 处问题，什么都没有导入。"]),
+            ("en", [f"line {ROWS - 10}, 电话: That is not a phone number: digits only (+, - and spaces allowed).",
+                    f"line {ROWS + 1}, 负责人: No Slack user “谁也不是”: give the owner's email, name or Slack ID (e.g. U0123ABCD); "
+                    "names and emails are known only for people who have used the bot.",
+                    "2 problems: nothing was imported."])):
+        done = run(["import", str(path)], env={"DATABASE_URL": empty_database.url, "CRM_DEFAULT_LOCALE": locale}, cwd=tmp_path)
+        assert (done.returncode, done.stdout, done.stderr.splitlines()[-3:]) == (1, "", expected)  # after any log lines
+        assert snapshot(engine) == before
+    good = path.read_text(encoding="utf-8").replace(",12ab,", ",021-99999999,").replace("谁也不是", "王小明")
+    path.write_text(good, encoding="utf-8")
+    done = run(["import", str(path)], env={"DATABASE_URL": empty_database.url, "CRM_DEFAULT_LOCALE": "en"}, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == (f"{ROWS} rows. New customers: {ROWS - 500}; rows adding to customers already known: 500; "
+                                           f"rows with nothing new: 0; contacts added: {ROWS}; next actions added: 0.")
+    after = snapshot(engine)
+    assert (len(after["customer"]), len(after["contact"]), len(after["customer_tag"])) == (ROWS, ROWS, ROWS)
+    assert after["customer"][:500] != before["customer"]  # the first 500 were completed, not duplicated
+
+
+def test_a_customer_named_again_batches_later_is_completed_once(db):
+    """Customers of the database a batch leaves unchanged are let go and loaded again when a later
+    row names them: the later row completes the same customer, nothing is duplicated."""
+    users(db)
+    assert load(db, "客户名称,负责人,电话,需求标签\n星河科技,王小明,13812345678,方案评估\n").created == 1
+    filler = "".join(f"客户{i}号,王小明,,\n" for i in range(BATCH + 100))
+    report = load(db, "客户名称,负责人,电话,需求标签\n星河科技,王小明,13812345678,方案评估\n" + filler
+                  + "星河 科技,王小明,+86 138-1234-5678,方案评估、预算确认\n")
+    assert (report.errors, report.created, report.updated, report.unchanged) == ([], BATCH + 100, 1, 1)
+    assert counts(db)["Customer"] == BATCH + 101
+    with transaction(db) as s:
+        tags = s.exec(select(CustomerTag.name).join(Customer, Customer.id == CustomerTag.customer_id)
+                      .where(Customer.name == "星河科技").order_by(CustomerTag.id)).all()
+    assert tags == ["方案评估", "预算确认"]
