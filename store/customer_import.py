@@ -22,7 +22,7 @@ UTF-8 with or without a BOM; the columns are store/customer_csv.py's. What a row
 - 联系人 makes a contact with 职位 and 决策角色; 联系方式 (a phone or an email, told apart by
   the "@"; both may be given, split by ; or ,) is the contact's, or the customer's 电话/邮箱 when
   no contact is named. Phones and emails are checked and stored encrypted.
-- 下次跟进时间 makes a next action for the owner titled 备注 (or "跟进 / Follow up"), announced by
+- 下次跟进时间 makes a next action for the owner titled 备注 (or, without 备注, the kind follow_up: 跟进 / Follow up in its reader's language), announced by
   the scheduler like any other; a date alone is 09:00 in `tz`. A time already past is accepted
   and falls due at once (the report counts them). 备注 without a time is added to 文化备注.
 - No first-contact action is made: an import records what the file says (10,000 rows must not

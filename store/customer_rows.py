@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from store import customer_csv as read
-from store.auto_actions import SYSTEM
+from store.auto_actions import SYSTEM, title_for
 from store.contacts import TITLE_MAX
 from store.customer_csv import CONTACT_SPLIT, TAG_COLUMNS, People, split_list
 from store.errors import DomainError, FieldErrors
@@ -23,7 +23,7 @@ from store.privacy import check_email, check_phone
 from store.profile import LINE_FIELDS, TAGS_MAX, check_profile, check_tags
 from store.text import ACTION_MAX, NAME_MAX, clean, clean_line, normalise_name, require
 
-FOLLOW_UP = "跟进 / Follow up"
+FOLLOW_UP = "follow_up"  # the kind (store/vocab.py "auto_action") of an imported action without 备注
 IMPORTED_BY = SYSTEM
 BATCH, CHUNK = 1000, 500  # rows per write; keys per IN (...)
 MEMO = 2000  # distinct cells of a column whose result a RowReader keeps
@@ -203,7 +203,7 @@ class RowReader:
         due_text, notes, action = get("next_follow_up", "").strip(), clean(get("notes", "")), None
         if due_text:
             due = cell("next_follow_up", due_text)
-            title = check("notes", require, clean_line(notes) or FOLLOW_UP, field="notes", limit=ACTION_MAX)
+            title = check("notes", require, clean_line(notes) or title_for(FOLLOW_UP), field="notes", limit=ACTION_MAX)
             action = (title, due) if due and title else None
         kept = (clean(get("cultural_notes", "")), "" if due_text else notes)  # 备注 without a time: kept with the notes
         cultural = check("cultural_notes", _profile, "cultural_notes", "\n".join(p for p in kept if p))

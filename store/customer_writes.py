@@ -16,7 +16,8 @@ from store import audit
 from store import customer_csv as read
 from store.crm_models import AuditEntry, CustomerTag, StageChange
 from store.customer_match import Target, chunks
-from store.customer_rows import BATCH, IMPORTED_BY, LINE_DEFAULTS, Progress
+from store.auto_actions import title_for
+from store.customer_rows import BATCH, FOLLOW_UP, IMPORTED_BY, LINE_DEFAULTS, Progress
 from store.models import ActionStatus, CodeCounter, Contact, Customer, NextAction
 from store.privacy import Cipher, mask_email, mask_phone, sealed
 from store.profile import PROFILE_FIELDS, search_text
@@ -150,6 +151,7 @@ def _ids(session: Session, query, keys: list) -> dict[tuple, int]:
 
 def write_targets(session: Session, targets: list[Target], *, cipher: Cipher, now: datetime, progress: Progress | None) -> None:
     _codes(session, [t for t in targets if t.fresh], now)
+    default_title = title_for(FOLLOW_UP)  # an action without 备注 keeps its kind, so it reads in its reader's language
     shown = lambda pairs: ", ".join(f"{k}:{n}" for k, n in pairs) or None  # noqa: E731 (as store.profile.write_tags)
     for start in range(0, len(targets), BATCH):
         batch = targets[start:start + BATCH]
@@ -168,7 +170,8 @@ def write_targets(session: Session, targets: list[Target], *, cipher: Cipher, no
             if t.new_tags:
                 rows[CustomerTag] += [dict(customer_id=cid, kind=k, name=n, name_norm=normalise_name(n)) for k, n in t.new_tags]
                 rows[AuditEntry].append(_audit(cid, "tags", shown(t.tags), shown([*t.tags, *t.new_tags]), now))
-            rows[NextAction] += [dict(customer_id=cid, interaction_id=None, title=title, due_at=due, announce_at=due,
+            rows[NextAction] += [dict(customer_id=cid, interaction_id=None, title=title, kind=FOLLOW_UP if title == default_title else None,
+                                      due_at=due, announce_at=due,
                                       owner_id=t.owner_id, created_by=t.owner_id, status=ActionStatus.open.value, done_at=None,
                                       done_by=None, created_at=now, updated_at=now, origin=None)
                                  for title, due in t.new_actions]

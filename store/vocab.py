@@ -117,6 +117,8 @@ VOCAB: dict[str, dict[str, tuple[str, str]]] = {
         "care_high_visit": ("高价值客户拜访", "High-value visit"),
         "care_medium_touch": ("中价值客户维护", "Medium-value touch"),
         "care_low_touch": ("低价值客户维护", "Low-value touch"),
+        # an imported row's 下次跟进时间 without 备注 (store/customer_rows.py)
+        "follow_up": ("跟进", "Follow up"),
     },
     # How a customer's grade was set (Customer.grade_source), as the history shows it.
     "grade_source": {

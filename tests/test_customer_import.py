@@ -109,7 +109,7 @@ def test_the_lead_templates_chinese_headers_with_a_bom(db):
                             ("C202611001", "李工", "技术负责人", "contact", None, "li@north.com")]
     assert tags(db) == [("XS-001", "need_stage", "方案评估"), ("XS-001", "need_stage", "预算确认")]
     assert actions(db) == [("XS-001", "发送报价", "2026-12-01T09:00:00+08:00", REP, REP, "open", True, None),  # a date alone: 09:00
-                           ("C202611001", "跟进 / Follow up", "2026-11-25T15:30:00+08:00", REP, REP, "open", True, None)]
+                           ("C202611001", "跟进", "2026-11-25T15:30:00+08:00", REP, REP, "open", True, None)]  # kind follow_up
     with transaction(db) as s:
         stages = [(c.to_stage, c.to_status, c.reason, c.at, c.by) for c in s.exec(select(StageChange).order_by(StageChange.id))]
         star = s.exec(select(Customer).where(Customer.code == "XS-001")).one()
@@ -338,8 +338,8 @@ def test_cli_imports_in_english_and_the_scheduler_announces_the_follow_up(empty_
     due = (NOW + timedelta(days=3)).astimezone(SHANGHAI).replace(second=0, microsecond=0)
     path = tmp_path / "leads.csv"
     path.write_text("code,name,owner,contact_info,stage_status,next_follow_up,notes\n"
-                    f"XS-7,Galaxy Tech,alice@example.com,ceo@galaxy.com,High intent,{due:%Y-%m-%d %H:%M},Send the quote\n"
-                    f"XS-8,Old Lead,,,,2020-01-01,\n", encoding="utf-8")
+                    f"XS-7,Galaxy Tech,,ceo@galaxy.com,High intent,{due:%Y-%m-%d %H:%M},Send the quote\n"
+                    f"XS-8,Old Lead,alice@example.com,,,2020-01-01,\n", encoding="utf-8")  # no 备注: a follow-up, in alice's English
     env = {"DATABASE_URL": empty_database.url, "CRM_DEFAULT_LOCALE": "en", "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": fake.url}
     checked = run(["import", str(path), "--default-owner", "王小明", "--dry-run"], env=env, cwd=tmp_path, at=NOW)
     assert (checked.returncode, checked.stdout) == (0, "Owner “王小明” → U0REP00001 (王小明): real name in Slack\n"
@@ -357,15 +357,15 @@ def test_cli_imports_in_english_and_the_scheduler_announces_the_follow_up(empty_
     assert _bars(done.stderr) == ["checking:   0%|empty| 0/2", "checking: 100%|full| 2/2",
                                   "writing:   0%|empty| 0/2", "writing: 100%|full| 2/2"], done.stderr
     assert actions(empty_database.factory) == [
-        ("XS-7", "Send the quote", due.isoformat(), REP_EN, REP_EN, "open", True, None),
-        ("XS-8", "跟进 / Follow up", "2020-01-01T09:00:00+08:00", REP, REP, "open", True, None)]
-    assert customers(empty_database.factory)[0] == ("XS-7", "Galaxy Tech", REP_EN, "lead", "high_intent", "", "", "", None, "ceo@galaxy.com")
+        ("XS-7", "Send the quote", due.isoformat(), REP, REP, "open", True, None),
+        ("XS-8", "跟进", "2020-01-01T09:00:00+08:00", REP_EN, REP_EN, "open", True, None)]
+    assert customers(empty_database.factory)[0] == ("XS-7", "Galaxy Tech", REP, "lead", "high_intent", "", "", "", None, "ceo@galaxy.com")
     first = run(["jobs", "--once", "--now", NOW.isoformat()], env=env, cwd=tmp_path)  # the past one is due at once
     assert json.loads(first.stdout.splitlines()[-1])["sent"] == 1, first.stderr
     at_due = run(["jobs", "--once", "--now", due.isoformat()], env=env, cwd=tmp_path)
     assert json.loads(at_due.stdout.splitlines()[-1])["sent"] == 1, at_due.stderr
     assert [(c.params["channel"], c.params["text"]) for c in fake.calls_to("chat.postMessage")] == [
-        (REP, "下一步行动到期：跟进 / Follow up（Old Lead）"), (REP_EN, "Next action due: Send the quote (Galaxy Tech)")]
+        (REP_EN, "Next action due: Follow up (Old Lead)"), (REP, "下一步行动到期：Send the quote（Galaxy Tech）")]
     again = run(["import", str(path), "--default-owner", "王小明"], env=env, cwd=tmp_path, at=NOW)
     assert (again.returncode, again.stdout) == (0, "2 rows. New customers: 0; rows adding to customers already known: 0; rows with nothing new: 2; "
                                                    "contacts added: 0; next actions added: 0.\n"), again.stderr

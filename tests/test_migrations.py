@@ -198,3 +198,36 @@ def test_0008_gives_the_money_actions_of_0007_their_params_and_one_language(empt
     with empty_database.engine.connect() as conn:
         assert conn.execute(text("SELECT title FROM next_action ORDER BY id")).scalars().all() == [payment, renewal, cut,
                                                                                                    "发送报价 / send the quote"]
+
+
+def test_0009_gives_an_imported_follow_up_its_kind_and_one_language(empty_database):
+    """The CSV import titled a 下次跟进时间 without 备注 "跟进 / Follow up". After 0009 it has the kind
+    follow_up and reads 跟进 or Follow up per reader; a typed title stays; a downgrade writes it back."""
+    from datetime import datetime, timezone
+
+    from alembic import command
+    from sqlalchemy import text
+    from sqlmodel import select
+
+    from handlers.words import action_text
+    from store.db import session_factory, transaction
+    from store.migrate import alembic_config
+    from store.models import NextAction
+
+    upgrade(empty_database.url, "0008_moneywords")
+    at = datetime(2026, 12, 7, 1, 0, tzinfo=timezone.utc)
+    at = at.strftime("%Y-%m-%d %H:%M:%S.%f") if empty_database.backend == "sqlite" else at
+    with empty_database.engine.begin() as conn:
+        conn.execute(text("INSERT INTO customer (id, code, name, name_norm, company, industry, region, source, stage, status, owner_id,"
+                          " created_by, created_at, updated_at, cultural_notes, contact_title) VALUES (1, 'C202612001', '星河科技',"
+                          " '星河科技', '', '', '', '', 'lead', 'to_nurture', 'U1', 'U1', :at, :at, '', '')"), {"at": at})
+        for row_id, title in ((1, "跟进 / Follow up"), (2, "跟进客户")):
+            conn.execute(text("INSERT INTO next_action (id, customer_id, title, due_at, owner_id, created_by, status, created_at,"
+                              " updated_at) VALUES (:id, 1, :title, :at, 'U1', 'U1', 'open', :at, :at)"), {"id": row_id, "title": title, "at": at})
+    upgrade(empty_database.url)
+    with transaction(session_factory(empty_database.engine)) as s:
+        found = [(a.kind, a.title, action_text(a, "zh-CN"), action_text(a, "en-US")) for a in s.exec(select(NextAction).order_by(NextAction.id))]
+    assert found == [("follow_up", "跟进", "跟进", "Follow up"), (None, "跟进客户", "跟进客户", "跟进客户")]
+    command.downgrade(alembic_config(empty_database.url), "0008_moneywords")
+    with empty_database.engine.connect() as conn:
+        assert conn.execute(text("SELECT title, kind FROM next_action ORDER BY id")).all() == [("跟进 / Follow up", None), ("跟进客户", None)]
