@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, tzinfo
 
 from handlers.context import Profile
-from handlers.dates import show
+from handlers import showdates as show
 from handlers.i18n import CATALOG, t
 from handlers.numbers import money
 from handlers.payload import dump_metadata
@@ -58,7 +58,7 @@ def mention(user_id: str) -> str:
 
 
 def fmt_datetime(when: datetime, profile: Profile, zone: tzinfo | None = None) -> str:
-    """A moment in the reader's zone (or `zone`) and locale, by CLDR (handlers/dates/show.py):
+    """A moment in the reader's zone (or `zone`) and locale, by CLDR (handlers/showdates.py):
     2026年11月23日周一 15:00 / Mon, Nov 23, 2026, 3:00 PM (en-US) / Mon, 23 Nov 2026, 15:00 (en-GB)."""
     return show.moment(when, profile.locale, zone or profile.zone)
 

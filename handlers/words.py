@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.blocks import escape, fmt_date, mention, vocab
 from handlers.context import Profile
-from handlers.dates import show
+from handlers import showdates as show
 from handlers.i18n import t
 from handlers.numbers import money
 from store.auto_actions import WITH_PARAMS, Titled, title_in
@@ -59,7 +59,7 @@ def stage_status(locale: str, stage: str | None, status: str | None) -> str:
 
 
 def period_label(period, loc: str) -> str:
-    """A period of the figures in the reader's locale (CLDR, handlers/dates/show.py): 2026年10月 /
+    """A period of the figures in the reader's locale (CLDR, handlers/showdates.py): 2026年10月 /
     October 2026; 2026年第45周（11月2日至8日） / Week 45, 2026 (Nov 2 – 8); 2026年11月3日周二 /
     Tue, Nov 3, 2026; or its days as an interval. Weeks are ISO weeks (Monday first), as the store's."""
     zone = ZoneInfo(period.tz or "UTC")

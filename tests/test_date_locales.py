@@ -1,4 +1,4 @@
-"""Dates as each reader's Slack locale writes them (Babel, CLDR; handlers/dates/show.py), through the
+"""Dates as each reader's Slack locale writes them (Babel, CLDR; handlers/showdates.py), through the
 Bolt app: four people whose locale and zone the bot learns from users.info on the fake Slack (none is
 stored beforehand) read the same customer card, their quiet hours and a digest schedule. en-US reads
 US order and a 12-hour clock, en-GB British order, zh-CN Chinese, zh-TW traditional weekdays and
@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers.dates import show
+from handlers import showdates as show
 from store.customers import create_customer
 from store.db import transaction
 from store.deals import create_deal

@@ -24,7 +24,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.ft2font import FT2Font
 from matplotlib.ticker import MaxNLocator
 
-from handlers.dates import show
+from handlers import showdates as show
 from handlers.i18n import EN, ZH, lang, t
 from handlers.numbers import percent
 from store.figures import Figures, Period, Rate

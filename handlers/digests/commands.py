@@ -23,7 +23,7 @@ from slack_sdk.errors import SlackApiError
 from handlers.blocks import clip, escape, fmt_datetime, mention
 from handlers.router import Subcommand, split
 from handlers.context import crm_of, Profile, viewer_of
-from handlers.dates import show
+from handlers import showdates as show
 from handlers.i18n import t
 from store import digests
 from store.db import transaction

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from handlers.blocks import MESSAGE_BLOCKS, clip, escape, section
 from handlers.context import Defaults
-from handlers.dates import show
+from handlers import showdates as show
 from handlers.delivery.kind import Rendered
 from handlers.i18n import t
 from handlers.numbers import percent

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from handlers.context import Profile
-from handlers.dates import show
+from handlers import showdates as show
 from handlers.documents.markdown import churn_md, leads_md, needs_md, visits_md
 from store.customers import find_customers, find_exact
 from store.documents import churn_data, leads_data, needs_data, quarter_of, visits_data

@@ -11,7 +11,7 @@ from handlers.people.admin_failures import failures_answer
 from handlers.people.admin_sla import run_sla
 from handlers.router import Subcommand, split
 from handlers.context import crm_of, Profile, reply_profile
-from handlers.dates import show
+from handlers import showdates as show
 from handlers.i18n import t
 from store.db import transaction
 from store.errors import DomainError

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from handlers.dates import show
+from handlers import showdates as show
 
 
 def month_label(month: str, loc: str) -> str:

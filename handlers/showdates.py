@@ -1,5 +1,6 @@
-"""Dates and times as the reader's locale writes them, by Babel (CLDR): the other half of this
-package, which reads them. Every date a person reads (cards, history, Home, DMs, digests, charts,
+"""Dates and times as the reader's locale writes them, by Babel (CLDR): the other half of
+handlers/dates/, which reads them (that package imports nothing of the project; this module needs
+numbers.cldr_locale, so it sits beside numbers.py). Every date a person reads (cards, history, Home, DMs, digests, charts,
 documents, CLI output) is written here, so a third language needs CLDR data, not code.
 
     moment   2026年11月23日周一 15:00 / Mon, Nov 23, 2026, 3:00 PM (en-US) / Mon, 23 Nov 2026, 15:00 (en-GB)
@@ -18,8 +19,8 @@ is the locale's. The reader's Slack locale picks the CLDR locale as for numbers
 (handlers.numbers.cldr_locale: one place maps zh-CN to zh_Hans_CN, en-US to en_US, an unknown one
 to the catalog's language).
 
-Shared with numbers.py rather than inside it: numbers and dates each have their own Babel module
-(babel.numbers, babel.dates), and this package is where the product's dates already live.
+Beside numbers.py rather than inside it: numbers and dates each have their own Babel module
+(babel.numbers, babel.dates).
 Machine-read output (CSV, audit values, outbox keys) keeps ISO 8601 and does not come here.
 """
 from __future__ import annotations
