@@ -175,16 +175,24 @@ def recompute(*, session: Session, now: datetime, today: date, rules: TagRules,
     return TagReport(customers=looked, added=added, dropped=dropped)
 
 
-def remove_tag(*, session: Session, viewer: Viewer, customer_id: int, code: str, now: datetime) -> Customer:
-    """A person takes a computed tag off; it stays off (the rules skip removed rows). Audited."""
+def _person_tag(session: Session, viewer: Viewer, customer_id: int, code: str, *, removed: bool,
+                error: str) -> tuple[Customer, ComputedTag]:
+    """The customer and its computed tag `code` for a person who may edit it, the tag locked; `error`
+    unless the tag is there and removed (`removed`) or carried (not `removed`)."""
     customer = session.get(Customer, customer_id)
     if customer is None:
         raise DomainError("err_unknown_customer", field="customer")
     require(can_edit(viewer, customer), viewer=viewer, customer=customer, action="edit")
     row = session.exec(select(ComputedTag).where(ComputedTag.customer_id == customer_id, ComputedTag.code == code)
                        .with_for_update()).first()
-    if code not in BY_CODE or row is None or row.removed_at is not None:
-        raise DomainError("err_tag_not_on", field="tags")
+    if code not in BY_CODE or row is None or (row.removed_at is not None) != removed:
+        raise DomainError(error, field="tags")
+    return customer, row
+
+
+def remove_tag(*, session: Session, viewer: Viewer, customer_id: int, code: str, now: datetime) -> Customer:
+    """A person takes a computed tag off; it stays off (the rules skip removed rows). Audited."""
+    customer, row = _person_tag(session, viewer, customer_id, code, removed=False, error="err_tag_not_on")
     row.removed_at, row.removed_by = now, viewer.id
     session.add(row)
     audit.record(session, at=now, by=viewer.id, customer_id=customer_id, field="behaviour_tag", old=code, new=None)
@@ -195,14 +203,7 @@ def remove_tag(*, session: Session, viewer: Viewer, customer_id: int, code: str,
 def restore_tag(*, session: Session, viewer: Viewer, customer_id: int, code: str, now: datetime) -> Customer:
     """A person puts back a computed tag they (or a colleague) removed: it is carried again at once,
     and the rules keep it current from then on (the next pass drops it if no rule gives it). Audited."""
-    customer = session.get(Customer, customer_id)
-    if customer is None:
-        raise DomainError("err_unknown_customer", field="customer")
-    require(can_edit(viewer, customer), viewer=viewer, customer=customer, action="edit")
-    row = session.exec(select(ComputedTag).where(ComputedTag.customer_id == customer_id, ComputedTag.code == code)
-                       .with_for_update()).first()
-    if code not in BY_CODE or row is None or row.removed_at is None:
-        raise DomainError("err_tag_not_removed", field="tags")
+    customer, row = _person_tag(session, viewer, customer_id, code, removed=True, error="err_tag_not_removed")
     row.removed_at, row.removed_by = None, None
     session.add(row)
     audit.record(session, at=now, by=viewer.id, customer_id=customer_id, field="behaviour_tag", old=None, new=code)
