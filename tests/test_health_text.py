@@ -124,8 +124,8 @@ def test_reasons_with_a_count_take_the_english_plural_forms(count, en, zh):
     ("recency_ok", {"days": 1, "cadence_days": 7}, "contacted 1 day ago, within the 7-day cadence", "1 天前联系过，在 7 天的跟进周期内"),
     ("recency_ok", {"days": 3, "cadence_days": 7}, "contacted 3 days ago, within the 7-day cadence", "3 天前联系过，在 7 天的跟进周期内"),
     ("recency_never", {"days": 1}, "no interaction ever logged (1 day since the customer was added)", "从未记录过互动（建档 1 天）"),
-    ("renewal_soon", {"days": 1, "on": "2026-12-08"}, "renewal due in 1 day (8 Dec 2026)", "1 天后（2026年12月8日）到期续约"),
-    ("renewal_soon", {"days": 20, "on": "2026-12-27"}, "renewal due in 20 days (27 Dec 2026)", "20 天后（2026年12月27日）到期续约"),
+    ("renewal_soon", {"days": 1, "on": "2026-12-08"}, "renewal due in 1 day (Dec 8, 2026)", "1 天后（2026年12月8日）到期续约"),
+    ("renewal_soon", {"days": 20, "on": "2026-12-27"}, "renewal due in 20 days (Dec 27, 2026)", "20 天后（2026年12月27日）到期续约"),
 ])
 def test_reasons_counting_days_take_the_english_plural_forms(code, params, en, zh):
     from handlers.context import Profile

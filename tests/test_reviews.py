@@ -282,8 +282,8 @@ def test_the_drafts_overdue_payment_and_renewal_read_in_the_readers_language_onl
     _tick(bolt, SEND)
     assert _dms(fake, REP)[0]["blocks"][2]["text"]["text"] == (
         "• 逾期待办：2 项\n"
-        "　◦ 云帆物流：发送报价（2026年11月28日 周六 10:00 到期）\n"
-        "　◦ 云帆物流：回款：仓储系统 第 1 期 US$25,000.00（2026年11月29日 周日 10:00 到期）")
+        "　◦ 云帆物流：发送报价（2026年11月28日周六 10:00 到期）\n"
+        "　◦ 云帆物流：回款：仓储系统 第 1 期 US$25,000.00（2026年11月29日周日 10:00 到期）")
     assert _dms(fake, REP_EN)[0]["blocks"][2]["text"]["text"] == (
         "• Overdue next actions: 1\n"
-        "   ◦ Harbor Foods: Renewal: Annual plan renews 15 Jan 2027 (due Sun 15 Nov 2026, 21:00)")
+        "   ◦ Harbor Foods: Renewal: Annual plan renews Jan 15, 2027 (due Sun, Nov 15, 2026, 9:00\u202fPM)")
