@@ -67,11 +67,11 @@ def when_read(when: When, profile: Profile) -> str:
 def when_time(at: datetime, when: When, profile: Profile) -> str:
     """One of `when`'s instants in the reader's zone and, when the text named a zone, on that
     zone's clock as well (its day only when it is not the reader's): "Tue, Dec 8, 2026, 12:00 PM
-    (9:00 AM PST)"."""
+    (9:00 AM PST)"; once only when that clock reads the same as the reader's."""
     time = fmt_datetime(at, profile)
-    if when.zone is None:
-        return time
-    loc, there = profile.locale, at.astimezone(when.zone)
+    loc, there = profile.locale, at.astimezone(when.zone or profile.zone)
+    if when.zone is None or there.utcoffset() == at.astimezone(profile.zone).utcoffset():
+        return time   # no zone named, or one whose clock is the reader's ("北京时间" in Shanghai)
     label = when.label or getattr(when.zone, "key", None) or str(when.zone)
     if label.isascii() and " " not in label:
         label = label.upper()   # "pst", "gmt+8" as the zone's short name is written

@@ -286,7 +286,9 @@ def test_english_reschedule_on_a_sunday_offers_both_wednesdays_and_saves_the_one
 def test_9am_pst_shows_the_readers_clock_and_pacific_time_in_both_languages(bolt, fake, db, remember):
     # Sunday 10:00 in Shanghai is Saturday 18:00 in Los Angeles: 9am PST is Sunday's, 01:00 Monday here.
     view, meta, action_id = _open_reschedule(bolt, fake, db, owner=REP, now=SUNDAY)
-    shown = _type(bolt, fake, user=REP, view=view, text="9am PST", n=1)
+    shown = _type(bolt, fake, user=REP, view=view, text="下午3点 北京时间", n=1)
+    assert _context(shown, ids.RESCHEDULE_READ_BLOCK) == "= 2026年12月6日周日 15:00"   # Beijing's clock is hers
+    shown = _type(bolt, fake, user=REP, view=view, text="9am PST", n=2)
     assert _context(shown, ids.RESCHEDULE_READ_BLOCK) == "= 2026年12月7日周一 01:00（PST 12月6日 09:00）"
     assert _pick_block(shown) is None
     assert _submit(bolt, user=REP, meta=meta, text="9am PST") is None
