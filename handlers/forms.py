@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from handlers import showdates as show
 from handlers.blocks import clip, escape, fmt_datetime, mention, refusal
 from handlers.context import crm_of, fetch_profile, Profile, reply_profile, viewer_of
 from handlers.dates import When
@@ -58,13 +59,26 @@ def metadata(view: dict) -> Metadata:
 # -- what a due-time field understood ------------------------------------------------------------
 
 def when_read(when: When, profile: Profile) -> str:
-    """"= 2026年12月9日 周三 09:00"; with a zone the text named, both clocks:
-    "= Tue 8 Dec 2026, 12:00 (America/New_York) = Tue 8 Dec 2026, 09:00 (PST)"."""
-    time = fmt_datetime(when.at, profile)
-    if when.zone is None:
-        return t(profile.locale, "when_read", time=time)
-    return t(profile.locale, "when_read_zone", time=time, tz=profile.tz,
-             there=fmt_datetime(when.at, profile, when.zone), label=when.label)
+    """"= 2026年12月9日周三 09:00"; with a zone the text named, its clock too:
+    "= 2026年12月9日周三 01:00（PST 12月8日 09:00）" / "= Wed, Dec 9, 2026, 1:00 AM (9:00 AM PST, Dec 8)"."""
+    return t(profile.locale, "when_read", time=when_time(when.at, when, profile))
+
+
+def when_time(at: datetime, when: When, profile: Profile) -> str:
+    """One of `when`'s instants in the reader's zone and, when the text named a zone, on that
+    zone's clock as well (its day only when it is not the reader's): "Tue, Dec 8, 2026, 12:00 PM
+    (9:00 AM PST)"; once only when that clock reads the same as the reader's."""
+    time = fmt_datetime(at, profile)
+    loc, there = profile.locale, at.astimezone(when.zone or profile.zone)
+    if when.zone is None or there.utcoffset() == at.astimezone(profile.zone).utcoffset():
+        return time   # no zone named, or one whose clock is the reader's ("北京时间" in Shanghai)
+    label = when.label or getattr(when.zone, "key", None) or str(when.zone)
+    if label.isascii() and " " not in label:
+        label = label.upper()   # "pst", "gmt+8" as the zone's short name is written
+    clock = show.clock(there.time(), loc)
+    if there.date() == at.astimezone(profile.zone).date():
+        return t(loc, "when_zone", time=time, clock=clock, zone=label)
+    return t(loc, "when_zone_day", time=time, clock=clock, zone=label, day=show.month_day(there.date(), loc))
 
 
 def when_meta(when: When) -> dict:

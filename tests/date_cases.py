@@ -4,7 +4,9 @@ instant a person means (or None), written by reasoning from the README's rules.
 File format: ``# comment``; ``@ 2026-11-24 04:30 America/New_York [en-GB]`` starts a block (now as
 the wall clock of that zone, and optionally the user's locale); then ``text<TAB>expected`` lines,
 expected being ``None`` or the wall clock ``2026-11-24 20:00`` in the block's zone, with an offset
-(`` -04:00``) only where the wall clock happens twice."""
+(`` -04:00``) only where the wall clock happens twice.  Words with other readings (read_when's
+``others``, which a form offers beside the first) list them after a second tab, in order, separated
+by ``;`` (``下周三<TAB>2026-12-09 09:00<TAB>2026-12-16 09:00``); no second tab: there is none."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,6 +25,7 @@ class Case:
     locale: str | None
     text: str
     expected: datetime | None
+    others: tuple[datetime, ...] = ()
 
 
 def _instant(raw: str, zone: ZoneInfo) -> datetime | None:
@@ -55,5 +58,9 @@ def load() -> list[Case]:
             text, _, expected = line.partition("\t")
             if now is None or not _:
                 raise ValueError(f"{where}: a case needs an @ line before it and a tab")
-            cases.append(Case(where, now, tz, locale, text, _instant(expected, ZoneInfo(tz))))
+            expected, _, others = expected.partition("\t")
+            alts = tuple(_instant(o, ZoneInfo(tz)) for o in others.split(";") if o.strip())
+            if None in alts:
+                raise ValueError(f"{where}: another reading is an instant, never None")
+            cases.append(Case(where, now, tz, locale, text, _instant(expected, ZoneInfo(tz)), alts))
     return cases

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from handlers.dates import parse_when
+from handlers.dates import parse_when, read_when
 from tests.date_cases import load
 
 CASES = load()
@@ -40,3 +40,17 @@ def test_gate_97_percent_exact_and_zero_wrong():
     share = len(exact) / len(CASES)
     misses = "\n".join(f"{c.where} {c.text!r}" for c in missed)
     assert share >= 0.97, f"{share:.1%} exact; missed:\n{misses}"
+
+
+def test_the_other_readings_are_the_ones_listed():
+    """Every case's other readings (what a form offers beside the first) are exactly those its line
+    lists after a second tab: none where it lists none."""
+    off = []
+    for case in CASES:
+        when = read_when(case.text, now=case.now, tz=case.tz, locale=case.locale)
+        got = tuple(d.timestamp() for d in when.others) if when is not None else ()
+        if got != tuple(d.timestamp() for d in case.others):
+            shown = [format(d.astimezone(case.now.tzinfo), "%Y-%m-%d %H:%M") for d in (when.others if when else ())]
+            off.append(f"{case.where} {case.text!r}: others {shown}")
+    assert not off, "\n".join(off)
+    assert sum(bool(case.others) for case in CASES) >= 40

@@ -137,7 +137,7 @@ def test_reschedule_with_one_reading_saves_it_and_shows_both_clocks_for_a_named_
     assert _context(shown, ids.RESCHEDULE_READ_BLOCK) == "= 2026年12月7日周一 15:00" and _pick_block(shown) is None
     # Sun 10:00 in Shanghai is Sat 21:00 in New York: 下午3点 there is Sunday's, 04:00 Monday here.
     shown = _type(bolt, fake, user=REP, view=view, text="下午3点 纽约时间", n=2)
-    assert _context(shown, ids.RESCHEDULE_READ_BLOCK) == "= 2026年12月7日周一 04:00（Asia/Shanghai）＝ 2026年12月6日周日 15:00（纽约时间）"
+    assert _context(shown, ids.RESCHEDULE_READ_BLOCK) == "= 2026年12月7日周一 04:00（纽约时间 12月6日 15:00）"
     shown = _type(bolt, fake, user=REP, view=view, text="随便什么", n=3)
     assert not any(b.get("block_id") == ids.RESCHEDULE_READ_BLOCK for b in shown["blocks"])
     assert _submit(bolt, user=REP, meta=meta, text="下午3点 纽约时间") is None
@@ -155,7 +155,7 @@ def test_english_reschedule_next_wednesday_on_a_monday_and_9am_pst(bolt, fake, d
     answer = _submit(bolt, user=REP_EN, meta=meta, text="next Wednesday 3pm")
     assert _pick_block(answer["view"])["label"]["text"] == "“next Wednesday 3pm” can mean two times: pick one, then Save."
     shown = _type(bolt, fake, user=REP_EN, view=view, text="9am PST", n=2)
-    assert _context(shown, ids.RESCHEDULE_READ_BLOCK) == "= Mon, Dec 7, 2026, 12:00\u202fPM (America/New_York) = Mon, Dec 7, 2026, 9:00\u202fAM (PST)"
+    assert _context(shown, ids.RESCHEDULE_READ_BLOCK) == "= Mon, Dec 7, 2026, 12:00\u202fPM (9:00\u202fAM PST)"
     nine = datetime(2026, 12, 9, 15, tzinfo=NEW_YORK)
     assert _submit(bolt, user=REP_EN, meta=meta, text="next Wednesday 3pm", pick=(pick["block_id"], _stamp(nine))) is None
     assert _due(db, action_id) == nine
@@ -254,5 +254,107 @@ def test_log_modal_in_english_reads_the_locale_and_shows_both_clocks(bolt, fake,
     view = _log_view(bolt, fake, user=REP_GB, text="Acme call about renewal next: send quote 4pm CET")
     assert _due_shown(view, LONDON) == datetime(2026, 12, 7, 15, tzinfo=LONDON)
     assert _context(view, ids.LOG_DUE_READ_BLOCK) == (
-        "From your words “4pm CET”: = Mon, 7 Dec 2026, 15:00 (Europe/London) = Mon, 7 Dec 2026, 16:00 (CET)")
+        "From your words “4pm CET”: = Mon, 7 Dec 2026, 15:00 (16:00 CET)")
     assert block(view, ids.LOG_ACTION_BLOCK)["element"]["initial_value"] == "send quote"
+
+
+# -- the brief's three: 下周三 on a Sunday, 2/3 without a locale that orders it, 9am PST ------------
+
+SUNDAY_NY = datetime(2026, 12, 6, 15, 0, tzinfo=timezone.utc)   # Sun 6 Dec 2026 10:00 in New York
+FRIDAY_NY = datetime(2026, 12, 11, 13, 0, tzinfo=timezone.utc)  # Fri 11 Dec 2026 08:00 in New York
+
+
+def _options(view: dict) -> list[str]:
+    return [o["text"]["text"] for o in _pick_block(view)["element"]["options"]]
+
+
+def test_english_reschedule_on_a_sunday_offers_both_wednesdays_and_saves_the_one_picked(bolt, fake, db, remember):
+    remember(REP_EN, "America/New_York", "en-US")
+    view, meta, action_id = _open_reschedule(bolt, fake, db, owner=REP_EN, now=SUNDAY_NY)
+    nine, sixteen = datetime(2026, 12, 9, 9, tzinfo=NEW_YORK), datetime(2026, 12, 16, 9, tzinfo=NEW_YORK)
+    for n, words in enumerate(("下周三", "next Wednesday"), 1):
+        shown = _type(bolt, fake, user=REP_EN, view=view, text=words, n=n)
+        assert _context(shown, ids.RESCHEDULE_READ_BLOCK) == "= Wed, Dec 9, 2026, 9:00\u202fAM"
+        assert _pick_block(shown)["label"]["text"] == "Which one do you mean?"
+        assert _options(shown) == ["Wed, Dec 9, 2026, 9:00\u202fAM", "Wed, Dec 16, 2026, 9:00\u202fAM"]
+    assert _submit(bolt, user=REP_EN, meta=meta, text="next Wednesday",
+                   pick=(_pick_block(shown)["block_id"], _stamp(sixteen))) is None
+    assert _due(db, action_id) == sixteen != nine
+    assert "Rescheduled to Wed, Dec 16, 2026, 9:00\u202fAM" in json.dumps(fake.wait_for("chat.update")[0].params["blocks"], ensure_ascii=False)
+
+
+def test_9am_pst_shows_the_readers_clock_and_pacific_time_in_both_languages(bolt, fake, db, remember):
+    # Sunday 10:00 in Shanghai is Saturday 18:00 in Los Angeles: 9am PST is Sunday's, 01:00 Monday here.
+    view, meta, action_id = _open_reschedule(bolt, fake, db, owner=REP, now=SUNDAY)
+    shown = _type(bolt, fake, user=REP, view=view, text="下午3点 北京时间", n=1)
+    assert _context(shown, ids.RESCHEDULE_READ_BLOCK) == "= 2026年12月6日周日 15:00"   # Beijing's clock is hers
+    shown = _type(bolt, fake, user=REP, view=view, text="9am PST", n=2)
+    assert _context(shown, ids.RESCHEDULE_READ_BLOCK) == "= 2026年12月7日周一 01:00（PST 12月6日 09:00）"
+    assert _pick_block(shown) is None
+    assert _submit(bolt, user=REP, meta=meta, text="9am PST") is None
+    assert _due(db, action_id) == datetime(2026, 12, 6, 9, tzinfo=ZoneInfo("America/Los_Angeles"))
+    assert "已改期到 2026年12月7日周一 01:00" in json.dumps(fake.wait_for("chat.update")[0].params["blocks"], ensure_ascii=False)
+
+
+def test_2_3_with_a_zone_offers_both_dates_each_with_both_clocks(bolt, fake, db, remember):
+    remember(REP_EN, "America/New_York", "en")
+    view, meta, action_id = _open_reschedule(bolt, fake, db, owner=REP_EN, now=SUNDAY_NY)
+    shown = _type(bolt, fake, user=REP_EN, view=view, text="2/3 9am PST", n=1)
+    assert _context(shown, ids.RESCHEDULE_READ_BLOCK) == "= Wed, Feb 3, 2027, 12:00\u202fPM (9:00\u202fAM PST)"
+    assert _options(shown) == ["Wed, Feb 3, 2027, 12:00\u202fPM (9:00\u202fAM PST)", "Tue, Mar 2, 2027, 12:00\u202fPM (9:00\u202fAM PST)"]
+    march = datetime(2027, 3, 2, 9, tzinfo=ZoneInfo("America/Los_Angeles"))
+    assert _submit(bolt, user=REP_EN, meta=meta, text="2/3 9am PST", pick=(_pick_block(shown)["block_id"], _stamp(march))) is None
+    assert _due(db, action_id) == march
+
+
+def test_a_weekday_naming_today_said_in_the_morning_offers_today(bolt, fake, db, remember):
+    remember(REP_EN, "America/New_York", "en-US")
+    view, meta, action_id = _open_reschedule(bolt, fake, db, owner=REP_EN, now=FRIDAY_NY)
+    shown = _type(bolt, fake, user=REP_EN, view=view, text="friday 3pm", n=1)
+    assert _context(shown, ids.RESCHEDULE_READ_BLOCK) == "= Fri, Dec 18, 2026, 3:00\u202fPM"
+    assert _options(shown) == ["Fri, Dec 18, 2026, 3:00\u202fPM", "Fri, Dec 11, 2026, 3:00\u202fPM"]
+    today = datetime(2026, 12, 11, 15, tzinfo=NEW_YORK)
+    assert _submit(bolt, user=REP_EN, meta=meta, text="friday 3pm", pick=(_pick_block(shown)["block_id"], _stamp(today))) is None
+    assert _due(db, action_id) == today
+
+
+def test_log_modal_2_3_for_an_unordered_locale_swaps_to_the_second_of_march_and_saves_it(bolt, fake, db, remember):
+    fake.add_user(REP_GB, tz="Europe/London", locale="en", name="gb", real_name="Grace Brown")
+    remember(REP_GB, "Europe/London", "en")
+    bolt.now = MONDAY_NY
+    with transaction(db) as s:
+        customer = create_customer(session=s, name="Acme", owner_id=REP_GB, created_by=REP_GB, now=MONDAY_NY)
+    view = _log_view(bolt, fake, user=REP_GB, text="Acme call about renewal next: 2/3 send quote")
+    feb, march = datetime(2027, 2, 3, 9, tzinfo=LONDON), datetime(2027, 3, 2, 9, tzinfo=LONDON)
+    assert _due_shown(view, LONDON) == feb
+    assert _context(view, ids.LOG_DUE_READ_BLOCK) == (
+        "From your words “2/3”: = Wed, Feb 3, 2027, 9:00\u202fAM\nIt could also mean Tue, Mar 2, 2027, 9:00\u202fAM")
+    [use] = next(b for b in view["blocks"] if b["type"] == "actions")["elements"]
+    assert use["text"]["text"] == "Use Tue, Mar 2, 2027, 9:00\u202fAM"
+    swapped = _click_other(bolt, fake, user=REP_GB, view=view, n=1)
+    assert _due_shown(swapped, LONDON) == march
+    values = log_state(customer=f"{ids.CUSTOMER_EXISTING}{customer.id}", day=MONDAY_NY.date(), summary="call about renewal",
+                       action="send quote", due=march, owner=REP_GB)
+    values[f"{ids.LOG_DUE_BLOCK}.{_stamp(march)}"] = values.pop(ids.LOG_DUE_BLOCK)
+    _, body, _ = bolt.interact(view_submission(user=REP_GB, callback_id=ids.LOG_VIEW, values=values,
+                                               private_metadata=json.loads(swapped["private_metadata"])))
+    assert body == b""
+    with transaction(db) as s:
+        assert [a.due_at for a in s.exec(select(NextAction))] == [march]
+
+
+def test_log_modal_in_chinese_offers_tonight_for_8_dian_and_shows_pacific_time(bolt, fake, db, remember):
+    remember(REP, "Asia/Shanghai", "zh-CN")
+    bolt.now = SUNDAY
+    with transaction(db) as s:
+        create_customer(session=s, name="星河科技", owner_id=REP, created_by=REP, now=SUNDAY)
+    view = _log_view(bolt, fake, user=REP, text="星河科技 电话沟通需求 下一步：8点 发报价")
+    assert _due_shown(view, SHANGHAI) == datetime(2026, 12, 7, 8, tzinfo=SHANGHAI)
+    assert _context(view, ids.LOG_DUE_READ_BLOCK) == "从你写的“8点”读到： = 2026年12月7日周一 08:00\n也可能是 2026年12月6日周日 20:00"
+    swapped = _click_other(bolt, fake, user=REP, view=view, n=1)
+    assert _due_shown(swapped, SHANGHAI) == datetime(2026, 12, 6, 20, tzinfo=SHANGHAI)
+    fake.reset()
+    view = _log_view(bolt, fake, user=REP, text="星河科技 电话沟通需求 下一步：发报价 9am PST")
+    assert _due_shown(view, SHANGHAI) == datetime(2026, 12, 7, 1, tzinfo=SHANGHAI)
+    assert _context(view, ids.LOG_DUE_READ_BLOCK) == "从你写的“9am PST”读到： = 2026年12月7日周一 01:00（PST 12月6日 09:00）"
+    assert block(view, ids.LOG_ACTION_BLOCK)["element"]["initial_value"] == "发报价"

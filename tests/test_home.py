@@ -563,6 +563,31 @@ def test_reschedule_from_home_opens_the_modal_and_its_answer_redraws_the_tab(bol
     assert fake.calls_to("chat.update") == []  # no message to redraw: the tab
 
 
+def test_reschedule_from_home_with_words_of_two_readings_asks_which_and_saves_the_one_picked(bolt, fake, db, clock):
+    # Tue 10:00 in Shanghai: "8点" is tomorrow 08:00 by the rule, or tonight 20:00.
+    late = action(db, customer(db, "星河科技"), "发送报价", NOW - timedelta(hours=2))
+    assert menu_click(bolt, user=REP, choice="reschedule", action_id=late.id) == 200
+    opened = fake.wait_for("views.open")[0].params["view"]
+    body = payload("view_submission")
+    body["user"]["id"] = REP
+    values = {ids.RESCHEDULE_BLOCK: {ids.RESCHEDULE_WHEN: {"type": "plain_text_input", "value": "8点"}}}
+    body["view"].update(callback_id=ids.RESCHEDULE_VIEW, private_metadata=opened["private_metadata"], state={"values": values})
+    status, answer, _ = bolt.interact(body)
+    view = json.loads(answer)["view"]
+    pick = next(b for b in view["blocks"] if b.get("block_id", "").startswith(ids.RESCHEDULE_PICK_BLOCK + "."))
+    assert pick["label"]["text"] == "“8点”有两种理解：选一个，再点保存。"
+    assert [o["text"]["text"] for o in pick["element"]["options"]] == ["2031年3月5日周三 08:00", "2031年3月4日周二 20:00"]
+    with transaction(db) as s:
+        assert s.get(NextAction, late.id).due_at == NOW - timedelta(hours=2)
+    tonight = pick["element"]["options"][1]
+    values[pick["block_id"]] = {ids.RESCHEDULE_PICK: {"type": "radio_buttons", "selected_option": tonight}}
+    status, answer, _ = bolt.interact(body)
+    assert status == 200 and answer in (b"", b"{}")
+    with transaction(db) as s:
+        assert s.get(NextAction, late.id).due_at == datetime(2031, 3, 4, 20, 0, tzinfo=SH)
+    assert "发送报价 · *星河科技*（C203103001）\n截止 2031年3月4日周二 20:00" in texts(published(fake)["view"]["blocks"])
+
+
 # -- the store's windows -------------------------------------------------------------------------
 
 def test_windows_are_half_open_and_only_pending_actions_of_the_owner_count(db):

@@ -87,8 +87,11 @@ Rules (those the brief left open are marked "chosen")
   An explicit year is kept as given.  "12/5" is month/day (December 5).
 * Two readings (``When.others``; ``readings``): weeks counted from Sunday ("下周三" / "next
   Wednesday" said on a Sunday: the 3rd day or the 10th; "下周日"), "next Wednesday" said before
-  this week's Wednesday (the coming one), and "2/3" when the locale does not order day and month
-  (no locale, "en", en-CA).  The first reading is the rule above; forms show both.
+  this week's Wednesday (the coming one), "2/3" when the locale does not order day and month
+  (no locale, "en", en-CA), a bare weekday naming today said before its time ("friday 3pm" on a
+  Friday morning: next week's or today's), and a bare 7-11 o'clock already past this morning
+  ("8点" at 10:00: tomorrow 08:00 or tonight 20:00; not "7:30", written with minutes).  The first
+  reading is the rule above; forms show both.
 * Nonexistent local times (spring-forward gap) move forward by the gap (02:30 -> 03:30 EDT);
   ambiguous ones (fall-back) take the first occurrence.
 * Leading connectives (on / at / by / before / 在 / 于) and trailing 前 / 之前 / 以前 / 左右 /

@@ -151,6 +151,10 @@ class Ctx:
     sunday_weeks: bool = False
     next_is_coming: bool = False
     order_known: bool = True
+    # ... and two more: a bare weekday naming today ("friday 3pm" said on a Friday morning) as
+    # today, and a bare 7-11 o'clock already past this morning ("7点" said at 10:00) as tonight.
+    weekday_today: bool = False
+    evening_hours: bool = False
 
     @property
     def today(self) -> date:
@@ -269,7 +273,10 @@ def weekday_date(today: date, target: int, which: str | None, sunday: bool = Fal
 
 
 def week_day(ctx: "Ctx", target: int, which: str | None) -> date:
-    """weekday_date in the context's reading of weeks."""
+    """weekday_date in the context's reading of weeks (and, for ``weekday_today``, a bare weekday
+    that names today is today)."""
+    if which is None and ctx.weekday_today and target == ctx.today.weekday():
+        return ctx.today
     return weekday_date(ctx.today, target, which, ctx.sunday_weeks)
 
 

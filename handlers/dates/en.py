@@ -134,7 +134,7 @@ def _next_month_end(m, ctx):
     return DateSpec(day=month_last(ctx.today, 1))
 
 
-@date_rule(DATE_RULES, rf"(?:the\s+)?(?:end\s+of\s+(?:the\s+|this\s+)?year|eoy)" + NB)
+@date_rule(DATE_RULES, r"(?:the\s+)?(?:end\s+of\s+(?:the\s+|this\s+)?year|eoy)" + NB)
 def _year_end(m, ctx):
     end = date(ctx.today.year, 12, 31)
     return DateSpec(day=end if end > ctx.today else date(ctx.today.year + 1, 12, 31))

@@ -93,7 +93,12 @@ def _resolve(ctx: Ctx, d: DateSpec | None, t: TimeSpec | None) -> datetime | Non
         if d is None and naive <= ctx.local:
             if not t.rolls:
                 return None              # "eod" said after five: which day's end is not clear
-            naive += timedelta(days=1)   # a time of day alone that is not after now: tomorrow
+            later = time_of_day(t, None, evening=True) if ctx.evening_hours else None
+            tonight = datetime.combine(ctx.today, time(later[0], later[1])) if later and later[2] == 0 else None
+            if tonight is not None and tonight > ctx.local:
+                naive = tonight          # the other reading: "7点" said at 10:00 is 19:00 today
+            else:
+                naive += timedelta(days=1)   # a time of day alone that is not after now: tomorrow
         return aware(naive, ctx.zone)
     except (ValueError, OverflowError):
         return None

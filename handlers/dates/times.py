@@ -35,10 +35,11 @@ def times(s: str, i: int, at: bool) -> list[tuple[int, TimeSpec]]:
     return out
 
 
-def time_of_day(t: TimeSpec | None, period: str | None) -> tuple[int, int, int] | None:
+def time_of_day(t: TimeSpec | None, period: str | None, evening: bool = False) -> tuple[int, int, int] | None:
     """-> (hour, minute, days to add to the date) or None when the values make no sense.
     `period` is the part of day the date implies (今晚, tonight); with no time at all, it or
-    DEFAULT_HOUR gives the time."""
+    DEFAULT_HOUR gives the time.  `evening`: a bare 7-11 o'clock is read as 19-23 (the other
+    reading of "7点" once 07:00 has passed today)."""
     if t is None:
         return _PERIOD_DEFAULT.get(period) if period else (DEFAULT_HOUR, 0, 0)
     period = t.period or (period if t.ap is None else None)
@@ -56,14 +57,14 @@ def time_of_day(t: TimeSpec | None, period: str | None) -> tuple[int, int, int] 
             return None
         got = (h % 12 + (12 if t.ap == "pm" else 0), m, 0)
     else:
-        got = _clock_hour(h, m, period, t.h24)
+        got = _clock_hour(h, m, period, t.h24, evening)
     if got is None or not t.shift:
         return got
     days, minutes = divmod(got[0] * 60 + got[1] + t.shift, 24 * 60)
     return (minutes // 60, minutes % 60, got[2] + days)
 
 
-def _clock_hour(h: int, m: int, period: str | None, h24: bool) -> tuple[int, int, int] | None:
+def _clock_hour(h: int, m: int, period: str | None, h24: bool, evening: bool = False) -> tuple[int, int, int] | None:
     """A clock hour without am/pm, read with the part of day it came with (if any)."""
     if period == "early":
         return (0 if h == 12 else h, m, 0) if h <= 12 else None
@@ -84,6 +85,6 @@ def _clock_hour(h: int, m: int, period: str | None, h24: bool) -> tuple[int, int
     # no marker at all: working-hours reading
     if h24 or h == 0 or h >= 13:
         return (h, m, 0)
-    if 1 <= h <= 6:
+    if 1 <= h <= 6 or (evening and 7 <= h <= 11):
         return (h + 12, m, 0)
     return (h, m, 0)

@@ -17,7 +17,7 @@ from handlers.blocks import (block_in, clip, context as context_block, escape, f
                              modal, option, plain, section, text_input, unescape)
 from handlers.context import crm_of, fetch_profile, Profile, viewer_of
 from handlers.dates import When
-from handlers.forms import open_modal, redraw, when_from_meta, when_meta, when_read
+from handlers.forms import open_modal, redraw, when_from_meta, when_meta, when_read, when_time
 from handlers.i18n import t
 from handlers.payload import (MalformedPayload, clicked_value, customer_choice, datetime_of, dump_metadata, option_of,
                               read_metadata, state_values, text_of, user_of)
@@ -104,11 +104,11 @@ def due_reading_blocks(profile: Profile, when: When, words: str) -> list[dict]:
     lines = [when_read(when, profile)]
     if words:
         lines[0] = f"{t(loc, 'log_due_read', text=words)} {lines[0]}"
-    lines += [t(loc, "when_other", time=fmt_datetime(d, profile)) for d in when.others]
+    lines += [t(loc, "when_other", time=when_time(d, when, profile)) for d in when.others]
     blocks = [{**context_block(escape("\n".join(lines))), "block_id": ids.LOG_DUE_READ_BLOCK}]
     if when.others:  # one button, for the next reading: clicking again goes round them all
         use = {"type": "button", "action_id": ids.LOG_DUE_OTHER, "value": str(int(when.others[0].timestamp())),
-               "text": plain(t(loc, "when_use", time=fmt_datetime(when.others[0], profile)), 75)}
+               "text": plain(t(loc, "when_use", time=when_time(when.others[0], when, profile)), 75)}
         blocks.append({"type": "actions", "block_id": f"{ids.LOG_DUE_READ_BLOCK}_other", "elements": [use]})
     return blocks
 

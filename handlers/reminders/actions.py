@@ -19,7 +19,7 @@ from handlers.i18n import t
 from handlers.delivery.items import item_of, update_item
 from handlers.payload import (MalformedPayload, clicked_value, element_state, option_of, read_metadata, record_id,
                               state_values, text_of)
-from handlers.forms import answer, redraw, when_read
+from handlers.forms import answer, redraw, when_read, when_time
 from store.actions import action_with_customer, complete, get_action, refuse_stranger, reschedule
 from handlers.words import action_text
 from store.db import transaction
@@ -191,7 +191,7 @@ def reschedule_view(profile: Profile, action: NextAction, metadata: dict, *, tex
     if when is not None:
         blocks.append({**context(escape(when_read(when, profile))), "block_id": ids.RESCHEDULE_READ_BLOCK})
     if when is not None and when.others:
-        choices = [option(fmt_datetime(d, profile), str(int(d.timestamp()))) for d in (when.at, *when.others)]
+        choices = [option(when_time(d, when, profile), str(int(d.timestamp()))) for d in (when.at, *when.others)]
         pick = {"type": "radio_buttons", "action_id": ids.RESCHEDULE_PICK, "options": choices, "initial_option": choices[0]}
         label = t(loc, "when_pick_again", text=clip(text, 100)) if again else t(loc, "when_pick")
         # a new block per reading, so Slack shows this reading's first choice, not an older pick
