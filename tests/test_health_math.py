@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
+import pytest
 from sqlmodel import select
 
 from store.crm_models import Deal
@@ -113,6 +114,20 @@ def test_the_card_shows_each_components_points_weight_and_the_arithmetic_in_engl
     assert texts[2] == ("ℹ️ How it is computed: (0×25 + 0×20 + 80×15 + 0×10 + 0×10) ÷ 80 = 1200 ÷ 80 ≈ 15 (weighted mean, "
                         "rounded half up); left out, nothing to judge: renewal (no won deal with a renewal date) · RFM (not "
                         "enough won deals for RFM); the others share its weight")
+
+
+@pytest.mark.parametrize("user, line", [
+    (REP, "🔴 危险 *远山&lt;制造&gt;*（C202612001） · 健康分 *15*（2027年3月17日 评分）· RFM —\n"
+          "已 100 天未联系（跟进周期 7 天，上次 2026年12月7日）；NPS 从 10 分降到 2 分；近 4 个月没有任何互动"),
+    (REP_EN, "🔴 red *远山&lt;制造&gt;* (C202612001) · health *15* (scored Mar 16, 2027) · RFM —\n"
+             "no contact for 100 days (cadence 7 days, last on Dec 6, 2026); NPS fell from 10 to 2; "
+             "no interactions in the last four months")])
+def test_crm_risk_shows_the_reasons_stored_with_the_score_and_its_day_weeks_later(bolt, fake, db, user, line):
+    """Read 40 days after the score was computed (and 140 after the last contact): the reasons are those
+    of the scoring day beside it, not recomputed at today's clock beside the stored 15."""
+    _scored_readme_customer(db, user)
+    bolt.now = NOW + 40 * DAY
+    assert block_texts(_reply(bolt, fake, "risk", user)["blocks"])[1] == line
 
 
 def test_a_won_deal_with_a_renewal_date_counts_renewal_on_the_card(bolt, fake, db):
