@@ -227,3 +227,25 @@ def test_not_at_risk_shows_on_the_card_and_in_crm_risk_and_holds_pings_back(bolt
     assert _score_lines(posts) == ["健康分 70 → *44*（🟡 关注），一周内下降 26 分"]
     card = block_texts(_reply(bolt, fake, "show C9", REP)["blocks"])
     assert "判断没有风险" not in "\n".join(card)
+
+
+@pytest.mark.parametrize("owner, said", [(REP, "判断没有风险"), (REP_EN, "said not at risk")])
+def test_an_answer_given_while_red_stops_holding_once_the_customer_turns_red_again(bolt, fake, db, owner, said):
+    """Not at risk at a red 37; it recovers to a green 75, then turns red again at 38 (above 37): the turn
+    to red pings again (README: "or the customer turns red again"), so the card and /crm risk no
+    longer show the answer as holding."""
+    t0 = NOW - 20 * DAY
+    with transaction(db) as s:
+        c = _customer(s, "C11", owner)
+        _stored(s, c, [(t0, 37, "red")])
+        not_at_risk(session=s, viewer=Viewer(id=owner), customer_id=c.id, reason="大客户季度付款周期", now=t0 + timedelta(hours=1))
+        _stored(s, c, [(NOW - 10 * DAY, 38, "red")], previous=(37, "red"))  # still red, above 37: held back
+    assert _pings(bolt, db, NOW - 10 * DAY, NOW - 10 * DAY + timedelta(minutes=5)) == []
+    bolt.now = NOW - 10 * DAY + timedelta(hours=1)
+    assert said in block_texts(_reply(bolt, fake, "show C11", owner)["blocks"])[1]
+    with transaction(db) as s:
+        _stored(s, s.get(Customer, c.id), [(NOW - 5 * DAY, 75, "green"), (NOW, 38, "red")], previous=(38, "red"))
+    fake.reset()
+    assert len(_score_lines(_pings(bolt, db, NOW, NOW + timedelta(minutes=5)))) == 1
+    assert said not in block_texts(_reply(bolt, fake, "show C11", owner)["blocks"])[1]
+    assert said not in "\n".join(block_texts(_reply(bolt, fake, "risk", owner)["blocks"]))
