@@ -206,3 +206,37 @@ def test_the_plans_outcome_is_not_set_by_hand_with_crm_stage_or_the_stage_modal(
         assert (s.get(Customer, galaxy.id).stage, s.get(Customer, galaxy.id).status) == ("churned", "winning_back")
         assert [c.to_status for c in s.exec(select(StageChange).where(StageChange.customer_id == galaxy.id)
                                             .order_by(StageChange.at.desc(), StageChange.id.desc()))][0] == "winning_back"
+
+
+@pytest.mark.parametrize("locale, closed", [
+    ("zh-CN", "✅ *星河科技*（{code}）的挽回计划已结束：*已挽回*。\n状态：转化期 · 已交付\n客户已回到流失前的阶段，重新参与健康评分。"),
+    ("en-US", "✅ The win-back plan of *Galaxy Tech* ({code}) is closed: *Won back*.\nNow: Converted · Delivered\n"
+              "The customer is back in the stage it left, and scored for health again.")])
+def test_a_customer_churned_from_converted_is_won_back_into_converted_with_the_status_it_had(bolt, fake, db, remember, locale, closed):
+    w = WORDS[locale]
+    user = w["user"]
+    remember(user, w["tz"], locale)
+    with transaction(db) as s:
+        made = create_customer(session=s, name=w["name"], owner_id=user, created_by=user, now=T0 - timedelta(days=21))
+        for days, status in ((20, "signed"), (10, "delivered")):
+            change_stage(session=s, viewer=Viewer(id=user), customer_id=made.id, stage="converted", status=status,
+                         now=T0 - timedelta(days=days))
+        mark_churned(session=s, viewer=Viewer(id=user), customer_id=made.id, reason="service_quality", recoverable=True, lessons="", now=T0,
+                     plan=PlanRequest(owner_id=user, actions=["service_upgrade"], deadline=T0 + timedelta(days=10), note=""))
+        code = made.code
+    tick(client=bolt.client, db=db, defaults=bolt.defaults, now=T0 + timedelta(minutes=1))
+    assert _health(db, made.id) == ("churned", "winning_back", None)
+    bolt.now = T0 + timedelta(days=5)
+    bolt.command(f"winback {code}", user=user)
+    close = fake.wait_for("views.open")[0].response["view"]
+    outcome = {ids.WINBACK_OUTCOME_BLOCK: {ids.WINBACK_OUTCOME: chosen("won_back", "radio_buttons")},
+               ids.WINBACK_LESSONS_BLOCK: {ids.WINBACK_LESSONS: typed(None)}}
+    assert submit(bolt, user=user, view=close, values=outcome)[:2] == (200, b"")
+    assert fake.wait_for("chat.postEphemeral")[0].params["text"] == closed.format(code=code)
+    with transaction(db) as s:
+        assert [(c.from_stage, c.from_status, c.to_stage, c.to_status, c.reason) for c in s.exec(
+            select(StageChange).where(StageChange.customer_id == made.id).order_by(StageChange.at.desc(), StageChange.id.desc()))][:2] == [
+            ("churned", "won_back", "converted", "delivered", "won_back"), ("churned", "winning_back", "churned", "won_back", "winback")]
+    tick(client=bolt.client, db=db, defaults=bolt.defaults, now=bolt.now + timedelta(minutes=1))
+    stage, status, score = _health(db, made.id)
+    assert (stage, status, score is not None) == ("converted", "delivered", True)
