@@ -121,7 +121,7 @@ def test_the_card_shows_each_components_points_weight_and_the_arithmetic_in_engl
           "已 100 天未联系（跟进周期 7 天，上次 2026年12月7日）；NPS 从 10 分降到 2 分；近 4 个月没有任何互动"),
     (REP_EN, "🔴 red *远山&lt;制造&gt;* (C202612001) · health *15* (scored Mar 16, 2027) · RFM —\n"
              "no contact for 100 days (cadence 7 days, last on Dec 6, 2026); NPS fell from 10 to 2; "
-             "no interactions in the last four months")])
+             "no interactions in the last four months")], ids=["zh-CN", "en"])
 def test_crm_risk_shows_the_reasons_stored_with_the_score_and_its_day_weeks_later(bolt, fake, db, user, line):
     """Read 40 days after the score was computed (and 140 after the last contact): the reasons are those
     of the scoring day beside it, not recomputed at today's clock beside the stored 15."""
@@ -229,7 +229,7 @@ def test_not_at_risk_shows_on_the_card_and_in_crm_risk_and_holds_pings_back(bolt
     assert "判断没有风险" not in "\n".join(card)
 
 
-@pytest.mark.parametrize("owner, said", [(REP, "判断没有风险"), (REP_EN, "said not at risk")])
+@pytest.mark.parametrize("owner, said", [(REP, "判断没有风险"), (REP_EN, "said not at risk")], ids=["zh-CN", "en"])
 def test_an_answer_given_while_red_stops_holding_once_the_customer_turns_red_again(bolt, fake, db, owner, said):
     """Not at risk at a red 37; it recovers to a green 75, then turns red again at 38 (above 37): the turn
     to red pings again (README: "or the customer turns red again"), so the card and /crm risk no

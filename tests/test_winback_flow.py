@@ -211,7 +211,7 @@ def test_the_plans_outcome_is_not_set_by_hand_with_crm_stage_or_the_stage_modal(
 @pytest.mark.parametrize("locale, closed", [
     ("zh-CN", "✅ *星河科技*（{code}）的挽回计划已结束：*已挽回*。\n状态：转化期 · 已交付\n客户已回到流失前的阶段，重新参与健康评分。"),
     ("en-US", "✅ The win-back plan of *Galaxy Tech* ({code}) is closed: *Won back*.\nNow: Converted · Delivered\n"
-              "The customer is back in the stage it left, and scored for health again.")])
+              "The customer is back in the stage it left, and scored for health again.")], ids=["zh-CN", "en-US"])
 def test_a_customer_churned_from_converted_is_won_back_into_converted_with_the_status_it_had(bolt, fake, db, remember, locale, closed):
     w = WORDS[locale]
     user = w["user"]
