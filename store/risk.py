@@ -107,15 +107,36 @@ def held_back(answers: Answers | None, *, score: int, turned_red: bool, at: date
 
 
 def standing_not_at_risk(*, session: Session, customers: Collection[tuple[int, int | None]]) -> dict[int, RiskResponse]:
-    """The latest "not at risk" answer of each (customer id, current score) that still holds: the score
-    has not fallen below the one it was given at (what keeps the customer out of pings, `held_back`)."""
+    """The latest "not at risk" answer of each (customer id, current score) that still holds, as
+    `held_back` keeps the customer out of pings: the score has not fallen below the one it was given
+    at, and the customer has not turned red since and stayed red (an answer given at a red 37 no
+    longer holds once it went green and then red again at 38: that turn pinged)."""
     answers = latest_answers(session=session, customer_ids=[cid for cid, _ in customers])
     out = {}
     for cid, score in customers:
         fine = answers.get(cid, Answers()).not_at_risk
         if fine is not None and score is not None and (fine.score is None or score >= fine.score):
             out[cid] = fine
+    for cid in _red_again(session, out):
+        del out[cid]
     return out
+
+
+def _red_again(session: Session, answers: dict[int, RiskResponse]) -> set[int]:
+    """Of these customers, those red now that turned red (from another band) after their answer."""
+    if not answers:
+        return set()
+    h = HealthScore
+    turned = and_(h.band == RED, or_(h.previous_band.is_(None), h.previous_band != RED))
+    found = set()
+    ids = sorted(answers)
+    for start in range(0, len(ids), IN_CHUNK):
+        chunk = ids[start:start + IN_CHUNK]
+        stmt = (select(h.customer_id, h.computed_at).join(Customer, Customer.id == h.customer_id)
+                .where(h.customer_id.in_(chunk), Customer.health_band == RED, turned,
+                       h.computed_at > min(answers[cid].at for cid in chunk)))
+        found |= {cid for cid, at in session.execute(stmt) if at > answers[cid].at}
+    return found
 
 
 # -- what a ping carries ---------------------------------------------------------------------------

@@ -4,7 +4,8 @@
 recoverable; free-text lessons) and moves the customer to churned with store.lifecycle.change_stage.
 A customer not recoverable gets lost_for_good; a recoverable one winning_back (挽回中, in progress)
 until its plan closes, and only the plan's outcome (OUTCOMES) sets the final status, so the history
-never records a failure that did not happen. `status` chooses another. Entering churned cancels the
+never records a failure that did not happen. `status` chooses another. A person moving the customer by
+hand (`change_stage_by_hand`) may not set won_back, nor any outcome while the plan is open. Entering churned cancels the
 earlier stages' pending actions (store.lifecycle.move); `Churned.cancelled` lists them. A customer
 gets one case per time it churned.
 
@@ -116,6 +117,26 @@ def open_case(session: Session, customer: Customer) -> ChurnCase | None:
     if customer.stage_changed_at is not None:
         stmt = stmt.where(ChurnCase.at >= customer.stage_changed_at)
     return session.exec(stmt.limit(1)).first()
+
+
+def change_stage_by_hand(*, session: Session, viewer: Viewer, customer_id: int, stage: str, status: str | None = None,
+                         reason: str = "", now: datetime, limits: TimeLimits = TimeLimits(), cs_owner=None) -> StageChange | None:
+    """store.lifecycle.change_stage for a person moving a customer by hand (`/crm stage`, the card's
+    Change stage), where the churned stage's outcomes are the win-back plan's to set: won_back is
+    refused (closing a plan as won back returns the customer to the stage it left; set by hand it
+    would sit in churned, left out of health scoring, its plan still open), and so is any outcome
+    while the customer's plan is open (closing the plan with it sets the status)."""
+    customer = session.get(Customer, customer_id)
+    if customer is not None and stage == CHURNED and status in OUTCOMES:
+        require(can_edit(viewer, customer), viewer=viewer, customer=customer, action="edit")
+        if status == WON_BACK:
+            raise DomainError("winback_err_won_back_by_hand", field="status", code=customer.code)
+        case = open_case(session, customer)
+        plan = plan_of(session=session, case_id=case.id) if case is not None else None
+        if plan is not None and plan.outcome is None:
+            raise DomainError("winback_err_plan_open", field="status", code=customer.code)
+    return change_stage(session=session, viewer=viewer, customer_id=customer_id, stage=stage, status=status, reason=reason,
+                        now=now, limits=limits, cs_owner=cs_owner)
 
 
 def last_case(session: Session, customer_id: int) -> ChurnCase | None:

@@ -10,8 +10,10 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from handlers import ids
+from handlers.delivery.jobs import tick
 from store.customers import create_customer
 from store.db import transaction
+from store.digests import subscribe
 from store.users import set_manager, set_role
 import pytest
 
@@ -138,3 +140,54 @@ def test_crm_stats_counts_by_the_day_and_marks_late_logging_per_rep(app, migrate
                                                           "• Logged over 24 h late: *100.0%* (2/2) ⚠️ target ≤ 10%"]
     assert next(x for x in texts if x.startswith("*Per rep*")).splitlines()[1:] == [
         f"• <@{REP_EN}>: logged 2 · over 24 h late 2 ⚠️ target ≤ 10% · overdue now 0 · done on time 0/0 (late 0)"]
+
+
+# -- the digests: the week a visit happened in, however late it was logged ---------------------------
+
+SALES = "C0SALES001"
+
+
+def _digest_lines(bolt, fake, at: datetime) -> tuple[list[str], list[str]]:
+    """The activity lines and the per-rep lines of the digest the tick at `at` posts to SALES."""
+    fake.reset()
+    tick(client=bolt.client, db=bolt.db, defaults=bolt.defaults, now=at)
+    [post] = [c.params for c in fake.calls_to("chat.postMessage") if c.params["channel"] == SALES and c.response.get("ok")]
+    texts = block_texts(post["blocks"])
+    activity = next(x for x in texts if x.startswith(("*工作量与跟进*", "*Activity and follow-up*"))).splitlines()
+    reps = next(x for x in texts if x.startswith(("*各人明细*", "*Per rep*"))).splitlines()
+    return [line for line in activity if "互动" in line or "补录" in line or "ogged" in line], reps[1:]
+
+
+def test_the_weekly_digest_counts_a_sunday_visit_logged_on_monday_morning_in_sundays_week(app, migrated, fake):
+    """wang (Shanghai) logs his Sunday-night visit and a Friday one at 08:30 on Monday, half an hour before
+    the 09:00 digest of the week that just ended; alice (New York) logs her Sunday visit at 08:00 her
+    Monday. The Chinese digest (Shanghai, zhao's team) and the English one (New York, everyone) count
+    them in the week they happened (each as it stood at its own 09:00), the Friday one logged late. Before: each counted in the week it
+    was logged, so neither digest had them."""
+    bolt, database = app, migrated
+    for user, tz, locale in ((REP, "Asia/Shanghai", "zh-CN"), (REP_EN, "America/New_York", "en-US"),
+                             (BOSS, "Asia/Shanghai", "zh-CN")):
+        remember_user(database.factory, user, tz, locale)
+    made = datetime(2026, 11, 1, tzinfo=SH)
+    with transaction(database.factory) as s:
+        set_role(session=s, user_id=BOSS, role="manager")
+        for rep in (REP, REP_EN):
+            set_manager(session=s, user_id=rep, manager_id=BOSS)
+        galaxy = create_customer(session=s, name="星河科技", owner_id=REP, created_by=REP, now=made).id
+        other = create_customer(session=s, name="Galaxy Tech", owner_id=REP_EN, created_by=REP_EN, now=made).id
+        for team, tz, locale in ((BOSS, "Asia/Shanghai", "zh-CN"), ("", "America/New_York", "en-US")):
+            subscribe(session=s, channel_id=SALES, cadence="weekly", team_of=team, at_time="09:00", tz=tz, locale=locale,
+                      by=BOSS, now=datetime(2026, 12, 1, tzinfo=SH))
+    bolt.now = datetime(2026, 12, 7, 8, 30, tzinfo=SH)  # Monday, 00:30 UTC: Sunday 19:30 in New York
+    _log(bolt, REP, galaxy, SUNDAY)                      # the visit at 23:30 on Sunday
+    _log(bolt, REP, galaxy, SUNDAY - timedelta(days=2))  # Friday's, logged three days after: late
+    activity, reps = _digest_lines(bolt, fake, datetime(2026, 12, 7, 9, 0, tzinfo=SH))
+    assert activity == ["• 记录互动：*2*（拜访 2）　上期 0 ▲", "• 超 24 小时补录：*50.0%*（1/2） ⚠️ 目标 ≤ 10%"]
+    assert reps == [f"• <@{REP}>：记录互动 2 · 超 24 小时补录 1 ⚠️ 目标 ≤ 10% · 当前逾期 0 · 按时完成 0/0（逾期完成 0）",
+                    f"• <@{REP_EN}>：记录互动 0 · 超 24 小时补录 0 · 当前逾期 0 · 按时完成 0/0（逾期完成 0）"]
+    bolt.now = datetime(2026, 12, 7, 8, 0, tzinfo=NY)   # alice's Monday morning, 21:00 in Shanghai
+    _log(bolt, REP_EN, other, SUNDAY)
+    activity, reps = _digest_lines(bolt, fake, datetime(2026, 12, 7, 9, 0, tzinfo=NY))
+    assert activity == ["• Interactions logged: *3* (Visit 3) · prev. 0 ▲", "• Logged over 24 h late: *33.3%* (1/3) ⚠️ target ≤ 10%"]
+    assert reps == [f"• <@{REP}>: logged 2 · over 24 h late 1 ⚠️ target ≤ 10% · overdue now 0 · done on time 0/0 (late 0)",
+                    f"• <@{REP_EN}>: logged 1 · over 24 h late 0 · overdue now 0 · done on time 0/0 (late 0)"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
+import pytest
 from sqlmodel import select
 
 from store.crm_models import Deal
@@ -115,6 +116,20 @@ def test_the_card_shows_each_components_points_weight_and_the_arithmetic_in_engl
                         "enough won deals for RFM); the others share its weight")
 
 
+@pytest.mark.parametrize("user, line", [
+    (REP, "🔴 危险 *远山&lt;制造&gt;*（C202612001） · 健康分 *15*（2027年3月17日 评分）· RFM —\n"
+          "已 100 天未联系（跟进周期 7 天，上次 2026年12月7日）；NPS 从 10 分降到 2 分；近 4 个月没有任何互动"),
+    (REP_EN, "🔴 red *远山&lt;制造&gt;* (C202612001) · health *15* (scored Mar 16, 2027) · RFM —\n"
+             "no contact for 100 days (cadence 7 days, last on Dec 6, 2026); NPS fell from 10 to 2; "
+             "no interactions in the last four months")], ids=["zh-CN", "en"])
+def test_crm_risk_shows_the_reasons_stored_with_the_score_and_its_day_weeks_later(bolt, fake, db, user, line):
+    """Read 40 days after the score was computed (and 140 after the last contact): the reasons are those
+    of the scoring day beside it, not recomputed at today's clock beside the stored 15."""
+    _scored_readme_customer(db, user)
+    bolt.now = NOW + 40 * DAY
+    assert block_texts(_reply(bolt, fake, "risk", user)["blocks"])[1] == line
+
+
 def test_a_won_deal_with_a_renewal_date_counts_renewal_on_the_card(bolt, fake, db):
     with transaction(db) as s:
         _readme_customer(s, owner=REP, deal_renewing=date(2027, 12, 1))
@@ -212,3 +227,25 @@ def test_not_at_risk_shows_on_the_card_and_in_crm_risk_and_holds_pings_back(bolt
     assert _score_lines(posts) == ["健康分 70 → *44*（🟡 关注），一周内下降 26 分"]
     card = block_texts(_reply(bolt, fake, "show C9", REP)["blocks"])
     assert "判断没有风险" not in "\n".join(card)
+
+
+@pytest.mark.parametrize("owner, said", [(REP, "判断没有风险"), (REP_EN, "said not at risk")], ids=["zh-CN", "en"])
+def test_an_answer_given_while_red_stops_holding_once_the_customer_turns_red_again(bolt, fake, db, owner, said):
+    """Not at risk at a red 37; it recovers to a green 75, then turns red again at 38 (above 37): the turn
+    to red pings again (README: "or the customer turns red again"), so the card and /crm risk no
+    longer show the answer as holding."""
+    t0 = NOW - 20 * DAY
+    with transaction(db) as s:
+        c = _customer(s, "C11", owner)
+        _stored(s, c, [(t0, 37, "red")])
+        not_at_risk(session=s, viewer=Viewer(id=owner), customer_id=c.id, reason="大客户季度付款周期", now=t0 + timedelta(hours=1))
+        _stored(s, c, [(NOW - 10 * DAY, 38, "red")], previous=(37, "red"))  # still red, above 37: held back
+    assert _pings(bolt, db, NOW - 10 * DAY, NOW - 10 * DAY + timedelta(minutes=5)) == []
+    bolt.now = NOW - 10 * DAY + timedelta(hours=1)
+    assert said in block_texts(_reply(bolt, fake, "show C11", owner)["blocks"])[1]
+    with transaction(db) as s:
+        _stored(s, s.get(Customer, c.id), [(NOW - 5 * DAY, 75, "green"), (NOW, 38, "red")], previous=(38, "red"))
+    fake.reset()
+    assert len(_score_lines(_pings(bolt, db, NOW, NOW + timedelta(minutes=5)))) == 1
+    assert said not in block_texts(_reply(bolt, fake, "show C11", owner)["blocks"])[1]
+    assert said not in "\n".join(block_texts(_reply(bolt, fake, "risk", owner)["blocks"]))

@@ -21,9 +21,10 @@ from store.db import transaction
 from store.lifecycle import change_stage
 from store.models import Customer, NextAction
 from store.permissions import Viewer
+from store.winback import PlanRequest, mark_churned
 from tests.conftest import REP, REP_EN
 from tests.flows import button
-from tests.record_flows import SALES, chosen, day, submit, typed
+from tests.record_flows import SALES, chosen, click_card, day, submit, typed
 
 UTC = timezone.utc
 T0 = datetime(2027, 3, 1, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai, 20:00 the day before in New York: nobody's quiet hours
@@ -160,3 +161,82 @@ def test_one_cancelled_action_reads_in_the_singular_and_a_payments_in_its_reader
     said = [cancelled_line([action], Profile(user_id=REP, tz="Asia/Shanghai", locale=loc), reason="churned") for loc in ("zh-CN", "en-US")]
     assert said == ["🗂️ 已取消之前阶段未完成的 1 项下一步行动（客户已流失）：回款：ERP 一期 第 1 期 ¥30,000.00",
                     "🗂️ Cancelled 1 open next action of earlier stages (the customer churned): Payment due: ERP 一期, instalment 1, CN¥30,000.00"]
+
+
+REFUSED = {
+    "zh-CN": dict(
+        won_back="“已挽回”是挽回计划的结果：用 `/crm winback {code}` 结束计划（客户随即回到流失前的阶段），或直接把客户移到它回到的阶段。",
+        plan_open="挽回计划还没结束：用 `/crm winback {code}` 结束计划并选择结果，结果就是客户的状态。",
+        by_hand=("流失期 已挽回", "流失期 挽回失败")),
+    "en-US": dict(
+        won_back="Won back is the outcome of a win-back plan: close the plan with `/crm winback {code}` (the customer then returns "
+                 "to the stage it left), or move the customer to the stage it returns to.",
+        plan_open="The win-back plan is still open: close it with `/crm winback {code}` and its outcome, which becomes the status.",
+        by_hand=("churned won back", "churned win-back failed")),
+}
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_the_plans_outcome_is_not_set_by_hand_with_crm_stage_or_the_stage_modal(bolt, fake, db, remember, locale):
+    """A customer being won back, its plan open: `/crm stage … 流失期 已挽回` would leave it churned (not returned,
+    not scored, the plan still open) and `… 挽回失败` would record a failure the plan never had: both are
+    refused naming /crm winback, on the command and on the card's Change stage modal, and nothing is written."""
+    w, r = WORDS[locale], REFUSED[locale]
+    user = w["user"]
+    remember(user, w["tz"], locale)
+    galaxy = _mature_customer(db, w["name"], user)
+    with transaction(db) as s:
+        mark_churned(session=s, viewer=Viewer(id=user), customer_id=galaxy.id, reason="price", recoverable=True, lessons="", now=T0,
+                     plan=PlanRequest(owner_id=user, actions=["price"], deadline=T0 + timedelta(days=10), note=""))
+    bolt.now = T0 + timedelta(days=1)
+    for words, expected in zip(r["by_hand"], (r["won_back"], r["plan_open"])):
+        fake.reset()
+        assert bolt.command(f"stage {galaxy.code} {words}", user=user)[:2] == (200, b"")
+        assert fake.wait_for("response_url:cmd")[0].params["text"] == expected.format(code=galaxy.code)
+    fake.reset()
+    click_card(bolt, user=user, action_id=ids.CARD_STAGE, customer_id=galaxy.id)
+    view = fake.wait_for("views.open")[0].response["view"]
+    for status, expected in (("won_back", r["won_back"]), ("win_back_failed", r["plan_open"])):
+        values = {ids.STAGE_STAGE_BLOCK: {ids.STAGE_STAGE: chosen("churned")}, ids.STAGE_STATUS_BLOCK: {ids.STAGE_STATUS: chosen(status)},
+                  ids.STAGE_REASON_BLOCK: {ids.STAGE_REASON: typed(None)}}
+        status_code, body, _ = submit(bolt, user=user, view=view, values=values)
+        assert (status_code, json.loads(body)) == (200, {"response_action": "errors", "errors": {
+            ids.STAGE_STATUS_BLOCK: expected.format(code=galaxy.code)}})
+    with transaction(db) as s:
+        assert (s.get(Customer, galaxy.id).stage, s.get(Customer, galaxy.id).status) == ("churned", "winning_back")
+        assert [c.to_status for c in s.exec(select(StageChange).where(StageChange.customer_id == galaxy.id)
+                                            .order_by(StageChange.at.desc(), StageChange.id.desc()))][0] == "winning_back"
+
+
+@pytest.mark.parametrize("locale, closed", [
+    ("zh-CN", "✅ *星河科技*（{code}）的挽回计划已结束：*已挽回*。\n状态：转化期 · 已交付\n客户已回到流失前的阶段，重新参与健康评分。"),
+    ("en-US", "✅ The win-back plan of *Galaxy Tech* ({code}) is closed: *Won back*.\nNow: Converted · Delivered\n"
+              "The customer is back in the stage it left, and scored for health again.")], ids=["zh-CN", "en-US"])
+def test_a_customer_churned_from_converted_is_won_back_into_converted_with_the_status_it_had(bolt, fake, db, remember, locale, closed):
+    w = WORDS[locale]
+    user = w["user"]
+    remember(user, w["tz"], locale)
+    with transaction(db) as s:
+        made = create_customer(session=s, name=w["name"], owner_id=user, created_by=user, now=T0 - timedelta(days=21))
+        for days, status in ((20, "signed"), (10, "delivered")):
+            change_stage(session=s, viewer=Viewer(id=user), customer_id=made.id, stage="converted", status=status,
+                         now=T0 - timedelta(days=days))
+        mark_churned(session=s, viewer=Viewer(id=user), customer_id=made.id, reason="service_quality", recoverable=True, lessons="", now=T0,
+                     plan=PlanRequest(owner_id=user, actions=["service_upgrade"], deadline=T0 + timedelta(days=10), note=""))
+        code = made.code
+    tick(client=bolt.client, db=db, defaults=bolt.defaults, now=T0 + timedelta(minutes=1))
+    assert _health(db, made.id) == ("churned", "winning_back", None)
+    bolt.now = T0 + timedelta(days=5)
+    bolt.command(f"winback {code}", user=user)
+    close = fake.wait_for("views.open")[0].response["view"]
+    outcome = {ids.WINBACK_OUTCOME_BLOCK: {ids.WINBACK_OUTCOME: chosen("won_back", "radio_buttons")},
+               ids.WINBACK_LESSONS_BLOCK: {ids.WINBACK_LESSONS: typed(None)}}
+    assert submit(bolt, user=user, view=close, values=outcome)[:2] == (200, b"")
+    assert fake.wait_for("chat.postEphemeral")[0].params["text"] == closed.format(code=code)
+    with transaction(db) as s:
+        assert [(c.from_stage, c.from_status, c.to_stage, c.to_status, c.reason) for c in s.exec(
+            select(StageChange).where(StageChange.customer_id == made.id).order_by(StageChange.at.desc(), StageChange.id.desc()))][:2] == [
+            ("churned", "won_back", "converted", "delivered", "won_back"), ("churned", "winning_back", "churned", "won_back", "winback")]
+    tick(client=bolt.client, db=db, defaults=bolt.defaults, now=bolt.now + timedelta(minutes=1))
+    stage, status, score = _health(db, made.id)
+    assert (stage, status, score is not None) == ("converted", "delivered", True)

@@ -24,11 +24,12 @@ from store.customers import find_exact
 from store.db import transaction
 from store.errors import DomainError
 from store.grading import BANT_FIELDS, set_bant, set_grade
-from store.lifecycle import NEXT_STAGES, REASON_MAX, STAGE_STATUSES, change_stage
+from store.lifecycle import NEXT_STAGES, REASON_MAX, STAGE_STATUSES
 from store.models import Customer, NextAction
 from store.permissions import can_edit, require
 from store.text import clean
 from store.vocab import codes
+from store.winback import change_stage_by_hand
 
 
 def register(app: App) -> None:
@@ -113,8 +114,8 @@ def change(session: Session, context: dict, *, customer_id: int, stage: str, sta
     if customer is None:
         raise DomainError("err_unknown_customer", field="stage")
     before, auto = (customer.stage, customer.status), pending_auto_ids(session=session, customer_id=customer_id)
-    done = change_stage(session=session, viewer=viewer_of(session, context), customer_id=customer_id, stage=stage,
-                        status=status, reason=reason, now=now, limits=crm.defaults.limits, cs_owner=crm.defaults.cs_owner)
+    done = change_stage_by_hand(session=session, viewer=viewer_of(session, context), customer_id=customer_id, stage=stage,
+                                status=status, reason=reason, now=now, limits=crm.defaults.limits, cs_owner=crm.defaults.cs_owner)
     return Changed(customer=customer, before=before, changed=done is not None, reason=done.reason if done else "",
                    actions=new_auto_actions(session=session, customer_id=customer_id, before=auto))
 
