@@ -64,8 +64,10 @@ def log_interaction(
     action_title = c.check(require, clean_line(action_title), field="action", limit=ACTION_MAX)
     if due_at <= now:
         c.fail("err_due_past", field="due")
-    if occurred_on > now.date() + timedelta(days=1):
-        # a day ahead of UTC covers every zone's "today"; later than that is a typo.
+    logged_on = _local_day(session, author_id, tz, now)
+    # the author's own today when their zone is known; else a day ahead of UTC covers every zone's
+    # "today". Later than that is a typo (and would count in a period still to come).
+    if occurred_on > (logged_on if logged_on is not None else now.date() + timedelta(days=1)):
         c.fail("err_date_future", field="date")
     if not action_owner_id:
         c.fail("err_required", field="owner")
@@ -95,7 +97,7 @@ def log_interaction(
         feedback=feedback,
         author_id=author_id,
         created_at=now,
-        logged_on=_local_day(session, author_id, tz, now),
+        logged_on=logged_on,
         outcome=outcome,
     )
     session.add(interaction)

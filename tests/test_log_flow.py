@@ -246,3 +246,28 @@ def test_free_text_does_not_prefill_a_customer_the_rep_may_not_read(bolt, fake, 
     _customer(db, "Galaxy Tech", owner=REP)
     bolt.command("log Galaxy Tech demo done", user=REP_EN)
     assert "initial_option" not in block(_opened_view(fake), ids.LOG_CUSTOMER_BLOCK)["element"]
+
+
+def test_a_date_after_the_reps_own_today_is_refused_in_their_language(bolt, fake, db, remember):
+    """'Today' is the author's: at 20:00 in New York (01:00 next day in UTC) tomorrow is refused,
+    though it is today in UTC; in Shanghai at 07:30 (23:30 the day before in UTC) today is taken."""
+    remember(REP_EN, "America/New_York", "en-US")
+    remember(REP, "Asia/Shanghai", "zh-CN")
+    bolt.now = datetime(2026, 12, 7, 20, 0, tzinfo=NEW_YORK)
+    due = datetime(2026, 12, 9, 14, 0, tzinfo=timezone.utc)
+    status, body, _ = _submit(bolt, user=REP_EN, customer="n:Galaxy Tech", day=date(2026, 12, 8), due=due)
+    assert status == 200
+    assert json.loads(body) == {"response_action": "errors", "errors": {ids.LOG_DATE_BLOCK: "The date cannot be later than today."}}
+    with transaction(db) as s:
+        assert s.exec(select(Interaction)).all() == [] and s.exec(select(Customer)).all() == []
+    status, body, _ = _submit(bolt, user=REP_EN, customer="n:Galaxy Tech", day=date(2026, 12, 7), due=due)
+    assert (status, body) == (200, b"")
+
+    bolt.now = datetime(2026, 12, 8, 7, 30, tzinfo=SHANGHAI)
+    status, body, _ = _submit(bolt, user=REP, day=date(2026, 12, 9), due=due)
+    assert json.loads(body)["errors"] == {ids.LOG_DATE_BLOCK: "日期不能晚于今天。"}
+    status, body, _ = _submit(bolt, user=REP, day=date(2026, 12, 8), due=due)
+    assert (status, body) == (200, b"")
+    with transaction(db) as s:
+        days = sorted((i.occurred_on, i.logged_on) for i in s.exec(select(Interaction)))
+    assert days == [(date(2026, 12, 7), date(2026, 12, 7)), (date(2026, 12, 8), date(2026, 12, 8))]
