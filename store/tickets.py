@@ -106,8 +106,13 @@ def _assign(ticket: Ticket, user_id: str, now: datetime) -> None:
 
 
 def _take(ticket: Ticket, user_id: str, calendar: Calendar, now: datetime) -> str:
+    """Take it: an assigned ticket nobody took yet may be taken by anyone who may work on it; once
+    someone took it, a second Take it (two people clicking the same card at once, or an old card)
+    is refused naming who has it, never a silent reassignment."""
     if ticket.assignee_id == user_id and ticket.status != NEW:
         raise DomainError("ticket_err_yours", code=ticket.code)
+    if ticket.taken_at is not None and ticket.assignee_id:
+        raise DomainError("ticket_err_taken", code=ticket.code, assignee=ticket.assignee_id)
     before = ticket.assignee_id or ""
     _assign(ticket, user_id, now)
     return before
