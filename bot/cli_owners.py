@@ -4,7 +4,9 @@ distinct text is looked up once per run:
 
 - a Slack ID of any length (U0123ABCD, UZH001), a mention (<@U0123ABCD>, <@U0123ABCD|wang>) or the
   export's "王小明 (U0123ABCD)": confirmed with users.info (user_not_found refuses it);
-- an email: a colleague the bot already knows, else users.lookupByEmail;
+- an email (or Slack's <mailto:…|…> around one): a colleague the bot already knows, else
+  users.lookupByEmail;
+- an ID, mention or email of a deactivated account or of a bot: refused, naming it;
 - a name: the real name, display name or username of the workspace's members (users.list, read
   once per run, every page; deactivated accounts and bots left out) and the names of people the
   bot knows. Two or more people refuse the row, naming each candidate.
@@ -26,6 +28,7 @@ from store.customer_csv import People, person_key, slack_id
 from store.errors import DomainError
 
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$")
+_MAILTO = re.compile(r"^<mailto:([^|<>\s]+@[^|<>\s]+)(?:\|[^>]*)?>$")  # an email copied out of a Slack message
 PAGE = 200  # users.list members per page (Slack recommends at most 200)
 # how a text was matched -> the catalog key that says so
 HOW = ("id", "mention", "email_known", "email", "real_name", "display_name", "username", "name_known")
@@ -63,8 +66,11 @@ class SlackOwners:
         found = slack_id(value)
         if found:
             return self._confirmed(found, "id", value)
+        mailto = _MAILTO.match(value)
+        if mailto:
+            return self._by_email(mailto.group(1), value)
         if "@" in value:
-            return self._by_email(value)
+            return self._by_email(value, value)
         return self._by_name(value)
 
     def _confirmed(self, user_id: str, how: str, value: str) -> tuple[str, str, str]:
@@ -78,20 +84,22 @@ class SlackOwners:
         user = self._users[user_id]
         if user is None:
             raise DomainError("imp_owner_no_id", owner=value[:60])
+        _active(user, value)
         return user_id, how, _name(user)
 
-    def _by_email(self, value: str) -> tuple[str, str, str]:
-        known = self.known.by_email.get(person_key(value), set())
+    def _by_email(self, email: str, value: str) -> tuple[str, str, str]:
+        known = self.known.by_email.get(person_key(email), set())
         if len(known) == 1:
             return next(iter(known)), "email_known", ""
         if self.client is None:
-            return self._known_only(value)
+            return self._known_only(email)
         try:
-            user = self._call("users.lookupByEmail", self.client.users_lookupByEmail, email=value)["user"]
+            user = self._call("users.lookupByEmail", self.client.users_lookupByEmail, email=email)["user"]
         except SlackApiError as e:
             if e.response.get("error") == "users_not_found":
                 raise DomainError("imp_owner_not_in_slack", owner=value[:60]) from None
             raise
+        _active(user, value)
         return user["id"], "email", _name(user)
 
     def _by_name(self, value: str) -> tuple[str, str, str]:
@@ -148,6 +156,12 @@ class SlackOwners:
         except OSError as e:
             self.fail(f"import: Slack did not answer {method}: {e}")
         raise AssertionError("fail() returns only by raising")
+
+
+def _active(user: dict, value: str) -> None:
+    """A deactivated account or a bot owns nothing: nobody would read its reminders."""
+    if user.get("deleted") or user.get("is_bot"):
+        raise DomainError("imp_owner_inactive", owner=value[:60], user=user.get("id", ""), name=_name(user))
 
 
 def _name(user: dict) -> str:
