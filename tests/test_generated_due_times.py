@@ -44,6 +44,12 @@ def _dm_to(fake, user: str) -> dict:
     (datetime(2026, 12, 1, 1, 28, tzinfo=NY), datetime(2026, 12, 1, 18, 0, tzinfo=NY), "Tue, Dec 1, 2026, 6:00\u202fPM"),
     # China's National Day (1-7 October) is not a New York holiday
     (datetime(2026, 9, 30, 15, 0, tzinfo=NY), datetime(2026, 10, 1, 15, 0, tzinfo=NY), "Thu, Oct 1, 2026, 3:00\u202fPM"),
+    # clocks go forward on Sunday 8 March: still 15:00 on the New York wall clock (19:00 UTC, not 20:00)
+    (datetime(2026, 3, 6, 15, 0, tzinfo=NY), datetime(2026, 3, 9, 15, 0, tzinfo=NY), "Mon, Mar 9, 2026, 3:00\u202fPM"),
+    # and back on Sunday 1 November, at 01:30 (the hour that happens twice): Monday's whole working day
+    (datetime(2026, 11, 1, 1, 30, tzinfo=NY), datetime(2026, 11, 2, 18, 0, tzinfo=NY), "Mon, Nov 2, 2026, 6:00\u202fPM"),
+    # Christmas Eve: Christmas (Friday) and the weekend skipped
+    (datetime(2026, 12, 24, 15, 0, tzinfo=NY), datetime(2026, 12, 28, 15, 0, tzinfo=NY), "Mon, Dec 28, 2026, 3:00\u202fPM"),
 ])
 def test_a_new_york_owners_first_contact_counts_new_york_working_days(bolt, fake, db, remember, created, due, shown):
     remember(REP_EN, "America/New_York", "en-US")
