@@ -91,6 +91,33 @@ def test_a_run_that_outlived_its_lease_posts_nothing_the_replica_that_took_over_
     assert [r.status for r in _rows(db)] == ["sent"] * 4
 
 
+def test_a_run_that_outlived_its_lease_posts_nothing_while_the_replica_that_took_over_is_still_at_work(bolt, fake, db):
+    """Both runs stalled: the first past its lease, the second (which claimed the same rows, still
+    'sending') waiting on Slack too. The first run's mark before posting names its token, so the
+    rows the second holds are not its to post: without the token they would be posted twice."""
+    _actions(db, 2, owner=REP)
+    queue_due_actions(db=db, now=DUE)
+    clock, first_answer, second_answer = MovingClock(DUE), threading.Event(), threading.Event()
+    fake.fail_next("users.info", status=200, hold=first_answer)   # the first run's look at REP
+    fake.fail_next("users.info", status=200, hold=second_answer)  # the second run's
+    pool = ThreadPoolExecutor(2)
+    first_run = pool.submit(deliver, client=bolt.client, db=db, defaults=bolt.defaults, now=DUE, clock=clock)  # no worker renews
+    fake.wait_for("users.info", count=1, timeout=10)
+    clock.at = DUE + timedelta(minutes=3)  # the first run's lease ran out
+    second_run = pool.submit(deliver, client=bolt.client, db=db, defaults=bolt.defaults, now=clock.at, clock=clock)
+    fake.wait_for("users.info", count=2, timeout=10)  # the second run claimed REP's rows and waits on Slack too
+    tokens = {r.claim_token for r in _rows(db)}
+    assert [r.status for r in _rows(db)] == ["sending", "sending"] and len(tokens) == 1 and None not in tokens
+    first_answer.set()
+    first = first_run.result(timeout=30)
+    assert (first.sent, first.messages, fake.calls_to("chat.postMessage")) == (0, 0, [])  # not the first run's to post
+    second_answer.set()
+    second = second_run.result(timeout=30)
+    pool.shutdown()
+    assert (second.sent, second.messages) == (2, 1)
+    assert sorted(_delivered(fake).values()) == [1, 1] and [r.status for r in _rows(db)] == ["sent", "sent"]
+
+
 @pytest.mark.parametrize("who, profile, head, grouped", [
     (REP, ZH_REP, "🔴 SLA 超时", "🔔 你有 2 条提醒："),
     (REP_EN, EN_REP, "🔴 SLA breached", "🔔 You have 2 alerts:"),
