@@ -145,17 +145,25 @@ def test_a_deactivated_account_or_a_bot_is_refused_however_it_is_named(empty_dat
     assert "Traceback" not in done.stderr and counts(empty_database.factory)["Customer"] == 0
 
 
-@pytest.mark.parametrize("locale, line", [
-    ("zh-CN", "负责人“<mailto:lina@example.com|lina@example.com>” → U0LINA0003（Lina Wu）：邮箱（Slack users.lookupByEmail）"),
-    ("en", "Owner “<mailto:lina@example.com|lina@example.com>” → U0LINA0003 (Lina Wu): email (Slack users.lookupByEmail)")])
-def test_an_email_copied_out_of_slack_with_its_mailto_markup_is_read_as_the_email(empty_database, fake, tmp_path, locale, line):
+@pytest.mark.parametrize("locale, lines", [
+    ("zh-CN", ["负责人“<mailto:lina@example.com|lina@example.com>” → U0LINA0003（Lina Wu）：邮箱（Slack users.lookupByEmail）",
+               "负责人“Lina Wu <lina@example.com>” → U0LINA0003（Lina Wu）：邮箱（Slack users.lookupByEmail）",
+               "负责人“@jay” → U0ZHOU0005（周杰）：Slack 显示名"]),
+    ("en", ["Owner “<mailto:lina@example.com|lina@example.com>” → U0LINA0003 (Lina Wu): email (Slack users.lookupByEmail)",
+            "Owner “Lina Wu <lina@example.com>” → U0LINA0003 (Lina Wu): email (Slack users.lookupByEmail)",
+            "Owner “@jay” → U0ZHOU0005 (周杰): display name in Slack"])])
+def test_an_owner_written_as_people_copy_it_is_read_as_the_email_or_handle(empty_database, fake, tmp_path, locale, lines):
+    """An email copied out of Slack (<mailto:…|…>) or out of a mail header ("Name <email>"), and a
+    Slack handle with its @ (@jay): not refused as unknown emails."""
     upgrade(empty_database.url)
     _slack(fake)
     path = tmp_path / "leads.csv"
-    path.write_text("客户名称,负责人\n东方物流,<mailto:lina@example.com|lina@example.com>\n", encoding="utf-8-sig")
+    path.write_text("客户名称,负责人\n东方物流,<mailto:lina@example.com|lina@example.com>\n"
+                    "南方物流,Lina Wu <lina@example.com>\n中原建设,@jay\n", encoding="utf-8-sig")
     env = _env(empty_database, fake, locale)
     checked = run(["import", str(path), "--dry-run"], env=env, cwd=tmp_path)
-    assert (checked.returncode, checked.stdout.splitlines()[0]) == (0, line), checked.stderr
-    assert [c.params["email"] for c in fake.calls_to("users.lookupByEmail")] == ["lina@example.com"]
+    assert (checked.returncode, checked.stdout.splitlines()[:3]) == (0, lines), checked.stderr
+    assert [c.params["email"] for c in fake.calls_to("users.lookupByEmail")] == ["lina@example.com"]  # once for both rows
     assert run(["import", str(path)], env=env, cwd=tmp_path).returncode == 0
-    assert [(row[1], row[2]) for row in customers(empty_database.factory)] == [("东方物流", LINA)]
+    assert [(row[1], row[2]) for row in customers(empty_database.factory)] == [
+        ("东方物流", LINA), ("南方物流", LINA), ("中原建设", "U0ZHOU0005")]
