@@ -4,8 +4,10 @@ distinct text is looked up once per run:
 
 - a Slack ID of any length (U0123ABCD, UZH001), a mention (<@U0123ABCD>, <@U0123ABCD|wang>) or the
   export's "王小明 (U0123ABCD)": confirmed with users.info (user_not_found refuses it);
-- an email: a colleague the bot already knows, else users.lookupByEmail;
-- a name: the real name, display name or username of the workspace's members (users.list, read
+- an email (or Slack's <mailto:…|…>, or mail's "Name <…>", around one): a colleague the bot
+  already knows, else users.lookupByEmail;
+- an ID, mention or email of a deactivated account or of a bot: refused, naming it;
+- a name (a leading @ dropped: @jay): the real name, display name or username of the workspace's members (users.list, read
   once per run, every page; deactivated accounts and bots left out) and the names of people the
   bot knows. Two or more people refuse the row, naming each candidate.
 
@@ -26,6 +28,8 @@ from store.customer_csv import People, person_key, slack_id
 from store.errors import DomainError
 
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$")
+_MAILTO = re.compile(r"^<mailto:([^|<>\s]+@[^|<>\s]+)(?:\|[^>]*)?>$")  # an email copied out of a Slack message
+_NAMED_EMAIL = re.compile(r"^[^<>@]*<([^<>\s@]+@[^<>\s@]+)>$")           # "Lina Wu <lina@example.com>", as mail writes it
 PAGE = 200  # users.list members per page (Slack recommends at most 200)
 # how a text was matched -> the catalog key that says so
 HOW = ("id", "mention", "email_known", "email", "real_name", "display_name", "username", "name_known")
@@ -38,6 +42,7 @@ class SlackOwners:
         self._answers: dict[str, str | DomainError] = {}
         self._members: list[dict] | None = None
         self._users: dict[str, dict | None] = {}  # users.info by id
+        self._emails: dict[str, dict | None] = {}  # users.lookupByEmail by email, however the file wrote it
 
     def __call__(self, text: str, field: str = "owner") -> str:
         value = " ".join(unicodedata.normalize("NFKC", text or "").split())
@@ -63,9 +68,14 @@ class SlackOwners:
         found = slack_id(value)
         if found:
             return self._confirmed(found, "id", value)
+        mailto = _MAILTO.match(value) or _NAMED_EMAIL.match(value)
+        if mailto:
+            return self._by_email(mailto.group(1), value)
+        if value.startswith("@") and value.count("@") == 1 and len(value) > 1:
+            return self._by_name(value[1:], value)  # a Slack handle written as people type it: @jay
         if "@" in value:
-            return self._by_email(value)
-        return self._by_name(value)
+            return self._by_email(value, value)
+        return self._by_name(value, value)
 
     def _confirmed(self, user_id: str, how: str, value: str) -> tuple[str, str, str]:
         if self.client is None:
@@ -78,27 +88,34 @@ class SlackOwners:
         user = self._users[user_id]
         if user is None:
             raise DomainError("imp_owner_no_id", owner=value[:60])
+        _active(user, value)
         return user_id, how, _name(user)
 
-    def _by_email(self, value: str) -> tuple[str, str, str]:
-        known = self.known.by_email.get(person_key(value), set())
+    def _by_email(self, email: str, value: str) -> tuple[str, str, str]:
+        known = self.known.by_email.get(person_key(email), set())
         if len(known) == 1:
             return next(iter(known)), "email_known", ""
         if self.client is None:
-            return self._known_only(value)
-        try:
-            user = self._call("users.lookupByEmail", self.client.users_lookupByEmail, email=value)["user"]
-        except SlackApiError as e:
-            if e.response.get("error") == "users_not_found":
-                raise DomainError("imp_owner_not_in_slack", owner=value[:60]) from None
-            raise
+            return self._known_only(email)
+        if person_key(email) not in self._emails:
+            try:
+                self._emails[person_key(email)] = self._call("users.lookupByEmail", self.client.users_lookupByEmail, email=email)["user"]
+            except SlackApiError as e:
+                if e.response.get("error") != "users_not_found":
+                    raise
+                self._emails[person_key(email)] = None
+        user = self._emails[person_key(email)]
+        if user is None:
+            raise DomainError("imp_owner_not_in_slack", owner=value[:60])
+        _active(user, value)
         return user["id"], "email", _name(user)
 
-    def _by_name(self, value: str) -> tuple[str, str, str]:
-        key = person_key(value)
+    def _by_name(self, name: str, value: str) -> tuple[str, str, str]:
+        """`name` looked up; `value` is what the file said (shown in refusals)."""
+        key = person_key(name)
         found: dict[str, tuple[str, str]] = {user_id: ("name_known", "") for user_id in self.known.by_name.get(key, set())}
         if self.client is None:
-            return self._known_only(value) if not found else self._one(value, found)
+            return self._known_only(name) if not found else self._one(value, found)
         for member in self._everyone():
             profile = member.get("profile") or {}
             for how, name in (("real_name", member.get("real_name") or profile.get("real_name")),
@@ -148,6 +165,12 @@ class SlackOwners:
         except OSError as e:
             self.fail(f"import: Slack did not answer {method}: {e}")
         raise AssertionError("fail() returns only by raising")
+
+
+def _active(user: dict, value: str) -> None:
+    """A deactivated account or a bot owns nothing: nobody would read its reminders."""
+    if user.get("deleted") or user.get("is_bot"):
+        raise DomainError("imp_owner_inactive", owner=value[:60], user=user.get("id", ""), name=_name(user))
 
 
 def _name(user: dict) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import event
+from sqlalchemy import event, update
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
@@ -67,6 +67,19 @@ def transaction(factory: SessionFactory) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def get_for_update(session: Session, model, ident: int):
+    """`session.get(model, ident, with_for_update=True)` that locks on SQLite too. SQLite has no row
+    locks (FOR UPDATE is dropped): the transaction first writes the row unchanged, which takes the
+    database's write lock, so a second transaction doing the same waits (busy_timeout) until this
+    one commits and then reads what it wrote, instead of both reading the old row and the last
+    writer silently winning."""
+    if session.get_bind().dialect.name == "sqlite":
+        table = model.__table__
+        same = {c.name: c for c in table.c if c.primary_key or c.onupdate is not None}  # onupdate columns kept too
+        session.execute(update(table).where(table.c.id == ident).values(same))
+    return session.get(model, ident, with_for_update=True)
 
 
 def optimize(engine: Engine) -> None:

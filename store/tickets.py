@@ -13,6 +13,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from store.customers import create_customer, get_customer, next_code
+from store.db import get_for_update
 from store.errors import Checker, DomainError
 from store.permissions import Viewer, can_read, forbidden
 from store.models import OPEN_TICKET, Customer, Ticket, TicketEvent, TicketStatus, TicketType
@@ -106,8 +107,13 @@ def _assign(ticket: Ticket, user_id: str, now: datetime) -> None:
 
 
 def _take(ticket: Ticket, user_id: str, calendar: Calendar, now: datetime) -> str:
+    """Take it: an assigned ticket nobody took yet may be taken by anyone who may work on it; once
+    someone took it, a second Take it (two people clicking the same card at once, or an old card)
+    is refused naming who has it, never a silent reassignment."""
     if ticket.assignee_id == user_id and ticket.status != NEW:
         raise DomainError("ticket_err_yours", code=ticket.code)
+    if ticket.taken_at is not None and ticket.assignee_id:
+        raise DomainError("ticket_err_taken", code=ticket.code, assignee=ticket.assignee_id)
     before = ticket.assignee_id or ""
     _assign(ticket, user_id, now)
     return before
@@ -175,8 +181,8 @@ def act(*, session: Session, ticket_id: int, action: str, user_id: str, calendar
         viewer: Viewer | None = None) -> Ticket:
     """One button: refuse it (DomainError) if the viewer may not work on it or its status does not
     allow it, else change the ticket, record the event and recompute its clocks. The row is locked
-    for the change."""
-    ticket = session.get(Ticket, ticket_id, with_for_update=True)
+    for the change (on SQLite too: two clicks at once take turns)."""
+    ticket = get_for_update(session, Ticket, ticket_id)
     if ticket is None:
         raise DomainError("ticket_err_missing")
     if viewer is not None:

@@ -19,6 +19,7 @@ from store.db import transaction
 from store.models import Customer, NextAction
 from store.sla import add_business
 from store.tickets import create_ticket, open_tickets, set_card
+from store.users import set_quiet_hours
 from handlers.sla_words import list_blocks
 from tests.conftest import BOSS, REP, REP_EN
 from tests.flows import button
@@ -90,6 +91,33 @@ def test_a_run_that_outlived_its_lease_posts_nothing_the_replica_that_took_over_
     assert [r.status for r in _rows(db)] == ["sent"] * 4
 
 
+def test_a_run_that_outlived_its_lease_posts_nothing_while_the_replica_that_took_over_is_still_at_work(bolt, fake, db):
+    """Both runs stalled: the first past its lease, the second (which claimed the same rows, still
+    'sending') waiting on Slack too. The first run's mark before posting names its token, so the
+    rows the second holds are not its to post: without the token they would be posted twice."""
+    _actions(db, 2, owner=REP)
+    queue_due_actions(db=db, now=DUE)
+    clock, first_answer, second_answer = MovingClock(DUE), threading.Event(), threading.Event()
+    fake.fail_next("users.info", status=200, hold=first_answer)   # the first run's look at REP
+    fake.fail_next("users.info", status=200, hold=second_answer)  # the second run's
+    pool = ThreadPoolExecutor(2)
+    first_run = pool.submit(deliver, client=bolt.client, db=db, defaults=bolt.defaults, now=DUE, clock=clock)  # no worker renews
+    fake.wait_for("users.info", count=1, timeout=10)
+    clock.at = DUE + timedelta(minutes=3)  # the first run's lease ran out
+    second_run = pool.submit(deliver, client=bolt.client, db=db, defaults=bolt.defaults, now=clock.at, clock=clock)
+    fake.wait_for("users.info", count=2, timeout=10)  # the second run claimed REP's rows and waits on Slack too
+    tokens = {r.claim_token for r in _rows(db)}
+    assert [r.status for r in _rows(db)] == ["sending", "sending"] and len(tokens) == 1 and None not in tokens
+    first_answer.set()
+    first = first_run.result(timeout=30)
+    assert (first.sent, first.messages, fake.calls_to("chat.postMessage")) == (0, 0, [])  # not the first run's to post
+    second_answer.set()
+    second = second_run.result(timeout=30)
+    pool.shutdown()
+    assert (second.sent, second.messages) == (2, 1)
+    assert sorted(_delivered(fake).values()) == [1, 1] and [r.status for r in _rows(db)] == ["sent", "sent"]
+
+
 @pytest.mark.parametrize("who, profile, head, grouped", [
     (REP, ZH_REP, "🔴 SLA 超时", "🔔 你有 2 条提醒："),
     (REP_EN, EN_REP, "🔴 SLA breached", "🔔 You have 2 alerts:"),
@@ -109,16 +137,24 @@ def test_a_breach_is_its_own_message_under_a_header_while_reminders_are_grouped(
     assert len(bundle["metadata"]["event_payload"]["outbox"].split(",")) == 2
 
 
-def test_a_p1_warning_reaches_its_owner_in_quiet_hours(bolt, fake, db, remember):
-    remember(REP, "Asia/Shanghai", "zh-CN")
-    with transaction(db) as s:  # 01:30 on a Tuesday in Shanghai, quiet hours 21:00-08:00
-        p1 = create_ticket(session=s, created_by=REP, customer_id=None, new_customer_name="星河科技", priority="P1",
-                           ticket_type="complaint", description="服务器宕机", assignee_id=REP, calendar=CN, now=sh(2026, 11, 24, 1, 30))
+@pytest.mark.parametrize("who, locale, said", [
+    (REP, "zh-CN", "⚠️ SLA 预警：工单 {code} 的首次响应将于 2026年11月24日周二 03:30 到期（还有 30分钟）"),
+    (REP_EN, "en-US", "⚠️ SLA warning: First response on ticket {code} is due Tue, Nov 24, 2026, 3:30\u202fAM (in 30 min)")])
+def test_a_p1_warning_reaches_its_owner_in_quiet_hours(bolt, fake, db, remember, who, locale, said):
+    """P1 counts calendar hours: a warning held until 08:00 would come after the breach (03:30). The
+    owner's quiet hours are on (21:00-08:00 in Shanghai): their reminder due at the same moment waits."""
+    remember(who, "Asia/Shanghai", locale)
+    with transaction(db) as s:
+        set_quiet_hours(session=s, user_id=who, quiet_hours="21:00-08:00")
+    with transaction(db) as s:  # 01:30 on a Tuesday in Shanghai
+        p1 = create_ticket(session=s, created_by=who, customer_id=None, new_customer_name="星河科技", priority="P1",
+                           ticket_type="complaint", description="服务器宕机", assignee_id=who, calendar=CN, now=sh(2026, 11, 24, 1, 30))
         set_card(session=s, ticket_id=p1.id, channel=SALES, ts="1700000000.000300", link=CARD_LINK)
+    _many_actions(db, 1, who, due=sh(2026, 11, 24, 3, 0))
     report = tick(client=bolt.client, db=db, defaults=bolt.defaults, now=sh(2026, 11, 24, 3, 0))  # 75 % of two hours
-    assert (report.sla_queued, report.sent, report.deferred) == (1, 1, 0)
+    assert (report.sla_queued, report.sent, report.deferred) == (1, 1, 1)  # the warning goes, the reminder waits
     [warn] = fake.calls_to("chat.postMessage")
-    assert warn.params["text"] == f"⚠️ SLA 预警：工单 {p1.code} 的首次响应将于 2026年11月24日周二 03:30 到期（还有 30分钟）"
+    assert (warn.params["channel"], warn.params["text"]) == (who, said.format(code=p1.code))
 
 
 def test_an_overdue_clock_reads_days_and_hours_past_a_day(db):

@@ -19,6 +19,7 @@ from store.permissions import Viewer
 from store.sla import Calendar
 from store.users import save_user
 from tests.conftest import BOSS, REP, REP_EN
+from tests.record_flows import customer
 from tests.test_customers_ui import _sections, _submit_new, _team
 
 UTC = timezone.utc
@@ -44,6 +45,12 @@ def _dm_to(fake, user: str) -> dict:
     (datetime(2026, 12, 1, 1, 28, tzinfo=NY), datetime(2026, 12, 1, 18, 0, tzinfo=NY), "Tue, Dec 1, 2026, 6:00\u202fPM"),
     # China's National Day (1-7 October) is not a New York holiday
     (datetime(2026, 9, 30, 15, 0, tzinfo=NY), datetime(2026, 10, 1, 15, 0, tzinfo=NY), "Thu, Oct 1, 2026, 3:00\u202fPM"),
+    # clocks go forward on Sunday 8 March: still 15:00 on the New York wall clock (19:00 UTC, not 20:00)
+    (datetime(2026, 3, 6, 15, 0, tzinfo=NY), datetime(2026, 3, 9, 15, 0, tzinfo=NY), "Mon, Mar 9, 2026, 3:00\u202fPM"),
+    # and back on Sunday 1 November, at 01:30 (the hour that happens twice): Monday's whole working day
+    (datetime(2026, 11, 1, 1, 30, tzinfo=NY), datetime(2026, 11, 2, 18, 0, tzinfo=NY), "Mon, Nov 2, 2026, 6:00\u202fPM"),
+    # Christmas Eve: Christmas (Friday) and the weekend skipped
+    (datetime(2026, 12, 24, 15, 0, tzinfo=NY), datetime(2026, 12, 28, 15, 0, tzinfo=NY), "Mon, Dec 28, 2026, 3:00\u202fPM"),
 ])
 def test_a_new_york_owners_first_contact_counts_new_york_working_days(bolt, fake, db, remember, created, due, shown):
     remember(REP_EN, "America/New_York", "en-US")
@@ -122,3 +129,28 @@ def test_time_limits_fall_on_the_owners_working_day_at_the_start_of_their_hours(
     # an owner Slack never described works the team's calendar: Shanghai, mainland holidays
     assert _satisfaction_due(db, "黄河科技", "U_NEW", datetime(2026, 9, 24, 1, 28, tzinfo=SH)) == (
         datetime(2026, 10, 8, 9, 0, tzinfo=SH))   # Thu 1 Oct is National Day: Thursday 8 October
+
+
+@pytest.mark.parametrize("user, tz, locale, moved, name, command, line", [
+    # Saturday 5 December, 10:00 in Shanghai: two weeks later is a Saturday, so Monday 21 December 09:00
+    (REP, "Asia/Shanghai", "zh-CN", datetime(2026, 12, 5, 10, 0, tzinfo=SH), "星河科技", "stage 星河科技 nurturing 意向明确 周末加班确认",
+     "⏰ 已自动创建下一步：*完成需求调研*，截止 2026年12月21日周一 09:00，负责人 <@U0REP00001>"),
+    # delivered Friday 18 December, 16:00 in New York: a week later is Christmas, then the weekend:
+    # Monday 28 December, 9:00 New York time
+    (REP_EN, "America/New_York", "en-US", datetime(2026, 12, 18, 16, 0, tzinfo=NY), "Galaxy Tech",
+     "stage Galaxy Tech converted delivered went live",
+     "⏰ Next action created: *Satisfaction check after delivery*, due Mon, Dec 28, 2026, 9:00\u202fAM, owner <@U0REPEN002>"),
+])
+def test_a_time_limit_reached_on_a_weekend_or_holiday_moves_to_the_next_working_day_through_crm_stage(
+        bolt, fake, db, remember, user, tz, locale, moved, name, command, line):
+    remember(user, tz, locale)
+    bolt.now = moved.astimezone(UTC)
+    stage = ("converted", "signed") if locale == "en-US" else (None, None)
+    made = customer(db, name, owner=user, stage=stage[0], status=stage[1], now=bolt.now)
+    bolt.command(command, user=user)
+    reply = fake.wait_for("response_url:cmd")[0].params["text"]
+    assert reply.splitlines()[-1] == line
+    with transaction(db) as s:
+        [action] = s.exec(select(NextAction).where(NextAction.customer_id == made.id, NextAction.origin.startswith("lifecycle:"),
+                                                   NextAction.origin != "lifecycle:first_contact")).all()
+    assert action.due_at.astimezone(ZoneInfo(tz)).strftime("%a %d %H:%M") == ("Mon 21 09:00" if locale == "zh-CN" else "Mon 28 09:00")

@@ -116,3 +116,54 @@ def test_default_owner_by_email_and_a_slack_that_refuses_is_one_sentence(empty_d
                   cwd=tmp_path)  # nothing listens on port 9
     assert (nowhere.returncode, nowhere.stderr.splitlines()[-1].startswith("import: Slack did not answer users.list: ")) == (1, True)
     assert "Traceback" not in nowhere.stderr
+
+
+@pytest.mark.parametrize("locale, said", [
+    ("zh-CN", ["第 2 行，负责人：“old@example.com”是 周杰（U0GONE0006），这个 Slack 账号已停用或是机器人：请填写一位在职同事作为负责人。",
+               "第 3 行，负责人：“U0GONE0006”是 周杰（U0GONE0006），这个 Slack 账号已停用或是机器人：请填写一位在职同事作为负责人。",
+               "第 4 行，负责人：“<@U0ROBOT004>”是 周杰（U0ROBOT004），这个 Slack 账号已停用或是机器人：请填写一位在职同事作为负责人。",
+               "有 3 处问题，什么都没有导入。"]),
+    ("en", ["line 2, 负责人: “old@example.com” is 周杰 (U0GONE0006), a deactivated Slack account or a bot: "
+            "give an active colleague as the owner.",
+            "line 3, 负责人: “U0GONE0006” is 周杰 (U0GONE0006), a deactivated Slack account or a bot: "
+            "give an active colleague as the owner.",
+            "line 4, 负责人: “<@U0ROBOT004>” is 周杰 (U0ROBOT004), a deactivated Slack account or a bot: "
+            "give an active colleague as the owner.",
+            "3 problems: nothing was imported."])])
+def test_a_deactivated_account_or_a_bot_is_refused_however_it_is_named(empty_database, fake, tmp_path, locale, said):
+    """users.lookupByEmail and users.info answer for deactivated accounts and bots too: neither can
+    own a customer (nobody would read its reminders), whether named by email, ID or mention."""
+    upgrade(empty_database.url)
+    _slack(fake)
+    fake.add_user("U0GONE0006", real_name="周杰", name="zhoujie_old", email="old@example.com", deleted=True)
+    path = tmp_path / "leads.csv"
+    path.write_text("客户名称,负责人\nA,old@example.com\nB,U0GONE0006\nC,<@U0ROBOT004>\n"
+                    "D,<mailto:lina@example.com|lina@example.com>\n", encoding="utf-8-sig")
+    done = run(["import", str(path), "--dry-run"], env=_env(empty_database, fake, locale), cwd=tmp_path)
+    assert done.returncode == 1
+    assert [line for line in done.stderr.splitlines() if " INFO " not in line] == said
+    assert "Traceback" not in done.stderr and counts(empty_database.factory)["Customer"] == 0
+
+
+@pytest.mark.parametrize("locale, lines", [
+    ("zh-CN", ["负责人“<mailto:lina@example.com|lina@example.com>” → U0LINA0003（Lina Wu）：邮箱（Slack users.lookupByEmail）",
+               "负责人“Lina Wu <lina@example.com>” → U0LINA0003（Lina Wu）：邮箱（Slack users.lookupByEmail）",
+               "负责人“@jay” → U0ZHOU0005（周杰）：Slack 显示名"]),
+    ("en", ["Owner “<mailto:lina@example.com|lina@example.com>” → U0LINA0003 (Lina Wu): email (Slack users.lookupByEmail)",
+            "Owner “Lina Wu <lina@example.com>” → U0LINA0003 (Lina Wu): email (Slack users.lookupByEmail)",
+            "Owner “@jay” → U0ZHOU0005 (周杰): display name in Slack"])])
+def test_an_owner_written_as_people_copy_it_is_read_as_the_email_or_handle(empty_database, fake, tmp_path, locale, lines):
+    """An email copied out of Slack (<mailto:…|…>) or out of a mail header ("Name <email>"), and a
+    Slack handle with its @ (@jay): not refused as unknown emails."""
+    upgrade(empty_database.url)
+    _slack(fake)
+    path = tmp_path / "leads.csv"
+    path.write_text("客户名称,负责人\n东方物流,<mailto:lina@example.com|lina@example.com>\n"
+                    "南方物流,Lina Wu <lina@example.com>\n中原建设,@jay\n", encoding="utf-8-sig")
+    env = _env(empty_database, fake, locale)
+    checked = run(["import", str(path), "--dry-run"], env=env, cwd=tmp_path)
+    assert (checked.returncode, checked.stdout.splitlines()[:3]) == (0, lines), checked.stderr
+    assert [c.params["email"] for c in fake.calls_to("users.lookupByEmail")] == ["lina@example.com"]  # once for both rows
+    assert run(["import", str(path)], env=env, cwd=tmp_path).returncode == 0
+    assert [(row[1], row[2]) for row in customers(empty_database.factory)] == [
+        ("东方物流", LINA), ("南方物流", LINA), ("中原建设", "U0ZHOU0005")]

@@ -3,7 +3,9 @@ bot sends; the SLA alerts through the real tick; renderers and lists called dire
 from __future__ import annotations
 
 import json
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -427,6 +429,41 @@ def test_invalid_transitions_are_refused_with_a_clear_ephemeral(bolt, fake, db, 
     _card_update(fake, 4)
     assert [e.kind for e in _events(db, ticket.id)] == ["created", "replied"]
     assert (_only_ticket(db).status, _only_ticket(db).closed_at) == ("open", None)
+
+
+def test_take_it_clicked_by_two_people_at_once_gives_the_ticket_to_one_and_tells_the_other(bolt, fake, db, remember):
+    """Both saw Take it on the new card and clicked within the same moment: one takes it, the other
+    is told who has it (in their own language) and the card is redrawn without Take it; nobody's
+    click reassigns it silently. A click on an old card after that is refused the same way."""
+    _team(db)
+    remember(REP, "Asia/Shanghai", "zh-CN")
+    remember(REP_EN, "America/New_York", "en-US")
+    _submit(bolt, assignee=None)
+    posted = fake.wait_for("chat.postMessage")[0].response
+    ticket = _carded(db)
+    where = dict(value=str(ticket.id), channel=posted["channel"], ts=posted["ts"])
+    together = threading.Barrier(2)
+
+    def click(user: str) -> int:
+        together.wait(timeout=10)
+        return bolt.interact(button(user=user, action_id=ids.TICKET_TAKE, **where))[0]
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(click, [REP, REP_EN]))
+    assert answers == [200, 200]
+    [refusal] = [c.params for c in fake.wait_for("chat.postEphemeral")]
+    taker = _only_ticket(db).assignee_id
+    loser = {REP: REP_EN, REP_EN: REP}[taker]
+    said = {REP: f"工单 {ticket.code} 已由 <@{taker}> 接手。", REP_EN: f"<@{taker}> already took ticket {ticket.code}."}[loser]
+    assert (refusal["user"], refusal["text"]) == (loser, said)
+    assert [(e.kind, e.by) for e in _events(db, ticket.id)] == [("created", REP), ("take", taker)]
+    last = _card_update(fake, 2)  # both clicks redraw the card; neither shows Take it
+    assert "我来处理" not in _labels(last["blocks"]) and "Take it" not in _labels(last["blocks"])
+    # BOSS clicks Take it on a copy of the card drawn before: refused too, the ticket stays the taker's
+    fake.reset()
+    bolt.interact(button(user=BOSS, action_id=ids.TICKET_TAKE, **where))
+    assert fake.wait_for("chat.postEphemeral")[0].params["text"] == f"工单 {ticket.code} 已由 <@{taker}> 接手。"
+    assert (_only_ticket(db).assignee_id, len(_events(db, ticket.id))) == (taker, 2)
 
 
 # -- the SLA alerts ---------------------------------------------------------------------------------
