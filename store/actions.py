@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from store.errors import DomainError
 from store.models import PENDING_ACTION, ActionStatus, Customer, NextAction
 from store.types import as_stored
+from store.db import get_for_update
 
 
 def get_action(*, session: Session, action_id: int) -> NextAction | None:
@@ -39,7 +40,7 @@ def open_actions_for_customer(*, session: Session, customer_id: int) -> list[Nex
 
 
 def _pending(session: Session, action_id: int, user_id: str) -> NextAction:
-    action = session.get(NextAction, action_id, with_for_update=True)
+    action = get_for_update(session, NextAction, action_id)
     if action is None:
         raise DomainError("err_action_missing")
     if action.status not in PENDING_ACTION:

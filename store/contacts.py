@@ -15,6 +15,7 @@ from store.profile import ContactDetails, check_phone_email, seal_into
 from store.text import NAME_MAX, clean_line
 from store.text import require as require_text
 from store.vocab import codes
+from store.db import get_for_update
 
 TITLE_MAX, REASON_MAX = 200, 500
 ROLES = codes("decision_role")
@@ -71,7 +72,7 @@ def change_contact(*, session: Session, viewer: Viewer, contact_id: int, now: da
     values = _check(c, name=name, title=title, role=role)
     phone, email = c.check(check_phone_email, phone, email) or (None, None)
     c.done()
-    contact = session.get(Contact, contact_id, with_for_update=True)
+    contact = get_for_update(session, Contact, contact_id)
     if contact is None:
         raise DomainError("err_unknown_contact")
     customer = _customer(session, contact.customer_id)

@@ -27,6 +27,7 @@ from store.profile import money
 from store.text import clean_line
 from store.text import require as require_text
 from store.vocab import codes
+from store.db import get_for_update
 
 DEAL_STAGES = codes("deal_stage")
 OPEN_STAGES = ("qualification", "proposal", "negotiation")
@@ -49,7 +50,7 @@ class WonTerms:
 
 
 def _customer(session: Session, viewer: Viewer, customer_id: int) -> Customer:
-    customer = session.get(Customer, customer_id, with_for_update=True)
+    customer = get_for_update(session, Customer, customer_id)
     if customer is None:
         raise DomainError("err_unknown_customer", field="customer")
     require(can_edit(viewer, customer), viewer=viewer, customer=customer, action="edit")
@@ -57,7 +58,7 @@ def _customer(session: Session, viewer: Viewer, customer_id: int) -> Customer:
 
 
 def _deal(session: Session, viewer: Viewer, deal_id: int) -> tuple[Deal, Customer]:
-    deal = session.get(Deal, deal_id, with_for_update=True)
+    deal = get_for_update(session, Deal, deal_id)
     if deal is None:
         raise DomainError("err_unknown_deal")
     return deal, _customer(session, viewer, deal.customer_id)

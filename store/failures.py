@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from store.errors import DomainError
 from store.models import PENDING_ACTION, Customer, NextAction, NpsResponse, Outbox, Ticket
+from store.db import get_for_update
 
 # Slack errors that mean the person cannot be reached at all (reassign), not a passing state.
 GONE = frozenset({"user_not_found", "account_inactive", "user_disabled", "cannot_dm_bot"})
@@ -71,7 +72,7 @@ def describe(session: Session, row: Outbox) -> Failure:
 
 
 def _failed(session: Session, outbox_id: int) -> Outbox:
-    row = session.get(Outbox, outbox_id, with_for_update=True)
+    row = get_for_update(session, Outbox, outbox_id)
     if row is None or row.status != "failed":
         raise DomainError("admin_failure_gone")
     return row

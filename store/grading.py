@@ -28,6 +28,7 @@ from store.permissions import Viewer, can_edit, require
 from store.tier_cadence import tier_cadence_applies
 from store.types import UTCDateTime
 from store.vocab import codes
+from store.db import get_for_update
 
 GRADES = codes("grade")
 BANT_LEVELS = codes("bant_level")
@@ -46,7 +47,7 @@ def bant_grade(*, budget: str | None, authority: str | None, need: str | None, t
 
 
 def _editable(session: Session, viewer: Viewer, customer_id: int) -> Customer:
-    customer = session.get(Customer, customer_id, with_for_update=True)
+    customer = get_for_update(session, Customer, customer_id)
     if customer is None:
         raise DomainError("err_unknown_customer", field="customer")
     require(can_edit(viewer, customer), viewer=viewer, customer=customer, action="edit")

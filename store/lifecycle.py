@@ -49,6 +49,7 @@ from store.permissions import Viewer, can_edit, require
 from store.sla import Calendar, add_business
 from store.workdays import owner_calendar, working_day_start
 from store.text import clean_line
+from store.db import get_for_update
 
 STAGE_STATUSES: dict[str, tuple[str, ...]] = {
     "lead": ("to_nurture", "low_intent", "high_intent"),
@@ -193,7 +194,7 @@ def _time_limits(session: Session, customer: Customer, *, entered_stage: bool, e
 def change_stage(*, session: Session, viewer: Viewer, customer_id: int, stage: str, status: str | None = None,
                  reason: str = "", now: datetime, limits: TimeLimits = TimeLimits(), cs_owner: CsOwners | None = None) -> StageChange | None:
     """Change a customer's stage and/or status; None when it already was so."""
-    customer = session.get(Customer, customer_id, with_for_update=True)
+    customer = get_for_update(session, Customer, customer_id)
     if customer is None:
         raise DomainError("err_unknown_customer", field="customer")
     require(can_edit(viewer, customer), viewer=viewer, customer=customer, action="edit")

@@ -14,6 +14,7 @@ from store.permissions import Viewer, can_edit, require
 from store.text import clean
 from store.text import require as require_text
 from store.vocab import codes
+from store.db import get_for_update
 
 DESCRIPTION_MAX = 1000
 OPEN_NEED = ("not_started", "in_progress")
@@ -63,7 +64,7 @@ def update_need(*, session: Session, viewer: Viewer, need_id: int, now: datetime
     if description is not None:
         description = c.check(require_text, clean(description), field="description", limit=DESCRIPTION_MAX)
     c.done()
-    need = session.get(Need, need_id, with_for_update=True)
+    need = get_for_update(session, Need, need_id)
     if need is None:
         raise DomainError("err_unknown_need")
     _customer(session, viewer, need.customer_id)

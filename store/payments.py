@@ -34,6 +34,7 @@ from store.models import Customer
 from store.money_models import Instalment, Receipt
 from store.permissions import Viewer, can_edit, can_read, require
 from store.profile import money
+from store.db import get_for_update
 
 MAX_INSTALMENTS = 24
 EVERY_DAYS = 30
@@ -211,7 +212,7 @@ def record_receipt(*, session: Session, viewer: Viewer, instalment_id: int | Non
     elif received_on > today:
         c.fail("pay_err_future_day", field="received_on")
     c.done()
-    instalment = session.get(Instalment, instalment_id, with_for_update=True) if instalment_id is not None else None
+    instalment = get_for_update(session, Instalment, instalment_id) if instalment_id is not None else None
     if instalment is None:
         raise DomainError("pay_err_unknown_instalment")
     deal, customer = _won_deal(session, viewer, instalment.deal_id)

@@ -28,6 +28,7 @@ from store.text import clean, require as require_text
 from store.users import manager_of
 # A retention plan keeps the win-back plan's rules; the current case is the one mark_churned checks for.
 from store.winback import LESSONS_MAX, PlanRequest, check_plan, open_case
+from store.db import get_for_update
 
 ORIGIN = "retention"
 KIND = "winback"  # RiskResponse.kind of a plan started from a ping
@@ -48,7 +49,7 @@ def origin_of(action: str) -> str:
 
 def start_retention(*, session: Session, viewer: Viewer, customer_id: int, plan: PlanRequest, now: datetime) -> Retention:
     """Whoever may answer the customer's churn-risk ping starts one (store.risk.may_answer)."""
-    customer = session.get(Customer, customer_id, with_for_update=True)  # one plan at a time per customer
+    customer = get_for_update(session, Customer, customer_id)  # one plan at a time per customer
     if customer is None:
         raise DomainError("err_unknown_customer", field="customer")
     require(may_answer(viewer, customer), viewer=viewer, customer=customer, action="edit")
@@ -80,7 +81,7 @@ def current_case(*, session: Session, customer: Customer) -> ChurnCase | None:
 
 def append_lessons(*, session: Session, case_id: int, lessons: str) -> ChurnCase:
     """Add a paragraph to the case's lessons (the caller checked who may). Nothing to add: unchanged."""
-    case = session.get(ChurnCase, case_id, with_for_update=True)
+    case = get_for_update(session, ChurnCase, case_id)
     if case is None:
         raise DomainError("winback_err_unknown_case")
     c = Checker()

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from store.errors import DomainError
 from store.models import AdminChange, SlaPolicy
 from store.ticket_sla import PRIORITIES, Targets, targets_for
+from store.db import get_for_update
 
 MAX_MINUTES = 60 * 24 * 60  # 60 days: beyond that a target is a typo
 _DURATION = re.compile(r"^(?:(\d{1,3})(?:d|天))?(?:(\d{1,4})(?:h|小时|時))?(?:(\d{1,5})(?:m|min|分钟|分))?$")
@@ -83,7 +84,7 @@ def set_targets(*, session: Session, by: str, priority: str, changes: dict[str, 
     after = replace(before, **changes)
     if after.resolution_minutes < after.response_minutes:
         raise DomainError("admin_sla_order")
-    row = session.get(SlaPolicy, priority, with_for_update=True) or SlaPolicy(priority=priority, **asdict(before))
+    row = get_for_update(session, SlaPolicy, priority) or SlaPolicy(priority=priority, **asdict(before))
     for field in FIELDS:
         old, new = getattr(before, field), getattr(after, field)
         if old != new:

@@ -32,6 +32,7 @@ from store.crm_models import AuditEntry, Deal
 from store.errors import DomainError
 from store.models import Customer, Outbox
 from store.permissions import Viewer, can_edit, require
+from store.db import get_for_update
 
 TIERS = ("high", "medium", "low")
 AUTO, MANUAL = "auto", "manual"
@@ -114,7 +115,7 @@ def set_tier(*, session: Session, viewer: Viewer, customer_id: int, tier: str | 
     """A tier chosen by a person (kept by the nightly pass), or None: computed again from tonight."""
     if tier is not None and tier not in TIERS:
         raise DomainError("err_value_tier", field="value_tier")
-    customer = session.get(Customer, customer_id, with_for_update=True)
+    customer = get_for_update(session, Customer, customer_id)
     if customer is None:
         raise DomainError("err_unknown_customer", field="customer")
     require(can_edit(viewer, customer), viewer=viewer, customer=customer, action="edit")

@@ -44,6 +44,7 @@ from store.models import ActionStatus, ChurnCase, Customer, NextAction, WinbackP
 from store.permissions import Viewer, can_edit, require
 from store.text import clean, require as require_text
 from store.users import manager_of
+from store.db import get_for_update
 
 REASONS = ("service_quality", "product_competitiveness", "price", "relationship", "business_change", "other")
 ACTIONS = ("price", "service_upgrade", "specific_fix")
@@ -88,7 +89,7 @@ def check_plan(c: Checker, plan: PlanRequest, now: datetime) -> PlanRequest:
 
 
 def _locked_customer(session: Session, customer_id: int) -> Customer:
-    customer = session.get(Customer, customer_id, with_for_update=True)
+    customer = get_for_update(session, Customer, customer_id)
     if customer is None:
         raise DomainError("err_unknown_customer", field="customer")
     return customer
@@ -203,7 +204,7 @@ def plan_winback(*, session: Session, viewer: Viewer, case_id: int, plan: PlanRe
 def close_plan(*, session: Session, viewer: Viewer, plan_id: int, outcome: str, now: datetime,
                limits: TimeLimits = TimeLimits()) -> WinbackPlan:
     """Record the plan's outcome; a customer still churned takes it as its status."""
-    plan = session.get(WinbackPlan, plan_id, with_for_update=True)
+    plan = get_for_update(session, WinbackPlan, plan_id)
     if plan is None:
         raise DomainError("winback_err_unknown_plan")
     customer = _locked_customer(session, plan.customer_id)
