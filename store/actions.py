@@ -86,12 +86,6 @@ def action_with_customer(*, session: Session, action_id: int) -> tuple[NextActio
     return (row[0], row[1]) if row else None
 
 
-def mark_announced(*, session: Session, action: NextAction) -> None:
-    """The action's alert is queued: clear announce_at, unless someone moved it since it was read."""
-    session.execute(update(NextAction).where(NextAction.id == action.id, NextAction.announce_at == action.announce_at)
-                    .values(announce_at=None))
-
-
 def claim_announcements(*, session: Session, now: datetime, limit: int = 10_000) -> list[tuple[int, datetime, str]]:
     """Take up to `limit` pending actions whose announcement is due, oldest first, clearing their
     announce_at in the same statement: (id, due_at, owner_id) of each, by due time then id. Queue
