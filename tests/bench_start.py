@@ -19,7 +19,7 @@ Bytecode: the image (Dockerfile) installs the package with pip, which compiles e
 checkout run with PYTHONDONTWRITEBYTECODE=1 (as this machine's shell sets) would compile all of the
 project's ~250 modules at every start instead. The project is compiled first (compileall, into its
 own __pycache__ folders, which git ignores), so each start reads bytecode as the image does.
-`--no-bytecode` leaves that out (a checkout whose modules were never compiled).
+`--no-bytecode` removes those folders instead and writes none (a checkout whose modules were never compiled).
 """
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ import hashlib
 import hmac
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -134,14 +135,18 @@ def main() -> None:
     parser.add_argument("--database-url")
     parser.add_argument("--no-bytecode", action="store_true", help="compile the project at every start (no .pyc)")
     args = parser.parse_args()
-    if not args.no_bytecode:
-        for package in ("bot", "handlers", "store"):
+    for package in ("bot", "handlers", "store"):
+        if args.no_bytecode:  # as a checkout that never wrote any: the starts below write none either
+            for cache in (ROOT / package).rglob("__pycache__"):
+                shutil.rmtree(cache)
+        else:
             compileall.compile_dir(ROOT / package, quiet=1)
     fake = FakeSlack().start()
     scratch = ScratchDatabase(args.database_url)
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "CRM_"))}
     env = {**clean, "PYTHONPATH": str(ROOT), "DATABASE_URL": scratch.url, "SLACK_BOT_TOKEN": "xoxb-test",
-           "SLACK_SIGNING_SECRET": "s" * 32, "SLACK_API_URL": fake.url, "CRM_ENCRYPTION_KEY": "bench-encryption-key-0123456789-abcdef"}
+           "SLACK_SIGNING_SECRET": "s" * 32, "SLACK_API_URL": fake.url, "CRM_ENCRYPTION_KEY": "bench-encryption-key-0123456789-abcdef",
+           **({"PYTHONDONTWRITEBYTECODE": "1"} if args.no_bytecode else {})}
     try:
         subprocess.run([sys.executable, "-m", "bot", "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
         bot, bare = [], []
