@@ -7,9 +7,6 @@ import logging
 import os
 import sys
 
-from slack_bolt.error import BoltError
-from slack_sdk.errors import SlackApiError, SlackClientError
-
 from bot.cli_args import BadArgument, parse_now
 from bot.cli_customers import add_customer_commands, cmd_export, cmd_import
 from bot.cli_keys import add_key_commands, cmd_new_key, cmd_rotate_key
@@ -17,9 +14,8 @@ from bot.cli_nps import add_import_nps, cmd_import_nps
 from bot.cli_payments import add_payments, cmd_payments
 from bot.cli_report import add_report, cmd_report
 from bot.cli_value import add_value_commands, cmd_tags, cmd_tiers
+from bot.front import EVENTS_PATH, Front, listen
 from bot.manifest_cli import add_manifest, cmd_manifest
-from bot.database import check_database_url
-from bot.keys import check_key
 from bot.logs import configure_logging
 from bot.settings import SettingsError, load_settings
 
@@ -50,6 +46,7 @@ def cmd_migrate(settings, _args) -> None:
 
 def cmd_jobs(settings, args) -> None:
     from bot.app import defaults_of, make_client
+    from bot.keys import check_key
     from handlers.delivery.jobs import tick
 
     if not args.once:
@@ -61,6 +58,31 @@ def cmd_jobs(settings, args) -> None:
 
 
 def cmd_run(settings, _args) -> None:
+    """Listen first (bot/front.py: /healthz answers, /readyz says not ready, Slack's requests wait),
+    then load the app, migrate, check Slack, and hand the port to the app."""
+    _require(settings, serving=True)
+    front = Front()
+    try:
+        web = listen(front, settings.port)
+    except OSError as e:
+        raise SettingsError(f"PORT: cannot listen on port {settings.port} ({e.strerror or e}); give a free port "
+                            f"from 1 to 65535.") from None
+    _check_database_and_key(settings)
+    _load_and_serve(settings, front=front, web=web)
+
+
+def _check_database_and_key(settings) -> None:
+    from bot.database import check_database_url
+    from bot.keys import check_key
+
+    check_database_url(settings.database_url)
+    check_key(settings)
+
+
+def _load_and_serve(settings, *, front: Front, web) -> None:
+    from slack_bolt.error import BoltError
+    from slack_sdk.errors import SlackApiError, SlackClientError
+
     from bot.app import create_app, defaults_of, make_client
     from bot.health import Readiness
     from bot.keys import load_cipher
@@ -68,7 +90,6 @@ def cmd_run(settings, _args) -> None:
     from bot.scheduler import TickWatch, Waker, start_scheduler
     from bot.shutdown import DrainingExecutor, serve
 
-    _require(settings, serving=True)
     db = _database(settings)  # first: a SQLite key file is made beside the database, once it is known to open
     defaults = defaults_of(settings, load_cipher(settings))
     metrics = Metrics(db=db)
@@ -86,7 +107,7 @@ def cmd_run(settings, _args) -> None:
     except (SlackClientError, OSError) as e:
         raise SystemExit(f"Could not reach Slack at {settings.slack_api_url} ({e}); check the network and SLACK_API_URL.")
     readiness.slack_ok = True  # create_app's auth.test succeeded
-    web = _web_front(settings=settings, app=app, db=db, defaults=defaults, wake=wake, readiness=readiness, metrics=metrics)
+    wsgi = _web_app(settings=settings, app=app, db=db, defaults=defaults, wake=wake, readiness=readiness, metrics=metrics)
     watch = TickWatch(metrics=metrics, on_tick=readiness.ticked)
     scheduler = wake.scheduler = start_scheduler(client=client, db=db, defaults=defaults, watch=watch)
     socket_handler = None
@@ -95,13 +116,12 @@ def cmd_run(settings, _args) -> None:
 
         socket_handler = SocketModeHandler(app, settings.slack_app_token)
     log.info("%s", start_line(settings, db))
-    serve(web=web, socket_handler=socket_handler, scheduler=scheduler, watch=watch, readiness=readiness,
+    serve(web=web, front=front, wsgi=wsgi, socket_handler=socket_handler, scheduler=scheduler, watch=watch, readiness=readiness,
           listeners=listeners, db=db, grace=settings.shutdown_grace)
 
 
 def start_line(settings, db) -> str:
     """The one line a start logs: mode, port, database kind, revision."""
-    from bot.web import EVENTS_PATH
     from store.migrate import database_revision
 
     with db() as session:
@@ -111,22 +131,15 @@ def start_line(settings, db) -> str:
     return f"started: {mode}, port {settings.port}, database {engine.dialect.name}, revision {revision}"
 
 
-def _web_front(*, settings, app, db, defaults, wake, readiness=None, metrics=None):
-    """The HTTP server: Slack's requests (HTTP mode, signed), the NPS webhook, /healthz, /readyz, /metrics."""
-    import waitress
-
+def _web_app(*, settings, app, db, defaults, wake, readiness=None, metrics=None):
+    """What the port serves once the app is loaded: Slack's requests (HTTP mode, signed), the NPS
+    webhook, /healthz, /readyz, /metrics."""
     from bot.health import make_ops_wsgi
     from bot.web import make_wsgi
     from bot.webhooks import make_nps_webhook
 
     nps = make_nps_webhook(secret=settings.crm_nps_webhook_secret, db=db, defaults=defaults, wake=wake)
-    wsgi = make_wsgi(app, signing_secret=settings.slack_signing_secret, nps_webhook=nps, ops=make_ops_wsgi(readiness, metrics))
-    try:
-        # poll(), not select(): SIGTERM closes the listening socket under the loop's thread
-        return waitress.create_server(wsgi, host="0.0.0.0", port=settings.port, threads=8, asyncore_use_poll=True)
-    except OSError as e:
-        raise SettingsError(f"PORT: cannot listen on port {settings.port} ({e.strerror or e}); give a free port "
-                            f"from 1 to 65535.") from None
+    return make_wsgi(app, signing_secret=settings.slack_signing_secret, nps_webhook=nps, ops=make_ops_wsgi(readiness, metrics))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -154,9 +167,8 @@ def main(argv: list[str] | None = None) -> None:
             configure_logging(level=settings.log_level, fmt=settings.log_format)
         except ValueError as e:
             raise SettingsError(str(e)) from None
-        if args.command not in ("new-key", "manifest"):  # every other command opens the database, and may read the key
-            check_database_url(settings.database_url)
-            check_key(settings)
+        if args.command not in ("new-key", "manifest", "run", None):  # every other command opens the database, and may read the key
+            _check_database_and_key(settings)  # (`run` checks them once its port is open)
         commands.get(args.command, cmd_run)(settings, args)
     except SettingsError as e:  # one sentence naming the variable and what it takes
         print(f"Settings: {e}", file=sys.stderr)

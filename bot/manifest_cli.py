@@ -8,7 +8,7 @@ import copy
 from importlib import resources
 from urllib.parse import urlsplit
 
-from bot.web import EVENTS_PATH
+from bot.front import EVENTS_PATH
 
 HEADER = "# The Slack app's manifest ({mode}), printed by `python -m bot manifest {args}`: paste it at\n" \
          "# https://api.slack.com/apps -> Create New App -> From a manifest (or the app's App Manifest page).\n"

@@ -8,14 +8,7 @@ from datetime import time, timedelta
 from pydantic import ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from store.cs_owners import CsOwners
-from store.figures import Targets
-from store.grading import Cadence
-from store.health import HealthWeights
-from store.lifecycle import TimeLimits
-from store.payment_jobs import MoneyDays
-from store.tier_cadence import CARE_RULES, CareRule, with_periods
-from store.value_tiers import TierShares
+from store.tuning import CARE_RULES, Cadence, CareRule, CsOwners, HealthWeights, MoneyDays, Targets, TierShares, TimeLimits, with_periods
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
 

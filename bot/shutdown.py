@@ -66,13 +66,16 @@ def _raise_terminating(_signum, _frame) -> None:
     raise Terminating
 
 
-def serve(*, web, socket_handler=None, scheduler, watch, readiness, listeners: DrainingExecutor, db,
+def serve(*, web, front, wsgi, socket_handler=None, scheduler, watch, readiness, listeners: DrainingExecutor, db,
           grace: float = GRACE) -> None:
-    """`web`: the waitress server (always: health and metrics; in HTTP mode Slack's requests too).
-    `socket_handler`: Bolt's SocketModeHandler in Socket Mode. Returns only by exiting the process."""
+    """`web`: the waitress server, already serving `front` from its own thread since the start began
+    (bot/front.py); `wsgi`: the loaded app's (always health and metrics, in HTTP mode Slack's requests
+    too), handed to `front` only once SIGTERM is handled here, so a request the app answered is one
+    a stop drains. `socket_handler`: Bolt's SocketModeHandler in Socket Mode. Returns only by exiting
+    the process."""
     signal.signal(signal.SIGTERM, _raise_terminating)
     try:
-        threading.Thread(target=web.run, name="crm-http", daemon=True).start()
+        front.open(wsgi)
         if socket_handler is not None:
             socket_handler.connect()
         threading.Event().wait()

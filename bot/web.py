@@ -15,12 +15,11 @@ from collections.abc import Callable
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.front import EVENTS_PATH, NPS_WEBHOOK_PATH
 from bot.health import OPS_PATHS
 from bot.slack_body import refuse, unreadable
 from bot.trust import slack_signature_ok, whole_number
 
-EVENTS_PATH = "/slack/events"
-NPS_WEBHOOK_PATH = "/webhooks/nps"
 log = logging.getLogger("crm")
 
 

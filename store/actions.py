@@ -1,17 +1,13 @@
 """Next actions: what is due, and what the owner does about it."""
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, Row, Text, bindparam, func, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from store.errors import DomainError
 from store.models import PENDING_ACTION, ActionStatus, Customer, NextAction
-from store.types import as_stored
 from store.db import get_for_update
 
 
@@ -91,46 +87,26 @@ def action_with_customer(*, session: Session, action_id: int) -> tuple[NextActio
     return (row[0], row[1]) if row else None
 
 
-def mark_announced(*, session: Session, action: NextAction) -> None:
-    """The action's alert is queued: clear announce_at, unless someone moved it since it was read."""
-    session.execute(update(NextAction).where(NextAction.id == action.id, NextAction.announce_at == action.announce_at)
-                    .values(announce_at=None))
+def claim_announcements(*, session: Session, now: datetime, limit: int = 10_000) -> list[tuple[int, datetime, str]]:
+    """Take up to `limit` pending actions whose announcement is due, oldest first, clearing their
+    announce_at in the same statement: (id, due_at, owner_id) of each, by due time then id. Queue
+    their alerts in the same transaction (a rollback puts announce_at back).
 
-
-def announcements_due(*, session: Session, now: datetime, limit: int = 2000) -> Sequence[Row[tuple[int, datetime, str, object]]]:
-    """(id, due_at, owner_id, announce_at as stored) of pending actions whose announcement is
-    due, oldest first, for the scheduler's sweep (index on status, announce_at). Plain rows
-    through the session's connection, not the ORM (whose per-row loading cost twice the query
-    at 10,000 rows); announce_at is left as the driver gives it, only to be handed back to
-    mark_all_announced, so no datetime is made of it."""
-    stmt = (
-        select(NextAction.id, NextAction.due_at, NextAction.owner_id, as_stored(NextAction.announce_at))
-        .where(NextAction.announce_at <= now, NextAction.status.in_(PENDING_ACTION))
-        .order_by(NextAction.announce_at, NextAction.id)
-        .limit(limit)
-    )
-    return session.connection().execute(stmt).all()
-
-
-def mark_all_announced(*, session: Session, announced: list[tuple[int, object]]) -> None:
-    """mark_announced for many (action id, announce_at as announcements_due read it) at once: a
-    row is cleared only if its announce_at is still the one read (nobody moved it meanwhile).
-    One UPDATE per 10,000 joined to the pairs passed as one parameter or two (PostgreSQL:
-    unnest() of two arrays; SQLite: json_each() of a JSON list), found by id: a list of row
-    values in the statement would be a scan of the table per statement."""
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    for start in range(0, len(announced), 10_000):
-        batch = announced[start:start + 10_000]
-        if postgresql:
-            ids, read = zip(*batch)
-            pairs = func.unnest(bindparam("ids", list(ids), type_=ARRAY(Integer)),
-                                bindparam("read", list(read), type_=ARRAY(DateTime(timezone=True)))).table_valued("id", "read").render_derived()
-            aid, was = pairs.c.id, pairs.c.read
-        else:
-            pairs = func.json_each(bindparam("pairs", json.dumps(batch), type_=Text)).table_valued("value")
-            aid, was = func.json_extract(pairs.c.value, "$[0]"), func.json_extract(pairs.c.value, "$[1]")
-        session.execute(update(NextAction).where(NextAction.id == aid, as_stored(NextAction.announce_at) == was)
-                        .values(announce_at=None).execution_options(synchronize_session=False))
+    One `UPDATE ... WHERE id IN (the due ones, oldest first, LIMIT) RETURNING` (index on status,
+    announce_at): nothing is read first that could be moved before it is marked, and no read value
+    travels back. On PostgreSQL the inner select skips rows another transaction holds (`FOR UPDATE
+    SKIP LOCKED`): a second replica's sweep takes other rows, and an action its owner is moving
+    right now is left to that move (found again next sweep if it is still due). On SQLite the
+    statement writes from its start, so two processes' sweeps run one after the other. Plain rows
+    through the session's connection, not the ORM (whose per-row loading cost twice the query)."""
+    due = (select(NextAction.id).where(NextAction.announce_at <= now, NextAction.status.in_(PENDING_ACTION))
+           .order_by(NextAction.announce_at, NextAction.id).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    stmt = (update(NextAction).where(NextAction.id.in_(due.scalar_subquery())).values(announce_at=None)
+            .returning(NextAction.id, NextAction.due_at, NextAction.owner_id))
+    rows = session.connection().execute(stmt).all()
+    return sorted(((aid, due_at, owner) for aid, due_at, owner in rows), key=lambda row: (row[1], row[0]))
 
 
 def fetch_all(*, session: Session, model, ids: list[int]) -> list:

@@ -69,7 +69,7 @@ def transaction(factory: SessionFactory) -> Iterator[Session]:
         session.close()
 
 
-def get_for_update(session: Session, model, ident: int):
+def get_for_update(session: Session, model, ident):
     """`session.get(model, ident, with_for_update=True)` that locks on SQLite too. SQLite has no row
     locks (FOR UPDATE is dropped): the transaction first writes the row unchanged, which takes the
     database's write lock, so a second transaction doing the same waits (busy_timeout) until this
@@ -77,8 +77,10 @@ def get_for_update(session: Session, model, ident: int):
     writer silently winning."""
     if session.get_bind().dialect.name == "sqlite":
         table = model.__table__
+        keys = list(table.primary_key.columns)
+        values = ident if isinstance(ident, tuple) else (ident,)
         same = {c.name: c for c in table.c if c.primary_key or c.onupdate is not None}  # onupdate columns kept too
-        session.execute(update(table).where(table.c.id == ident).values(same))
+        session.execute(update(table).where(*(c == v for c, v in zip(keys, values, strict=True))).values(same))
     return session.get(model, ident, with_for_update=True)
 
 

@@ -42,26 +42,13 @@ from store.figures_lists import DealMove, Detractor, StaleCustomer, deals_moved,
 from store.figures_sla import SlaBreach, sla_breaches, sla_figures
 from store.nps import NpsStats, nps_stats
 from store.sla import Calendar
+from store.tuning import Targets
 
 __all__ = [
     "ActionCounts", "Calendar", "DealMove", "Detractor", "Figures", "Page", "Period", "Rate", "RepLine", "Scope", "SlaBreach",
     "StaleCustomer", "Targets", "Trend", "Won", "deals_moved", "detractors", "figures", "per_rep", "percent", "rep_misses_late", "sla_breaches",
     "stale_customers",
 ]
-
-
-@dataclass(frozen=True)
-class Targets:
-    """Percentages (NPS in points). `max` figures miss above, `min` figures below; None: no target."""
-
-    high_value_churn_max: float | None = 5
-    churn_max: float | None = 10
-    nps_min: float | None = 80
-    completion_min: float | None = 90
-    sla_response_min: float | None = None
-    sla_resolution_min: float | None = None
-    logged_late_max: float | None = 10
-    aov_growth_high_min: float | None = 12  # high-value customers' average order value growth a year (store/aov.py)
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,7 @@ an owner who closes it without logging anything is asked again only a period lat
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import case, literal, or_
 from sqlmodel import Session, select
@@ -27,6 +26,7 @@ from store.models import PENDING_ACTION, Customer, NextAction
 from store.permissions import Viewer, can_edit, require
 from store.tier_cadence import tier_cadence_applies
 from store.types import UTCDateTime
+from store.tuning import Cadence
 from store.vocab import codes
 from store.db import get_for_update
 
@@ -90,18 +90,6 @@ def set_bant(*, session: Session, viewer: Viewer, customer_id: int, budget: str 
     session.add(customer)
     session.flush()
     return customer
-
-
-@dataclass(frozen=True)
-class Cadence:
-    A: timedelta | None = timedelta(weeks=1)
-    B: timedelta | None = timedelta(weeks=2)
-    C: timedelta | None = timedelta(days=30)
-    ungraded: timedelta | None = None
-
-    def periods(self) -> list[tuple[str | None, timedelta]]:
-        pairs = [("A", self.A), ("B", self.B), ("C", self.C), (None, self.ungraded)]
-        return [(grade, period) for grade, period in pairs if period is not None]
 
 
 def _overdue(cadence: Cadence, now: datetime):

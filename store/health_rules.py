@@ -35,14 +35,13 @@ the changes that ping customer success, the customers at risk) is SQL, in store/
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from store.grading import Cadence
 from store.rfm import SEGMENT_POINTS, segment_of
+from store.tuning import GREEN, RED, YELLOW, HealthWeights
 
-GREEN, YELLOW, RED = "green", "yellow", "red"
 BANDS = (GREEN, YELLOW, RED)
 COMPONENTS = ("recency", "nps", "tickets", "interactions", "actions", "renewal", "rfm")
 CODES = (
@@ -55,77 +54,6 @@ CODES = (
     "rfm", "rfm_none",
 )
 DAY = timedelta(days=1)
-
-
-@dataclass(frozen=True)
-class HealthWeights:
-    """Weights (relative whole numbers; 0 turns a component off) and thresholds of the score.
-
-    recency 25: following up at the grade's cadence is the team's own promise, and silence is the
-        earliest and commonest sign of a relationship going cold; the heaviest weight.
-    nps 20: the customer's own verdict; not the heaviest because responses are sparse and late.
-    tickets 15: unsolved problems and broken SLA promises are what service-quality churn is made of.
-    rfm 15: what the customer buys and how lately, against the other customers; commercial momentum.
-    interactions 10: a falling rhythm of contact warns early, but small counts are noisy.
-    actions 10: overdue promises to the customer; fully in our hands, so a moderate weight.
-    renewal 5: a renewal close ahead marks when weak health turns into a loss; it flags timing more
-        than health, so it only tips a borderline score.
-    green_min 70 / yellow_min 40: green 70-100, yellow 40-69, red 0-39, as the issue sets them.
-    recency_zero_cadences 3: three missed cadences (three weeks for an A customer) is no contact
-        at all as far as the score is concerned.
-    ungraded_cadence_days 30: an ungraded customer (or a grade whose cadence is off) is judged by
-        the longest default cadence, grade C's month.
-    nps_window_days 365: an answer older than a year says little about today.
-    nps_trend_points 5: each point the latest answer moved since the one before moves the NPS
-        component 5 points, so 8 -> 4 (40) reads 20, and 4 -> 8 (80) reads 100.
-    ticket_window_days 90 / open_ticket_points 10 / breach_points 20: the issue's 90 days; a broken
-        promise costs twice an open ticket, and five breaches (or ten open tickets) empty it.
-    recent_days 30 / prior_days 90: the issue's "last 30 days against the 90 before".
-    overdue_action_points 25: four overdue actions empty the component.
-    renewal_days 60: the issue's "renewal within 60 days".
-    rfm_min_customers 10: quintiles of fewer customers with won deals (two a quintile) rank noise, so
-        below that the RFM component is left out.
-    """
-
-    recency: int = 25
-    nps: int = 20
-    tickets: int = 15
-    rfm: int = 15
-    interactions: int = 10
-    actions: int = 10
-    renewal: int = 5
-    green_min: int = 70
-    yellow_min: int = 40
-    recency_zero_cadences: int = 3
-    ungraded_cadence_days: int = 30
-    nps_window_days: int = 365
-    nps_trend_points: int = 5
-    ticket_window_days: int = 90
-    open_ticket_points: int = 10
-    breach_points: int = 20
-    recent_days: int = 30
-    prior_days: int = 90
-    overdue_action_points: int = 25
-    renewal_days: int = 60
-    rfm_min_customers: int = 10
-
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"{f.name} must be a whole number >= 0, got {value!r}")
-        if not 0 < self.yellow_min < self.green_min <= 100:
-            raise ValueError("thresholds need 0 < yellow_min < green_min <= 100")
-        if self.recency_zero_cadences < 2 or min(self.recent_days, self.prior_days, self.renewal_days) < 1:
-            raise ValueError("recency_zero_cadences >= 2 and the day windows >= 1")
-        if not any(self.weight(name) for name in ("recency", "tickets", "interactions", "actions")):
-            raise ValueError("a component that is always there needs a weight")
-
-    def weight(self, name: str) -> int:
-        return getattr(self, name)
-
-    def band(self, score: int) -> str:
-        return GREEN if score >= self.green_min else YELLOW if score >= self.yellow_min else RED
 
 
 class Facts(NamedTuple):

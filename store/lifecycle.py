@@ -33,8 +33,7 @@ Leaving lead, nurturing, mature or churned cancels that stage's pending time-lim
 from __future__ import annotations
 
 import calendar as _calendar
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -42,7 +41,7 @@ from sqlmodel import Session, select
 from store import audit
 from store.auto_actions import cancel_all_pending, close_pending, open_once
 from store.crm_models import StageChange
-from store.cs_owners import CsOwners
+from store.cs_owners import CsOwners, cs_owner_for
 from store.errors import DomainError
 from store.models import PENDING_ACTION, ActionStatus, Customer, NextAction
 from store.permissions import Viewer, can_edit, require
@@ -50,6 +49,7 @@ from store.sla import Calendar, add_business
 from store.workdays import owner_calendar, working_day_start
 from store.text import clean_line
 from store.db import get_for_update
+from store.tuning import TimeLimits
 
 STAGE_STATUSES: dict[str, tuple[str, ...]] = {
     "lead": ("to_nurture", "low_intent", "high_intent"),
@@ -77,19 +77,6 @@ LEFT_BEHIND: dict[str, tuple[str, ...]] = {
     "lead": (FIRST_CONTACT,), "nurturing": (NEEDS_RESEARCH,), "mature": (QUARTERLY_REVIEW,), "churned": (WIN_BACK,),
 }
 CLOSED_BY_CHURN = "churned"  # NextAction.close_reason of the actions a churn cancelled
-
-
-@dataclass(frozen=True)
-class TimeLimits:
-    first_contact_working_days: int = 1
-    needs_research: timedelta = timedelta(weeks=2)
-    signing: timedelta = timedelta(weeks=1)
-    satisfaction_check: timedelta = timedelta(weeks=1)
-    review_months: int = 3
-    win_back_months: int = 1
-    # The team's working calendar (bot/ passes CRM_BUSINESS_HOURS / _DAYS / CRM_HOLIDAYS): the
-    # limits above fall on the owner's working days, in the owner's zone (store/workdays.py).
-    calendar: Calendar = field(default_factory=Calendar)
 
 
 def add_months(at: datetime, months: int) -> datetime:
@@ -158,7 +145,7 @@ def move(session: Session, customer: Customer, *, stage: str, status: str | None
     audit.stamp(customer, now)
     if stage != before_stage:
         customer.stage_changed_at = now
-    chosen = cs_owner.for_owner(session, customer.owner_id) if cs_owner and stage == "converted" and not customer.cs_owner_id else None
+    chosen = cs_owner_for(cs_owner, session=session, owner_id=customer.owner_id) if cs_owner and stage == "converted" and not customer.cs_owner_id else None
     if stage != before_stage and chosen:
         audit.record(session, at=now, by=by, customer_id=customer.id, field="cs_owner_id", old=None, new=chosen)
         customer.cs_owner_id = chosen

@@ -212,7 +212,7 @@ class NextAction(SQLModel, table=True):
     status: str = Field(default=ActionStatus.open.value, max_length=16)
     # When the scheduler should next announce it; NULL once queued (or done/cancelled).
     # Kept apart from due_at so overdue actions are not rescanned every minute.
-    announce_at: Optional[datetime] = _ts(nullable=True, index=True)
+    announce_at: Optional[datetime] = _ts(nullable=True)  # indexed with status (ix_next_action_status_announce)
     done_at: Optional[datetime] = _ts(nullable=True)
     done_by: Optional[str] = Field(default=None, max_length=32)
     created_at: datetime = _ts(default=utcnow)

@@ -112,25 +112,29 @@ def _claimable(now: datetime):
 
 def claim(*, session: Session, now: datetime, limit: int = 50, token: str | None = None) -> list[Outbox]:
     """Take up to `limit` due alerts for this process, stamped with `token` (a new one if not
-    given; read it back from the rows). Commit right after, before sending."""
+    given; read it back from the rows). Commit right after, before sending.
+
+    One `UPDATE ... WHERE id IN (the claimable, oldest first, LIMIT) RETURNING id`: on PostgreSQL
+    the inner select skips rows another transaction holds (`FOR UPDATE SKIP LOCKED`), so two
+    replicas take different rows; on SQLite writers take turns, and the second's select, inside
+    its own UPDATE, no longer finds the rows the first took (still claimable only once their
+    lease has run out)."""
     token = token or new_token()
-    stmt = select(Outbox.id).where(_claimable(now)).order_by(Outbox.next_attempt_at, Outbox.id).limit(limit)
+    due = select(Outbox.id).where(_claimable(now)).order_by(Outbox.next_attempt_at, Outbox.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    ids = list(session.exec(stmt).all())
+        due = due.with_for_update(skip_locked=True)
+    ids = session.execute(
+        update(Outbox)
+        .where(Outbox.id.in_(due.scalar_subquery()))
+        .values(status="sending", lease_until=now + LEASE, attempts=Outbox.attempts + 1, claim_token=token)
+        .returning(Outbox.id)
+        .execution_options(synchronize_session=False)
+    ).scalars().all()
     if not ids:
         return []
-    for batch in _batches(ids):  # compare-and-set: a row another replica took meanwhile is not claimable any more
-        session.execute(
-            update(Outbox)
-            .where(Outbox.id.in_(batch), _claimable(now))
-            .values(status="sending", lease_until=now + LEASE, attempts=Outbox.attempts + 1, claim_token=token)
-            .execution_options(synchronize_session=False)
-        )
-    session.flush()
-    session.expire_all()
+    session.expire_all()  # rows of these ids loaded earlier in this session read their new state
     won = []
-    for batch in _batches(ids):
+    for batch in _batches(sorted(ids)):
         won += session.exec(select(Outbox).where(Outbox.id.in_(batch), Outbox.status == "sending", Outbox.claim_token == token))
     return sorted(won, key=lambda row: row.id)
 

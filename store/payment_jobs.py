@@ -32,17 +32,9 @@ from store.crm_models import Deal
 from store.money_models import Instalment
 from store.payments import payment_origin
 from store.users import admin_ids, manager_of
+from store.tuning import MoneyDays
 
 MORNING = time(9, 0)
-
-
-@dataclass(frozen=True)
-class MoneyDays:
-    """CRM_MONEY_DAYS: whole days (see the module's docstring)."""
-
-    ahead: int = 3       # an instalment's next action appears this many days before its due date
-    escalate: int = 7    # days overdue before the owner's manager hears of it
-    renewal: int = 60    # the intelligent CRM template's 续约提醒: days before a renewal date
 
 
 @dataclass

@@ -22,13 +22,17 @@ Rules decided here:
 from __future__ import annotations
 
 import re
+import importlib.util
+import sys
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
-from holidays.registry import COUNTRIES, FINANCIAL
+from holidays.registry import COUNTRIES, FINANCIAL, IMPORT_LOCK
 
 UTC = timezone.utc
 ONE_DAY = timedelta(days=1)
@@ -40,8 +44,8 @@ MIDNIGHT = time(0, 0)
 
 def has_holidays(country: str) -> bool:
     """Whether `holidays.country_holidays(country)` knows the code (a country's, or a market's),
-    read from the package's registry: the first call of country_holidays loads all of its some 250
-    country modules (about 9 MB), which waits for the first holiday a calendar needs."""
+    read from the package's registry: no country module is loaded until a calendar needs a holiday,
+    and then only that country's (`_entity`)."""
     return country in _entity_names()
 
 
@@ -57,10 +61,37 @@ def _country_days(country: str, year: int) -> tuple[frozenset[date], frozenset[d
     The next year is loaded too: a make-up day can be announced with the next year's holidays
     (China's 2002 New Year moved 2001-12-29 and -30 to working days).
     """
-    h = holidays.country_holidays(country, years=(year, year + 1))
+    h = _entity(country)(years=(year, year + 1))
     off = frozenset(d for d in h if d.year == year)
     on = frozenset(d for d in getattr(h, "weekend_workdays", ()) if d.year == year)
     return off, on
+
+
+def _entity(code: str) -> Any:
+    """The class `holidays.country_holidays(code)` instantiates, loading that country's (or market's)
+    one module. `country_holidays` imports it as `holidays.countries.<name>`, which first runs the
+    `holidays.countries` package, and that imports all its ~250 modules (about 8 MB kept for the
+    process's life) to give one. Once that package is loaded (a test, `festivals`), it is used."""
+    for prefix, registry in (("countries", COUNTRIES), ("financial", FINANCIAL)):
+        for module, names in registry.items():
+            if code in names:
+                return getattr(_one_module(prefix, module), code)
+    raise NotImplementedError(f"Country {code} not available")
+
+
+def _one_module(prefix: str, module: str) -> Any:
+    name = f"holidays.{prefix}.{module}"
+    with IMPORT_LOCK:  # the package's own lock for its lazy imports
+        if name not in sys.modules:
+            spec = importlib.util.spec_from_file_location(name, Path(holidays.__file__).parent / prefix / f"{module}.py")
+            loaded = importlib.util.module_from_spec(spec)
+            sys.modules[name] = loaded
+            try:
+                spec.loader.exec_module(loaded)
+            except BaseException:
+                del sys.modules[name]
+                raise
+        return sys.modules[name]
 
 
 def _zone(key: str) -> ZoneInfo:

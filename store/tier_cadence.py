@@ -16,7 +16,6 @@ The periods are CRM_TIER_CADENCE's (bot/settings.py, `with_periods`); a rule set
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -25,44 +24,9 @@ from sqlmodel import Session, select
 
 from store.auto_actions import open_once
 from store.models import PENDING_ACTION, Customer, Interaction, NextAction
+from store.tuning import CARE_RULES, CareRule, with_periods
 
 CARE_STAGES = ("converted", "mature")
-
-
-@dataclass(frozen=True)
-class CareRule:
-    tier: str
-    name: str                 # call | visit | touch
-    ways: tuple[str, ...]     # empty: any way of contact
-    days: int
-
-    @property
-    def origin(self) -> str:
-        return f"care:{self.name}"
-
-    @property
-    def kind(self) -> str:
-        """Its next actions' kind (store/vocab.py "auto_action"): the title each reader sees, in their language."""
-        return f"care_{self.tier}_{self.name}"
-
-
-CARE_RULES = (
-    CareRule("high", "call", ("phone",), 30),
-    CareRule("high", "visit", ("visit",), 91),
-    CareRule("medium", "touch", (), 14),
-    CareRule("low", "touch", (), 91),
-)
-
-
-def with_periods(periods: dict[tuple[str, str], int], rules: tuple[CareRule, ...] = CARE_RULES) -> tuple[CareRule, ...]:
-    """The rules with these periods in days, by (tier, rule name); the rest keep theirs; 0 drops a rule.
-    A (tier, name) that is not one of `rules` is a KeyError naming it."""
-    known = {(r.tier, r.name) for r in rules}
-    for key in periods:
-        if key not in known:
-            raise KeyError(key)
-    return tuple(replace(r, days=periods.get((r.tier, r.name), r.days)) for r in rules
-                 if periods.get((r.tier, r.name), r.days) > 0)
 
 
 def _due(rule: CareRule, now: datetime, tz: str):

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Column, DateTime, type_coerce
-from sqlalchemy.types import NullType, TypeDecorator
+from sqlalchemy import Column, DateTime
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field
 
 
@@ -60,12 +60,6 @@ class UTCDateTime(TypeDecorator):
                 return value if value is None or value.tzinfo is timezone.utc else general(value)
             return from_postgresql
         return general
-
-
-def as_stored(column):
-    """`column` read, or compared, as the driver holds it (text on SQLite), without UTCDateTime's
-    conversions: for a value read only to be handed back in a compare-and-set."""
-    return type_coerce(column, NullType())
 
 
 def utcnow() -> datetime:

@@ -31,6 +31,7 @@ from store.auto_actions import SYSTEM
 from store.crm_models import AuditEntry, Deal
 from store.errors import DomainError
 from store.models import Customer, Outbox
+from store.tuning import TierShares
 from store.permissions import Viewer, can_edit, require
 from store.db import get_for_update
 
@@ -39,18 +40,6 @@ AUTO, MANUAL = "auto", "manual"
 TIER_JOB = "value_tier_job"
 RUN_AFTER = time(3, 0)
 YEAR = timedelta(days=365)
-
-
-@dataclass(frozen=True)
-class TierShares:
-    """Percent of each currency's customers, top down: high, then medium; low is the rest."""
-
-    high: int = 20
-    medium: int = 50
-
-    def __post_init__(self) -> None:
-        if self.high < 0 or self.medium < 0 or self.high + self.medium > 100:
-            raise ValueError("high and medium are 0 or more and add up to at most 100")
 
 
 def computed_tiers(*, session: Session, now: datetime, shares: TierShares = TierShares()) -> dict[int, str]:

@@ -110,7 +110,7 @@ def _failed_action(db, owner: str, error: str) -> tuple[int, int, str]:
     with transaction(db) as s:
         c = create_customer(session=s, name="星河科技", owner_id=owner, created_by=owner, now=AT - timedelta(days=1))
         action = log_interaction(session=s, author_id=owner, customer_id=c.id, new_customer_name=None, way="phone",
-                                 occurred_on=(AT - timedelta(days=1)).date(), summary="电话", feedback="", participants="",
+                                 occurred_on=(AT - timedelta(days=2)).date(), summary="电话", feedback="", participants="",
                                  action_title="发送报价 <v2>", due_at=AT, action_owner_id=owner, now=AT - timedelta(days=1)).action
         outbox.enqueue(session=s, kind=ACTION_DUE, subject=f"next_action:{action.id}", due_key=AT.isoformat(), recipient=owner, now=AT)
         row = s.exec(select(Outbox)).one()

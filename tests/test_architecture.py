@@ -19,6 +19,8 @@ LOCAL_IMPORTS_ALLOWED = {
        for m in ("bot.settings", "bot.database", "store.migrate", "bot.app", "handlers.delivery.jobs", "bot.keys",
                  "bot.scheduler", "bot.web", "bot.webhooks", "waitress", "bot.health", "bot.metrics", "bot.shutdown")},
     ("bot/__main__.py", "slack_bolt.adapter.socket_mode"): "optional: Socket Mode only when SLACK_APP_TOKEN is set",
+    **{("bot/__main__.py", m): "`run` opens its port (bot/front.py) before it loads Slack's libraries and the app"
+       for m in ("slack_bolt.error", "slack_sdk.errors")},
     **{(f"bot/{name}.py", m): "a CLI subcommand's dependencies, loaded when it runs"
        for name, modules in {
            "cli_customers": ("handlers.i18n", "bot.database", "bot.keys", "store.customer_import", "store.customer_rows", "store.db", "store.errors",
@@ -46,6 +48,7 @@ LOCAL_IMPORTS_ALLOWED = {
     ("handlers/digests/messages.py", "handlers.digests.charts"): "optional and heavy: matplotlib loads with the first chart drawn",
     ("handlers/dates/fallback.py", "dateparser"): "heavy (about a second): loaded on first use or by warm()",
     ("handlers/dates/festivals.py", "holidays"): "optional and heavy: the public holidays, loaded on first use",
+    ("handlers/dates/festivals.py", "holidays.registry"): "the same, with the package's import lock",
 }
 
 

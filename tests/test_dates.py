@@ -309,7 +309,7 @@ def test_the_module_imports_nothing_from_slack_or_the_project():
             elif isinstance(node, ast.ImportFrom):
                 # "." is a module of this package (checked here too); ".." and beyond is the project
                 imported.add((node.module or "").split(".")[0] if node.level == 0 else "." * node.level)
-    assert imported <= {"__future__", "calendar", "re", "unicodedata", "dataclasses", "datetime",
+    assert imported <= {"__future__", "calendar", "importlib", "pathlib", "sys", "re", "unicodedata", "dataclasses", "datetime",
                         "functools", "typing", "zoneinfo", "dateparser", "holidays", "."}, imported
 
 

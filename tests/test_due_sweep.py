@@ -8,7 +8,7 @@ from sqlalchemy import insert, select, text
 from sqlmodel import select as select_model
 
 from handlers.delivery.jobs import queue_due_actions
-from store.actions import announcements_due, mark_all_announced, reschedule
+from store.actions import claim_announcements, reschedule
 from store.alert_kinds import ACTION_DUE
 from store.db import transaction
 from store.models import Customer, NextAction, Outbox
@@ -42,19 +42,55 @@ def test_every_due_action_is_queued_once_under_its_due_time(db):
     assert left == []
 
 
-def test_an_action_moved_between_the_sweep_and_its_mark_keeps_its_new_time(db):
+def test_an_action_moved_while_the_sweep_runs_keeps_its_new_time(database):
+    """The owner snoozes one of two due actions while the sweep claims them. PostgreSQL: the sweep
+    skips the row the move holds locked (queued: the other only) and the move's new time stands.
+    SQLite writes one at a time: the move comes after the sweep, and its new time stands too."""
+    db = database.factory
     moved, kept = _actions(db, 2, due=NOW - timedelta(hours=1))
     later = NOW + timedelta(days=1)
-    with transaction(db) as s:
-        read = announcements_due(session=s, now=NOW)
-    assert [(aid, due_at) for aid, due_at, _, _ in read] == [(moved, NOW - timedelta(hours=1)), (kept, NOW - timedelta(hours=1, seconds=-1))]
-    with transaction(db) as s:  # the owner snoozes one after the sweep read it
-        reschedule(session=s, action_id=moved, user_id="U1", due_at=later, now=NOW, snooze=True)
-    with transaction(db) as s:
-        mark_all_announced(session=s, announced=[(aid, was) for aid, _, _, was in read])
+    mover = db()
+    try:
+        if database.backend == "postgresql":  # the move holds its row (SELECT ... FOR UPDATE) until it commits
+            reschedule(session=mover, action_id=moved, user_id="U1", due_at=later, now=NOW, snooze=True)
+        assert queue_due_actions(db=db, now=NOW) == (1 if database.backend == "postgresql" else 2)
+        if database.backend == "sqlite":
+            reschedule(session=mover, action_id=moved, user_id="U1", due_at=later, now=NOW, snooze=True)
+        mover.commit()
+    finally:
+        mover.close()
     with transaction(db) as s:
         after = {a.id: a.announce_at for a in s.exec(select_model(NextAction))}
+        subjects = s.exec(select_model(Outbox.subject).order_by(Outbox.id)).all()
     assert after == {moved: later, kept: None}
+    assert subjects == ([f"next_action:{kept}"] if database.backend == "postgresql" else [f"next_action:{moved}", f"next_action:{kept}"])
+    assert queue_due_actions(db=db, now=later) == 1  # the moved one, at its new time
+    with transaction(db) as s:
+        assert s.exec(select_model(Outbox.due_key).where(Outbox.subject == f"next_action:{moved}")
+                      .order_by(Outbox.id)).all()[-1] == later.isoformat()
+
+
+def test_two_sweeps_at_once_claim_each_action_once(database):
+    """Two replicas' sweeps at the same moment: the first has claimed 25 (its alerts not queued yet,
+    its transaction open); PostgreSQL: the second skips what the first holds; SQLite: the second
+    runs after the first commits. No action is taken by both, none is left."""
+    db = database.factory
+    ids = _actions(db, 40)
+    first = db()
+    try:
+        taken = claim_announcements(session=first, now=NOW, limit=25)
+        if database.backend == "postgresql":  # the first holds its 25 uncommitted: the second takes the other 15
+            assert queue_due_actions(db=db, now=NOW) == 15
+        first.commit()
+    finally:
+        first.close()
+    if database.backend == "sqlite":
+        assert queue_due_actions(db=db, now=NOW) == 15
+    assert sorted(aid for aid, _, _ in taken) == ids[:25]
+    assert queue_due_actions(db=db, now=NOW) == 0
+    with transaction(db) as s:
+        queued = s.exec(select_model(Outbox.subject)).all()
+    assert sorted(queued) == sorted(f"next_action:{aid}" for aid in ids[25:])
 
 
 def test_stored_times_read_back_aware_in_utc_whatever_wrote_them(database):

@@ -2,11 +2,15 @@
 POST /slack/events, and its scheduler delivers what is due on its first tick."""
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
 import urllib.request
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlencode
@@ -14,7 +18,7 @@ from urllib.parse import urlencode
 from store.db import transaction
 from store.interactions import log_interaction
 from tests.bolt_server import SECRET, payload, sign
-from tests.conftest import REP
+from tests.conftest import REP, REP_EN
 from tests.test_cli import ROOT, run
 
 
@@ -25,17 +29,29 @@ def _free_port() -> int:
 
 
 def _wait_healthy(port: int, proc: subprocess.Popen) -> None:
+    """Until the loaded app answers on the port: the port opens first (bot/front.py), with /readyz
+    saying `started: false` while the app loads."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise AssertionError(f"the bot exited: {proc.stderr.read()}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
-                if r.read() == b"ok":
-                    return
+                alive = r.read() == b"ok"
+            if alive and "started" not in _readyz(port)[1]["checks"]:
+                return
         except OSError:
-            time.sleep(0.2)
-    raise AssertionError("the bot did not answer /healthz within 60 s")
+            pass
+        time.sleep(0.2)
+    raise AssertionError("the bot's app did not answer within 60 s")
+
+
+def _readyz(port: int) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
 
 
 def test_the_bot_process_serves_slack_and_runs_its_scheduler(empty_database, fake, tmp_path):
@@ -87,3 +103,45 @@ def test_the_encryption_key_rules(empty_database, fake, tmp_path):
         assert "Could not reach Slack" in done.stderr  # it got past the key and stopped at Slack
     new = run(["new-key"], env={}, cwd=tmp_path)
     assert new.returncode == 0 and len(new.stdout.strip()) >= 32
+
+
+def test_a_signed_request_sent_while_the_app_loads_is_served_by_it(empty_database, fake, tmp_path):
+    """The port answers before the app has loaded (bot/front.py). Held at auth.test (the fake Slack
+    answers it only when the test says), the bot answers /healthz, says on /readyz it has not
+    started, and keeps two signed `/crm help` requests sent meanwhile (a zh-CN and an en-US rep);
+    once auth.test answers, the app itself serves both: 200, each rep's help in their language."""
+    release = threading.Event()
+    fake.fail_next("auth.test", status=200, hold=release)
+    port = _free_port()
+    env = {"DATABASE_URL": empty_database.url, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET,
+           "SLACK_API_URL": fake.url, "PORT": str(port), "CRM_ENCRYPTION_KEY": "test-encryption-key-0123456789-abcdef"}
+    assert run(["migrate"], env=env, cwd=tmp_path).returncode == 0
+    proc_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "CRM_"))}
+    proc = subprocess.Popen([sys.executable, "-m", "bot"], cwd=tmp_path, env={**proc_env, **env, "PYTHONPATH": str(ROOT)},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    sent = []
+    try:
+        fake.wait_for("auth.test", timeout=60)  # the app is being made, and waits for Slack
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+            assert (r.status, r.read()) == (200, b"ok")
+        assert _readyz(port) == (503, {"ready": False, "checks": {"started": {"ok": False, "error": "the app is still loading"}}})
+        for user, name in ((REP, "zh"), (REP_EN, "en")):
+            fields = payload("slash_command")
+            fields.update(text="help", user_id=user, response_url=fake.response_url(name))
+            body = urlencode(fields).encode()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            conn.request("POST", "/slack/events", body=body, headers={"Content-Type": "application/x-www-form-urlencoded", **sign(body)})
+            sent.append(conn)
+        assert not fake.calls_to("auth.test")[0].answered.is_set()  # both sent before the app could exist
+        release.set()
+        answers = [(response.status, response.read()) for response in (conn.getresponse() for conn in sent)]
+        assert answers == [(200, b""), (200, b"")]
+        assert fake.wait_for("response_url:zh")[0].params["text"].startswith("*CRM 助手* 可用的命令：")
+        assert fake.wait_for("response_url:en")[0].params["text"].startswith("*CRM assistant* commands:")
+        assert "started" not in _readyz(port)[1]["checks"]
+    finally:
+        release.set()
+        for conn in sent:
+            conn.close()
+        proc.terminate()
+        proc.wait(timeout=20)

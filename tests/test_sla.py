@@ -455,6 +455,27 @@ def test_making_a_calendar_loads_no_country_module():
     assert done.stdout.strip() == "[]"
 
 
+def test_a_working_day_check_loads_only_its_own_country_module():
+    """The first holiday a calendar needs loads that country's module, not the package's ~250 (8 MB)."""
+    code = ("import sys; from datetime import date; from store.sla import Calendar, is_working_day; "
+            "cal = Calendar.parse(tz='America/New_York', country='US'); print(is_working_day(cal, date(2026, 7, 3))); "
+            "print(sorted(m for m in sys.modules if m.startswith(('holidays.countries', 'holidays.financial'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.split("\n")[:2] == ["False", "['holidays.countries.united_states']"]  # July 4th observed on the 3rd
+
+
+@pytest.mark.parametrize("country", ["CN", "US", "DE", "JP", "GB", "NYSE", "CHN"])
+def test_working_days_are_the_holidays_packages_own(country):
+    """Loading one module gives what `holidays.country_holidays` gives: every day of two years."""
+    cal = Calendar(tz="UTC", country=country)
+    h = holidays.country_holidays(country, years=range(2025, 2028))
+    made_up = set(getattr(h, "weekend_workdays", ()))
+    day = date(2025, 1, 1)
+    while day.year < 2027:
+        assert is_working_day(cal, day) == (day in made_up or (day not in h and day.weekday() < 5)), (country, day)
+        day += timedelta(days=1)
+
+
 def test_calendar_with_no_working_days_is_refused():
     with pytest.raises(ValueError, match="at least one working day"):
         Calendar(workdays=frozenset())

@@ -2,8 +2,11 @@
 mainland calendar of the ``holidays`` package (its weekend make-up working days included)."""
 from __future__ import annotations
 
+import importlib.util
+import sys
 from datetime import date, timedelta
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 # Chinese word -> a piece of the holiday's name in the package's calendar (None: any holiday)
@@ -19,8 +22,20 @@ FESTIVALS = {
 @lru_cache(maxsize=8)
 def _calendar(year: int) -> Any:
     import holidays  # imported on first use
+    from holidays.registry import IMPORT_LOCK
 
-    return holidays.country_holidays("CN", years=[year, year + 1])
+    name = "holidays.countries.china"
+    with IMPORT_LOCK:  # `country_holidays("CN")` would import all ~250 country modules (8 MB) to give this one
+        if name not in sys.modules:
+            spec = importlib.util.spec_from_file_location(name, Path(holidays.__file__).parent / "countries" / "china.py")
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                del sys.modules[name]
+                raise
+    return sys.modules[name].China(years=[year, year + 1])
 
 
 def after_holiday(today: date, word: str) -> date | None:

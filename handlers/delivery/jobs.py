@@ -10,7 +10,7 @@ from handlers.context import Defaults
 from handlers.delivery.send import Pacer, Workers, deliver
 from store.alert_kinds import ACTION_DUE
 from store import outbox
-from store.actions import announcements_due, mark_all_announced
+from store.actions import claim_announcements
 from store.db import SessionFactory, transaction
 from store.digests import queue_due as queue_digests
 from store.grading import cadence_sweep
@@ -48,24 +48,23 @@ class TickReport:
         return asdict(self)
 
 
-# 10,000 a transaction: each batch selects and sorts what is left, so fewer batches read less (its
-# compare-and-set UPDATE is its last statement: rows are locked only from there to the commit)
+# 10,000 a transaction: each batch selects and sorts what is left, so fewer batches read less (the rows
+# it claims stay locked until its alerts are queued and committed)
 QUEUE_BATCH = 10_000
 QUEUE_BATCHES = 10  # 100,000 announcements in one sweep at most; the rest on the next
 
 
 def queue_due_actions(*, db: SessionFactory, now: datetime) -> int:
-    """Queue one alert per due action and due time, a batch per transaction (a few statements
-    each), until none is left. Safe to run twice, or on two replicas: the outbox key absorbs the
-    second, and announce_at is cleared only if nobody moved it."""
+    """Queue one alert per due action and due time, a batch per transaction (two statements
+    each: claim-and-clear, then one insert), until none is left. Safe to run twice, or on two
+    replicas: a claimed action is no longer due, and the outbox key absorbs a second queueing."""
     queued = 0
     for _ in range(QUEUE_BATCHES):
         with transaction(db) as session:
-            due = announcements_due(session=session, now=now, limit=QUEUE_BATCH)
+            due = claim_announcements(session=session, now=now, limit=QUEUE_BATCH)
             alerts = [outbox.Alert(kind=ACTION_DUE, subject=f"next_action:{aid}", due_key=due_at.isoformat(), recipient=owner)
-                      for aid, due_at, owner, _ in due]
+                      for aid, due_at, owner in due]
             queued += outbox.enqueue_many(session=session, alerts=alerts, now=now)
-            mark_all_announced(session=session, announced=[(aid, was) for aid, _, _, was in due])
         if len(due) < QUEUE_BATCH:
             break
     return queued
