@@ -1,5 +1,6 @@
-"""What `python -m bot tiers` (bot/cli/tiers.py) and `python -m bot tags` (bot/cli/tags.py) share: value tiers and behaviour tags from the command line,
-with the same rules, permissions and audit as `/crm tier` and the card's tag menu.
+"""What `python -m bot tiers` (bot/cli/tiers.py) and `python -m bot tags` (bot/cli/tags.py) share: value
+tiers and behaviour tags from the command line, with the same rules, permissions and audit as
+`/crm tier` and the card's tag menu.
 
     tiers [list]                                   customers by tier, their yearly won amount, hand-set or computed
     tiers set CUSTOMER high|medium|low|auto --by U…  a tier chosen by hand (auto: computed again)
