@@ -1,175 +1,65 @@
-"""`python -m bot [run|migrate|jobs --once [--now ISO8601]|import-nps|import|export|report|payments|tiers|tags|new-key|rotate-key|manifest]`."""
+"""`python -m bot [run|migrate|jobs --once [--now ISO8601]|import-nps|import|export|report|payments|tiers|tags|new-key|rotate-key|manifest]`.
+
+COMMANDS names each subcommand's module in bot/cli/ (see bot/cli/__init__.py); only the one the
+command line names is imported, so `--help`, `new-key` and `manifest` start without the store, and
+serving without the import and export code."""
 from __future__ import annotations
 
 import argparse
-import json
-import logging
+import importlib
 import os
 import sys
 
-from bot.cli_args import BadArgument, parse_now
-from bot.cli_customers import add_customer_commands, cmd_export, cmd_import
-from bot.cli_keys import add_key_commands, cmd_new_key, cmd_rotate_key
-from bot.cli_nps import add_import_nps, cmd_import_nps
-from bot.cli_payments import add_payments, cmd_payments
-from bot.cli_report import add_report, cmd_report
-from bot.cli_value import add_value_commands, cmd_tags, cmd_tiers
-from bot.front import EVENTS_PATH, Front, listen
-from bot.manifest_cli import add_manifest, cmd_manifest
+from bot.cli.args import BadArgument
 from bot.logs import configure_logging
 from bot.settings import SettingsError, load_settings
 
-log = logging.getLogger("crm")
+# subcommand -> (the module that runs it, its line in --help); no subcommand: run
+COMMANDS = {
+    "run": ("bot.cli.run", "start the bot and its scheduler (the default)"),
+    "migrate": ("bot.cli.migrate", "bring the database to the latest revision"),
+    "jobs": ("bot.cli.jobs", "run the scheduled jobs"),
+    "new-key": ("bot.cli.new_key", "print a new CRM_ENCRYPTION_KEY"),
+    "rotate-key": ("bot.cli.rotate_key", "re-encrypt every stored phone and email with a new key (all or nothing)"),
+    "import-nps": ("bot.cli.import_nps", "import NPS scores from a CSV file (all rows or none)"),
+    "import": ("bot.cli.import_customers", "import customers from a CSV file (all rows or none)"),
+    "export": ("bot.cli.export_customers", "export every customer as CSV (UTF-8 with BOM)"),
+    "report": ("bot.cli.report", "export the figures of a period as CSV (UTF-8 with BOM), or a document as Markdown"),
+    "payments": ("bot.cli.payments", "a won deal's payment schedule: show, schedule, receive"),
+    "tiers": ("bot.cli.tiers", "value tiers: list, set by hand, recompute now"),
+    "tags": ("bot.cli.tags", "a customer's behaviour tags: list, remove, restore"),
+    "manifest": ("bot.cli.manifest", "print the Slack app manifest for HTTP mode or Socket Mode"),
+}
+WITHOUT_DATABASE = ("new-key", "manifest")  # every other command opens the database, and may read the key
+CHECKS_ITSELF = ("run",)  # it checks the database and the key once its port answers (bot/cli/run.py)
+OPENING = "bot.cli.opening"  # those checks: loaded, like a subcommand's module, only by a command that opens the database
 
 
-def _require(settings, *, serving: bool) -> None:
-    from bot.settings import MISSING_HELP
-
-    missing = settings.missing(serving=serving)
-    if missing:
-        print(MISSING_HELP.format(names=", ".join(missing)), file=sys.stderr)
-        raise SystemExit(2)
-
-
-def _database(settings):
-    from bot.database import open_database
-
-    return open_database(settings.database_url)
-
-
-def cmd_migrate(settings, _args) -> None:
-    from store.migrate import current_head
-
-    _database(settings)
-    print(f"database at revision {current_head()}")
-
-
-def cmd_jobs(settings, args) -> None:
-    from bot.app import defaults_of, make_client
-    from bot.keys import check_key
-    from handlers.delivery.jobs import tick
-
-    if not args.once:
-        raise SystemExit("jobs: only --once is supported here; the running bot schedules them itself")
-    _require(settings, serving=False)
-    now, defaults = parse_now(args.now), defaults_of(settings, check_key(settings))
-    report = tick(client=make_client(settings), db=_database(settings), defaults=defaults, now=now)
-    print(json.dumps(report.as_dict()))
-
-
-def cmd_run(settings, _args) -> None:
-    """Listen first (bot/front.py: /healthz answers, /readyz says not ready, Slack's requests wait),
-    then load the app, migrate, check Slack, and hand the port to the app."""
-    _require(settings, serving=True)
-    front = Front()
-    try:
-        web = listen(front, settings.port)
-    except OSError as e:
-        raise SettingsError(f"PORT: cannot listen on port {settings.port} ({e.strerror or e}); give a free port "
-                            f"from 1 to 65535.") from None
-    _check_database_and_key(settings)
-    _load_and_serve(settings, front=front, web=web)
-
-
-def _check_database_and_key(settings) -> None:
-    from bot.database import check_database_url
-    from bot.keys import check_key
-
-    check_database_url(settings.database_url)
-    check_key(settings)
-
-
-def _load_and_serve(settings, *, front: Front, web) -> None:
-    from slack_bolt.error import BoltError
-    from slack_sdk.errors import SlackApiError, SlackClientError
-
-    from bot.app import create_app, defaults_of, make_client
-    from bot.health import Readiness
-    from bot.keys import load_cipher
-    from bot.metrics import Metrics
-    from bot.scheduler import TickWatch, Waker, start_scheduler
-    from bot.shutdown import DrainingExecutor, serve
-
-    db = _database(settings)  # first: a SQLite key file is made beside the database, once it is known to open
-    defaults = defaults_of(settings, load_cipher(settings))
-    metrics = Metrics(db=db)
-    with db() as session:
-        readiness = Readiness(engine=session.get_bind())
-    client = metrics.metered(make_client(settings))
-    listeners = DrainingExecutor(max_workers=16, thread_name_prefix="crm-listener")
-    wake = Waker()  # listeners wake the scheduler started below
-    try:
-        app = create_app(settings, db, client=client, defaults=defaults, executor=listeners, metrics=metrics, wake=wake)
-    except SlackApiError as e:
-        raise SystemExit(f"Slack refused SLACK_BOT_TOKEN ({e.response.get('error')}); check the token and SLACK_API_URL.")
-    except BoltError as e:  # Bolt's own wording of a refused auth.test
-        raise SystemExit(f"Slack refused SLACK_BOT_TOKEN ({e}); check the token and SLACK_API_URL.")
-    except (SlackClientError, OSError) as e:
-        raise SystemExit(f"Could not reach Slack at {settings.slack_api_url} ({e}); check the network and SLACK_API_URL.")
-    readiness.slack_ok = True  # create_app's auth.test succeeded
-    wsgi = _web_app(settings=settings, app=app, db=db, defaults=defaults, wake=wake, readiness=readiness, metrics=metrics)
-    watch = TickWatch(metrics=metrics, on_tick=readiness.ticked)
-    scheduler = wake.scheduler = start_scheduler(client=client, db=db, defaults=defaults, watch=watch)
-    socket_handler = None
-    if settings.socket_mode:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        socket_handler = SocketModeHandler(app, settings.slack_app_token)
-    log.info("%s", start_line(settings, db))
-    serve(web=web, front=front, wsgi=wsgi, socket_handler=socket_handler, scheduler=scheduler, watch=watch, readiness=readiness,
-          listeners=listeners, db=db, grace=settings.shutdown_grace)
-
-
-def start_line(settings, db) -> str:
-    """The one line a start logs: mode, port, database kind, revision."""
-    from store.migrate import database_revision
-
-    with db() as session:
-        engine = session.get_bind()
-        revision = database_revision(engine) or "none"
-    mode = ("Socket Mode" if settings.socket_mode else f"HTTP mode (Slack requests at POST {EVENTS_PATH})")
-    return f"started: {mode}, port {settings.port}, database {engine.dialect.name}, revision {revision}"
-
-
-def _web_app(*, settings, app, db, defaults, wake, readiness=None, metrics=None):
-    """What the port serves once the app is loaded: Slack's requests (HTTP mode, signed), the NPS
-    webhook, /healthz, /readyz, /metrics."""
-    from bot.health import make_ops_wsgi
-    from bot.web import make_wsgi
-    from bot.webhooks import make_nps_webhook
-
-    nps = make_nps_webhook(secret=settings.crm_nps_webhook_secret, db=db, defaults=defaults, wake=wake)
-    return make_wsgi(app, signing_secret=settings.slack_signing_secret, nps_webhook=nps, ops=make_ops_wsgi(readiness, metrics))
+def parse(argv: list[str]) -> tuple[argparse.Namespace, object]:
+    """The arguments and the module of the subcommand they name (bot.cli.run when none)."""
+    parser = argparse.ArgumentParser(prog="python -m bot", description="CRM assistant for Slack")
+    sub = parser.add_subparsers(dest="command")
+    parsers = {name: sub.add_parser(name, help=text) for name, (_, text) in COMMANDS.items()}
+    named = argv[0] if argv and argv[0] in COMMANDS else None  # `--help` or a word argparse refuses: nothing to load
+    if named is not None:
+        adding = getattr(importlib.import_module(COMMANDS[named][0]), "add_arguments", None)
+        if adding is not None:
+            adding(parsers[named])
+    args = parser.parse_args(argv)
+    return args, importlib.import_module(COMMANDS[args.command or "run"][0])
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bot", description="CRM assistant for Slack")
-    sub = parser.add_subparsers(dest="command")
-    sub.add_parser("run", help="start the bot and its scheduler (the default)")
-    sub.add_parser("migrate", help="bring the database to the latest revision")
-    jobs = sub.add_parser("jobs", help="run the scheduled jobs")
-    jobs.add_argument("--once", action="store_true", help="run every job once and exit")
-    jobs.add_argument("--now", help="as of this instant (ISO 8601; without an offset it is UTC)")
-    add_key_commands(sub)
-    add_import_nps(sub)
-    add_customer_commands(sub)
-    add_report(sub)
-    add_payments(sub)
-    add_value_commands(sub)
-    add_manifest(sub)
-    args = parser.parse_args(argv)
-    commands = {"migrate": cmd_migrate, "jobs": cmd_jobs, "import-nps": cmd_import_nps, "new-key": cmd_new_key}
-    commands |= {"import": cmd_import, "export": cmd_export, "manifest": cmd_manifest}
-    commands |= {"report": cmd_report, "rotate-key": cmd_rotate_key, "payments": cmd_payments, "tiers": cmd_tiers, "tags": cmd_tags}
+    args, command = parse(sys.argv[1:] if argv is None else argv)
     try:
         settings = load_settings()
         try:
             configure_logging(level=settings.log_level, fmt=settings.log_format)
         except ValueError as e:
             raise SettingsError(str(e)) from None
-        if args.command not in ("new-key", "manifest", "run", None):  # every other command opens the database, and may read the key
-            _check_database_and_key(settings)  # (`run` checks them once its port is open)
-        commands.get(args.command, cmd_run)(settings, args)
+        if (args.command or "run") not in WITHOUT_DATABASE + CHECKS_ITSELF:
+            importlib.import_module(OPENING).check(settings)
+        command.handle(settings, args)
     except SettingsError as e:  # one sentence naming the variable and what it takes
         print(f"Settings: {e}", file=sys.stderr)
         raise SystemExit(2) from None

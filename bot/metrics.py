@@ -20,7 +20,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import SQLAlchemyError
 
-from handlers.delivery.send import METADATA_EVENT
+from handlers.delivery.post import METADATA_EVENT
 from store import outbox
 from store.db import SessionFactory
 

@@ -9,7 +9,8 @@ from handlers.blocks import clip, context as context_block, escape, fmt_datetime
 from handlers.context import Profile
 from handlers.i18n import t
 from store.models import Customer, Ticket
-from store.sla import Calendar, Clock, due_at, remaining_minutes, state
+from store.sla import Calendar
+from store.sla_clock import Clock, due_at, remaining_minutes, state
 from store.ticket_sla import clocks
 
 MINUTE, ZERO = timedelta(minutes=1), timedelta(0)

@@ -14,7 +14,7 @@ UTF-8 with or without a BOM; the columns are store/customer_csv.py's. What a row
   same file again changes nothing, and an enriched file fills the gaps.
 - 负责人/owner: a Slack user id, "name (U123...)" as the export writes it, an email or a name
   (SlackUser.email / .name, casefolded); nobody or several people refuses the row. A caller that
-  can ask Slack passes `resolve_owner` (bot/cli_owners.py), called once per owner value with the
+  can ask Slack passes `resolve_owner` (bot/cli/owners.py), called once per owner value with the
   cell's text: it returns the user id or raises DomainError.
 - 阶段状态: a status or stage label (zh or en) or code; a new customer starts there (one stage
   history entry, "imported"; an import is a record of where customers are, not a move, so no

@@ -1,4 +1,4 @@
-"""SLA compliance and first-response time of tickets, in SQL, judged as store.sla judges a clock.
+"""SLA compliance and first-response time of tickets, in SQL, judged as store.sla_clock judges a clock.
 
 A ticket keeps no due time once a clock stops (store.ticket_sla.refresh sets response_due_at /
 resolution_due_at to NULL), so compliance is worked out from what a ticket does keep: its
@@ -7,7 +7,7 @@ the target minutes. A clock's used time is its elapsed time from created_at to t
 stopped, to `now`, or to pending_since while paused), less its paused minutes; calendar time for a
 P1-style ticket (sla_business false), otherwise the team's working hours: the Calendar's working
 windows of the span are passed to the query as a VALUES list of microsecond instants, and each
-ticket's business time is the sum of its overlaps with them. Like store.sla.state:
+ticket's business time is the sum of its overlaps with them. Like store.sla_clock.state:
     met      stopped, used <= target
     missed   used > target (stopped late, or still running or paused and already over)
     pending  not stopped and not over yet: in neither count

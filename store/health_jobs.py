@@ -56,7 +56,8 @@ from store.alert_kinds import RISK_PING
 from store.crm_models import AuditEntry, StageChange
 from store.db import SessionFactory, transaction
 from store.grading import Cadence
-from store.health import HealthWeights, changes, recompute
+from store.health import HealthWeights, recompute
+from store.health_watch import changes
 from store.models import PENDING_ACTION, Customer, Interaction, NextAction, NpsResponse, Outbox, Ticket, TicketEvent
 from store.outbox import enqueue
 from store.rfm import ACTIVE_STAGES

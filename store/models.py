@@ -341,7 +341,7 @@ class Ticket(SQLModel, table=True):
     source_link: Optional[str] = Field(default=None, max_length=500)
     card_channel: Optional[str] = Field(default=None, max_length=32)
     card_ts: Optional[str] = Field(default=None, max_length=32)
-    # SLA clocks (see store/sla.py): targets fixed at creation from the policy
+    # SLA clocks (see store/sla_clock.py): targets fixed at creation from the policy
     sla_business: bool = True
     response_minutes: int
     resolution_minutes: int

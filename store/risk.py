@@ -16,7 +16,8 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
 
 from store.errors import DomainError
-from store.health import RED, YELLOW, AtRisk, reasons_of
+from store.health import RED, YELLOW, reasons_of
+from store.health_watch import AtRisk
 from store.models import Customer, HealthScore, RiskResponse, Role
 from store.permissions import Viewer
 from store.rfm import ACTIVE_STAGES

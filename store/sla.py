@@ -1,4 +1,5 @@
-"""SLA clocks: first-response and resolution targets in calendar or business time.
+"""Business time: the team's calendar and the arithmetic of calendar and business minutes that the
+SLA clocks (store/sla_clock.py), the health score's cadence and the generated due times run on.
 
 Pure functions on plain data; nothing here reads the clock (`now` is always a parameter) and
 nothing imports Slack. Every datetime handed in must be timezone-aware; every datetime handed
@@ -12,19 +13,14 @@ Durations are real elapsed time, so a window that spans a DST change is as long 
 Rules decided here:
 - `add_business` returns the *earliest* instant at which the minutes have been used, so a
   target used up exactly at closing time falls due at closing time (Fri 17:00 + 60 -> Fri 18:00).
-- A clock is breached once its used time goes *past* the target. Outside working hours business
-  time does not move, so a reply sent after a Friday 18:00 due time but before Monday's opening
-  is still met; `remaining_minutes` stays 0 until then and turns negative exactly with breach.
-- Minutes are whole minutes rounded down (`used_minutes`, `business_minutes`, a pause's length).
-- Breach is sticky: a breached clock that is then paused reports "breached", not "paused".
-- Pausing a paused or stopped clock, or resuming a running or stopped one, changes nothing.
+- Minutes are whole minutes rounded down (`business_minutes`, `elapsed`).
 """
 from __future__ import annotations
 
 import re
 import importlib.util
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -195,14 +191,14 @@ def working_window(cal: Calendar, day: date) -> tuple[datetime, datetime] | None
     return (opens, closes) if opens < closes else None
 
 
-def _utc(dt: datetime) -> datetime:
+def as_utc(dt: datetime) -> datetime:
     if dt.tzinfo is None or dt.utcoffset() is None:
         raise ValueError(f"naive datetime {dt!r}: SLA times must be timezone-aware")
     return dt.astimezone(UTC)
 
 
 def _add_business(cal: Calendar, start: datetime, span: timedelta) -> datetime:
-    start = _utc(start)
+    start = as_utc(start)
     if span < timedelta(0):
         raise ValueError("cannot add a negative span")
     if not span:
@@ -221,7 +217,7 @@ def _add_business(cal: Calendar, start: datetime, span: timedelta) -> datetime:
 
 
 def _business_span(cal: Calendar, start: datetime, end: datetime) -> timedelta:
-    start, end = _utc(start), _utc(end)
+    start, end = as_utc(start), as_utc(end)
     if end <= start:
         return timedelta(0)
     if end - start > timedelta(days=MAX_SPAN_DAYS):
@@ -252,7 +248,7 @@ def business_minutes(cal: Calendar, start: datetime, end: datetime) -> int:
 def add_calendar(start: datetime, minutes: int) -> datetime:
     if minutes < 0:
         raise ValueError("cannot add negative minutes")
-    return _utc(start) + timedelta(minutes=minutes)
+    return as_utc(start) + timedelta(minutes=minutes)
 
 
 def deadline_after(cal: Calendar, start: datetime, span: timedelta, business: bool) -> datetime:
@@ -261,13 +257,13 @@ def deadline_after(cal: Calendar, start: datetime, span: timedelta, business: bo
         return _add_business(cal, start, span)
     if span < timedelta(0):
         raise ValueError("cannot add a negative span")
-    return _utc(start) + span
+    return as_utc(start) + span
 
 
-def _elapsed(cal: Calendar, start: datetime, end: datetime, business: bool) -> timedelta:
+def elapsed_span(cal: Calendar, start: datetime, end: datetime, business: bool) -> timedelta:
     if business:
         return _business_span(cal, start, end)
-    return max(_utc(end) - _utc(start), timedelta(0))
+    return max(as_utc(end) - as_utc(start), timedelta(0))
 
 
 def deadline(cal: Calendar, start: datetime, minutes: int, *, business: bool) -> datetime:
@@ -275,90 +271,4 @@ def deadline(cal: Calendar, start: datetime, minutes: int, *, business: bool) ->
 
 
 def elapsed(cal: Calendar, start: datetime, end: datetime, *, business: bool) -> int:
-    return _elapsed(cal, start, end, business) // ONE_MINUTE
-
-
-@dataclass(frozen=True)
-class Clock:
-    """One SLA target on one ticket: when it started, how many minutes it promises, pauses so far."""
-
-    started_at: datetime
-    target_minutes: int
-    business: bool
-    paused_minutes: int = 0  # counted minutes already spent paused (excluded)
-    paused_since: datetime | None = None
-    stopped_at: datetime | None = None  # met (first reply sent / solved)
-
-    def __post_init__(self) -> None:
-        for name in ("started_at", "paused_since", "stopped_at"):
-            value = getattr(self, name)
-            if value is not None:
-                _utc(value)
-        if self.target_minutes < 0 or self.paused_minutes < 0:
-            raise ValueError("target and paused minutes cannot be negative")
-
-
-def _used(cal: Calendar, clock: Clock, now: datetime) -> timedelta:
-    end = clock.stopped_at if clock.stopped_at is not None else now
-    if clock.paused_since is not None:
-        end = min(_utc(end), _utc(clock.paused_since))
-    spent = _elapsed(cal, clock.started_at, end, clock.business)
-    return max(spent - timedelta(minutes=clock.paused_minutes), timedelta(0))
-
-
-def used_minutes(cal: Calendar, clock: Clock, now: datetime) -> int:
-    """Counted minutes consumed up to now (or stopped_at), pauses excluded."""
-    return _used(cal, clock, now) // ONE_MINUTE
-
-
-def _at_share(cal: Calendar, clock: Clock, span: timedelta) -> datetime | None:
-    if clock.paused_since is not None or clock.stopped_at is not None:
-        return None
-    span += timedelta(minutes=clock.paused_minutes)
-    return deadline_after(cal, clock.started_at, span, clock.business)
-
-
-def due_at(cal: Calendar, clock: Clock) -> datetime | None:
-    """When the target is used up given the pauses so far; None while paused or stopped."""
-    return _at_share(cal, clock, timedelta(minutes=clock.target_minutes))
-
-
-def warn_at(cal: Calendar, clock: Clock, pct: int) -> datetime | None:
-    """When pct% of the target is used; None while paused or stopped."""
-    if pct < 0:
-        raise ValueError(f"warning percentage cannot be negative, got {pct}")
-    # target minutes * pct / 100, exact in microseconds.
-    return _at_share(cal, clock, timedelta(microseconds=clock.target_minutes * pct * 600_000))
-
-
-def pause(cal: Calendar, clock: Clock, now: datetime) -> Clock:
-    if clock.paused_since is not None or clock.stopped_at is not None:
-        return clock
-    if _utc(now) < _utc(clock.started_at):
-        raise ValueError("cannot pause a clock before it started")
-    return replace(clock, paused_since=_utc(now))
-
-
-def resume(cal: Calendar, clock: Clock, now: datetime) -> Clock:
-    """Adds the paused span, in the clock's own kind of minutes, to paused_minutes."""
-    if clock.paused_since is None or clock.stopped_at is not None:
-        return clock
-    if _utc(now) < _utc(clock.paused_since):
-        raise ValueError("cannot resume a clock before it was paused")
-    span = elapsed(cal, clock.paused_since, now, business=clock.business)
-    return replace(clock, paused_minutes=clock.paused_minutes + span, paused_since=None)
-
-
-def state(cal: Calendar, clock: Clock, now: datetime) -> str:
-    """"running" | "paused" | "met" | "breached" (met late counts as "breached")."""
-    over = _used(cal, clock, now) > timedelta(minutes=clock.target_minutes)
-    if clock.stopped_at is not None:
-        return "breached" if over else "met"
-    if over:
-        return "breached"
-    return "paused" if clock.paused_since is not None else "running"
-
-
-def remaining_minutes(cal: Calendar, clock: Clock, now: datetime) -> int:
-    """Whole minutes left, rounded down: negative exactly once the clock is breached."""
-    return (timedelta(minutes=clock.target_minutes) - _used(cal, clock, now)) // ONE_MINUTE
+    return elapsed_span(cal, start, end, business) // ONE_MINUTE

@@ -1,7 +1,7 @@
 """A ticket's two SLA clocks (first response, resolution), the targets they start from, and the
 sweep that turns warnings, breaches and escalations into outbox alerts.
 
-The clock arithmetic is store.sla's; this module maps a Ticket row onto it:
+The clock arithmetic is store.sla_clock's; this module maps a Ticket row onto it:
 - Both clocks start at `created_at`. "First reply sent" stops the response clock, "Solved" the
   resolution clock. While the ticket is pending (waiting on the customer) every clock that has
   not stopped is paused; on resume the paused span, in the ticket's own kind of minutes
@@ -29,7 +29,8 @@ from store.alert_kinds import SLA_BREACH, SLA_ESCALATE, SLA_WARN
 from store.db import SessionFactory, transaction
 from store.models import SlaPolicy, Ticket, TicketEvent, TicketStatus
 from store.outbox import enqueue
-from store.sla import Calendar, Clock, deadline, due_at, resume, state, warn_at
+from store.sla import Calendar, deadline
+from store.sla_clock import Clock, due_at, resume, state, warn_at
 from store.users import admin_ids, manager_of
 
 
@@ -70,7 +71,7 @@ def targets_for(*, session: Session, priority: str) -> Targets:
 
 
 def clocks(ticket: Ticket) -> dict[str, Clock]:
-    """The ticket's clocks as store.sla sees them. A stopped clock is never paused: a reply sent
+    """The ticket's clocks as store.sla_clock sees them. A stopped clock is never paused: a reply sent
     while pending has had its paused span folded in first (`fold_pause`)."""
     def clock(target: int, paused: int, stopped: datetime | None) -> Clock:
         return Clock(started_at=ticket.created_at, target_minutes=target, business=ticket.sla_business, paused_minutes=paused,

@@ -26,7 +26,8 @@ from bot.scheduler import DELIVERY_WORKERS
 from handlers.context import Defaults
 from handlers.delivery.jobs import queue_due_actions, tick
 from handlers.blocks import MESSAGE_BLOCKS
-from handlers.delivery.send import Pacer, Workers
+from handlers.delivery.post import Pacer
+from handlers.delivery.send import Workers
 from store.db import make_engine, session_factory, transaction
 from store.models import Customer, NextAction
 from tests.fake_slack import FakeSlack

@@ -25,7 +25,8 @@ from sqlalchemy import insert, text
 from tests.scratch import ScratchDatabase
 from store.db import make_engine, session_factory, transaction
 from store.grading import Cadence
-from store.health import HealthWeights, at_risk, changes, gather, recompute
+from store.health import HealthWeights, gather, recompute
+from store.health_watch import at_risk, changes
 from store.health_jobs import run_due
 from store.migrate import upgrade
 from store.models import Customer, Deal, Interaction, NextAction, NpsResponse, Ticket

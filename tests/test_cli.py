@@ -82,7 +82,7 @@ def test_limits_and_cadence_come_from_settings():
 
     import pytest
 
-    from bot.settings import cadence_of, limits_of
+    from bot.mini_languages import cadence_of, limits_of
     from store.grading import Cadence
     from store.lifecycle import TimeLimits
 
@@ -109,7 +109,7 @@ def test_targets_health_weights_and_risk_drop_come_from_settings(tmp_path):
     import pytest
 
     from bot.app import defaults_of
-    from bot.settings import health_of, targets_of
+    from bot.mini_languages import health_of, targets_of
     from bot.settings import Settings
     from store.figures import Targets
     from store.health import HealthWeights

@@ -292,7 +292,7 @@ def test_every_reason_the_import_gives_has_text_in_both_languages():
     """Both languages and matching placeholders are checked for the whole catalog in test_i18n."""
     import re
 
-    from bot.cli_customers import say
+    from bot.cli.customers import say
     from handlers.i18n import CATALOG
 
     source = "".join((ROOT / "store" / name).read_text(encoding="utf-8") for name in

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from handlers import ids
-from handlers.delivery.send import Pacer
+from handlers.delivery.post import Pacer
 from handlers.delivery.jobs import queue_due_actions, tick
 from store import outbox
 from store.db import transaction

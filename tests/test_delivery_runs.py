@@ -13,7 +13,8 @@ from sqlmodel import select
 
 from handlers import ids
 from handlers.delivery.jobs import queue_due_actions, tick
-from handlers.delivery.send import Pacer, Workers, deliver
+from handlers.delivery.post import Pacer
+from handlers.delivery.send import Workers, deliver
 from store import outbox
 from store.db import transaction
 from store.models import Customer, NextAction

@@ -21,7 +21,8 @@ from store.figures import (ActionCounts, Period, Rate, RepLine, Scope, Targets, 
 from store.figures_sla import MET, MISSED, clock_states
 from store.grading import Cadence
 from store.models import Customer, Interaction, NextAction, NpsResponse, SlackUser, Ticket
-from store.sla import Calendar, state
+from store.sla import Calendar
+from store.sla_clock import state
 from store.ticket_sla import clocks
 
 UTC = timezone.utc

@@ -49,8 +49,9 @@ def test_a_request_waiting_for_the_app_is_served_by_it_once_open():
 
 
 def test_the_port_opens_before_sqlalchemy_the_models_or_slack_are_imported():
-    """`python -m bot` imports bot.__main__ (settings, the CLI's parsers, bot.front) before it listens."""
-    code = ("import sys, bot.__main__; print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'store.models', 'slack_bolt', "
+    """`python -m bot` imports bot.__main__ (settings, the CLI's parsers) and bot.cli.run (bot.front)
+    before it listens; bot.cli.opening and bot.cli.serve, which load the rest, come after."""
+    code = ("import sys, bot.__main__, bot.cli.run; print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'store.models', 'slack_bolt', "
             "'slack_sdk', 'handlers.context', 'babel') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT, check=True)
     assert done.stdout.strip() == "[]"

@@ -9,8 +9,8 @@ from itertools import count
 import pytest
 
 from store.db import transaction
-from store.health import (CODES, COMPONENTS, Facts, HealthWeights, at_risk, gather, history, reason, recompute,
-                          reasons_of, score_of)
+from store.health import CODES, COMPONENTS, Facts, HealthWeights, gather, history, reason, recompute, reasons_of, score_of
+from store.health_watch import at_risk
 from store.models import Customer, Deal, Interaction, NextAction, NpsResponse, Ticket
 
 UTC = timezone.utc
@@ -257,7 +257,8 @@ def test_the_breach_shortcut_agrees_with_store_sla():
     import random
 
     from store.health import WorkingTime
-    from store.sla import Calendar, Clock, state
+    from store.sla import Calendar
+    from store.sla_clock import Clock, state
 
     rng, cal = random.Random(3), Calendar()  # Shanghai 09:00-18:00, Monday-Friday, China's holidays and make-up days
     # windows for all the days the clocks run on, and for only some of them (store.sla walks the rest)
@@ -375,7 +376,7 @@ def _steady(s, name, *, grade="A", last_days=1, nps=None, overdue=0, created=NOW
 
 
 def _changes(db, since, drop_points, **kw):
-    from store.health import changes
+    from store.health_watch import changes
     with transaction(db) as s:
         return [(c.name, c.score, c.band, c.previous_score, c.previous_band, c.turned_red, c.drop, c.week_high, c.at)
                 for c in changes(session=s, since=since, drop_points=drop_points, **kw)]
@@ -421,7 +422,7 @@ def test_changes_finds_turns_to_red_and_drops_of_15_points(db):
         ("R", 37, "red", 47, "yellow", True, None, 47, t3),
         ("P", 76, "green", 98, "green", False, 22, 98, t3)]
     with transaction(db) as s:
-        from store.health import changes
+        from store.health_watch import changes
         found = {c.name: c.reasons for c in changes(session=s, since=NOW + DAYS, drop_points=15)}
     # Q's costs: nps 20*80 = 1600, tickets 15*100 = 1500, recency 25*43 = 1075, interactions 1000, actions 750
     assert found["Q"] == [("nps_first", {"score": 2}), ("tickets", {"open": 2, "breaches": 4, "days": 90}),

@@ -113,7 +113,7 @@ def test_the_compiled_catalogs_are_those_of_the_po_files(locale):
 
 
 def keys_in_code() -> tuple[set[str], set[str]]:
-    """Keys passed to t(loc, "key") (and cli_customers' say(loc, "key")): literals, and the literal
+    """Keys passed to t(loc, "key") (and bot/cli/customers.py's say(loc, "key")): literals, and the literal
     beginnings of f-strings (t(loc, f"status_{s}"))."""
     literal, prefixes = set(), set()
     for path in [*ROOT.glob("bot/**/*.py"), *ROOT.glob("handlers/**/*.py"), *ROOT.glob("store/**/*.py")]:

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from bot.cli_nps import cmd_import_nps
+from bot.cli.import_nps import handle as cmd_import_nps
 from bot.settings import Settings
 from store.customers import create_customer
 from store.db import transaction

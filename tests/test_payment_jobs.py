@@ -11,7 +11,8 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
-from bot.settings import SettingsError, load_settings, money_days_of
+from bot.mini_languages import money_days_of
+from bot.settings import SettingsError, load_settings
 from handlers import ids
 from handlers.delivery.jobs import tick
 from store.db import transaction

@@ -1,4 +1,4 @@
-"""store.sla: SLA clocks over business hours, checked against hand-computed instants.
+"""store.sla and store.sla_clock: SLA clocks over business hours, checked against hand-computed instants.
 
 Every case names its start and expects one exact UTC instant (Shanghai is UTC+8, no DST).
 """
@@ -14,24 +14,8 @@ import holidays
 import pytest
 from holidays.registry import COUNTRIES, FINANCIAL
 
-from store.sla import (
-    Calendar,
-    Clock,
-    add_business,
-    add_calendar,
-    business_minutes,
-    deadline,
-    due_at,
-    elapsed,
-    has_holidays,
-    is_working_day,
-    pause,
-    remaining_minutes,
-    resume,
-    state,
-    used_minutes,
-    warn_at,
-)
+from store.sla import Calendar, add_business, add_calendar, business_minutes, deadline, elapsed, has_holidays, is_working_day
+from store.sla_clock import Clock, due_at, pause, remaining_minutes, resume, state, used_minutes, warn_at
 
 UTC = timezone.utc
 SH = ZoneInfo("Asia/Shanghai")

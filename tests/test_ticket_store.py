@@ -19,7 +19,8 @@ from store.db import transaction
 from store.errors import DomainError, FieldErrors
 from store.migrate import upgrade
 from store.models import CodeCounter, Customer, Outbox, SlaPolicy, Ticket
-from store.sla import Calendar, used_minutes
+from store.sla import Calendar
+from store.sla_clock import used_minutes
 from store.ticket_sla import DEFAULT_TARGETS, Targets, clocks, subject, sweep_sla
 from store.tickets import act, create_ticket, events_of, open_tickets
 from store.users import set_manager, set_role

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from bot.settings import SettingsError, load_settings, tiers_of
+from bot.mini_languages import tiers_of
+from bot.settings import SettingsError, load_settings
 from store.crm_models import AuditEntry
 from store.db import transaction
 from store.deals import WonTerms, create_deal, move_deal

@@ -7,7 +7,8 @@ from datetime import datetime
 from slack_sdk import WebClient
 
 from handlers.context import Defaults
-from handlers.delivery.send import Pacer, Workers, deliver
+from handlers.delivery.post import Pacer
+from handlers.delivery.send import Workers, deliver
 from store.alert_kinds import ACTION_DUE
 from store import outbox
 from store.actions import claim_announcements

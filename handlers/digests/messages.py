@@ -2,7 +2,7 @@
 (the figures report, and once a month the churn review) and "digest_chart" (the funnel and the
 weekly trend as two PNGs in one files_upload_v2 call).
 
-Both go through handlers/delivery/send.py's rules: claimed before sending, marked `posting_at` first,
+Both go through the outbox's rules (handlers/delivery/post.py): claimed before sending, marked `posting_at` first,
 retried with a back-off on 429/5xx, failed for good on a permanent refusal. A digest carries its
 outbox id as message metadata, like any alert; the charts carry it in their file names
 (crm-digest-<id>-funnel.png), so after a crash the channel's history tells whether they arrived.
@@ -23,7 +23,7 @@ from sqlmodel import Session
 from handlers.blocks import clip, escape, mention, MESSAGE_BLOCKS, section
 from handlers.context import Defaults, Profile, name_of
 from handlers.digests.quarterly import render_quarterly
-from handlers.delivery.send import BASE_DELAY, Pacer, Report, not_sent, post_chunk, reconcile
+from handlers.delivery.post import BASE_DELAY, Pacer, Report, not_sent, post_chunk, reconcile
 from handlers.words import period_label
 from handlers.i18n import CATALOG, t
 from handlers.numbers import percent

@@ -1,5 +1,5 @@
 """The documents the lifecycle template names, made from the records on request: `/crm report …`
-(handlers/documents/commands.py) and `python -m bot report needs|visits|leads|churn` (bot/cli_documents.py)."""
+(handlers/documents/commands.py) and `python -m bot report needs|visits|leads|churn` (bot/cli/documents.py)."""
 from __future__ import annotations
 
 from slack_bolt import App

@@ -1,5 +1,5 @@
 """Which document the words ask for, built from the store as (title, Markdown): shared by `/crm report`
-and `python -m bot report needs|visits|leads|churn` (bot/cli_documents.py)."""
+and `python -m bot report needs|visits|leads|churn` (bot/cli/documents.py)."""
 from __future__ import annotations
 
 from datetime import datetime

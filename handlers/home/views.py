@@ -32,7 +32,7 @@ from handlers.refs import customer_ref
 from handlers.sla_words import fmt_span, list_blocks
 from store.db import SessionFactory, transaction
 from store.figures import Period, Scope, figures
-from store.health import at_risk
+from store.health_watch import at_risk
 from store.home import OVERDUE, TODAY, UPCOMING, WINDOWS, ActionList, CustomerCounts, customer_counts, pending_actions
 from store.models import Customer, NextAction, Role
 from store.tickets import open_tickets

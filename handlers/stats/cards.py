@@ -30,7 +30,8 @@ from store.customers import codes_of
 from store.aov import aov_growth
 from store.receivables import receivables, renewals
 from store.grading import Cadence
-from store.health import RED, YELLOW, at_risk
+from store.health import RED, YELLOW
+from store.health_watch import at_risk
 from store.risk import at_risk_count
 from store.sla import Calendar
 from store.users import all_user_ids

@@ -1,6 +1,6 @@
 """The figures of store.figures as rows a person reads: a label from the catalog, the period's and
 the previous period's values, the unit, the target and whether it is missed. handlers/stats/cards.py
-draws them as Block Kit lines, bot/cli_report.py writes them as CSV, so both say the same thing.
+draws them as Block Kit lines, bot/cli/report.py writes them as CSV, so both say the same thing.
 
 Also `parse_period_code` (2026-10, 2026-W44, 2026-11-03); a period's words (`period_label`) are
 handlers/words.py's, shared with the digests.

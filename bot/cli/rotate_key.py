@@ -1,6 +1,6 @@
-"""`python -m bot new-key` and `python -m bot rotate-key [--new-key KEY]`.
+"""`python -m bot rotate-key [--new-key KEY]`.
 
-rotate-key re-encrypts every stored phone and email from the key in use (CRM_ENCRYPTION_KEY, or
+It re-encrypts every stored phone and email from the key in use (CRM_ENCRYPTION_KEY, or
 the SQLite default's key file `crm.key`) to a new one, in one transaction: all or nothing. The new
 key is the one given with --new-key, or a fresh one. Stop the bot first: one still running with the
 old key cannot read what was rotated.
@@ -12,23 +12,21 @@ old key cannot read what was rotated.
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from datetime import datetime, timezone
 
-from bot.cli_args import BadArgument
+from sqlalchemy.exc import OperationalError
+
+from bot.cli.args import BadArgument
+from bot.database import open_database
+from bot.keys import current_key, install_key, write_pending_key
+from store.db import transaction
+from store.key_rotation import KeyRotationError, rotate_key
+from store.privacy import MIN_KEY_LENGTH, Cipher
 
 
-def add_key_commands(sub: argparse._SubParsersAction) -> None:
-    sub.add_parser("new-key", help="print a new CRM_ENCRYPTION_KEY")
-    rotate = sub.add_parser("rotate-key", help="re-encrypt every stored phone and email with a new key (all or nothing)")
-    rotate.add_argument("--new-key", metavar="KEY", help="the new key, at least 32 characters (default: a fresh one)")
-
-
-def cmd_new_key(_settings, _args) -> None:
-    from store.privacy import Cipher
-
-    print(Cipher.generate_key())
+def add_arguments(parser) -> None:
+    parser.add_argument("--new-key", metavar="KEY", help="the new key, at least 32 characters (default: a fresh one)")
 
 
 def _fail(message: str) -> None:
@@ -37,8 +35,6 @@ def _fail(message: str) -> None:
 
 
 def _pending(path, key: str):
-    from bot.keys import write_pending_key
-
     try:
         return write_pending_key(path, key)
     except FileExistsError:
@@ -49,15 +45,7 @@ def _pending(path, key: str):
         _fail(f"cannot write the new key beside {path} ({e.strerror or e}); nothing was changed.")
 
 
-def cmd_rotate_key(settings, args) -> None:
-    from sqlalchemy.exc import OperationalError
-
-    from bot.database import open_database
-    from bot.keys import current_key
-    from store.db import transaction
-    from store.key_rotation import KeyRotationError, rotate_key
-    from store.privacy import MIN_KEY_LENGTH, Cipher
-
+def handle(settings, args) -> None:
     new_key = Cipher.generate_key() if args.new_key is None else args.new_key
     if len(new_key) < MIN_KEY_LENGTH:
         raise BadArgument(f"rotate-key: --new-key: a key of at least {MIN_KEY_LENGTH} characters is needed, not one of "
@@ -90,8 +78,6 @@ def cmd_rotate_key(settings, args) -> None:
 
 
 def _install(path, pending) -> None:
-    from bot.keys import install_key
-
     try:
         backup = install_key(path, pending, stamp=datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ"))
     except OSError as e:

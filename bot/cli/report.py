@@ -14,7 +14,6 @@ amounts per currency. Bad arguments: one line on stderr, exit code 2.
 """
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import sys
@@ -22,17 +21,27 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.cli_args import FIRST_YEAR, LAST_YEAR, BadArgument, in_years, parse_now
-from bot.cli_documents import cmd_document
+from bot.app import defaults_of
+from bot.cli.args import FIRST_YEAR, LAST_YEAR, BadArgument, in_years, parse_now
+from bot.cli.documents import cmd_document
+from bot.database import open_database
+from handlers.i18n import t
+from handlers.stats.cards import scope_reps
+from handlers.stats.period_codes import period_code
+from handlers.stats.text import figure_rows, target_text
 from handlers.texts import EN, ZH
+from store.aov import aov_growth
+from store.db import transaction
+from store.figures import Period, Scope, figures, per_rep, rep_misses_late
+from store.models import SlackUser
+from store.receivables import receivables
 
 FORMATS = ("csv",)
 UNITS = {"count": "fig_unit_count", "pct": "fig_unit_pct", "days": "fig_unit_days", "duration": "fig_unit_minutes",
          "points": "fig_unit_points"}
 
 
-def add_report(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("report", help="export the figures of a period as CSV (UTF-8 with BOM), or a document as Markdown")
+def add_arguments(parser) -> None:
     parser.add_argument("what", nargs="*", help="a document instead: needs CUSTOMER, visits CUSTOMER, leads, churn 2026-Q4")
     parser.add_argument("--period", help="2026-10 (a month), 2026-W44 (an ISO week) or 2026-11-03 (a day)")
     parser.add_argument("--format", default="csv", help="csv (the only format)")
@@ -51,9 +60,7 @@ def _refuse(message: str) -> None:
 
 def _checked(settings, args):
     """((unit, first day, zone), (scope kind, user), locale, now) from the arguments, or one line on
-    stderr and exit code 2, before the store is loaded (its imports log)."""
-    from handlers.stats.period_codes import period_code
-
+    stderr and exit code 2, before the database is opened."""
     tz = args.tz or settings.crm_default_tz
     try:
         ZoneInfo(tz)
@@ -98,10 +105,6 @@ def _cell(row, value) -> str:
 
 def figure_table(f, reps, names: dict[str, str], locale: str, targets) -> list[list[str]]:
     """The CSV's rows: the figures' header and rows, a blank row, the reps' header and rows."""
-    from handlers.stats.text import figure_rows, target_text
-    from handlers.i18n import t
-    from store.figures import rep_misses_late
-
     rows = [[t(locale, k) for k in ("fig_csv_figure", "fig_csv_value", "fig_csv_previous", "fig_csv_unit", "fig_csv_target",
                                      "fig_csv_missed")]]
     for r in figure_rows(f, locale, targets):
@@ -124,8 +127,6 @@ def figure_table(f, reps, names: dict[str, str], locale: str, targets) -> list[l
 def receivable_table(found, locale: str) -> list[list[str]]:
     """Receivables (store/receivables.py): a header, one row per currency for the whole scope, then one
     per rep and currency."""
-    from handlers.i18n import t
-
     def cells(r) -> list[str]:
         return [f"{r.due.amount:.2f}", str(r.due.count), f"{r.collected.amount:.2f}", str(r.collected.count),
                 f"{r.overdue.amount:.2f}", str(r.overdue.count)]
@@ -139,8 +140,6 @@ def receivable_table(found, locale: str) -> list[list[str]]:
 
 def aov_table(found, locale: str, targets) -> list[list[str]]:
     """Average order value (store/aov.py): a header, one row per tier and currency, then per rep and currency."""
-    from handlers.i18n import t
-
     def cells(a, target) -> list[str]:
         growth = "" if a.growth is None else f"{a.growth:.1f}"
         missed = "" if target is None else (t(locale, "fig_yes") if a.below(target) else t(locale, "fig_no"))
@@ -155,20 +154,10 @@ def aov_table(found, locale: str, targets) -> list[list[str]]:
     return rows
 
 
-def cmd_report(settings, args) -> None:
+def handle(settings, args) -> None:
     if args.what:
         return cmd_document(settings, args)
-    checked = _checked(settings, args)  # before the imports below: store.migrate's alembic logs as it loads
-    from bot.app import defaults_of
-    from bot.database import open_database
-    from handlers.stats.cards import scope_reps
-    from handlers.i18n import t
-    from store.db import transaction
-    from store.figures import Period, Scope, figures, per_rep
-    from store.aov import aov_growth
-    from store.receivables import receivables
-    from store.models import SlackUser
-
+    checked = _checked(settings, args)
     (unit, day, tz), (kind, user_id), locale, now = checked
     period, scope = getattr(Period, unit)(day, tz), Scope(kind, user_id)
     defaults = defaults_of(settings)

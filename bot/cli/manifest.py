@@ -8,6 +8,8 @@ import copy
 from importlib import resources
 from urllib.parse import urlsplit
 
+import yaml
+
 from bot.front import EVENTS_PATH
 
 HEADER = "# The Slack app's manifest ({mode}), printed by `python -m bot manifest {args}`: paste it at\n" \
@@ -15,8 +17,6 @@ HEADER = "# The Slack app's manifest ({mode}), printed by `python -m bot manifes
 
 
 def socket_manifest() -> dict:
-    import yaml
-
     return yaml.safe_load(resources.files("bot").joinpath("manifest.yml").read_text(encoding="utf-8"))
 
 
@@ -44,17 +44,14 @@ def public_base(value: str) -> str:
     return value.strip().rstrip("/")
 
 
-def add_manifest(sub) -> None:
-    parser = sub.add_parser("manifest", help="print the Slack app manifest for HTTP mode or Socket Mode")
+def add_arguments(parser) -> None:
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--http", metavar="https://HOST", type=public_base,
                       help="HTTP mode: Slack sends every request to https://HOST/slack/events")
     mode.add_argument("--socket", action="store_true", help="Socket Mode (manifest.yml as it is): no public URL")
 
 
-def cmd_manifest(_settings, args) -> None:
-    import yaml
-
+def handle(_settings, args) -> None:
     if args.http:
         doc, mode, flags = http_manifest(args.http), "HTTP mode", f"--http {args.http}"
     else:

@@ -4,9 +4,18 @@ command line reads as an admin). What cannot be made: one line on stderr, exit c
 from __future__ import annotations
 
 import sys
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.cli_args import BadArgument, parse_now
+from bot.app import defaults_of
+from bot.cli.args import BadArgument, parse_now
+from bot.database import open_database
+from handlers.context import Profile
+from handlers.documents.build import KINDS, build
+from handlers.i18n import t
 from handlers.texts import EN, ZH
+from store.db import transaction
+from store.documents import quarter_of
+from store.errors import DomainError
 
 
 def _refuse(message: str) -> None:
@@ -16,13 +25,6 @@ def _refuse(message: str) -> None:
 
 def _precheck(settings, kind: str, rest: str, locale: str, tz: str | None) -> None:
     """What the words alone can refuse (an unknown document, a missing customer, a bad quarter or zone)."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    from handlers.documents.build import KINDS
-    from handlers.i18n import t
-    from store.documents import quarter_of
-    from store.errors import DomainError
-
     zone = tz or settings.crm_team_tz or settings.crm_default_tz
     try:
         ZoneInfo(zone)
@@ -47,15 +49,7 @@ def cmd_document(settings, args) -> None:
         _refuse(str(e))
     locale = args.lang or settings.crm_default_locale
     kind, rest = args.what[0], " ".join(args.what[1:])
-    _precheck(settings, kind, rest, locale, args.tz)  # before the imports below: store.migrate's alembic logs as it loads
-    from bot.app import defaults_of
-    from bot.database import open_database
-    from handlers.context import Profile
-    from handlers.documents.build import build
-    from handlers.i18n import t
-    from store.db import transaction
-    from store.errors import DomainError
-
+    _precheck(settings, kind, rest, locale, args.tz)  # before the database is opened
     defaults = defaults_of(settings)
     tz = args.tz or defaults.calendar.tz
     profile = Profile(user_id="", tz=tz, locale=locale)

@@ -2,7 +2,10 @@
 sentence naming the argument and what it takes, which `python -m bot` prints before exiting 2."""
 from __future__ import annotations
 
+import sys
 from datetime import date, datetime, timezone
+
+from bot.settings import MISSING_HELP, Settings
 
 FIRST_YEAR, LAST_YEAR = 2000, 2099  # what the jobs and the figures are sure to compute without overflowing
 NOW_EXAMPLE = "e.g. 2026-11-23T09:00:00+08:00"
@@ -27,3 +30,11 @@ def parse_now(value: str | None) -> datetime:
     if not in_years(when):
         raise BadArgument(f"--now: {value!r} is outside the years {FIRST_YEAR} to {LAST_YEAR} ({NOW_EXAMPLE})")
     return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def require_slack(settings: Settings, *, serving: bool) -> None:
+    """What the bot needs to talk to Slack is set, or MISSING_HELP on stderr and exit code 2."""
+    missing = settings.missing(serving=serving)
+    if missing:
+        print(MISSING_HELP.format(names=", ".join(missing)), file=sys.stderr)
+        raise SystemExit(2)

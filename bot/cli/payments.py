@@ -11,16 +11,25 @@ CRM_DEFAULT_LOCALE. A refusal is its sentence on stderr and exit code 1; a bad a
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from datetime import date
 
-from bot.cli_args import BadArgument, parse_now
+from bot.app import defaults_of
+from bot.cli.args import BadArgument, parse_now
+from bot.database import open_database
+from handlers.blocks import refusal
+from handlers.context import Profile
+from handlers.i18n import t
+from handlers.numbers import money
+from handlers.payments.views import collected_line, instalment_line
 from handlers.texts import EN, ZH
+from store.db import transaction
+from store.errors import DomainError
+from store.payments import plan_by_hand, plan_from_terms, readable_schedule, record_receipt, set_schedule
+from store.permissions import viewer_for
 
 
-def add_payments(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("payments", help="a won deal's payment schedule: show, schedule, receive")
+def add_arguments(parser) -> None:
     actions = parser.add_subparsers(dest="payments_action", required=True)
     for name, text in (("show", "print a deal's schedule"), ("schedule", "set a won deal's schedule"),
                        ("receive", "record a payment against an instalment")):
@@ -51,7 +60,7 @@ def _day(value: str | None, name: str) -> date | None:
         raise BadArgument(f"payments: {name}: {value!r} is not a date YYYY-MM-DD") from None
 
 
-def cmd_payments(settings, args) -> None:
+def handle(settings, args) -> None:
     if args.lang is not None and args.lang not in (ZH, EN):
         raise BadArgument(f"payments: --lang: {args.lang!r} is not zh-CN or en")
     if not (args.by[:1] in "UW" and args.by.isalnum() and len(args.by) > 1):
@@ -59,18 +68,6 @@ def cmd_payments(settings, args) -> None:
     now = parse_now(args.now)
     first = _day(getattr(args, "first", None), "--first")
     on = _day(getattr(args, "on", None), "--on")
-    from bot.app import defaults_of
-    from bot.database import open_database
-    from handlers.blocks import refusal
-    from handlers.context import Profile
-    from handlers.i18n import t
-    from handlers.numbers import money
-    from handlers.payments.views import collected_line, instalment_line
-    from store.db import transaction
-    from store.errors import DomainError
-    from store.payments import plan_by_hand, plan_from_terms, readable_schedule, record_receipt, set_schedule
-    from store.permissions import viewer_for
-
     defaults = defaults_of(settings)
     loc = args.lang or settings.crm_default_locale
     profile = Profile(user_id=args.by, tz=defaults.calendar.tz, locale=loc)  # the team's zone: its calendar days

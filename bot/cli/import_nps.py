@@ -6,28 +6,26 @@ right away when SLACK_BOT_TOKEN is set, else by the running bot's scheduler.
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from datetime import datetime
 from pathlib import Path
 
+from bot.app import defaults_of, make_client
+from bot.database import open_database
+from handlers.delivery.send import deliver
+from handlers.i18n import t
+from handlers.nps.commands import record_and_alert
+from store.db import transaction
+from store.nps_import import import_nps
+from store.types import utcnow
 
-def add_import_nps(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("import-nps", help="import NPS scores from a CSV file (all rows or none)")
+
+def add_arguments(parser) -> None:
     parser.add_argument("file", type=Path, help="UTF-8 CSV; columns 客户/customer, 评分/score, 评论/comment, 时间/responded_at, 编号/id")
 
 
-def cmd_import_nps(settings, args, *, now: datetime | None = None) -> None:
+def handle(settings, args, *, now: datetime | None = None) -> None:
     """`now`: the wall clock unless a test states its instant."""
-    from bot.app import defaults_of, make_client
-    from bot.database import open_database
-    from handlers.delivery.send import deliver
-    from handlers.i18n import t
-    from handlers.nps.commands import record_and_alert
-    from store.db import transaction
-    from store.nps_import import import_nps
-    from store.types import utcnow
-
     try:
         data = args.file.read_bytes()
     except OSError as e:

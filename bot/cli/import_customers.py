@@ -1,38 +1,29 @@
-"""`python -m bot import FILE.csv` and `python -m bot export [--out FILE.csv]`: customers as CSV.
-
-import: the lead template, the customer-information table or an export (store/customer_import.py
-says what each column does); owners are matched to Slack users by bot/cli_owners.py, and --dry-run
-prints how each one was. All rows or none: every refused row is reported on stderr with its
-line and column in CRM_DEFAULT_LOCALE's language, and the exit code is 1. A tqdm progress bar per
-phase (checking, writing) goes to stderr when it is a terminal (or with --progress).
-export: one row per customer, UTF-8 with a BOM, headers in CRM_DEFAULT_LOCALE's language (or
---lang), to stdout or --out.
-"""
+"""`python -m bot import FILE.csv [--default-owner USER] [--dry-run] [--progress]`: customers from a
+CSV file, all rows or none (bot/cli/customers.py says what it takes and prints)."""
 from __future__ import annotations
 
-import argparse
 import contextlib
-import io
 import sys
 from pathlib import Path
 
-from handlers.texts import EN, ZH
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from tqdm import tqdm
 
-def say(locale: str | None, key: str, **params: object) -> str:
-    from handlers.i18n import t
+from bot.app import make_client
+from bot.cli.customers import open_with_cipher, say
+from bot.cli.owners import SlackOwners
+from store.customer_import import import_customers
+from store.customer_rows import people
+from store.db import optimize, transaction
+from store.errors import DomainError
+from store.types import utcnow
 
-    return t(locale, key, **params)
 
-
-def add_customer_commands(sub: argparse._SubParsersAction) -> None:
-    imp = sub.add_parser("import", help="import customers from a CSV file (all rows or none)")
-    imp.add_argument("file", type=Path, help="UTF-8 CSV: the lead template's or the customer table's columns, Chinese or English")
-    imp.add_argument("--default-owner", metavar="USER", help="owner of rows that name none (Slack ID, email, real or display name)")
-    imp.add_argument("--progress", action="store_true", help="show a progress bar on stderr even when it is not a terminal")
-    imp.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
-    exp = sub.add_parser("export", help="export every customer as CSV (UTF-8 with BOM)")
-    exp.add_argument("--out", type=Path, help="write to this file instead of stdout")
-    exp.add_argument("--lang", choices=(ZH, EN), help="headers and labels in this language (default CRM_DEFAULT_LOCALE)")
+def add_arguments(parser) -> None:
+    parser.add_argument("file", type=Path, help="UTF-8 CSV: the lead template's or the customer table's columns, Chinese or English")
+    parser.add_argument("--default-owner", metavar="USER", help="owner of rows that name none (Slack ID, email, real or display name)")
+    parser.add_argument("--progress", action="store_true", help="show a progress bar on stderr even when it is not a terminal")
+    parser.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
 
 
 class _Bars:
@@ -45,8 +36,6 @@ class _Bars:
         self.bars: dict = {}
 
     def __call__(self, phase: str, done: int, total: int) -> None:
-        from tqdm import tqdm  # only the import command needs it
-
         bar = self.bars.get(phase)
         if bar is None:
             bar = self.bars[phase] = tqdm(total=total, desc=say(self.locale, "imp_phase_" + phase), unit=say(self.locale, "imp_unit"),
@@ -62,25 +51,10 @@ class _Bars:
             bar.close()
 
 
-def _open(settings):
-    from bot.database import open_database
-    from bot.keys import load_cipher
-
-    db = open_database(settings.database_url)  # first: a SQLite key file is made beside the database
-    return db, load_cipher(settings)
-
-
 def _owners(settings, session):
     """The import's owner resolver: Slack when the bot has its token, else the people it knows."""
-    from bot.cli_owners import SlackOwners
-    from store.customer_rows import people
-
     client = None
     if settings.slack_bot_token:
-        from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
-
-        from bot.app import make_client
-
         client = make_client(settings)
         client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))  # users.list is Tier 2
 
@@ -96,18 +70,13 @@ def _print_matched(loc: str, owners) -> None:
         print(say(loc, "imp_owner_matched", owner=text, user=user_id, name=shown, how=say(loc, f"imp_how_{how}")))
 
 
-def cmd_import(settings, args) -> None:
-    from store.customer_import import import_customers
-    from store.db import transaction
-    from store.errors import DomainError
-    from store.types import utcnow
-
+def handle(settings, args) -> None:
     loc = settings.crm_default_locale
     try:
         data = args.file.read_bytes()
     except OSError as e:
         raise SystemExit(f"import: cannot read {args.file}: {e.strerror or e}")
-    db, cipher = _open(settings)
+    db, cipher = open_with_cipher(settings)
     progress = _Bars(loc, always=args.progress)
     with transaction(db) as session, contextlib.closing(progress):
         owners, owner = _owners(settings, session), None
@@ -139,31 +108,5 @@ def cmd_import(settings, args) -> None:
     if args.dry_run:
         print(say(loc, "imp_dry_run"))
     elif report.rows >= 1000:
-        from store.db import optimize
-
         with db() as session:  # statistics for the rows just added
             optimize(session.get_bind())
-
-
-def cmd_export(settings, args) -> None:
-    from handlers.words import action_text
-    from store.customer_export import export_customers
-    from store.db import transaction
-
-    locale = args.lang or settings.crm_default_locale
-    db, cipher = _open(settings)
-    with transaction(db) as session:
-        options = dict(session=session, cipher=cipher, locale=locale, tz=settings.crm_default_tz, titled=action_text)
-        if args.out:
-            try:
-                with open(args.out, "w", encoding="utf-8", newline="") as out:
-                    count = export_customers(out=out, **options)
-            except OSError as e:
-                raise SystemExit(f"export: cannot write {args.out}: {e.strerror or e}")
-            print(say(settings.crm_default_locale, "exp_done", count=count, path=args.out))
-            return
-        out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="", write_through=True)
-        try:
-            export_customers(out=out, **options)
-        finally:
-            out.detach()
