@@ -83,6 +83,10 @@ def test_tiers_recomputed_listed_set_by_hand_and_handed_back(empty_database, tmp
         f"  {c['乙科技']} 乙科技 · won in the last 365 days: CN¥40,000.00 · computed",
         f"  {c['丙科技']} 丙科技 · won in the last 365 days: CN¥30,000.00 · computed",
         "Low value (0)"]
+    # the language and the instant given before the action, or with no action at all (the list)
+    for words in (["tiers", "--lang", "en", "--now", NOW], ["tiers", "--lang", "en", "list", "--now", NOW]):
+        same = run(words, env=env, cwd=tmp_path)
+        assert (same.returncode, same.stdout) == (0, listed.stdout), same.stderr
     # a year later nothing is within 365 days: the amounts read "nothing", and the hand-set tier is kept
     later = run(["tiers", "list", "--now", "2027-12-10T10:00:00+08:00"], env=env, cwd=tmp_path)
     assert later.stdout.splitlines()[:3] == ["高价值（3 个）", f"  {c['甲科技']} 甲科技 · 近 365 天赢单 无 · 自动计算",

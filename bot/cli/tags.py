@@ -11,6 +11,7 @@ from store.errors import DomainError
 
 
 def add_arguments(parser) -> None:
+    common_arguments(parser, by=False, top=True)
     actions = parser.add_subparsers(dest="tags_action", required=True)
     p = actions.add_parser("list", help="a customer's computed tags with their reasons")
     p.add_argument("customer", help="code or whole name")

@@ -16,6 +16,7 @@ TIER_WORDS = {"high": "high", "medium": "medium", "low": "low", "auto": None}
 
 
 def add_arguments(parser) -> None:
+    common_arguments(parser, by=False, top=True)
     actions = parser.add_subparsers(dest="tiers_action")
     common_arguments(actions.add_parser("list", help="customers by tier with their yearly won amount"), by=False)
     p = actions.add_parser("set", help="set a customer's tier by hand (auto: computed again)")

@@ -30,11 +30,14 @@ from store.errors import DomainError
 from store.permissions import viewer_for
 
 
-def common_arguments(p: argparse.ArgumentParser, *, by: bool) -> None:
+def common_arguments(p: argparse.ArgumentParser, *, by: bool, top: bool = False) -> None:
+    """--lang and --now on the command (`top`: `tiers --lang en`) and on each of its actions
+    (`tiers list --lang en`); an action's unset ones leave the command's as they were."""
     if by:
         p.add_argument("--by", required=True, metavar="USER", help="who does it (Slack user ID): their permissions apply")
-    p.add_argument("--lang", help="zh-CN or en (default CRM_DEFAULT_LOCALE)")
-    p.add_argument("--now", help="as of this instant (ISO 8601; default now)")
+    unset = None if top else argparse.SUPPRESS
+    p.add_argument("--lang", default=unset, help="zh-CN or en (default CRM_DEFAULT_LOCALE)")
+    p.add_argument("--now", default=unset, help="as of this instant (ISO 8601; default now)")
 
 
 def checked(settings, args, prog: str):
