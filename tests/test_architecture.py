@@ -24,6 +24,7 @@ LOCAL_IMPORTS_ALLOWED = {
     ("handlers/digests/messages.py", "handlers.digests.charts"): "optional and heavy: matplotlib loads with the first chart drawn",
     ("handlers/dates/fallback.py", "dateparser"): "heavy (about a second): loaded on first use or by warm()",
     ("handlers/dates/festivals.py", "holidays"): "optional and heavy: the public holidays, loaded on first use",
+    ("handlers/dates/festivals.py", "holidays.registry"): "the same, with the package's import lock",
 }
 
 
