@@ -3,8 +3,8 @@
 import: the lead template, the customer-information table or an export (store/customer_import.py
 says what each column does); owners are matched to Slack users by bot/cli_owners.py, and --dry-run
 prints how each one was. All rows or none: every refused row is reported on stderr with its
-line and column in CRM_DEFAULT_LOCALE's language, and the exit code is 1. A tqdm progress bar per
-phase (checking, writing) goes to stderr when it is a terminal (or with --progress).
+line and column in CRM_DEFAULT_LOCALE's language, and the exit code is 1. A tqdm progress bar (rows read,
+checked and written) goes to stderr when it is a terminal (or with --progress).
 export: one row per customer, UTF-8 with a BOM, headers in CRM_DEFAULT_LOCALE's language (or
 --lang), to stdout or --out.
 """
@@ -37,7 +37,7 @@ def add_customer_commands(sub: argparse._SubParsersAction) -> None:
 
 class _Bars:
     """store.customer_import's progress callback `(phase, done, total)` as one tqdm bar per phase on
-    `stream`: `checking: 100%|██████████| 10000/10000 [00:02<00:00, 4512.40 rows/s]`. tqdm leaves
+    `stream`: `importing: 100%|██████████| 10000/10000 [00:02<00:00, 4512.40 rows/s]`. tqdm leaves
     the bars out when the stream is not a terminal, unless `always` (--progress)."""
 
     def __init__(self, locale: str, *, always: bool, stream=None) -> None:
@@ -51,7 +51,7 @@ class _Bars:
         if bar is None:
             bar = self.bars[phase] = tqdm(total=total, desc=say(self.locale, "imp_phase_" + phase), unit=say(self.locale, "imp_unit"),
                                           file=self.stream, disable=self.disable, leave=True)
-        if bar.total != total:  # the check's total is a count of lines until the last row is read
+        if bar.total != total:  # the total is a count of lines until the last row is read
             bar.total = total
         bar.update(done - bar.n)
         if done >= total:

@@ -168,6 +168,15 @@ class Index:
                 t.values, t.filled, t.tags, t.tag_keys, t.contacts, t.actions = {}, None, [], None, None, None
         self._loaded = []
 
+    def written(self, targets: list[Target]) -> None:
+        """Customers just written are customers of the database (found by their code too): let go
+        like the others, loaded again if a later row names them."""
+        for t in targets:
+            self.known[t.customer_id] = t
+            self.add(t, [f"c:{t.code}"])
+            t.values, t.filled, t.tags, t.tag_keys, t.contacts, t.actions = {}, None, [], None, None, None
+            t.new_tags, t.new_contacts, t.new_actions = [], [], []
+
     def ready(self, target: Target) -> None:
         """A released customer of the database loaded again, before a row is merged into it."""
         if not target.fresh and target.tag_keys is None:

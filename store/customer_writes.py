@@ -1,5 +1,5 @@
-"""Writing a checked customer import (store/customer_import.py), BATCH customers at a time in the
-caller's transaction: INSERTs through the driver's executemany with each column's bind processor
+"""Writing a customer import (store/customer_import.py), a batch of customers at a time in the
+caller's transaction (one savepoint): INSERTs through the driver's executemany with each column's bind processor
 applied here (SQLAlchemy's per-row parameter handling and ORM objects cost ten times as much),
 codes from the month's counter, audit entries as store.audit.record writes them."""
 from __future__ import annotations
@@ -10,14 +10,14 @@ from types import SimpleNamespace
 
 from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
 
 from store import audit
-from store import customer_csv as read
 from store.crm_models import AuditEntry, CustomerTag, StageChange
 from store.customer_match import Target, chunks
 from store.auto_actions import title_for
-from store.customer_rows import BATCH, FOLLOW_UP, IMPORTED_BY, LINE_DEFAULTS, Progress
+from store.customer_rows import FOLLOW_UP, IMPORTED_BY, LINE_DEFAULTS
 from store.models import ActionStatus, CodeCounter, Contact, Customer, NextAction
 from store.privacy import Cipher, mask_email, mask_phone, sealed
 from store.profile import PROFILE_FIELDS, search_text
@@ -40,15 +40,8 @@ def _counter(session: Session, period: str, n: int, *, add: bool) -> int:
 
 
 def _codes(session: Session, targets: list[Target], now: datetime) -> None:
-    """Codes for new customers without one, after moving each month's counter past the codes in
-    next_code's form that the file keeps (so next_code never hands one out again)."""
-    top: dict[str, int] = {}
-    for t in targets:
-        seq = read.crm_code_seq(t.code) if t.code else None
-        if seq:
-            top[seq[0]] = max(top.get(seq[0], 0), seq[1])
-    for period, n in sorted(top.items()):
-        _counter(session, period, n, add=False)
+    """Codes for new customers without one, from the month's counter (moved past the codes the file
+    keeps before the first batch: Writer)."""
     bare = [t for t in targets if not t.code]
     if bare:
         month = now.strftime("%Y%m")
@@ -149,19 +142,43 @@ def _ids(session: Session, query, keys: list) -> dict[tuple, int]:
     return found
 
 
-def write_targets(session: Session, targets: list[Target], *, cipher: Cipher, now: datetime, progress: Progress | None) -> None:
-    _codes(session, [t for t in targets if t.fresh], now)
-    default_title = title_for(FOLLOW_UP)  # an action without 备注 keeps its kind, so it reads in its reader's language
-    shown = lambda pairs: ", ".join(f"{k}:{n}" for k, n in pairs) or None  # noqa: E731 (as store.profile.write_tags)
-    for start in range(0, len(targets), BATCH):
-        batch = targets[start:start + BATCH]
-        fresh = [t for t in batch if t.fresh]
+class Writer:
+    """Writes an import's customers batch by batch in the caller's transaction, inside one savepoint
+    (`savepoint()`), so that a row refused after some batches were written undoes them all."""
+
+    def __init__(self, session: Session, *, cipher: Cipher, now: datetime, kept: dict[str, int]) -> None:
+        """`kept`: {month: highest sequence} of the file's codes in next_code's form."""
+        self.session, self.cipher, self.now = session, cipher, now
+        self._kept: dict[str, int] | None = kept
+        self.default_title = title_for(FOLLOW_UP)  # an action without 备注 keeps its kind, so it reads in its reader's language
+
+    def savepoint(self) -> SessionTransaction:
+        """A savepoint inside the caller's transaction. pysqlite opens no transaction before a
+        SAVEPOINT, and RELEASE of an outermost one would commit: BEGIN first when none is open."""
+        conn = self.session.connection()
+        if conn.dialect.name == "sqlite" and not conn.connection.driver_connection.in_transaction:
+            conn.exec_driver_sql("BEGIN")
+        return self.session.begin_nested()
+
+    def write(self, targets: list[Target]) -> None:
+        """INSERT the new customers (their ids set on the targets), UPDATE what the others are filled
+        with, then their stage entries, tags, next actions, contacts and audit entries."""
+        if not targets:
+            return
+        session, cipher, now = self.session, self.cipher, self.now
+        if self._kept is not None:  # before any code is handed out
+            for period, n in sorted(self._kept.items()):
+                _counter(session, period, n, add=False)
+            self._kept = None
+        shown = lambda pairs: ", ".join(f"{k}:{n}" for k, n in pairs) or None  # noqa: E731 (as store.profile.write_tags)
+        fresh = [t for t in targets if t.fresh]
+        _codes(session, fresh, now)
         _insert(session, Customer, [_customer_row(t, cipher, now) for t in fresh])
         ids = _ids(session, lambda chunk: select(Customer.id, Customer.code).where(Customer.code.in_(chunk)), [t.code for t in fresh])
         rows: dict[type, list[dict]] = defaultdict(list)
-        _update(session, [_fill(t, cipher, now, rows[AuditEntry]) for t in batch if not t.fresh])  # audited before the INSERTs
+        _update(session, [_fill(t, cipher, now, rows[AuditEntry]) for t in targets if not t.fresh])  # audited before the INSERTs
         contacts: list[tuple[int, dict]] = []
-        for t in batch:
+        for t in targets:
             cid = ids[(t.code,)] if t.fresh else t.customer_id
             if t.fresh:
                 rows[StageChange].append(dict(customer_id=cid, at=now, by=IMPORTED_BY, from_stage=None, from_status=None,
@@ -170,8 +187,8 @@ def write_targets(session: Session, targets: list[Target], *, cipher: Cipher, no
             if t.new_tags:
                 rows[CustomerTag] += [dict(customer_id=cid, kind=k, name=n, name_norm=normalise_name(n)) for k, n in t.new_tags]
                 rows[AuditEntry].append(_audit(cid, "tags", shown(t.tags), shown([*t.tags, *t.new_tags]), now))
-            rows[NextAction] += [dict(customer_id=cid, interaction_id=None, title=title, kind=FOLLOW_UP if title == default_title else None,
-                                      due_at=due, announce_at=due,
+            rows[NextAction] += [dict(customer_id=cid, interaction_id=None, title=title,
+                                      kind=FOLLOW_UP if title == self.default_title else None, due_at=due, announce_at=due,
                                       owner_id=t.owner_id, created_by=t.owner_id, status=ActionStatus.open.value, done_at=None,
                                       done_by=None, created_at=now, updated_at=now, origin=None)
                                  for title, due in t.new_actions]
@@ -187,5 +204,5 @@ def write_targets(session: Session, targets: list[Target], *, cipher: Cipher, no
                                  for field, mask in (("phone", mask_phone), ("email", mask_email)) if x[field]]
         for model in (StageChange, CustomerTag, NextAction, AuditEntry):
             _insert(session, model, rows[model])
-        if progress:
-            progress("write", start + len(batch), len(targets))
+        for t in fresh:
+            t.customer_id = ids[(t.code,)]
