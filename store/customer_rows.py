@@ -97,6 +97,8 @@ def _profile(name: str, value: object) -> object:
     """A profile field's stored value (store.profile.check_profile), None when empty."""
     if value in (None, ""):
         return None
+    if name in LINE_FIELDS:  # check_profile's rule for one field, without its checker (a call per row on unique values)
+        return require(clean_line(value), field=name, limit=LINE_FIELDS[name], required=False) or None
     got = check_profile({name: value})[name]
     return None if got == "" else got
 

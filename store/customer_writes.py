@@ -79,9 +79,15 @@ def _insert(session: Session, model, rows: list[dict]) -> None:
                                   f"VALUES ({', '.join('?' * len(names))})", names, rows)
 
 
-def _sealed(cipher: Cipher, phone: object, email: object) -> dict[str, str | None]:
-    return {"phone_enc": None, "phone_index": None, "email_enc": None, "email_index": None,
-            **sealed(cipher, phone=phone or None, email=email or None)}
+def _sealed(cipher: Cipher, phone: object, email: object, blind: dict | None = None) -> dict[str, str | None]:
+    """store.privacy.sealed's columns (all four), the blind indexes taken from `blind` (row_keys_of)
+    when it has them."""
+    out: dict[str, str | None] = {}
+    for kind, value, index in (("phone", phone, cipher.phone_index), ("email", email, cipher.email_index)):
+        known = blind.get((kind, value)) if value and blind else None
+        out[f"{kind}_enc"] = cipher.encrypt(value) if value else None
+        out[f"{kind}_index"] = (known[2:] if known else index(value)) if value else None
+    return out
 
 
 def _customer_row(t: Target, cipher: Cipher, now: datetime) -> dict:
@@ -91,7 +97,7 @@ def _customer_row(t: Target, cipher: Cipher, now: datetime) -> dict:
                created_at=now, updated_at=now, stage=t.stage[0], status=t.stage[1], stage_changed_at=now,
                grade=v.get("grade"), grade_source="manual" if v.get("grade") else None,
                **{f: v.get(f, "" if f in LINE_DEFAULTS else None) for f in PROFILE_FIELDS},
-               **_sealed(cipher, v.get("phone"), v.get("email")))
+               **_sealed(cipher, v.get("phone"), v.get("email"), t.blind))
     row["search_norm"] = search_text(SimpleNamespace(**row), [name for _, name in t.new_tags])
     return row
 
@@ -177,7 +183,7 @@ class Writer:
         ids = _ids(session, lambda chunk: select(Customer.id, Customer.code).where(Customer.code.in_(chunk)), [t.code for t in fresh])
         rows: dict[type, list[dict]] = defaultdict(list)
         _update(session, [_fill(t, cipher, now, rows[AuditEntry]) for t in targets if not t.fresh])  # audited before the INSERTs
-        contacts: list[tuple[int, dict]] = []
+        contacts: list[tuple[int, dict, dict]] = []
         for t in targets:
             cid = ids[(t.code,)] if t.fresh else t.customer_id
             if t.fresh:
@@ -192,12 +198,12 @@ class Writer:
                                       owner_id=t.owner_id, created_by=t.owner_id, status=ActionStatus.open.value, done_at=None,
                                       done_by=None, created_at=now, updated_at=now, origin=None)
                                  for title, due in t.new_actions]
-            contacts += [(cid, x) for x in t.new_contacts]
+            contacts += [(cid, x, t.blind) for x in t.new_contacts]
         _insert(session, Contact, [dict(customer_id=cid, name=x["name"], title=x["title"], role=x["role"], created_at=now,
-                                        **_sealed(cipher, x["phone"], x["email"])) for cid, x in contacts])
+                                        **_sealed(cipher, x["phone"], x["email"], blind)) for cid, x, blind in contacts])
         contact_ids = _ids(session, lambda chunk: select(Contact.id, Contact.customer_id, Contact.name).where(Contact.customer_id.in_(chunk)),
-                           list({cid for cid, _ in contacts}))
-        for cid, x in contacts:  # audited as store.contacts.add_contact does (one contact per name and customer)
+                           list({cid for cid, _, _ in contacts}))
+        for cid, x, _ in contacts:  # audited as store.contacts.add_contact does (one contact per name and customer)
             about = dict(entity="contact", entity_id=contact_ids[(cid, x["name"])])
             rows[AuditEntry].append(_audit(cid, "created", None, f"{x['name']} {x['title']} {x['role']}".strip(), now, **about))
             rows[AuditEntry] += [_audit(cid, field, None, mask(x[field]), now, **about)
