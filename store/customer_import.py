@@ -111,7 +111,8 @@ def import_customers(*, session: Session, data: bytes, cipher: Cipher, tz: str, 
     One pass over the file: rows are read, checked and matched BATCH at a time (the customers they
     may mean looked up per batch), and each batch's customers are written at once inside a
     savepoint; the first refused row stops the writing, and the savepoint is rolled back at the end.
-    Only what finds a customer (its keys) is kept across batches."""
+    Nothing is kept across written batches: the database (this transaction) finds the customers
+    earlier rows made or completed."""
     report = ImportReport()
     try:
         data.decode("utf-8-sig")  # checked whole first: a bad byte is reported with its line, before anything is read
@@ -183,5 +184,6 @@ def _match(index: Index, rows: list[Row], report: ImportReport, cipher: Cipher, 
         report.actions += sum(len(t.new_actions) for t in changed)
         report.overdue += sum(due <= writer.now for t in changed for _, due in t.new_actions)
         writer.write(changed)
-        index.written(changed)
-    index.release()
+        index.forget()
+    else:
+        index.release()

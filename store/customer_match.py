@@ -92,8 +92,10 @@ _FIELDS = tuple(enumerate(PROFILE_FIELDS, start=12))
 
 
 class Index:
-    """Key -> the customers it names: those of the database any row so far could mean, then the ones
-    earlier rows make. `load` before matching a chunk of rows; each key is asked for once.
+    """Key -> the customers it names: those of the database any row of the batch could mean, then the
+    ones earlier rows make. `load` before matching a chunk of rows; each key is asked for once until
+    `forget` (once a batch is written) or for the whole file (once a row is refused and nothing more
+    is written, as the customers of refused files are kept here).
 
     The lookups are plain SQL through the driver (`?` or `%s` placeholders, every value a parameter,
     the names constants of this module): compiling an IN (...) of 500 values through SQLAlchemy
@@ -180,14 +182,11 @@ class Index:
                 t.values, t.filled, t.tags, t.tag_keys, t.contacts, t.actions, t.blind = {}, None, [], None, None, None, {}
         self._loaded = []
 
-    def written(self, targets: list[Target]) -> None:
-        """Customers just written are customers of the database (found by their code too): let go
-        like the others, loaded again if a later row names them."""
-        for t in targets:
-            self.known[t.customer_id] = t
-            self.add(t, [f"c:{t.code}"])
-            t.values, t.filled, t.tags, t.tag_keys, t.contacts, t.actions = {}, None, [], None, None, None
-            t.new_tags, t.new_contacts, t.new_actions, t.blind = [], [], [], {}
+    def forget(self) -> None:
+        """Everything matched so far is written (in this transaction): the database finds it as well
+        as this index would, by every key (code, phones and emails of customers and contacts, name +
+        owner), so nothing is kept across batches and memory stays flat."""
+        self.keys, self.known, self._asked, self._loaded = {}, {}, set(), []
 
     def ready(self, target: Target) -> None:
         """A released customer of the database loaded again, before a row is merged into it."""
