@@ -127,8 +127,23 @@ def import_customers(*, session: Session, data: bytes, cipher: Cipher, tz: str, 
     who = people(session) if resolve_owner is None else _Resolved(resolve_owner)
     reader = RowReader(keys, who=who, zone=ZoneInfo(tz), now=now, default_owner=default_owner)
     writer = Writer(session, cipher=cipher, now=now, kept=_kept_codes(data, keys))
-    index, batch = Index(session), []
+    index = Index(session)
     savepoint = writer.savepoint()
+    with writer.cache():
+        _each(records, reader, index, report, cipher, written, writer, progress, about)
+    report.errors.sort(key=lambda e: e.line)
+    if report.errors:
+        savepoint.rollback()  # the batches written before the first refused row
+        report.created = report.updated = report.unchanged = report.contacts = report.actions = report.overdue = 0
+        return report
+    savepoint.commit()
+    return report
+
+
+def _each(records: Iterator[tuple[int, list[str]]], reader: RowReader, index: Index, report: ImportReport, cipher: Cipher,
+          written: dict[str, str], writer: Writer, progress: Progress | None, about: int) -> None:
+    """Every record read and checked, matched and written BATCH at a time."""
+    batch: list[Row] = []
     for line, cells in records:
         report.rows += 1
         got = reader.read(line, cells)
@@ -144,13 +159,6 @@ def import_customers(*, session: Session, data: bytes, cipher: Cipher, tz: str, 
     _match(index, batch, report, cipher, written, writer)
     if progress:
         progress("import", report.rows, report.rows)
-    report.errors.sort(key=lambda e: e.line)
-    if report.errors:
-        savepoint.rollback()  # the batches written before the first refused row
-        report.created = report.updated = report.unchanged = report.contacts = report.actions = report.overdue = 0
-        return report
-    savepoint.commit()
-    return report
 
 
 def _match(index: Index, rows: list[Row], report: ImportReport, cipher: Cipher, written: dict[str, str], writer: Writer) -> None:

@@ -72,6 +72,16 @@ def chunks(values: Iterable, size: int = CHUNK) -> Iterator[list]:
         yield values[start:start + size]
 
 
+def select_in(session: Session, head: str, values: Iterable, tail: str = "", params: tuple = ()) -> list[tuple]:
+    """`head` IN (values)`tail`, plain SQL through the driver, run CHUNK values at a time: every row.
+    `head` and `tail` are this package's constants; the values, and `params` after them, are bound."""
+    conn, found = session.connection(), []
+    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    for chunk in chunks(values):
+        found += conn.exec_driver_sql(f"{head} IN ({', '.join([mark] * len(chunk))}){tail}", (*chunk, *params)).fetchall()
+    return found
+
+
 def row_keys_of(cipher: Cipher, row: Row) -> dict[tuple[str, object], str]:
     """The row's phones and emails -> their index keys ("p:" or "e:" and the blind index), phones first."""
     contact, keys = row.contact or {}, {}
@@ -113,12 +123,7 @@ class Index:
         self._due = due.result_processor(conn.dialect, None) or (lambda value: value)
 
     def _in(self, head: str, values: Iterable, tail: str = "", params: tuple = ()) -> list[tuple]:
-        """`head` IN (values)`tail` run chunk by chunk: every row (tuples). `params` follow the values."""
-        conn, found = self.session.connection(), []
-        for chunk in chunks(values):
-            sql = f"{head} IN ({', '.join([self._mark] * len(chunk))}){tail}"
-            found += conn.exec_driver_sql(sql, (*chunk, *params)).fetchall()
-        return found
+        return select_in(self.session, head, values, tail, params)
 
     def add(self, target: Target, keys: Iterable[str]) -> None:
         for key in keys:
@@ -147,14 +152,15 @@ class Index:
             if key not in self._asked:
                 self._asked.add(key)
                 by_kind[key[0]].add(key[2:])
-        found: dict[int, tuple] = {}
+        ids: set[int] = set()  # ids first (each lookup read from its index alone), then each customer's row once
         for kind, column in (("c", "code"), ("p", "phone_index"), ("e", "email_index"), ("n", "name_norm")):
-            found.update((c[0], c) for c in self._customers(column, sorted(by_kind[kind])) if c[0] not in self.known)
+            ids.update(cid for cid, in self._in(f"SELECT id FROM customer WHERE {column}", sorted(by_kind[kind])))
         by_contact: list[tuple[int, str]] = []
         for kind, column in (("p", "phone_index"), ("e", "email_index")):
             by_contact += [(cid, f"{kind}:{idx}") for cid, idx in self._in(f"SELECT customer_id, {column} FROM contact WHERE {column}",
                                                                            sorted(by_kind[kind]))]
-        found.update((c[0], c) for c in self._customers("id", sorted({cid for cid, _ in by_contact} - found.keys() - self.known.keys())))
+        ids.update(cid for cid, _ in by_contact)
+        found = {c[0]: c for c in self._customers("id", sorted(ids - self.known.keys()))}
         new = {cid: self._target(c) for cid, c in found.items()}
         self._details(new)
         self.known.update(new)

@@ -5,6 +5,8 @@ codes from the month's counter, audit entries as store.audit.record writes them.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from types import SimpleNamespace
 
@@ -15,7 +17,7 @@ from sqlmodel import Session
 
 from store import audit
 from store.crm_models import AuditEntry, CustomerTag, StageChange
-from store.customer_match import Target, chunks
+from store.customer_match import Target, select_in
 from store.auto_actions import title_for
 from store.customer_rows import FOLLOW_UP, IMPORTED_BY, LINE_DEFAULTS
 from store.models import ActionStatus, CodeCounter, Contact, Customer, NextAction
@@ -98,7 +100,8 @@ def _customer_row(t: Target, cipher: Cipher, now: datetime) -> dict:
                grade=v.get("grade"), grade_source="manual" if v.get("grade") else None,
                **{f: v.get(f, "" if f in LINE_DEFAULTS else None) for f in PROFILE_FIELDS},
                **_sealed(cipher, v.get("phone"), v.get("email"), t.blind))
-    row["search_norm"] = search_text(SimpleNamespace(**row), [name for _, name in t.new_tags])
+    shown = SimpleNamespace(name=t.name, code=t.code, company=row["company"], industry=row["industry"])
+    row["search_norm"] = search_text(shown, [name for _, name in t.new_tags])
     return row
 
 
@@ -139,13 +142,15 @@ def _update(session: Session, rows: list[dict]) -> None:
         _run_many(session, Customer, f"UPDATE customer SET {sets} WHERE id = ?", [n for n in names if n != "id"] + ["id"], group)
 
 
-def _ids(session: Session, query, keys: list) -> dict[tuple, int]:
-    """{(the other columns): id} for the rows `query` (id first) finds among `keys`, chunk by chunk."""
+def _ids(session: Session, head: str, keys: list) -> dict[tuple, int]:
+    """{(the other columns): id} for the rows `head` (SELECT id, ... WHERE column) finds among `keys`."""
     found: dict[tuple, int] = {}
-    for chunk in chunks(keys):
-        for row in session.execute(query(chunk)):
-            found[tuple(row[1:])] = max(row[0], found.get(tuple(row[1:]), 0))
+    for row in select_in(session, head, keys):
+        found[tuple(row[1:])] = max(row[0], found.get(tuple(row[1:]), 0))
     return found
+
+
+CACHE_KIB = 64 * 1024
 
 
 class Writer:
@@ -166,6 +171,21 @@ class Writer:
             conn.exec_driver_sql("BEGIN")
         return self.session.begin_nested()
 
+    @contextmanager
+    def cache(self) -> Iterator[None]:
+        """SQLite's page cache raised to CACHE_KIB for the import (its indexes outgrow the default
+        2 MiB: every lookup and insert read pages again), then set back."""
+        conn = self.session.connection()
+        if conn.dialect.name != "sqlite":
+            yield
+            return
+        before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+        conn.exec_driver_sql(f"PRAGMA cache_size={-CACHE_KIB:d}")
+        try:
+            yield
+        finally:
+            conn.exec_driver_sql(f"PRAGMA cache_size={int(before):d}")
+
     def write(self, targets: list[Target]) -> None:
         """INSERT the new customers (their ids set on the targets), UPDATE what the others are filled
         with, then their stage entries, tags, next actions, contacts and audit entries."""
@@ -180,7 +200,7 @@ class Writer:
         fresh = [t for t in targets if t.fresh]
         _codes(session, fresh, now)
         _insert(session, Customer, [_customer_row(t, cipher, now) for t in fresh])
-        ids = _ids(session, lambda chunk: select(Customer.id, Customer.code).where(Customer.code.in_(chunk)), [t.code for t in fresh])
+        ids = _ids(session, "SELECT id, code FROM customer WHERE code", [t.code for t in fresh])
         rows: dict[type, list[dict]] = defaultdict(list)
         _update(session, [_fill(t, cipher, now, rows[AuditEntry]) for t in targets if not t.fresh])  # audited before the INSERTs
         contacts: list[tuple[int, dict, dict]] = []
@@ -201,8 +221,7 @@ class Writer:
             contacts += [(cid, x, t.blind) for x in t.new_contacts]
         _insert(session, Contact, [dict(customer_id=cid, name=x["name"], title=x["title"], role=x["role"], created_at=now,
                                         **_sealed(cipher, x["phone"], x["email"], blind)) for cid, x, blind in contacts])
-        contact_ids = _ids(session, lambda chunk: select(Contact.id, Contact.customer_id, Contact.name).where(Contact.customer_id.in_(chunk)),
-                           list({cid for cid, _, _ in contacts}))
+        contact_ids = _ids(session, "SELECT id, customer_id, name FROM contact WHERE customer_id", sorted({cid for cid, _, _ in contacts}))
         for cid, x, _ in contacts:  # audited as store.contacts.add_contact does (one contact per name and customer)
             about = dict(entity="contact", entity_id=contact_ids[(cid, x["name"])])
             rows[AuditEntry].append(_audit(cid, "created", None, f"{x['name']} {x['title']} {x['role']}".strip(), now, **about))
