@@ -92,8 +92,9 @@ def _kept_codes(data: bytes, keys: list[str | None]) -> dict[str, int]:
         return {}
     column, top = keys.index("code"), {}
     for _, cells in _rows(data)[1]:
-        try:
-            seq = read.crm_code_seq(read.code(cells[column])) if column < len(cells) and cells[column] else None
+        cell = cells[column] if column < len(cells) else ""
+        try:  # the cell as RowReader.read takes it
+            seq = read.crm_code_seq(read.code(read.unguard(cell) if cell[:1] == "'" else cell)) if cell else None
         except DomainError:  # refused when the row is read
             continue
         if seq:

@@ -20,7 +20,7 @@ from store.errors import DomainError, FieldErrors
 from store.models import SlackUser
 from store.nps_import import parse_time
 from store.privacy import check_email, check_phone
-from store.profile import LINE_FIELDS, TAGS_MAX, check_profile, check_tags
+from store.profile import LINE_FIELDS, NOTES_MAX, TAGS_MAX, check_profile, check_tags
 from store.text import ACTION_MAX, NAME_MAX, clean, clean_line, normalise_name, require
 
 FOLLOW_UP = "follow_up"  # the kind (store/vocab.py "auto_action") of an imported action without 备注
@@ -99,6 +99,8 @@ def _profile(name: str, value: object) -> object:
         return None
     if name in LINE_FIELDS:  # check_profile's rule for one field, without its checker (a call per row on unique values)
         return require(clean_line(value), field=name, limit=LINE_FIELDS[name], required=False) or None
+    if name == "cultural_notes":
+        return require(clean(value), field=name, limit=NOTES_MAX, required=False) or None
     got = check_profile({name: value})[name]
     return None if got == "" else got
 
