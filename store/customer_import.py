@@ -1,5 +1,6 @@
 """Customers from a CSV file (the lead template, the customer-information table, or our export):
-every row checked first, then all written in the caller's transaction, or nothing.
+every row checked and written, a batch at a time, in the caller's transaction (one savepoint), or
+nothing: a refused row undoes the batches written before it.
 
 UTF-8 with or without a BOM; the columns are store/customer_csv.py's. What a row does:
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
@@ -136,7 +136,8 @@ class RowReader:
             "annual_revenue": lambda text: _profile("annual_revenue", read.revenue(text)),
             "title": lambda text: _profile("contact_title", text),
             "contact_role": lambda text: read.choice("contact_role", text) or "contact",
-            "next_follow_up": lambda text: parse_time(text, tz=zone, now=now),
+            # as the UTC instant the store keeps: a local time in a repeated hour (fold) never equals another zone's datetime
+            "next_follow_up": lambda text: parse_time(text, tz=zone, now=now).astimezone(timezone.utc),
             **{column: (lambda column: lambda text: _profile(column, text))(column) for column in ("company", "industry", "region")},
             **{column: (lambda column: lambda text: _profile(column, read.choice(column, text)))(column)
                for column in ("source", "value_tier", "need_type")},

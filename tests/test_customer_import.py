@@ -440,3 +440,22 @@ def test_cli_says_what_it_cannot_use(empty_database, tmp_path):
     assert (nobody.returncode, nobody.stderr.splitlines()[-1]) == (
         1, "--default-owner: “Li Lei” matches 2 Slack users: U0LILEI001, U0LILEI002. Give the email or Slack ID instead.")
     assert "Traceback" not in missing.stderr + nobody.stderr
+
+
+def test_a_follow_up_in_the_hour_a_clock_goes_back_is_not_added_again(db):
+    """01:30 on the day New York leaves daylight time happens twice: the row's time (the first, EDT)
+    is the stored instant, and importing the same file again finds that action instead of adding it."""
+    users(db)
+    data = "客户名称,负责人,下次跟进时间,备注\n星河科技,王小明,2026-11-01 01:30,回访\n"
+    first = _import_in(db, data, "America/New_York")
+    assert (first.errors, first.created, first.actions) == ([], 1, 1)
+    with transaction(db) as s:
+        assert s.exec(select(NextAction.due_at)).all() == [datetime(2026, 11, 1, 5, 30, tzinfo=timezone.utc)]  # 01:30 EDT
+    again = _import_in(db, data, "America/New_York")
+    assert (again.errors, again.created, again.updated, again.unchanged, again.actions) == ([], 0, 0, 1, 0)
+    assert counts(db)["NextAction"] == 1
+
+
+def _import_in(db, data: str, tz: str):
+    with transaction(db) as s:
+        return import_customers(session=s, data=data.encode(), cipher=CIPHER, tz=tz, now=NOW)
