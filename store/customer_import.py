@@ -131,7 +131,7 @@ def import_customers(*, session: Session, data: bytes, cipher: Cipher, tz: str, 
     writer = Writer(session, cipher=cipher, now=now, kept=_kept_codes(data, keys))
     index = Index(session)
     savepoint = writer.savepoint()
-    with writer.cache():
+    with writer.tuned():
         _each(records, reader, index, report, cipher, written, writer, progress, about)
     report.errors.sort(key=lambda e: e.line)
     if report.errors:
