@@ -11,7 +11,7 @@ from datetime import datetime
 from types import SimpleNamespace
 
 from sqlalchemy import case, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
 
@@ -85,10 +85,13 @@ def _insert(session: Session, model, rows: list[dict]) -> None:
     quote, names = conn.dialect.identifier_preparer.quote, list(rows[0])
     columns = ", ".join(quote(n) for n in names)
     if conn.dialect.name == "postgresql":
-        with conn.connection.driver_connection.cursor() as cursor, \
-                cursor.copy(f"COPY {quote(model.__table__.name)} ({columns}) FROM STDIN") as copy:
-            for values in _bound(conn, model, names, rows):
-                copy.write_row(values)
+        sql, dbapi = f"COPY {quote(model.__table__.name)} ({columns}) FROM STDIN", conn.dialect.loaded_dbapi
+        try:
+            with conn.connection.driver_connection.cursor() as cursor, cursor.copy(sql) as copy:
+                for values in _bound(conn, model, names, rows):
+                    copy.write_row(values)
+        except dbapi.Error as e:  # as SQLAlchemy raises it for any other statement (IntegrityError, ...)
+            raise DBAPIError.instance(sql, None, e, dbapi.Error, dialect=conn.dialect) from e
         return
     _run_many(session, model, f"INSERT INTO {quote(model.__table__.name)} ({columns}) VALUES ({', '.join('?' * len(names))})", names, rows)
 
@@ -205,8 +208,11 @@ class Writer:
         change(value)
         try:
             yield
-        finally:
-            change(before)
+        except BaseException:
+            if conn.dialect.name == "sqlite":  # not undone by a rollback; SET LOCAL is, and a failed transaction takes no SET
+                change(before)
+            raise
+        change(before)
 
     def write(self, targets: list[Target]) -> None:
         """INSERT the new customers (their ids set on the targets), UPDATE what the others are filled

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 
 from store.crm_models import CustomerTag
@@ -145,3 +147,25 @@ def test_a_row_refused_after_batches_were_written_undoes_them_in_the_callers_tra
     assert counts(db) == {"Customer": 0, "Contact": 0, "CustomerTag": 0, "NextAction": 0, "StageChange": 0, "AuditEntry": 0}
     with transaction(db) as s:
         assert [(c.period, c.value) for c in s.exec(select(CodeCounter))] == [("209901", 7)]
+
+
+def test_a_write_the_database_refuses_after_batches_were_written_leaves_it_as_it_was(db):
+    """The database itself refuses a row of the third batch (a trigger): the error reaches the caller
+    as the database said it, and nothing of the batches written before it is kept."""
+    users(db)
+    with transaction(db) as s:
+        conn = s.connection()
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("CREATE FUNCTION refuse_boom() RETURNS trigger AS $$ BEGIN IF NEW.name = '爆' THEN "
+                                 "RAISE EXCEPTION 'boom refused'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql")
+            conn.exec_driver_sql("CREATE TRIGGER refuse_boom BEFORE INSERT ON customer FOR EACH ROW EXECUTE FUNCTION refuse_boom()")
+        else:
+            conn.exec_driver_sql("CREATE TRIGGER refuse_boom BEFORE INSERT ON customer WHEN NEW.name = '爆' "
+                                 "BEGIN SELECT RAISE(ABORT, 'boom refused'); END")
+    data = "客户名称,负责人,电话\n" + "".join(f"客户{i}号,王小明,021-{i:08d}\n" for i in range(2 * BATCH + 5)) + "爆,王小明,\n"
+    with pytest.raises(DBAPIError, match="boom refused"):
+        load(db, data)
+    assert counts(db) == {"Customer": 0, "Contact": 0, "CustomerTag": 0, "NextAction": 0, "StageChange": 0, "AuditEntry": 0}
+    with transaction(db) as s:
+        assert s.exec(select(CodeCounter)).all() == []
+    assert load(db, data.replace("爆", "好")).created == 2 * BATCH + 6  # the same connections import again
