@@ -19,6 +19,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from typing import TextIO
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -216,10 +217,11 @@ def format_time(at: datetime | None, tz: ZoneInfo) -> str:
     return local.strftime("%Y-%m-%d %H:%M:%S" if local.second else "%Y-%m-%d %H:%M")
 
 
-def records(text: str) -> Iterator[tuple[int, list[str]]]:
+def records(text: str | TextIO) -> Iterator[tuple[int, list[str]]]:
     """Every non-blank record, the header first, with the line it starts on (the header's is 1 when
-    the file does not start with blank lines), one at a time."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    the file does not start with blank lines), one at a time. `text`: the file's text, or a text
+    stream opened with newline=""."""
+    reader = csv.reader(io.StringIO(text, newline="") if isinstance(text, str) else text)
     last = 0
     for row in reader:
         start, last = last + 1, reader.line_num

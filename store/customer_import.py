@@ -1,5 +1,6 @@
 """Customers from a CSV file (the lead template, the customer-information table, or our export):
-every row checked first, then all written in the caller's transaction, or nothing.
+every row checked and written, a batch at a time, in the caller's transaction (one savepoint), or
+nothing: a refused row undoes the batches written before it.
 
 UTF-8 with or without a BOM; the columns are store/customer_csv.py's. What a row does:
 
@@ -30,6 +31,7 @@ UTF-8 with or without a BOM; the columns are store/customer_csv.py's. What a row
 """
 from __future__ import annotations
 
+import io
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -41,7 +43,7 @@ from store import customer_csv as read
 from store.customer_csv import header_key
 from store.customer_match import Index, Target, merge, row_keys_of
 from store.customer_rows import BATCH, ImportReport, Progress, Row, RowError, RowReader, people
-from store.customer_writes import write_targets
+from store.customer_writes import Writer
 from store.errors import DomainError
 from store.nps_import import text_line
 from store.privacy import Cipher
@@ -74,12 +76,31 @@ def _columns(header: list[str], report: ImportReport, default_owner: str | None)
     return None if report.errors else keys
 
 
-def _rows(text: str) -> tuple[list[str], Iterator[tuple[int, list[str]]], int]:
-    """The header, the records one at a time with the line each starts on, and about how many there
-    are (the lines after the header: exact unless a cell spans lines or a line is blank)."""
-    records = read.records(text)
+def _rows(data: bytes) -> tuple[list[str], Iterator[tuple[int, list[str]]], int]:
+    """The header, the records one at a time with the line each starts on (decoded as they are read:
+    the file is not held twice), and about how many there are (the lines after the header: exact
+    unless a cell spans lines or a line is blank)."""
+    records = read.records(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline=""))
     header = next(records, (1, []))[1]
-    return header, records, max(text.count("\n", 0, len(text.rstrip("\r\n"))), 0)
+    return header, records, max(data.count(b"\n", 0, len(data.rstrip(b"\r\n"))), 0)
+
+
+def _kept_codes(data: bytes, keys: list[str | None]) -> dict[str, int]:
+    """{month: the highest sequence} of the codes in next_code's form (C202611007) the file keeps:
+    the month's counter is moved past them before the first new customer gets a code, so a code
+    handed out early in the file is never one a later row keeps."""
+    if "code" not in keys:
+        return {}
+    column, top = keys.index("code"), {}
+    for _, cells in _rows(data)[1]:
+        cell = cells[column] if column < len(cells) else ""
+        try:  # the cell as RowReader.read takes it
+            seq = read.crm_code_seq(read.code(read.unguard(cell) if cell[:1] == "'" else cell)) if cell else None
+        except DomainError:  # refused when the row is read
+            continue
+        if seq:
+            top[seq[0]] = max(top.get(seq[0], 0), seq[1])
+    return top
 
 
 def import_customers(*, session: Session, data: bytes, cipher: Cipher, tz: str, now: datetime,
@@ -89,22 +110,42 @@ def import_customers(*, session: Session, data: bytes, cipher: Cipher, tz: str, 
     (in the caller's transaction). `default_owner`: a Slack user id for rows without an owner.
     `resolve_owner`: how owner cells become user ids (default: the users the bot has met).
 
-    One pass over the file checks and matches the rows, BATCH at a time (the customers they may be
-    looked up per batch); only the customers to write are kept, and they are written BATCH at a time."""
+    One pass over the file: rows are read, checked and matched BATCH at a time (the customers they
+    may mean looked up per batch), and each batch's customers are written at once inside a
+    savepoint; the first refused row stops the writing, and the savepoint is rolled back at the end.
+    Nothing is kept across written batches: the database (this transaction) finds the customers
+    earlier rows made or completed."""
     report = ImportReport()
     try:
-        text = data.decode("utf-8-sig")
+        data.decode("utf-8-sig")  # checked whole first: a bad byte is reported with its line, before anything is read
     except UnicodeDecodeError as e:
         report.errors.append(RowError(text_line(data, e.start), "nps_err_encoding"))
         return report
-    header, records, about = _rows(text)
+    header, records, about = _rows(data)
     keys = _columns(header, report, default_owner)
     if keys is None:
         return report
     written = {k: h.strip() for h, k in zip(header, keys) if k}
     who = people(session) if resolve_owner is None else _Resolved(resolve_owner)
     reader = RowReader(keys, who=who, zone=ZoneInfo(tz), now=now, default_owner=default_owner)
-    index, targets, batch = Index(session), {}, []  # targets: in the order rows first name them
+    writer = Writer(session, cipher=cipher, now=now, kept=_kept_codes(data, keys))
+    index = Index(session)
+    savepoint = writer.savepoint()
+    with writer.tuned():
+        _each(records, reader, index, report, cipher, written, writer, progress, about)
+    report.errors.sort(key=lambda e: e.line)
+    if report.errors:
+        savepoint.rollback()  # the batches written before the first refused row
+        report.created = report.updated = report.unchanged = report.contacts = report.actions = report.overdue = 0
+        return report
+    savepoint.commit()
+    return report
+
+
+def _each(records: Iterator[tuple[int, list[str]]], reader: RowReader, index: Index, report: ImportReport, cipher: Cipher,
+          written: dict[str, str], writer: Writer, progress: Progress | None, about: int) -> None:
+    """Every record read and checked, matched and written BATCH at a time."""
+    batch: list[Row] = []
     for line, cells in records:
         report.rows += 1
         got = reader.read(line, cells)
@@ -113,33 +154,22 @@ def import_customers(*, session: Session, data: bytes, cipher: Cipher, tz: str, 
         else:
             report.errors += [RowError(line, e.key, dict(e.params), written.get(e.field)) for e in got]
         if len(batch) == BATCH:
-            _match(index, batch, targets, report, cipher, written)
+            _match(index, batch, report, cipher, written, writer)
             batch = []
         if progress and report.rows % 500 == 0:
-            progress("check", report.rows, max(about, report.rows))
-    _match(index, batch, targets, report, cipher, written)
+            progress("import", report.rows, max(about, report.rows))
+    _match(index, batch, report, cipher, written, writer)
     if progress:
-        progress("check", report.rows, report.rows)
-    del index, batch
-    report.errors.sort(key=lambda e: e.line)
-    if report.errors:
-        report.created = report.updated = report.unchanged = 0  # nothing is written
-        return report
-    changed = [t for t in targets if t.changes()]
-    del targets
-    report.contacts = sum(len(t.new_contacts) for t in changed)
-    report.actions = sum(len(t.new_actions) for t in changed)
-    report.overdue = sum(due <= now for t in changed for _, due in t.new_actions)
-    write_targets(session, changed, cipher=cipher, now=now, progress=progress)
-    return report
+        progress("import", report.rows, report.rows)
 
 
-def _match(index: Index, rows: list[Row], targets: dict[Target, None], report: ImportReport, cipher: Cipher,
-           written: dict[str, str]) -> None:
+def _match(index: Index, rows: list[Row], report: ImportReport, cipher: Cipher, written: dict[str, str], writer: Writer) -> None:
     """Rows that passed their checks, matched in the file's order to the customers they complete (of
-    the database or of earlier rows) or made new ones."""
+    the database or of earlier rows) or made new ones; then the customers they change written,
+    unless a row was refused already (nothing will be kept then)."""
     row_keys = {row.line: row_keys_of(cipher, row) for row in rows}
     index.load(rows, row_keys)
+    targets: dict[Target, None] = {}  # in the order rows first name them
     for row in rows:
         try:
             target = index.match(row, row_keys[row.line])
@@ -158,4 +188,12 @@ def _match(index: Index, rows: list[Row], targets: dict[Target, None], report: I
         report.created += fresh
         report.updated += changed and not fresh
         report.unchanged += not changed and not fresh
-    index.release()
+    if not report.errors:
+        changed = list(targets)
+        report.contacts += sum(len(t.new_contacts) for t in changed)
+        report.actions += sum(len(t.new_actions) for t in changed)
+        report.overdue += sum(due <= writer.now for t in changed for _, due in t.new_actions)
+        writer.write(changed)
+        index.forget()
+    else:
+        index.release()

@@ -1,6 +1,6 @@
 """Matching the rows of a customer import (store/customer_import.py) to customers: those of the
 database, looked up per chunk of rows by the keys the rows give (code, phone and email blind
-indexes, name + owner; IN (...) lists of CHUNK keys, plain columns, no ORM objects), and those
+indexes, name + owner; IN (...) lists of CHUNK keys, plain SQL through the driver, no ORM objects), and those
 earlier rows of the file make. Nothing written."""
 from __future__ import annotations
 
@@ -9,14 +9,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlmodel import Session
 
-from store.crm_models import CustomerTag
 from store.customer_csv import TAG_COLUMNS
 from store.customer_rows import CHUNK, Row
 from store.errors import DomainError
-from store.models import PENDING_ACTION, Contact, Customer, NextAction
+from store.models import PENDING_ACTION, NextAction
 from store.privacy import Cipher
 from store.profile import PROFILE_FIELDS, TAGS_MAX
 from store.text import normalise_name
@@ -42,13 +40,14 @@ class Target:
     tag_keys: set[tuple[str, str]] | None = None
     contacts: set[str] | None = None
     actions: set[tuple[str, datetime]] | None = None
+    blind: dict[tuple[str, object], str] = field(default_factory=dict)  # the rows' row_keys_of, reused when sealing
 
     @classmethod
     def start(cls, row: Row, own: dict[tuple[str, object], str]) -> tuple[Target, list[str]]:
         """A new customer from its first row (taking the row's values); the keys it is found by."""
         target = cls(owner_id=row.owner_id, name=row.name, code=row.code, stage=row.stage or ("lead", "to_nurture"),
                      values=row.values, tags=[], new_tags=row.tags, new_contacts=[row.contact] if row.contact else [],
-                     new_actions=[row.action] if row.action else [])
+                     new_actions=[row.action] if row.action else [], blind=own)
         return target, [*own.values(), name_key(row.name, row.owner_id, norm=row.name_norm)] + ([f"c:{row.code}"] if row.code else [])
 
     @property
@@ -73,6 +72,16 @@ def chunks(values: Iterable, size: int = CHUNK) -> Iterator[list]:
         yield values[start:start + size]
 
 
+def select_in(session: Session, head: str, values: Iterable, tail: str = "", params: tuple = ()) -> list[tuple]:
+    """`head` IN (values)`tail`, plain SQL through the driver, run CHUNK values at a time: every row.
+    `head` and `tail` are this package's constants; the values, and `params` after them, are bound."""
+    conn, found = session.connection(), []
+    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    for chunk in chunks(values):
+        found += conn.exec_driver_sql(f"{head} IN ({', '.join([mark] * len(chunk))}){tail}", (*chunk, *params)).fetchall()
+    return found
+
+
 def row_keys_of(cipher: Cipher, row: Row) -> dict[tuple[str, object], str]:
     """The row's phones and emails -> their index keys ("p:" or "e:" and the blind index), phones first."""
     contact, keys = row.contact or {}, {}
@@ -87,14 +96,20 @@ def name_key(name: str, owner_id: str, *, norm: str | None = None) -> str:
     return f"n:{normalise_name(name) if norm is None else norm}\x1f{owner_id}"
 
 
-_COLUMNS = (Customer.id, Customer.code, Customer.name, Customer.owner_id, Customer.stage, Customer.status, Customer.grade,
-            Customer.grade_source, Customer.phone_enc, Customer.phone_index, Customer.email_enc, Customer.email_index,
-            *(Customer.__table__.c[f] for f in PROFILE_FIELDS))
+_COLUMNS = ("id", "code", "name", "owner_id", "stage", "status", "grade", "grade_source", "phone_enc", "phone_index", "email_enc",
+            "email_index", *PROFILE_FIELDS)  # the customer columns a Target is made from, in this order
+_FIELDS = tuple(enumerate(PROFILE_FIELDS, start=12))
 
 
 class Index:
-    """Key -> the customers it names: those of the database any row so far could mean, then the ones
-    earlier rows make. `load` before matching a chunk of rows; each key is asked for once."""
+    """Key -> the customers it names: those of the database any row of the batch could mean, then the
+    ones earlier rows make. `load` before matching a chunk of rows; each key is asked for once until
+    `forget` (once a batch is written) or for the whole file (once a row is refused and nothing more
+    is written, as the customers of refused files are kept here).
+
+    The lookups are plain SQL through the driver (`?` or `%s` placeholders, every value a parameter,
+    the names constants of this module): compiling an IN (...) of 500 values through SQLAlchemy
+    cost more than running it."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -102,10 +117,13 @@ class Index:
         self.known: dict[int, Target] = {}
         self._asked: set[str] = set()
         self._loaded: list[Target] = []  # customers of the database loaded since the last release()
+        conn = session.connection()
+        self._mark = "%s" if conn.dialect.name == "postgresql" else "?"
+        due = NextAction.__table__.c.due_at.type.dialect_impl(conn.dialect)
+        self._due = due.result_processor(conn.dialect, None) or (lambda value: value)
 
-    def run(self, query):
-        """A plain SELECT on the session's connection (rows, no ORM loading)."""
-        return self.session.connection().execute(query)
+    def _in(self, head: str, values: Iterable, tail: str = "", params: tuple = ()) -> list[tuple]:
+        return select_in(self.session, head, values, tail, params)
 
     def add(self, target: Target, keys: Iterable[str]) -> None:
         for key in keys:
@@ -122,6 +140,9 @@ class Index:
         hit = self.keys.get(key)
         return [] if hit is None else hit if isinstance(hit, list) else [hit]
 
+    def _customers(self, column: str, values: Iterable) -> list[tuple]:
+        return self._in(f"SELECT {', '.join(_COLUMNS)} FROM customer WHERE {column}", values)
+
     def load(self, rows: list[Row], keys: dict[int, dict]) -> None:
         """The customers these rows could mean, with their tags, contacts and pending actions."""
         wanted = [f"c:{r.code}" for r in rows if r.code] + [f"n:{r.name_norm}" for r in rows]
@@ -131,33 +152,32 @@ class Index:
             if key not in self._asked:
                 self._asked.add(key)
                 by_kind[key[0]].add(key[2:])
-        found: dict[int, tuple] = {}
-        for kind, column in (("c", Customer.code), ("p", Customer.phone_index), ("e", Customer.email_index), ("n", Customer.name_norm)):
-            for chunk in chunks(by_kind[kind]):
-                found.update((c.id, c) for c in self.run(select(*_COLUMNS).where(column.in_(chunk))) if c.id not in self.known)
+        ids: set[int] = set()  # ids first (each lookup read from its index alone), then each customer's row once
+        for kind, column in (("c", "code"), ("p", "phone_index"), ("e", "email_index"), ("n", "name_norm")):
+            ids.update(cid for cid, in self._in(f"SELECT id FROM customer WHERE {column}", sorted(by_kind[kind])))
         by_contact: list[tuple[int, str]] = []
-        for kind, column in (("p", Contact.phone_index), ("e", Contact.email_index)):
-            for chunk in chunks(by_kind[kind]):
-                by_contact += [(cid, f"{kind}:{idx}") for cid, idx in self.run(select(Contact.customer_id, column).where(column.in_(chunk)))]
-        for chunk in chunks({cid for cid, _ in by_contact} - found.keys() - self.known.keys()):
-            found.update((c.id, c) for c in self.run(select(*_COLUMNS).where(Customer.id.in_(chunk))))
+        for kind, column in (("p", "phone_index"), ("e", "email_index")):
+            by_contact += [(cid, f"{kind}:{idx}") for cid, idx in self._in(f"SELECT customer_id, {column} FROM contact WHERE {column}",
+                                                                           sorted(by_kind[kind]))]
+        ids.update(cid for cid, _ in by_contact)
+        found = {c[0]: c for c in self._customers("id", sorted(ids - self.known.keys()))}
         new = {cid: self._target(c) for cid, c in found.items()}
         self._details(new)
         self.known.update(new)
         self._loaded += new.values()
         for cid, t in new.items():
             c = found[cid]
-            self.add(t, [f"c:{c.code}", name_key(c.name, c.owner_id)]
-                     + [f"{k}:{i}" for k, i in (("p", c.phone_index), ("e", c.email_index)) if i])
+            self.add(t, [f"c:{c[1]}", name_key(c[2], c[3])] + [f"{k}:{i}" for k, i in (("p", c[9]), ("e", c[11])) if i])
         for cid, key in by_contact:
             self.add(self.known[cid], [key])
 
     @staticmethod
-    def _target(c, target: Target | None = None) -> Target:
-        """A customer of the database as a Target (`target`: one released, filled again)."""
-        t = target or Target(owner_id=c.owner_id, name=c.name, code=c.code, customer_id=c.id, stage=(c.stage, c.status))
-        t.grade_source, t.filled, t.tags, t.tag_keys, t.contacts, t.actions = c.grade_source, {}, [], set(), set(), set()
-        t.values = {**{f: getattr(c, f) for f in PROFILE_FIELDS}, "grade": c.grade, "phone": c.phone_enc, "email": c.email_enc}
+    def _target(c: tuple, target: Target | None = None) -> Target:
+        """A customer of the database (a row of _COLUMNS) as a Target (`target`: one released, filled again)."""
+        t = target or Target(owner_id=c[3], name=c[2], code=c[1], customer_id=c[0], stage=(c[4], c[5]))
+        t.grade_source, t.filled, t.tags, t.tag_keys, t.contacts, t.actions = c[7], {}, [], set(), set(), set()
+        t.values = {f: c[i] for i, f in _FIELDS}
+        t.values.update(grade=c[6], phone=c[8], email=c[10])
         return t
 
     def release(self) -> None:
@@ -165,28 +185,34 @@ class Index:
         (memory stays flat on a file that imports again); `ready` loads them again if a later row names them."""
         for t in self._loaded:
             if not t.changes():
-                t.values, t.filled, t.tags, t.tag_keys, t.contacts, t.actions = {}, None, [], None, None, None
+                t.values, t.filled, t.tags, t.tag_keys, t.contacts, t.actions, t.blind = {}, None, [], None, None, None, {}
         self._loaded = []
+
+    def forget(self) -> None:
+        """Everything matched so far is written (in this transaction): the database finds it as well
+        as this index would, by every key (code, phones and emails of customers and contacts, name +
+        owner), so nothing is kept across batches and memory stays flat."""
+        self.keys, self.known, self._asked, self._loaded = {}, {}, set(), []
 
     def ready(self, target: Target) -> None:
         """A released customer of the database loaded again, before a row is merged into it."""
         if not target.fresh and target.tag_keys is None:
-            self._target(self.run(select(*_COLUMNS).where(Customer.id == target.customer_id)).one(), target)
+            self._target(self._customers("id", [target.customer_id])[0], target)
             self._details({target.customer_id: target})
             self._loaded.append(target)
 
     def _details(self, targets: dict[int, Target]) -> None:
-        run = self.run
-        for chunk in chunks(targets):
-            for cid, kind, name, norm in run(select(CustomerTag.customer_id, CustomerTag.kind, CustomerTag.name, CustomerTag.name_norm)
-                                             .where(CustomerTag.customer_id.in_(chunk)).order_by(CustomerTag.id)):
-                targets[cid].tags.append((kind, name))
-                targets[cid].tag_keys.add((kind, norm))
-            for cid, name in run(select(Contact.customer_id, Contact.name).where(Contact.customer_id.in_(chunk))):
-                targets[cid].contacts.add(normalise_name(name))
-            for cid, title, due in run(select(NextAction.customer_id, NextAction.title, NextAction.due_at).where(
-                    NextAction.customer_id.in_(chunk), NextAction.status.in_(PENDING_ACTION))):
-                targets[cid].actions.add((title, due))
+        ids = sorted(targets)
+        for cid, kind, name, norm in self._in("SELECT customer_id, kind, name, name_norm FROM customer_tag WHERE customer_id", ids,
+                                              " ORDER BY id"):
+            targets[cid].tags.append((kind, name))
+            targets[cid].tag_keys.add((kind, norm))
+        for cid, name in self._in("SELECT customer_id, name FROM contact WHERE customer_id", ids):
+            targets[cid].contacts.add(normalise_name(name))
+        due = self._due
+        pending = f" AND status IN ({', '.join([self._mark] * len(PENDING_ACTION))})"
+        for cid, title, at in self._in("SELECT customer_id, title, due_at FROM next_action WHERE customer_id", ids, pending, PENDING_ACTION):
+            targets[cid].actions.add((title, due(at)))
 
     def match(self, row: Row, keys: dict) -> Target | None:
         """By code, else by any phone or email, else by name + owner; several customers: refused."""
@@ -206,6 +232,7 @@ def merge(target: Target, row: Row, own: dict[tuple[str, object], str]) -> tuple
     `own`: row_keys_of the row."""
     changed, keys = False, []
     target.known()
+    target.blind.update(own)
     for name, value in row.values.items():
         had = target.values.get(name)
         if had in (None, ""):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
@@ -20,7 +20,7 @@ from store.errors import DomainError, FieldErrors
 from store.models import SlackUser
 from store.nps_import import parse_time
 from store.privacy import check_email, check_phone
-from store.profile import LINE_FIELDS, TAGS_MAX, check_profile, check_tags
+from store.profile import LINE_FIELDS, NOTES_MAX, TAGS_MAX, check_profile, check_tags
 from store.text import ACTION_MAX, NAME_MAX, clean, clean_line, normalise_name, require
 
 FOLLOW_UP = "follow_up"  # the kind (store/vocab.py "auto_action") of an imported action without 备注
@@ -97,6 +97,10 @@ def _profile(name: str, value: object) -> object:
     """A profile field's stored value (store.profile.check_profile), None when empty."""
     if value in (None, ""):
         return None
+    if name in LINE_FIELDS:  # check_profile's rule for one field, without its checker (a call per row on unique values)
+        return require(clean_line(value), field=name, limit=LINE_FIELDS[name], required=False) or None
+    if name == "cultural_notes":
+        return require(clean(value), field=name, limit=NOTES_MAX, required=False) or None
     got = check_profile({name: value})[name]
     return None if got == "" else got
 
@@ -132,7 +136,8 @@ class RowReader:
             "annual_revenue": lambda text: _profile("annual_revenue", read.revenue(text)),
             "title": lambda text: _profile("contact_title", text),
             "contact_role": lambda text: read.choice("contact_role", text) or "contact",
-            "next_follow_up": lambda text: parse_time(text, tz=zone, now=now),
+            # as the UTC instant the store keeps: a local time in a repeated hour (fold) never equals another zone's datetime
+            "next_follow_up": lambda text: parse_time(text, tz=zone, now=now).astimezone(timezone.utc),
             **{column: (lambda column: lambda text: _profile(column, text))(column) for column in ("company", "industry", "region")},
             **{column: (lambda column: lambda text: _profile(column, read.choice(column, text)))(column)
                for column in ("source", "value_tier", "need_type")},

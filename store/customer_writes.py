@@ -1,23 +1,25 @@
-"""Writing a checked customer import (store/customer_import.py), BATCH customers at a time in the
-caller's transaction: INSERTs through the driver's executemany with each column's bind processor
-applied here (SQLAlchemy's per-row parameter handling and ORM objects cost ten times as much),
+"""Writing a customer import (store/customer_import.py), a batch of customers at a time in the
+caller's transaction (one savepoint): rows through PostgreSQL's COPY or the driver's executemany, each
+column's bind processor applied here (SQLAlchemy's per-row parameter handling and ORM objects cost ten times as much),
 codes from the month's counter, audit entries as store.audit.record writes them."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from types import SimpleNamespace
 
 from sqlalchemy import case, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
 
 from store import audit
-from store import customer_csv as read
 from store.crm_models import AuditEntry, CustomerTag, StageChange
-from store.customer_match import Target, chunks
+from store.customer_match import Target, select_in
 from store.auto_actions import title_for
-from store.customer_rows import BATCH, FOLLOW_UP, IMPORTED_BY, LINE_DEFAULTS, Progress
+from store.customer_rows import FOLLOW_UP, IMPORTED_BY, LINE_DEFAULTS
 from store.models import ActionStatus, CodeCounter, Contact, Customer, NextAction
 from store.privacy import Cipher, mask_email, mask_phone, sealed
 from store.profile import PROFILE_FIELDS, search_text
@@ -40,15 +42,8 @@ def _counter(session: Session, period: str, n: int, *, add: bool) -> int:
 
 
 def _codes(session: Session, targets: list[Target], now: datetime) -> None:
-    """Codes for new customers without one, after moving each month's counter past the codes in
-    next_code's form that the file keeps (so next_code never hands one out again)."""
-    top: dict[str, int] = {}
-    for t in targets:
-        seq = read.crm_code_seq(t.code) if t.code else None
-        if seq:
-            top[seq[0]] = max(top.get(seq[0], 0), seq[1])
-    for period, n in sorted(top.items()):
-        _counter(session, period, n, add=False)
+    """Codes for new customers without one, from the month's counter (moved past the codes the file
+    keeps before the first batch: Writer)."""
     bare = [t for t in targets if not t.code]
     if bare:
         month = now.strftime("%Y%m")
@@ -57,12 +52,9 @@ def _codes(session: Session, targets: list[Target], now: datetime) -> None:
             t.code = f"C{month}{n:03d}"
 
 
-def _run_many(session: Session, model, sql: str, names: list[str], rows: list[dict]) -> None:
-    """`sql` (with one placeholder per name) through the driver's executemany, each value passed
-    through its column's bind processor as SQLAlchemy would."""
-    if not rows:
-        return
-    conn = session.connection()
+def _bound(conn, model, names: list[str], rows: list[dict]) -> list[tuple]:
+    """The rows' values in `names` order, each passed through its column's bind processor as
+    SQLAlchemy would."""
     dialect, table = conn.dialect, model.__table__
     processors = [(i, p, {}) for i, p in enumerate(table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names) if p]
     params = []
@@ -74,21 +66,45 @@ def _run_many(session: Session, model, sql: str, names: list[str], rows: list[di
                 got = done.get(value)
                 values[i] = done.setdefault(value, p(value)) if got is None else got
         params.append(tuple(values))
-    conn.exec_driver_sql(sql.replace("?", "%s") if dialect.name == "postgresql" else sql, params)
+    return params
+
+
+def _run_many(session: Session, model, sql: str, names: list[str], rows: list[dict]) -> None:
+    """`sql` (with one placeholder per name) through the driver's executemany."""
+    if rows:
+        conn = session.connection()
+        conn.exec_driver_sql(sql.replace("?", "%s") if conn.dialect.name == "postgresql" else sql, _bound(conn, model, names, rows))
 
 
 def _insert(session: Session, model, rows: list[dict]) -> None:
-    """INSERT the rows (dicts with the same keys)."""
-    if rows:
-        quote = session.connection().dialect.identifier_preparer.quote
-        names = list(rows[0])
-        _run_many(session, model, f"INSERT INTO {quote(model.__table__.name)} ({', '.join(quote(n) for n in names)}) "
-                                  f"VALUES ({', '.join('?' * len(names))})", names, rows)
+    """INSERT the rows (dicts with the same keys): PostgreSQL's COPY (psycopg's, in this transaction;
+    several times faster than an executemany of INSERTs), else the driver's executemany."""
+    if not rows:
+        return
+    conn = session.connection()
+    quote, names = conn.dialect.identifier_preparer.quote, list(rows[0])
+    columns = ", ".join(quote(n) for n in names)
+    if conn.dialect.name == "postgresql":
+        sql, dbapi = f"COPY {quote(model.__table__.name)} ({columns}) FROM STDIN", conn.dialect.loaded_dbapi
+        try:
+            with conn.connection.driver_connection.cursor() as cursor, cursor.copy(sql) as copy:
+                for values in _bound(conn, model, names, rows):
+                    copy.write_row(values)
+        except dbapi.Error as e:  # as SQLAlchemy raises it for any other statement (IntegrityError, ...)
+            raise DBAPIError.instance(sql, None, e, dbapi.Error, dialect=conn.dialect) from e
+        return
+    _run_many(session, model, f"INSERT INTO {quote(model.__table__.name)} ({columns}) VALUES ({', '.join('?' * len(names))})", names, rows)
 
 
-def _sealed(cipher: Cipher, phone: object, email: object) -> dict[str, str | None]:
-    return {"phone_enc": None, "phone_index": None, "email_enc": None, "email_index": None,
-            **sealed(cipher, phone=phone or None, email=email or None)}
+def _sealed(cipher: Cipher, phone: object, email: object, blind: dict | None = None) -> dict[str, str | None]:
+    """store.privacy.sealed's columns (all four), the blind indexes taken from `blind` (row_keys_of)
+    when it has them."""
+    out: dict[str, str | None] = {}
+    for kind, value, index in (("phone", phone, cipher.phone_index), ("email", email, cipher.email_index)):
+        known = blind.get((kind, value)) if value and blind else None
+        out[f"{kind}_enc"] = cipher.encrypt(value) if value else None
+        out[f"{kind}_index"] = (known[2:] if known else index(value)) if value else None
+    return out
 
 
 def _customer_row(t: Target, cipher: Cipher, now: datetime) -> dict:
@@ -98,8 +114,9 @@ def _customer_row(t: Target, cipher: Cipher, now: datetime) -> dict:
                created_at=now, updated_at=now, stage=t.stage[0], status=t.stage[1], stage_changed_at=now,
                grade=v.get("grade"), grade_source="manual" if v.get("grade") else None,
                **{f: v.get(f, "" if f in LINE_DEFAULTS else None) for f in PROFILE_FIELDS},
-               **_sealed(cipher, v.get("phone"), v.get("email")))
-    row["search_norm"] = search_text(SimpleNamespace(**row), [name for _, name in t.new_tags])
+               **_sealed(cipher, v.get("phone"), v.get("email"), t.blind))
+    shown = SimpleNamespace(name=t.name, code=t.code, company=row["company"], industry=row["industry"])
+    row["search_norm"] = search_text(shown, [name for _, name in t.new_tags])
     return row
 
 
@@ -140,28 +157,82 @@ def _update(session: Session, rows: list[dict]) -> None:
         _run_many(session, Customer, f"UPDATE customer SET {sets} WHERE id = ?", [n for n in names if n != "id"] + ["id"], group)
 
 
-def _ids(session: Session, query, keys: list) -> dict[tuple, int]:
-    """{(the other columns): id} for the rows `query` (id first) finds among `keys`, chunk by chunk."""
+def _ids(session: Session, head: str, keys: list) -> dict[tuple, int]:
+    """{(the other columns): id} for the rows `head` (SELECT id, ... WHERE column) finds among `keys`."""
     found: dict[tuple, int] = {}
-    for chunk in chunks(keys):
-        for row in session.execute(query(chunk)):
-            found[tuple(row[1:])] = max(row[0], found.get(tuple(row[1:]), 0))
+    for row in select_in(session, head, keys):
+        found[tuple(row[1:])] = max(row[0], found.get(tuple(row[1:]), 0))
     return found
 
 
-def write_targets(session: Session, targets: list[Target], *, cipher: Cipher, now: datetime, progress: Progress | None) -> None:
-    _codes(session, [t for t in targets if t.fresh], now)
-    default_title = title_for(FOLLOW_UP)  # an action without 备注 keeps its kind, so it reads in its reader's language
-    shown = lambda pairs: ", ".join(f"{k}:{n}" for k, n in pairs) or None  # noqa: E731 (as store.profile.write_tags)
-    for start in range(0, len(targets), BATCH):
-        batch = targets[start:start + BATCH]
-        fresh = [t for t in batch if t.fresh]
+CACHE_KIB = 64 * 1024
+
+
+class Writer:
+    """Writes an import's customers batch by batch in the caller's transaction, inside one savepoint
+    (`savepoint()`), so that a row refused after some batches were written undoes them all."""
+
+    def __init__(self, session: Session, *, cipher: Cipher, now: datetime, kept: dict[str, int]) -> None:
+        """`kept`: {month: highest sequence} of the file's codes in next_code's form."""
+        self.session, self.cipher, self.now = session, cipher, now
+        self._kept: dict[str, int] | None = kept
+        self.default_title = title_for(FOLLOW_UP)  # an action without 备注 keeps its kind, so it reads in its reader's language
+
+    def savepoint(self) -> SessionTransaction:
+        """A savepoint inside the caller's transaction. pysqlite opens no transaction before a
+        SAVEPOINT, and RELEASE of an outermost one would commit: BEGIN first when none is open."""
+        conn = self.session.connection()
+        if conn.dialect.name == "sqlite" and not conn.connection.driver_connection.in_transaction:
+            conn.exec_driver_sql("BEGIN")
+        return self.session.begin_nested()
+
+    @contextmanager
+    def tuned(self) -> Iterator[None]:
+        """The connection set for the import, then set back. SQLite: the page cache raised to
+        CACHE_KIB (its indexes outgrow the default 2 MiB, and every lookup and insert read pages
+        again). PostgreSQL: sequential scans off for the import's transaction (SET LOCAL): its
+        statistics lag the rows this transaction writes or a large import just committed, and
+        without them it takes each value of a 500-value IN (...) to match 0.5% of the table, so it
+        scanned the whole table for every lookup instead of using the index."""
+        conn = self.session.connection()
+        if conn.dialect.name == "sqlite":
+            setting, value = "PRAGMA cache_size", f"{-CACHE_KIB:d}"
+            before = conn.exec_driver_sql(setting).scalar()
+            change = lambda to: conn.exec_driver_sql(f"{setting}={int(to):d}")  # noqa: E731
+        elif conn.dialect.name == "postgresql":
+            before, value = conn.exec_driver_sql("SHOW enable_seqscan").scalar(), "off"
+            change = lambda to: conn.exec_driver_sql(f"SET LOCAL enable_seqscan = {'on' if to == 'on' else 'off'}")  # noqa: E731
+        else:
+            yield
+            return
+        change(value)
+        try:
+            yield
+        except BaseException:
+            if conn.dialect.name == "sqlite":  # not undone by a rollback; SET LOCAL is, and a failed transaction takes no SET
+                change(before)
+            raise
+        change(before)
+
+    def write(self, targets: list[Target]) -> None:
+        """INSERT the new customers (their ids set on the targets), UPDATE what the others are filled
+        with, then their stage entries, tags, next actions, contacts and audit entries."""
+        if not targets:
+            return
+        session, cipher, now = self.session, self.cipher, self.now
+        if self._kept is not None:  # before any code is handed out
+            for period, n in sorted(self._kept.items()):
+                _counter(session, period, n, add=False)
+            self._kept = None
+        shown = lambda pairs: ", ".join(f"{k}:{n}" for k, n in pairs) or None  # noqa: E731 (as store.profile.write_tags)
+        fresh = [t for t in targets if t.fresh]
+        _codes(session, fresh, now)
         _insert(session, Customer, [_customer_row(t, cipher, now) for t in fresh])
-        ids = _ids(session, lambda chunk: select(Customer.id, Customer.code).where(Customer.code.in_(chunk)), [t.code for t in fresh])
+        ids = _ids(session, "SELECT id, code FROM customer WHERE code", [t.code for t in fresh])
         rows: dict[type, list[dict]] = defaultdict(list)
-        _update(session, [_fill(t, cipher, now, rows[AuditEntry]) for t in batch if not t.fresh])  # audited before the INSERTs
-        contacts: list[tuple[int, dict]] = []
-        for t in batch:
+        _update(session, [_fill(t, cipher, now, rows[AuditEntry]) for t in targets if not t.fresh])  # audited before the INSERTs
+        contacts: list[tuple[int, dict, dict]] = []
+        for t in targets:
             cid = ids[(t.code,)] if t.fresh else t.customer_id
             if t.fresh:
                 rows[StageChange].append(dict(customer_id=cid, at=now, by=IMPORTED_BY, from_stage=None, from_status=None,
@@ -170,22 +241,21 @@ def write_targets(session: Session, targets: list[Target], *, cipher: Cipher, no
             if t.new_tags:
                 rows[CustomerTag] += [dict(customer_id=cid, kind=k, name=n, name_norm=normalise_name(n)) for k, n in t.new_tags]
                 rows[AuditEntry].append(_audit(cid, "tags", shown(t.tags), shown([*t.tags, *t.new_tags]), now))
-            rows[NextAction] += [dict(customer_id=cid, interaction_id=None, title=title, kind=FOLLOW_UP if title == default_title else None,
-                                      due_at=due, announce_at=due,
+            rows[NextAction] += [dict(customer_id=cid, interaction_id=None, title=title,
+                                      kind=FOLLOW_UP if title == self.default_title else None, due_at=due, announce_at=due,
                                       owner_id=t.owner_id, created_by=t.owner_id, status=ActionStatus.open.value, done_at=None,
                                       done_by=None, created_at=now, updated_at=now, origin=None)
                                  for title, due in t.new_actions]
-            contacts += [(cid, x) for x in t.new_contacts]
+            contacts += [(cid, x, t.blind) for x in t.new_contacts]
         _insert(session, Contact, [dict(customer_id=cid, name=x["name"], title=x["title"], role=x["role"], created_at=now,
-                                        **_sealed(cipher, x["phone"], x["email"])) for cid, x in contacts])
-        contact_ids = _ids(session, lambda chunk: select(Contact.id, Contact.customer_id, Contact.name).where(Contact.customer_id.in_(chunk)),
-                           list({cid for cid, _ in contacts}))
-        for cid, x in contacts:  # audited as store.contacts.add_contact does (one contact per name and customer)
+                                        **_sealed(cipher, x["phone"], x["email"], blind)) for cid, x, blind in contacts])
+        contact_ids = _ids(session, "SELECT id, customer_id, name FROM contact WHERE customer_id", sorted({cid for cid, _, _ in contacts}))
+        for cid, x, _ in contacts:  # audited as store.contacts.add_contact does (one contact per name and customer)
             about = dict(entity="contact", entity_id=contact_ids[(cid, x["name"])])
             rows[AuditEntry].append(_audit(cid, "created", None, f"{x['name']} {x['title']} {x['role']}".strip(), now, **about))
             rows[AuditEntry] += [_audit(cid, field, None, mask(x[field]), now, **about)
                                  for field, mask in (("phone", mask_phone), ("email", mask_email)) if x[field]]
         for model in (StageChange, CustomerTag, NextAction, AuditEntry):
             _insert(session, model, rows[model])
-        if progress:
-            progress("write", start + len(batch), len(targets))
+        for t in fresh:
+            t.customer_id = ids[(t.code,)]

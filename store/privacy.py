@@ -22,6 +22,7 @@ from store.text import clean_line
 MIN_KEY_LENGTH = 32
 PHONE_MIN_DIGITS, PHONE_MAX_DIGITS = 5, 15  # E.164 has at most 15 digits
 EMAIL_MAX = 254
+_NOT_DIGIT = re.compile(r"\D")
 _PHONE_CHARS = re.compile(r"^\+?[0-9][0-9 \-()]*$")
 _EMAIL = re.compile(r"^[^@\s\"<>,;]+@[^@\s\"<>,;]+\.[^@\s\"<>,;.]{2,}$")
 
@@ -79,7 +80,7 @@ class Cipher:
 
 def normalise_phone(phone: str) -> str:
     """Digits only; mainland China's country code (+86 / 0086) dropped from 11-digit numbers."""
-    digits = re.sub(r"\D", "", phone or "")
+    digits = _NOT_DIGIT.sub("", phone or "")
     for prefix in ("0086", "86"):
         if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
             return digits[len(prefix):]
@@ -94,7 +95,7 @@ def check_phone(phone: str, *, field: str = "phone") -> str:
     """The phone as written (cleaned), or DomainError("err_phone"): digits, spaces, - ( ) and a
     leading +; 5 to 15 digits."""
     value = clean_line(phone)
-    digits = re.sub(r"\D", "", value)
+    digits = _NOT_DIGIT.sub("", value)
     if not _PHONE_CHARS.match(value) or not PHONE_MIN_DIGITS <= len(digits) <= PHONE_MAX_DIGITS:
         raise DomainError("err_phone", field=field)
     return value

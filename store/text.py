@@ -22,11 +22,14 @@ def clean(text: str | None) -> str:
     if not text:
         return ""
     text = unicodedata.normalize("NFC", text)
-    return _CONTROL.sub("", text).strip()
+    # isprintable() is false for every character _CONTROL removes (Cc and Cf): most text skips the regex
+    return (text if text.isprintable() else _CONTROL.sub("", text)).strip()
 
 
 def clean_line(text: str | None) -> str:
-    return _SPACES.sub(" ", clean(text))
+    text = clean(text)
+    # printable text has no blank but the ASCII space (other Zs are not printable): runs of it are all there is to fold
+    return text if text.isprintable() and "  " not in text else _SPACES.sub(" ", text)
 
 
 def whole_number(text: object) -> int | None:
@@ -37,7 +40,8 @@ def whole_number(text: object) -> int | None:
 
 def normalise_name(name: str) -> str:
     """The key exact lookups use: NFKC, casefolded, single spaces."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", clean(name))).casefold().strip()
+    text = unicodedata.normalize("NFKC", clean(name))
+    return (text if text.isprintable() and "  " not in text else _SPACES.sub(" ", text)).casefold().strip()
 
 
 def require(value: str, *, field: str, limit: int, required: bool = True) -> str:

@@ -281,11 +281,11 @@ def test_codes_are_kept_and_the_counter_moves_past_them_and_a_name_shared_by_two
     assert counts(db)["Customer"] == 6
 
 
-def test_progress_is_reported_while_checking_and_writing(db):
+def test_progress_is_reported_while_importing(db):
     users(db)
     seen = []
     load(db, TEMPLATE, progress=lambda phase, done, total: seen.append((phase, done, total)))
-    assert seen == [("check", 3, 3), ("write", 3, 3)]
+    assert seen == [("import", 3, 3)]
 
 
 def test_every_reason_the_import_gives_has_text_in_both_languages():
@@ -354,8 +354,7 @@ def test_cli_imports_in_english_and_the_scheduler_announces_the_follow_up(empty_
     assert done.stdout.splitlines()[0] == ("2 rows. New customers: 2; rows adding to customers already known: 0; rows with nothing new: 0; "
                                            "contacts added: 0; next actions added: 2.")
     # tqdm on stderr although it is a pipe (--progress): each bar's start and end ("\r" read as a newline)
-    assert _bars(done.stderr) == ["checking:   0%|empty| 0/2", "checking: 100%|full| 2/2",
-                                  "writing:   0%|empty| 0/2", "writing: 100%|full| 2/2"], done.stderr
+    assert _bars(done.stderr) == ["importing:   0%|empty| 0/2", "importing: 100%|full| 2/2"], done.stderr
     assert actions(empty_database.factory) == [
         ("XS-7", "Send the quote", due.isoformat(), REP, REP, "open", True, None),
         ("XS-8", "跟进", "2020-01-01T09:00:00+08:00", REP_EN, REP_EN, "open", True, None)]
@@ -426,8 +425,7 @@ def test_cli_import_draws_tqdm_bars_when_stderr_is_a_terminal_in_chinese(empty_d
         os.close(leader)
     assert done.returncode == 0, seen
     assert done.stdout.startswith("共 3 行："), done.stdout
-    assert _bars(seen.decode("utf-8")) == ["检查:   0%|empty| 0/3", "检查: 100%|full| 3/3",
-                                           "写入:   0%|empty| 0/3", "写入: 100%|full| 3/3"], seen
+    assert _bars(seen.decode("utf-8")) == ["导入:   0%|empty| 0/3", "导入: 100%|full| 3/3"], seen
 
 
 def test_cli_says_what_it_cannot_use(empty_database, tmp_path):
@@ -442,3 +440,22 @@ def test_cli_says_what_it_cannot_use(empty_database, tmp_path):
     assert (nobody.returncode, nobody.stderr.splitlines()[-1]) == (
         1, "--default-owner: “Li Lei” matches 2 Slack users: U0LILEI001, U0LILEI002. Give the email or Slack ID instead.")
     assert "Traceback" not in missing.stderr + nobody.stderr
+
+
+def test_a_follow_up_in_the_hour_a_clock_goes_back_is_not_added_again(db):
+    """01:30 on the day New York leaves daylight time happens twice: the row's time (the first, EDT)
+    is the stored instant, and importing the same file again finds that action instead of adding it."""
+    users(db)
+    data = "客户名称,负责人,下次跟进时间,备注\n星河科技,王小明,2026-11-01 01:30,回访\n"
+    first = _import_in(db, data, "America/New_York")
+    assert (first.errors, first.created, first.actions) == ([], 1, 1)
+    with transaction(db) as s:
+        assert s.exec(select(NextAction.due_at)).all() == [datetime(2026, 11, 1, 5, 30, tzinfo=timezone.utc)]  # 01:30 EDT
+    again = _import_in(db, data, "America/New_York")
+    assert (again.errors, again.created, again.updated, again.unchanged, again.actions) == ([], 0, 0, 1, 0)
+    assert counts(db)["NextAction"] == 1
+
+
+def _import_in(db, data: str, tz: str):
+    with transaction(db) as s:
+        return import_customers(session=s, data=data.encode(), cipher=CIPHER, tz=tz, now=NOW)

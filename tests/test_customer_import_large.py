@@ -1,16 +1,23 @@
-"""A large import through `python -m bot import` as a process: all rows or none, even when the
-refused rows come after several batches have been checked."""
+"""Large imports: all rows or none, even when the refused rows come after several batches have been
+checked and written (through `python -m bot import` as a process, and in the caller's transaction);
+customers and codes across batches."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
+import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 
 from store.crm_models import CustomerTag
+from store.customer_import import import_customers
 from store.customer_rows import BATCH
 from store.db import transaction
 from store.migrate import upgrade
-from store.models import Customer
-from tests.test_customer_import import counts, load, run, users
+from store.models import CodeCounter, Contact, Customer, NextAction
+from store.profile import customers_with_phone
+from tests.test_customer_import import CIPHER, NOW, counts, load, run, users
 
 ROWS = 3000
 TABLES = ("customer", "contact", "customer_tag", "next_action", "stage_change", "audit_entry", "code_counter")
@@ -82,3 +89,83 @@ def test_a_customer_named_again_batches_later_is_completed_once(db):
         tags = s.exec(select(CustomerTag.name).join(Customer, Customer.id == CustomerTag.customer_id)
                       .where(Customer.name == "星河科技").order_by(CustomerTag.id)).all()
     assert tags == ["方案评估", "预算确认"]
+
+
+def test_a_new_customer_named_again_batches_later_is_one_customer(db):
+    """Batches are written as they are matched: a customer an early row makes is written before a
+    row BATCH lines later completes it (found by the same phone written another way); it stays one
+    customer with both rows' tags, the later row's contact and next action, and the same file
+    imported again adds nothing."""
+    users(db)
+    head = "客户名称,负责人,电话,需求标签,联系人,下次跟进时间\n"
+    filler = "".join(f"客户{i}号,王小明,,,,\n" for i in range(BATCH + 100))
+    data = head + "星河科技,王小明,13812345678,方案评估,,\n" + filler + "星河 科技,王小明,+86 138-1234-5678,方案评估、预算确认,张总,2026-12-01\n"
+    report = load(db, data)
+    assert (report.errors, report.rows, report.created, report.updated, report.unchanged, report.contacts, report.actions) == \
+        ([], BATCH + 102, BATCH + 101, 1, 0, 1, 1)
+    assert counts(db)["Customer"] == BATCH + 101
+    with transaction(db) as s:
+        galaxy = s.exec(select(Customer).where(Customer.name == "星河科技")).one()
+        assert [x.id for x in customers_with_phone(session=s, cipher=CIPHER, phone="138 1234 5678")] == [galaxy.id]
+        assert s.exec(select(CustomerTag.name).where(CustomerTag.customer_id == galaxy.id).order_by(CustomerTag.id)).all() == ["方案评估", "预算确认"]
+        assert s.exec(select(Contact.name).where(Contact.customer_id == galaxy.id)).all() == ["张总"]
+        assert s.exec(select(NextAction.due_at).where(NextAction.customer_id == galaxy.id)).all() == [
+            datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)]  # 09:00 in Asia/Shanghai
+        assert "预算确认" in galaxy.search_norm
+    again = load(db, data)
+    assert (again.errors, again.created, again.updated, again.unchanged) == ([], 0, 0, BATCH + 102)
+    assert counts(db)["Customer"] == BATCH + 101
+
+
+def test_codes_handed_out_early_never_take_a_code_kept_later_in_the_file(db):
+    """New customers without a code get theirs batch by batch; the codes in next_code's form that
+    the file keeps further down (any case, full-width too) are counted first, so none is handed out twice."""
+    users(db)
+    data = ("线索编号,客户名称,负责人\n" + "".join(f",客户{i}号,王小明\n" for i in range(BATCH + 10))
+            + "C202611050,甲,王小明\nc202611060,乙,王小明\nＣ２０２６１１０７０,丙,王小明\n,丁,王小明\n")
+    report = load(db, data)
+    assert (report.errors, report.created) == ([], BATCH + 14)
+    with transaction(db) as s:
+        codes = s.exec(select(Customer.code).order_by(Customer.id)).all()
+        counter = s.exec(select(CodeCounter.value).where(CodeCounter.period == "202611")).one()
+    assert len(set(codes)) == len(codes) == BATCH + 14
+    assert codes[:2] == ["C202611071", "C202611072"] and codes[BATCH + 10:] == ["C202611050", "C202611060", "C202611070",
+                                                                               f"C202611{71 + BATCH + 10:03d}"]
+    assert counter == 70 + BATCH + 11
+
+
+def test_a_row_refused_after_batches_were_written_undoes_them_in_the_callers_transaction(db):
+    """The batches written before a refused row are undone (their savepoint), code counter included,
+    and the caller's transaction goes on: what it wrote before the import is kept."""
+    users(db)
+    data = "客户名称,负责人,电话\n" + "".join(f"客户{i}号,王小明,021-{i:08d}\n" for i in range(2 * BATCH + 5)) + "坏,王小明,12ab\n"
+    with transaction(db) as s:
+        s.add(CodeCounter(period="209901", value=7))
+        report = import_customers(session=s, data=data.encode(), cipher=CIPHER, tz="Asia/Shanghai", now=NOW)
+    assert [(e.line, e.key) for e in report.errors] == [(2 * BATCH + 7, "err_phone")]
+    assert (report.created, report.updated, report.unchanged, report.contacts, report.actions) == (0, 0, 0, 0, 0)
+    assert counts(db) == {"Customer": 0, "Contact": 0, "CustomerTag": 0, "NextAction": 0, "StageChange": 0, "AuditEntry": 0}
+    with transaction(db) as s:
+        assert [(c.period, c.value) for c in s.exec(select(CodeCounter))] == [("209901", 7)]
+
+
+def test_a_write_the_database_refuses_after_batches_were_written_leaves_it_as_it_was(db):
+    """The database itself refuses a row of the third batch (a trigger): the error reaches the caller
+    as the database said it, and nothing of the batches written before it is kept."""
+    users(db)
+    with transaction(db) as s:
+        conn = s.connection()
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("CREATE FUNCTION refuse_boom() RETURNS trigger AS $$ BEGIN IF NEW.name = '爆' THEN "
+                                 "RAISE EXCEPTION 'boom refused'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql")
+            conn.exec_driver_sql("CREATE TRIGGER refuse_boom BEFORE INSERT ON customer FOR EACH ROW EXECUTE FUNCTION refuse_boom()")
+        else:
+            conn.exec_driver_sql("CREATE TRIGGER refuse_boom BEFORE INSERT ON customer WHEN NEW.name = '爆' "
+                                 "BEGIN SELECT RAISE(ABORT, 'boom refused'); END")
+    data = "客户名称,负责人,电话\n" + "".join(f"客户{i}号,王小明,021-{i:08d}\n" for i in range(2 * BATCH + 5)) + "爆,王小明,\n"
+    with pytest.raises(DBAPIError, match="boom refused"):
+        load(db, data)
+    assert counts(db) == {"Customer": 0, "Contact": 0, "CustomerTag": 0, "NextAction": 0, "StageChange": 0, "AuditEntry": 0}
+    with transaction(db) as s:
+        assert s.exec(select(CodeCounter)).all() == []
+    assert load(db, data.replace("爆", "好")).created == 2 * BATCH + 6  # the same connections import again

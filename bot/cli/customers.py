@@ -4,8 +4,8 @@ import (bot/cli/import_customers.py): the lead template, the customer-informatio
 export (store/customer_import.py says what each column does); owners are matched to Slack users by
 bot/cli/owners.py, and --dry-run prints how each one was. All rows or none: every refused row is
 reported on stderr with its line and column in CRM_DEFAULT_LOCALE's language, and the exit code is
-1. A tqdm progress bar per phase (checking, writing) goes to stderr when it is a terminal (or with
---progress).
+1. A tqdm progress bar (rows read, checked and written) goes to stderr when it is a terminal (or
+with --progress).
 export (bot/cli/export_customers.py): one row per customer, UTF-8 with a BOM, headers in
 CRM_DEFAULT_LOCALE's language (or --lang), to stdout or --out.
 """

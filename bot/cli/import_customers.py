@@ -28,7 +28,7 @@ def add_arguments(parser) -> None:
 
 class _Bars:
     """store.customer_import's progress callback `(phase, done, total)` as one tqdm bar per phase on
-    `stream`: `checking: 100%|██████████| 10000/10000 [00:02<00:00, 4512.40 rows/s]`. tqdm leaves
+    `stream`: `importing: 100%|██████████| 10000/10000 [00:02<00:00, 4512.40 rows/s]`. tqdm leaves
     the bars out when the stream is not a terminal, unless `always` (--progress)."""
 
     def __init__(self, locale: str, *, always: bool, stream=None) -> None:
@@ -40,7 +40,7 @@ class _Bars:
         if bar is None:
             bar = self.bars[phase] = tqdm(total=total, desc=say(self.locale, "imp_phase_" + phase), unit=say(self.locale, "imp_unit"),
                                           file=self.stream, disable=self.disable, leave=True)
-        if bar.total != total:  # the check's total is a count of lines until the last row is read
+        if bar.total != total:  # the total is a count of lines until the last row is read
             bar.total = total
         bar.update(done - bar.n)
         if done >= total:
