@@ -1,9 +1,9 @@
-"""How a customer looks in Slack: its card (/crm show), its history, and the lists of /crm find and
-/crm mine. Every section is filled line by line up to a budget and ends "and N more", so however
-much a customer has, a card stays within Block Kit's 50 blocks and 3000 characters a section."""
+"""How a customer looks in Slack: its card (/crm show). Its changes in words and the History view
+are in history.py, the lists of /crm find and /crm mine in lists.py. Every section is filled line
+by line up to a budget and ends "and N more", so however much a customer has, a card stays within
+Block Kit's 50 blocks and 3000 characters a section."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -13,16 +13,16 @@ from sqlmodel import Session
 from handlers import ids
 from handlers.blocks import clip, context as context_block, escape, fmt_date, fmt_datetime, lines_sections, plain, section, vocab
 from handlers.context import Profile
+from handlers.customers.history import CHOICES, REASONED, change_line
 from handlers.hooks import CardPart
-from handlers.i18n import CATALOG, t
+from handlers.i18n import t
 from handlers.numbers import money, whole
 from handlers.words import action_title, collected_text, person
 from store.actions import open_actions_for_customer
 from store.audit import history, reasons
 from store.behaviour_tags import TagRules, active_codes, label as tag_label, removed_tags, why as tag_why
 from store.contacts import contacts_of
-from store.crm_models import AuditEntry, Deal, Need, StageChange
-from store.customers import StageGroup
+from store.crm_models import AuditEntry, Deal, Need
 from store.deals import deals_of
 from store.models import Contact, Customer, Interaction, NextAction, Ticket
 from store.payments import Collected, collected_by_deal
@@ -32,11 +32,8 @@ from store.permissions import Viewer, can_edit
 from store.privacy import Cipher
 from store.profile import contact_details, tag_list
 from store.tickets import open_count, open_for_customer
-from store.vocab import codes
 
 CHANGES_SHOWN, TICKETS_SHOWN, INTERACTIONS_SHOWN = 5, 10, 3
-HISTORY_SECTIONS = 6   # per part of the history (stage changes, audit log)
-CHOICES = {"source": "source", "value_tier": "value_tier", "need_type": "need_type"}
 # Buttons of the card, in order: (action_id, text key, needs edit rights).
 BUTTONS = ((ids.CARD_LOG, "cust_btn_log", False), (ids.CARD_EDIT, "cust_btn_edit", True),
            (ids.CARD_HISTORY, "cust_btn_history", False), (ids.CARD_STAGE, "cust_btn_stage", True),
@@ -114,96 +111,10 @@ def _profile_lines(c: Customer, tags: list[str], loc: str) -> list[str]:
         lines.append(_field(loc, "cust_f_cultural_notes", escape(clip(c.cultural_notes, 800))))
     return lines
 
-# Audited fields of the other entities, by the label their form gives them.
-ENTITY_LABELS = {
-    "deal": {"title": "lc_f_deal_title", "amount": "lc_f_deal_amount", "currency": "lc_f_deal_currency", "stage": "lc_f_deal_stage",
-             "expected_close_on": "lc_f_deal_close", "contract_no": "lc_f_contract", "signed_on": "lc_f_signed_on",
-             "payment_terms": "lc_f_payment_terms", "service_start": "lc_f_service_start", "service_end": "lc_f_service_end",
-             "renewal_on": "lc_f_renewal", "lost_reason": "lc_f_lost_reason"},
-    "need": {"kind": "lc_f_need_kind", "description": "lc_f_need_description", "priority": "lc_f_priority", "status": "lc_f_need_status"},
-    "contact": {"name": "lc_f_contact_name", "title": "lc_f_contact_title", "role": "lc_f_contact_role", "phone": "lc_f_phone",
-                "email": "lc_f_email"},
-    "customer": {f"bant_{part}": f"lc_bant_{part}" for part in ("budget", "authority", "need", "timeline")},
-}
-
 def _tier_mark(c: Customer, loc: str) -> str:
     """Whether the value tier was computed (store/value_tiers.py) or chosen by a person."""
     return t(loc, "tier_mark_auto" if c.value_tier_source == "auto" else "tier_mark_manual")
 
-
-def field_label(field: str, loc: str, entity: str = "customer") -> str:
-    """An audited field's name: its entity's form label, the customer form's, or the catalog's."""
-    received = _INSTALMENT_RECEIVED.fullmatch(field)
-    if received:  # store/payments.record_receipt: instalment_<seq>_received
-        return t(loc, "cust_field_instalment_received", seq=int(received[1]))
-    keys = (ENTITY_LABELS.get(entity, {}).get(field), f"cust_field_{field}", f"cust_f_{field}")
-    key = next((k for k in keys if k and k in CATALOG), None)
-    return t(loc, key) if key else escape(field)
-
-
-_INSTALMENT_RECEIVED = re.compile(r"instalment_(\d+)_received")
-
-# Audited values shown through a vocabulary: (entity, field) -> kind.
-VALUE_VOCAB = {("customer", "stage"): "stage", ("customer", "status"): "status", ("customer", "grade"): "grade",
-               ("customer", "grade_source"): "grade_source",
-               **{("customer", f"bant_{part}"): "bant_level" for part in ("budget", "authority", "need", "timeline")},
-               **{("customer", f): k for f, k in CHOICES.items()}, ("deal", "stage"): "deal_stage",
-               ("need", "status"): "need_status", ("need", "priority"): "priority", ("need", "kind"): "need_kind",
-               ("contact", "role"): "decision_role"}
-# Fields whose change has a reason kept beside it (stage_change, contact_change).
-REASONED = frozenset({"stage", "status", "title", "role"})
-# What a "created" entry's text ends with, for entities whose text ends with a code: the kind.
-CREATED_TAIL = {"deal": "deal_stage", "contact": "decision_role"}
-
-def _tags_text(stored: str, loc: str) -> str:
-    """The log's "kind:name, kind:name" (store/profile.py) as names, a kind other than free beside its name."""
-    out = []
-    for piece in stored.split(", "):
-        kind, sep, name = piece.partition(":")
-        if not sep or kind not in codes("tag_kind"):
-            out.append(escape(clip(piece, 60)))
-        elif kind == "free":
-            out.append(escape(clip(name, 60)))
-        else:
-            out.append(t(loc, "cust_tag_with_kind", name=escape(clip(name, 60)), kind=vocab(loc, "tag_kind", kind)))
-    return t(loc, "cust_list_sep").join(out)
-
-def _created_text(entry: AuditEntry, loc: str) -> str:
-    """The created entry's words, its last word (a deal's stage, a contact's role) through the vocabulary."""
-    words = entry.new or ""
-    kind = CREATED_TAIL.get(entry.entity)
-    head, _, tail = words.rpartition(" ")
-    if kind and tail in codes(kind):
-        return f"{escape(clip(head, 120))} {vocab(loc, kind, tail)}".strip()
-    return escape(clip(words, 120))
-
-def change_text(entry: AuditEntry, loc: str) -> str:
-    """One audit entry: "stage: Lead → Nurturing", "deal · amount: 100.00 → 120.00"."""
-    entity_key = f"cust_entity_{entry.entity}"
-    entity = t(loc, entity_key) if entry.entity != "customer" and entity_key in CATALOG else ""
-
-    def value(v: str | None) -> str:
-        if v is None or v == "":
-            return t(loc, "cust_nobody")
-        if (entry.entity, entry.field) in VALUE_VOCAB:
-            return vocab(loc, VALUE_VOCAB[entry.entity, entry.field], v)
-        if entry.field in ("owner_id", "cs_owner_id"):
-            return person(v, loc)
-        if (entry.entity, entry.field) == ("customer", "tags"):
-            return _tags_text(v, loc)
-        return escape(clip(v, 120))
-
-    if entry.field == "created":
-        return t(loc, "cust_audit_created", new=" ".join(x for x in (entity, _created_text(entry, loc)) if x))
-    name = field_label(entry.field, loc, entry.entity)
-    return t(loc, "cust_audit_change", field=f"{entity} · {name}" if entity else name, old=value(entry.old), new=value(entry.new))
-
-def _change_line(entry: AuditEntry, profile: Profile, reason: str = "") -> str:
-    what = change_text(entry, profile.locale)
-    if reason:
-        what += t(profile.locale, "cust_reason", reason=reason_words(reason, profile.locale))
-    return t(profile.locale, "cust_change_line", time=fmt_datetime(entry.at, profile), user=person(entry.by, profile.locale),
-             what=what)
 
 def _change_lines(d: CardData, profile: Profile) -> list[str]:
     """The latest changes; a change's reason once, on the first of its entries (a stage and a status
@@ -214,7 +125,7 @@ def _change_lines(d: CardData, profile: Profile) -> list[str]:
         reason = d.reasons.get(e.at, "") if e.field in REASONED and e.at not in told else ""
         if reason:
             told.add(e.at)
-        lines.append(_change_line(e, profile, reason))
+        lines.append(change_line(e, profile, reason))
     return lines
 
 # -- the card ------------------------------------------------------------------------------------
@@ -312,76 +223,3 @@ def card_blocks(d: CardData, profile: Profile, now: datetime, rules: TagRules = 
 def card_text(c: Customer, loc: str) -> str:
     return t(loc, "cust_card_text", customer=escape(c.name), code=c.code, stage=vocab(loc, "stage", c.stage),
              status=vocab(loc, "status", c.status))
-
-# -- history -------------------------------------------------------------------------------------
-
-DEAL_WON = "deal won: "  # store/deals.py's reason for the move a won deal makes
-
-def reason_words(reason: str, loc: str) -> str:
-    """A stored reason for a reader: the rules' markers ("created", "imported", "winback", "deal won: …")
-    in their words, what a person typed as typed (escaped)."""
-    if f"cust_reason_{reason}" in CATALOG:
-        return t(loc, f"cust_reason_{reason}")
-    if reason.startswith(DEAL_WON):
-        return t(loc, "cust_reason_deal_won", deal=escape(clip(reason[len(DEAL_WON):], 200)))
-    return escape(clip(reason, 200))
-
-def _reason(change: StageChange, loc: str) -> str:
-    """Why the stage changed, in the reader's words."""
-    if not change.reason:
-        return ""
-    if change.to_stage == "churned" and f"winback_reason_{change.reason}" in CATALOG:  # a churn's reason code
-        words = t(loc, f"winback_reason_{change.reason}")
-    else:
-        words = reason_words(change.reason, loc)
-    return t(loc, "cust_reason", reason=words)
-
-def history_blocks(c: Customer, stages: list[StageChange], entries: list[AuditEntry], profile: Profile) -> list[dict]:
-    """The stage history and the audit log, newest first, each in at most HISTORY_SECTIONS sections."""
-    loc = profile.locale
-    blocks = [section(t(loc, "cust_history_head", customer=escape(c.name), code=c.code))]
-    if not stages and not entries:
-        return blocks + [section(t(loc, "cust_history_none"))]
-    stage_lines = [t(loc, "cust_stage_line", time=fmt_datetime(s.at, profile), user=person(s.by, loc),
-                     change=(f"{vocab(loc, 'stage', s.from_stage)} · {vocab(loc, 'status', s.from_status)} → " if s.from_stage else "")
-                     + f"{vocab(loc, 'stage', s.to_stage)} · {vocab(loc, 'status', s.to_status)}",
-                     reason=_reason(s, loc)) for s in stages]
-    if stage_lines:
-        blocks += lines_sections(t(loc, "cust_sec_stages"), stage_lines, loc=loc, sections=HISTORY_SECTIONS)
-    if entries:
-        blocks += lines_sections(t(loc, "cust_sec_audit"), [_change_line(e, profile) for e in entries], loc=loc,
-                                 sections=HISTORY_SECTIONS)
-    return blocks
-
-# -- lists ---------------------------------------------------------------------------------------
-
-def pick_list(customers: list[Customer], loc: str) -> str:
-    return "\n".join(t(loc, "cust_pick_line", code=c.code, name=escape(clip(c.name, 80))) for c in customers)
-
-def find_blocks(query: str, found: list[Customer], *, limit: int, loc: str) -> tuple[str, list[dict]]:
-    """At most `limit` of `found`; a note to refine the words when there are more."""
-    if not found:
-        text = t(loc, "cust_find_none", query=escape(clip(query, 100)))
-        return text, [section(text)]
-    shown = found[:limit]
-    head = t(loc, "cust_find_head", query=escape(clip(query, 100)), count=f"{limit}+" if len(found) > limit else len(found))
-    lines = [t(loc, "cust_list_line", code=c.code, name=escape(clip(c.name, 60)), stage=vocab(loc, "stage", c.stage),
-               owner=person(c.owner_id, loc)) for c in shown]
-    blocks = lines_sections(head, lines, loc=loc, sections=3)
-    if len(found) > limit:
-        blocks.append(context_block(t(loc, "cust_find_more", limit=limit)))
-    return head.strip("*"), blocks
-
-def mine_blocks(groups: list[StageGroup], loc: str) -> tuple[str, list[dict]]:
-    """One section per stage (five at most): the count and the first customers of each."""
-    if not groups:
-        text = t(loc, "cust_mine_none")
-        return text, [section(text)]
-    head = t(loc, "cust_mine_head", count=sum(g.count for g in groups))
-    blocks = [section(head)]
-    for g in groups:
-        title = t(loc, "cust_mine_stage", stage=vocab(loc, "stage", g.stage), count=g.count)
-        lines = [t(loc, "cust_mine_line", code=c.code, name=escape(clip(c.name, 60)), status=vocab(loc, "status", c.status))
-                 for c in g.customers]
-        blocks += lines_sections(title, lines, loc=loc, total=g.count)
-    return head.strip("*"), blocks

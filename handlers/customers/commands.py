@@ -14,8 +14,9 @@ from handlers import ids
 from handlers.blocks import clip, escape, field_errors, fmt_datetime, mention, modal, section, unescape
 from handlers.router import Subcommand
 from handlers.context import crm_of, fetch_profile, Profile, reply_profile
-from handlers.customers.cards import (card_blocks, card_text, field_label, find_blocks, history_blocks, load_card, mine_blocks,
-                                     pick_list)
+from handlers.customers.cards import card_blocks, card_text, load_card
+from handlers.customers.history import field_label, history_blocks
+from handlers.customers.lists import find_blocks, mine_blocks, pick_list
 from handlers.customers.forms import Form, check_form, form_blocks, initial_values, read_form
 from handlers.i18n import t
 from handlers.payload import read_metadata
