@@ -139,8 +139,8 @@ def _outcome(value: str | None) -> dict:
             {"text": {"type": "plain_text", "text": value}, "value": value} if value else None}}}
 
 
-def _submit_log(bolt, customer_id: int, outcome: str | None, user: str = REP) -> tuple[int, bytes]:
-    values = log_state(customer=f"c:{customer_id}", day=TODAY, summary="电话没人接", action="再打一次",
+def _submit_log(bolt, customer_id: int, outcome: str | None, user: str = REP, day: date = TODAY) -> tuple[int, bytes]:
+    values = log_state(customer=f"c:{customer_id}", day=day, summary="电话没人接", action="再打一次",
                        due=NOW + 2 * DAY, owner=user) | _outcome(outcome)
     status, body, _ = bolt.interact(view_submission(user=user, callback_id=ids.LOG_VIEW, values=values))
     return status, body
@@ -176,7 +176,7 @@ def test_an_outcome_not_in_the_list_is_refused_and_nothing_saved(bolt, db, remem
         cid = _customer(s, "星河科技")
     status, body = _submit_log(bolt, cid, "maybe<script>")
     assert status == 200 and json.loads(body) == {"response_action": "errors", "errors": {ids.LOG_OUTCOME_BLOCK: "请从列表中选择结果。"}}
-    status, body = _submit_log(bolt, cid, "🙂", user=REP_EN)
+    status, body = _submit_log(bolt, cid, "🙂", user=REP_EN, day=TODAY - DAY)  # Sunday 21:00 in New York
     assert json.loads(body)["errors"] == {ids.LOG_OUTCOME_BLOCK: "Pick an outcome from the list."}
     with transaction(db) as s:
         assert s.exec(select(Interaction).where(Interaction.customer_id == cid)).all() == []

@@ -169,8 +169,9 @@ def _week_of_work(db) -> None:
 
     galaxy = log(REP, None, "星河科技", "visit", U(2026, 11, 17, 3, 0)).customer
     log(REP, galaxy.id, None, "phone", U(2026, 11, 18, 3, 0), on=date(2026, 11, 16))
-    log(REP_EN, None, "Galaxy Tech", "meeting", U(2026, 11, 20, 3, 0))
-    log(REP_EN, None, "Old Lead", "phone", U(2026, 11, 10, 3, 0))
+    # alice is in New York: logged at 10:00 there (23:00 in Shanghai), the same day in both zones
+    log(REP_EN, None, "Galaxy Tech", "meeting", U(2026, 11, 20, 15, 0))
+    log(REP_EN, None, "Old Lead", "phone", U(2026, 11, 10, 15, 0))
 
 
 def _weekly(db, *, team=BOSS, channel=SALES, locale="zh-CN", tz="Asia/Shanghai") -> int:
