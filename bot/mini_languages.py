@@ -7,11 +7,20 @@ import re
 from dataclasses import fields
 from datetime import time, timedelta
 
+from store.text import whole_number
 from store.tuning import CARE_RULES, Cadence, CareRule, CsOwners, HealthWeights, MoneyDays, Targets, TierShares, TimeLimits, with_periods
 
 
 class SettingValueError(ValueError):
     """A value refused in one sentence that names its variable: load_settings() says it as it is."""
+
+
+def _pairs(text: str, sep: str = ","):
+    """The `name=number` parts of a `sep`-separated list: (the part as written, the name, the number,
+    or None when it is not a whole number in ASCII digits: '⑤'.isdigit() is true, int('⑤') fails)."""
+    for part in filter(None, (p.strip() for p in text.split(sep))):
+        name, _, number = (x.strip() for x in part.partition("="))
+        yield part, name, whole_number(number)
 
 
 def summary_time_of(text: str) -> time | None:
@@ -23,12 +32,10 @@ def summary_time_of(text: str) -> time | None:
 def cadence_of(text: str) -> Cadence:
     """"A=7,B=14,C=30" -> Cadence; a grade left out keeps its default, 0 turns it off."""
     days = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        grade, _, number = part.partition("=")
-        if grade.strip().upper() not in ("A", "B", "C") or not number.strip().isdigit():
+    for part, grade, n in _pairs(text):
+        if grade.upper() not in ("A", "B", "C") or n is None:
             raise SettingValueError(f"CRM_CADENCE_DAYS: {part!r} should look like A=7")
-        n = int(number)
-        days[grade.strip().upper()] = timedelta(days=n) if n else None
+        days[grade.upper()] = timedelta(days=n) if n else None
     return Cadence(**days)
 
 
@@ -45,12 +52,11 @@ _LIMITS = {  # CRM_TIME_LIMITS name -> (TimeLimits field, unit)
 def limits_of(text: str) -> TimeLimits:
     """"first_contact=1,needs_research=14,..." -> TimeLimits (see Settings.crm_time_limits)."""
     values = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        name, _, number = part.partition("=")
-        if name.strip() not in _LIMITS or not number.strip().isdigit() or int(number) == 0:
+    for part, name, n in _pairs(text):
+        if name not in _LIMITS or not n:
             raise SettingValueError(f"CRM_TIME_LIMITS: {part!r} should be one of {', '.join(_LIMITS)} = a whole number above 0")
-        field, unit = _LIMITS[name.strip()]
-        values[field] = timedelta(days=int(number)) if unit == "days" else int(number)
+        field, unit = _LIMITS[name]
+        values[field] = timedelta(days=n) if unit == "days" else n
     return TimeLimits(**values)
 
 
@@ -84,11 +90,10 @@ def health_of(text: str) -> HealthWeights:
     """"recency=30,nps=20,green_min=75,..." -> HealthWeights (whole numbers, 0 or more)."""
     names = {f.name for f in fields(HealthWeights)}
     values = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        name, _, number = (x.strip() for x in part.partition("="))
-        if name not in names or not number.isdigit():
+    for part, name, n in _pairs(text):
+        if name not in names or n is None:
             raise SettingValueError(f"CRM_HEALTH_WEIGHTS: {part!r} should be one of {', '.join(sorted(names))} = a whole number")
-        values[name] = int(number)
+        values[name] = n
     try:
         return HealthWeights(**values)
     except ValueError as e:
@@ -99,22 +104,20 @@ def money_days_of(text: str) -> MoneyDays:
     """"ahead=3,escalate=7,renewal=60" -> MoneyDays (whole days; ahead may be 0, the others from 1)."""
     values = {}
     names = {f.name for f in fields(MoneyDays)}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        name, _, number = (x.strip() for x in part.partition("="))
-        if name not in names or not number.isdigit() or int(number) > 3660 or (name != "ahead" and int(number) == 0):
+    for part, name, n in _pairs(text):
+        if name not in names or n is None or n > 3660 or (name != "ahead" and n == 0):
             raise SettingValueError(f"CRM_MONEY_DAYS: {part!r} should be ahead=0..3660, escalate=1..3660 or renewal=1..3660")
-        values[name] = int(number)
+        values[name] = n
     return MoneyDays(**values)
 
 
 def tiers_of(text: str) -> TierShares:
     """"high=20,medium=50" -> TierShares (percent of customers; together at most 100)."""
     values = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        name, _, number = (x.strip() for x in part.partition("="))
-        if name not in ("high", "medium") or not number.isdigit():
+    for part, name, n in _pairs(text):
+        if name not in ("high", "medium") or n is None:
             raise SettingValueError(f"CRM_VALUE_TIERS: {part!r} should be high or medium = a whole percent")
-        values[name] = int(number)
+        values[name] = n
     try:
         return TierShares(**values)
     except ValueError as e:
@@ -128,12 +131,11 @@ def tier_cadence_of(text: str) -> tuple[CareRule, ...]:
     periods: dict[tuple[str, str], int] = {}
     for group in filter(None, (g.strip() for g in text.split(";"))):
         tier, colon, rest = (x.strip() for x in group.partition(":"))
-        for part in filter(None, (p.strip() for p in rest.split(","))) if colon else [group]:
-            name, _, number = (x.strip() for x in part.partition("="))
-            if not colon or not number.isdigit() or int(number) > 3660 or (tier, name) not in {(r.tier, r.name) for r in CARE_RULES}:
+        for part, name, n in _pairs(rest) if colon else [(group, group, None)]:
+            if not colon or n is None or n > 3660 or (tier, name) not in {(r.tier, r.name) for r in CARE_RULES}:
                 raise SettingValueError(f"CRM_TIER_CADENCE: {part!r} in {group!r} should be days 0..3660 of one of {rules}, "
                                         "e.g. high:call=30,visit=91;medium:touch=14")
-            periods[(tier, name)] = int(number)
+            periods[(tier, name)] = n
     return with_periods(periods)
 
 

@@ -54,6 +54,10 @@ CASES = [
     (["jobs", "--once"], {"CRM_LONG_CYCLE_DAYS": "ninety"},
      "Settings: CRM_LONG_CYCLE_DAYS: 'ninety' is not accepted; give a whole number of days from 1 to 3650.", 2),
     (["jobs", "--once"], {"CRM_LONG_CYCLE_DAYS": "0"}, "Settings: CRM_LONG_CYCLE_DAYS must be between 1 and 3650 days, not 0", 2),
+    # digits Python's isdigit() takes but nobody types: the variable's own sentence, not int()'s
+    (["jobs", "--once"], {"CRM_CADENCE_DAYS": "A=⑤"}, "Settings: CRM_CADENCE_DAYS: 'A=⑤' should look like A=7", 2),
+    (["jobs", "--once"], {"CRM_MONEY_DAYS": "ahead=٣"},
+     "Settings: CRM_MONEY_DAYS: 'ahead=٣' should be ahead=0..3660, escalate=1..3660 or renewal=1..3660", 2),
 ]
 
 
