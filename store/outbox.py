@@ -114,7 +114,7 @@ def claim(*, session: Session, now: datetime, limit: int = 50, token: str | None
     """Take up to `limit` due alerts for this process, stamped with `token` (a new one if not
     given; read it back from the rows). Commit right after, before sending.
 
-    One `UPDATE ... WHERE id IN (the claimable, oldest first, LIMIT) RETURNING id`: on PostgreSQL
+    One `UPDATE ... WHERE id IN (the claimable, oldest first, LIMIT) RETURNING` the rows themselves: on PostgreSQL
     the inner select skips rows another transaction holds (`FOR UPDATE SKIP LOCKED`), so two
     replicas take different rows; on SQLite writers take turns, and the second's select, inside
     its own UPDATE, no longer finds the rows the first took (still claimable only once their
@@ -123,19 +123,14 @@ def claim(*, session: Session, now: datetime, limit: int = 50, token: str | None
     due = select(Outbox.id).where(_claimable(now)).order_by(Outbox.next_attempt_at, Outbox.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
-    ids = session.execute(
+    won = session.execute(
         update(Outbox)
         .where(Outbox.id.in_(due.scalar_subquery()))
         .values(status="sending", lease_until=now + LEASE, attempts=Outbox.attempts + 1, claim_token=token)
-        .returning(Outbox.id)
-        .execution_options(synchronize_session=False)
+        .returning(Outbox)
+        # the rows as the statement left them, also where this session loaded one before
+        .execution_options(synchronize_session=False, populate_existing=True)
     ).scalars().all()
-    if not ids:
-        return []
-    session.expire_all()  # rows of these ids loaded earlier in this session read their new state
-    won = []
-    for batch in _batches(sorted(ids)):
-        won += session.exec(select(Outbox).where(Outbox.id.in_(batch), Outbox.status == "sending", Outbox.claim_token == token))
     return sorted(won, key=lambda row: row.id)
 
 
