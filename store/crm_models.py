@@ -27,6 +27,18 @@ class CustomerTag(SQLModel, table=True):
     name_norm: str = Field(max_length=50, index=True)
 
 
+class ImportedRow(SQLModel, table=True):
+    """A row of a customer import, once written: its keyed digest (store.privacy.Cipher.row_digest of
+    the cells it was read from, the columns they were under, the zone and the default owner) and the
+    customer it made or completed. An import reading the same row again skips it
+    (store/customer_import.py); a new key (store/key_rotation.py) clears them all."""
+
+    __tablename__ = "imported_row"
+    digest: str = Field(primary_key=True, max_length=32)
+    customer_id: int = Field(foreign_key="customer.id")
+    at: datetime = ts_field()
+
+
 class StageChange(SQLModel, table=True):
     """Every change of a customer's stage or status: who, when, from, to and why."""
 

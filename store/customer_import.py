@@ -42,7 +42,7 @@ from sqlmodel import Session
 from store import customer_csv as read
 from store.customer_csv import header_key
 from store.customer_match import Index, Target, merge, row_keys_of
-from store.customer_rows import BATCH, ImportReport, Progress, Row, RowError, RowReader, people
+from store.customer_rows import BATCH, DIGEST_VERSION, ImportReport, Progress, Row, RowError, RowReader, people
 from store.customer_writes import Writer
 from store.errors import DomainError
 from store.nps_import import text_line
@@ -128,39 +128,72 @@ def import_customers(*, session: Session, data: bytes, cipher: Cipher, tz: str, 
     written = {k: h.strip() for h, k in zip(header, keys) if k}
     who = people(session) if resolve_owner is None else _Resolved(resolve_owner)
     reader = RowReader(keys, who=who, zone=ZoneInfo(tz), now=now, default_owner=default_owner)
-    writer = Writer(session, cipher=cipher, now=now, kept=_kept_codes(data, keys))
+    writer = Writer(session, cipher=cipher, now=now, kept=lambda: _kept_codes(data, keys))
     index = Index(session)
     savepoint = writer.savepoint()
     with writer.tuned():
-        _each(records, reader, index, report, cipher, written, writer, progress, about)
+        _each(records, reader, index, report, cipher, written, writer, progress, about, f"{tz}\x1f{default_owner or ''}")
     report.errors.sort(key=lambda e: e.line)
     if report.errors:
         savepoint.rollback()  # the batches written before the first refused row
-        report.created = report.updated = report.unchanged = report.contacts = report.actions = report.overdue = 0
+        report.created = report.updated = report.unchanged = report.known = report.contacts = report.actions = report.overdue = 0
         return report
     savepoint.commit()
     return report
 
 
 def _each(records: Iterator[tuple[int, list[str]]], reader: RowReader, index: Index, report: ImportReport, cipher: Cipher,
-          written: dict[str, str], writer: Writer, progress: Progress | None, about: int) -> None:
-    """Every record read and checked, matched and written BATCH at a time."""
-    batch: list[Row] = []
+          written: dict[str, str], writer: Writer, progress: Progress | None, about: int, context: str) -> None:
+    """Every record read and checked, matched and written BATCH at a time; a record written by an
+    earlier import exactly as it is (its digest in imported_row) is counted and not read again."""
+    batch: list[tuple[int, list[str], str]] = []
+    digest = RowDigest(cipher, reader.keys, context)
     for line, cells in records:
         report.rows += 1
-        got = reader.read(line, cells)
-        if isinstance(got, Row):
-            batch.append(got)
-        else:
-            report.errors += [RowError(line, e.key, dict(e.params), written.get(e.field)) for e in got]
+        batch.append((line, cells, digest(cells)))
         if len(batch) == BATCH:
-            _match(index, batch, report, cipher, written, writer)
+            _batch(batch, reader, index, report, cipher, written, writer)
             batch = []
         if progress and report.rows % 500 == 0:
             progress("import", report.rows, max(about, report.rows))
-    _match(index, batch, report, cipher, written, writer)
+    _batch(batch, reader, index, report, cipher, written, writer)
     if progress:
         progress("import", report.rows, report.rows)
+
+
+class RowDigest:
+    """An imported row's digest (Cipher.row_digest) of the cells the import reads, each after the
+    list of their columns (so the header's language and order do not matter), and `context` (the
+    zone dates are read in and the default owner: the same cells read otherwise are another row)."""
+
+    def __init__(self, cipher: Cipher, keys: list[str | None], context: str) -> None:
+        columns = sorted((k, i) for i, k in enumerate(keys) if k)
+        self.cipher, self.at = cipher, [i for _, i in columns]
+        self.head = "\x1e".join([f"v{DIGEST_VERSION}", context, "\x1f".join(k for k, _ in columns), ""])
+
+    def __call__(self, cells: list[str]) -> str:
+        n = len(cells)
+        return self.cipher.row_digest(self.head + "\x1f".join([cells[i] if i < n else "" for i in self.at]))
+
+
+def _batch(records: list[tuple[int, list[str], str]], reader: RowReader, index: Index, report: ImportReport, cipher: Cipher,
+           written: dict[str, str], writer: Writer) -> None:
+    """The records of earlier imports counted as rows with nothing new; the others read and checked,
+    then matched and written."""
+    known = writer.imported([digest for _, _, digest in records])
+    rows: list[Row] = []
+    for line, cells, digest in records:
+        if digest in known:
+            report.known += 1
+            report.unchanged += 1
+            continue
+        got = reader.read(line, cells)
+        if isinstance(got, Row):
+            got.digest = digest
+            rows.append(got)
+        else:
+            report.errors += [RowError(line, e.key, dict(e.params), written.get(e.field)) for e in got]
+    _match(index, rows, report, cipher, written, writer)
 
 
 def _match(index: Index, rows: list[Row], report: ImportReport, cipher: Cipher, written: dict[str, str], writer: Writer) -> None:
@@ -170,6 +203,7 @@ def _match(index: Index, rows: list[Row], report: ImportReport, cipher: Cipher, 
     row_keys = {row.line: row_keys_of(cipher, row) for row in rows}
     index.load(rows, row_keys)
     targets: dict[Target, None] = {}  # in the order rows first name them
+    remembered: dict[str, Target] = {}  # each row's digest -> the customer it made or completed
     for row in rows:
         try:
             target = index.match(row, row_keys[row.line])
@@ -185,6 +219,7 @@ def _match(index: Index, rows: list[Row], report: ImportReport, cipher: Cipher, 
             report.errors.append(RowError(row.line, e.key, dict(e.params), written.get(e.field) or read.header(e.field, "en")))
             continue
         index.add(target, new_keys)
+        remembered.setdefault(row.digest, target)
         report.created += fresh
         report.updated += changed and not fresh
         report.unchanged += not changed and not fresh
@@ -194,6 +229,7 @@ def _match(index: Index, rows: list[Row], report: ImportReport, cipher: Cipher, 
         report.actions += sum(len(t.new_actions) for t in changed)
         report.overdue += sum(due <= writer.now for t in changed for _, due in t.new_actions)
         writer.write(changed)
+        writer.remember(remembered)
         index.forget()
     else:
         index.release()

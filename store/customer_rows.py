@@ -26,6 +26,7 @@ from store.text import ACTION_MAX, NAME_MAX, clean, clean_line, normalise_name, 
 FOLLOW_UP = "follow_up"  # the kind (store/vocab.py "auto_action") of an imported action without 备注
 IMPORTED_BY = SYSTEM
 BATCH, CHUNK = 1000, 500  # rows per write; keys per IN (...)
+DIGEST_VERSION = 1  # of row_text (store/customer_import.py): raised when a cell is read otherwise, so no earlier digest skips it
 MEMO = 2000  # distinct cells of a column whose result a RowReader keeps
 Progress = Callable[[str, int, int], None]  # (phase "check" | "write", done, total)
 LINE_DEFAULTS = (*LINE_FIELDS, "cultural_notes", "source")  # profile columns holding "" rather than NULL
@@ -45,6 +46,7 @@ class ImportReport:
     created: int = 0     # rows that made a new customer
     updated: int = 0     # rows that completed a customer (of the database or of an earlier row)
     unchanged: int = 0   # rows with nothing new
+    known: int = 0       # of those, rows an earlier import wrote exactly as they are (not read again)
     contacts: int = 0
     actions: int = 0
     overdue: int = 0     # of those actions, already due
@@ -64,6 +66,7 @@ class Row:
     contact: dict | None                 # name, title, role, phone, email
     action: tuple[str, datetime] | None  # title, due
     name_norm: str = ""                  # normalise_name(name)
+    digest: str = ""                     # Cipher.row_digest of its cells (store.crm_models.ImportedRow)
 
 
 def people(session: Session) -> People:

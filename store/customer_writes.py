@@ -5,7 +5,7 @@ codes from the month's counter, audit entries as store.audit.record writes them.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from types import SimpleNamespace
@@ -16,7 +16,7 @@ from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
 
 from store import audit
-from store.crm_models import AuditEntry, CustomerTag, StageChange
+from store.crm_models import AuditEntry, CustomerTag, ImportedRow, StageChange
 from store.customer_match import Target, select_in
 from store.auto_actions import title_for
 from store.customer_rows import FOLLOW_UP, IMPORTED_BY, LINE_DEFAULTS
@@ -172,10 +172,11 @@ class Writer:
     """Writes an import's customers batch by batch in the caller's transaction, inside one savepoint
     (`savepoint()`), so that a row refused after some batches were written undoes them all."""
 
-    def __init__(self, session: Session, *, cipher: Cipher, now: datetime, kept: dict[str, int]) -> None:
-        """`kept`: {month: highest sequence} of the file's codes in next_code's form."""
+    def __init__(self, session: Session, *, cipher: Cipher, now: datetime, kept: Callable[[], dict[str, int]]) -> None:
+        """`kept`: {month: highest sequence} of the file's codes in next_code's form, asked for when the
+        first new customer is written (a file that makes none is not read twice)."""
         self.session, self.cipher, self.now = session, cipher, now
-        self._kept: dict[str, int] | None = kept
+        self._kept: Callable[[], dict[str, int]] | None = kept
         self.default_title = title_for(FOLLOW_UP)  # an action without 备注 keeps its kind, so it reads in its reader's language
 
     def savepoint(self) -> SessionTransaction:
@@ -214,18 +215,26 @@ class Writer:
             raise
         change(before)
 
+    def imported(self, digests: list[str]) -> set[str]:
+        """Those of `digests` an earlier import (or an earlier batch of this one) wrote."""
+        return {d for d, in select_in(self.session, "SELECT digest FROM imported_row WHERE digest", digests)}
+
+    def remember(self, rows: dict[str, Target]) -> None:
+        """Each written row's digest with the customer it made or completed (written already: ids set)."""
+        _insert(self.session, ImportedRow, [dict(digest=d, customer_id=t.customer_id, at=self.now) for d, t in rows.items()])
+
     def write(self, targets: list[Target]) -> None:
         """INSERT the new customers (their ids set on the targets), UPDATE what the others are filled
         with, then their stage entries, tags, next actions, contacts and audit entries."""
         if not targets:
             return
         session, cipher, now = self.session, self.cipher, self.now
-        if self._kept is not None:  # before any code is handed out
-            for period, n in sorted(self._kept.items()):
-                _counter(session, period, n, add=False)
-            self._kept = None
         shown = lambda pairs: ", ".join(f"{k}:{n}" for k, n in pairs) or None  # noqa: E731 (as store.profile.write_tags)
         fresh = [t for t in targets if t.fresh]
+        if fresh and self._kept is not None:  # before any code is handed out or kept
+            for period, n in sorted(self._kept().items()):
+                _counter(session, period, n, add=False)
+            self._kept = None
         _codes(session, fresh, now)
         _insert(session, Customer, [_customer_row(t, cipher, now) for t in fresh])
         ids = _ids(session, "SELECT id, code FROM customer WHERE code", [t.code for t in fresh])

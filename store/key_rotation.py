@@ -3,17 +3,19 @@
 Ciphertexts live in two tables, customer and contact: *_enc (Fernet tokens) and *_index (the keyed
 blind indexes, which change with the key too). Each row is rewritten as it is read, in id order;
 one value the old key cannot read raises KeyRotationError, and the caller's rollback leaves every
-row as it was. On PostgreSQL both tables are locked against writers first, so no row is added or
-changed with the old key while the rotation runs (SQLite's single writer does the same).
+row as it was. The digests of imported rows (store.crm_models.ImportedRow), keyed too, are dropped:
+the next import of an old file reads its rows again and finds the customers by their new indexes.
+On PostgreSQL both tables are locked against writers first, so no row is added or changed with the
+old key while the rotation runs (SQLite's single writer does the same).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import text, update
+from sqlalchemy import delete, text, update
 from sqlmodel import Session, select
 
-from store.models import Contact, Customer
+from store.models import Contact, Customer, ImportedRow
 from store.privacy import Cipher, sealed
 
 TABLES = (Customer, Contact)
@@ -62,4 +64,5 @@ def rotate_key(*, session: Session, old: Cipher, new: Cipher) -> Rotated:
             done.customers = len(rows)
         else:
             done.contacts = len(rows)
+    session.execute(delete(ImportedRow))
     return done

@@ -388,7 +388,7 @@ class NpsResponse(SQLModel, table=True):
 
 
 # The customer lifecycle's own tables live in store/crm_models.py; importable from here too.
-from store.crm_models import AuditEntry, ContactChange, CustomerTag, Deal, Need, StageChange  # noqa: E402,F401
+from store.crm_models import AuditEntry, ContactChange, CustomerTag, Deal, ImportedRow, Need, StageChange  # noqa: E402,F401
 
 # Health-score history, churn cases and win-back plans (store/health.py, store/winback.py).
 from store.health_models import ChurnCase, HealthScore, RiskResponse, WinbackPlan  # noqa: E402,F401

@@ -21,9 +21,11 @@ from store.customer_import import RowError, import_customers
 from store.customers import create_customer
 from store.db import transaction
 from store.migrate import upgrade
-from store.models import AuditEntry, CodeCounter, Contact, Customer, CustomerTag, NextAction, StageChange
+from store.key_rotation import rotate_key
+from store.models import AuditEntry, CodeCounter, ImportedRow, Contact, Customer, CustomerTag, NextAction, StageChange
+from store.permissions import Viewer
 from store.privacy import Cipher
-from store.profile import customers_with_email, customers_with_phone
+from store.profile import customers_with_email, customers_with_phone, set_tags
 from store.users import save_user
 from tests.clock import process_at
 from tests.conftest import BOSS, REP, REP_EN
@@ -226,8 +228,61 @@ def test_the_same_file_twice_adds_nothing(db):
     load(db, TEMPLATE)
     before = (counts(db), customers(db), contacts(db), tags(db), actions(db))
     again = load(db, TEMPLATE, now=NOW + timedelta(days=1))
-    assert (again.rows, again.created, again.updated, again.unchanged, again.contacts, again.actions) == (3, 0, 0, 3, 0, 0)
+    assert (again.rows, again.created, again.updated, again.unchanged, again.known, again.contacts, again.actions) == (3, 0, 0, 3, 3, 0, 0)
     assert (counts(db), customers(db), contacts(db), tags(db), actions(db)) == before
+    # the same rows written otherwise (a space after each cell: read again, not known) find everything they say
+    padded = "\n".join(",".join(f"{cell} " if cell else cell for cell in line.split(",")) for line in TEMPLATE.splitlines()[1:])
+    reread = load(db, TEMPLATE.splitlines()[0] + "\n" + padded + "\n", now=NOW + timedelta(days=2))
+    assert (reread.errors, reread.rows, reread.created, reread.updated, reread.unchanged, reread.known) == ([], 3, 0, 0, 3, 0)
+    assert (counts(db), customers(db), contacts(db), tags(db), actions(db)) == before
+
+
+def _digests(db) -> int:
+    with transaction(db) as s:
+        return len(s.exec(select(ImportedRow.digest)).all())
+
+
+def test_rows_imported_before_are_skipped_and_what_was_removed_since_stays_removed(db):
+    """A row an earlier import wrote exactly as it is is not read again: a tag removed since is not
+    put back. A row with anything different is read, checked and matched as always; the header's
+    language and column order do not make a row different; the zone and the default owner do."""
+    users(db)
+    load(db, TEMPLATE)
+    assert _digests(db) == 3
+    with transaction(db) as s:
+        star = s.exec(select(Customer).where(Customer.code == "XS-001")).one()
+        set_tags(session=s, viewer=Viewer(id=REP), customer_id=star.id, tags={"need_stage": ["方案评估"]}, now=NOW)
+    again = load(db, TEMPLATE, now=NOW + timedelta(days=1))
+    assert (again.known, again.unchanged, again.updated) == (3, 3, 0)
+    assert tags(db) == [("XS-001", "need_stage", "方案评估")]
+    # the same cells under English headers, in another order: still the same rows
+    english = ("owner,code,name,source,contact,title,contact_info,need_tags,stage_status,next_follow_up,notes\n"
+               "wang@example.com,XS-001,星河科技,展会,张总,总经理,+86 138-1234-5678,方案评估、预算确认,高意向,2026-12-01,发送报价\n")
+    assert (load(db, english).known, _digests(db)) == (1, 3)
+    # one cell more: read again, and the tag it names is what the customer lacks
+    enriched = TEMPLATE.replace("方案评估、预算确认,wang", "方案评估、预算确认、决策链,wang")
+    report = load(db, enriched)
+    assert (report.errors, report.known, report.updated, report.unchanged) == ([], 2, 1, 2)
+    assert tags(db) == [("XS-001", "need_stage", "方案评估"), ("XS-001", "need_stage", "预算确认"), ("XS-001", "need_stage", "决策链")]
+    assert _digests(db) == 4
+    # read in another zone, the same cells are other instants: read again, and their follow-ups are new
+    with transaction(db) as s:
+        other = import_customers(session=s, data=TEMPLATE.encode(), cipher=CIPHER, tz="America/New_York", now=NOW)
+    assert (other.errors, other.known, other.actions) == ([], 0, 2)
+
+
+def test_a_refused_file_or_a_new_key_leaves_no_digest_to_skip_by(db):
+    users(db)
+    refused = load(db, TEMPLATE + ",展会,坏电话公司,,,12ab,,王小明,,,\n")
+    assert (len(refused.errors), refused.known, _digests(db)) == (1, 0, 0)
+    load(db, TEMPLATE)
+    with transaction(db) as s:
+        rotate_key(session=s, old=CIPHER, new=Cipher("another-key-" + "n" * 40))
+    assert _digests(db) == 0
+    with transaction(db) as s:  # found again by the new key's blind indexes and the names: nothing new, nothing doubled
+        again = import_customers(session=s, data=TEMPLATE.encode(), cipher=Cipher("another-key-" + "n" * 40), tz="Asia/Shanghai", now=NOW)
+    assert (again.errors, again.known, again.unchanged, again.created) == ([], 0, 3, 0)
+    assert counts(db)["Customer"] == 3
 
 
 def test_a_known_customer_is_completed_never_changed(db):
@@ -367,7 +422,10 @@ def test_cli_imports_in_english_and_the_scheduler_announces_the_follow_up(empty_
         (REP_EN, "Next action due: Follow up (Old Lead)"), (REP, "下一步行动到期：Send the quote（Galaxy Tech）")]
     again = run(["import", str(path), "--default-owner", "王小明"], env=env, cwd=tmp_path, at=NOW)
     assert (again.returncode, again.stdout) == (0, "2 rows. New customers: 0; rows adding to customers already known: 0; rows with nothing new: 2; "
-                                                   "contacts added: 0; next actions added: 0.\n"), again.stderr
+                                                   "contacts added: 0; next actions added: 0.\n2 of those rows were imported before exactly "
+                                                   "as they are: skipped, not read again (what was changed or removed since is left as it is).\n"), again.stderr
+    zh = run(["import", str(path), "--default-owner", "王小明"], env={**env, "CRM_DEFAULT_LOCALE": "zh-CN"}, cwd=tmp_path, at=NOW)
+    assert (zh.returncode, zh.stdout.splitlines()[1:]) == (0, ["其中 2 行与之前导入过的完全相同：已跳过，没有重新读取（之后修改或删除的内容保持原样）。"]), zh.stderr
     assert _bars(again.stderr) == [] and "%|" not in again.stderr  # stderr is a pipe and --progress was not given: no bar
 
 
@@ -451,8 +509,8 @@ def test_a_follow_up_in_the_hour_a_clock_goes_back_is_not_added_again(db):
     assert (first.errors, first.created, first.actions) == ([], 1, 1)
     with transaction(db) as s:
         assert s.exec(select(NextAction.due_at)).all() == [datetime(2026, 11, 1, 5, 30, tzinfo=timezone.utc)]  # 01:30 EDT
-    again = _import_in(db, data, "America/New_York")
-    assert (again.errors, again.created, again.updated, again.unchanged, again.actions) == ([], 0, 0, 1, 0)
+    again = _import_in(db, data.replace("回访", "回访 "), "America/New_York")  # another cell: read again, not skipped as known
+    assert (again.errors, again.created, again.updated, again.unchanged, again.known, again.actions) == ([], 0, 0, 1, 0, 0)
     assert counts(db)["NextAction"] == 1
 
 

@@ -103,10 +103,12 @@ def handle(settings, args) -> None:
         raise SystemExit(1)
     print(say(loc, "imp_done", count=report.rows, created=report.created, updated=report.updated,
               unchanged=report.unchanged, contacts=report.contacts, actions=report.actions))
+    if report.known:
+        print(say(loc, "imp_known", count=report.known))
     if report.overdue:
         print(say(loc, "imp_overdue", count=report.overdue))
     if args.dry_run:
         print(say(loc, "imp_dry_run"))
-    elif report.rows >= 1000:
+    elif report.created + report.updated >= 1000:
         with db() as session:  # statistics for the rows just added
             optimize(session.get_bind())
