@@ -160,7 +160,7 @@ def test_the_stage_button_opens_the_modal_and_its_answers_are_checked_together(b
     groups = input_block(view, ids.STAGE_STATUS_BLOCK)["element"]["option_groups"]
     assert [(g["label"]["text"], [v for v, _ in options(g)]) for g in groups] == [
         ("线索期", ["to_nurture", "low_intent", "high_intent"]), ("培育期", ["clear_intent", "needs_follow_up", "to_abandon"]),
-        ("转化期", ["signed", "implementing", "delivered"]), ("流失期", ["winning_back", "won_back", "win_back_failed", "lost_for_good"])]
+        ("转化期", ["signed", "implementing", "delivered"]), ("流失期", ["winning_back", "win_back_failed", "lost_for_good"])]  # won_back: the plan's outcome only
 
     def values(stage: str, status: str | None, reason: str | None = None) -> dict:
         return {ids.STAGE_STAGE_BLOCK: {ids.STAGE_STAGE: chosen(stage)}, ids.STAGE_STATUS_BLOCK: {ids.STAGE_STATUS: chosen(status)},

@@ -196,7 +196,10 @@ def test_the_plans_outcome_is_not_set_by_hand_with_crm_stage_or_the_stage_modal(
     fake.reset()
     click_card(bolt, user=user, action_id=ids.CARD_STAGE, customer_id=galaxy.id)
     view = fake.wait_for("views.open")[0].response["view"]
-    for status, expected in (("won_back", r["won_back"]), ("win_back_failed", r["plan_open"])):
+    offered = {g["label"]["text"]: [o["value"] for o in g["options"]] for b in view["blocks"] if b.get("block_id") == ids.STAGE_STATUS_BLOCK
+               for g in b["element"]["option_groups"]}
+    assert offered[{"zh-CN": "流失期", "en-US": "Churned"}[locale]] == ["winning_back", "win_back_failed", "lost_for_good"]  # not won_back
+    for status, expected in (("won_back", r["won_back"]), ("win_back_failed", r["plan_open"])):  # a forged won_back is still refused
         values = {ids.STAGE_STAGE_BLOCK: {ids.STAGE_STAGE: chosen("churned")}, ids.STAGE_STATUS_BLOCK: {ids.STAGE_STATUS: chosen(status)},
                   ids.STAGE_REASON_BLOCK: {ids.STAGE_REASON: typed(None)}}
         status_code, body, _ = submit(bolt, user=user, view=view, values=values)

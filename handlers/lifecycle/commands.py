@@ -29,7 +29,7 @@ from store.models import Customer, NextAction
 from store.permissions import can_edit, require
 from store.text import clean
 from store.vocab import codes
-from store.winback import change_stage_by_hand
+from store.winback import WON_BACK, change_stage_by_hand
 
 
 def register(app: App) -> None:
@@ -160,10 +160,12 @@ SUBCOMMANDS = (Subcommand("stage", ("阶段",), _stage_command, "help_stage"),)
 # -- the stage modal -------------------------------------------------------------------------------
 
 def build_stage_view(profile: Profile, customer: Customer, meta: dict) -> dict:
-    """The customer's stage and those it may move to, in lifecycle order; their statuses grouped by stage."""
+    """The customer's stage and those it may move to, in lifecycle order; their statuses grouped by
+    stage, without Won back (the win-back plan's outcome: refused by hand, store.winback)."""
     loc = profile.locale
     stages = [s for s in codes("stage") if s == customer.stage or s in NEXT_STAGES.get(customer.stage, ())]
-    groups = [{"label": plain(vocab(loc, "stage", s)), "options": vocab_options(loc, "status", STAGE_STATUSES[s])} for s in stages]
+    groups = [{"label": plain(vocab(loc, "stage", s)), "options": vocab_options(loc, "status", [x for x in STAGE_STATUSES[s] if x != WON_BACK])}
+              for s in stages]
     blocks = [
         section(t(loc, "lc_stage_now", customer=customer_ref(loc, customer),
                   stage=stage_status(loc, customer.stage, customer.status))),
