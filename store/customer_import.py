@@ -26,6 +26,11 @@ UTF-8 with or without a BOM; the columns are store/customer_csv.py's. What a row
 - 下次跟进时间 makes a next action for the owner titled 备注 (or, without 备注, the kind follow_up: 跟进 / Follow up in its reader's language), announced by
   the scheduler like any other; a date alone is 09:00 in `tz`. A time already past is accepted
   and falls due at once (the report counts them). 备注 without a time is added to 文化备注.
+- A row an earlier import wrote exactly as it is (the same cells under the same columns, the same
+  zone and default owner: RowDigest, its keyed digest kept in imported_row) is counted as a row with
+  nothing new and not read again: what was removed from its customer since is not put back. The
+  file is looked over first (`survey`: every record's digest looked up, BATCH at a time, and the
+  codes it keeps), before any row is read; only the other rows are read, checked and matched.
 - No first-contact action is made: an import records what the file says (10,000 rows must not
   ask for 10,000 calls tomorrow); give 下次跟进时间 to be reminded.
 """
@@ -33,6 +38,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter
+from dataclasses import dataclass, field
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -85,22 +91,73 @@ def _rows(data: bytes) -> tuple[list[str], Iterator[tuple[int, list[str]]], int]
     return header, records, max(data.count(b"\n", 0, len(data.rstrip(b"\r\n"))), 0)
 
 
-def _kept_codes(data: bytes, keys: list[str | None]) -> dict[str, int]:
-    """{month: the highest sequence} of the codes in next_code's form (C202611007) the file keeps:
-    the month's counter is moved past them before the first new customer gets a code, so a code
-    handed out early in the file is never one a later row keeps."""
-    if "code" not in keys:
-        return {}
-    column, top = keys.index("code"), {}
-    for _, cells in _rows(data)[1]:
-        cell = cells[column] if column < len(cells) else ""
-        try:  # the cell as RowReader.read takes it
-            seq = read.crm_code_seq(read.code(read.unguard(cell) if cell[:1] == "'" else cell)) if cell else None
-        except DomainError:  # refused when the row is read
-            continue
-        if seq:
-            top[seq[0]] = max(top.get(seq[0], 0), seq[1])
-    return top
+class RowDigest:
+    """An imported row's digest (Cipher.row_digest) of the cells the import reads, each after the
+    list of their columns (so the header's language and order do not matter), and `context` (the
+    zone dates are read in and the default owner: the same cells read otherwise are another row)."""
+
+    def __init__(self, cipher: Cipher, keys: list[str | None], context: str) -> None:
+        columns = sorted((k, i) for i, k in enumerate(keys) if k)
+        self.cipher, self.at = cipher, [i for _, i in columns]
+        self.head = "\x1e".join([f"v{DIGEST_VERSION}", context, "\x1f".join(k for k, _ in columns), ""])
+
+    def __call__(self, cells: list[str]) -> str:
+        n = len(cells)
+        return self.cipher.row_digest(self.head + "\x1f".join([cells[i] if i < n else "" for i in self.at]))
+
+
+KNOWN = "known"  # a record's reading when an earlier import wrote it exactly as it is: not read again
+
+
+@dataclass
+class Survey:
+    """The file at a glance, before any row is read: which records earlier imports wrote as they are
+    (their digests in imported_row), each other record's digest (the first of two equal records
+    only: the second finds what the first wrote), and the codes it keeps."""
+
+    rows: int = 0
+    known: list[int] = field(default_factory=list)  # lines
+    digests: dict[int, str] = field(default_factory=dict)  # line -> digest
+    kept: dict[str, int] = field(default_factory=dict)  # {month: the highest sequence}: _kept_code
+
+
+def _kept_code(cell: str, kept: dict[str, int]) -> None:
+    """A code in next_code's form (C202611007) the file keeps, noted: the month's counter is moved
+    past them before the first new customer gets a code, so a code handed out early in the file is
+    never one a later row keeps."""
+    try:  # the cell as RowReader.read takes it
+        seq = read.crm_code_seq(read.code(read.unguard(cell) if cell[:1] == "'" else cell))
+    except DomainError:  # refused when the row is read
+        return
+    if seq:
+        kept[seq[0]] = max(kept.get(seq[0], 0), seq[1])
+
+
+def survey(records: Iterator[tuple[int, list[str]]], keys: list[str | None], digest: RowDigest,
+           imported: Callable[[list[str]], set[str]]) -> Survey:
+    """One pass over the records, cells untouched; `imported`: those of some digests earlier imports wrote."""
+    found, first, code_at = Survey(), {}, keys.index("code") if "code" in keys else None
+
+    def looked_up(batch: list[tuple[int, str]]) -> None:
+        known = imported([d for _, d in batch])
+        for line, d in batch:
+            if d in known:
+                found.known.append(line)
+            elif d not in first:
+                first[d] = line
+        batch.clear()
+
+    batch: list[tuple[int, str]] = []
+    for line, cells in records:
+        found.rows += 1
+        batch.append((line, digest(cells)))
+        if code_at is not None and code_at < len(cells) and cells[code_at]:
+            _kept_code(cells[code_at], found.kept)
+        if len(batch) == BATCH:
+            looked_up(batch)
+    looked_up(batch)
+    found.digests = {line: d for d, line in first.items()}
+    return found
 
 
 def import_customers(*, session: Session, data: bytes, cipher: Cipher, tz: str, now: datetime,
@@ -127,12 +184,17 @@ def import_customers(*, session: Session, data: bytes, cipher: Cipher, tz: str, 
         return report
     written = {k: h.strip() for h, k in zip(header, keys) if k}
     who = people(session) if resolve_owner is None else _Resolved(resolve_owner)
-    reader = RowReader(keys, who=who, zone=ZoneInfo(tz), now=now, default_owner=default_owner)
-    writer = Writer(session, cipher=cipher, now=now, kept=lambda: _kept_codes(data, keys))
+    writer = Writer(session, cipher=cipher, now=now, kept=lambda: seen.kept)
     index = Index(session)
     savepoint = writer.savepoint()
     with writer.tuned():
-        _each(records, reader, index, report, cipher, written, writer, progress, about, f"{tz}\x1f{default_owner or ''}")
+        seen = survey(records, keys, RowDigest(cipher, keys, f"{tz}\x1f{default_owner or ''}"), writer.imported)
+        if len(seen.known) == seen.rows:  # nothing to read
+            reads = ((line, KNOWN) for line in seen.known)
+        else:
+            reader, known = RowReader(keys, who=who, zone=ZoneInfo(tz), now=now, default_owner=default_owner), set(seen.known)
+            reads = ((line, KNOWN if line in known else reader.read(line, cells)) for line, cells in _rows(data)[1])
+        _each(reads, seen.digests, index, report, cipher, written, writer, progress, about)
     report.errors.sort(key=lambda e: e.line)
     if report.errors:
         savepoint.rollback()  # the batches written before the first refused row
@@ -142,58 +204,28 @@ def import_customers(*, session: Session, data: bytes, cipher: Cipher, tz: str, 
     return report
 
 
-def _each(records: Iterator[tuple[int, list[str]]], reader: RowReader, index: Index, report: ImportReport, cipher: Cipher,
-          written: dict[str, str], writer: Writer, progress: Progress | None, about: int, context: str) -> None:
-    """Every record read and checked, matched and written BATCH at a time; a record written by an
-    earlier import exactly as it is (its digest in imported_row) is counted and not read again."""
-    batch: list[tuple[int, list[str], str]] = []
-    digest = RowDigest(cipher, reader.keys, context)
-    for line, cells in records:
+def _each(reads: Iterator[tuple[int, Row | list[DomainError] | str]], digests: dict[int, str], index: Index, report: ImportReport,
+          cipher: Cipher, written: dict[str, str], writer: Writer, progress: Progress | None, about: int) -> None:
+    """Every record's reading (the row, its refusals, or KNOWN), matched and written BATCH at a time."""
+    batch: list[Row] = []
+    for line, got in reads:
         report.rows += 1
-        batch.append((line, cells, digest(cells)))
+        if got is KNOWN:
+            report.known += 1
+            report.unchanged += 1
+        elif isinstance(got, Row):
+            got.digest = digests.get(line, "")
+            batch.append(got)
+        else:
+            report.errors += [RowError(line, e.key, dict(e.params), written.get(e.field)) for e in got]
         if len(batch) == BATCH:
-            _batch(batch, reader, index, report, cipher, written, writer)
+            _match(index, batch, report, cipher, written, writer)
             batch = []
         if progress and report.rows % 500 == 0:
             progress("import", report.rows, max(about, report.rows))
-    _batch(batch, reader, index, report, cipher, written, writer)
+    _match(index, batch, report, cipher, written, writer)
     if progress:
         progress("import", report.rows, report.rows)
-
-
-class RowDigest:
-    """An imported row's digest (Cipher.row_digest) of the cells the import reads, each after the
-    list of their columns (so the header's language and order do not matter), and `context` (the
-    zone dates are read in and the default owner: the same cells read otherwise are another row)."""
-
-    def __init__(self, cipher: Cipher, keys: list[str | None], context: str) -> None:
-        columns = sorted((k, i) for i, k in enumerate(keys) if k)
-        self.cipher, self.at = cipher, [i for _, i in columns]
-        self.head = "\x1e".join([f"v{DIGEST_VERSION}", context, "\x1f".join(k for k, _ in columns), ""])
-
-    def __call__(self, cells: list[str]) -> str:
-        n = len(cells)
-        return self.cipher.row_digest(self.head + "\x1f".join([cells[i] if i < n else "" for i in self.at]))
-
-
-def _batch(records: list[tuple[int, list[str], str]], reader: RowReader, index: Index, report: ImportReport, cipher: Cipher,
-           written: dict[str, str], writer: Writer) -> None:
-    """The records of earlier imports counted as rows with nothing new; the others read and checked,
-    then matched and written."""
-    known = writer.imported([digest for _, _, digest in records])
-    rows: list[Row] = []
-    for line, cells, digest in records:
-        if digest in known:
-            report.known += 1
-            report.unchanged += 1
-            continue
-        got = reader.read(line, cells)
-        if isinstance(got, Row):
-            got.digest = digest
-            rows.append(got)
-        else:
-            report.errors += [RowError(line, e.key, dict(e.params), written.get(e.field)) for e in got]
-    _match(index, rows, report, cipher, written, writer)
 
 
 def _match(index: Index, rows: list[Row], report: ImportReport, cipher: Cipher, written: dict[str, str], writer: Writer) -> None:
@@ -219,7 +251,8 @@ def _match(index: Index, rows: list[Row], report: ImportReport, cipher: Cipher, 
             report.errors.append(RowError(row.line, e.key, dict(e.params), written.get(e.field) or read.header(e.field, "en")))
             continue
         index.add(target, new_keys)
-        remembered.setdefault(row.digest, target)
+        if row.digest:  # not the second of two equal records
+            remembered.setdefault(row.digest, target)
         report.created += fresh
         report.updated += changed and not fresh
         report.unchanged += not changed and not fresh

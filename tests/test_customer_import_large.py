@@ -169,3 +169,18 @@ def test_a_write_the_database_refuses_after_batches_were_written_leaves_it_as_it
     with transaction(db) as s:
         assert s.exec(select(CodeCounter)).all() == []
     assert load(db, data.replace("爆", "好")).created == 2 * BATCH + 6  # the same connections import again
+
+
+def test_two_equal_records_batches_apart_are_one_customer_and_one_digest(db):
+    """The second of two equal records finds what the first wrote (it is not skipped as known: the
+    first was not written when the file was looked over) and leaves no second digest to write."""
+    users(db)
+    filler = "".join(f"客户{i}号,王小明,,\n" for i in range(BATCH + 10))
+    report = load(db, "客户名称,负责人,电话,需求标签\n星河科技,王小明,13812345678,方案评估\n" + filler
+                  + "星河科技,王小明,13812345678,方案评估\n")
+    assert (report.errors, report.created, report.updated, report.unchanged, report.known) == ([], BATCH + 11, 0, 1, 0)
+    with transaction(db) as s:
+        assert s.exec(text("SELECT COUNT(*) FROM imported_row")).one()[0] == BATCH + 11
+    again = load(db, "客户名称,负责人,电话,需求标签\n星河科技,王小明,13812345678,方案评估\n" + filler
+                 + "星河科技,王小明,13812345678,方案评估\n")
+    assert (again.errors, again.rows, again.known, again.unchanged, again.created) == ([], BATCH + 12, BATCH + 12, BATCH + 12, 0)
