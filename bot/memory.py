@@ -17,7 +17,7 @@ from functools import cache
 def _malloc_trim():
     try:
         return ctypes.CDLL(None).malloc_trim  # the process's own symbols: the C library's
-    except (OSError, AttributeError):
+    except (OSError, AttributeError, TypeError):  # TypeError: Windows has no process handle to open by None
         return None
 
 
