@@ -3,9 +3,9 @@
 Loading the app, the first tick and any burst of requests free C-heap memory again (what large
 Python objects and the libraries' own allocations used), but glibc's malloc returns to the system
 only what is freed at the top of its heap: the rest stays resident for the process's life, about
-1.4 MB once a bot on PostgreSQL has started. `malloc_trim(0)` gives back every whole free page
-(about 0.03 ms on this heap, so it runs after every tick); nothing else changes. A C library
-other than glibc (musl's, macOS's) has no `malloc_trim`: then `trim_heap` does nothing.
+1.1 MB once a bot on PostgreSQL has started (0.3 MB on SQLite). `malloc_trim(0)` gives back every
+whole free page (about 0.03 ms on this heap, so it runs after every tick); nothing else changes.
+A C library other than glibc (musl's, macOS's, Windows') has none: then `trim_heap` does nothing.
 """
 from __future__ import annotations
 
