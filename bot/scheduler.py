@@ -13,6 +13,7 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 
+from bot.memory import trim_heap
 from handlers.context import Defaults
 from handlers.delivery.jobs import tick
 from handlers.delivery.send import Workers
@@ -27,7 +28,7 @@ DELIVERY_WORKERS = 32  # recipients served at once (Slack's 1 message/s is per c
 class TickWatch:
     """What the rest of the process needs to know about ticks: readiness (`on_tick`), job
     durations and delivery latency (`metrics`), and at SIGTERM whether one is running and which
-    claims it holds."""
+    claims it holds. After each tick the heap it freed goes back to the system (bot/memory.py)."""
 
     def __init__(self, *, metrics=None, on_tick: Callable[[], None] | None = None) -> None:
         self.metrics, self.on_tick = metrics, on_tick
@@ -50,6 +51,7 @@ class TickWatch:
             self.metrics.observe_deliveries(db)
         if ok and self.on_tick is not None:
             self.on_tick()
+        trim_heap()
 
     def release_claims(self, db: SessionFactory) -> int:
         """The running tick's outbox claims back to pending (the process is stopping)."""
