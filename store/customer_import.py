@@ -31,7 +31,6 @@ UTF-8 with or without a BOM; the columns are store/customer_csv.py's. What a row
 """
 from __future__ import annotations
 
-import io
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -42,6 +41,7 @@ from sqlmodel import Session
 from store import customer_csv as read
 from store.customer_csv import header_key
 from store.customer_match import Index, Target, merge, row_keys_of
+from store.customer_reading import ASIDE_ROWS, Aside, file_records, kept_codes
 from store.customer_rows import BATCH, ImportReport, Progress, Row, RowError, RowReader, people
 from store.customer_writes import Writer
 from store.errors import DomainError
@@ -76,39 +76,14 @@ def _columns(header: list[str], report: ImportReport, default_owner: str | None)
     return None if report.errors else keys
 
 
-def _rows(data: bytes) -> tuple[list[str], Iterator[tuple[int, list[str]]], int]:
-    """The header, the records one at a time with the line each starts on (decoded as they are read:
-    the file is not held twice), and about how many there are (the lines after the header: exact
-    unless a cell spans lines or a line is blank)."""
-    records = read.records(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline=""))
-    header = next(records, (1, []))[1]
-    return header, records, max(data.count(b"\n", 0, len(data.rstrip(b"\r\n"))), 0)
-
-
-def _kept_codes(data: bytes, keys: list[str | None]) -> dict[str, int]:
-    """{month: the highest sequence} of the codes in next_code's form (C202611007) the file keeps:
-    the month's counter is moved past them before the first new customer gets a code, so a code
-    handed out early in the file is never one a later row keeps."""
-    if "code" not in keys:
-        return {}
-    column, top = keys.index("code"), {}
-    for _, cells in _rows(data)[1]:
-        cell = cells[column] if column < len(cells) else ""
-        try:  # the cell as RowReader.read takes it
-            seq = read.crm_code_seq(read.code(read.unguard(cell) if cell[:1] == "'" else cell)) if cell else None
-        except DomainError:  # refused when the row is read
-            continue
-        if seq:
-            top[seq[0]] = max(top.get(seq[0], 0), seq[1])
-    return top
-
-
 def import_customers(*, session: Session, data: bytes, cipher: Cipher, tz: str, now: datetime,
                      default_owner: str | None = None, progress: Progress | None = None,
-                     resolve_owner: OwnerResolver | None = None) -> ImportReport:
+                     resolve_owner: OwnerResolver | None = None, processes=None, aside_from: int = ASIDE_ROWS) -> ImportReport:
     """Check every row; if any is refused write nothing and return the reasons, else write them all
     (in the caller's transaction). `default_owner`: a Slack user id for rows without an owner.
     `resolve_owner`: how owner cells become user ids (default: the users the bot has met).
+    `processes`: a multiprocessing context; a file of `aside_from` lines or more is then read and
+    checked in a process of it while this one matches and writes (store/customer_reading.py).
 
     One pass over the file: rows are read, checked and matched BATCH at a time (the customers they
     may mean looked up per batch), and each batch's customers are written at once inside a
@@ -121,18 +96,28 @@ def import_customers(*, session: Session, data: bytes, cipher: Cipher, tz: str, 
     except UnicodeDecodeError as e:
         report.errors.append(RowError(text_line(data, e.start), "nps_err_encoding"))
         return report
-    header, records, about = _rows(data)
+    header, records, about = file_records(data)
     keys = _columns(header, report, default_owner)
     if keys is None:
         return report
     written = {k: h.strip() for h, k in zip(header, keys) if k}
     who = people(session) if resolve_owner is None else _Resolved(resolve_owner)
-    reader = RowReader(keys, who=who, zone=ZoneInfo(tz), now=now, default_owner=default_owner)
-    writer = Writer(session, cipher=cipher, now=now, kept=_kept_codes(data, keys))
-    index = Index(session)
-    savepoint = writer.savepoint()
-    with writer.tuned():
-        _each(records, reader, index, report, cipher, written, writer, progress, about)
+    aside = None
+    if processes is not None and about >= aside_from:
+        aside = Aside(processes, who=who, data=data, keys=keys, tz=tz, now=now, default_owner=default_owner, cipher=cipher)
+        kept, reads = aside.kept(), aside.reads()
+    else:
+        reader = RowReader(keys, who=who, zone=ZoneInfo(tz), now=now, default_owner=default_owner)
+        kept, reads = kept_codes(data, keys), ((line, reader.read(line, cells)) for line, cells in records)
+    try:
+        writer = Writer(session, cipher=cipher, now=now, kept=kept)
+        index = Index(session)
+        savepoint = writer.savepoint()
+        with writer.tuned():
+            _each(reads, index, report, cipher, written, writer, progress, about)
+    finally:
+        if aside is not None:
+            aside.close()
     report.errors.sort(key=lambda e: e.line)
     if report.errors:
         savepoint.rollback()  # the batches written before the first refused row
@@ -142,13 +127,12 @@ def import_customers(*, session: Session, data: bytes, cipher: Cipher, tz: str, 
     return report
 
 
-def _each(records: Iterator[tuple[int, list[str]]], reader: RowReader, index: Index, report: ImportReport, cipher: Cipher,
+def _each(reads: Iterator[tuple[int, Row | list[DomainError]]], index: Index, report: ImportReport, cipher: Cipher,
           written: dict[str, str], writer: Writer, progress: Progress | None, about: int) -> None:
-    """Every record read and checked, matched and written BATCH at a time."""
+    """Every record (read and checked: the row or its refusals), matched and written BATCH at a time."""
     batch: list[Row] = []
-    for line, cells in records:
+    for line, got in reads:
         report.rows += 1
-        got = reader.read(line, cells)
         if isinstance(got, Row):
             batch.append(got)
         else:
@@ -167,7 +151,7 @@ def _match(index: Index, rows: list[Row], report: ImportReport, cipher: Cipher, 
     """Rows that passed their checks, matched in the file's order to the customers they complete (of
     the database or of earlier rows) or made new ones; then the customers they change written,
     unless a row was refused already (nothing will be kept then)."""
-    row_keys = {row.line: row_keys_of(cipher, row) for row in rows}
+    row_keys = {row.line: row_keys_of(cipher, row) if row.keys is None else row.keys for row in rows}
     index.load(rows, row_keys)
     targets: dict[Target, None] = {}  # in the order rows first name them
     for row in rows:

@@ -64,6 +64,7 @@ class Row:
     contact: dict | None                 # name, title, role, phone, email
     action: tuple[str, datetime] | None  # title, due
     name_norm: str = ""                  # normalise_name(name)
+    keys: dict | None = None             # row_keys_of, when the reading process worked them out
 
 
 def people(session: Session) -> People:

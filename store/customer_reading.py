@@ -1,0 +1,169 @@
+"""Reading the file of a customer import (store/customer_import.py): its records, the codes it
+keeps, and, for a large file, the reading done aside in a second process (`Aside`) while this one
+matches and writes.
+
+Reading a row (RowReader.read: every cell checked) and its blind indexes (row_keys_of: HMACs) are
+functions of the row, the header and the key alone, and they were about a quarter of a first
+import's time; the database work cannot start on a batch before it is read, and the writing
+cannot be spread (one transaction, one connection). So a reading process runs a batch ahead of
+the writing one, on the other core. It is started from a multiprocessing context the caller hands
+in (bot/cli/import_customers.py: "spawn", so nothing of this process, its threads or its
+connections, is inherited); it never opens the database: the owners it meets are asked of this
+process (`who`: the people the bot knows, or Slack), which answers between batches.
+
+Messages, reading process -> this one: ("kept", {month: seq}) first, then ("rows", [item, ...]) per
+BATCH records, each item (line, Row's fields) or (line, None, [(key, field, params), ...]); then
+("end",). ("who", text, field) asks for an owner, answered ("ok", user id or None) or
+("refused", key, field, params). ("failed", traceback) when the reading process broke.
+"""
+from __future__ import annotations
+
+import io
+import traceback
+from collections.abc import Iterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from store import customer_csv as read
+from store.customer_csv import People
+from store.customer_match import row_keys_of
+from store.customer_rows import BATCH, Row, RowReader
+from store.errors import DomainError
+from store.privacy import Cipher
+
+ASIDE_ROWS = 5000  # from about this many lines a file is read aside: below, starting a process costs more than it saves
+_FIELDS = Row.__slots__
+
+
+def file_records(data: bytes) -> tuple[list[str], Iterator[tuple[int, list[str]]], int]:
+    """The header, the records one at a time with the line each starts on (decoded as they are read:
+    the file is not held twice), and about how many there are (the lines after the header: exact
+    unless a cell spans lines or a line is blank)."""
+    records = read.records(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline=""))
+    header = next(records, (1, []))[1]
+    return header, records, max(data.count(b"\n", 0, len(data.rstrip(b"\r\n"))), 0)
+
+
+def kept_codes(data: bytes, keys: list[str | None]) -> dict[str, int]:
+    """{month: the highest sequence} of the codes in next_code's form (C202611007) the file keeps:
+    the month's counter is moved past them before the first new customer gets a code, so a code
+    handed out early in the file is never one a later row keeps."""
+    if "code" not in keys:
+        return {}
+    column, top = keys.index("code"), {}
+    for _, cells in file_records(data)[1]:
+        cell = cells[column] if column < len(cells) else ""
+        try:  # the cell as RowReader.read takes it
+            seq = read.crm_code_seq(read.code(read.unguard(cell) if cell[:1] == "'" else cell)) if cell else None
+        except DomainError:  # refused when the row is read
+            continue
+        if seq:
+            top[seq[0]] = max(top.get(seq[0], 0), seq[1])
+    return top
+
+
+# -- the reading process ----------------------------------------------------------------------------
+
+class _Asking:
+    """RowReader's `who` in the reading process: each owner cell asked of the importing process once."""
+
+    def __init__(self, conn) -> None:
+        self.conn, self.known = conn, {}
+
+    def find(self, text: str, *, field: str = "owner") -> str | None:
+        got = self.known.get((text, field))
+        if got is None:
+            self.conn.send(("who", text, field))
+            got = self.known[text, field] = self.conn.recv()
+        if got[0] == "refused":
+            raise DomainError(got[1], field=got[2], **got[3])
+        return got[1]
+
+
+def serve(conn, data: bytes, keys: list[str | None], tz: str, now: datetime, default_owner: str | None, cipher: Cipher) -> None:
+    """The reading process: the file's kept codes, then its rows read and checked (with their blind
+    indexes), BATCH at a time, sent on `conn`."""
+    try:
+        conn.send(("kept", kept_codes(data, keys)))
+        reader = RowReader(keys, who=_Asking(conn), zone=ZoneInfo(tz), now=now, default_owner=default_owner)
+        batch: list[tuple] = []
+        for line, cells in file_records(data)[1]:
+            got = reader.read(line, cells)
+            if isinstance(got, Row):
+                got.keys = row_keys_of(cipher, got)
+                batch.append((line, tuple(getattr(got, name) for name in _FIELDS)))
+            else:
+                batch.append((line, None, [(e.key, e.field, e.params) for e in got]))
+            if len(batch) == BATCH:
+                conn.send(("rows", batch))
+                batch = []
+        conn.send(("rows", batch))
+        conn.send(("end",))
+    except (BrokenPipeError, EOFError):  # the importing process stopped listening: it failed, and says why
+        pass
+    except BaseException:
+        try:
+            conn.send(("failed", traceback.format_exc()))
+        except OSError:
+            pass
+        raise
+    finally:
+        conn.close()
+
+
+# -- the importing process --------------------------------------------------------------------------
+
+class Aside:
+    """A file read in a process of `processes` (a multiprocessing context): `kept()` first, then
+    `reads()`; `close()` always (it stops the process if it still runs)."""
+
+    def __init__(self, processes, *, who: People, data: bytes, keys: list[str | None], tz: str, now: datetime,
+                 default_owner: str | None, cipher: Cipher) -> None:
+        self.who = who
+        self.conn, there = processes.Pipe()
+        self.process = processes.Process(target=serve, args=(there, data, keys, tz, now, default_owner, cipher),
+                                         name="crm-import-reader", daemon=True)
+        self.process.start()
+        there.close()  # this end is the reading process's: its end of file is this process's sign the other has gone
+
+    def _next(self) -> tuple:
+        """The next message that is not a question (the questions answered on the way)."""
+        while True:
+            try:
+                message = self.conn.recv()
+            except EOFError:
+                self.process.join(5)
+                raise RuntimeError(f"the import's reading process ended early (exit code {self.process.exitcode})") from None
+            if message[0] == "failed":
+                raise RuntimeError(f"the import's reading process failed:\n{message[1]}")
+            if message[0] != "who":
+                return message
+            _, text, field = message
+            try:
+                self.conn.send(("ok", self.who.find(text, field=field)))
+            except DomainError as e:
+                self.conn.send(("refused", e.key, e.field, e.params))
+
+    def kept(self) -> dict[str, int]:
+        kind, kept = self._next()
+        assert kind == "kept", kind
+        return kept
+
+    def reads(self) -> Iterator[tuple[int, Row | list[DomainError]]]:
+        """(line, the row or its refusals), in the file's order."""
+        while True:
+            message = self._next()
+            if message[0] == "end":
+                return
+            for item in message[1]:
+                if item[1] is None:
+                    yield item[0], [DomainError(key, field=field, **params) for key, field, params in item[2]]
+                else:
+                    yield item[0], Row(*item[1])
+
+    def close(self) -> None:
+        self.conn.close()
+        self.process.join(10)
+        if self.process.is_alive():  # still reading a file nobody waits for
+            self.process.terminate()
+            self.process.join()
