@@ -110,7 +110,7 @@ def import_customers(*, session: Session, data: bytes, cipher: Cipher, tz: str, 
         reader = RowReader(keys, who=who, zone=ZoneInfo(tz), now=now, default_owner=default_owner)
         kept, reads = kept_codes(data, keys), ((line, reader.read(line, cells)) for line, cells in records)
     try:
-        writer = Writer(session, cipher=cipher, now=now, kept=kept)
+        writer = Writer(session, cipher=cipher if aside is None else aside.cipher, now=now, kept=kept)
         index = Index(session)
         savepoint = writer.savepoint()
         with writer.tuned():

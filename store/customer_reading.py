@@ -12,8 +12,8 @@ connections, is inherited); it never opens the database: the owners it meets are
 process (`who`: the people the bot knows, or Slack), which answers between batches.
 
 Messages, reading process -> this one: ("kept", {month: seq}) first, then ("rows", [item, ...]) per
-BATCH records, each item (line, Row's fields) or (line, None, [(key, field, params), ...]); then
-("end",). ("who", text, field) asks for an owner, answered ("ok", user id or None) or
+BATCH records, each item (line, Row's fields) or (line, None, [(key, field, params), ...]), with
+the batch's phones and emails encrypted ({value: token}); then ("end",). ("who", text, field) asks for an owner, answered ("ok", user id or None) or
 ("refused", key, field, params). ("failed", traceback) when the reading process broke.
 """
 from __future__ import annotations
@@ -87,17 +87,22 @@ def serve(conn, data: bytes, keys: list[str | None], tz: str, now: datetime, def
         conn.send(("kept", kept_codes(data, keys)))
         reader = RowReader(keys, who=_Asking(conn), zone=ZoneInfo(tz), now=now, default_owner=default_owner)
         batch: list[tuple] = []
+        tokens: dict[str, str] = {}  # the batch's phones and emails, encrypted (see Sealing)
         for line, cells in file_records(data)[1]:
             got = reader.read(line, cells)
             if isinstance(got, Row):
                 got.keys = row_keys_of(cipher, got)
                 batch.append((line, tuple(getattr(got, name) for name in _FIELDS)))
+                for value in (got.values.get("phone"), got.values.get("email"), *((got.contact["phone"], got.contact["email"])
+                                                                                  if got.contact else ())):
+                    if value:
+                        tokens[value] = cipher.encrypt(value)
             else:
                 batch.append((line, None, [(e.key, e.field, e.params) for e in got]))
             if len(batch) == BATCH:
-                conn.send(("rows", batch))
-                batch = []
-        conn.send(("rows", batch))
+                conn.send(("rows", batch, tokens))
+                batch, tokens = [], {}
+        conn.send(("rows", batch, tokens))
         conn.send(("end",))
     except (BrokenPipeError, EOFError):  # the importing process stopped listening: it failed, and says why
         pass
@@ -113,13 +118,35 @@ def serve(conn, data: bytes, keys: list[str | None], tz: str, now: datetime, def
 
 # -- the importing process --------------------------------------------------------------------------
 
+class Sealing:
+    """The import's Cipher, encrypting with the tokens the reading process made for the phones and
+    emails of the batches just read (each token used once; a value without one, or met again, is
+    encrypted here): Fernet takes a fresh random IV for every token wherever it is made, so a token
+    made there is one this process would have made. Those of the batch before the last are let go."""
+
+    def __init__(self, cipher: Cipher) -> None:
+        self.plain, self.tokens, self.before = cipher, {}, {}
+
+    def more(self, tokens: dict[str, str]) -> None:
+        self.before, self.tokens = self.tokens, tokens
+
+    def encrypt(self, value: str) -> str:
+        token = self.tokens.pop(value, None) or self.before.pop(value, None)
+        return self.plain.encrypt(value) if token is None else token
+
+    def __getattr__(self, name: str):  # the blind indexes, decrypt: the Cipher's
+        return getattr(self.plain, name)
+
+
 class Aside:
     """A file read in a process of `processes` (a multiprocessing context): `kept()` first, then
-    `reads()`; `close()` always (it stops the process if it still runs)."""
+    `reads()`; `close()` always (it stops the process if it still runs). `cipher`: the one to
+    write with (Sealing)."""
 
     def __init__(self, processes, *, who: People, data: bytes, keys: list[str | None], tz: str, now: datetime,
                  default_owner: str | None, cipher: Cipher) -> None:
         self.who = who
+        self.cipher = Sealing(cipher)
         self.conn, there = processes.Pipe()
         self.process = processes.Process(target=serve, args=(there, data, keys, tz, now, default_owner, cipher),
                                          name="crm-import-reader", daemon=True)
@@ -155,6 +182,7 @@ class Aside:
             message = self._next()
             if message[0] == "end":
                 return
+            self.cipher.more(message[2])
             for item in message[1]:
                 if item[1] is None:
                     yield item[0], [DomainError(key, field=field, **params) for key, field, params in item[2]]

@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from operator import itemgetter
 from types import SimpleNamespace
 
 from sqlalchemy import case, select, update
@@ -57,9 +58,12 @@ def _bound(conn, model, names: list[str], rows: list[dict]) -> list[tuple]:
     SQLAlchemy would."""
     dialect, table = conn.dialect, model.__table__
     processors = [(i, p, {}) for i, p in enumerate(table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names) if p]
+    pick = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+    if not processors:
+        return [pick(row) for row in rows]
     params = []
     for row in rows:
-        values = [row[n] for n in names]
+        values = list(pick(row))
         for i, p, done in processors:  # once per distinct value: most are the import's `now`
             value = values[i]
             if value is not None:
@@ -232,6 +236,7 @@ class Writer:
         rows: dict[type, list[dict]] = defaultdict(list)
         _update(session, [_fill(t, cipher, now, rows[AuditEntry]) for t in targets if not t.fresh])  # audited before the INSERTs
         contacts: list[tuple[int, dict, dict]] = []
+        norms: dict[str, str] = {}  # a tag's normalise_name: a file names few tags, many times
         for t in targets:
             cid = ids[(t.code,)] if t.fresh else t.customer_id
             if t.fresh:
@@ -239,7 +244,8 @@ class Writer:
                                               to_stage=t.stage[0], to_status=t.stage[1], reason="imported"))
                 rows[AuditEntry].append(_audit(cid, "created", None, t.code, now))
             if t.new_tags:
-                rows[CustomerTag] += [dict(customer_id=cid, kind=k, name=n, name_norm=normalise_name(n)) for k, n in t.new_tags]
+                rows[CustomerTag] += [dict(customer_id=cid, kind=k, name=n, name_norm=norms.get(n) or norms.setdefault(n, normalise_name(n)))
+                                      for k, n in t.new_tags]
                 rows[AuditEntry].append(_audit(cid, "tags", shown(t.tags), shown([*t.tags, *t.new_tags]), now))
             rows[NextAction] += [dict(customer_id=cid, interaction_id=None, title=title,
                                       kind=FOLLOW_UP if title == self.default_title else None, due_at=due, announce_at=due,
