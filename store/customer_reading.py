@@ -13,8 +13,9 @@ process (`who`: the people the bot knows, or Slack), which answers between batch
 
 Messages, reading process -> this one: ("kept", {month: seq}) first, then ("rows", [item, ...]) per
 BATCH records, each item (line, Row's fields) or (line, None, [(key, field, params), ...]), with
-the batch's phones and emails encrypted ({value: token}); then ("end",). ("who", text, field) asks for an owner, answered ("ok", user id or None) or
-("refused", key, field, params). ("failed", traceback) when the reading process broke.
+the batch's phones and emails encrypted ({value: token}); then ("end",). ("who", text, field) asks
+for an owner, answered ("ok", user id or None) or ("refused", key, field, params). ("failed",
+traceback) when the reading process broke.
 """
 from __future__ import annotations
 

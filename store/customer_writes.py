@@ -267,8 +267,8 @@ class Writer:
                                               to_stage=t.stage[0], to_status=t.stage[1], reason="imported"))
                 rows[AuditEntry].append(_audit(cid, "created", None, t.code, now))
             if t.new_tags:
-                rows[CustomerTag] += [dict(customer_id=cid, kind=k, name=n, name_norm=norms.get(n) or norms.setdefault(n, normalise_name(n)))
-                                      for k, n in t.new_tags]
+                rows[CustomerTag] += [dict(customer_id=cid, kind=k, name=n,
+                                           name_norm=norms.get(n) or norms.setdefault(n, normalise_name(n))) for k, n in t.new_tags]
                 rows[AuditEntry].append(_audit(cid, "tags", shown(t.tags), shown([*t.tags, *t.new_tags]), now))
             rows[NextAction] += [dict(customer_id=cid, interaction_id=None, title=title,
                                       kind=FOLLOW_UP if title == self.default_title else None, due_at=due, announce_at=due,
