@@ -36,9 +36,7 @@ UTF-8 with or without a BOM; the columns are store/customer_csv.py's. What a row
 """
 from __future__ import annotations
 
-import io
 from collections import Counter
-from dataclasses import dataclass, field
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -48,7 +46,8 @@ from sqlmodel import Session
 from store import customer_csv as read
 from store.customer_csv import header_key
 from store.customer_match import Index, Target, merge, row_keys_of
-from store.customer_rows import BATCH, DIGEST_VERSION, ImportReport, Progress, Row, RowError, RowReader, people
+from store.customer_reading import ASIDE_ROWS, KNOWN, Aside, RowDigest, file_records, survey
+from store.customer_rows import BATCH, ImportReport, Progress, Row, RowError, RowReader, people
 from store.customer_writes import Writer
 from store.errors import DomainError
 from store.nps_import import text_line
@@ -82,90 +81,14 @@ def _columns(header: list[str], report: ImportReport, default_owner: str | None)
     return None if report.errors else keys
 
 
-def _rows(data: bytes) -> tuple[list[str], Iterator[tuple[int, list[str]]], int]:
-    """The header, the records one at a time with the line each starts on (decoded as they are read:
-    the file is not held twice), and about how many there are (the lines after the header: exact
-    unless a cell spans lines or a line is blank)."""
-    records = read.records(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline=""))
-    header = next(records, (1, []))[1]
-    return header, records, max(data.count(b"\n", 0, len(data.rstrip(b"\r\n"))), 0)
-
-
-class RowDigest:
-    """An imported row's digest (Cipher.row_digest) of the cells the import reads, each after the
-    list of their columns (so the header's language and order do not matter), and `context` (the
-    zone dates are read in and the default owner: the same cells read otherwise are another row)."""
-
-    def __init__(self, cipher: Cipher, keys: list[str | None], context: str) -> None:
-        columns = sorted((k, i) for i, k in enumerate(keys) if k)
-        self.cipher, self.at = cipher, [i for _, i in columns]
-        self.head = "\x1e".join([f"v{DIGEST_VERSION}", context, "\x1f".join(k for k, _ in columns), ""])
-
-    def __call__(self, cells: list[str]) -> str:
-        n = len(cells)
-        return self.cipher.row_digest(self.head + "\x1f".join([cells[i] if i < n else "" for i in self.at]))
-
-
-KNOWN = "known"  # a record's reading when an earlier import wrote it exactly as it is: not read again
-
-
-@dataclass
-class Survey:
-    """The file at a glance, before any row is read: which records earlier imports wrote as they are
-    (their digests in imported_row), each other record's digest (the first of two equal records
-    only: the second finds what the first wrote), and the codes it keeps."""
-
-    rows: int = 0
-    known: list[int] = field(default_factory=list)  # lines
-    digests: dict[int, str] = field(default_factory=dict)  # line -> digest
-    kept: dict[str, int] = field(default_factory=dict)  # {month: the highest sequence}: _kept_code
-
-
-def _kept_code(cell: str, kept: dict[str, int]) -> None:
-    """A code in next_code's form (C202611007) the file keeps, noted: the month's counter is moved
-    past them before the first new customer gets a code, so a code handed out early in the file is
-    never one a later row keeps."""
-    try:  # the cell as RowReader.read takes it
-        seq = read.crm_code_seq(read.code(read.unguard(cell) if cell[:1] == "'" else cell))
-    except DomainError:  # refused when the row is read
-        return
-    if seq:
-        kept[seq[0]] = max(kept.get(seq[0], 0), seq[1])
-
-
-def survey(records: Iterator[tuple[int, list[str]]], keys: list[str | None], digest: RowDigest,
-           imported: Callable[[list[str]], set[str]]) -> Survey:
-    """One pass over the records, cells untouched; `imported`: those of some digests earlier imports wrote."""
-    found, first, code_at = Survey(), {}, keys.index("code") if "code" in keys else None
-
-    def looked_up(batch: list[tuple[int, str]]) -> None:
-        known = imported([d for _, d in batch])
-        for line, d in batch:
-            if d in known:
-                found.known.append(line)
-            elif d not in first:
-                first[d] = line
-        batch.clear()
-
-    batch: list[tuple[int, str]] = []
-    for line, cells in records:
-        found.rows += 1
-        batch.append((line, digest(cells)))
-        if code_at is not None and code_at < len(cells) and cells[code_at]:
-            _kept_code(cells[code_at], found.kept)
-        if len(batch) == BATCH:
-            looked_up(batch)
-    looked_up(batch)
-    found.digests = {line: d for d, line in first.items()}
-    return found
-
-
 def import_customers(*, session: Session, data: bytes, cipher: Cipher, tz: str, now: datetime,
                      default_owner: str | None = None, progress: Progress | None = None,
-                     resolve_owner: OwnerResolver | None = None) -> ImportReport:
+                     resolve_owner: OwnerResolver | None = None, processes=None, aside_from: int = ASIDE_ROWS) -> ImportReport:
     """Check every row; if any is refused write nothing and return the reasons, else write them all
     (in the caller's transaction). `default_owner`: a Slack user id for rows without an owner.
     `resolve_owner`: how owner cells become user ids (default: the users the bot has met).
+    `processes`: a multiprocessing context; a file of `aside_from` lines or more is then read and
+    checked in a process of it while this one matches and writes (store/customer_reading.py).
 
     One pass over the file: rows are read, checked and matched BATCH at a time (the customers they
     may mean looked up per batch), and each batch's customers are written at once inside a
@@ -178,23 +101,35 @@ def import_customers(*, session: Session, data: bytes, cipher: Cipher, tz: str, 
     except UnicodeDecodeError as e:
         report.errors.append(RowError(text_line(data, e.start), "nps_err_encoding"))
         return report
-    header, records, about = _rows(data)
+    header, records, about = file_records(data)
     keys = _columns(header, report, default_owner)
     if keys is None:
         return report
     written = {k: h.strip() for h, k in zip(header, keys) if k}
     who = people(session) if resolve_owner is None else _Resolved(resolve_owner)
-    writer = Writer(session, cipher=cipher, now=now, kept=lambda: seen.kept)
     index = Index(session)
+    writer = Writer(session, cipher=cipher, now=now, kept=lambda: seen.kept)
     savepoint = writer.savepoint()
-    with writer.tuned():
-        seen = survey(records, keys, RowDigest(cipher, keys, f"{tz}\x1f{default_owner or ''}"), writer.imported)
-        if len(seen.known) == seen.rows:  # nothing to read
-            reads = ((line, KNOWN) for line in seen.known)
-        else:
-            reader, known = RowReader(keys, who=who, zone=ZoneInfo(tz), now=now, default_owner=default_owner), set(seen.known)
-            reads = ((line, KNOWN if line in known else reader.read(line, cells)) for line, cells in _rows(data)[1])
-        _each(reads, seen.digests, index, report, cipher, written, writer, progress, about)
+    # a large file's reading process starts now (its interpreter loads while the file is looked over)
+    aside = Aside(processes, who=who, data=data, keys=keys, tz=tz, now=now, default_owner=default_owner,
+                  cipher=cipher) if processes is not None and about >= aside_from else None
+    try:
+        with writer.tuned():
+            seen = survey(records, keys, RowDigest(cipher, keys, f"{tz}\x1f{default_owner or ''}"), writer.imported)
+            unknown = seen.rows - len(seen.known)
+            if aside is not None and unknown >= aside_from:
+                writer.cipher, reads = aside.cipher, aside.reads(seen.known)
+            else:
+                if aside is not None:  # mostly rows imported before: read here, if any
+                    aside.close()
+                    aside = None
+                reader, known = RowReader(keys, who=who, zone=ZoneInfo(tz), now=now, default_owner=default_owner), set(seen.known)
+                reads = ((line, KNOWN if line in known else reader.read(line, cells)) for line, cells in file_records(data)[1]) \
+                    if unknown else ((line, KNOWN) for line in seen.known)
+            _each(reads, seen.digests, index, report, cipher, written, writer, progress, about)
+    finally:
+        if aside is not None:
+            aside.close()
     report.errors.sort(key=lambda e: e.line)
     if report.errors:
         savepoint.rollback()  # the batches written before the first refused row
@@ -232,7 +167,7 @@ def _match(index: Index, rows: list[Row], report: ImportReport, cipher: Cipher, 
     """Rows that passed their checks, matched in the file's order to the customers they complete (of
     the database or of earlier rows) or made new ones; then the customers they change written,
     unless a row was refused already (nothing will be kept then)."""
-    row_keys = {row.line: row_keys_of(cipher, row) for row in rows}
+    row_keys = {row.line: row_keys_of(cipher, row) if row.keys is None else row.keys for row in rows}
     index.load(rows, row_keys)
     targets: dict[Target, None] = {}  # in the order rows first name them
     remembered: dict[str, Target] = {}  # each row's digest -> the customer it made or completed

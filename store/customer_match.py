@@ -74,9 +74,14 @@ def chunks(values: Iterable, size: int = CHUNK) -> Iterator[list]:
 
 def select_in(session: Session, head: str, values: Iterable, tail: str = "", params: tuple = ()) -> list[tuple]:
     """`head` IN (values)`tail`, plain SQL through the driver, run CHUNK values at a time: every row.
-    `head` and `tail` are this package's constants; the values, and `params` after them, are bound."""
+    `head` and `tail` are this package's constants; the values, and `params` after them, are bound.
+    PostgreSQL: `head` = ANY(one array) instead, the values at once: one statement, prepared once
+    (an IN of 500 parameters is planned anew each time, and cost more than the lookup)."""
     conn, found = session.connection(), []
-    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    if conn.dialect.name == "postgresql":
+        values = list(values)
+        return conn.exec_driver_sql(f"{head} = ANY(%s){tail}", (values, *params)).fetchall() if values else []
+    mark = "?"
     for chunk in chunks(values):
         found += conn.exec_driver_sql(f"{head} IN ({', '.join([mark] * len(chunk))}){tail}", (*chunk, *params)).fetchall()
     return found

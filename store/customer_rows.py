@@ -67,6 +67,7 @@ class Row:
     action: tuple[str, datetime] | None  # title, due
     name_norm: str = ""                  # normalise_name(name)
     digest: str = ""                     # Cipher.row_digest of its cells (store.crm_models.ImportedRow)
+    keys: dict | None = None             # row_keys_of, when the reading process worked them out
 
 
 def people(session: Session) -> People:

@@ -41,6 +41,9 @@ class Cipher:
         self._secret = key.encode()
         self._keys = None  # (Fernet, blind index key), derived on first use
 
+    def __reduce__(self):  # to a process reading an import (store/customer_reading.py): the key, not the derived objects
+        return Cipher, (self._secret.decode(),)
+
     def _derived(self):
         if self._keys is None:  # two threads may both derive: the same keys, either one kept
             from cryptography.fernet import Fernet

@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from store.crm_models import CustomerTag
 from store.customer_import import import_customers
+from store.customer_reading import ASIDE_ROWS
 from store.customer_rows import BATCH
 from store.db import transaction
 from store.migrate import upgrade
@@ -19,7 +20,7 @@ from store.models import CodeCounter, Contact, Customer, NextAction
 from store.profile import customers_with_phone
 from tests.test_customer_import import CIPHER, NOW, counts, load, run, users
 
-ROWS = 3000
+ROWS = ASIDE_ROWS + 200  # `python -m bot import` reads a file this large in a second process
 TABLES = ("customer", "contact", "customer_tag", "next_action", "stage_change", "audit_entry", "code_counter")
 
 

@@ -3,6 +3,7 @@ CSV file, all rows or none (bot/cli/customers.py says what it takes and prints).
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import sys
 from pathlib import Path
 
@@ -86,7 +87,8 @@ def handle(settings, args) -> None:
             except DomainError as e:
                 raise SystemExit(f"--default-owner: {say(loc, e.key, **e.params)}")
         report = import_customers(session=session, data=data, cipher=cipher, tz=settings.crm_default_tz, now=utcnow(),
-                                  default_owner=owner, progress=progress, resolve_owner=owners)
+                                  default_owner=owner, progress=progress, resolve_owner=owners,
+                                  processes=multiprocessing.get_context("spawn"))  # a large file is read in a process started afresh
         if args.dry_run:
             session.rollback()
     if args.dry_run:

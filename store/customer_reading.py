@@ -1,0 +1,256 @@
+"""Reading the file of a customer import (store/customer_import.py): its records, the file looked
+over before any row is read (`survey`: the rows earlier imports wrote exactly as they are, by their
+keyed digests, and the codes it keeps), and, for a large file, the reading done aside in a second process (`Aside`) while this one
+matches and writes.
+
+Reading a row (RowReader.read: every cell checked) and its blind indexes (row_keys_of: HMACs) are
+functions of the row, the header and the key alone, and they were about a quarter of a first
+import's time; the database work cannot start on a batch before it is read, and the writing
+cannot be spread (one transaction, one connection). So a reading process runs a batch ahead of
+the writing one, on the other core. It is started from a multiprocessing context the caller hands
+in (bot/cli/import_customers.py: "spawn", so nothing of this process, its threads or its
+connections, is inherited); it never opens the database: the owners it meets are asked of this
+process (`who`: the people the bot knows, or Slack), which answers between batches.
+
+Messages: this process sends ("known", lines) first (the lines `survey` found written by earlier
+imports: not read). The reading process sends ("rows", [item, ...]) per BATCH records, each item
+(line, Row's fields), (line, None, [(key, field, params), ...]) or (line,) for a known line, with
+the batch's phones and emails encrypted ({value: token}); then ("end",). ("who", text, field) asks
+for an owner, answered ("ok", user id or None) or ("refused", key, field, params). ("failed",
+traceback) when the reading process broke.
+"""
+from __future__ import annotations
+
+import io
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from store import customer_csv as read
+from store.customer_csv import People
+from store.customer_match import row_keys_of
+from store.customer_rows import BATCH, DIGEST_VERSION, Row, RowReader
+from store.errors import DomainError
+from store.privacy import Cipher
+
+ASIDE_ROWS = 5000  # from about this many lines a file is read aside: below, starting a process costs more than it saves
+_FIELDS = Row.__slots__
+
+
+def file_records(data: bytes) -> tuple[list[str], Iterator[tuple[int, list[str]]], int]:
+    """The header, the records one at a time with the line each starts on (decoded as they are read:
+    the file is not held twice), and about how many there are (the lines after the header: exact
+    unless a cell spans lines or a line is blank)."""
+    records = read.records(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline=""))
+    header = next(records, (1, []))[1]
+    return header, records, max(data.count(b"\n", 0, len(data.rstrip(b"\r\n"))), 0)
+
+
+class RowDigest:
+    """An imported row's digest (Cipher.row_digest) of the cells the import reads, each after the
+    list of their columns (so the header's language and order do not matter), and `context` (the
+    zone dates are read in and the default owner: the same cells read otherwise are another row)."""
+
+    def __init__(self, cipher: Cipher, keys: list[str | None], context: str) -> None:
+        columns = sorted((k, i) for i, k in enumerate(keys) if k)
+        self.cipher, self.at = cipher, [i for _, i in columns]
+        self.head = "\x1e".join([f"v{DIGEST_VERSION}", context, "\x1f".join(k for k, _ in columns), ""])
+
+    def __call__(self, cells: list[str]) -> str:
+        n = len(cells)
+        return self.cipher.row_digest(self.head + "\x1f".join([cells[i] if i < n else "" for i in self.at]))
+
+
+KNOWN = "known"  # a record's reading when an earlier import wrote it exactly as it is: not read again
+
+
+@dataclass
+class Survey:
+    """The file at a glance, before any row is read: which records earlier imports wrote as they are
+    (their digests in imported_row), each other record's digest (the first of two equal records
+    only: the second finds what the first wrote), and the codes it keeps."""
+
+    rows: int = 0
+    known: list[int] = field(default_factory=list)  # lines
+    digests: dict[int, str] = field(default_factory=dict)  # line -> digest
+    kept: dict[str, int] = field(default_factory=dict)  # {month: the highest sequence}: _kept_code
+
+
+def _kept_code(cell: str, kept: dict[str, int]) -> None:
+    """A code in next_code's form (C202611007) the file keeps, noted: the month's counter is moved
+    past them before the first new customer gets a code, so a code handed out early in the file is
+    never one a later row keeps."""
+    try:  # the cell as RowReader.read takes it
+        seq = read.crm_code_seq(read.code(read.unguard(cell) if cell[:1] == "'" else cell))
+    except DomainError:  # refused when the row is read
+        return
+    if seq:
+        kept[seq[0]] = max(kept.get(seq[0], 0), seq[1])
+
+
+def survey(records: Iterator[tuple[int, list[str]]], keys: list[str | None], digest: RowDigest,
+           imported: Callable[[list[str]], set[str]]) -> Survey:
+    """One pass over the records, cells untouched; `imported`: those of some digests earlier imports wrote."""
+    found, first, code_at = Survey(), {}, keys.index("code") if "code" in keys else None
+
+    def looked_up(batch: list[tuple[int, str]]) -> None:
+        known = imported([d for _, d in batch])
+        for line, d in batch:
+            if d in known:
+                found.known.append(line)
+            elif d not in first:
+                first[d] = line
+        batch.clear()
+
+    batch: list[tuple[int, str]] = []
+    for line, cells in records:
+        found.rows += 1
+        batch.append((line, digest(cells)))
+        if code_at is not None and code_at < len(cells) and cells[code_at]:
+            _kept_code(cells[code_at], found.kept)
+        if len(batch) == BATCH:
+            looked_up(batch)
+    looked_up(batch)
+    found.digests = {line: d for d, line in first.items()}
+    return found
+
+
+# -- the reading process ----------------------------------------------------------------------------
+
+class _Asking:
+    """RowReader's `who` in the reading process: each owner cell asked of the importing process once."""
+
+    def __init__(self, conn) -> None:
+        self.conn, self.known = conn, {}
+
+    def find(self, text: str, *, field: str = "owner") -> str | None:
+        got = self.known.get((text, field))
+        if got is None:
+            self.conn.send(("who", text, field))
+            got = self.known[text, field] = self.conn.recv()
+        if got[0] == "refused":
+            raise DomainError(got[1], field=got[2], **got[3])
+        return got[1]
+
+
+def serve(conn, data: bytes, keys: list[str | None], tz: str, now: datetime, default_owner: str | None, cipher: Cipher) -> None:
+    """The reading process: once told the lines earlier imports wrote (("known", lines)), the file's
+    other rows read and checked (with their blind indexes), BATCH records at a time, sent on `conn`."""
+    try:
+        known = set(conn.recv()[1])
+        reader = RowReader(keys, who=_Asking(conn), zone=ZoneInfo(tz), now=now, default_owner=default_owner)
+        batch: list[tuple] = []
+        tokens: dict[str, str] = {}  # the batch's phones and emails, encrypted (see Sealing)
+        for line, cells in file_records(data)[1]:
+            if line in known:
+                batch.append((line,))
+                if len(batch) == BATCH:
+                    conn.send(("rows", batch, tokens))
+                    batch, tokens = [], {}
+                continue
+            got = reader.read(line, cells)
+            if isinstance(got, Row):
+                got.keys = row_keys_of(cipher, got)
+                batch.append((line, tuple(getattr(got, name) for name in _FIELDS)))
+                for value in (got.values.get("phone"), got.values.get("email"), *((got.contact["phone"], got.contact["email"])
+                                                                                  if got.contact else ())):
+                    if value:
+                        tokens[value] = cipher.encrypt(value)
+            else:
+                batch.append((line, None, [(e.key, e.field, e.params) for e in got]))
+            if len(batch) == BATCH:
+                conn.send(("rows", batch, tokens))
+                batch, tokens = [], {}
+        conn.send(("rows", batch, tokens))
+        conn.send(("end",))
+    except (BrokenPipeError, EOFError):  # the importing process stopped listening: it failed, and says why
+        pass
+    except BaseException:
+        try:
+            conn.send(("failed", traceback.format_exc()))
+        except OSError:
+            pass
+        raise
+    finally:
+        conn.close()
+
+
+# -- the importing process --------------------------------------------------------------------------
+
+class Sealing:
+    """The import's Cipher, encrypting with the tokens the reading process made for the phones and
+    emails of the batches just read (each token used once; a value without one, or met again, is
+    encrypted here): Fernet takes a fresh random IV for every token wherever it is made, so a token
+    made there is one this process would have made. Those of the batch before the last are let go."""
+
+    def __init__(self, cipher: Cipher) -> None:
+        self.plain, self.tokens, self.before = cipher, {}, {}
+
+    def more(self, tokens: dict[str, str]) -> None:
+        self.before, self.tokens = self.tokens, tokens
+
+    def encrypt(self, value: str) -> str:
+        token = self.tokens.pop(value, None) or self.before.pop(value, None)
+        return self.plain.encrypt(value) if token is None else token
+
+    def __getattr__(self, name: str):  # the blind indexes, decrypt: the Cipher's
+        return getattr(self.plain, name)
+
+
+class Aside:
+    """A file read in a process of `processes` (a multiprocessing context): `reads(known)`, or
+    `close()` without (the process then ends unread); `close()` always (it stops the process if it still runs). `cipher`: the one to
+    write with (Sealing)."""
+
+    def __init__(self, processes, *, who: People, data: bytes, keys: list[str | None], tz: str, now: datetime,
+                 default_owner: str | None, cipher: Cipher) -> None:
+        self.who = who
+        self.cipher = Sealing(cipher)
+        self.conn, there = processes.Pipe()
+        self.process = processes.Process(target=serve, args=(there, data, keys, tz, now, default_owner, cipher),
+                                         name="crm-import-reader", daemon=True)
+        self.process.start()
+        there.close()  # this end is the reading process's: its end of file is this process's sign the other has gone
+
+    def _next(self) -> tuple:
+        """The next message that is not a question (the questions answered on the way)."""
+        while True:
+            try:
+                message = self.conn.recv()
+            except EOFError:
+                self.process.join(5)
+                raise RuntimeError(f"the import's reading process ended early (exit code {self.process.exitcode})") from None
+            if message[0] == "failed":
+                raise RuntimeError(f"the import's reading process failed:\n{message[1]}")
+            if message[0] != "who":
+                return message
+            _, text, field = message
+            try:
+                self.conn.send(("ok", self.who.find(text, field=field)))
+            except DomainError as e:
+                self.conn.send(("refused", e.key, e.field, e.params))
+
+    def reads(self, known: list[int]) -> Iterator[tuple[int, Row | list[DomainError] | str]]:
+        """(line, the row, its refusals, or KNOWN for the `known` lines, not read), in the file's order."""
+        self.conn.send(("known", known))
+        while True:
+            message = self._next()
+            if message[0] == "end":
+                return
+            self.cipher.more(message[2])
+            for item in message[1]:
+                if len(item) == 1:
+                    yield item[0], KNOWN
+                elif item[1] is None:
+                    yield item[0], [DomainError(key, field=field, **params) for key, field, params in item[2]]
+                else:
+                    yield item[0], Row(*item[1])
+
+    def close(self) -> None:
+        self.conn.close()
+        self.process.join(10)
+        if self.process.is_alive():  # still reading a file nobody waits for
+            self.process.terminate()
+            self.process.join()
