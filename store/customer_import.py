@@ -87,8 +87,9 @@ def import_customers(*, session: Session, data: bytes, cipher: Cipher, tz: str, 
     """Check every row; if any is refused write nothing and return the reasons, else write them all
     (in the caller's transaction). `default_owner`: a Slack user id for rows without an owner.
     `resolve_owner`: how owner cells become user ids (default: the users the bot has met).
-    `processes`: a multiprocessing context; a file of `aside_from` lines or more is then read and
-    checked in a process of it while this one matches and writes (store/customer_reading.py).
+    `processes`: a multiprocessing context; when `aside_from` rows or more are left to read once the
+    file is looked over, they are read and checked in a process of it while this one matches and
+    writes (store/customer_reading.py).
 
     One pass over the file: rows are read, checked and matched BATCH at a time (the customers they
     may mean looked up per batch), and each batch's customers are written at once inside a
@@ -110,19 +111,15 @@ def import_customers(*, session: Session, data: bytes, cipher: Cipher, tz: str, 
     index = Index(session)
     writer = Writer(session, cipher=cipher, now=now, kept=lambda: seen.kept)
     savepoint = writer.savepoint()
-    # a large file's reading process starts now (its interpreter loads while the file is looked over)
-    aside = Aside(processes, who=who, data=data, keys=keys, tz=tz, now=now, default_owner=default_owner,
-                  cipher=cipher) if processes is not None and about >= aside_from else None
+    aside = None
     try:
         with writer.tuned():
             seen = survey(records, keys, RowDigest(cipher, keys, f"{tz}\x1f{default_owner or ''}"), writer.imported)
             unknown = seen.rows - len(seen.known)
-            if aside is not None and unknown >= aside_from:
+            if processes is not None and unknown >= aside_from:  # a large file of new rows: read in a second process
+                aside = Aside(processes, who=who, data=data, keys=keys, tz=tz, now=now, default_owner=default_owner, cipher=cipher)
                 writer.cipher, reads = aside.cipher, aside.reads(seen.known)
-            else:
-                if aside is not None:  # mostly rows imported before: read here, if any
-                    aside.close()
-                    aside = None
+            else:  # a small file, or mostly rows imported before: read here, if any
                 reader, known = RowReader(keys, who=who, zone=ZoneInfo(tz), now=now, default_owner=default_owner), set(seen.known)
                 reads = ((line, KNOWN if line in known else reader.read(line, cells)) for line, cells in file_records(data)[1]) \
                     if unknown else ((line, KNOWN) for line in seen.known)

@@ -200,8 +200,8 @@ class Sealing:
 
 
 class Aside:
-    """A file read in a process of `processes` (a multiprocessing context): `reads(known)`, or
-    `close()` without (the process then ends unread); `close()` always (it stops the process if it still runs). `cipher`: the one to
+    """A file read in a process of `processes` (a multiprocessing context): `reads(known)`, then
+    `close()` always (it stops the process if it still runs). `cipher`: the one to
     write with (Sealing)."""
 
     def __init__(self, processes, *, who: People, data: bytes, keys: list[str | None], tz: str, now: datetime,

@@ -122,7 +122,7 @@ def test_rows_imported_before_are_not_read_aside_and_the_others_are(db):
     report = aside[0]
     assert (report.errors, report.rows, report.known, report.updated, report.unchanged) == ([], BATCH + 14, BATCH + 13, 1, BATCH + 13)
     assert multiprocessing.active_children() == []
-    # a file the survey finds all written before: the started reading process is let go unread
+    # a file the survey finds all written before: no reading process is started
     again = imported(db, data, processes=SPAWN, aside_from=1)
     assert (again[0].known, again[0].rows) == (BATCH + 14, BATCH + 14)
     assert multiprocessing.active_children() == []
