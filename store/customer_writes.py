@@ -188,7 +188,7 @@ def _with_id(row_id: int | None, row: dict) -> dict:
     return row if row_id is None else {"id": row_id, **row}
 
 
-CACHE_KIB = 64 * 1024
+CACHE_KIB = 32 * 1024  # 64 MiB was 0.3 s faster at 100,000 rows, but the import and its reading process then peaked over 300 MB
 
 
 class Writer:
