@@ -46,7 +46,7 @@ from sqlmodel import Session
 from store import customer_csv as read
 from store.customer_csv import header_key
 from store.customer_match import Index, Target, merge, row_keys_of
-from store.customer_reading import ASIDE_ROWS, KNOWN, Aside, RowDigest, file_records, survey
+from store.customer_reading import ASIDE_ROWS, KNOWN, RowDigest, file_records, survey
 from store.customer_rows import BATCH, ImportReport, Progress, Row, RowError, RowReader, people
 from store.customer_writes import Writer
 from store.errors import DomainError
@@ -83,13 +83,14 @@ def _columns(header: list[str], report: ImportReport, default_owner: str | None)
 
 def import_customers(*, session: Session, data: bytes, cipher: Cipher, tz: str, now: datetime,
                      default_owner: str | None = None, progress: Progress | None = None,
-                     resolve_owner: OwnerResolver | None = None, processes=None, aside_from: int = ASIDE_ROWS) -> ImportReport:
+                     resolve_owner: OwnerResolver | None = None, read_aside: Callable | None = None,
+                     aside_from: int = ASIDE_ROWS) -> ImportReport:
     """Check every row; if any is refused write nothing and return the reasons, else write them all
     (in the caller's transaction). `default_owner`: a Slack user id for rows without an owner.
     `resolve_owner`: how owner cells become user ids (default: the users the bot has met).
-    `processes`: a multiprocessing context; when `aside_from` rows or more are left to read once the
-    file is looked over, they are read and checked in a process of it while this one matches and
-    writes (store/customer_reading.py).
+    `read_aside`: when `aside_from` rows or more are left to read once the file is looked over, they
+    are read and checked by what it makes (bot/cli/import_reader.py's Aside: a second process, while
+    this one matches and writes; store/customer_reading.py).
 
     One pass over the file: rows are read, checked and matched BATCH at a time (the customers they
     may mean looked up per batch), and each batch's customers are written at once inside a
@@ -116,8 +117,8 @@ def import_customers(*, session: Session, data: bytes, cipher: Cipher, tz: str, 
         with writer.tuned():
             seen = survey(records, keys, RowDigest(cipher, keys, f"{tz}\x1f{default_owner or ''}"), writer.imported)
             unknown = seen.rows - len(seen.known)
-            if processes is not None and unknown >= aside_from:  # a large file of new rows: read in a second process
-                aside = Aside(processes, who=who, data=data, keys=keys, tz=tz, now=now, default_owner=default_owner, cipher=cipher)
+            if read_aside is not None and unknown >= aside_from:  # a large file of new rows: read in a second process
+                aside = read_aside(who=who, data=data, keys=keys, tz=tz, now=now, default_owner=default_owner, cipher=cipher)
                 writer.cipher, reads = aside.cipher, aside.reads(seen.known)
             else:  # a small file, or mostly rows imported before: read here, if any
                 reader, known = RowReader(keys, who=who, zone=ZoneInfo(tz), now=now, default_owner=default_owner), set(seen.known)

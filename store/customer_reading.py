@@ -7,9 +7,9 @@ Reading a row (RowReader.read: every cell checked) and its blind indexes (row_ke
 functions of the row, the header and the key alone, and they were about a quarter of a first
 import's time; the database work cannot start on a batch before it is read, and the writing
 cannot be spread (one transaction, one connection). So a reading process runs a batch ahead of
-the writing one, on the other core. It is started from a multiprocessing context the caller hands
-in (bot/cli/import_customers.py: "spawn", so nothing of this process, its threads or its
-connections, is inherited); it never opens the database: the owners it meets are asked of this
+the writing one, on the other core: `serve`, run in a process bot/cli/import_reader.py starts (only
+bot/ starts processes and threads; "spawn", so nothing of the importing process, its threads or
+its connections, is inherited); it never opens the database: the owners it meets are asked of this
 process (`who`: the people the bot knows, or Slack), which answers between batches.
 
 Messages: this process sends ("known", lines) first (the lines `survey` found written by earlier
@@ -29,7 +29,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from store import customer_csv as read
-from store.customer_csv import People
 from store.customer_match import row_keys_of
 from store.customer_rows import BATCH, DIGEST_VERSION, Row, RowReader
 from store.errors import DomainError
@@ -197,60 +196,3 @@ class Sealing:
 
     def __getattr__(self, name: str):  # the blind indexes, decrypt: the Cipher's
         return getattr(self.plain, name)
-
-
-class Aside:
-    """A file read in a process of `processes` (a multiprocessing context): `reads(known)`, then
-    `close()` always (it stops the process if it still runs). `cipher`: the one to
-    write with (Sealing)."""
-
-    def __init__(self, processes, *, who: People, data: bytes, keys: list[str | None], tz: str, now: datetime,
-                 default_owner: str | None, cipher: Cipher) -> None:
-        self.who = who
-        self.cipher = Sealing(cipher)
-        self.conn, there = processes.Pipe()
-        self.process = processes.Process(target=serve, args=(there, data, keys, tz, now, default_owner, cipher),
-                                         name="crm-import-reader", daemon=True)
-        self.process.start()
-        there.close()  # this end is the reading process's: its end of file is this process's sign the other has gone
-
-    def _next(self) -> tuple:
-        """The next message that is not a question (the questions answered on the way)."""
-        while True:
-            try:
-                message = self.conn.recv()
-            except EOFError:
-                self.process.join(5)
-                raise RuntimeError(f"the import's reading process ended early (exit code {self.process.exitcode})") from None
-            if message[0] == "failed":
-                raise RuntimeError(f"the import's reading process failed:\n{message[1]}")
-            if message[0] != "who":
-                return message
-            _, text, field = message
-            try:
-                self.conn.send(("ok", self.who.find(text, field=field)))
-            except DomainError as e:
-                self.conn.send(("refused", e.key, e.field, e.params))
-
-    def reads(self, known: list[int]) -> Iterator[tuple[int, Row | list[DomainError] | str]]:
-        """(line, the row, its refusals, or KNOWN for the `known` lines, not read), in the file's order."""
-        self.conn.send(("known", known))
-        while True:
-            message = self._next()
-            if message[0] == "end":
-                return
-            self.cipher.more(message[2])
-            for item in message[1]:
-                if len(item) == 1:
-                    yield item[0], KNOWN
-                elif item[1] is None:
-                    yield item[0], [DomainError(key, field=field, **params) for key, field, params in item[2]]
-                else:
-                    yield item[0], Row(*item[1])
-
-    def close(self) -> None:
-        self.conn.close()
-        self.process.join(10)
-        if self.process.is_alive():  # still reading a file nobody waits for
-            self.process.terminate()
-            self.process.join()

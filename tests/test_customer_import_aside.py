@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
+from bot.cli.import_reader import spawned
 from store.customer_import import import_customers
 from store.customer_rows import BATCH
 from store.db import transaction
@@ -16,7 +17,7 @@ from store.models import CodeCounter
 from tests.test_customer_import import CIPHER, NOW, counts, users
 from tests.test_customer_import_large import TABLES
 
-SPAWN = multiprocessing.get_context("spawn")
+SPAWN = spawned()
 HEAD = "线索编号,客户名称,负责人,联系人,职位,联系方式,电话,邮箱,需求标签,阶段状态,下次跟进时间,备注,等级\n"
 
 
@@ -57,7 +58,7 @@ def test_a_file_read_aside_imports_exactly_as_one_read_here(db):
     users(db)
     data = leads(2 * BATCH + 50)
     here = imported(db, data)
-    aside = imported(db, data, processes=SPAWN, aside_from=0)
+    aside = imported(db, data, read_aside=SPAWN, aside_from=0)
     assert here[0].errors == [] and here[0].created == 2 * BATCH + 53 and here[0].updated == 1
     assert aside == here
     assert multiprocessing.active_children() == []
@@ -69,7 +70,7 @@ def test_refused_rows_read_aside_are_told_as_here_and_nothing_is_written(db):
     users(db)
     data = leads(2 * BATCH + 50).replace("客户2003号,Alice Smith", "客户2003号,谁也不是").replace("138%08d" % 2010, "12ab")
     here = imported(db, data)
-    aside = imported(db, data, processes=SPAWN, aside_from=0)
+    aside = imported(db, data, read_aside=SPAWN, aside_from=0)
     assert [(e.line, e.key, e.column) for e in here[0].errors] == [(2005, "imp_owner_unknown", "负责人"), (2012, "err_phone", "联系方式")]
     assert aside == here
     assert counts(db) == {"Customer": 0, "Contact": 0, "CustomerTag": 0, "NextAction": 0, "StageChange": 0, "AuditEntry": 0}
@@ -88,7 +89,7 @@ def test_owners_read_aside_are_resolved_by_the_callers_resolver_once_each(db):
         return "U0REP00001"
 
     data = "客户名称,负责人\n" + "".join(f"客户{i}号,{('someone', 'nobody', '')[i % 3] if i != 5 else 'other'}\n" for i in range(30))
-    report, _ = imported(db, data, processes=SPAWN, aside_from=0, resolve_owner=resolve, default_owner="U0REP00002")
+    report, _ = imported(db, data, read_aside=SPAWN, aside_from=0, resolve_owner=resolve, default_owner="U0REP00002")
     assert sorted(asked) == ["nobody", "other", "someone"]
     assert [(e.line, e.key) for e in report.errors] == [(line, "imp_owner_unknown") for line in range(3, 32, 3)]
 
@@ -102,7 +103,7 @@ def test_a_failure_of_the_importing_process_stops_the_reading_one(db):
         raise SystemExit("Slack cannot be asked")
 
     with pytest.raises(SystemExit, match="Slack cannot be asked"):
-        imported(db, leads(3 * BATCH), processes=SPAWN, aside_from=0, resolve_owner=resolve)
+        imported(db, leads(3 * BATCH), read_aside=SPAWN, aside_from=0, resolve_owner=resolve)
     assert multiprocessing.active_children() == []
     assert counts(db)["Customer"] == 0
 
@@ -117,12 +118,12 @@ def test_rows_imported_before_are_not_read_aside_and_the_others_are(db):
     changed = data.replace("方案评估,高意向,2026-12-06 10:30,跟进5,", "方案评估、决策链,高意向,2026-12-06 10:30,跟进5,", 1)
     assert changed != data
     here = imported(db, changed)
-    aside = imported(db, changed, processes=SPAWN, aside_from=0)
+    aside = imported(db, changed, read_aside=SPAWN, aside_from=0)
     assert aside == here
     report = aside[0]
     assert (report.errors, report.rows, report.known, report.updated, report.unchanged) == ([], BATCH + 14, BATCH + 13, 1, BATCH + 13)
     assert multiprocessing.active_children() == []
     # a file the survey finds all written before: no reading process is started
-    again = imported(db, data, processes=SPAWN, aside_from=1)
+    again = imported(db, data, read_aside=SPAWN, aside_from=1)
     assert (again[0].known, again[0].rows) == (BATCH + 14, BATCH + 14)
     assert multiprocessing.active_children() == []

@@ -3,7 +3,6 @@ CSV file, all rows or none (bot/cli/customers.py says what it takes and prints).
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import sys
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from tqdm import tqdm
 
 from bot.app import make_client
 from bot.cli.customers import open_with_cipher, say
+from bot.cli.import_reader import spawned
 from bot.cli.owners import SlackOwners
 from store.customer_import import import_customers
 from store.customer_rows import people
@@ -88,7 +88,7 @@ def handle(settings, args) -> None:
                 raise SystemExit(f"--default-owner: {say(loc, e.key, **e.params)}")
         report = import_customers(session=session, data=data, cipher=cipher, tz=settings.crm_default_tz, now=utcnow(),
                                   default_owner=owner, progress=progress, resolve_owner=owners,
-                                  processes=multiprocessing.get_context("spawn"))  # a large file is read in a process started afresh
+                                  read_aside=spawned())  # a large file is read in a process started afresh
         if args.dry_run:
             session.rollback()
     if args.dry_run:
