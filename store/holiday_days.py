@@ -1,18 +1,19 @@
-"""The `holidays` package's answers, asked of a short-lived child process (issue 14): importing the
-package keeps about 4.6 MB in a process for its life (3.8 MB its `__init__`, which any
-`holidays.registry` import runs first, 0.8 MB China's module), and the long-running bot needs only
-two small answers from it: the codes it knows, and a country's days off and make-up working days of
-a year. So `entity_names()` and `country_days()` run this file as a child
-(`python -P store/holiday_days.py names` or `... days CN 2026`), which answers on its stdout in JSON.
+"""The `holidays` package's answers without keeping the package in this process (issue 14): importing
+it holds about 4.6 MB for a process's life (3.8 MB its `__init__`, which any `holidays.registry`
+import runs first, 0.8 MB China's module), and the long-running bot needs only two small answers:
+the codes it knows (`entity_names()`: read from the registry's source, with no import) and a
+country's days off and make-up working days of a year (`country_days()`: asked of a short-lived
+child process running this file, `python -P store/holiday_days.py days CN 2026`, which answers on
+its stdout in JSON; `python -m store.holiday_days ...` prints the same).
 
 Computed in this process instead, with the same answers, when the package is already imported here
 (a test, or `handlers.dates.festivals` for a 节后-style date), or when the child fails (logged: a
 working day must be right before it is cheap). This file imports nothing of the project, so the
-child runs it by path without loading `store`. `python -m store.holiday_days days CN 2026` prints
-the same.
+child runs it by path without loading `store`.
 """
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
 import logging
@@ -30,10 +31,32 @@ Days = tuple[frozenset[date], frozenset[date]]
 
 
 def entity_names() -> frozenset[str]:
-    """Every code `holidays.country_holidays` (or `financial_holidays`) knows."""
-    if "holidays" not in sys.modules and (names := names_from_child()) is not None:
-        return names
+    """Every code `holidays.country_holidays` (or `financial_holidays`) knows: read from the registry's
+    source without importing the package (a few milliseconds: the settings ask it before the port
+    opens), else from a child, else here."""
+    if "holidays" not in sys.modules:
+        if (names := names_from_source()) is not None or (names := names_from_child()) is not None:
+            return names
     return names_here()
+
+
+def names_from_source() -> frozenset[str] | None:
+    """`names_here()`, read from holidays/registry.py's two dict literals (COUNTRIES, FINANCIAL:
+    module -> names) without running it; None when the package or those literals are not found."""
+    try:
+        spec = importlib.util.find_spec("holidays")  # finds the package's folder, imports nothing
+        if spec is None or not spec.submodule_search_locations:
+            return None
+        source = (Path(spec.submodule_search_locations[0]) / "registry.py").read_text(encoding="utf-8")
+        registries = {node.target.id: ast.literal_eval(node.value) for node in ast.parse(source).body
+                      if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+                      and node.target.id in ("COUNTRIES", "FINANCIAL") and node.value is not None}
+        if set(registries) != {"COUNTRIES", "FINANCIAL"}:
+            return None
+        return frozenset(name for registry in registries.values() for names in registry.values() for name in names)
+    except (OSError, ValueError, SyntaxError, TypeError, AttributeError) as e:
+        logger.warning("could not read the holidays registry's source (%s)", e)
+        return None
 
 
 def country_days(country: str, year: int) -> Days:

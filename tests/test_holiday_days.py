@@ -13,13 +13,14 @@ from datetime import date
 
 import pytest
 
-from store.holiday_days import country_days, days_from_child, days_here, entity_names, names_from_child, names_here
+from store.holiday_days import (country_days, days_from_child, days_here, entity_names, names_from_child, names_from_source,
+                                 names_here)
 
 
-def test_the_child_knows_the_codes_this_process_knows():
+def test_the_child_and_the_registrys_source_know_the_codes_this_process_knows():
     names = names_from_child()
-    assert names == names_here() == entity_names()
-    assert {"CN", "US", "NYSE"} <= names and "XX" not in names
+    assert names == names_from_source() == names_here() == entity_names()
+    assert {"CN", "US", "NYSE", "XSHG"} <= names and "XX" not in names
 
 
 @pytest.mark.parametrize(("country", "year"), [
