@@ -18,17 +18,12 @@ Rules decided here:
 from __future__ import annotations
 
 import re
-import importlib.util
-import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
-from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
-from holidays.registry import COUNTRIES, FINANCIAL, IMPORT_LOCK
+from store import holiday_days
 
 UTC = timezone.utc
 ONE_DAY = timedelta(days=1)
@@ -40,54 +35,21 @@ MIDNIGHT = time(0, 0)
 
 def has_holidays(country: str) -> bool:
     """Whether `holidays.country_holidays(country)` knows the code (a country's, or a market's),
-    read from the package's registry: no country module is loaded until a calendar needs a holiday,
-    and then only that country's (`_entity`)."""
+    read from the package's registry, once, in a child process (store/holiday_days.py): the
+    package is not kept in this process's memory."""
     return country in _entity_names()
 
 
 @lru_cache(maxsize=1)
 def _entity_names() -> frozenset[str]:
-    return frozenset(name for names in (*COUNTRIES.values(), *FINANCIAL.values()) for name in names)
+    return holiday_days.entity_names()
 
 
 @lru_cache(maxsize=256)
 def _country_days(country: str, year: int) -> tuple[frozenset[date], frozenset[date]]:
-    """(public holidays, make-up working days) of one country in one year.
-
-    The next year is loaded too: a make-up day can be announced with the next year's holidays
-    (China's 2002 New Year moved 2001-12-29 and -30 to working days).
-    """
-    h = _entity(country)(years=(year, year + 1))
-    off = frozenset(d for d in h if d.year == year)
-    on = frozenset(d for d in getattr(h, "weekend_workdays", ()) if d.year == year)
-    return off, on
-
-
-def _entity(code: str) -> Any:
-    """The class `holidays.country_holidays(code)` instantiates, loading that country's (or market's)
-    one module. `country_holidays` imports it as `holidays.countries.<name>`, which first runs the
-    `holidays.countries` package, and that imports all its ~250 modules (about 8 MB kept for the
-    process's life) to give one. Once that package is loaded (a test, `festivals`), it is used."""
-    for prefix, registry in (("countries", COUNTRIES), ("financial", FINANCIAL)):
-        for module, names in registry.items():
-            if code in names:
-                return getattr(_one_module(prefix, module), code)
-    raise NotImplementedError(f"Country {code} not available")
-
-
-def _one_module(prefix: str, module: str) -> Any:
-    name = f"holidays.{prefix}.{module}"
-    with IMPORT_LOCK:  # the package's own lock for its lazy imports
-        if name not in sys.modules:
-            spec = importlib.util.spec_from_file_location(name, Path(holidays.__file__).parent / prefix / f"{module}.py")
-            loaded = importlib.util.module_from_spec(spec)
-            sys.modules[name] = loaded
-            try:
-                spec.loader.exec_module(loaded)
-            except BaseException:
-                del sys.modules[name]
-                raise
-        return sys.modules[name]
+    """(public holidays, make-up working days) of one country in one year, asked once of a child
+    process (store/holiday_days.py; in this process when the package is loaded here already)."""
+    return holiday_days.country_days(country, year)
 
 
 def _zone(key: str) -> ZoneInfo:

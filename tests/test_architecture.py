@@ -25,6 +25,8 @@ LOCAL_IMPORTS_ALLOWED = {
     ("handlers/dates/fallback.py", "dateparser"): "heavy (about a second): loaded on first use or by warm()",
     ("handlers/dates/festivals.py", "holidays"): "optional and heavy: the public holidays, loaded on first use",
     ("handlers/dates/festivals.py", "holidays.registry"): "the same, with the package's import lock",
+    ("store/holiday_days.py", "holidays.registry"): "heavy (about 4.6 MB for the process's life): the public holidays are"
+                                                    " computed in a short-lived child, here only when loaded already or it fails",
 }
 
 

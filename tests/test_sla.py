@@ -431,21 +431,23 @@ def test_a_country_is_known_exactly_when_the_holidays_package_has_it():
     assert has_holidays("CN") and has_holidays("US") and not has_holidays("XX")
 
 
-def test_making_a_calendar_loads_no_country_module():
-    """Its country is checked against the registry; the ~250 country modules wait for the first holiday."""
-    code = ("import sys; from store.sla import Calendar; Calendar.parse(tz='America/New_York', country='US'); "
-            "print(sorted(m for m in sys.modules if m.startswith('holidays.countries')))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
-    assert done.stdout.strip() == "[]"
-
-
-def test_a_working_day_check_loads_only_its_own_country_module():
-    """The first holiday a calendar needs loads that country's module, not the package's ~250 (8 MB)."""
+def test_a_calendar_and_its_working_days_leave_the_holidays_package_out_of_the_process():
+    """The registry and the days are asked of a child process (store/holiday_days.py): 4.6 MB kept out."""
     code = ("import sys; from datetime import date; from store.sla import Calendar, is_working_day; "
             "cal = Calendar.parse(tz='America/New_York', country='US'); print(is_working_day(cal, date(2026, 7, 3))); "
+            "print(sorted(m for m in sys.modules if m.startswith('holidays')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.split("\n")[:2] == ["False", "[]"]  # July 4th observed on the 3rd
+
+
+def test_the_days_of_a_country_load_only_its_own_country_module():
+    """Where the package is imported (the child), one country's days load that country's module, not the
+    package's ~250 (8 MB)."""
+    code = ("import sys; from datetime import date; from store.holiday_days import days_here; "
+            "print(date(2026, 7, 3) in days_here('US', 2026)[0]); "
             "print(sorted(m for m in sys.modules if m.startswith(('holidays.countries', 'holidays.financial'))))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
-    assert done.stdout.split("\n")[:2] == ["False", "['holidays.countries.united_states']"]  # July 4th observed on the 3rd
+    assert done.stdout.split("\n")[:2] == ["True", "['holidays.countries.united_states']"]
 
 
 @pytest.mark.parametrize("country", ["CN", "US", "DE", "JP", "GB", "NYSE", "CHN"])
