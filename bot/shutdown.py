@@ -78,7 +78,8 @@ def serve(*, web, front, wsgi, socket_handler=None, scheduler, watch, readiness,
         front.open(wsgi)
         if socket_handler is not None:
             socket_handler.connect()
-        threading.Event().wait()
+        while True:  # woken each second: the kernel may hand SIGTERM to any thread, and Python runs its handler
+            time.sleep(1.0)  # in this one, which an untimed wait never wakes (the bot served on until killed)
     except (Terminating, KeyboardInterrupt):
         log.info("stopping: no new requests; up to %ss for posts in flight", grace)
     stop(web=web, socket_handler=socket_handler, scheduler=scheduler, watch=watch, readiness=readiness,

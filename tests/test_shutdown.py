@@ -2,6 +2,7 @@
 (up to 10 s) or hands its outbox claim back at once; Socket Mode serves health and metrics on PORT."""
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import os
@@ -15,6 +16,7 @@ import urllib.error
 import urllib.request
 from datetime import datetime, timedelta, timezone
 
+import pytest
 import waitress
 from sqlmodel import select
 
@@ -223,3 +225,34 @@ def test_the_listener_closes_in_the_servers_loop_even_when_a_connection_is_being
     assert slow == [200]
     assert not [r for r in caplog.records if "accept()" in r.getMessage()]
     server.close()
+
+
+def _tgkill(pid: int, tid: int, signum: int) -> None:
+    """A signal to one thread of another process (Linux's tgkill), as the kernel may pick any thread
+    that does not block it for a signal sent to the process."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.syscall(234, pid, tid, signum) != 0:  # SYS_tgkill on x86_64
+        raise OSError(ctypes.get_errno(), "tgkill")
+
+
+def test_sigterm_taken_by_another_thread_than_the_main_one_still_stops_the_bot(empty_database, fake, tmp_path):
+    """The kernel hands a process's SIGTERM to any of its threads (15 here: waitress's, the scheduler's,
+    Bolt's listeners). Python runs the handler in the main thread, which an untimed wait never wakes:
+    the bot served on and was killed after its orchestrator's grace, the drain never run."""
+    if os.uname().sysname != "Linux" or os.uname().machine != "x86_64":
+        pytest.skip("tgkill's number is x86_64 Linux's")
+    port = _free_port()
+    env = env_for(empty_database, fake, port, SLACK_SIGNING_SECRET=SECRET)
+    assert run(["migrate"], env=env, cwd=tmp_path).returncode == 0
+    proc = start_bot(env, tmp_path)
+    try:
+        _wait_healthy(port, proc)
+        others = [int(t) for t in os.listdir(f"/proc/{proc.pid}/task") if int(t) != proc.pid]
+        assert len(others) >= 3
+        _tgkill(proc.pid, others[-1], signal.SIGTERM)
+        _, err = proc.communicate(timeout=GRACE + 5)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err[-3000:]
+    assert "stopping: no new requests" in err
