@@ -110,13 +110,13 @@ def import_customers(*, session: Session, data: bytes, cipher: Cipher, tz: str, 
     written = {k: h.strip() for h, k in zip(header, keys) if k}
     who = people(session) if resolve_owner is None else _Resolved(resolve_owner)
     index = Index(session)
-    writer = Writer(session, cipher=cipher, now=now, kept=lambda: seen.kept)
+    writer = Writer(session, cipher=cipher, now=now)
     savepoint = writer.savepoint()
     aside = None
     try:
         with writer.tuned():
             seen = survey(records, keys, RowDigest(cipher, keys, f"{tz}\x1f{default_owner or ''}"), writer.imported)
-            unknown = seen.rows - len(seen.known)
+            writer.kept, unknown = seen.kept, seen.rows - len(seen.known)
             if read_aside is not None and unknown >= aside_from:  # a large file of new rows: read in a second process
                 aside = read_aside(who=who, data=data, keys=keys, tz=tz, now=now, default_owner=default_owner, cipher=cipher)
                 writer.cipher, reads = aside.cipher, aside.reads(seen.known)

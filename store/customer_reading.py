@@ -1,7 +1,7 @@
 """Reading the file of a customer import (store/customer_import.py): its records, the file looked
 over before any row is read (`survey`: the rows earlier imports wrote exactly as they are, by their
-keyed digests, and the codes it keeps), and, for a large file, the reading done aside in a second process (`Aside`) while this one
-matches and writes.
+keyed digests, and the codes it keeps), and, for a large file, the reading done in a second process
+(`serve`; bot/cli/import_reader.py starts it) while this one matches and writes.
 
 Reading a row (RowReader.read: every cell checked) and its blind indexes (row_keys_of: HMACs) are
 functions of the row, the header and the key alone, and they were about a quarter of a first
@@ -34,7 +34,7 @@ from store.customer_rows import BATCH, DIGEST_VERSION, Row, RowReader
 from store.errors import DomainError
 from store.privacy import Cipher
 
-ASIDE_ROWS = 5000  # from about this many lines a file is read aside: below, starting a process costs more than it saves
+ASIDE_ROWS = 5000  # from this many rows left to read, they are read aside: below, starting a process costs more than it saves
 _FIELDS = Row.__slots__
 
 

@@ -26,7 +26,7 @@ from store.text import ACTION_MAX, NAME_MAX, clean, clean_line, normalise_name, 
 FOLLOW_UP = "follow_up"  # the kind (store/vocab.py "auto_action") of an imported action without 备注
 IMPORTED_BY = SYSTEM
 BATCH, CHUNK = 1000, 500  # rows per write; keys per IN (...)
-DIGEST_VERSION = 1  # of row_text (store/customer_import.py): raised when a cell is read otherwise, so no earlier digest skips it
+DIGEST_VERSION = 1  # of RowDigest (store/customer_reading.py): raised when a cell is read otherwise, so no earlier digest skips it
 MEMO = 2000  # distinct cells of a column whose result a RowReader keeps
 Progress = Callable[[str, int, int], None]  # (phase "check" | "write", done, total)
 LINE_DEFAULTS = (*LINE_FIELDS, "cultural_notes", "source")  # profile columns holding "" rather than NULL

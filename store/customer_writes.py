@@ -5,7 +5,7 @@ codes from the month's counter, audit entries as store.audit.record writes them.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from operator import itemgetter
@@ -195,11 +195,11 @@ class Writer:
     """Writes an import's customers batch by batch in the caller's transaction, inside one savepoint
     (`savepoint()`), so that a row refused after some batches were written undoes them all."""
 
-    def __init__(self, session: Session, *, cipher: Cipher, now: datetime, kept: Callable[[], dict[str, int]]) -> None:
-        """`kept`: {month: highest sequence} of the file's codes in next_code's form, asked for when the
-        first new customer is written (a file that makes none is not read twice)."""
+    def __init__(self, session: Session, *, cipher: Cipher, now: datetime) -> None:
         self.session, self.cipher, self.now = session, cipher, now
-        self._kept: Callable[[], dict[str, int]] | None = kept
+        # {month: highest sequence} of the file's codes in next_code's form (store.customer_reading.survey),
+        # set before the first write; the counters are moved past them when the first new customer is written
+        self.kept: dict[str, int] | None = None
         self.default_title = title_for(FOLLOW_UP)  # an action without 备注 keeps its kind, so it reads in its reader's language
 
     def savepoint(self) -> SessionTransaction:
@@ -239,7 +239,7 @@ class Writer:
         change(before)
 
     def imported(self, digests: list[str]) -> set[str]:
-        """Those of `digests` an earlier import (or an earlier batch of this one) wrote."""
+        """Those of `digests` an earlier import wrote (store.customer_reading.survey asks, before any write)."""
         return {d for d, in select_in(self.session, "SELECT digest FROM imported_row WHERE digest", digests)}
 
     def remember(self, rows: dict[str, Target]) -> None:
@@ -254,10 +254,10 @@ class Writer:
         session, cipher, now = self.session, self.cipher, self.now
         shown = lambda pairs: ", ".join(f"{k}:{n}" for k, n in pairs) or None  # noqa: E731 (as store.profile.write_tags)
         fresh = [t for t in targets if t.fresh]
-        if fresh and self._kept is not None:  # before any code is handed out or kept
-            for period, n in sorted(self._kept().items()):
+        if fresh and self.kept is not None:  # before any code is handed out or kept
+            for period, n in sorted(self.kept.items()):
                 _counter(session, period, n, add=False)
-            self._kept = None
+            self.kept = None
         _codes(session, fresh, now)
         reserved = _reserve(session, Customer, len(fresh))
         _insert(session, Customer, [_with_id(cid, _customer_row(t, cipher, now)) for t, cid in zip(fresh, reserved or [None] * len(fresh))])

@@ -35,8 +35,8 @@ MIDNIGHT = time(0, 0)
 
 def has_holidays(country: str) -> bool:
     """Whether `holidays.country_holidays(country)` knows the code (a country's, or a market's),
-    read from the package's registry, once, in a child process (store/holiday_days.py): the
-    package is not kept in this process's memory."""
+    read once from the package's registry without importing the package (store/holiday_days.py):
+    it is not kept in this process's memory."""
     return country in _entity_names()
 
 
