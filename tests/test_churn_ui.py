@@ -464,3 +464,18 @@ def _start_as(db, customer_id: int, user: str, now: datetime) -> None:
     with transaction(db) as s:
         start_retention(session=s, viewer=Viewer(id=user), customer_id=customer_id, now=now,
                         plan=PlanRequest(actions=["price"], deadline=now + timedelta(days=1)))
+
+
+@pytest.mark.parametrize(("user", "locale", "words", "expected"), [
+    (REP_EN, "en-US", "stage {code} churned", "A customer cannot move straight from Lead to Churned. From Lead: Nurturing, Converted."),
+    (REP_EN, "en-US", "churn {code}", "A customer cannot move straight from Lead to Churned. From Lead: Nurturing, Converted."),
+    (REP, "zh-CN", "churn {code}", "不能从线索期直接转到流失期。线索期可以转到：培育期、转化期。"),
+])
+def test_a_churn_refused_to_someone_the_bot_never_met_is_in_their_own_language(bolt, fake, db, user, locale, words, expected):
+    """Slash commands carry no locale: a user the bot has not met yet is asked of Slack (users.info)
+    before the first reply. The churn refusal answered in the team's default language instead."""
+    fake.add_user(user, tz="America/New_York" if locale == "en-US" else "Asia/Shanghai", locale=locale, real_name="Alice")
+    with transaction(db) as s:
+        code = create_customer(session=s, name="Galaxy", owner_id=user, created_by=user, now=utcnow()).code
+    assert bolt.command(words.format(code=code), user=user)[:2] == (200, b"")
+    assert fake.wait_for("response_url:cmd")[0].params["text"] == expected

@@ -23,7 +23,7 @@ from handlers.blocks import clip, escape, field_errors, mention, refusal, unesca
 from handlers.churn.forms import (Form, Target, churn_view, customer_ref, form_of, label, plan_lines, plan_request, shown,
                                   stage_of, target_of, wants_plan)
 from handlers.router import Subcommand
-from handlers.context import crm_of, Profile, viewer_of
+from handlers.context import crm_of, Profile, reply_profile, viewer_of
 from handlers.i18n import t
 from handlers.payload import clicked_value
 from handlers.prefill import leading_customer
@@ -111,8 +111,8 @@ def open_churn(*, client: WebClient, context: dict, trigger_id: str, channel: st
             if customer is None:
                 raise DomainError("err_unknown_customer")
             target = churnable(session, context, customer)
-    except DomainError as e:
-        tell(churn_refusal(crm.who, e))
+    except DomainError as e:  # a slash command's first reply: in the asker's language, users.info if never asked
+        tell(churn_refusal(reply_profile(client=client, context=context), e))
         return
     meta, form = {"customer": customer_id, "channel": channel}, Form(lessons=clip_to(clean(lessons), LESSONS_MAX))
     open_modal(client=client, context=context, trigger_id=trigger_id, channel=channel,
@@ -174,7 +174,7 @@ def _churn_command(*, body: dict, client: WebClient, context: dict, respond, tex
         with transaction(crm.db) as session:
             customer, rest = named(session, text, "churn_usage")
     except DomainError as e:
-        tell(churn_refusal(crm.who, e))
+        tell(churn_refusal(reply_profile(client=client, context=context), e))
         return
     open_churn(client=client, context=context, trigger_id=body["trigger_id"], channel=body.get("channel_id", ""),
                customer_id=customer.id, lessons=rest, tell=tell)

@@ -16,7 +16,7 @@ from handlers.blocks import fmt_date, mention
 from handlers.churn.forms import close_view, customer_ref, form_of, label, plan_lines, plan_request, plan_view, stage_of, target_of
 from handlers.churn.commands import churn_refusal, named, plan_errors, winback_assigned
 from handlers.router import Subcommand
-from handlers.context import crm_of, Profile, viewer_of
+from handlers.context import crm_of, Profile, reply_profile, viewer_of
 from handlers.i18n import t
 from handlers.forms import answer, clicked_customer, metadata, open_modal, profile_now, state
 from store.db import transaction
@@ -74,12 +74,11 @@ def _winback(*, client: WebClient, context: dict, trigger_id: str, channel: str,
              tell: Callable[[str], None]) -> None:
     """Indexed lookups, then views.open (or the words)."""
     crm = crm_of(context)
-    who = crm.who
     try:
         with transaction(crm.db) as session:
             step = winback_step(session, context, find(session), channel)
-    except DomainError as e:
-        tell(churn_refusal(who, e))
+    except DomainError as e:  # the first reply: in the asker's language, users.info if never asked
+        tell(churn_refusal(reply_profile(client=client, context=context), e))
         return
     if step.modal is not None:
         open_modal(client=client, context=context, trigger_id=trigger_id, channel=channel, build=step.modal)
