@@ -39,6 +39,7 @@ class Prefill:
     due: datetime | None = None
     reading: When | None = None   # what the due words said (their other readings, a zone they named)
     due_words: str = ""           # the user's words for the due time ("下周三", "9am PST")
+    unread: str = ""              # the next-step words when no future time came out of them ("2月30日 发报价", "yesterday 3pm")
 
 
 def guess_way(text: str) -> str | None:
@@ -97,4 +98,5 @@ def parse_free_text(text: str, *, session: Session, now: datetime, tz: str, loca
         due=reading.at if reading is not None else None,
         reading=reading,
         due_words=_words_for_time(tail.strip(_TRIM), action.strip(_TRIM)) if reading is not None else "",
+        unread=tail.strip(_TRIM) if reading is None else "",
     )

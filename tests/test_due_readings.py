@@ -358,3 +358,40 @@ def test_log_modal_in_chinese_offers_tonight_for_8_dian_and_shows_pacific_time(b
     assert _due_shown(view, SHANGHAI) == datetime(2026, 12, 7, 1, tzinfo=SHANGHAI)
     assert _context(view, ids.LOG_DUE_READ_BLOCK) == "从你写的“9am PST”读到： = 2026年12月7日周一 01:00（PST 12月6日 09:00）"
     assert block(view, ids.LOG_ACTION_BLOCK)["element"]["initial_value"] == "发报价"
+
+
+def test_log_modal_says_when_the_next_step_words_gave_no_future_time_and_the_due_is_the_default(bolt, fake, db, remember):
+    """A day that does not exist, a past time or no time at all after "下一步:" / "next:": the due
+    field keeps its default (tomorrow 09:00), and a line under it says so, rather than leaving the
+    rep to notice that "2月30日 发报价" falls due tomorrow. Words that read stay as before."""
+    remember(REP, "Asia/Shanghai", "zh-CN")
+    remember(REP_EN, "America/New_York", "en-US")
+    bolt.now = SUNDAY
+    with transaction(db) as s:
+        create_customer(session=s, name="星河科技", owner_id=REP, created_by=REP, now=SUNDAY)
+        create_customer(session=s, name="Galaxy Tech", owner_id=REP_EN, created_by=REP_EN, now=SUNDAY)
+    cases = [
+        (REP, SHANGHAI, "星河科技 拜访张总 下一步：2月30日 发报价", "2月30日 发报价",
+         "没能从下一步的“2月30日 发报价”里读出将来的时间：下面的到期时间是默认的 2026年12月7日周一 09:00，保存前请确认。"),
+        (REP, SHANGHAI, "星河科技 拜访张总 下一步: <!channel> *发报价*", "channel *发报价*",
+         "没能从下一步的“channel *发报价*”里读出将来的时间：下面的到期时间是默认的 2026年12月7日周一 09:00，保存前请确认。"),
+        (REP_EN, NEW_YORK, "Galaxy Tech demo done, next: yesterday 3pm call", "yesterday 3pm call",
+         "No future time in your next-step words “yesterday 3pm call”: the due time below is the default, "
+         "Sun, Dec 6, 2026, 9:00\u202fAM. Check it before saving."),
+        (REP_EN, NEW_YORK, "Galaxy Tech demo done, next: 32/13/2026 call", "32/13/2026 call",
+         "No future time in your next-step words “32/13/2026 call”: the due time below is the default, "
+         "Sun, Dec 6, 2026, 9:00\u202fAM. Check it before saving."),
+    ]
+    for user, zone, text, action, said in cases:
+        fake.reset()
+        view = _log_view(bolt, fake, user=user, text=text)
+        assert _due_shown(view, zone) == datetime(2026, 12, 7 if zone is SHANGHAI else 6, 9, tzinfo=zone)  # 21:00 Saturday in New York
+        assert block(view, ids.LOG_ACTION_BLOCK)["element"]["initial_value"] == action
+        assert _context(view, ids.LOG_DUE_READ_BLOCK) == said
+        assert not any(b["type"] == "actions" for b in view["blocks"])
+    fake.reset()
+    view = _log_view(bolt, fake, user=REP, text="星河科技 电话沟通需求 下一步：下周三 发报价")  # read: no such line
+    assert _context(view, ids.LOG_DUE_READ_BLOCK).startswith("从你写的“下周三”读到：")
+    fake.reset()
+    view = _log_view(bolt, fake, user=REP, text="星河科技 电话沟通需求")  # no next step written: nothing to say
+    assert all(b.get("block_id") != ids.LOG_DUE_READ_BLOCK for b in view["blocks"])

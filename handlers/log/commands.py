@@ -84,6 +84,8 @@ def build_log_view(profile: Profile, prefill: Prefill, *, now: datetime, metadat
                text_input(ids.LOG_ACTION, limit=ACTION_MAX, initial=prefill.action, placeholder=t(loc, "f_action_placeholder"))),
         _due_input(ids.LOG_DUE_BLOCK, t(loc, "f_due"), due),
         *(due_reading_blocks(profile, prefill.reading, prefill.due_words) if prefill.reading is not None else []),
+        *([{**context_block(t(loc, "log_due_unread", text=escape(clip(prefill.unread, 60)), time=fmt_datetime(due, profile))),
+            "block_id": ids.LOG_DUE_READ_BLOCK}] if prefill.unread else []),
         input_block(ids.LOG_OWNER_BLOCK, t(loc, "f_owner"), {"type": "users_select", "action_id": ids.LOG_OWNER, "initial_user": profile.user_id}),
     ]
     if prefill.reading is not None:
