@@ -12,15 +12,19 @@ OFF = "off"
 
 
 def parse_window(text: str) -> tuple[time, time] | None:
-    """'21:00-08:00' -> (21:00, 08:00); 'off' -> None. Anything else is refused."""
+    """'21:00-08:00' -> (21:00, 08:00); 'off' -> None. Anything else is refused (a clock past 23:59
+    and a window that starts when it ends, each with its own words)."""
     if (text or "").strip().lower() in (OFF, "none", "关闭", "关"):
         return None
     m = _WINDOW.match(text or "")
     if not m:
         raise DomainError("err_quiet_format")
     h1, m1, h2, m2 = map(int, m.groups())
-    if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59 or (h1, m1) == (h2, m2):
-        raise DomainError("err_quiet_format")
+    wrong = [f"{h}:{mm:02d}" for h, mm in ((h1, m1), (h2, m2)) if h > 23 or mm > 59]
+    if wrong:  # "25:00-07:00": the form is right, a clock is not
+        raise DomainError("err_quiet_clock", time=wrong[0])
+    if (h1, m1) == (h2, m2):  # "22:00-22:00": a window of no time (not all day: say off, or two times)
+        raise DomainError("err_quiet_empty", time=f"{h1:02d}:{m1:02d}")
     return time(h1, m1), time(h2, m2)
 
 

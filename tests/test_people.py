@@ -77,7 +77,17 @@ def test_quiet_hours_are_set_shown_and_refused_when_malformed(bolt, fake, rememb
     assert _reply(bolt, fake, "quiet 22:00-7:30", REP_EN) == "Done: non-urgent alerts wait out 10:00\u202fPM\u2009–\u20097:30\u202fAM (America/New_York)."
     with transaction(bolt.db) as s:
         assert s.get(SlackUser, REP_EN).quiet_hours == "22:00-07:30"
-    assert _reply(bolt, fake, "quiet 25:00-07:00", REP_EN) == "Quiet hours look like 21:00-08:00, or off."
+    assert _reply(bolt, fake, "quiet 25:00-07:00", REP_EN) == ("25:00 is not a time of day (hours 0–23, minutes 00–59). "
+                                                                "Quiet hours look like 21:00-08:00, or off.")
+    assert _reply(bolt, fake, "quiet 22:00-22:00", REP_EN) == ("Quiet hours from 22:00 to 22:00 would last no time at all: "
+                                                                "give two different times, like 21:00-08:00, or off.")
+    assert _reply(bolt, fake, "quiet tonight", REP_EN) == "Quiet hours look like 21:00-08:00, or off."
+    remember(REP, "Asia/Shanghai", "zh-CN")
+    assert _reply(bolt, fake, "quiet 21:00-7:60", REP) == "7:60 不是一天中的时刻（小时 0–23，分钟 00–59）。免打扰时段的格式是 21:00-08:00，或 off。"
+    assert _reply(bolt, fake, "quiet 8:00-08:00", REP) == "从 08:00 到 08:00 的免打扰没有时长：请写两个不同的时刻，如 21:00-08:00，或 off。"
+    assert _reply(bolt, fake, "quiet 晚上", REP) == "免打扰时段的格式是 21:00-08:00，或 off。"
+    with transaction(bolt.db) as s:
+        assert s.get(SlackUser, REP_EN).quiet_hours == "22:00-07:30" and (s.get(SlackUser, REP).quiet_hours or "") == ""
     assert _reply(bolt, fake, "quiet off", REP_EN) == "Quiet hours off: alerts arrive at any time."
     assert _reply(bolt, fake, "quiet default", REP_EN) == "Back to the default quiet hours, off."
 
