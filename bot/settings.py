@@ -9,6 +9,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.mini_languages import (SettingValueError, cadence_of, cs_owners_of, health_of, limits_of, money_days_of,
                                 summary_time_of, targets_of, tier_cadence_of, tiers_of)
+from store.errors import DomainError
+from store.quiet import parse_window
 from store.tuning import Cadence, CareRule, CsOwners, HealthWeights, MoneyDays, Targets, TierShares, TimeLimits
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
@@ -113,6 +115,18 @@ class Settings(BaseSettings):
     def _a_cycle(cls, value: int) -> int:
         if not 1 <= value <= 3650:
             raise SettingValueError(f"CRM_LONG_CYCLE_DAYS must be between 1 and 3650 days, not {value}")
+        return value
+
+    @field_validator("crm_quiet_hours")
+    @classmethod
+    def _a_window(cls, value: str) -> str:
+        """A window the delivery can read: before, a bad one meant no quiet hours for anybody, unsaid."""
+        try:
+            parse_window(value)
+        except DomainError as e:
+            why = {"err_quiet_clock": f"{e.params.get('time')} is not a time of day",
+                   "err_quiet_empty": "it starts when it ends"}.get(e.key, "not two times of day")
+            raise SettingValueError(f"CRM_QUIET_HOURS must be a window such as 21:00-08:00, or off, not {value!r} ({why})") from None
         return value
 
     @field_validator("crm_monthly_summary")

@@ -54,6 +54,13 @@ CASES = [
     (["jobs", "--once"], {"CRM_LONG_CYCLE_DAYS": "ninety"},
      "Settings: CRM_LONG_CYCLE_DAYS: 'ninety' is not accepted; give a whole number of days from 1 to 3650.", 2),
     (["jobs", "--once"], {"CRM_LONG_CYCLE_DAYS": "0"}, "Settings: CRM_LONG_CYCLE_DAYS must be between 1 and 3650 days, not 0", 2),
+    # before, a quiet window the delivery could not read meant no quiet hours for anybody, unsaid
+    ([], {"CRM_QUIET_HOURS": "25:00-07:00"},
+     "Settings: CRM_QUIET_HOURS must be a window such as 21:00-08:00, or off, not '25:00-07:00' (25:00 is not a time of day)", 2),
+    (["jobs", "--once"], {"CRM_QUIET_HOURS": "22:00-22:00"},
+     "Settings: CRM_QUIET_HOURS must be a window such as 21:00-08:00, or off, not '22:00-22:00' (it starts when it ends)", 2),
+    (["jobs", "--once"], {"CRM_QUIET_HOURS": "nights"},
+     "Settings: CRM_QUIET_HOURS must be a window such as 21:00-08:00, or off, not 'nights' (not two times of day)", 2),
     # digits Python's isdigit() takes but nobody types: the variable's own sentence, not int()'s
     (["jobs", "--once"], {"CRM_CADENCE_DAYS": "A=⑤"}, "Settings: CRM_CADENCE_DAYS: 'A=⑤' should look like A=7", 2),
     (["jobs", "--once"], {"CRM_MONEY_DAYS": "ahead=٣"},
