@@ -282,6 +282,9 @@ def test_winback_makes_the_plan_later_then_closes_it_won_back(bolt, fake, db, re
     assert _errors(bolt, user=REP, view=view, values=_values(owner=REP, actions=("price",), deadline=too_late)) == {
         ids.WINBACK_DEADLINE_BLOCK: f"截止日期最晚在一个月内（{_latest(ZH_REP)}）。"}
     assert _errors(bolt, user=REP, view=view, values=_values(owner=REP, actions=("price",))) == {ids.WINBACK_DEADLINE_BLOCK: "请选择截止日期。"}
+    fake.add_user("U0BOTAPP01", real_name="Google Drive", is_bot=True)  # Slack's people menu lists bots too (handlers/picked.py)
+    assert _errors(bolt, user=REP, view=view, values=_values(owner="U0BOTAPP01", actions=("price",), deadline=soon)) == {
+        ids.WINBACK_OWNER_BLOCK: "<@U0BOTAPP01> 是机器人或应用，收不到提醒：请选一位同事。"}
     assert submit(bolt, user=REP, view=view, values=_values(owner=REP, actions=("service_upgrade",), deadline=soon))[:2] == (200, b"")
     deadline = _nine(soon, ZH_REP)
     plan_line = f"挽回计划：负责人 <@{REP}>，措施：服务升级，截止 {fmt_datetime(deadline, ZH_REP)}"

@@ -65,6 +65,7 @@ def test_new_asks_the_same_in_english(bolt, fake, remember):
 
 def test_the_key_contact_becomes_the_first_contact_and_the_cs_owner_is_saved(bolt, fake, db, remember):
     remember(REP, "Asia/Shanghai", "zh-CN")
+    fake.add_user(CS, real_name="赵客成")  # a person of the workspace (handlers/picked.py asks)
     view = _new_modal(bolt, fake, REP)
     fake.reset()
     assert submit(bolt, user=REP, view=view, values=_new_values(contact="张伟", title="采购总监", staff="1,200", cs=CS))[:2] == (200, b"")

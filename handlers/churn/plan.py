@@ -8,6 +8,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from handlers import ids
+from handlers.picked import pick_errors
 from handlers.blocks import clip, escape, fmt_datetime, mention
 from handlers.churn.commands import churn_refusal, plan_errors, tell_assigned
 from handlers.churn.winback import may_first
@@ -70,6 +71,10 @@ def submit_retention(ack: Ack, body: dict, view: dict, client: WebClient, contex
     crm = crm_of(context)
     who, meta, form, now = crm.who, metadata(view), form_of(state(view)), crm.defaults.clock()
     customer_id, source = meta.id("customer"), _source(meta)
+    refused = pick_errors(client, locale=who.locale, submitter=who.user_id, picks={ids.WINBACK_OWNER_BLOCK: form.owner})
+    if refused:
+        ack(response_action="errors", errors=refused)
+        return
     try:
         with transaction(crm.db) as session:
             may_first(session, context, customer_id, may_answer)

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from handlers import ids
+from handlers.picked import pick_errors
 from handlers.blocks import fmt_date, mention
 from handlers.churn.forms import close_view, customer_ref, form_of, label, plan_lines, plan_request, plan_view, stage_of, target_of
 from handlers.churn.commands import churn_refusal, named, plan_errors, winback_assigned
@@ -122,6 +123,10 @@ def submit_plan(ack: Ack, body: dict, view: dict, client: WebClient, context: di
     crm = crm_of(context)
     who, meta, form, now = crm.who, metadata(view), form_of(state(view)), crm.defaults.clock()
     case_id, channel = meta.id("case"), meta.text("channel")
+    refused = pick_errors(client, locale=who.locale, submitter=who.user_id, picks={ids.WINBACK_OWNER_BLOCK: form.owner})
+    if refused:
+        ack(response_action="errors", errors=refused)
+        return
     try:
         with transaction(crm.db) as session:
             case = session.get(ChurnCase, case_id)

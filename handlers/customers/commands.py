@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from handlers import ids
+from handlers.picked import pick_errors
 from handlers.blocks import clip, escape, field_errors, fmt_datetime, mention, modal, section, unescape
 from handlers.router import Subcommand
 from handlers.context import crm_of, fetch_profile, Profile, reply_profile
@@ -76,6 +77,11 @@ def submit_new(ack: Ack, body: dict, view: dict, client: WebClient, context: dic
     now = crm.defaults.clock()
     form = read_form(view)
     owner = form.owner or who.user_id
+    refused = pick_errors(client, locale=who.locale, submitter=who.user_id,
+                          picks={ids.CUST_OWNER_BLOCK: owner, ids.CUST_CS_OWNER_BLOCK: form.profile.get("cs_owner_id")})
+    if refused:
+        ack(response_action="errors", errors=refused)
+        return
     try:
         with transaction(crm.db) as session:
             viewer = _viewer(session, context, who.user_id)
@@ -284,6 +290,15 @@ def submit_edit(ack: Ack, body: dict, view: dict, client: WebClient, context: di
     who: Profile = crm.who
     now = crm.defaults.clock()
     customer_id, form = read_metadata(view).id("customer_id"), read_form(view)
+    with transaction(crm.db) as session:  # a person already there is not asked about again
+        current = session.get(Customer, customer_id)
+        kept = (current.owner_id, current.cs_owner_id) if current is not None else (None, None)
+    picks = {ids.CUST_OWNER_BLOCK: form.owner if form.owner != kept[0] else None,
+             ids.CUST_CS_OWNER_BLOCK: form.profile.get("cs_owner_id") if form.profile.get("cs_owner_id") != kept[1] else None}
+    refused = pick_errors(client, locale=who.locale, submitter=who.user_id, picks=picks)
+    if refused:
+        ack(response_action="errors", errors=refused)
+        return
     try:
         with transaction(crm.db) as session:
             check_form(form, cipher_ready=True)

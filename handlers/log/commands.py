@@ -21,6 +21,7 @@ from handlers.forms import open_modal, redraw, when_from_meta, when_meta, when_r
 from handlers.i18n import t
 from handlers.payload import (MalformedPayload, clicked_value, customer_choice, datetime_of, dump_metadata, option_of,
                               read_metadata, state_values, text_of, user_of)
+from handlers.picked import pick_errors
 from handlers.prefill import Prefill, parse_free_text
 from store.alert_kinds import ACTION_ASSIGNED
 from store.behaviour_tags import OUTCOMES
@@ -225,6 +226,7 @@ def submit_log(ack: Ack, body: dict, view: dict, client: WebClient, context: dic
     who: Profile = crm.who
     now = crm.defaults.clock()
     fields, errors = _read(view, who)
+    errors.update(pick_errors(client, locale=who.locale, submitter=who.user_id, picks={ids.LOG_OWNER_BLOCK: fields["action_owner_id"]}))
     if errors:
         ack(response_action="errors", errors=errors)
         return

@@ -9,6 +9,7 @@ from handlers import ids
 from handlers.blocks import clip, escape, fmt_datetime, mention, plain, section
 from handlers.context import Profile, crm_of, reply_profile
 from handlers.i18n import CATALOG, t
+from handlers.picked import why_not
 from handlers.payload import clicked_value, record_id
 from store import outbox
 from handlers.words import action_text
@@ -110,6 +111,10 @@ def on_reassign(ack: Ack, body: dict, client: WebClient, context: dict, respond)
         _answer(respond, t(loc, "err_admin_only"))
         return
     if not to or outbox_id is None:
+        return
+    why = why_not(client, to, submitter=crm.who.user_id)  # the admin may take it themselves
+    if why is not None:  # the reminder would fail again, for good
+        _answer(respond, t(loc, f"err_pick_{why}", user=mention(to)))
         return
     try:
         with transaction(crm.db) as session:

@@ -18,6 +18,7 @@ from handlers.router import Subcommand
 from handlers.context import crm_of, fetch_profile, Profile, viewer_of
 from handlers.i18n import t
 from handlers.refs import customer_option, load_customer_options
+from handlers.picked import pick_errors
 from handlers.payload import clicked_value, customer_choice, option_of, read_metadata, record_id, state_values, text_of, user_of
 from handlers.prefill import leading_customer
 from handlers.sla_words import list_blocks
@@ -164,6 +165,10 @@ def submit_ticket(ack: Ack, body: dict, view: dict, client: WebClient, context: 
     now = crm.defaults.clock()
     meta, fields = read_metadata(view), _read(view)
     channel, source_ts, thread_ts = meta.text("channel"), meta.optional_text("source_ts"), meta.optional_text("thread_ts")
+    refused = pick_errors(client, locale=who.locale, submitter=who.user_id, picks={ids.TICKET_ASSIGNEE_BLOCK: fields["assignee_id"]})
+    if refused:
+        ack(response_action="errors", errors=refused)
+        return
     try:
         with transaction(crm.db) as session:
             ticket = create_ticket(session=session, created_by=who.user_id, calendar=crm.defaults.calendar, now=now,
