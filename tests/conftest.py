@@ -82,14 +82,17 @@ def bolt(db, fake):
     server.stop()
 
 
-def remember_user(db, user_id: str, tz: str, locale: str) -> None:
-    """Store a user's zone and locale as users.info would have (so views.open needs no lookup)."""
+def remember_user(db, user_id: str, tz: str, locale: str, *, now=None) -> None:
+    """Store a user's zone and locale as users.info would have (so views.open needs no lookup), as
+    fetched at `now` (default: the wall clock). A test whose app clock is set should pass a `now`
+    before it: a profile fetched "later" than the app's clock counts as fresh and is never asked
+    of Slack again, whatever the wall clock says."""
     from store.db import transaction
     from store.types import utcnow
     from store.users import save_user
 
     with transaction(db) as s:
-        save_user(session=s, user_id=user_id, name=user_id, email="", tz=tz, locale=locale, now=utcnow())
+        save_user(session=s, user_id=user_id, name=user_id, email="", tz=tz, locale=locale, now=now or utcnow())
 
 
 @pytest.fixture

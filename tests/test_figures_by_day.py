@@ -52,14 +52,16 @@ def app(migrated, fake):
 def _week(bolt, database) -> None:
     """wang (Shanghai) made five visits on Sunday 6 Dec and logged them on Monday morning (within
     24 h); alice (New York) made two on the same Sunday and logged them on Tuesday evening (late)."""
+    made = datetime(2026, 11, 1, tzinfo=SH)
     for user, tz, locale in ((REP, "Asia/Shanghai", "zh-CN"), (REP_EN, "America/New_York", "en-US"),
                              (BOSS, "Asia/Shanghai", "zh-CN")):
-        remember_user(database.factory, user, tz, locale)
+        # fetched on the day the customers were made, by the app's clock: stale by the time they log,
+        # so alice's name is asked of Slack (fetched at the wall clock, it was fresh from 8 December on)
+        remember_user(database.factory, user, tz, locale, now=made)
     with transaction(database.factory) as s:
         set_role(session=s, user_id=BOSS, role="manager")
         for rep in (REP, REP_EN):
             set_manager(session=s, user_id=rep, manager_id=BOSS)
-        made = datetime(2026, 11, 1, tzinfo=SH)
         galaxy = create_customer(session=s, name="星河科技", owner_id=REP, created_by=REP, now=made).id
         other = create_customer(session=s, name="Galaxy Tech", owner_id=REP_EN, created_by=REP_EN, now=made).id
     bolt.now = datetime(2026, 12, 7, 9, 30, tzinfo=SH)  # Monday
@@ -93,12 +95,12 @@ def test_sunday_visits_logged_on_monday_count_in_sundays_week_in_the_report(app,
     reps = rows[first:rows.index([], first)]  # the per-rep rows; receivables and order value follow after a blank line
     assert reps == [["负责人", "姓名", "记录互动", "超 24 小时补录", "补录未达标", "当前逾期", "到期待办", "按时完成", "逾期完成"],
                     [BOSS, BOSS, "0", "0", "否", "0", "0", "0", "0"],
-                    [REP, REP, "5", "0", "否", "0", "0", "0", "0"],
+                    [REP, "王小明", "5", "0", "否", "0", "0", "0", "0"],
                     [REP_EN, "Alice Smith", "2", "2", "是", "0", "0", "0", "0"]]
     # the week they were logged in holds none of them
     rows = _report(database, tmp_path, "--period", "2026-W50", "--lang", "en", "--rep", REP)
     assert _row(rows, "Interactions logged") == ["Interactions logged", "0", "5", "count", "", ""]
-    assert [REP, REP, "0", "0", "no", "0", "0", "0", "0"] in rows
+    assert [REP, "王小明", "0", "0", "no", "0", "0", "0", "0"] in rows
     # the day they happened, and a looser target
     done = run(["report", "--period", "2026-12-06", "--lang", "en", "--now", "2026-12-10T12:00:00+08:00"],
                env={"DATABASE_URL": database.url, "CRM_TARGETS": "logged_late=30"}, cwd=tmp_path)
@@ -106,7 +108,7 @@ def test_sunday_visits_logged_on_monday_count_in_sundays_week_in_the_report(app,
     assert _row(rows, "Interactions logged")[1] == "7"
     assert _row(rows, "Logged over 24 h late") == ["Logged over 24 h late", "28.6", "", "%", "≤ 30%", "no"]
     first = rows.index([]) + 2
-    assert [r[:5] for r in rows[first:rows.index([], first)]] == [[BOSS, BOSS, "0", "0", "no"], [REP, REP, "5", "0", "no"],
+    assert [r[:5] for r in rows[first:rows.index([], first)]] == [[BOSS, BOSS, "0", "0", "no"], [REP, "王小明", "5", "0", "no"],
                                                                  [REP_EN, "Alice Smith", "2", "2", "yes"]]
 
 
@@ -167,7 +169,7 @@ def test_the_weekly_digest_counts_a_sunday_visit_logged_on_monday_morning_in_sun
     bolt, database = app, migrated
     for user, tz, locale in ((REP, "Asia/Shanghai", "zh-CN"), (REP_EN, "America/New_York", "en-US"),
                              (BOSS, "Asia/Shanghai", "zh-CN")):
-        remember_user(database.factory, user, tz, locale)
+        remember_user(database.factory, user, tz, locale, now=datetime(2026, 11, 1, tzinfo=SH))  # by the app's clock
     made = datetime(2026, 11, 1, tzinfo=SH)
     with transaction(database.factory) as s:
         set_role(session=s, user_id=BOSS, role="manager")
