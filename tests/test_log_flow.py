@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from handlers import ids
+from handlers.context import Profile
+from handlers.log.commands import earliest_day
 from store.customers import create_customer
 from store.types import utcnow
 from store.db import transaction
@@ -246,6 +248,28 @@ def test_free_text_does_not_prefill_a_customer_the_rep_may_not_read(bolt, fake, 
     _customer(db, "Galaxy Tech", owner=REP)
     bolt.command("log Galaxy Tech demo done", user=REP_EN)
     assert "initial_option" not in block(_opened_view(fake), ids.LOG_CUSTOMER_BLOCK)["element"]
+
+
+def test_a_date_more_than_a_year_back_is_refused_in_the_reps_language(bolt, fake, db, remember):
+    """1970-01-01 or a wrong year was saved and counted in figures long closed; a year back, by the
+    rep's own today, is the earliest (28 February for a 29th)."""
+    remember(REP_EN, "America/New_York", "en-US")
+    remember(REP, "Asia/Shanghai", "zh-CN")
+    bolt.now = datetime(2026, 12, 7, 20, 0, tzinfo=NEW_YORK)  # 09:00 on 8 December in Shanghai
+    due = datetime(2026, 12, 20, 14, 0, tzinfo=timezone.utc)
+    for user, day, said in (
+            (REP_EN, date(1970, 1, 1), "The date can be at most a year ago (Dec 7, 2025); a customer's older history comes in "
+                                       "with the CSV import."),
+            (REP_EN, date(2025, 12, 6), "The date can be at most a year ago (Dec 7, 2025); a customer's older history comes in "
+                                        "with the CSV import."),
+            (REP, date(2025, 12, 7), "日期最早只能是一年前（2025年12月8日）；更早的客户记录请用 CSV 导入。")):
+        status, body, _ = _submit(bolt, user=user, customer="n:Galaxy Tech", day=day, due=due)
+        assert (status, json.loads(body)) == (200, {"response_action": "errors", "errors": {ids.LOG_DATE_BLOCK: said}})
+    with transaction(db) as s:
+        assert s.exec(select(Interaction)).all() == [] and s.exec(select(Customer)).all() == []
+    assert _submit(bolt, user=REP_EN, customer="n:Galaxy Tech", day=date(2025, 12, 7), due=due)[:2] == (200, b"")
+    assert _submit(bolt, user=REP, day=date(2025, 12, 8), due=due)[:2] == (200, b"")
+    assert earliest_day(datetime(2028, 2, 29, 12, tzinfo=timezone.utc), Profile(user_id=REP, tz="UTC", locale="en")) == date(2027, 2, 28)
 
 
 def test_a_date_after_the_reps_own_today_is_refused_in_their_language(bolt, fake, db, remember):

@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 from handlers import ids
 from handlers.refs import customer_option, load_customer_options
 from handlers.router import Subcommand
-from handlers.blocks import (block_in, clip, context as context_block, escape, field_errors, fmt_datetime, input_block, mention,
+from handlers.blocks import (block_in, clip, context as context_block, escape, field_errors, fmt_date, fmt_datetime, input_block, mention,
                              modal, option, plain, section, text_input, unescape)
 from handlers.context import crm_of, fetch_profile, Profile, viewer_of
 from handlers.dates import When
@@ -186,7 +186,15 @@ def _due_block(values: dict) -> str:
     return next((b for b in values if b.startswith(ids.LOG_DUE_BLOCK + ".")), ids.LOG_DUE_BLOCK)
 
 
-def _read(view: dict, who: Profile) -> tuple[dict, dict[str, str]]:
+def earliest_day(now: datetime, profile: Profile) -> date:
+    """The earliest day the form takes for an interaction: a year before the user's today (the
+    same day, 28 February for a 29th). Older is a typo (1970-01-01, a wrong year), and would count
+    in figures long closed; a customer's history comes in with `python -m bot import`."""
+    today = now.astimezone(profile.zone).date()
+    return today.replace(year=today.year - 1, day=28) if (today.month, today.day) == (2, 29) else today.replace(year=today.year - 1)
+
+
+def _read(view: dict, who: Profile, now: datetime) -> tuple[dict, dict[str, str]]:
     """The submitted fields as plain values, plus errors for what cannot even be read."""
     values = state_values(view)
     errors: dict[str, str] = {}
@@ -197,6 +205,8 @@ def _read(view: dict, who: Profile) -> tuple[dict, dict[str, str]]:
     except ValueError:
         occurred_on = None
         errors[ids.LOG_DATE_BLOCK] = t(who.locale, "err_date_invalid")
+    if occurred_on is not None and occurred_on < earliest_day(now, who):
+        errors[ids.LOG_DATE_BLOCK] = t(who.locale, "err_date_too_old", day=fmt_date(earliest_day(now, who), who))
     due_block = _due_block(values)
     due_at = datetime_of(_value(values, due_block, ids.LOG_DUE))
     if due_at is None:
@@ -225,7 +235,7 @@ def submit_log(ack: Ack, body: dict, view: dict, client: WebClient, context: dic
     crm = crm_of(context)
     who: Profile = crm.who
     now = crm.defaults.clock()
-    fields, errors = _read(view, who)
+    fields, errors = _read(view, who, now)
     errors.update(pick_errors(client, locale=who.locale, submitter=who.user_id, picks={ids.LOG_OWNER_BLOCK: fields["action_owner_id"]}))
     if errors:
         ack(response_action="errors", errors=errors)
