@@ -42,6 +42,14 @@ def test_admin_sets_roles_and_managers(bolt, fake, remember):
     team = _reply(bolt, fake, "admin team", BOSS)
     assert f"<@{REP}>：销售，经理 <@{REP_EN}>" in team and f"<@{BOSS}>：管理员" in team
     assert "/crm admin role" in _reply(bolt, fake, "admin", BOSS)
+    # a bot or a deactivated account as a manager (or given a role): the team's escalations would go nowhere
+    fake.add_user("U0BOTAPP01", real_name="Google Drive", is_bot=True)
+    fake.add_user("U0LEFT0002", real_name="离职的同事", deleted=True)
+    assert _reply(bolt, fake, f"admin manager <@{REP}|wang> <@U0BOTAPP01|drive>", BOSS) == "<@U0BOTAPP01> 是机器人或应用，收不到提醒：请选一位同事。"
+    assert _reply(bolt, fake, "admin role <@U0LEFT0002|left> manager", BOSS) == (
+        "<@U0LEFT0002> 不是这个工作区的在职成员（账号已停用或不存在）：请选一位同事。")
+    with transaction(bolt.db) as s:
+        assert s.get(SlackUser, REP).manager_id == REP_EN and s.get(SlackUser, "U0LEFT0002") is None
 
 
 def test_admins_see_alerts_slack_refused_for_good(bolt, fake, remember):

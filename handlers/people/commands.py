@@ -4,6 +4,7 @@ from __future__ import annotations
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from handlers.picked import why_not
 from handlers.blocks import mention, mentioned_users
 from handlers.people.admin_cs import run_cs
 from handlers.people import admin_failures
@@ -41,6 +42,12 @@ def run_admin(*, body: dict, client: WebClient, context: dict, respond, text: st
     _require_admin(context)
     verb, rest = split(text)
     users = mentioned_users(rest)
+    if verb in ("role", "manager"):  # a bot or a deactivated account as a rep or manager: its team's alerts go nowhere
+        for user in users:
+            why = why_not(client, user, submitter=who.user_id)
+            if why is not None:
+                respond(response_type="ephemeral", text=t(who.locale, f"err_pick_{why}", user=mention(user)))
+                return
     if verb == "role" and len(users) == 1:
         role = rest.split()[-1].strip().lower()
         with transaction(crm.db) as session:
