@@ -9,7 +9,7 @@ from pathlib import Path
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from tqdm import tqdm
 
-from bot.app import make_client
+from bot.client import make_client
 from bot.cli.customers import open_with_cipher, say
 from bot.cli.import_reader import few_collections, spawned
 from bot.cli.owners import SlackOwners
