@@ -66,22 +66,28 @@ def _processors(dialect, table, names: tuple[str, ...]) -> list[tuple[int, objec
 
 def _bound(conn, model, names: list[str], rows: list[dict]) -> list[tuple]:
     """The rows' values in `names` order, each passed through its column's bind processor as
-    SQLAlchemy would (None left as it is), each distinct value of a column once (most are the import's `now`)."""
+    SQLAlchemy would (None left as it is). Each distinct value of a column is processed once (most
+    are the import's `now`), and a column whose values all come back as they are (PostgreSQL's
+    UTC datetimes) is left alone."""
     pick = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
-    processors = _processors(conn.dialect, model.__table__, tuple(names))
+    processors = []
+    for i, p in _processors(conn.dialect, model.__table__, tuple(names)):
+        try:
+            done = {value: p(value) for value in set(map(itemgetter(names[i]), rows)) if value is not None}
+        except TypeError:  # an unhashable value (a JSON column's dict): each processed
+            processors.append((i, None, p))
+            continue
+        if any(got is not value for value, got in done.items()):
+            done[None] = None
+            processors.append((i, done, p))
     if not processors:
         return list(map(pick, rows))
-    done = [(i, {None: None}, p) for i, p in processors]
     params = []
     for row in rows:
         values = list(pick(row))
-        for i, seen, p in done:
+        for i, done, p in processors:
             value = values[i]
-            try:
-                got = seen.get(value, seen)
-            except TypeError:  # unhashable (a JSON column's dict)
-                got = p(value)
-            values[i] = (seen.setdefault(value, p(value)) if got is seen else got)
+            values[i] = done[value] if done is not None else None if value is None else p(value)
         params.append(tuple(values))
     return params
 
