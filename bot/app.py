@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.alerts import alert_kinds
+from bot.client import make_client
 from bot.hooks import features_hooks
 from bot.listeners import register as register_listeners
 from bot.metrics import Metrics
@@ -26,10 +27,6 @@ from store.privacy import Cipher
 from store.sla import Calendar
 
 log = logging.getLogger("crm")
-
-def make_client(settings: Settings) -> WebClient:
-    return WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
-
 
 def defaults_of(settings: Settings, cipher: Cipher | None = None) -> Defaults:
     try:

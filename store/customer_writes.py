@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from operator import itemgetter
-from types import SimpleNamespace
 
 from sqlalchemy import case, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -23,7 +22,7 @@ from store.auto_actions import title_for
 from store.customer_rows import FOLLOW_UP, IMPORTED_BY, LINE_DEFAULTS
 from store.models import ActionStatus, CodeCounter, Contact, Customer, NextAction
 from store.privacy import Cipher, mask_email, mask_phone, sealed
-from store.profile import PROFILE_FIELDS, search_text
+from store.profile import PROFILE_FIELDS, search_text_of
 from store.text import normalise_name
 
 
@@ -53,22 +52,42 @@ def _codes(session: Session, targets: list[Target], now: datetime) -> None:
             t.code = f"C{month}{n:03d}"
 
 
+_PROCESSORS: dict[tuple, list[tuple[int, object]]] = {}  # (dialect, table, names) -> [(position, bind processor)]
+
+
+def _processors(dialect, table, names: tuple[str, ...]) -> list[tuple[int, object]]:
+    """The columns of `names` that have a bind processor on the dialect, worked out once per table and names."""
+    key = (dialect.name, dialect.driver, table, names)
+    got = _PROCESSORS.get(key)
+    if got is None:
+        got = _PROCESSORS[key] = [(i, p) for i, p in enumerate(table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names) if p]
+    return got
+
+
 def _bound(conn, model, names: list[str], rows: list[dict]) -> list[tuple]:
     """The rows' values in `names` order, each passed through its column's bind processor as
-    SQLAlchemy would."""
-    dialect, table = conn.dialect, model.__table__
-    processors = [(i, p, {}) for i, p in enumerate(table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names) if p]
+    SQLAlchemy would (None left as it is). Each distinct value of a column is processed once (most
+    are the import's `now`), and a column whose values all come back as they are (PostgreSQL's
+    UTC datetimes) is left alone."""
     pick = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+    processors = []
+    for i, p in _processors(conn.dialect, model.__table__, tuple(names)):
+        try:
+            done = {value: p(value) for value in set(map(itemgetter(names[i]), rows)) if value is not None}
+        except TypeError:  # an unhashable value (a JSON column's dict): each processed
+            processors.append((i, None, p))
+            continue
+        if any(got is not value for value, got in done.items()):
+            done[None] = None
+            processors.append((i, done, p))
     if not processors:
-        return [pick(row) for row in rows]
+        return list(map(pick, rows))
     params = []
     for row in rows:
         values = list(pick(row))
-        for i, p, done in processors:  # once per distinct value: most are the import's `now`
+        for i, done, p in processors:
             value = values[i]
-            if value is not None:
-                got = done.get(value)
-                values[i] = done.setdefault(value, p(value)) if got is None else got
+            values[i] = done[value] if done is not None else None if value is None else p(value)
         params.append(tuple(values))
     return params
 
@@ -103,32 +122,40 @@ def _insert(session: Session, model, rows: list[dict]) -> None:
 def _sealed(cipher: Cipher, phone: object, email: object, blind: dict | None = None) -> dict[str, str | None]:
     """store.privacy.sealed's columns (all four), the blind indexes taken from `blind` (row_keys_of)
     when it has them."""
-    out: dict[str, str | None] = {}
-    for kind, value, index in (("phone", phone, cipher.phone_index), ("email", email, cipher.email_index)):
-        known = blind.get((kind, value)) if value and blind else None
-        out[f"{kind}_enc"] = cipher.encrypt(value) if value else None
-        out[f"{kind}_index"] = (known[2:] if known else index(value)) if value else None
-    return out
+    phone_enc = phone_index = email_enc = email_index = None
+    if phone:
+        known = blind.get(("phone", phone)) if blind else None
+        phone_enc, phone_index = cipher.encrypt(phone), known[2:] if known else cipher.phone_index(phone)
+    if email:
+        known = blind.get(("email", email)) if blind else None
+        email_enc, email_index = cipher.encrypt(email), known[2:] if known else cipher.email_index(email)
+    return {"phone_enc": phone_enc, "phone_index": phone_index, "email_enc": email_enc, "email_index": email_index}
+
+
+_PROFILE = frozenset(PROFILE_FIELDS)
+_NO_PROFILE = {f: "" if f in LINE_DEFAULTS else None for f in PROFILE_FIELDS}  # a profile column the file leaves empty
 
 
 def _customer_row(t: Target, cipher: Cipher, now: datetime) -> dict:
     """What store.customers.create_customer would store, at the row's stage."""
     v = t.values
-    row = dict(code=t.code, name=t.name, name_norm=normalise_name(t.name), owner_id=t.owner_id, created_by=IMPORTED_BY,
-               created_at=now, updated_at=now, stage=t.stage[0], status=t.stage[1], stage_changed_at=now,
-               grade=v.get("grade"), grade_source="manual" if v.get("grade") else None,
-               **{f: v.get(f, "" if f in LINE_DEFAULTS else None) for f in PROFILE_FIELDS},
-               **_sealed(cipher, v.get("phone"), v.get("email"), t.blind))
-    shown = SimpleNamespace(name=t.name, code=t.code, company=row["company"], industry=row["industry"])
-    row["search_norm"] = search_text(shown, [name for _, name in t.new_tags])
+    grade = v.get("grade")
+    row = {"code": t.code, "name": t.name, "name_norm": normalise_name(t.name), "owner_id": t.owner_id, "created_by": IMPORTED_BY,
+           "created_at": now, "updated_at": now, "stage": t.stage[0], "status": t.stage[1], "stage_changed_at": now,
+           "grade": grade, "grade_source": "manual" if grade else None, **_NO_PROFILE}
+    for name, value in v.items():
+        if name in _PROFILE:
+            row[name] = value
+    row.update(_sealed(cipher, v.get("phone"), v.get("email"), t.blind))
+    row["search_norm"] = search_text_of(t.name, row["company"], t.code, row["industry"], [name for _, name in t.new_tags])
     return row
 
 
 def _audit(customer_id: int, field: str, old: object, new: object, now: datetime, *, entity: str = "customer",
            entity_id: int | None = None) -> dict:
     """An audit_entry row, as store.audit.record writes it."""
-    return dict(at=now, by=IMPORTED_BY, entity=entity, entity_id=customer_id if entity_id is None else entity_id,
-                customer_id=customer_id, field=field, old=audit.as_text(old), new=audit.as_text(new))
+    return {"at": now, "by": IMPORTED_BY, "entity": entity, "entity_id": customer_id if entity_id is None else entity_id,
+            "customer_id": customer_id, "field": field, "old": audit.as_text(old), "new": audit.as_text(new)}
 
 
 def _fill(t: Target, cipher: Cipher, now: datetime, audits: list[dict]) -> dict:
@@ -146,8 +173,8 @@ def _fill(t: Target, cipher: Cipher, now: datetime, audits: list[dict]) -> dict:
             if t.grade_source != "manual":
                 audits.append(_audit(cid, "grade_source", t.grade_source, "manual", now))
             columns["grade_source"] = "manual"
-    shown = SimpleNamespace(name=t.name, code=t.code, company=v.get("company"), industry=v.get("industry"))
-    return {**columns, "search_norm": search_text(shown, [name for _, name in (*t.tags, *t.new_tags)]), "updated_at": now, "id": cid}
+    search = search_text_of(t.name, v.get("company"), t.code, v.get("industry"), [name for _, name in (*t.tags, *t.new_tags)])
+    return {**columns, "search_norm": search, "updated_at": now, "id": cid}
 
 
 def _update(session: Session, rows: list[dict]) -> None:

@@ -74,8 +74,12 @@ def money(value: object, *, field: str = "amount") -> Decimal | None:
 
 
 def search_text(customer: Customer, tag_names: Iterable[str]) -> str:
-    parts = [customer.name, customer.company, customer.code, customer.industry, *tag_names]
-    return normalise_name(" ".join(p for p in parts if p))[:SEARCH_MAX]
+    return search_text_of(customer.name, customer.company, customer.code, customer.industry, tag_names)
+
+
+def search_text_of(name: str, company: str | None, code: str | None, industry: str | None, tag_names: Iterable[str]) -> str:
+    """What /crm find searches (customer.search_norm): the name, company, code, industry and tag names, normalised."""
+    return normalise_name(" ".join(p for p in (name, company, code, industry, *tag_names) if p))[:SEARCH_MAX]
 
 
 def refresh_search(session: Session, customer: Customer) -> None:

@@ -9,9 +9,9 @@ from pathlib import Path
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from tqdm import tqdm
 
-from bot.app import make_client
+from bot.client import make_client
 from bot.cli.customers import open_with_cipher, say
-from bot.cli.import_reader import spawned
+from bot.cli.import_reader import few_collections, spawned
 from bot.cli.owners import SlackOwners
 from store.customer_import import import_customers
 from store.customer_rows import people
@@ -79,7 +79,7 @@ def handle(settings, args) -> None:
         raise SystemExit(f"import: cannot read {args.file}: {e.strerror or e}")
     db, cipher = open_with_cipher(settings)
     progress = _Bars(loc, always=args.progress)
-    with transaction(db) as session, contextlib.closing(progress):
+    with few_collections(), transaction(db) as session, contextlib.closing(progress):
         owners, owner = _owners(settings, session), None
         if args.default_owner:
             try:

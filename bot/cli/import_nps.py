@@ -10,7 +10,8 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from bot.app import defaults_of, make_client
+from bot.app import defaults_of
+from bot.client import make_client
 from bot.database import open_database
 from handlers.delivery.send import deliver
 from handlers.i18n import t

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from bot.app import defaults_of, make_client
+from bot.app import defaults_of
+from bot.client import make_client
 from bot.cli.args import parse_now, require_slack
 from bot.database import open_database
 from bot.keys import check_key

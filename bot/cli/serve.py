@@ -7,7 +7,8 @@ import logging
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.app import create_app, defaults_of, make_client
+from bot.app import create_app, defaults_of
+from bot.client import make_client
 from bot.database import open_database
 from bot.front import EVENTS_PATH, Front
 from bot.health import Readiness, make_ops_wsgi
