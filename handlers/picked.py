@@ -7,7 +7,12 @@ Slack refuses DMs to a bot, and a deactivated account reads nothing. So the form
 anything is saved, on the field, in the submitter's language. The submitter (a person, by
 definition) is not asked about; anyone else is asked of Slack (users.info) when the form is
 submitted. When Slack cannot say (rate-limited, down), the pick is let through: work is not refused
-for Slack's sake, and a delivery Slack refuses is listed by `/crm admin failures`."""
+for Slack's sake, and a delivery Slack refuses is listed by `/crm admin failures`.
+
+The question is asked before the form is answered, inside Slack's 3 seconds, and a form is saved
+before it is answered: a slow answer must not make Slack show an error for a form that was saved (a
+second submit would save it twice). So it has ASK_SECONDS, once, without the client's retries (a
+rate-limited answer would otherwise be waited out), and no answer in time lets the pick through."""
 from __future__ import annotations
 
 import logging
@@ -20,6 +25,7 @@ from handlers.blocks import mention
 from handlers.i18n import t
 
 log = logging.getLogger(__name__)
+ASK_SECONDS = 1.5
 SLACKBOT = "USLACKBOT"
 _GONE = frozenset({"user_not_found", "user_not_visible", "users_not_found"})
 
@@ -30,8 +36,9 @@ def why_not(client: WebClient, user_id: str | None, *, submitter: str) -> str | 
         return None
     if user_id == SLACKBOT:
         return "bot"
+    quick = WebClient(token=client.token, base_url=client.base_url, timeout=ASK_SECONDS, retry_handlers=[])
     try:
-        info = client.users_info(user=user_id)["user"] or {}
+        info = quick.users_info(user=user_id)["user"] or {}
     except SlackApiError as e:
         error = e.response.get("error")
         if error in _GONE:

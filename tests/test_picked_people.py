@@ -110,3 +110,29 @@ def test_an_admin_cannot_hand_a_failed_reminder_to_a_bot(bolt, fake, db, remembe
     assert _click(bolt, fake, message, outbox_id, resend=False, pick=BOT) == f"<@{BOT}> 是机器人或应用，收不到提醒：请选一位同事。"
     said = _click(bolt, fake, message, outbox_id, resend=False, pick=PERSON)  # the refused pick changed nothing
     assert said.startswith("已") and f"<@{PERSON}>" in said, said
+
+
+def test_a_slow_slack_lets_the_pick_through_inside_slacks_three_seconds(bolt, fake, db, remember, monkeypatch):
+    """The form is saved before it is answered: Slack's slow answer about the person picked must
+    not push the answer past Slack's 3 s (Slack would show an error for a form that was saved)."""
+    import threading
+
+    import handlers.picked
+
+    monkeypatch.setattr(handlers.picked, "ASK_SECONDS", 0.2)  # the wait for Slack's answer, shortened for the test
+    remember(REP, "Asia/Shanghai", "zh-CN")
+    _people(fake)
+    bolt.now = NOW
+    with transaction(db) as s:
+        zh = create_customer(session=s, name="星河科技", owner_id=REP, created_by=REP, now=NOW).id
+    answer = threading.Event()
+    fake.fail_next("users.info", status=200, hold=answer)  # Slack answers only when the test says so
+    fake.fail_next("users.info", retry_after=30)  # then rate-limited for 30 s: not waited out
+    try:
+        status, body, took = _log(bolt, user=REP, customer_id=zh, owner=BOT, day=date(2026, 12, 7))
+        assert (status, body) == (200, b"") and took < 2.0
+        status, body, took = _log(bolt, user=REP, customer_id=zh, owner=BOT, day=date(2026, 12, 7))
+        assert (status, body) == (200, b"") and took < 2.0
+    finally:
+        answer.set()
+    assert _saved(db) == (2, [BOT, BOT])  # let through, as when Slack is down
