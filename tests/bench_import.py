@@ -41,34 +41,41 @@ def rows(n: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _tree_rss_kib(pid: int) -> int:
-    """VmRSS of the process and its descendants (a large file is read in a second process), KiB."""
-    total, todo = 0, [pid]
+def _tree_kib(pid: int) -> tuple[int, int]:
+    """(VmRSS, Pss) of the process and its descendants (a large file is read in a second process),
+    KiB. The RSS sum counts twice every page two of them share: the libraries both map, and, for the
+    instant between a fork and its exec, the whole parent. Pss shares each such page out among the
+    processes that map it, so its sum is what they hold together."""
+    rss = pss = 0
+    todo = [pid]
     while todo:
         p = todo.pop()
         try:
-            total += int(Path(f"/proc/{p}/status").read_text().split("VmRSS:")[1].split()[0])
+            rss += int(Path(f"/proc/{p}/status").read_text().split("VmRSS:")[1].split()[0])
+            pss += int(Path(f"/proc/{p}/smaps_rollup").read_text().split("\nPss:")[1].split()[0])
             todo += [int(c) for t in Path(f"/proc/{p}/task").iterdir() for c in (t / "children").read_text().split()]
         except (OSError, IndexError, ValueError):  # gone meanwhile, or a zombie
             continue
-    return total
+    return rss, pss
 
 
 def _sampled(pid: int, peak: list[int], done: threading.Event) -> None:
     while not done.wait(0.05):
-        peak[0] = max(peak[0], _tree_rss_kib(pid))
+        rss, pss = _tree_kib(pid)
+        peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
 
 
-def imported(url: str, path: Path) -> tuple[float, float, float, str, float]:
+def imported(url: str, path: Path) -> tuple[float, float, float, str, float, float]:
     """`python -m bot import PATH` as a process: (wall s, CPU s, peak RSS MB, its summary line, peak
-    RSS MB of the process and its children together, sampled every 50 ms). wait4's peak is the
-    largest of the processes, not their sum, and the CPU seconds include the reaped children's."""
+    RSS MB and peak PSS MB of the process and its children together, sampled every 50 ms). wait4's
+    peak is the largest of the processes, not their sum, and the CPU seconds include the reaped
+    children's."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "CRM_"))}
     env.update(PYTHONPATH=str(ROOT), CRM_ENCRYPTION_KEY=KEY, CRM_QUIET_HOURS="off", DATABASE_URL=url, CRM_DEFAULT_LOCALE="en")
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         process = subprocess.Popen([sys.executable, "-m", "bot", "import", str(path)], env=env, stdout=out, stderr=err)
-        peak, done = [0], threading.Event()
+        peak, done = [0, 0], threading.Event()
         sampler = threading.Thread(target=_sampled, args=(process.pid, peak, done), daemon=True)
         sampler.start()
         _, status, usage = os.wait4(process.pid, 0)
@@ -79,7 +86,7 @@ def imported(url: str, path: Path) -> tuple[float, float, float, str, float]:
         said, problems = out.read().decode(), err.read().decode()
     if status != 0:
         raise SystemExit(f"import failed ({status}): {problems[-2000:]}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, said.splitlines()[0], peak[0] / 1024
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, said.splitlines()[0], peak[0] / 1024, peak[1] / 1024
 
 
 STORED = ("customer", "contact", "stage_change", "customer_tag", "next_action", "audit_entry", "imported_row")  # parents first
@@ -142,9 +149,9 @@ def main() -> None:
             path.write_text(data, encoding="utf-8")
             for label in ("first import", "same file again"):
                 took[label] = imported(scratch.url, path)
-                wall, cpu, peak, said, together = took[label]
+                wall, cpu, peak, said, together, shared_out = took[label]
                 print(f"{engine.dialect.name}: {label} of {args.rows} rows: {wall:.1f} s ({cpu:.1f} s CPU), peak RSS {peak:.0f} MB "
-                      f"(with its children, sampled: {together:.0f} MB); {said}")
+                      f"(with its children, sampled: RSS {together:.0f} MB, PSS {shared_out:.0f} MB); {said}")
         print(counts(db))
         started = time.perf_counter()  # the floor: the same file parsed by csv and inserted raw with executemany
         with engine.begin() as conn:
@@ -166,10 +173,10 @@ def main() -> None:
         print(f"{engine.dialect.name}: storing the {n} rows the first import keeps, raw, in one transaction (floor 2): {stored:.2f} s ("
               + ", ".join(f"{table} {s:.2f}" for table, s in per.items()) + ")")
         for label, target in (("first import", 10), ("same file again", 5)):
-            wall, cpu, peak, _, together = took[label]
+            wall, cpu, peak, _, together, shared_out = took[label]
             print(f"{engine.dialect.name} {label}: figure {wall:.1f} s ({cpu:.1f} s CPU), floor (raw csv + executemany, same run) "
                   f"{floor:.2f} s, ratio {wall / floor:.0f}x; " + (f"floor 2 (its rows stored raw) {stored:.2f} s, ratio {wall / stored:.1f}x; " if label == "first import" else "")
-                  + f"peak RSS {peak:.0f} MB (with its children {together:.0f} MB); "
+                  + f"peak RSS {peak:.0f} MB (with its children: RSS {together:.0f} MB, PSS {shared_out:.0f} MB); "
                   f"target at 100,000 rows <= {target} s, <= 300 MB")
     finally:
         engine.dispose()
