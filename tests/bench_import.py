@@ -43,9 +43,9 @@ def rows(n: int) -> str:
 
 def _tree_kib(pid: int) -> tuple[int, int]:
     """(VmRSS, Pss) of the process and its descendants (a large file is read in a second process),
-    KiB. The RSS sum counts twice every page two of them share: the libraries both map, and, for the
-    instant between a fork and its exec, the whole parent. Pss shares each such page out among the
-    processes that map it, so its sum is what they hold together."""
+    KiB. The RSS sum counts twice every page two of them share: the libraries both map (about 40 MB
+    here) and, between a fork and its exec, the parent's pages the child still shares. Pss shares
+    each such page out among the processes that map it, so its sum is what they hold together."""
     rss = pss = 0
     todo = [pid]
     while todo:
