@@ -23,6 +23,7 @@ from slack_sdk.errors import SlackApiError
 
 from handlers.blocks import mention
 from handlers.i18n import t
+from store.users import not_a_person
 
 log = logging.getLogger(__name__)
 ASK_SECONDS = 1.5
@@ -48,21 +49,18 @@ def why_not(client: WebClient, user_id: str | None, *, submitter: str) -> str | 
     except Exception as e:  # a timeout, a connection refused: Slack could not say
         log.warning("users.info %s failed (%s): the pick is let through", user_id, type(e).__name__)
         return None
-    if info.get("is_bot"):
-        return "bot"
-    if info.get("deleted"):
-        return "gone"
-    return None
+    return not_a_person(info)
 
 
 def pick_errors(client: WebClient, *, locale: str, submitter: str, picks: Mapping[str, str | None]) -> dict[str, str]:
     """{block id: the field's error} for each picked person (block id -> user id) who cannot own work."""
     errors: dict[str, str] = {}
-    asked: dict[str, str | None] = {}
+    asked: dict[str, str | None] = {}  # one question per person, however many fields name them
     for block_id, user_id in picks.items():
-        if user_id and user_id not in asked:
+        if not user_id:
+            continue
+        if user_id not in asked:
             asked[user_id] = why_not(client, user_id, submitter=submitter)
-        why = asked.get(user_id or "")
-        if why is not None:
-            errors[block_id] = t(locale, f"err_pick_{why}", user=mention(user_id or ""))
+        if asked[user_id] is not None:
+            errors[block_id] = t(locale, f"err_pick_{asked[user_id]}", user=mention(user_id))
     return errors

@@ -10,6 +10,16 @@ from store.errors import DomainError
 from store.models import Role, SlackUser
 
 
+def not_a_person(user: dict) -> str | None:
+    """Why a Slack user object (users.info, users.list) can own no work: "bot" (a bot or an app),
+    "gone" (a deactivated account), or None. Nobody would read its reminders."""
+    if user.get("is_bot"):
+        return "bot"
+    if user.get("deleted"):
+        return "gone"
+    return None
+
+
 def get_user(*, session: Session, user_id: str) -> SlackUser | None:
     return session.get(SlackUser, user_id)
 

@@ -26,6 +26,7 @@ from slack_sdk.errors import SlackApiError
 
 from store.customer_csv import People, person_key, slack_id
 from store.errors import DomainError
+from store.users import not_a_person
 
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$")
 _MAILTO = re.compile(r"^<mailto:([^|<>\s]+@[^|<>\s]+)(?:\|[^>]*)?>$")  # an email copied out of a Slack message
@@ -147,8 +148,7 @@ class SlackOwners:
             members, cursor = [], None
             while True:
                 page = self._call("users.list", self.client.users_list, limit=PAGE, **({"cursor": cursor} if cursor else {}))
-                members += [m for m in page.get("members") or [] if not m.get("deleted") and not m.get("is_bot")
-                            and m.get("id") != "USLACKBOT"]
+                members += [m for m in page.get("members") or [] if not_a_person(m) is None and m.get("id") != "USLACKBOT"]
                 cursor = (page.get("response_metadata") or {}).get("next_cursor")
                 if not cursor:
                     break
@@ -169,7 +169,7 @@ class SlackOwners:
 
 def _active(user: dict, value: str) -> None:
     """A deactivated account or a bot owns nothing: nobody would read its reminders."""
-    if user.get("deleted") or user.get("is_bot"):
+    if not_a_person(user) is not None:
         raise DomainError("imp_owner_inactive", owner=value[:60], user=user.get("id", ""), name=_name(user))
 
 

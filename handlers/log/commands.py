@@ -28,6 +28,7 @@ from store.behaviour_tags import OUTCOMES
 from store.db import transaction
 from store.errors import DomainError
 from store.interactions import Logged, log_interaction
+from store.lifecycle import add_months
 from store.models import Customer, Way
 from store.permissions import can_read
 from store.outbox import enqueue
@@ -190,8 +191,7 @@ def earliest_day(now: datetime, profile: Profile) -> date:
     """The earliest day the form takes for an interaction: a year before the user's today (the
     same day, 28 February for a 29th). Older is a typo (1970-01-01, a wrong year), and would count
     in figures long closed; a customer's history comes in with `python -m bot import`."""
-    today = now.astimezone(profile.zone).date()
-    return today.replace(year=today.year - 1, day=28) if (today.month, today.day) == (2, 29) else today.replace(year=today.year - 1)
+    return add_months(now.astimezone(profile.zone).date(), -12)
 
 
 def _read(view: dict, who: Profile, now: datetime) -> tuple[dict, dict[str, str]]:
@@ -205,8 +205,9 @@ def _read(view: dict, who: Profile, now: datetime) -> tuple[dict, dict[str, str]
     except ValueError:
         occurred_on = None
         errors[ids.LOG_DATE_BLOCK] = t(who.locale, "err_date_invalid")
-    if occurred_on is not None and occurred_on < earliest_day(now, who):
-        errors[ids.LOG_DATE_BLOCK] = t(who.locale, "err_date_too_old", day=fmt_date(earliest_day(now, who), who))
+    earliest = earliest_day(now, who)
+    if occurred_on is not None and occurred_on < earliest:
+        errors[ids.LOG_DATE_BLOCK] = t(who.locale, "err_date_too_old", day=fmt_date(earliest, who))
     due_block = _due_block(values)
     due_at = datetime_of(_value(values, due_block, ids.LOG_DUE))
     if due_at is None:
