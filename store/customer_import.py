@@ -48,7 +48,7 @@ from store.customer_csv import header_key
 from store.customer_match import Index, Target, merge, row_keys_of
 from store.customer_reading import ASIDE_ROWS, KNOWN, RowDigest, file_records, survey
 from store.customer_rows import BATCH, ImportReport, Progress, Row, RowError, RowReader, people
-from store.customer_writes import Writer
+from store.customer_writes import DEFER_FROM, Writer
 from store.errors import DomainError
 from store.nps_import import text_line
 from store.privacy import Cipher
@@ -84,13 +84,14 @@ def _columns(header: list[str], report: ImportReport, default_owner: str | None)
 def import_customers(*, session: Session, data: bytes, cipher: Cipher, tz: str, now: datetime,
                      default_owner: str | None = None, progress: Progress | None = None,
                      resolve_owner: OwnerResolver | None = None, read_aside: Callable | None = None,
-                     aside_from: int = ASIDE_ROWS) -> ImportReport:
+                     aside_from: int = ASIDE_ROWS, defer_from: int = DEFER_FROM) -> ImportReport:
     """Check every row; if any is refused write nothing and return the reasons, else write them all
     (in the caller's transaction). `default_owner`: a Slack user id for rows without an owner.
     `resolve_owner`: how owner cells become user ids (default: the users the bot has met).
     `read_aside`: when `aside_from` rows or more are left to read once the file is looked over, they
     are read and checked by what it makes (bot/cli/import_reader.py's Aside: a second process, while
-    this one matches and writes; store/customer_reading.py).
+    this one matches and writes; store/customer_reading.py). `defer_from`: from how many new rows an
+    import into a smaller SQLite database builds the indexes it does not read afterwards (Writer.defer_indexes).
 
     One pass over the file: rows are read, checked and matched BATCH at a time (the customers they
     may mean looked up per batch), and each batch's customers are written at once inside a
@@ -117,6 +118,7 @@ def import_customers(*, session: Session, data: bytes, cipher: Cipher, tz: str, 
         with writer.tuned():
             seen = survey(records, keys, RowDigest(cipher, keys, f"{tz}\x1f{default_owner or ''}"), writer.imported)
             writer.kept, unknown = seen.kept, seen.rows - len(seen.known)
+            writer.defer_indexes(unknown, defer_from)
             if read_aside is not None and unknown >= aside_from:  # a large file of new rows: read in a second process
                 aside = read_aside(who=who, data=data, keys=keys, tz=tz, now=now, default_owner=default_owner, cipher=cipher)
                 writer.cipher, reads = aside.cipher, aside.reads(seen.known)
@@ -125,6 +127,8 @@ def import_customers(*, session: Session, data: bytes, cipher: Cipher, tz: str, 
                 reads = ((line, KNOWN if line in known else reader.read(line, cells)) for line, cells in file_records(data)[1]) \
                     if unknown else ((line, KNOWN) for line in seen.known)
             _each(reads, seen.digests, index, report, cipher, written, writer, progress, about)
+            if not report.errors:  # else the savepoint's rollback puts them back
+                writer.build_indexes()
     finally:
         if aside is not None:
             aside.close()

@@ -218,6 +218,15 @@ def _with_id(row_id: int | None, row: dict) -> dict:
 CACHE_KIB = 32 * 1024  # 64 MiB was 0.3 s faster at 100,000 rows, but the import and its reading process then peaked over 300 MB
 
 
+DEFER_FROM = 5_000  # new rows from which an import into a smaller SQLite database builds some indexes afterwards
+DEFERRED = ("customer", "contact", "stage_change", "customer_tag", "next_action", "audit_entry")
+# the indexes of those tables that the import reads through (store/customer_match.py's lookups: by
+# code, phone and email blind index, name, customer), and the one unique index (an import gives no origin)
+KEPT_INDEXES = frozenset({"ix_customer_name_norm", "ix_customer_email_index", "ix_customer_phone_index", "ix_contact_customer_id",
+                          "ix_contact_email_index", "ix_contact_phone_index", "ix_next_action_customer_status",
+                          "uq_next_action_open_origin"})
+
+
 class Writer:
     """Writes an import's customers batch by batch in the caller's transaction, inside one savepoint
     (`savepoint()`), so that a row refused after some batches were written undoes them all."""
@@ -228,6 +237,7 @@ class Writer:
         # set before the first write; the counters are moved past them when the first new customer is written
         self.kept: dict[str, int] | None = None
         self.default_title = title_for(FOLLOW_UP)  # an action without 备注 keeps its kind, so it reads in its reader's language
+        self._deferred: list[tuple[str, str]] = []  # (name, CREATE INDEX ...) of the indexes defer_indexes dropped
 
     def savepoint(self) -> SessionTransaction:
         """A savepoint inside the caller's transaction. pysqlite opens no transaction before a
@@ -264,6 +274,34 @@ class Writer:
                 change(before)
             raise
         change(before)
+
+    def defer_indexes(self, rows: int, least: int = DEFER_FROM) -> None:
+        """SQLite, when the import brings `least` new rows or more, and more than `customer` holds: the indexes the import
+        never reads through (DEFERRED) dropped now and built again by `build_indexes`, in this
+        transaction. Building an index from its rows at once sorts them; keeping it while rows come
+        in one by one inserts each into its B-tree (search text, owners, dates, due times). Readers
+        of the database see the committed schema meanwhile (the WAL), and a rolled-back import puts
+        the indexes back with the rest. PostgreSQL: nothing (DROP INDEX would lock the tables
+        against every reader until the import commits)."""
+        conn = self.session.connection()
+        if conn.dialect.name != "sqlite" or rows < least:
+            return
+        held = conn.exec_driver_sql("SELECT count(*) FROM customer").scalar()
+        if rows <= held:
+            return
+        marks = ", ".join("?" * len(DEFERRED))
+        self._deferred = conn.exec_driver_sql(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                                              f"AND tbl_name IN ({marks}) ORDER BY name", tuple(DEFERRED)).all()
+        self._deferred = [(name, sql) for name, sql in self._deferred if name not in KEPT_INDEXES]
+        for name, _ in self._deferred:
+            conn.exec_driver_sql(f"DROP INDEX {conn.dialect.identifier_preparer.quote(name)}")
+
+    def build_indexes(self) -> None:
+        """The indexes `defer_indexes` dropped, built again as they were."""
+        conn = self.session.connection()
+        for _, sql in self._deferred:
+            conn.exec_driver_sql(sql)
+        self._deferred = []
 
     def imported(self, digests: list[str]) -> set[str]:
         """Those of `digests` an earlier import wrote (store.customer_reading.survey asks, before any write)."""
