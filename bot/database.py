@@ -8,6 +8,7 @@ is DatabaseUnreachable (exit code 1), like Slack not answering.
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
@@ -16,6 +17,9 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from bot.settings import SettingsError
 from store.db import SessionFactory, make_engine, normalise_url, optimize, session_factory
 from store.migrate import upgrade_if_behind
+
+log = logging.getLogger("crm")
+START_WAIT_MS = 1_000  # how long a start waits for SQLite's write lock to refresh the planner statistics
 
 ACCEPTED = "sqlite:///crm.db (a file) or postgresql://user:password@host:5432/name"
 
@@ -68,5 +72,9 @@ def open_database(url: str) -> SessionFactory:
                                 f"you can write to, e.g. sqlite:///crm.db.") from None
         raise DatabaseUnreachable(f"Could not open the database at {parsed.render_as_string(hide_password=True)} "
                                   f"({reason}); check DATABASE_URL and that the server is running.") from None
-    optimize(engine)  # SQLite: planner statistics, so the scheduler's sweeps use their indexes
+    # SQLite: planner statistics, so the scheduler's sweeps use their indexes; a start beside a
+    # large import does not wait for it (the import refreshes them when it commits)
+    if not optimize(engine, wait_ms=START_WAIT_MS):
+        log.warning("database: another process is writing (the bot, or an import): the planner statistics were not refreshed "
+                    "now; an import of 1,000 rows or more refreshes them when it commits, and the bot's next start does")
     return session_factory(engine)

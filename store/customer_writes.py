@@ -241,10 +241,15 @@ class Writer:
 
     def savepoint(self) -> SessionTransaction:
         """A savepoint inside the caller's transaction. pysqlite opens no transaction before a
-        SAVEPOINT, and RELEASE of an outermost one would commit: BEGIN first when none is open."""
+        SAVEPOINT, and RELEASE of an outermost one would commit: BEGIN first when none is open.
+        BEGIN IMMEDIATE: the import holds SQLite's write lock from here (waiting busy_timeout for a
+        writer in progress), so the file is looked over in a snapshot no other writer moves. A
+        deferred BEGIN read first and asked for the lock at its first write, which SQLite refuses at
+        once ("database is locked", no wait) when the bot has written meanwhile: a bot answering a
+        command beside a large import made it fail."""
         conn = self.session.connection()
         if conn.dialect.name == "sqlite" and not conn.connection.driver_connection.in_transaction:
-            conn.exec_driver_sql("BEGIN")
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
         return self.session.begin_nested()
 
     @contextmanager

@@ -6,9 +6,11 @@ from contextlib import contextmanager
 
 from sqlalchemy import event, update
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
 SessionFactory = Callable[[], Session]
+BUSY_MS = 30_000  # how long a SQLite connection waits for another's write lock (busy_timeout)
 
 
 def normalise_url(url: str) -> str:
@@ -22,7 +24,7 @@ def normalise_url(url: str) -> str:
 def make_engine(url: str, **kw) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kw)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_MS / 1000}, **kw)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     kw.setdefault("pool_pre_ping", True)
@@ -35,7 +37,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_MS:d}")
     cur.close()
 
 
@@ -84,14 +86,29 @@ def get_for_update(session: Session, model, ident):
     return session.get(model, ident, with_for_update=True)
 
 
-def optimize(engine: Engine) -> None:
+def optimize(engine: Engine, *, wait_ms: int = BUSY_MS) -> bool:
     """SQLite's planner statistics: without them it may sort every pending action to find the few
     due (300 ms a sweep at 300,000 open actions instead of 1.5 ms). ANALYZE (bounded by
     analysis_limit) when a file has never been analysed, PRAGMA optimize after; run at start and
-    after a large import. PostgreSQL's autovacuum keeps its own."""
+    after a large import. PostgreSQL's autovacuum keeps its own.
+
+    The write lock is taken first (BEGIN IMMEDIATE, waiting up to `wait_ms`): ANALYZE reads, then
+    writes its statistics, and SQLite refuses that write at once when another process (the bot
+    beside an import, an import beside the bot) wrote in between. False when the lock was not had
+    in time: nothing changed, the statistics are left for the next start or import."""
     if engine.dialect.name != "sqlite":
-        return
-    with engine.begin() as conn:
+        return True
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={int(wait_ms):d}")
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except OperationalError:  # database is locked: another process is writing
+            conn.rollback()
+            return False
+        finally:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_MS:d}")
         analysed = conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first() is not None
         conn.exec_driver_sql("PRAGMA analysis_limit=1000")
         conn.exec_driver_sql("PRAGMA optimize" if analysed else "ANALYZE")
+        conn.commit()
+    return True

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from sqlalchemy.exc import OperationalError
 from tqdm import tqdm
 
 from bot.client import make_client
@@ -15,7 +16,7 @@ from bot.cli.import_reader import few_collections, spawned
 from bot.cli.owners import SlackOwners
 from store.customer_import import import_customers
 from store.customer_rows import people
-from store.db import optimize, transaction
+from store.db import BUSY_MS, optimize, transaction
 from store.errors import DomainError
 from store.types import utcnow
 
@@ -79,18 +80,23 @@ def handle(settings, args) -> None:
         raise SystemExit(f"import: cannot read {args.file}: {e.strerror or e}")
     db, cipher = open_with_cipher(settings)
     progress = _Bars(loc, always=args.progress)
-    with few_collections(), transaction(db) as session, contextlib.closing(progress):
-        owners, owner = _owners(settings, session), None
-        if args.default_owner:
-            try:
-                owner = owners(args.default_owner)
-            except DomainError as e:
-                raise SystemExit(f"--default-owner: {say(loc, e.key, **e.params)}")
-        report = import_customers(session=session, data=data, cipher=cipher, tz=settings.crm_default_tz, now=utcnow(),
-                                  default_owner=owner, progress=progress, resolve_owner=owners,
-                                  read_aside=spawned())  # a large file is read in a process started afresh
-        if args.dry_run:
-            session.rollback()
+    try:
+        with few_collections(), transaction(db) as session, contextlib.closing(progress):
+            owners, owner = _owners(settings, session), None
+            if args.default_owner:
+                try:
+                    owner = owners(args.default_owner)
+                except DomainError as e:
+                    raise SystemExit(f"--default-owner: {say(loc, e.key, **e.params)}")
+            report = import_customers(session=session, data=data, cipher=cipher, tz=settings.crm_default_tz, now=utcnow(),
+                                      default_owner=owner, progress=progress, resolve_owner=owners,
+                                      read_aside=spawned())  # a large file is read in a process started afresh
+            if args.dry_run:
+                session.rollback()
+    except OperationalError as e:  # SQLite's write lock not had within busy_timeout: rolled back, nothing written
+        if "database is locked" not in str(e.orig or e):
+            raise
+        raise SystemExit(say(loc, "imp_db_busy", seconds=BUSY_MS // 1000)) from None
     if args.dry_run:
         _print_matched(loc, owners)
     if report.ignored_columns:
@@ -113,4 +119,5 @@ def handle(settings, args) -> None:
         print(say(loc, "imp_dry_run"))
     elif report.created + report.updated >= 1000:
         with db() as session:  # statistics for the rows just added
-            optimize(session.get_bind())
+            if not optimize(session.get_bind()):
+                print(say(loc, "imp_stats_later"), file=sys.stderr)
