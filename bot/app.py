@@ -10,6 +10,7 @@ from dataclasses import replace
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import OperationalError
 
 from bot.alerts import alert_kinds
 from bot.client import make_client
@@ -119,6 +120,11 @@ def create_app(settings: Settings, session_factory: SessionFactory, client: WebC
             # changed, and the user is told so instead of a modal that closes as if it had saved
             log.warning("malformed %s payload refused: %s", body.get("type") or body.get("command"), error)
             return _tell_about_error(body, respond, t(locale, "err_malformed"), api_url=settings.slack_api_url)
+        if isinstance(error, OperationalError) and "database is locked" in str(error.orig or error):
+            # SQLite's one write lock held by another process past SERVE_BUSY_MS (a large import):
+            # rolled back, nothing saved; the user is told why and to try again, within Slack's 3 s
+            log.warning("%s refused: the database is locked by another process (an import?)", body.get("type") or body.get("command"))
+            return _tell_about_error(body, respond, t(locale, "err_busy"), api_url=settings.slack_api_url)
         log.error("unhandled error in %s", body.get("type") or body.get("command"), exc_info=error)
         return _tell_about_error(body, respond, t(locale, "err_internal"), api_url=settings.slack_api_url)
 

@@ -15,11 +15,16 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from bot.settings import SettingsError
-from store.db import SessionFactory, make_engine, normalise_url, optimize, session_factory
+from store.db import BUSY_MS, SessionFactory, make_engine, normalise_url, optimize, session_factory
 from store.migrate import upgrade_if_behind
 
 log = logging.getLogger("crm")
 START_WAIT_MS = 1_000  # how long a start waits for SQLite's write lock to refresh the planner statistics
+# How long the serving bot's SQLite writes wait for another process's write lock (an import holds it
+# until it commits: 30 s at 100,000 rows). Its own writes take milliseconds; a form saved before its
+# ack must be answered within Slack's 3 s, so after this it is refused with err_busy (bot/app.py)
+# instead of Slack's timeout and a save that lands later. Jobs try again at their next tick.
+SERVE_BUSY_MS = 1_500
 
 ACCEPTED = "sqlite:///crm.db (a file) or postgresql://user:password@host:5432/name"
 
@@ -55,10 +60,11 @@ def sqlite_file(url: URL) -> Path | None:
     return Path(url.database)
 
 
-def open_database(url: str) -> SessionFactory:
-    """Migrated to the latest revision and opened."""
+def open_database(url: str, *, busy_ms: int = BUSY_MS) -> SessionFactory:
+    """Migrated to the latest revision and opened. `busy_ms`: how long a SQLite write waits for
+    another process's (SERVE_BUSY_MS for the serving bot)."""
     parsed = check_database_url(url)
-    engine = make_engine(url)
+    engine = make_engine(url, busy_ms=busy_ms)
     try:
         upgrade_if_behind(url, engine)  # one query when at head; Alembic (and its logs) only to migrate
     except (OperationalError, OSError) as e:  # OSError: the SQLite file's migration lock beside it

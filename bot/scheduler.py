@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
+from sqlalchemy.exc import OperationalError
 
 from bot.memory import trim_heap
 from handlers.context import Defaults
@@ -71,6 +72,14 @@ def run_tick(*, client: WebClient, db: SessionFactory, defaults: Defaults, watch
     try:
         report = tick(client=client, db=db, defaults=defaults, now=now, workers=workers, token=token)
         ok = True
+    except OperationalError as e:
+        if "database is locked" not in str(e.orig or e):
+            raise
+        # SQLite's one write lock held by another process (an import) past the serving bot's wait:
+        # that step rolled back, alerts stay queued or claimed (a claim's post is looked for before
+        # posting again), and the next tick goes on
+        log.warning("tick: the database is locked by another process (an import?); the next tick goes on")
+        return
     finally:
         watch.finished(db=db, seconds=time.perf_counter() - started, ok=ok)
     if any(report.as_dict().values()):

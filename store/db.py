@@ -21,11 +21,13 @@ def normalise_url(url: str) -> str:
     return u.render_as_string(hide_password=False)
 
 
-def make_engine(url: str, **kw) -> Engine:
+def make_engine(url: str, *, busy_ms: int = BUSY_MS, **kw) -> Engine:
+    """`busy_ms`: how long a SQLite connection waits for another's write lock before "database is
+    locked" (the serving bot waits less than Slack's 3 s: bot/database.py)."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_MS / 1000}, **kw)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_ms / 1000}, **kw)
+        event.listen(engine, "connect", lambda dbapi_conn, _record: _sqlite_pragmas(dbapi_conn, busy_ms))
         return engine
     kw.setdefault("pool_pre_ping", True)
     engine = create_engine(url, **kw)
@@ -33,11 +35,11 @@ def make_engine(url: str, **kw) -> Engine:
     return engine
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def _sqlite_pragmas(dbapi_conn, busy_ms: int) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute(f"PRAGMA busy_timeout={BUSY_MS:d}")
+    cur.execute(f"PRAGMA busy_timeout={int(busy_ms):d}")
     cur.close()
 
 
@@ -99,6 +101,7 @@ def optimize(engine: Engine, *, wait_ms: int = BUSY_MS) -> bool:
     if engine.dialect.name != "sqlite":
         return True
     with engine.connect() as conn:
+        before = conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
         conn.exec_driver_sql(f"PRAGMA busy_timeout={int(wait_ms):d}")
         try:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -106,7 +109,7 @@ def optimize(engine: Engine, *, wait_ms: int = BUSY_MS) -> bool:
             conn.rollback()
             return False
         finally:
-            conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_MS:d}")
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={int(before):d}")
         analysed = conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first() is not None
         conn.exec_driver_sql("PRAGMA analysis_limit=1000")
         conn.exec_driver_sql("PRAGMA optimize" if analysed else "ANALYZE")

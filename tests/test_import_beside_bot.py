@@ -4,11 +4,22 @@ waits for it instead of making the import fail; the planner statistics after it 
 when the lock can be had, never by failing. PostgreSQL writes beside it."""
 from __future__ import annotations
 
+import json
+import logging
+from datetime import datetime, timedelta, timezone
+
+import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
+from bot.database import SERVE_BUSY_MS
+from bot.scheduler import TickWatch, run_tick
+from handlers import ids
 from store.customer_import import import_customers
-from store.db import make_engine, optimize, transaction
+from store.db import make_engine, optimize, session_factory, transaction
+from store.interactions import log_interaction
+from tests.bolt_server import BoltServer
+from tests.flows import log_state, view_submission
 from tests.conftest import REP, REP_EN
 from tests.test_customer_import import CIPHER, NOW, users
 from tests.test_customer_import_aside import leads
@@ -64,3 +75,69 @@ def test_statistics_wait_for_the_write_lock_and_give_up_without_failing(database
     finally:
         holder.dispose()
 
+
+
+@pytest.mark.parametrize("user, said", [(REP, "数据库正在写入一次大批量导入，所以什么都没有保存。请一分钟后再试。"),
+                                        (REP_EN, "The database is busy writing a large import, so nothing was saved. Try again in a minute.")])
+def test_a_form_saved_while_an_import_holds_the_lock_is_refused_in_time_and_saved_once_it_is_free(database, fake, remember, user, said):
+    """The serving bot's SQLite writes wait SERVE_BUSY_MS for another process's lock, then the form
+    says so on its field, in the user's language, inside Slack's 3 s, with nothing saved; then it saves."""
+    if database.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL has no database-wide write lock: a form is saved beside an import")
+    remember(REP, "Asia/Shanghai", "zh-CN")
+    remember(REP_EN, "America/New_York", "en-US")
+    serving = make_engine(database.url, busy_ms=SERVE_BUSY_MS)
+    bolt = BoltServer(db=session_factory(serving), fake=fake)
+    bolt.now = NOW
+    holder = make_engine(database.url)
+    state = dict(customer="n:星河科技", day=NOW.date(), summary="拜访张总", action="发送报价", due=NOW + timedelta(days=1), owner=user)
+    try:
+        with holder.connect() as conn:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")  # `python -m bot import` writing
+            submitted = view_submission(user=user, callback_id=ids.LOG_VIEW, values=log_state(**state))
+            submitted["view"]["blocks"] = [{"type": "input", "block_id": block, "label": {"type": "plain_text", "text": block}}
+                                           for block in log_state(**state)]  # as Slack sends the modal's blocks
+            status, body, took = bolt.interact(submitted)
+            conn.rollback()
+        assert status == 200 and json.loads(body) == {"response_action": "errors", "errors": {ids.LOG_CUSTOMER_BLOCK: said}}
+        assert took < 3
+        with transaction(session_factory(serving)) as s:
+            assert s.execute(text("SELECT count(*) FROM interaction")).scalar() == 0
+            assert s.execute(text("SELECT count(*) FROM customer")).scalar() == 0
+        status, body, _ = bolt.interact(view_submission(user=user, callback_id=ids.LOG_VIEW, values=log_state(**state)))
+        assert status == 200 and not body
+        with transaction(session_factory(serving)) as s:
+            assert s.execute(text("SELECT count(*) FROM interaction")).scalar() == 1
+    finally:
+        bolt.stop()
+        holder.dispose()
+        serving.dispose()
+
+
+def test_a_tick_while_an_import_holds_the_lock_is_skipped_with_a_warning_and_the_next_delivers(database, fake, caplog):
+    if database.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL has no database-wide write lock: ticks run beside an import")
+    serving = make_engine(database.url, busy_ms=100)
+    db = session_factory(serving)
+    server = BoltServer(db=db, fake=fake)
+    logged = datetime.now(timezone.utc) - timedelta(minutes=2)  # run_tick reads the wall clock, as the scheduler does
+    with transaction(db) as s:
+        log_interaction(session=s, author_id=REP, customer_id=None, new_customer_name="星河科技", way="visit",
+                        occurred_on=logged.date(), summary="拜访", feedback="", participants="", action_title="发送报价",
+                        due_at=logged + timedelta(minutes=1), action_owner_id=REP, now=logged)
+    holder = make_engine(database.url)
+    try:
+        with holder.connect() as conn:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")  # `python -m bot import` writing
+            with caplog.at_level(logging.WARNING, logger="bot.scheduler"):
+                run_tick(client=server.client, db=db, defaults=server.defaults, watch=TickWatch())
+            conn.rollback()
+        assert [r.getMessage() for r in caplog.records if r.name == "bot.scheduler"] == [
+            "tick: the database is locked by another process (an import?); the next tick goes on"]
+        assert not fake.calls_to("chat.postMessage")
+        run_tick(client=server.client, db=db, defaults=server.defaults, watch=TickWatch())
+        assert "发送报价" in fake.wait_for("chat.postMessage")[0].params["text"]
+    finally:
+        server.stop()
+        holder.dispose()
+        serving.dispose()

@@ -9,7 +9,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.app import create_app, defaults_of
 from bot.client import make_client
-from bot.database import open_database
+from bot.database import SERVE_BUSY_MS, open_database
 from bot.front import EVENTS_PATH, Front
 from bot.health import Readiness, make_ops_wsgi
 from bot.keys import load_cipher
@@ -24,7 +24,7 @@ log = logging.getLogger("crm")
 
 
 def load_and_serve(settings, *, front: Front, web) -> None:
-    db = open_database(settings.database_url)  # first: a SQLite key file is made beside the database, once it is known to open
+    db = open_database(settings.database_url, busy_ms=SERVE_BUSY_MS)  # first: a SQLite key file is made beside the database, once it is known to open
     defaults = defaults_of(settings, load_cipher(settings))
     metrics = Metrics(db=db)
     with db() as session:
