@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from handlers.delivery.kind import Kind
@@ -112,16 +113,22 @@ def fetch_profile(*, client: WebClient, db: SessionFactory, user_id: str, defaul
         log.warning("users.info %s failed: %s; using %s/%s", user_id, e.response.get("error"), profile.tz, profile.locale)
         return profile
     body = info.get("profile") or {}
-    with transaction(db) as session:
-        user = save_user(
-            session=session,
-            user_id=user_id,
-            name=person_name(info),
-            email=body.get("email") or "",
-            tz=info.get("tz") or None,
-            locale=info.get("locale") or None,
-            now=now,
-        )
+    try:
+        with transaction(db) as session:
+            user = save_user(
+                session=session,
+                user_id=user_id,
+                name=person_name(info),
+                email=body.get("email") or "",
+                tz=info.get("tz") or None,
+                locale=info.get("locale") or None,
+                now=now,
+            )
+    except OperationalError as e:  # SQLite's write lock held by another process (an import): a read goes on as cached
+        if "database is locked" not in str(e.orig or e):
+            raise
+        log.info("profile of %s not refreshed: the database is locked by another process", user_id)
+        return profile
     return Profile(user_id=user_id, tz=user.tz or defaults.tz, locale=user.locale or defaults.locale, name=user.name, fresh=True,
                    quiet_hours=user.quiet_hours, known=bool(user.locale))
 

@@ -17,10 +17,11 @@ from bot.scheduler import TickWatch, run_tick
 from handlers import ids
 from store.customer_import import import_customers
 from store.db import make_engine, optimize, session_factory, transaction
+from store.customers import create_customer
 from store.interactions import log_interaction
 from tests.bolt_server import BoltServer
 from tests.flows import log_state, view_submission
-from tests.conftest import REP, REP_EN
+from tests.conftest import REP, REP_EN, remember_user
 from tests.test_customer_import import CIPHER, NOW, users
 from tests.test_customer_import_aside import leads
 
@@ -139,5 +140,33 @@ def test_a_tick_while_an_import_holds_the_lock_is_skipped_with_a_warning_and_the
         assert "发送报价" in fake.wait_for("chat.postMessage")[0].params["text"]
     finally:
         server.stop()
+        holder.dispose()
+        serving.dispose()
+
+
+@pytest.mark.parametrize("user, said", [(REP, "星河科技"), (REP_EN, "星河科技")])
+def test_what_only_reads_is_answered_while_an_import_holds_the_lock_even_for_a_stale_profile(database, db, fake, user, said):
+    """A profile older than 12 h is refreshed from users.info and cached: that write waits for the
+    lock, so the read goes on with the cached profile instead of being refused."""
+    if database.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL has no database-wide write lock")
+    remember_user(db, REP, "Asia/Shanghai", "zh-CN", now=NOW - timedelta(days=3))
+    remember_user(db, REP_EN, "America/New_York", "en-US", now=NOW - timedelta(days=3))
+    with transaction(db) as s:
+        create_customer(session=s, name="星河科技", owner_id=user, created_by=user, now=NOW)
+    serving = make_engine(database.url, busy_ms=100)
+    bolt = BoltServer(db=session_factory(serving), fake=fake)
+    bolt.now = NOW
+    holder = make_engine(database.url)
+    try:
+        with holder.connect() as conn:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")  # `python -m bot import` writing
+            status, _, _ = bolt.command("show 星河科技", user=user)
+            shown = fake.wait_for("response_url:cmd")[0].params
+            conn.rollback()
+        assert status == 200 and fake.calls_to("users.info")  # the stale profile was asked for, and not cached
+        assert said in json.dumps(shown, ensure_ascii=False) and "busy" not in json.dumps(shown) and "数据库" not in json.dumps(shown, ensure_ascii=False)
+    finally:
+        bolt.stop()
         holder.dispose()
         serving.dispose()
