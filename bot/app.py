@@ -10,7 +10,6 @@ from dataclasses import replace
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.exc import OperationalError
 
 from bot.alerts import alert_kinds
 from bot.client import make_client
@@ -22,7 +21,7 @@ from bot.trust import slack_hosted
 from handlers.context import CRM, Defaults, make_context_middleware
 from handlers.i18n import t
 from handlers.payload import MalformedPayload
-from store.db import SessionFactory
+from store.db import SessionFactory, locked
 from store.behaviour_tags import TagRules
 from store.privacy import Cipher
 from store.sla import Calendar
@@ -120,7 +119,7 @@ def create_app(settings: Settings, session_factory: SessionFactory, client: WebC
             # changed, and the user is told so instead of a modal that closes as if it had saved
             log.warning("malformed %s payload refused: %s", body.get("type") or body.get("command"), error)
             return _tell_about_error(body, respond, t(locale, "err_malformed"), api_url=settings.slack_api_url)
-        if isinstance(error, OperationalError) and "database is locked" in str(error.orig or error):
+        if locked(error):
             # SQLite's one write lock held by another process past SERVE_BUSY_MS (a large import):
             # rolled back, nothing saved; the user is told why and to try again, within Slack's 3 s
             log.warning("%s refused: the database is locked by another process (an import?)", body.get("type") or body.get("command"))

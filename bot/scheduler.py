@@ -19,7 +19,7 @@ from handlers.context import Defaults
 from handlers.delivery.jobs import tick
 from handlers.delivery.send import Workers
 from store import outbox
-from store.db import SessionFactory, transaction
+from store.db import SessionFactory, locked, transaction
 
 log = logging.getLogger(__name__)
 TICK_ID = "crm-tick"
@@ -73,7 +73,7 @@ def run_tick(*, client: WebClient, db: SessionFactory, defaults: Defaults, watch
         report = tick(client=client, db=db, defaults=defaults, now=now, workers=workers, token=token)
         ok = True
     except OperationalError as e:
-        if "database is locked" not in str(e.orig or e):
+        if not locked(e):
             raise
         # SQLite's one write lock held by another process (an import) past the serving bot's wait:
         # that step rolled back, alerts stay queued or claimed (a claim's post is looked for before

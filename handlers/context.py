@@ -21,7 +21,7 @@ from sqlmodel import Session
 from handlers.delivery.kind import Kind
 from handlers.hooks import Hooks
 from store.cs_owners import CsOwners
-from store.db import SessionFactory, transaction
+from store.db import SessionFactory, locked, transaction
 from store.figures import Targets
 from store.grading import Cadence
 from store.behaviour_tags import TagRules
@@ -125,7 +125,7 @@ def fetch_profile(*, client: WebClient, db: SessionFactory, user_id: str, defaul
                 now=now,
             )
     except OperationalError as e:  # SQLite's write lock held by another process (an import): a read goes on as cached
-        if "database is locked" not in str(e.orig or e):
+        if not locked(e):
             raise
         log.info("profile of %s not refreshed: the database is locked by another process", user_id)
         return profile

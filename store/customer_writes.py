@@ -295,9 +295,9 @@ class Writer:
         if rows <= held:
             return
         marks = ", ".join("?" * len(DEFERRED))
-        self._deferred = conn.exec_driver_sql(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-                                              f"AND tbl_name IN ({marks}) ORDER BY name", tuple(DEFERRED)).all()
-        self._deferred = [(name, sql) for name, sql in self._deferred if name not in KEPT_INDEXES]
+        self._deferred = [(name, sql) for name, sql in conn.exec_driver_sql(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({marks}) ORDER BY name",
+            tuple(DEFERRED)) if name not in KEPT_INDEXES]
         for name, _ in self._deferred:
             conn.exec_driver_sql(f"DROP INDEX {conn.dialect.identifier_preparer.quote(name)}")
 

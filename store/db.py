@@ -13,6 +13,12 @@ SessionFactory = Callable[[], Session]
 BUSY_MS = 30_000  # how long a SQLite connection waits for another's write lock (busy_timeout)
 
 
+def locked(error: BaseException) -> bool:
+    """SQLite's write lock held by another process (an import, the bot) past the connection's wait:
+    "database is locked" (SQLITE_BUSY). The transaction is rolled back; nothing was written."""
+    return isinstance(error, OperationalError) and "database is locked" in str(error.orig or error)
+
+
 def normalise_url(url: str) -> str:
     """`postgres://` and `postgresql://` mean psycopg 3 here."""
     u = make_url(url)
@@ -105,7 +111,9 @@ def optimize(engine: Engine, *, wait_ms: int = BUSY_MS) -> bool:
         conn.exec_driver_sql(f"PRAGMA busy_timeout={int(wait_ms):d}")
         try:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
-        except OperationalError:  # database is locked: another process is writing
+        except OperationalError as e:
+            if not locked(e):
+                raise
             conn.rollback()
             return False
         finally:

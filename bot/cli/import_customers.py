@@ -16,7 +16,7 @@ from bot.cli.import_reader import few_collections, spawned
 from bot.cli.owners import SlackOwners
 from store.customer_import import import_customers
 from store.customer_rows import people
-from store.db import BUSY_MS, optimize, transaction
+from store.db import BUSY_MS, locked, optimize, transaction
 from store.errors import DomainError
 from store.types import utcnow
 
@@ -93,8 +93,8 @@ def handle(settings, args) -> None:
                                       read_aside=spawned())  # a large file is read in a process started afresh
             if args.dry_run:
                 session.rollback()
-    except OperationalError as e:  # SQLite's write lock not had within busy_timeout: rolled back, nothing written
-        if "database is locked" not in str(e.orig or e):
+    except OperationalError as e:
+        if not locked(e):
             raise
         raise SystemExit(say(loc, "imp_db_busy", seconds=BUSY_MS // 1000)) from None
     if args.dry_run:
