@@ -114,7 +114,9 @@ def test_customer_type_ahead_finds_and_offers_a_new_one(bolt, db, remember):
 
 
 def _submit(bolt, *, user=REP, **fields):
-    state = dict(customer="n:星河科技", day=datetime.now(SHANGHAI).date(), summary="拜访张总，演示了新版本", action="发送报价",
+    # the submitter's own today (New York's for REP_EN): Shanghai's is a day later from 16:00 UTC, which the form refuses
+    today = (bolt.now or datetime.now(timezone.utc)).astimezone(NEW_YORK if user == REP_EN else SHANGHAI).date()
+    state = dict(customer="n:星河科技", day=today, summary="拜访张总，演示了新版本", action="发送报价",
                  due=datetime.now(timezone.utc) + timedelta(days=1), owner=user)
     state.update(fields)
     return bolt.interact(view_submission(user=user, callback_id=ids.LOG_VIEW, values=log_state(**state)))
